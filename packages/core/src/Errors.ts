@@ -1,0 +1,162 @@
+import { Schema } from 'effect'
+
+/*
+ * Every failure a caller can see is one of these tagged classes: match on `_tag` (or use
+ * `instanceof`), never on message text. They are Schemas, so they cross the wire intact.
+ */
+
+export class RunNotFound extends Schema.TaggedError<RunNotFound>()('RunNotFound', {
+  runId: Schema.String,
+}) {
+  override get message() {
+    return `No run with id "${this.runId}".`
+  }
+}
+
+export class RunNotContinuable extends Schema.TaggedError<RunNotContinuable>()('RunNotContinuable', {
+  runId: Schema.String,
+  status: Schema.String,
+}) {
+  override get message() {
+    return `Run "${this.runId}" is ${this.status}; only a paused run can be continued or resolved.`
+  }
+}
+
+export class RequirementsUnresolved extends Schema.TaggedError<RequirementsUnresolved>()(
+  'RequirementsUnresolved',
+  { runId: Schema.String, requirementIds: Schema.Array(Schema.String) },
+) {
+  override get message() {
+    return `Run "${this.runId}" stays paused: requirements ${this.requirementIds.join(', ')} are unresolved.`
+  }
+}
+
+export class RequirementNotFound extends Schema.TaggedError<RequirementNotFound>()('RequirementNotFound', {
+  runId: Schema.String,
+  requirementId: Schema.String,
+}) {
+  override get message() {
+    return `Run "${this.runId}" has no requirement "${this.requirementId}".`
+  }
+}
+
+export class RequirementAlreadyResolved extends Schema.TaggedError<RequirementAlreadyResolved>()(
+  'RequirementAlreadyResolved',
+  { requirementId: Schema.String },
+) {
+  override get message() {
+    return `Requirement "${this.requirementId}" is already resolved.`
+  }
+}
+
+export class ResolutionMethodMismatch extends Schema.TaggedError<ResolutionMethodMismatch>()(
+  'ResolutionMethodMismatch',
+  { requirementId: Schema.String, kind: Schema.String, method: Schema.String },
+) {
+  override get message() {
+    return `Requirement "${this.requirementId}" is of kind "${this.kind}"; ${this.method} does not resolve it.`
+  }
+}
+
+export class InvalidResolution extends Schema.TaggedError<InvalidResolution>()('InvalidResolution', {
+  requirementId: Schema.String,
+  kind: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Invalid resolution for requirement "${this.requirementId}" (${this.kind}): ${this.reason}`
+  }
+}
+
+export class NotAllowedToResolve extends Schema.TaggedError<NotAllowedToResolve>()('NotAllowedToResolve', {
+  requirementId: Schema.String,
+  principalId: Schema.String,
+}) {
+  override get message() {
+    return `"${this.principalId}" may not resolve requirement "${this.requirementId}".`
+  }
+}
+
+/** Another caller claimed the run first: it is resuming (or cancelling) it now. */
+export class RunClaimed extends Schema.TaggedError<RunClaimed>()('RunClaimed', {
+  runId: Schema.String,
+  epoch: Schema.Number,
+}) {
+  override get message() {
+    return `Run "${this.runId}" was already claimed (epoch ${this.epoch}) by another continue or cancel.`
+  }
+}
+
+export class RunAlreadyExists extends Schema.TaggedError<RunAlreadyExists>()('RunAlreadyExists', {
+  runId: Schema.String,
+}) {}
+
+export class EventSequenceConflict extends Schema.TaggedError<EventSequenceConflict>()(
+  'EventSequenceConflict',
+  { runId: Schema.String, seq: Schema.Number },
+) {
+  override get message() {
+    return `Run "${this.runId}" already has an event with sequence ${this.seq}: two writers raced.`
+  }
+}
+
+/** A tool, toolkit or agent was declared wrongly. Raised when it is defined, not when it runs. */
+export class DefinitionError extends Schema.TaggedError<DefinitionError>()('DefinitionError', {
+  subject: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `${this.subject}: ${this.reason}`
+  }
+}
+
+export class ModelError extends Schema.TaggedError<ModelError>()('ModelError', {
+  model: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Model "${this.model}" failed: ${this.reason}`
+  }
+}
+
+/** The store could not do what was asked (unreachable, corrupt document, …). */
+export class StoreError extends Schema.TaggedError<StoreError>()('StoreError', {
+  operation: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Store operation ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/** A policy threw or failed. The call it was judging is blocked: policies fail closed. */
+export class PolicyFailed extends Schema.TaggedError<PolicyFailed>()('PolicyFailed', {
+  policy: Schema.String,
+  toolName: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Policy "${this.policy}" failed on tool "${this.toolName}", so the call is blocked: ${this.reason}`
+  }
+}
+
+export class InvalidRunInput extends Schema.TaggedError<InvalidRunInput>()('InvalidRunInput', {
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Invalid run input: ${this.reason}`
+  }
+}
+
+/** Errors of resolving requirements and continuing a run. */
+export type ContinueError =
+  | RunNotFound
+  | RunNotContinuable
+  | RequirementsUnresolved
+  | RequirementNotFound
+  | RequirementAlreadyResolved
+  | ResolutionMethodMismatch
+  | InvalidResolution
+  | NotAllowedToResolve
+  | RunClaimed
+  | StoreError

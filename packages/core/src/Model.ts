@@ -1,0 +1,44 @@
+import { Effect, Stream } from 'effect'
+import { ModelError } from './Errors.js'
+import type { Message, ToolCall } from './Message.js'
+import type { JsonSchemaObject } from './Tool.js'
+
+/** A tool as the model is shown it. */
+export interface ToolSchema {
+  readonly name: string
+  readonly description: string
+  readonly parameters: JsonSchemaObject
+}
+
+export interface ModelRequest {
+  readonly instructions: string | undefined
+  readonly messages: ReadonlyArray<Message>
+  readonly tools: ReadonlyArray<ToolSchema>
+}
+
+/** What a model streams back: text as it comes, and complete tool calls. */
+export type ModelChunk =
+  | { readonly _tag: 'TextDelta'; readonly text: string }
+  | { readonly _tag: 'ToolCall'; readonly call: ToolCall }
+
+/** A language model: messages and tool schemas in, streamed text and tool calls out. */
+export interface Model {
+  readonly id: string
+  readonly stream: (request: ModelRequest) => Stream.Stream<ModelChunk, ModelError>
+}
+
+/** Adapts a model written with async iterables (no Effect needed). `signal` aborts when the run stops listening. */
+export const fromAsyncIterable = (
+  id: string,
+  stream: (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelChunk>,
+): Model => ({
+  id,
+  stream: (request) =>
+    Stream.suspend(() => {
+      const controller = new AbortController()
+      return Stream.fromAsyncIterable(
+        stream(request, controller.signal),
+        (cause) => new ModelError({ model: id, reason: cause instanceof Error ? cause.message : String(cause) }),
+      ).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
+    }),
+})

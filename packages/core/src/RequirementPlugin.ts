@@ -1,0 +1,133 @@
+import { Data, Schema } from 'effect'
+import type { ToolCall } from './Message.js'
+import type { Principal } from './Principal.js'
+
+/**
+ * How a person answers a kind of requirement. The three standard answers have fixed resolution
+ * shapes, and the requirement objects' `confirm`/`reject`, `provideUserInput` and
+ * `setExternalExecutionResult` work on every kind that uses them; `custom` kinds take any shape
+ * through `resolve(value)`.
+ */
+export type Answer = 'decision' | 'user_input' | 'external_result' | 'custom'
+
+export const Decision = Schema.Struct({
+  approved: Schema.Boolean,
+  note: Schema.optional(Schema.String),
+})
+export type Decision = typeof Decision.Type
+
+export const UserInputAnswer = Schema.Struct({
+  values: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+})
+export type UserInputAnswer = typeof UserInputAnswer.Type
+
+export const ExternalResult = Schema.Struct({
+  result: Schema.Unknown.pipe(
+    Schema.filter((result) => result !== undefined, { message: () => 'an external result is required' }),
+  ),
+})
+export type ExternalResult = typeof ExternalResult.Type
+
+/** What happens to the blocked tool call once its requirements are resolved. */
+export type Outcome = Data.TaggedEnum<{
+  /** Run the tool with these arguments (the model's, or edited/filled ones). */
+  Execute: { readonly args: Readonly<Record<string, unknown>> }
+  /** Do not run it; the model is told why, as the call's error result. */
+  Skip: { readonly message: string }
+  /** Do not run it; this value, supplied from outside, is the call's result. */
+  Result: { readonly result: unknown }
+}>
+export const Outcome = Data.taggedEnum<Outcome>()
+
+export interface OutcomeInput<Request, Resolution> {
+  readonly call: ToolCall
+  readonly request: Request
+  readonly resolution: Resolution
+  /** The arguments the call would run with now: the model's, as changed by earlier requirements. */
+  readonly args: Readonly<Record<string, unknown>>
+}
+
+export interface ResolverContext<Request> {
+  readonly request: Request
+  /** Who started the run. */
+  readonly runPrincipal: Principal
+}
+
+// Schemas are invariant in their encoded type; plugins only care about the decoded one.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type SchemaOf<A> = Schema.Schema<A, any>
+
+/** A requirement this plugin's kind places on a tool call: made by `plugin.need(request)`. */
+export interface Need {
+  readonly plugin: AnyRequirementPlugin
+  readonly request: unknown
+}
+
+/** One kind of pause. Plugins are plain values: build them with `RequirementPlugin.make`. */
+export interface RequirementPlugin<Kind extends string, Request, Resolution> {
+  readonly kind: Kind
+  readonly answers: Answer
+  /** What the person is shown, stored with the requirement. */
+  readonly request: SchemaOf<Request>
+  /** What the person answers. */
+  readonly resolution: SchemaOf<Resolution>
+  /** Checks an answer against its request beyond the schema; returns why it is invalid, if it is. */
+  readonly check: (request: Request, resolution: Resolution) => string | undefined
+  readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
+  /** Who may resolve it. */
+  readonly mayResolve: (principal: Principal, context: ResolverContext<Request>) => boolean
+  readonly need: (request: Request) => Need
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRequirementPlugin = RequirementPlugin<string, any, any>
+
+export type ResolutionOf<P> = P extends RequirementPlugin<string, unknown, infer R> ? R : never
+
+const resolutionSchemas = {
+  decision: Decision,
+  user_input: UserInputAnswer,
+  external_result: ExternalResult,
+} as const
+
+type StandardResolution<A extends Answer> = A extends keyof typeof resolutionSchemas
+  ? (typeof resolutionSchemas)[A]['Type']
+  : never
+
+interface PluginSpec<Kind extends string, A extends Answer, Request, Resolution> {
+  readonly kind: Kind
+  readonly answers: A
+  readonly request: SchemaOf<Request>
+  readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
+  readonly check?: (request: Request, resolution: Resolution) => string | undefined
+  readonly mayResolve?: (principal: Principal, context: ResolverContext<Request>) => boolean
+}
+
+/**
+ * Defines a kind of requirement. Standard answers bring their resolution schema; a `custom`
+ * kind declares its own.
+ */
+export function make<Kind extends string, A extends Exclude<Answer, 'custom'>, Request>(
+  spec: PluginSpec<Kind, A, Request, StandardResolution<A>>,
+): RequirementPlugin<Kind, Request, StandardResolution<A>>
+export function make<Kind extends string, Request, Resolution>(
+  spec: PluginSpec<Kind, 'custom', Request, Resolution> & { readonly resolution: SchemaOf<Resolution> },
+): RequirementPlugin<Kind, Request, Resolution>
+export function make(
+  spec: PluginSpec<string, Answer, unknown, unknown> & { readonly resolution?: Schema.Schema.AnyNoContext },
+): AnyRequirementPlugin {
+  const resolution: Schema.Schema.AnyNoContext | undefined =
+    spec.answers === 'custom' ? spec.resolution : resolutionSchemas[spec.answers]
+  if (resolution === undefined) throw new TypeError(`Requirement kind "${spec.kind}" needs a resolution schema.`)
+  const plugin: AnyRequirementPlugin = {
+    kind: spec.kind,
+    answers: spec.answers,
+    request: spec.request,
+    resolution,
+    check: spec.check ?? (() => undefined),
+    outcome: spec.outcome,
+    mayResolve: spec.mayResolve ?? (() => true),
+    need: (request) => ({ plugin, request }),
+  }
+  return plugin as never
+}

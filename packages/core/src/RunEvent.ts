@@ -1,0 +1,79 @@
+import { Schema } from 'effect'
+import { Json, ToolCall } from './Message.js'
+import { Principal } from './Principal.js'
+import { RequirementRecord } from './Requirement.js'
+
+const base = {
+  runId: Schema.NonEmptyString,
+  /** Per-run, gapless, starting at 1. A subscriber resumes after the last one it saw. */
+  seq: Schema.Int,
+  at: Schema.Number,
+}
+
+export const RunStarted = Schema.TaggedStruct('RunStarted', {
+  ...base,
+  agentId: Schema.String,
+  input: Schema.String,
+})
+export const ModelRequestStarted = Schema.TaggedStruct('ModelRequestStarted', { ...base, model: Schema.String })
+export const ModelRequestCompleted = Schema.TaggedStruct('ModelRequestCompleted', {
+  ...base,
+  model: Schema.String,
+})
+export const RunContent = Schema.TaggedStruct('RunContent', { ...base, delta: Schema.String })
+export const ToolCallStarted = Schema.TaggedStruct('ToolCallStarted', { ...base, toolCall: ToolCall })
+export const ToolCallCompleted = Schema.TaggedStruct('ToolCallCompleted', {
+  ...base,
+  toolCallId: Schema.String,
+  toolName: Schema.String,
+  result: Schema.optional(Json),
+})
+export const ToolCallFailed = Schema.TaggedStruct('ToolCallFailed', {
+  ...base,
+  toolCallId: Schema.String,
+  toolName: Schema.String,
+  error: Schema.String,
+})
+export const RunPaused = Schema.TaggedStruct('RunPaused', {
+  ...base,
+  requirements: Schema.Array(RequirementRecord),
+})
+export const RequirementResolved = Schema.TaggedStruct('RequirementResolved', {
+  ...base,
+  requirementId: Schema.String,
+  kind: Schema.String,
+  value: Json,
+  resolvedBy: Principal,
+})
+export const RunContinued = Schema.TaggedStruct('RunContinued', { ...base })
+export const RunCompleted = Schema.TaggedStruct('RunCompleted', { ...base, content: Schema.String })
+export const RunFailed = Schema.TaggedStruct('RunFailed', { ...base, error: Schema.String })
+export const RunCancelled = Schema.TaggedStruct('RunCancelled', { ...base })
+
+export const RunEvent = Schema.Union(
+  RunStarted,
+  ModelRequestStarted,
+  ModelRequestCompleted,
+  RunContent,
+  ToolCallStarted,
+  ToolCallCompleted,
+  ToolCallFailed,
+  RunPaused,
+  RequirementResolved,
+  RunContinued,
+  RunCompleted,
+  RunFailed,
+  RunCancelled,
+)
+export type RunEvent = typeof RunEvent.Type
+export type RunEventTag = RunEvent['_tag']
+
+/** An event before the run's writer stamps it with its sequence number and time. */
+export type RunEventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'seq' | 'at'> : never) : never
+
+/** Events after which a run's stream ends: the run stopped, for now or for good. */
+export const isStop = (event: RunEvent) =>
+  event._tag === 'RunPaused' ||
+  event._tag === 'RunCompleted' ||
+  event._tag === 'RunFailed' ||
+  event._tag === 'RunCancelled'

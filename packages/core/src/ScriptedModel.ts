@@ -1,0 +1,62 @@
+import { Effect, Stream } from 'effect'
+import { ModelError } from './Errors.js'
+import type { Model, ModelChunk, ModelRequest } from './Model.js'
+
+/** One scripted model answer: plain text, or text and tool calls. */
+export type Turn =
+  | string
+  | {
+      readonly content?: string
+      readonly toolCalls?: ReadonlyArray<{
+        readonly name: string
+        readonly args?: Readonly<Record<string, unknown>>
+        readonly id?: string
+      }>
+    }
+
+export interface ScriptedModel extends Model {
+  /** Every request the model received, in order: what it was shown, for assertions. */
+  readonly requests: ReadonlyArray<ModelRequest>
+}
+
+/**
+ * A model that plays a script, for tests and examples. Given a list, it answers the n-th model
+ * turn of a run with the n-th entry (n counts the assistant messages already in the transcript),
+ * so a run resumed in a fresh process gets the same answers. Given a function, it answers with
+ * whatever the function returns for the request.
+ */
+export const make = (
+  script: ReadonlyArray<Turn> | ((request: ModelRequest) => Turn),
+  options: { readonly id?: string } = {},
+): ScriptedModel => {
+  const id = options.id ?? 'scripted'
+  const requests: Array<ModelRequest> = []
+  return {
+    id,
+    requests,
+    stream: (request) =>
+      Stream.unwrap(
+        Effect.suspend(() => {
+          requests.push(request)
+          const index = request.messages.filter((message) => message._tag === 'Assistant').length
+          const turn = typeof script === 'function' ? script(request) : script[index]
+          if (turn === undefined)
+            return Effect.fail(new ModelError({ model: id, reason: `the script has no turn ${index + 1}` }))
+          return Effect.succeed(Stream.fromIterable(chunks(turn, index)))
+        }),
+      ),
+  }
+}
+
+const chunks = (turn: Turn, index: number): Array<ModelChunk> => {
+  const { content = '', toolCalls = [] } = typeof turn === 'string' ? { content: turn } : turn
+  return [
+    ...(content.match(/\s*\S+/g) ?? []).map((text): ModelChunk => ({ _tag: 'TextDelta', text })),
+    ...toolCalls.map(
+      (call, position): ModelChunk => ({
+        _tag: 'ToolCall',
+        call: { id: call.id ?? `call_${index + 1}_${position + 1}`, name: call.name, args: { ...call.args } },
+      }),
+    ),
+  ]
+}

@@ -1,0 +1,203 @@
+import { Effect, Either, JSONSchema, ParseResult, Schema } from 'effect'
+import { DefinitionError } from './Errors.js'
+import type { ToolCall } from './Message.js'
+import type { Principal } from './Principal.js'
+import type { Need } from './RequirementPlugin.js'
+import { Confirmation } from './plugins/Confirmation.js'
+import { ExternalExecution } from './plugins/ExternalExecution.js'
+import { UserInput } from './plugins/UserInput.js'
+import type { FieldType, UserInputField } from './UserInputField.js'
+
+/** What a tool's `execute` gets besides its arguments. */
+export interface ToolContext {
+  readonly runId: string
+  readonly toolCallId: string
+  /** The same for this call however often the run is resumed: pass it downstream to deduplicate. */
+  readonly idempotencyKey: string
+  /** Aborted when the run is cancelled. */
+  readonly signal: AbortSignal
+  /** Who started the run. */
+  readonly principal: Principal
+}
+
+export type JsonSchemaObject = {
+  readonly type: 'object'
+  readonly properties: Readonly<Record<string, JsonSchemaProperty>>
+  readonly required: ReadonlyArray<string>
+  readonly [key: string]: unknown
+}
+type JsonSchemaProperty = { readonly type?: unknown; readonly enum?: ReadonlyArray<unknown>; readonly description?: string }
+
+/** The human-in-the-loop flags of a tool, as declared. */
+export interface HitlFlags {
+  readonly requiresConfirmation?: boolean
+  readonly requiresUserInput?: boolean
+  /** Arguments hidden from the model and asked of the person; implies `requiresUserInput`. */
+  readonly userInputFields?: ReadonlyArray<string>
+  readonly externalExecution?: boolean
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgsSchema<A> = Schema.Schema<A, any>
+
+export interface ToolSpec<A> extends HitlFlags {
+  readonly name: string
+  readonly description: string
+  readonly parameters: ArgsSchema<A>
+  /** Optional for tools that are only ever executed outside the agent. May return a Promise or an Effect. */
+  readonly execute?: (args: A, ctx: ToolContext) => unknown
+  /** Requirements of kinds beyond the flags (your own plugins), decided per call. */
+  readonly requires?: (args: Readonly<Record<string, unknown>>) => ReadonlyArray<Need>
+}
+
+export interface Tool {
+  readonly name: string
+  readonly description: string
+  /** The JSON Schema the model sees: user-input fields are left out. */
+  readonly modelParameters: JsonSchemaObject
+  readonly flags: HitlFlags
+  /** The requirements this tool places on a call, before any policy adds its own. */
+  readonly needs: (call: ToolCall) => ReadonlyArray<Need>
+  /** Decodes the final arguments and runs the tool; interrupting it aborts `ctx.signal`. */
+  readonly run: (args: unknown, ctx: Omit<ToolContext, 'signal'>) => Effect.Effect<unknown, ToolFailure>
+  /** The declaration, kept so toolkits can re-derive the tool with more flags. */
+  readonly spec: ToolSpec<unknown>
+}
+
+/** A tool call that ran and failed, or whose arguments did not decode. Reported to the model, not thrown. */
+export class ToolFailure extends Schema.TaggedError<ToolFailure>()('ToolFailure', {
+  toolName: Schema.String,
+  reason: Schema.String,
+}) {}
+
+const fieldType = (property: JsonSchemaProperty): FieldType => {
+  const type = property.type
+  if (
+    type === 'string' ||
+    type === 'number' ||
+    type === 'integer' ||
+    type === 'boolean' ||
+    type === 'array' ||
+    type === 'object'
+  )
+    return type
+  const sample = property.enum?.[0]
+  if (typeof sample === 'number') return 'number'
+  if (typeof sample === 'boolean') return 'boolean'
+  return 'string'
+}
+
+const objectSchema = (name: string, parameters: ArgsSchema<unknown>): JsonSchemaObject => {
+  const json = JSONSchema.make(parameters) as unknown as Record<string, unknown>
+  if (json.type !== 'object' || typeof json.properties !== 'object' || json.properties === null)
+    throw new DefinitionError({ subject: `tool "${name}"`, reason: 'its parameters must be a Schema.Struct' })
+  const { $schema: _dialect, ...rest } = json
+  return { ...rest, type: 'object', required: (json.required as ReadonlyArray<string> | undefined) ?? [] } as JsonSchemaObject
+}
+
+const countFlags = (flags: HitlFlags) =>
+  [flags.requiresConfirmation === true, userInputWanted(flags), flags.externalExecution === true].filter(Boolean)
+    .length
+
+const userInputWanted = (flags: HitlFlags) => flags.requiresUserInput === true || flags.userInputFields !== undefined
+
+/** The user-input form of a call: every parameter, prefilled with what the model gave. */
+const formFields = (schema: JsonSchemaObject, args: Readonly<Record<string, unknown>>): Array<UserInputField> =>
+  Object.entries(schema.properties).map(([name, property]) => ({
+    name,
+    type: fieldType(property),
+    required: schema.required.includes(name),
+    ...(property.description === undefined ? {} : { description: property.description }),
+    ...(args[name] === undefined ? {} : { value: args[name] }),
+  }))
+
+/**
+ * Declares a tool. The HITL flags are checked here: at most one of confirmation, user input and
+ * external execution, and `userInputFields` must name parameters.
+ */
+export const make = <A>(spec: ToolSpec<A>): Tool => {
+  const subject = `tool "${spec.name}"`
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name))
+    throw new DefinitionError({ subject, reason: 'a name is 1-64 letters, digits, "_" or "-"' })
+  if (countFlags(spec) > 1)
+    throw new DefinitionError({
+      subject,
+      reason: 'only one of requiresConfirmation, requiresUserInput and externalExecution may be set',
+    })
+  const full = objectSchema(spec.name, spec.parameters as ArgsSchema<unknown>)
+  const hidden = spec.userInputFields ?? []
+  for (const field of hidden)
+    if (!(field in full.properties))
+      throw new DefinitionError({ subject, reason: `userInputFields names "${field}", which is not a parameter` })
+  if (spec.execute === undefined && spec.externalExecution !== true && spec.requires === undefined)
+    throw new DefinitionError({ subject, reason: 'needs execute, unless it is executed externally or answered through `requires`' })
+
+  const modelParameters: JsonSchemaObject = {
+    ...full,
+    properties: Object.fromEntries(Object.entries(full.properties).filter(([name]) => !hidden.includes(name))),
+    required: full.required.filter((name) => !hidden.includes(name)),
+  }
+  const decode = Schema.decodeUnknownEither(spec.parameters as ArgsSchema<unknown>, { errors: 'all' })
+
+  return {
+    name: spec.name,
+    description: spec.description,
+    modelParameters,
+    flags: {
+      ...(spec.requiresConfirmation === undefined ? {} : { requiresConfirmation: spec.requiresConfirmation }),
+      ...(userInputWanted(spec) ? { requiresUserInput: true, userInputFields: hidden } : {}),
+      ...(spec.externalExecution === undefined ? {} : { externalExecution: spec.externalExecution }),
+    },
+    needs: (call) => [
+      ...(spec.requiresConfirmation === true ? [Confirmation.need({})] : []),
+      ...(userInputWanted(spec) ? [UserInput.need({ fields: formFields(full, call.args) })] : []),
+      ...(spec.externalExecution === true ? [ExternalExecution.need({})] : []),
+      ...(spec.requires?.(call.args) ?? []),
+    ],
+    run: (args, ctx) =>
+      Either.match(decode(args), {
+        onLeft: (error) =>
+          Effect.fail(
+            new ToolFailure({
+              toolName: spec.name,
+              reason: `invalid arguments: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+            }),
+          ),
+        onRight: (decoded) =>
+          spec.execute === undefined
+            ? Effect.fail(new ToolFailure({ toolName: spec.name, reason: 'this tool has no execute' }))
+            : invoke(spec.name, (signal) => spec.execute!(decoded as A, { ...ctx, signal })),
+      }),
+    spec: spec as ToolSpec<unknown>,
+  }
+}
+
+const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+const invoke = (toolName: string, call: (signal: AbortSignal) => unknown): Effect.Effect<unknown, ToolFailure> =>
+  Effect.suspend(() => {
+    const controller = new AbortController()
+    const value = call(controller.signal)
+    const outcome = Effect.isEffect(value)
+      ? (value as Effect.Effect<unknown, unknown>).pipe(
+          Effect.mapError((cause) => new ToolFailure({ toolName, reason: describe(cause) })),
+        )
+      : Effect.tryPromise({
+          try: async () => await value,
+          catch: (cause) => new ToolFailure({ toolName, reason: describe(cause) }),
+        })
+    return outcome.pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort())))
+  }).pipe(
+    Effect.catchAllDefect((defect) => Effect.fail(new ToolFailure({ toolName, reason: describe(defect) }))),
+  )
+
+/** The same tool with more flags (a toolkit's lists), checked again. */
+export const withFlags = (tool: Tool, flags: HitlFlags): Tool =>
+  make({
+    ...tool.spec,
+    requiresConfirmation: tool.spec.requiresConfirmation === true || flags.requiresConfirmation === true,
+    externalExecution: tool.spec.externalExecution === true || flags.externalExecution === true,
+    ...(userInputWanted(tool.spec) || userInputWanted(flags)
+      ? { requiresUserInput: true, userInputFields: [...(tool.spec.userInputFields ?? []), ...(flags.userInputFields ?? [])] }
+      : {}),
+  })

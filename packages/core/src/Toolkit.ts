@@ -1,0 +1,48 @@
+import { DefinitionError } from './Errors.js'
+import * as Tool from './Tool.js'
+
+/** A named group of tools, with HITL flags given as lists of tool names. */
+export interface Toolkit {
+  readonly name: string
+  readonly tools: ReadonlyArray<Tool.Tool>
+}
+
+export interface ToolkitSpec {
+  readonly name: string
+  readonly tools: ReadonlyArray<Tool.Tool>
+  readonly requiresConfirmationTools?: ReadonlyArray<string>
+  /** Every parameter of these tools is asked of the person, prefilled with the model's arguments. */
+  readonly requiresUserInputTools?: ReadonlyArray<string>
+  readonly externalExecutionTools?: ReadonlyArray<string>
+}
+
+/**
+ * Groups tools. A listed name that is not in the toolkit, or a tool that ends up with more than
+ * one HITL flag, is a DefinitionError here and now.
+ */
+export const make = (spec: ToolkitSpec): Toolkit => {
+  const names = new Set(spec.tools.map((tool) => tool.name))
+  const lists = {
+    requiresConfirmationTools: spec.requiresConfirmationTools ?? [],
+    requiresUserInputTools: spec.requiresUserInputTools ?? [],
+    externalExecutionTools: spec.externalExecutionTools ?? [],
+  }
+  for (const [list, listed] of Object.entries(lists))
+    for (const name of listed)
+      if (!names.has(name))
+        throw new DefinitionError({ subject: `toolkit "${spec.name}"`, reason: `${list} names "${name}", which is not in it` })
+  if (names.size !== spec.tools.length)
+    throw new DefinitionError({ subject: `toolkit "${spec.name}"`, reason: 'two tools share a name' })
+
+  return {
+    name: spec.name,
+    tools: spec.tools.map((tool) => {
+      const flags: Tool.HitlFlags = {
+        ...(lists.requiresConfirmationTools.includes(tool.name) ? { requiresConfirmation: true } : {}),
+        ...(lists.requiresUserInputTools.includes(tool.name) ? { requiresUserInput: true } : {}),
+        ...(lists.externalExecutionTools.includes(tool.name) ? { externalExecution: true } : {}),
+      }
+      return Object.keys(flags).length === 0 ? tool : Tool.withFlags(tool, flags)
+    }),
+  }
+}

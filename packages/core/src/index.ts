@@ -1,0 +1,38 @@
+/**
+ * @countersign/core — agents whose consequential tool calls wait for a person.
+ *
+ * Promise users start with `Agent`; Effect users run agent definitions on `RunEngine`.
+ */
+export { Agent, define as defineAgent } from './Agent.js'
+export type { AgentDefinition, AgentOptions, AgentSpec, ContinueInput } from './Agent.js'
+export * as Tool from './Tool.js'
+export type { ToolContext } from './Tool.js'
+export * as Toolkit from './Toolkit.js'
+export { dynamicUserInput } from './DynamicUserInputToolkit.js'
+
+export * as RequirementPlugin from './RequirementPlugin.js'
+export * as Policy from './Policy.js'
+export { Confirmation } from './plugins/Confirmation.js'
+export { DynamicUserInput, UserInput } from './plugins/UserInput.js'
+export { ExternalExecution } from './plugins/ExternalExecution.js'
+export * as Resolutions from './Resolutions.js'
+
+export * as Model from './Model.js'
+export * as ScriptedModel from './ScriptedModel.js'
+
+export * as RunEngine from './RunEngine.js'
+export { RunStore } from './RunStore.js'
+export * as MemoryStore from './MemoryStore.js'
+export * as IdGenerator from './IdGenerator.js'
+
+export { Requirement, RunOutput } from './RunOutput.js'
+export type { ToolExecution } from './RunOutput.js'
+export * from './Errors.js'
+
+export { Principal } from './Principal.js'
+export { Message, ToolCall, ToolOutcome } from './Message.js'
+export { RequirementRecord, Resolution, ResolutionInput } from './Requirement.js'
+export { RunRecord, RunStatus } from './Run.js'
+export { RunEvent } from './RunEvent.js'
+export type { RunEventTag } from './RunEvent.js'
+export { FieldType, UserInputField } from './UserInputField.js'

@@ -1,0 +1,287 @@
+import { Clock, Effect, Either, Schema, Stream } from 'effect'
+import { DefinitionError, type ModelError, type PolicyFailed } from '../Errors.js'
+import { IdGenerator } from '../IdGenerator.js'
+import type { Message, ToolCall, ToolMessage } from '../Message.js'
+import * as Policy from '../Policy.js'
+import { RequirementRecord } from '../Requirement.js'
+import { Outcome, type Need } from '../RequirementPlugin.js'
+import type { Tool } from '../Tool.js'
+import type { RunWriter, WriteError } from './RunWriter.js'
+
+export type RunFailure = ModelError | PolicyFailed | DefinitionError | WriteError
+
+/** How far a writer's turn got: the run waits for people, or it is done. */
+export type Stop = 'paused' | 'completed'
+
+/** The calls of the last model turn that have no result yet. */
+const unansweredCalls = (messages: ReadonlyArray<Message>): ReadonlyArray<ToolCall> => {
+  const answered = new Set<string>()
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index]!
+    if (message._tag === 'Tool') answered.add(message.toolCallId)
+    else if (message._tag === 'Assistant') return message.toolCalls.filter((call) => !answered.has(call.id))
+    else return []
+  }
+  return []
+}
+
+const lastAssistantContent = (messages: ReadonlyArray<Message>) =>
+  messages.findLast((message) => message._tag === 'Assistant')?.content ?? ''
+
+/** A result as the model reads it, and as stored: JSON, whatever the tool returned. */
+const normalise = (result: unknown): { content: string; result?: unknown } => {
+  if (result === undefined) return { content: '' }
+  if (typeof result === 'string') return { content: result, result }
+  try {
+    const json = JSON.stringify(result)
+    return { content: json, result: JSON.parse(json) as unknown }
+  } catch {
+    return { content: '[a result that is not JSON]' }
+  }
+}
+
+const argsIfChanged = (call: ToolCall, args: Readonly<Record<string, unknown>>) =>
+  JSON.stringify(args) === JSON.stringify(call.args) ? {} : { args: { ...args } }
+
+const toolMessage = (
+  call: ToolCall,
+  outcome: ToolMessage['outcome'],
+  body: { content: string; result?: unknown; args?: Record<string, unknown> },
+) =>
+  ({ _tag: 'Tool', toolCallId: call.id, toolName: call.name, outcome, ...body }) satisfies ToolMessage
+
+/** Carries out what was decided for one call, recording its result for the model. */
+const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Effect<void, WriteError> =>
+  Outcome.$match(outcome, {
+    Execute: ({ args }) =>
+      Effect.gen(function* () {
+        const tool = writer.agent.tools.get(call.name)
+        const executed = { ...call, args: { ...args } }
+        yield* writer.emit({ _tag: 'ToolCallStarted', runId: writer.run.runId, toolCall: executed })
+        const result = tool
+          ? yield* Effect.either(
+              tool.run(args, {
+                runId: writer.run.runId,
+                toolCallId: call.id,
+                idempotencyKey: `${writer.run.runId}:${call.id}`,
+                principal: writer.run.principal,
+              }),
+            )
+          : Either.left({ reason: `there is no tool named "${call.name}"` })
+        if (Either.isRight(result)) {
+          const body = normalise(result.right)
+          writer.append(toolMessage(call, 'completed', { ...body, ...argsIfChanged(call, args) }))
+          yield* writer.emit({
+            _tag: 'ToolCallCompleted',
+            runId: writer.run.runId,
+            toolCallId: call.id,
+            toolName: call.name,
+            ...('result' in body ? { result: body.result } : {}),
+          })
+        } else {
+          writer.append(
+            toolMessage(call, 'failed', { content: `Error: ${result.left.reason}`, ...argsIfChanged(call, args) }),
+          )
+          yield* writer.emit({
+            _tag: 'ToolCallFailed',
+            runId: writer.run.runId,
+            toolCallId: call.id,
+            toolName: call.name,
+            error: result.left.reason,
+          })
+        }
+      }),
+    Skip: ({ message }) => Effect.sync(() => writer.append(toolMessage(call, 'skipped', { content: message }))),
+    Result: ({ result }) =>
+      Effect.gen(function* () {
+        const body = normalise(result)
+        writer.append(toolMessage(call, 'external', body))
+        yield* writer.emit({
+          _tag: 'ToolCallCompleted',
+          runId: writer.run.runId,
+          toolCallId: call.id,
+          toolName: call.name,
+          ...('result' in body ? { result: body.result } : {}),
+        })
+      }),
+  })
+
+/** Folds a call's resolved requirements, in order, into what happens to it. */
+const decided = (
+  writer: RunWriter,
+  call: ToolCall,
+  requirements: ReadonlyArray<RequirementRecord>,
+): Effect.Effect<Outcome, DefinitionError> =>
+  Effect.try({
+    try: () => {
+      let outcome: Outcome = Outcome.Execute({ args: call.args })
+      for (const requirement of requirements) {
+        if (outcome._tag !== 'Execute') break
+        const plugin = writer.agent.plugins.get(requirement.kind)
+        if (plugin === undefined || requirement.resolution === undefined)
+          throw new Error(`requirement ${requirement.id} of kind "${requirement.kind}" cannot be applied`)
+        outcome = plugin.outcome({
+          call,
+          request: Schema.decodeUnknownSync(plugin.request)(requirement.request) as unknown,
+          resolution: Schema.decodeUnknownSync(plugin.resolution)(requirement.resolution.value) as unknown,
+          args: outcome.args,
+        })
+      }
+      return outcome
+    },
+    catch: (cause) =>
+      new DefinitionError({ subject: `tool call ${call.id}`, reason: cause instanceof Error ? cause.message : String(cause) }),
+  })
+
+/** Everything the tool and the policies require of this call. Policies fail closed. */
+const needsOf = (writer: RunWriter, tool: Tool, call: ToolCall): Effect.Effect<Either.Either<ReadonlyArray<Need>, string>, PolicyFailed> =>
+  Effect.gen(function* () {
+    const own = Either.try({ try: () => tool.needs(call), catch: (cause) => (cause instanceof Error ? cause.message : String(cause)) })
+    if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
+    const context: Policy.PolicyContext = {
+      tool,
+      call,
+      runId: writer.run.runId,
+      agentId: writer.agent.id,
+      sessionId: writer.run.sessionId,
+      principal: writer.run.principal,
+    }
+    const fromPolicies = yield* Effect.forEach(writer.agent.policies, (policy) => Policy.evaluate(policy, context))
+    return Either.right([...own.right, ...fromPolicies.flat()])
+  })
+
+interface Gated {
+  readonly call: ToolCall
+  readonly needs: ReadonlyArray<Need>
+}
+
+/**
+ * Works through one batch of calls in order: calls whose requirements are resolved run as
+ * decided, calls that need nothing run now, and the calls that need a person are returned
+ * untouched.
+ */
+const settleBatch = (
+  writer: RunWriter,
+  calls: ReadonlyArray<ToolCall>,
+  resolved: ReadonlyArray<RequirementRecord>,
+): Effect.Effect<ReadonlyArray<Gated>, RunFailure> =>
+  Effect.gen(function* () {
+    const gated: Array<Gated> = []
+    for (const call of calls) {
+      const requirements = resolved.filter((requirement) => requirement.toolCall.id === call.id)
+      if (requirements.length > 0) {
+        yield* settle(writer, call, yield* decided(writer, call, requirements))
+        continue
+      }
+      const tool = writer.agent.tools.get(call.name)
+      if (tool === undefined) {
+        yield* settle(writer, call, Outcome.Execute({ args: call.args }))
+        continue
+      }
+      const needs = yield* needsOf(writer, tool, call)
+      if (Either.isLeft(needs)) {
+        writer.append(toolMessage(call, 'failed', { content: `Error: ${needs.left}` }))
+        yield* writer.emit({ _tag: 'ToolCallFailed', runId: writer.run.runId, toolCallId: call.id, toolName: call.name, error: needs.left })
+      } else if (needs.right.length > 0) gated.push({ call, needs: needs.right })
+      else yield* settle(writer, call, Outcome.Execute({ args: call.args }))
+    }
+    return gated
+  })
+
+const pause = (writer: RunWriter, gated: ReadonlyArray<Gated>): Effect.Effect<void, RunFailure, IdGenerator> =>
+  Effect.gen(function* () {
+    const ids = yield* IdGenerator
+    const now = yield* Clock.currentTimeMillis
+    const requirements: Array<RequirementRecord> = []
+    for (const { call, needs } of gated)
+      for (const need of needs) {
+        if (writer.agent.plugins.get(need.plugin.kind) !== need.plugin)
+          return yield* new DefinitionError({
+            subject: `agent "${writer.agent.id}"`,
+            reason: `requirement kind "${need.plugin.kind}" is used by tool "${call.name}" but not registered in the agent's plugins`,
+          })
+        requirements.push(
+          new RequirementRecord({
+            id: yield* ids.next,
+            runId: writer.run.runId,
+            epoch: writer.run.epoch,
+            kind: need.plugin.kind,
+            toolCall: call,
+            request: Schema.encodeSync(need.plugin.request)(need.request),
+            status: 'pending',
+            createdAt: now,
+          }),
+        )
+      }
+    yield* writer.commit(
+      { _tag: 'RunPaused', runId: writer.run.runId, requirements },
+      {
+        status: 'paused',
+        content: lastAssistantContent(writer.messages),
+        pendingRequirementIds: requirements.map((requirement) => requirement.id),
+      },
+      requirements,
+    )
+  })
+
+const callModel = (writer: RunWriter): Effect.Effect<{ content: string; toolCalls: Array<ToolCall> }, RunFailure> =>
+  Effect.gen(function* () {
+    const { agent } = writer
+    const runId = writer.run.runId
+    yield* writer.emit({ _tag: 'ModelRequestStarted', runId, model: agent.model.id })
+    let content = ''
+    const toolCalls: Array<ToolCall> = []
+    yield* agent.model
+      .stream({
+        instructions: agent.instructions,
+        messages: [...writer.messages],
+        tools: [...agent.tools.values()].map((tool) => ({
+          name: tool.name,
+          description: tool.description,
+          parameters: tool.modelParameters,
+        })),
+      })
+      .pipe(
+        Stream.runForEach((chunk): Effect.Effect<void, WriteError> => {
+          if (chunk._tag === 'ToolCall') return Effect.sync(() => void toolCalls.push(chunk.call))
+          content += chunk.text
+          return Effect.asVoid(writer.emit({ _tag: 'RunContent', runId, delta: chunk.text }))
+        }),
+      )
+    yield* writer.emit({ _tag: 'ModelRequestCompleted', runId, model: agent.model.id })
+    return { content, toolCalls }
+  })
+
+/**
+ * Runs the agent loop from wherever the transcript stands until the run pauses or completes:
+ * first the unanswered calls of the last turn (with `resolved`, the requirements just decided),
+ * then model turns until one asks for no tool.
+ */
+export const drive = (
+  writer: RunWriter,
+  resolved: ReadonlyArray<RequirementRecord>,
+): Effect.Effect<Stop, RunFailure, IdGenerator> =>
+  Effect.gen(function* () {
+    let decisions = resolved
+    for (;;) {
+      const pending = unansweredCalls(writer.messages)
+      if (pending.length > 0) {
+        const gated = yield* settleBatch(writer, pending, decisions)
+        decisions = []
+        if (gated.length > 0) {
+          yield* pause(writer, gated)
+          return 'paused'
+        }
+        continue
+      }
+      const turn = yield* callModel(writer)
+      writer.append({ _tag: 'Assistant', content: turn.content, toolCalls: turn.toolCalls })
+      if (turn.toolCalls.length === 0) {
+        yield* writer.commit(
+          { _tag: 'RunCompleted', runId: writer.run.runId, content: turn.content },
+          { status: 'completed', content: turn.content, pendingRequirementIds: [] },
+        )
+        return 'completed'
+      }
+    }
+  })
