@@ -1,4 +1,4 @@
-import { Effect, Either, JSONSchema, ParseResult, Schema } from 'effect'
+import { Effect, Either, JSONSchema, ParseResult, Schema, SchemaAST } from 'effect'
 import { DefinitionError } from './Errors.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
@@ -88,6 +88,10 @@ const fieldType = (property: JsonSchemaProperty): FieldType => {
 }
 
 const objectSchema = (name: string, parameters: ArgsSchema<unknown>): JsonSchemaObject => {
+  const ast = SchemaAST.encodedAST(parameters.ast)
+  // An empty struct comes out as "any object or array"; a tool without parameters takes an empty object.
+  if (SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0)
+    return { type: 'object', properties: {}, required: [], additionalProperties: false }
   const json = JSONSchema.make(parameters) as unknown as Record<string, unknown>
   if (json.type !== 'object' || typeof json.properties !== 'object' || json.properties === null)
     throw new DefinitionError({ subject: `tool "${name}"`, reason: 'its parameters must be a Schema.Struct' })

@@ -1,0 +1,65 @@
+import { Schema } from 'effect'
+import { Agent, MemoryStore, ScriptedModel, Tool, type AgentOptions, type RunStore } from '../src/index.js'
+
+/** Counts executions per tool, with the arguments and idempotency keys they ran with. */
+export const makeLedger = () => {
+  const calls: Array<{ tool: string; args: unknown; idempotencyKey: string }> = []
+  return {
+    calls,
+    count: (tool: string) => calls.filter((call) => call.tool === tool).length,
+    record: (tool: string, args: unknown, idempotencyKey: string) => void calls.push({ tool, args, idempotencyKey }),
+  }
+}
+export type Ledger = ReturnType<typeof makeLedger>
+
+/** Agno's test tool: the weather, as a fixed sentence. */
+export const weatherTool = (ledger: Ledger, flags: Tool.HitlFlags = {}) =>
+  Tool.make({
+    name: 'get_the_weather',
+    description: 'Get the current weather in a city',
+    parameters: Schema.Struct({ city: Schema.String, temperature: Schema.optional(Schema.Number) }),
+    ...flags,
+    execute: ({ city }, ctx) => {
+      ledger.record('get_the_weather', { city }, ctx.idempotencyKey)
+      return `It is currently 70 degrees and cloudy in ${city}`
+    },
+  })
+
+export const sendEmailTool = (ledger: Ledger, flags: Tool.HitlFlags = {}) =>
+  Tool.make({
+    name: 'send_email',
+    description: 'Send an email',
+    parameters: Schema.Struct({ to: Schema.String, subject: Schema.String, body: Schema.String }),
+    ...flags,
+    execute: (args, ctx) => {
+      ledger.record('send_email', args, ctx.idempotencyKey)
+      return `sent to ${args.to}`
+    },
+  })
+
+export const listFilesTool = (ledger: Ledger) =>
+  Tool.make({
+    name: 'list_files',
+    description: 'List files',
+    parameters: Schema.Struct({}),
+    execute: (_args, ctx) => {
+      ledger.record('list_files', {}, ctx.idempotencyKey)
+      return ['a.txt', 'b.txt']
+    },
+  })
+
+/** An agent on a scripted model; pass the same store to a second agent to resume "cold". */
+export const scriptedAgent = (
+  script: Parameters<typeof ScriptedModel.make>[0],
+  options: Omit<AgentOptions, 'id' | 'model'> & { readonly store?: RunStore } = {},
+) => {
+  const store = options.store ?? MemoryStore.make()
+  const model = ScriptedModel.make(script)
+  return { agent: new Agent({ id: 'assistant', ...options, model, store }), model, store }
+}
+
+export const collect = async <A>(iterable: AsyncIterable<A>): Promise<Array<A>> => {
+  const items: Array<A> = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
