@@ -140,6 +140,15 @@ export class PolicyFailed extends Schema.TaggedError<PolicyFailed>()('PolicyFail
   }
 }
 
+/** Something the run did not expect (a bug in a tool's, model's or plugin's code, say) stopped it. */
+export class UnexpectedError extends Schema.TaggedError<UnexpectedError>()('UnexpectedError', {
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `The run stopped unexpectedly: ${this.reason}`
+  }
+}
+
 export class InvalidRunInput extends Schema.TaggedError<InvalidRunInput>()('InvalidRunInput', {
   reason: Schema.String,
 }) {

@@ -82,7 +82,8 @@ export interface RequirementPlugin<Kind extends string, Request, Resolution> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRequirementPlugin = RequirementPlugin<string, any, any>
 
-export type ResolutionOf<P> = P extends RequirementPlugin<string, unknown, infer R> ? R : never
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ResolutionOf<P> = P extends RequirementPlugin<string, any, infer R> ? R : never
 
 const resolutionSchemas = {
   decision: Decision,

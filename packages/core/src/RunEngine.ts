@@ -1,4 +1,5 @@
 import {
+  Cause,
   Clock,
   Context,
   Deferred,
@@ -26,6 +27,7 @@ import {
   RunNotFound,
   type RunAlreadyExists,
   type StoreError,
+  UnexpectedError,
 } from './Errors.js'
 import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
@@ -97,7 +99,7 @@ export interface RunEngine {
 export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEngine')
 
 /** What flows to a run's listeners: its stored events, or word that its writer died without storing an ending. */
-type Signal = RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly error: RunFailure }
+type Signal = RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
 
 interface ResumeTicket {
   readonly agent: Agent
@@ -153,6 +155,7 @@ const make = Effect.gen(function* () {
       for (;;) {
         const { writer, decided } = yield* next
         const stop = yield* drive(writer, decided).pipe(
+          Effect.catchAllDefect((defect) => new UnexpectedError({ reason: defect instanceof Error ? defect.message : String(defect) })),
           // Only a cancel request ends the run here; an engine shutting down leaves it to be recovered.
           Effect.onInterrupt(() =>
             cancelling.has(runId)
@@ -177,7 +180,10 @@ const make = Effect.gen(function* () {
         next = Effect.flatMap(load(ticket.agent, runId, ticket.epoch), resumed)
       }
     }).pipe(
-      Effect.catchAll((error) => PubSub.publish(signals, { _tag: 'WriterDied', runId, error })),
+      // The writer could not even record its ending (the store is gone, say): tell its listeners rather than leave them waiting.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.void : PubSub.publish(signals, { _tag: 'WriterDied', runId, cause }),
+      ),
       Effect.provideService(IdGenerator, ids),
     )
 
@@ -203,7 +209,7 @@ const make = Effect.gen(function* () {
   const eventsOf = (subscription: Queue.Dequeue<Signal>, runId: string): Stream.Stream<RunEvent, RunFailure> =>
     Stream.fromQueue(subscription).pipe(
       Stream.filter((signal) => signal.runId === runId),
-      Stream.mapEffect((signal) => (signal._tag === 'WriterDied' ? Effect.fail(signal.error) : Effect.succeed(signal))),
+      Stream.mapEffect((signal) => (signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal))),
       Stream.takeUntil(isStop),
     )
 

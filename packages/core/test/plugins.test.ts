@@ -88,7 +88,16 @@ describe('a requirement kind defined outside the core', () => {
 
   it('cannot take the kind of a built-in', () => {
     expect(() =>
-      scriptedAgent(script, { plugins: [RequirementPlugin.make({ ...Confirmation, answers: 'decision', check: undefined })] }),
+      scriptedAgent(script, {
+        plugins: [
+          RequirementPlugin.make({
+            kind: 'confirmation',
+            answers: 'decision',
+            request: Schema.Struct({}),
+            outcome: ({ args }) => RequirementPlugin.Outcome.Execute({ args }),
+          }),
+        ],
+      }),
     ).toThrow(DefinitionError)
   })
 })

@@ -1,5 +1,5 @@
 import { Clock, Effect, Either, Schema, Stream } from 'effect'
-import { DefinitionError, type ModelError, type PolicyFailed } from '../Errors.js'
+import { DefinitionError, type ModelError, type PolicyFailed, type UnexpectedError } from '../Errors.js'
 import { IdGenerator } from '../IdGenerator.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
@@ -8,7 +8,7 @@ import { Outcome, type Need } from '../RequirementPlugin.js'
 import type { Tool } from '../Tool.js'
 import type { RunWriter, WriteError } from './RunWriter.js'
 
-export type RunFailure = ModelError | PolicyFailed | DefinitionError | WriteError
+export type RunFailure = ModelError | PolicyFailed | DefinitionError | UnexpectedError | WriteError
 
 /** How far a writer's turn got: the run waits for people, or it is done. */
 export type Stop = 'paused' | 'completed'

@@ -17,7 +17,8 @@ export interface StoreUnderTest {
 // Fixed times keep failures reproducible; only their order matters to a store.
 const T0 = 1_767_225_600_000
 
-export const samplePrincipal = (id: string, roles: ReadonlyArray<string> = ['user']) => new Principal({ id, roles })
+export const samplePrincipal = (id: string, roles: ReadonlyArray<string> = ['user']) =>
+  new Principal({ id, roles })
 
 /** A run record with every field set, optional ones included. */
 export const sampleRun = (runId: string, changes: Partial<RunRecord> = {}) =>
@@ -48,15 +49,22 @@ export const sampleRequirement = (runId: string, id: string, changes: Partial<Re
     runId,
     epoch: 0,
     kind: 'approval',
-    toolCall: { id: `call-${id}`, name: 'issue_refund', args: { orderId: 1042, amount: 129.5, currency: 'EUR' } },
+    toolCall: {
+      id: `call-${id}`,
+      name: 'issue_refund',
+      args: { orderId: 1042, amount: 129.5, currency: 'EUR' },
+    },
     request: { message: 'Refund over 100 EUR', approvers: ['finance'], evidence: { photos: 2, note: null } },
     status: 'pending',
     createdAt: T0 + 10,
     ...changes,
   })
 
-export const sampleResolution = (principalId: string, value: unknown = { approved: true }, resolvedAt = T0 + 100) =>
-  new Resolution({ value, resolvedBy: samplePrincipal(principalId, ['finance']), resolvedAt })
+export const sampleResolution = (
+  principalId: string,
+  value: unknown = { approved: true },
+  resolvedAt = T0 + 100,
+) => new Resolution({ value, resolvedBy: samplePrincipal(principalId, ['finance']), resolvedAt })
 
 /** A transcript with every message kind, optional fields both present and absent. */
 export const sampleTranscript = (): Array<Message> => [
@@ -86,7 +94,13 @@ export const sampleTranscript = (): Array<Message> => [
     args: { orderId: 1042, amount: 100 },
     result: { refundId: 'rf-9' },
   },
-  { _tag: 'Tool', toolCallId: 'call-3', toolName: 'notify', outcome: 'skipped', content: 'Declined: not needed' },
+  {
+    _tag: 'Tool',
+    toolCallId: 'call-3',
+    toolName: 'notify',
+    outcome: 'skipped',
+    content: 'Declined: not needed',
+  },
   { _tag: 'Assistant', content: 'Done: 100 EUR refunded.', toolCalls: [] },
 ]
 
@@ -98,8 +112,18 @@ export const sampleEvents = (runId: string): Array<RunEvent> => {
     { _tag: 'ModelRequestStarted', runId, model: 'scripted' },
     { _tag: 'RunContent', runId, delta: 'Let me look ' },
     { _tag: 'ModelRequestCompleted', runId, model: 'scripted' },
-    { _tag: 'ToolCallStarted', runId, toolCall: { id: 'call-1', name: 'find_order', args: { orderId: 1042 } } },
-    { _tag: 'ToolCallCompleted', runId, toolCallId: 'call-1', toolName: 'find_order', result: { total: 129.5 } },
+    {
+      _tag: 'ToolCallStarted',
+      runId,
+      toolCall: { id: 'call-1', name: 'find_order', args: { orderId: 1042 } },
+    },
+    {
+      _tag: 'ToolCallCompleted',
+      runId,
+      toolCallId: 'call-1',
+      toolName: 'find_order',
+      result: { total: 129.5 },
+    },
     { _tag: 'ToolCallCompleted', runId, toolCallId: 'call-4', toolName: 'log' },
     { _tag: 'ToolCallFailed', runId, toolCallId: 'call-5', toolName: 'notify', error: 'SMTP down' },
     { _tag: 'RunPaused', runId, requirements: [requirement] },
@@ -190,7 +214,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const first = sampleRun(uid('run'))
         await run(store.createRun(first))
 
-        const error = await failureOf(store.createRun(sampleRun(first.runId, { input: 'a second run', epoch: 7 })))
+        const error = await failureOf(
+          store.createRun(sampleRun(first.runId, { input: 'a second run', epoch: 7 })),
+        )
 
         expect(error).toMatchObject({ _tag: 'RunAlreadyExists', runId: first.runId })
         expect(encodeRun(someValue(await run(store.getRun(first.runId))))).toStrictEqual(encodeRun(first))
@@ -249,8 +275,14 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
       test('transcripts of two runs do not mix', async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
-        const a: Array<Message> = [{ _tag: 'User', content: 'A1' }, { _tag: 'User', content: 'A2' }]
-        const b: Array<Message> = [{ _tag: 'User', content: 'B1' }, { _tag: 'User', content: 'B2' }]
+        const a: Array<Message> = [
+          { _tag: 'User', content: 'A1' },
+          { _tag: 'User', content: 'A2' },
+        ]
+        const b: Array<Message> = [
+          { _tag: 'User', content: 'B1' },
+          { _tag: 'User', content: 'B2' },
+        ]
         await run(store.appendTranscript(runA, 0, a.slice(0, 1)))
         await run(store.appendTranscript(runB, 0, b.slice(0, 1)))
         await run(store.appendTranscript(runA, 1, a.slice(1)))
@@ -267,7 +299,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         // One pause writes its batch with a single timestamp, and ids in no particular order.
         const firstPause = ['z', 'm', 'a'].map((suffix) => sampleRequirement(runA, `${uid('req')}-${suffix}`))
         const other = [sampleRequirement(runB, uid('req'))]
-        const secondPause = [sampleRequirement(runA, uid('req'), { epoch: 1, createdAt: T0 + 20, kind: 'user_input' })]
+        const secondPause = [
+          sampleRequirement(runA, uid('req'), { epoch: 1, createdAt: T0 + 20, kind: 'user_input' }),
+        ]
         await run(store.insertRequirements(firstPause))
         await run(store.insertRequirements(other))
         await run(store.insertRequirements(secondPause))
@@ -275,7 +309,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRequirements(await run(store.listRequirements(runA)))).toStrictEqual(
           encodeRequirements([...firstPause, ...secondPause]),
         )
-        expect(encodeRequirements(await run(store.listRequirements(runB)))).toStrictEqual(encodeRequirements(other))
+        expect(encodeRequirements(await run(store.listRequirements(runB)))).toStrictEqual(
+          encodeRequirements(other),
+        )
         expect(await run(store.listRequirements(uid('run')))).toStrictEqual([])
       })
 
@@ -292,9 +328,16 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
       test('resolveRequirement records the resolution and marks the requirement resolved', async (store) => {
         const runId = uid('run')
-        const [requirement, sibling] = [sampleRequirement(runId, uid('req')), sampleRequirement(runId, uid('req'))]
+        const [requirement, sibling] = [
+          sampleRequirement(runId, uid('req')),
+          sampleRequirement(runId, uid('req')),
+        ]
         await run(store.insertRequirements([requirement, sibling]))
-        const resolution = sampleResolution('grace', { approved: true, note: 'photos checked', edits: { amount: 100 } })
+        const resolution = sampleResolution('grace', {
+          approved: true,
+          note: 'photos checked',
+          edits: { amount: 100 },
+        })
 
         const returned = await run(store.resolveRequirement(runId, requirement.id, resolution))
 
@@ -315,7 +358,11 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         await run(store.resolveRequirement(runId, requirement.id, first))
 
         const error = await failureOf(
-          store.resolveRequirement(runId, requirement.id, sampleResolution('mallory', { approved: false }, T0 + 200)),
+          store.resolveRequirement(
+            runId,
+            requirement.id,
+            sampleResolution('mallory', { approved: false }, T0 + 200),
+          ),
         )
 
         expect(error).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: requirement.id })
@@ -332,10 +379,16 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const unknownId = uid('req')
 
         const unknown = await failureOf(store.resolveRequirement(runA, unknownId, sampleResolution('grace')))
-        const wrongRun = await failureOf(store.resolveRequirement(runB, requirement.id, sampleResolution('grace')))
+        const wrongRun = await failureOf(
+          store.resolveRequirement(runB, requirement.id, sampleResolution('grace')),
+        )
 
         expect(unknown).toMatchObject({ _tag: 'RequirementNotFound', runId: runA, requirementId: unknownId })
-        expect(wrongRun).toMatchObject({ _tag: 'RequirementNotFound', runId: runB, requirementId: requirement.id })
+        expect(wrongRun).toMatchObject({
+          _tag: 'RequirementNotFound',
+          runId: runB,
+          requirementId: requirement.id,
+        })
         const stored = someValue(await run(store.getRequirement(runA, requirement.id)))
         expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(requirement))
       })
@@ -367,7 +420,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         for (const event of events) await run(store.appendEvent(event))
 
         expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents(events))
-        expect(encodeEvents(await run(store.readEvents(runId, 5)))).toStrictEqual(encodeEvents(events.slice(5)))
+        expect(encodeEvents(await run(store.readEvents(runId, 5)))).toStrictEqual(
+          encodeEvents(events.slice(5)),
+        )
         expect(await run(store.readEvents(runId, events.length))).toStrictEqual([])
       })
 
@@ -402,7 +457,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(
           encodeEvents([first!, second!, third!]),
         )
-        expect(encodeEvents(await run(store.readEvents(runId, 1)))).toStrictEqual(encodeEvents([second!, third!]))
+        expect(encodeEvents(await run(store.readEvents(runId, 1)))).toStrictEqual(
+          encodeEvents([second!, third!]),
+        )
       })
     })
 
@@ -440,10 +497,61 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       })
     })
 
+    test('JSON payloads round-trip whatever their keys and values', async (store) => {
+      const runId = uid('run')
+      // Models and plugins produce any JSON: keys MongoDB treats specially must survive too.
+      const json = {
+        $ref: '#/definitions/order',
+        'order.id': 1042,
+        '': 'empty key',
+        ключ: ['ünïcödé', '😀'],
+        nested: { list: [[1, 2], [], {}], nothing: null, yes: true, no: false },
+        numbers: [0, -1.5, 2 ** 53 - 1, 1e-7],
+      }
+      const requirement = sampleRequirement(runId, uid('req'), {
+        toolCall: { id: 'call-json', name: 'lookup', args: json },
+        request: json,
+      })
+      const message: Message = {
+        _tag: 'Tool',
+        toolCallId: 'call-json',
+        toolName: 'lookup',
+        outcome: 'external',
+        content: '',
+        args: json,
+        result: json,
+      }
+      const event: RunEvent = {
+        _tag: 'ToolCallCompleted',
+        runId,
+        seq: 1,
+        at: T0,
+        toolCallId: 'call-json',
+        toolName: 'lookup',
+        result: json,
+      }
+      await run(store.insertRequirements([requirement]))
+      const resolved = await run(
+        store.resolveRequirement(runId, requirement.id, sampleResolution('grace', json)),
+      )
+      await run(store.appendTranscript(runId, 0, [message]))
+      await run(store.appendEvent(event))
+
+      const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
+      expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(resolved))
+      expect(stored.resolution?.value).toStrictEqual(json)
+      expect(stored.request).toStrictEqual(json)
+      expect(encodeMessages(await run(store.readTranscript(runId, 1)))).toStrictEqual(
+        encodeMessages([message]),
+      )
+      expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([event]))
+    })
+
     describe('stored values are copies', () => {
+      // Expectations are deep snapshots: encoding passes JSON payloads through by reference.
       test('changing a run record after writing or reading it leaves the stored one intact', async (store) => {
         const record = sampleRun(uid('run'), { pendingRequirementIds: ['req-1'] })
-        const expected = encodeRun(record)
+        const expected = structuredClone(encodeRun(record))
         await run(store.createRun(record))
         ;(record.pendingRequirementIds as Array<string>).push('written')
         ;(record.principal.roles as Array<string>).push('admin')
@@ -458,22 +566,25 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test('changing messages after writing or reading them leaves the stored ones intact', async (store) => {
         const runId = uid('run')
         const transcript = sampleTranscript()
-        const expected = encodeMessages(sampleTranscript())
+        const expected = structuredClone(encodeMessages(transcript))
         await run(store.appendTranscript(runId, 0, transcript))
         tamperWith(transcript)
 
         tamperWith(await run(store.readTranscript(runId, transcript.length)))
 
-        expect(encodeMessages(await run(store.readTranscript(runId, transcript.length)))).toStrictEqual(expected)
+        const stored = await run(store.readTranscript(runId, transcript.length))
+        expect(encodeMessages(stored)).toStrictEqual(expected)
       })
 
       test('changing a requirement or resolution after writing or reading it leaves the stored one intact', async (store) => {
         const runId = uid('run')
         const requirement = sampleRequirement(runId, uid('req'))
         const resolution = sampleResolution('grace', { approved: true, edits: { amount: 100 } })
-        const expected = encodeRequirement(new RequirementRecord({ ...requirement, status: 'resolved', resolution }))
+        const expected = structuredClone(
+          encodeRequirement(new RequirementRecord({ ...requirement, status: 'resolved', resolution })),
+        )
         await run(store.insertRequirements([requirement]))
-        asMutable(requirement.toolCall.args)['amount'] = 1_000_000
+        asMutable(asMutable(requirement.request)['evidence'])['photos'] = 0
         const returned = await run(store.resolveRequirement(runId, requirement.id, resolution))
         ;(resolution.resolvedBy.roles as Array<string>).push('admin')
         asMutable(asMutable(resolution.value)['edits'])['amount'] = 1_000_000
@@ -481,6 +592,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
         const read = someValue(await run(store.getRequirement(runId, requirement.id)))
         asMutable(read.toolCall.args)['currency'] = 'USD'
+        asMutable(asMutable(read.request)['evidence'])['note'] = 'changed'
         const [listed] = await run(store.listRequirements(runId))
         asMutable(listed!.resolution!.value)['approved'] = false
 
@@ -490,13 +602,14 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
       test('changing an event after writing or reading it leaves the stored one intact', async (store) => {
         const runId = uid('run')
-        const paused = sampleEvents(runId).find((event) => event._tag === 'RunPaused')!
-        const expected = encodeEvents([paused])
-        await run(store.appendEvent(paused))
-        ;(paused.requirements as Array<RequirementRecord>).length = 0
+        const [resolvedEvent] = sampleEvents(runId).filter((event) => event._tag === 'RequirementResolved')
+        const expected = structuredClone(encodeEvents([resolvedEvent!]))
+        await run(store.appendEvent(resolvedEvent!))
+        asMutable(resolvedEvent!.value)['approved'] = true
+        ;(resolvedEvent!.resolvedBy.roles as Array<string>).push('admin')
 
         const [read] = await run(store.readEvents(runId, 0))
-        if (read?._tag === 'RunPaused') asMutable(read.requirements[0]!.toolCall.args)['amount'] = 0
+        asMutable(asMutable(read)['value'])['note'] = 'changed'
 
         expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(expected)
       })
