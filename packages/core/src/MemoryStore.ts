@@ -19,8 +19,9 @@ import { RunStore } from './RunStore.js'
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const codec = <A>(schema: Schema.Schema<A, any>) => ({
-  encode: Schema.encodeSync(schema) as (value: A) => unknown,
-  decode: Schema.decodeUnknownSync(schema),
+  // JSON payloads (Schema.Unknown) pass through encoding by reference: clone to keep copies.
+  encode: (value: A): unknown => structuredClone(Schema.encodeSync(schema)(value)),
+  decode: (stored: unknown): A => Schema.decodeUnknownSync(schema)(structuredClone(stored)),
 })
 
 const runs = codec(RunRecord)

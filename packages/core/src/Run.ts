@@ -10,9 +10,10 @@ export const isFinal = (status: RunStatus) =>
 
 /**
  * The run's own record: small and of bounded size whatever the history (the transcript and the
- * events live beside it). Writing it is the commit point of a pause or an ending; data written
- * before it that it does not count (transcript past `transcriptLength`, events past `lastSeq`)
- * is an unfinished write and is ignored and overwritten.
+ * events live beside it). Writing it is the commit point of a pause or an ending: transcript
+ * entries past `transcriptLength` are an unfinished write, ignored and overwritten; `lastSeq` is
+ * the run's last event as of that commit (events are stored as they happen, so a run that is
+ * still working has stored events past it).
  */
 export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   schemaVersion: Schema.Literal(1),

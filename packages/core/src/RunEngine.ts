@@ -269,7 +269,10 @@ const make = Effect.gen(function* () {
       // Every answer is checked before any is recorded: bad input changes nothing.
       for (const { requirementId, value } of inputs) {
         const requirement = requirements.find((candidate) => candidate.id === requirementId)
-        if (requirement === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+        // A pending requirement outside the committed pause is the leftover of a pause that never committed.
+        const current = run.pendingRequirementIds.includes(requirementId)
+        if (requirement === undefined || (!current && requirement.status === 'pending'))
+          return yield* new RequirementNotFound({ runId, requirementId })
         if (seen.has(requirementId))
           return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: 'it is answered twice in one request' })
         seen.add(requirementId)

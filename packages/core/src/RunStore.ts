@@ -36,12 +36,13 @@ export interface RunStore {
   /** The first `length` messages. */
   readonly readTranscript: (runId: string, length: number) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 
+  /** Requirement ids are unique across all runs (the engine makes them with its IdGenerator). */
   readonly insertRequirements: (requirements: ReadonlyArray<RequirementRecord>) => Effect.Effect<void, StoreError>
   readonly getRequirement: (
     runId: string,
     requirementId: string,
   ) => Effect.Effect<Option.Option<RequirementRecord>, StoreError>
-  /** A run's requirements, oldest first. */
+  /** A run's requirements, oldest first (in insertion order within one insert). */
   readonly listRequirements: (runId: string) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
   /** Records the decision on a pending requirement. Of concurrent callers, exactly one wins. */
   readonly resolveRequirement: (

@@ -140,7 +140,7 @@ export const sampleEvents = (runId: string): Array<RunEvent> => {
     { _tag: 'RunFailed', runId, error: 'crashed' },
     { _tag: 'RunCancelled', runId },
   ] as const
-  return bodies.map((body, index) => ({ ...body, seq: index + 1, at: T0 + 1000 + index }) as RunEvent)
+  return bodies.map((body, index) => ({ ...body, seq: index + 1, at: T0 + 1000 + index }))
 }
 
 const encodeRun = Schema.encodeSync(RunRecord)
@@ -297,7 +297,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test("listRequirements returns a run's own requirements in insertion order", async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
         // One pause writes its batch with a single timestamp, and ids in no particular order.
-        const firstPause = ['z', 'm', 'a'].map((suffix) => sampleRequirement(runA, `${uid('req')}-${suffix}`))
+        const pauseId = uid('req')
+        const firstPause = ['z', 'm', 'a'].map((suffix) => sampleRequirement(runA, `${pauseId}-${suffix}`))
         const other = [sampleRequirement(runB, uid('req'))]
         const secondPause = [
           sampleRequirement(runA, uid('req'), { epoch: 1, createdAt: T0 + 20, kind: 'user_input' }),
@@ -480,9 +481,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const [runA, runB] = [uid('run'), uid('run')]
         await run(store.claimRun(runA, 0, 'engine-a'))
 
-        await run(store.claimRun(runA, 1, 'engine-b'))
-        await run(store.claimRun(runB, 0, 'engine-a'))
-        await run(store.claimRun(runB, 1, 'engine-a'))
+        await expect(run(store.claimRun(runA, 1, 'engine-b'))).resolves.toBeUndefined()
+        await expect(run(store.claimRun(runB, 0, 'engine-a'))).resolves.toBeUndefined()
+        await expect(run(store.claimRun(runB, 1, 'engine-a'))).resolves.toBeUndefined()
       })
 
       test('of 50 concurrent claims of one (run, epoch) exactly one wins (invariant 3)', async (store) => {
@@ -497,54 +498,57 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       })
     })
 
-    test('JSON payloads round-trip whatever their keys and values', async (store) => {
-      const runId = uid('run')
-      // Models and plugins produce any JSON: keys MongoDB treats specially must survive too.
-      const json = {
-        $ref: '#/definitions/order',
-        'order.id': 1042,
-        '': 'empty key',
-        ключ: ['ünïcödé', '😀'],
-        nested: { list: [[1, 2], [], {}], nothing: null, yes: true, no: false },
-        numbers: [0, -1.5, 2 ** 53 - 1, 1e-7],
-      }
-      const requirement = sampleRequirement(runId, uid('req'), {
-        toolCall: { id: 'call-json', name: 'lookup', args: json },
-        request: json,
-      })
-      const message: Message = {
-        _tag: 'Tool',
-        toolCallId: 'call-json',
-        toolName: 'lookup',
-        outcome: 'external',
-        content: '',
-        args: json,
-        result: json,
-      }
-      const event: RunEvent = {
-        _tag: 'ToolCallCompleted',
-        runId,
-        seq: 1,
-        at: T0,
-        toolCallId: 'call-json',
-        toolName: 'lookup',
-        result: json,
-      }
-      await run(store.insertRequirements([requirement]))
-      const resolved = await run(
-        store.resolveRequirement(runId, requirement.id, sampleResolution('grace', json)),
-      )
-      await run(store.appendTranscript(runId, 0, [message]))
-      await run(store.appendEvent(event))
+    describe('JSON payloads', () => {
+      test('JSON payloads round-trip whatever their keys and values', async (store) => {
+        const runId = uid('run')
+        // Models and plugins produce any JSON: keys MongoDB treats specially must survive too.
+        const json = {
+          $ref: '#/definitions/order',
+          'order.id': 1042,
+          '': 'empty key',
+          ключ: ['ünïcödé', '😀'],
+          nested: { list: [[1, 2], [], {}], nothing: null, yes: true, no: false },
+          numbers: [0, -1.5, 2 ** 53 - 1, 1e-7],
+        }
+        const requirement = sampleRequirement(runId, uid('req'), {
+          toolCall: { id: 'call-json', name: 'lookup', args: json },
+          request: json,
+        })
+        const message: Message = {
+          _tag: 'Tool',
+          toolCallId: 'call-json',
+          toolName: 'lookup',
+          outcome: 'external',
+          content: '',
+          args: json,
+          result: json,
+        }
+        const event: RunEvent = {
+          _tag: 'ToolCallCompleted',
+          runId,
+          seq: 1,
+          at: T0,
+          toolCallId: 'call-json',
+          toolName: 'lookup',
+          result: json,
+        }
+        await run(store.insertRequirements([requirement]))
+        const resolved = await run(
+          store.resolveRequirement(runId, requirement.id, sampleResolution('grace', json)),
+        )
+        await run(store.appendTranscript(runId, 0, [message]))
+        await run(store.appendEvent(event))
 
-      const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
-      expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(resolved))
-      expect(stored.resolution?.value).toStrictEqual(json)
-      expect(stored.request).toStrictEqual(json)
-      expect(encodeMessages(await run(store.readTranscript(runId, 1)))).toStrictEqual(
-        encodeMessages([message]),
-      )
-      expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([event]))
+        const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
+        expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(resolved))
+        expect(stored.resolution?.value).toStrictEqual(json)
+        expect(stored.request).toStrictEqual(json)
+        expect(stored.toolCall.args).toStrictEqual(json)
+        expect(encodeMessages(await run(store.readTranscript(runId, 1)))).toStrictEqual(
+          encodeMessages([message]),
+        )
+        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([event]))
+      })
     })
 
     describe('stored values are copies', () => {
