@@ -105,6 +105,9 @@ const countFlags = (flags: HitlFlags) =>
 
 const userInputWanted = (flags: HitlFlags) => flags.requiresUserInput === true || flags.userInputFields !== undefined
 
+const omit = (args: Readonly<Record<string, unknown>>, names: ReadonlyArray<string>) =>
+  Object.fromEntries(Object.entries(args).filter(([name]) => !names.includes(name)))
+
 /** The user-input form of a call: every parameter, prefilled with what the model gave. */
 const formFields = (schema: JsonSchemaObject, args: Readonly<Record<string, unknown>>): Array<UserInputField> =>
   Object.entries(schema.properties).map(([name, property]) => ({
@@ -154,7 +157,8 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
     },
     needs: (call) => [
       ...(spec.requiresConfirmation === true ? [Confirmation.need({})] : []),
-      ...(userInputWanted(spec) ? [UserInput.need({ fields: formFields(full, call.args) })] : []),
+      // A hidden argument the model slipped in anyway is not a prefill: the person gives it.
+      ...(userInputWanted(spec) ? [UserInput.need({ fields: formFields(full, omit(call.args, hidden)) })] : []),
       ...(spec.externalExecution === true ? [ExternalExecution.need({})] : []),
       ...(spec.requires?.(call.args) ?? []),
     ],

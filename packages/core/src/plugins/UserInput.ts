@@ -21,10 +21,14 @@ export const UserInput = RequirementPlugin.make({
   answers: 'user_input',
   request: FormRequest,
   check: checkAnswers,
-  outcome: ({ request, resolution, args }) =>
-    RequirementPlugin.Outcome.Execute({
-      args: { ...args, ...Either.getOrThrow(completeAnswers(request.fields, resolution.values)) },
-    }),
+  outcome: ({ request, resolution, args }) => {
+    // The person's answers replace the model's arguments for every field of the form.
+    const asked = new Set(request.fields.map((field) => field.name))
+    const kept = Object.fromEntries(Object.entries(args).filter(([name]) => !asked.has(name)))
+    return RequirementPlugin.Outcome.Execute({
+      args: { ...kept, ...Either.getOrThrow(completeAnswers(request.fields, resolution.values)) },
+    })
+  },
 })
 
 /**
