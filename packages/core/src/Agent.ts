@@ -46,7 +46,8 @@ export const define = (spec: AgentSpec): AgentDefinition => {
   if (spec.id.trim() === '') throw new DefinitionError({ subject: 'agent', reason: 'an id is required' })
   const tools = new Map<string, Tool>()
   for (const tool of (spec.tools ?? []).flatMap((entry) => (isToolkit(entry) ? entry.tools : [entry]))) {
-    if (tools.has(tool.name)) throw new DefinitionError({ subject, reason: `two tools are named "${tool.name}"` })
+    if (tools.has(tool.name))
+      throw new DefinitionError({ subject, reason: `two tools are named "${tool.name}"` })
     tools.set(tool.name, tool)
   }
   const plugins = new Map<string, AnyRequirementPlugin>()
@@ -101,7 +102,10 @@ export class Agent implements AgentDefinition {
     this.plugins = definition.plugins
     this.store = options.store ?? MemoryStore.make()
     this.runtime = ManagedRuntime.make(
-      RunEngine.layer.pipe(Layer.provide(Layer.succeed(RunStore, this.store)), Layer.provide(IdGenerator.layer)),
+      RunEngine.layer.pipe(
+        Layer.provide(Layer.succeed(RunStore, this.store)),
+        Layer.provide(IdGenerator.layer),
+      ),
     )
   }
 
@@ -156,11 +160,16 @@ export class Agent implements AgentDefinition {
     throw Cause.squash(exit.cause)
   }
 
-  private iterate<E>(use: (engine: RunEngine.RunEngine) => Stream.Stream<RunEvent, E>): AsyncIterable<RunEvent> {
+  private iterate<E>(
+    use: (engine: RunEngine.RunEngine) => Stream.Stream<RunEvent, E>,
+  ): AsyncIterable<RunEvent> {
     const runtime = this.runtime
     return {
       async *[Symbol.asyncIterator]() {
-        yield* Stream.toAsyncIterableRuntime(Stream.unwrap(Effect.map(RunEngine.RunEngine, use)), await runtime.runtime())
+        yield* Stream.toAsyncIterableRuntime(
+          Stream.unwrap(Effect.map(RunEngine.RunEngine, use)),
+          await runtime.runtime(),
+        )
       },
     }
   }

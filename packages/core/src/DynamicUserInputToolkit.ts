@@ -23,7 +23,7 @@ export const dynamicUserInput = (): Toolkit.Toolkit =>
         name: 'get_user_input',
         description:
           'Ask the user for information you need and cannot work out yourself. List each field you need; ' +
-          'the run waits for the answers, which you receive as this call\'s result.',
+          "the run waits for the answers, which you receive as this call's result.",
         parameters: Schema.Struct({ fields: Schema.Array(AskedField).pipe(Schema.minItems(1)) }),
         requires: (args) => {
           const fields = Schema.decodeUnknownSync(Schema.Array(AskedField))(args.fields)

@@ -149,6 +149,15 @@ export class UnexpectedError extends Schema.TaggedError<UnexpectedError>()('Unex
   }
 }
 
+/** A request that is malformed as a whole: not the shape the API takes, whatever it asks for. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()('InvalidRequest', {
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `Invalid request: ${this.reason}`
+  }
+}
+
 export class InvalidRunInput extends Schema.TaggedError<InvalidRunInput>()('InvalidRunInput', {
   reason: Schema.String,
 }) {
@@ -167,5 +176,6 @@ export type ContinueError =
   | ResolutionMethodMismatch
   | InvalidResolution
   | NotAllowedToResolve
+  | InvalidRequest
   | RunClaimed
   | StoreError

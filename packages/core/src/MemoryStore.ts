@@ -52,7 +52,8 @@ export const make = (): RunStore => {
         runTable.set(run.runId, runs.encode(run))
         return Effect.void
       }),
-    getRun: (runId) => Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
+    getRun: (runId) =>
+      Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
     saveRun: (run) => Effect.sync(() => void runTable.set(run.runId, runs.encode(run))),
 
     appendTranscript: (runId, start, appended) =>
@@ -62,7 +63,9 @@ export const make = (): RunStore => {
         transcripts.set(runId, transcript)
       }),
     readTranscript: (runId, length) =>
-      Effect.sync(() => (transcripts.get(runId) ?? []).slice(0, length).map((message) => messages.decode(message))),
+      Effect.sync(() =>
+        (transcripts.get(runId) ?? []).slice(0, length).map((message) => messages.decode(message)),
+      ),
 
     insertRequirements: (inserted) =>
       Effect.sync(() => {
@@ -75,21 +78,27 @@ export const make = (): RunStore => {
       }),
     getRequirement: (runId, requirementId) => Effect.sync(() => decodeRequirement(runId, requirementId)),
     listRequirements: (runId) =>
-      Effect.sync(() => (requirementsByRun.get(runId) ?? []).map((id) => requirements.decode(requirementTable.get(id)))),
+      Effect.sync(() =>
+        (requirementsByRun.get(runId) ?? []).map((id) => requirements.decode(requirementTable.get(id))),
+      ),
     resolveRequirement: (runId, requirementId, resolution) =>
-      Effect.suspend((): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
-        const found = decodeRequirement(runId, requirementId)
-        if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
-        if (found.value.status !== 'pending') return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
-        const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
-        requirementTable.set(requirementId, requirements.encode(resolved))
-        return Effect.succeed(resolved)
-      }),
+      Effect.suspend(
+        (): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
+          const found = decodeRequirement(runId, requirementId)
+          if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
+          if (found.value.status !== 'pending')
+            return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
+          const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
+          requirementTable.set(requirementId, requirements.encode(resolved))
+          return Effect.succeed(resolved)
+        },
+      ),
 
     appendEvent: (event) =>
       Effect.suspend(() => {
         const log = eventTable.get(event.runId) ?? new Map<number, unknown>()
-        if (log.has(event.seq)) return Effect.fail(new EventSequenceConflict({ runId: event.runId, seq: event.seq }))
+        if (log.has(event.seq))
+          return Effect.fail(new EventSequenceConflict({ runId: event.runId, seq: event.seq }))
         log.set(event.seq, events.encode(event))
         eventTable.set(event.runId, log)
         return Effect.void

@@ -38,7 +38,8 @@ export const fromAsyncIterable = (
       const controller = new AbortController()
       return Stream.fromAsyncIterable(
         stream(request, controller.signal),
-        (cause) => new ModelError({ model: id, reason: cause instanceof Error ? cause.message : String(cause) }),
+        (cause) =>
+          new ModelError({ model: id, reason: cause instanceof Error ? cause.message : String(cause) }),
       ).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
     }),
 })

@@ -23,13 +23,18 @@ export interface PolicyContext {
  */
 export interface Policy {
   readonly name: string
-  readonly evaluate: (context: PolicyContext) => ReadonlyArray<Need> | PromiseLike<ReadonlyArray<Need>> | Effect.Effect<ReadonlyArray<Need>, unknown>
+  readonly evaluate: (
+    context: PolicyContext,
+  ) => ReadonlyArray<Need> | PromiseLike<ReadonlyArray<Need>> | Effect.Effect<ReadonlyArray<Need>, unknown>
 }
 
 export const make = (name: string, evaluate: Policy['evaluate']): Policy => ({ name, evaluate })
 
 /** Applies one policy, turning anything but a list of needs into PolicyFailed. */
-export const evaluate = (policy: Policy, context: PolicyContext): Effect.Effect<ReadonlyArray<Need>, PolicyFailed> => {
+export const evaluate = (
+  policy: Policy,
+  context: PolicyContext,
+): Effect.Effect<ReadonlyArray<Need>, PolicyFailed> => {
   const failed = (cause: unknown) =>
     new PolicyFailed({
       policy: policy.name,
@@ -42,7 +47,9 @@ export const evaluate = (policy: Policy, context: PolicyContext): Effect.Effect<
     return Effect.tryPromise({ try: async () => await answer, catch: (cause) => cause })
   }).pipe(
     Effect.flatMap((needs) =>
-      Array.isArray(needs) ? Effect.succeed(needs as ReadonlyArray<Need>) : Effect.fail(new Error('it did not answer with a list')),
+      Array.isArray(needs)
+        ? Effect.succeed(needs as ReadonlyArray<Need>)
+        : Effect.fail(new Error('it did not answer with a list')),
     ),
     Effect.catchAllDefect((defect) => Effect.fail(defect)),
     Effect.mapError(failed),

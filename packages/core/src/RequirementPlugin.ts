@@ -119,7 +119,8 @@ export function make(
 ): AnyRequirementPlugin {
   const resolution: Schema.Schema.AnyNoContext | undefined =
     spec.answers === 'custom' ? spec.resolution : resolutionSchemas[spec.answers]
-  if (resolution === undefined) throw new TypeError(`Requirement kind "${spec.kind}" needs a resolution schema.`)
+  if (resolution === undefined)
+    throw new TypeError(`Requirement kind "${spec.kind}" needs a resolution schema.`)
   const plugin: AnyRequirementPlugin = {
     kind: spec.kind,
     answers: spec.answers,

@@ -16,7 +16,10 @@ export const reject = (requirementId: string, note?: string): ResolutionInput =>
   value: (note === undefined ? { approved: false } : { approved: false, note }) satisfies Decision,
 })
 
-export const userInput = (requirementId: string, values: Readonly<Record<string, unknown>>): ResolutionInput => ({
+export const userInput = (
+  requirementId: string,
+  values: Readonly<Record<string, unknown>>,
+): ResolutionInput => ({
   requirementId,
   value: { values } satisfies UserInputAnswer,
 })

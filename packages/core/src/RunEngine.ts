@@ -4,7 +4,6 @@ import {
   Context,
   Deferred,
   Effect,
-  Either,
   Fiber,
   FiberMap,
   Layer,
@@ -16,11 +15,7 @@ import {
 import type { AgentDefinition as Agent } from './Agent.js'
 import {
   type ContinueError,
-  InvalidResolution,
-  InvalidRunInput,
-  NotAllowedToResolve,
-  RequirementAlreadyResolved,
-  RequirementNotFound,
+  type InvalidRunInput,
   RequirementsUnresolved,
   RunClaimed,
   RunNotContinuable,
@@ -36,7 +31,8 @@ import { isFinal, RunRecord } from './Run.js'
 import { isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
-import { validateResolution } from './internal/resolutions.js'
+import { checkResolutions } from './internal/resolutions.js'
+import { decodeResolutions, decodeResolveOptions, decodeRunId, decodeRunInput } from './internal/requests.js'
 import { drive, type RunFailure } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 
@@ -70,8 +66,16 @@ export type CancelError = RunNotFound | RunNotContinuable | RunClaimed | StoreEr
  */
 export interface RunEngine {
   /** Starts a run; the stream yields its events until it pauses or ends. */
-  readonly runStream: (agent: Agent, input: string, options?: RunOptions) => Stream.Stream<RunEvent, StartError | RunFailure>
-  readonly run: (agent: Agent, input: string, options?: RunOptions) => Effect.Effect<RunOutput, StartError | RunFailure>
+  readonly runStream: (
+    agent: Agent,
+    input: string,
+    options?: RunOptions,
+  ) => Stream.Stream<RunEvent, StartError | RunFailure>
+  readonly run: (
+    agent: Agent,
+    input: string,
+    options?: RunOptions,
+  ) => Effect.Effect<RunOutput, StartError | RunFailure>
   /** Records decisions on a paused run's requirements without continuing it. */
   readonly resolve: (
     agent: Agent,
@@ -99,12 +103,27 @@ export interface RunEngine {
 export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEngine')
 
 /** What flows to a run's listeners: its stored events, or word that its writer died without storing an ending. */
-type Signal = RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
+type Signal =
+  RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
 
 interface ResumeTicket {
   readonly agent: Agent
   readonly epoch: number
 }
+
+interface Claimed {
+  readonly writer: RunWriter
+  readonly decided: ReadonlyArray<RequirementRecord>
+}
+
+/**
+ * How many paused runs an engine keeps a suspended fiber for. Beyond it the oldest are let go:
+ * they resume from the store like any other, so this bounds memory, not what works.
+ */
+const maxSuspended = 1_000
+
+const unexpected = (defect: unknown) =>
+  new UnexpectedError({ reason: defect instanceof Error ? defect.message : String(defect) })
 
 const make = Effect.gen(function* () {
   const store = yield* RunStore
@@ -112,86 +131,51 @@ const make = Effect.gen(function* () {
   const owner = yield* ids.next
   const signals = yield* PubSub.unbounded<Signal>()
   const fibers = yield* FiberMap.make<string>()
-  /** Runs paused in this engine whose fiber waits for its next claim. */
+  /** Runs paused here whose fiber waits to be handed their next claim (oldest first). */
   const suspended = new Map<string, Deferred.Deferred<ResumeTicket>>()
   /** Runs whose fiber is being interrupted because someone cancelled them. */
   const cancelling = new Set<string>()
 
   const publish = (event: RunEvent) => Effect.asVoid(PubSub.publish(signals, event))
 
-  const getRecord = (runId: string) =>
-    store.getRun(runId).pipe(
-      Effect.flatMap(Option.match({ onNone: () => Effect.fail(new RunNotFound({ runId })), onSome: Effect.succeed })),
-    )
-
-  const output = (agent: Agent, run: RunRecord) =>
-    Effect.all([store.readTranscript(run.runId, run.transcriptLength), store.listRequirements(run.runId)]).pipe(
-      Effect.map(([messages, requirements]) => new RunOutput(agent, run, messages, requirements)),
-    )
-
-  const getRun = (agent: Agent, runId: string) => Effect.flatMap(getRecord(runId), (run) => output(agent, run))
-
-  /** Rebuilds a run's writer from the store, as of the claim of `epoch` (held by the caller, so the run exists). */
-  const load = (agent: Agent, runId: string, epoch: number) =>
+  /** The agent's run: another agent's run is not found, as its tools and plugins would not fit it. */
+  const getRecord = (agent: Agent, runId: unknown) =>
     Effect.gen(function* () {
-      const run = yield* getRecord(runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
-      const messages = yield* store.readTranscript(runId, run.transcriptLength)
-      const requirements = yield* store.listRequirements(runId)
-      const decided = run.pendingRequirementIds.flatMap((id) => requirements.filter((requirement) => requirement.id === id))
-      return { writer: RunWriter.make(agent, new RunRecord({ ...run, epoch }), messages, store, publish), decided }
+      const id = yield* decodeRunId(runId)
+      const run = yield* store.getRun(id)
+      if (Option.isNone(run) || run.value.agentId !== agent.id) return yield* new RunNotFound({ runId: id })
+      return run.value
     })
 
-  /**
-   * The fiber of a run: drives it, and while it is paused waits for the next claim, then
-   * reloads it from the store and goes on. Interrupted while driving, it records the
-   * cancellation itself, as the claim holder; a failure is recorded as the run's failure.
-   */
-  const runFiber = (
-    runId: string,
-    first: Effect.Effect<{ writer: RunWriter; decided: ReadonlyArray<RequirementRecord> }, RunFailure>,
-  ) =>
+  const output = (agent: Agent, run: RunRecord) =>
+    Effect.all([
+      store.readTranscript(run.runId, run.transcriptLength),
+      store.listRequirements(run.runId),
+    ]).pipe(Effect.map(([messages, requirements]) => new RunOutput(agent, run, messages, requirements)))
+
+  const getRun = (agent: Agent, runId: string) =>
+    Effect.flatMap(getRecord(agent, runId), (run) => output(agent, run))
+
+  /** Rebuilds a run's writer from the store, for the holder of the claim of `epoch`. */
+  const load = (agent: Agent, runId: string, epoch: number): Effect.Effect<Claimed, StoreError> =>
     Effect.gen(function* () {
-      let next = first
-      for (;;) {
-        const { writer, decided } = yield* next
-        const stop = yield* drive(writer, decided).pipe(
-          Effect.catchAllDefect((defect) => new UnexpectedError({ reason: defect instanceof Error ? defect.message : String(defect) })),
-          // Only a cancel request ends the run here; an engine shutting down leaves it to be recovered.
-          Effect.onInterrupt(() =>
-            cancelling.has(runId)
-              ? writer
-                  .commit({ _tag: 'RunCancelled', runId }, { status: 'cancelled', pendingRequirementIds: [] })
-                  .pipe(Effect.ignore)
-              : Effect.void,
-          ),
-          Effect.catchAll((error) =>
-            writer
-              .commit(
-                { _tag: 'RunFailed', runId: writer.run.runId, error: error.message },
-                { status: 'failed', error: error.message, pendingRequirementIds: [] },
-              )
-              .pipe(Effect.as('failed' as const)),
-          ),
-        )
-        if (stop !== 'paused') return
-        const wake = yield* Deferred.make<ResumeTicket>()
-        suspended.set(runId, wake)
-        const ticket = yield* Deferred.await(wake).pipe(Effect.ensuring(Effect.sync(() => suspended.delete(runId))))
-        next = Effect.flatMap(load(ticket.agent, runId, ticket.epoch), resumed)
-      }
-    }).pipe(
-      // The writer could not even record its ending (the store is gone, say): tell its listeners rather than leave them waiting.
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.void : PubSub.publish(signals, { _tag: 'WriterDied', runId, cause }),
-      ),
-      Effect.provideService(IdGenerator, ids),
-    )
+      const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
+      const messages = yield* store.readTranscript(runId, run.transcriptLength)
+      const requirements = yield* store.listRequirements(runId)
+      // Events stored after the last commit (a writer stopped mid-way) keep their numbers.
+      const later = yield* store.readEvents(runId, run.lastSeq)
+      const record = new RunRecord({ ...run, epoch, lastSeq: later.at(-1)?.seq ?? run.lastSeq })
+      const decided = run.pendingRequirementIds.flatMap((id) =>
+        requirements.filter((requirement) => requirement.id === id),
+      )
+      return { writer: RunWriter.make(agent, record, messages, store, publish), decided }
+    })
 
   /** The first steps of a resumed run: save the claim, then tell listeners what was decided. */
-  const resumed = ({ writer, decided }: { writer: RunWriter; decided: ReadonlyArray<RequirementRecord> }) =>
+  const resumed = ({ writer, decided }: Claimed) =>
     Effect.gen(function* () {
       const runId = writer.run.runId
-      yield* writer.save({ status: 'running', epoch: writer.run.epoch, pendingRequirementIds: [] })
+      yield* writer.save({ status: 'running', pendingRequirementIds: [] })
       for (const requirement of decided)
         yield* writer.emit({
           _tag: 'RequirementResolved',
@@ -205,19 +189,83 @@ const make = Effect.gen(function* () {
       return { writer, decided }
     })
 
+  /**
+   * One claim's worth of a run: from taking it over until it pauses or ends. A failure is
+   * recorded as the run's failure; a cancel request, as its cancellation. An engine shutting
+   * down records nothing: the run is left to be recovered.
+   */
+  const stretch = (runId: string, claimed: Effect.Effect<Claimed, RunFailure>) =>
+    Effect.gen(function* () {
+      const { writer, decided } = yield* claimed
+      return yield* drive(writer, decided).pipe(
+        Effect.catchAllDefect((defect) => Effect.fail(unexpected(defect))),
+        Effect.onInterrupt(() =>
+          cancelling.has(runId)
+            ? writer
+                .commit({ _tag: 'RunCancelled', runId }, { status: 'cancelled', pendingRequirementIds: [] })
+                .pipe(Effect.ignore)
+            : Effect.void,
+        ),
+        Effect.catchAll((error) =>
+          writer
+            .commit(
+              { _tag: 'RunFailed', runId, error: error.message },
+              { status: 'failed', error: error.message, pendingRequirementIds: [] },
+            )
+            .pipe(Effect.as('failed' as const)),
+        ),
+      )
+    })
+
+  /** Waits, while the run is paused, for this engine to hand it its next claim. */
+  const awaitClaim = (runId: string) =>
+    Effect.gen(function* () {
+      const wake = yield* Deferred.make<ResumeTicket>()
+      suspended.set(runId, wake)
+      const [oldest] = suspended.keys()
+      if (suspended.size > maxSuspended && oldest !== undefined) yield* FiberMap.remove(fibers, oldest)
+      return yield* Deferred.await(wake)
+    }).pipe(Effect.ensuring(Effect.sync(() => suspended.delete(runId))))
+
+  /**
+   * The fiber of a run, in this engine. Between its claims it holds nothing of the run but its
+   * id: each stretch rebuilds the run from the store.
+   */
+  const runFiber = (runId: string, first: Effect.Effect<Claimed, RunFailure>) =>
+    Effect.gen(function* () {
+      let claimed = first
+      for (;;) {
+        if ((yield* stretch(runId, claimed)) !== 'paused') return
+        const ticket = yield* awaitClaim(runId)
+        claimed = Effect.flatMap(load(ticket.agent, runId, ticket.epoch), resumed)
+      }
+    }).pipe(
+      // The writer could not even record its ending (the store is gone, say): tell its listeners rather than leave them waiting.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.void
+          : PubSub.publish(signals, { _tag: 'WriterDied', runId, cause }),
+      ),
+      Effect.provideService(IdGenerator, ids),
+    )
+
   /** A run's events from a subscription taken before the run was set going, until it stops. */
-  const eventsOf = (subscription: Queue.Dequeue<Signal>, runId: string): Stream.Stream<RunEvent, RunFailure> =>
+  const eventsOf = (
+    subscription: Queue.Dequeue<Signal>,
+    runId: string,
+  ): Stream.Stream<RunEvent, RunFailure> =>
     Stream.fromQueue(subscription).pipe(
       Stream.filter((signal) => signal.runId === runId),
-      Stream.mapEffect((signal) => (signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal))),
+      Stream.mapEffect((signal) =>
+        signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
+      ),
       Stream.takeUntil(isStop),
     )
 
-  const runStream: RunEngine['runStream'] = (agent, input, options = {}) =>
+  const runStream: RunEngine['runStream'] = (agent, rawInput, rawOptions) =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
-        if (typeof input !== 'string' || input.trim() === '')
-          return yield* new InvalidRunInput({ reason: 'the input must be a non-empty string' })
+        const [input, options] = yield* decodeRunInput(rawInput, rawOptions)
         const subscription = yield* PubSub.subscribe(signals)
         const now = yield* Clock.currentTimeMillis
         const runId = yield* ids.next
@@ -251,62 +299,56 @@ const make = Effect.gen(function* () {
       }),
     )
 
-  const runToStop = <E>(events: Stream.Stream<RunEvent, E>, agent: Agent) =>
+  const runToStop = <E>(agent: Agent, events: Stream.Stream<RunEvent, E>) =>
     Effect.gen(function* () {
       const last = yield* Stream.runLast(events)
       if (Option.isNone(last)) return yield* Effect.die(new Error('a run stream ended without an event'))
       return yield* getRun(agent, last.value.runId).pipe(Effect.orDie)
     })
 
-  const resolve: RunEngine['resolve'] = (agent, runId, inputs, options = {}) =>
+  const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
     Effect.gen(function* () {
-      const run = yield* getRecord(runId)
-      if (run.status !== 'paused') return yield* new RunNotContinuable({ runId, status: run.status })
+      const run = yield* getRecord(agent, runId)
+      const inputs = yield* decodeResolutions(rawResolutions)
+      const options = yield* decodeResolveOptions(rawOptions)
+      if (run.status !== 'paused')
+        return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
       const principal = options.principal ?? run.principal
-      const requirements = yield* store.listRequirements(runId)
-      const seen = new Set<string>()
-      const checked: Array<{ requirement: RequirementRecord; value: unknown }> = []
-      // Every answer is checked before any is recorded: bad input changes nothing.
-      for (const { requirementId, value } of inputs) {
-        const requirement = requirements.find((candidate) => candidate.id === requirementId)
-        // A pending requirement outside the committed pause is the leftover of a pause that never committed.
-        const current = run.pendingRequirementIds.includes(requirementId)
-        if (requirement === undefined || (!current && requirement.status === 'pending'))
-          return yield* new RequirementNotFound({ runId, requirementId })
-        if (seen.has(requirementId))
-          return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: 'it is answered twice in one request' })
-        seen.add(requirementId)
-        if (requirement.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-        const plugin = agent.plugins.get(requirement.kind)
-        if (plugin === undefined)
-          return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: 'no plugin for this kind is registered on the agent' })
-        const stored = validateResolution(plugin, requirement, value)
-        if (Either.isLeft(stored)) return yield* stored.left
-        if (!plugin.mayResolve(principal, { request: requirement.request, runPrincipal: run.principal }))
-          return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id })
-        checked.push({ requirement, value: stored.right })
-      }
+      const requirements = yield* store.listRequirements(run.runId)
+      const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
       const resolvedAt = yield* Clock.currentTimeMillis
       return yield* Effect.forEach(checked, ({ requirement, value }) =>
-        store.resolveRequirement(runId, requirement.id, new Resolution({ value, resolvedBy: principal, resolvedAt })),
+        store.resolveRequirement(
+          run.runId,
+          requirement.id,
+          new Resolution({ value, resolvedBy: principal, resolvedAt }),
+        ),
       )
     })
 
   /** Records the decisions, checks none is left open, and claims the run's next epoch. */
-  const claimForContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions) =>
+  const claimForContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
     Effect.gen(function* () {
+      const runId = yield* decodeRunId(
+        typeof request === 'object' && request !== null ? request.runId : undefined,
+      )
       if (request.resolutions !== undefined && request.resolutions.length > 0)
-        yield* resolve(agent, request.runId, request.resolutions, options)
-      const run = yield* getRecord(request.runId)
-      if (run.status !== 'paused') return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
-      const requirements = yield* store.listRequirements(run.runId)
+        yield* resolve(agent, runId, request.resolutions, options)
+      else yield* decodeResolveOptions(options)
+      const run = yield* getRecord(agent, runId)
+      if (run.status !== 'paused') return yield* new RunNotContinuable({ runId, status: run.status })
+      const requirements = yield* store.listRequirements(runId)
       const open = requirements.filter(
-        (requirement) => run.pendingRequirementIds.includes(requirement.id) && requirement.status === 'pending',
+        (requirement) =>
+          run.pendingRequirementIds.includes(requirement.id) && requirement.status === 'pending',
       )
       if (open.length > 0)
-        return yield* new RequirementsUnresolved({ runId: run.runId, requirementIds: open.map((requirement) => requirement.id) })
-      yield* store.claimRun(run.runId, run.epoch + 1, owner)
-      return run.epoch + 1
+        return yield* new RequirementsUnresolved({
+          runId,
+          requirementIds: open.map((requirement) => requirement.id),
+        })
+      yield* store.claimRun(runId, run.epoch + 1, owner)
+      return { runId, epoch: run.epoch + 1 }
     })
 
   /** Hands a claimed run to its suspended fiber here, or starts a fiber from the store. */
@@ -318,40 +360,58 @@ const make = Effect.gen(function* () {
       yield* FiberMap.run(fibers, runId, runFiber(runId, Effect.flatMap(load(agent, runId, epoch), resumed)))
     })
 
-  const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options = {}) =>
+  const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
-        const epoch = yield* claimForContinue(agent, request, options)
-        yield* wake(agent, request.runId, epoch)
-        return eventsOf(subscription, request.runId)
+        const { runId, epoch } = yield* claimForContinue(agent, request, options)
+        yield* wake(agent, runId, epoch)
+        return eventsOf(subscription, runId)
       }),
+    )
+
+  /** Interrupts the run's fiber here, which records the cancellation, or records it itself if the fiber could not. */
+  const cancelHere = (agent: Agent, run: RunRecord) =>
+    Effect.gen(function* () {
+      const fiber = yield* FiberMap.get(fibers, run.runId).pipe(Effect.option)
+      // Suspended here means paused here, then continued by another engine, which is running it now.
+      if (Option.isNone(fiber) || suspended.has(run.runId))
+        return yield* new RunClaimed({ runId: run.runId, epoch: run.epoch })
+      cancelling.add(run.runId)
+      yield* Fiber.interrupt(fiber.value).pipe(
+        Effect.ensuring(Effect.sync(() => cancelling.delete(run.runId))),
+      )
+      const after = yield* getRecord(agent, run.runId)
+      if (after.status === 'running') yield* commitCancel(agent, after, after.epoch)
+    })
+
+  const commitCancel = (agent: Agent, run: RunRecord, epoch: number) =>
+    Effect.flatMap(load(agent, run.runId, epoch), ({ writer }) =>
+      writer.commit(
+        { _tag: 'RunCancelled', runId: run.runId },
+        { status: 'cancelled', pendingRequirementIds: [] },
+      ),
     )
 
   const cancelRun: RunEngine['cancelRun'] = (agent, runId) =>
     Effect.gen(function* () {
-      const run = yield* getRecord(runId)
-      if (isFinal(run.status)) return yield* new RunNotContinuable({ runId, status: run.status })
-      if (run.status === 'running') {
-        const fiber = yield* FiberMap.get(fibers, runId).pipe(Effect.option)
-        if (Option.isNone(fiber)) return yield* new RunClaimed({ runId, epoch: run.epoch })
-        cancelling.add(runId)
-        yield* Fiber.interrupt(fiber.value).pipe(Effect.ensuring(Effect.sync(() => cancelling.delete(runId))))
-      } else {
-        yield* store.claimRun(runId, run.epoch + 1, owner)
-        yield* FiberMap.remove(fibers, runId)
-        const { writer } = yield* load(agent, runId, run.epoch + 1)
-        yield* writer.commit({ _tag: 'RunCancelled', runId }, { status: 'cancelled', pendingRequirementIds: [] })
+      const run = yield* getRecord(agent, runId)
+      if (isFinal(run.status)) return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
+      if (run.status === 'running') yield* cancelHere(agent, run)
+      else {
+        yield* store.claimRun(run.runId, run.epoch + 1, owner)
+        yield* FiberMap.remove(fibers, run.runId)
+        yield* commitCancel(agent, run, run.epoch + 1)
       }
-      return yield* getRun(agent, runId)
+      return yield* getRun(agent, run.runId)
     })
 
   return RunEngine.of({
     runStream,
-    run: (agent, input, options) => runToStop(runStream(agent, input, options), agent),
+    run: (agent, input, options) => runToStop(agent, runStream(agent, input, options)),
     resolve,
     continueRunStream,
-    continueRun: (agent, request, options) => runToStop(continueRunStream(agent, request, options), agent),
+    continueRun: (agent, request, options) => runToStop(agent, continueRunStream(agent, request, options)),
     cancelRun,
     getRun,
   })

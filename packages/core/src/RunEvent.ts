@@ -15,7 +15,10 @@ export const RunStarted = Schema.TaggedStruct('RunStarted', {
   agentId: Schema.String,
   input: Schema.String,
 })
-export const ModelRequestStarted = Schema.TaggedStruct('ModelRequestStarted', { ...base, model: Schema.String })
+export const ModelRequestStarted = Schema.TaggedStruct('ModelRequestStarted', {
+  ...base,
+  model: Schema.String,
+})
 export const ModelRequestCompleted = Schema.TaggedStruct('ModelRequestCompleted', {
   ...base,
   model: Schema.String,
@@ -69,7 +72,11 @@ export type RunEvent = typeof RunEvent.Type
 export type RunEventTag = RunEvent['_tag']
 
 /** An event before the run's writer stamps it with its sequence number and time. */
-export type RunEventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'seq' | 'at'> : never) : never
+export type RunEventBody = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'seq' | 'at'>
+    : never
+  : never
 
 /** Events after which a run's stream ends: the run stopped, for now or for good. */
 export const isStop = (event: RunEvent) =>

@@ -1,10 +1,6 @@
 import { Either } from 'effect'
 import type { AgentDefinition as Agent } from './Agent.js'
-import {
-  InvalidResolution,
-  RequirementAlreadyResolved,
-  ResolutionMethodMismatch,
-} from './Errors.js'
+import { InvalidResolution, RequirementAlreadyResolved, ResolutionMethodMismatch } from './Errors.js'
 import type { Message, ToolCall, ToolOutcome } from './Message.js'
 import type { Principal } from './Principal.js'
 import type { RequirementRecord, ResolutionInput } from './Requirement.js'
@@ -42,7 +38,9 @@ export class Requirement {
     this.request = record.request
     this.createdAt = record.createdAt
     this.userInputSchema =
-      plugin?.answers === 'user_input' ? (record.request as { fields: ReadonlyArray<UserInputField> }).fields : undefined
+      plugin?.answers === 'user_input'
+        ? (record.request as { fields: ReadonlyArray<UserInputField> }).fields
+        : undefined
   }
 
   /** Decided, here or in the store. */
@@ -118,7 +116,10 @@ export class Requirement {
       })
     if (answers !== undefined && this.plugin.answers !== answers)
       throw new ResolutionMethodMismatch({ requirementId: this.id, kind: this.kind, method })
-    this.decision = Either.getOrThrowWith(validateResolution(this.plugin, this.record, value), (error) => error)
+    this.decision = Either.getOrThrowWith(
+      validateResolution(this.plugin, this.record, value),
+      (error) => error,
+    )
   }
 }
 
@@ -148,7 +149,12 @@ export class RunOutput {
   /** Every requirement of the run, across all its pauses, oldest first. */
   readonly requirements: ReadonlyArray<Requirement>
 
-  constructor(agent: Agent, run: RunRecord, messages: ReadonlyArray<Message>, requirements: ReadonlyArray<RequirementRecord>) {
+  constructor(
+    agent: Agent,
+    run: RunRecord,
+    messages: ReadonlyArray<Message>,
+    requirements: ReadonlyArray<RequirementRecord>,
+  ) {
     this.runId = run.runId
     this.agentId = run.agentId
     this.sessionId = run.sessionId
@@ -172,7 +178,9 @@ export class RunOutput {
 }
 
 const toolExecutions = (messages: ReadonlyArray<Message>): Array<ToolExecution> => {
-  const results = new Map(messages.flatMap((message) => (message._tag === 'Tool' ? [[message.toolCallId, message] as const] : [])))
+  const results = new Map(
+    messages.flatMap((message) => (message._tag === 'Tool' ? [[message.toolCallId, message] as const] : [])),
+  )
   return messages.flatMap((message) =>
     message._tag !== 'Assistant'
       ? []

@@ -34,10 +34,15 @@ export interface RunStore {
     messages: ReadonlyArray<Message>,
   ) => Effect.Effect<void, StoreError>
   /** The first `length` messages. */
-  readonly readTranscript: (runId: string, length: number) => Effect.Effect<ReadonlyArray<Message>, StoreError>
+  readonly readTranscript: (
+    runId: string,
+    length: number,
+  ) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 
   /** Requirement ids are unique across all runs (the engine makes them with its IdGenerator). */
-  readonly insertRequirements: (requirements: ReadonlyArray<RequirementRecord>) => Effect.Effect<void, StoreError>
+  readonly insertRequirements: (
+    requirements: ReadonlyArray<RequirementRecord>,
+  ) => Effect.Effect<void, StoreError>
   readonly getRequirement: (
     runId: string,
     requirementId: string,
@@ -57,7 +62,11 @@ export interface RunStore {
   readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
 
   /** Claims `(runId, epoch)` for `owner`. Of concurrent callers, exactly one wins; the rest get RunClaimed. */
-  readonly claimRun: (runId: string, epoch: number, owner: string) => Effect.Effect<void, RunClaimed | StoreError>
+  readonly claimRun: (
+    runId: string,
+    epoch: number,
+    owner: string,
+  ) => Effect.Effect<void, RunClaimed | StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

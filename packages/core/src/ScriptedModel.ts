@@ -52,11 +52,9 @@ const chunks = (turn: Turn, index: number): Array<ModelChunk> => {
   const { content = '', toolCalls = [] } = typeof turn === 'string' ? { content: turn } : turn
   return [
     ...(content.match(/\s*\S+/g) ?? []).map((text): ModelChunk => ({ _tag: 'TextDelta', text })),
-    ...toolCalls.map(
-      (call, position): ModelChunk => ({
-        _tag: 'ToolCall',
-        call: { id: call.id ?? `call_${index + 1}_${position + 1}`, name: call.name, args: { ...call.args } },
-      }),
-    ),
+    ...toolCalls.map((call, position): ModelChunk => ({
+      _tag: 'ToolCall',
+      call: { id: call.id ?? `call_${index + 1}_${position + 1}`, name: call.name, args: { ...call.args } },
+    })),
   ]
 }

@@ -26,7 +26,11 @@ export type JsonSchemaObject = {
   readonly required: ReadonlyArray<string>
   readonly [key: string]: unknown
 }
-type JsonSchemaProperty = { readonly type?: unknown; readonly enum?: ReadonlyArray<unknown>; readonly description?: string }
+type JsonSchemaProperty = {
+  readonly type?: unknown
+  readonly enum?: ReadonlyArray<unknown>
+  readonly description?: string
+}
 
 /** The human-in-the-loop flags of a tool, as declared. */
 export interface HitlFlags {
@@ -96,20 +100,29 @@ const objectSchema = (name: string, parameters: ArgsSchema<unknown>): JsonSchema
   if (json.type !== 'object' || typeof json.properties !== 'object' || json.properties === null)
     throw new DefinitionError({ subject: `tool "${name}"`, reason: 'its parameters must be a Schema.Struct' })
   const { $schema: _dialect, ...rest } = json
-  return { ...rest, type: 'object', required: (json.required as ReadonlyArray<string> | undefined) ?? [] } as JsonSchemaObject
+  return {
+    ...rest,
+    type: 'object',
+    required: (json.required as ReadonlyArray<string> | undefined) ?? [],
+  } as JsonSchemaObject
 }
 
 const countFlags = (flags: HitlFlags) =>
-  [flags.requiresConfirmation === true, userInputWanted(flags), flags.externalExecution === true].filter(Boolean)
-    .length
+  [flags.requiresConfirmation === true, userInputWanted(flags), flags.externalExecution === true].filter(
+    Boolean,
+  ).length
 
-const userInputWanted = (flags: HitlFlags) => flags.requiresUserInput === true || flags.userInputFields !== undefined
+const userInputWanted = (flags: HitlFlags) =>
+  flags.requiresUserInput === true || flags.userInputFields !== undefined
 
 const omit = (args: Readonly<Record<string, unknown>>, names: ReadonlyArray<string>) =>
   Object.fromEntries(Object.entries(args).filter(([name]) => !names.includes(name)))
 
 /** The user-input form of a call: every parameter, prefilled with what the model gave. */
-const formFields = (schema: JsonSchemaObject, args: Readonly<Record<string, unknown>>): Array<UserInputField> =>
+const formFields = (
+  schema: JsonSchemaObject,
+  args: Readonly<Record<string, unknown>>,
+): Array<UserInputField> =>
   Object.entries(schema.properties).map(([name, property]) => ({
     name,
     type: fieldType(property),
@@ -135,13 +148,21 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
   const hidden = spec.userInputFields ?? []
   for (const field of hidden)
     if (!(field in full.properties))
-      throw new DefinitionError({ subject, reason: `userInputFields names "${field}", which is not a parameter` })
+      throw new DefinitionError({
+        subject,
+        reason: `userInputFields names "${field}", which is not a parameter`,
+      })
   if (spec.execute === undefined && spec.externalExecution !== true && spec.requires === undefined)
-    throw new DefinitionError({ subject, reason: 'needs execute, unless it is executed externally or answered through `requires`' })
+    throw new DefinitionError({
+      subject,
+      reason: 'needs execute, unless it is executed externally or answered through `requires`',
+    })
 
   const modelParameters: JsonSchemaObject = {
     ...full,
-    properties: Object.fromEntries(Object.entries(full.properties).filter(([name]) => !hidden.includes(name))),
+    properties: Object.fromEntries(
+      Object.entries(full.properties).filter(([name]) => !hidden.includes(name)),
+    ),
     required: full.required.filter((name) => !hidden.includes(name)),
   }
   const decode = Schema.decodeUnknownEither(spec.parameters as ArgsSchema<unknown>, { errors: 'all' })
@@ -158,7 +179,9 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
     needs: (call) => [
       ...(spec.requiresConfirmation === true ? [Confirmation.need({})] : []),
       // A hidden argument the model slipped in anyway is not a prefill: the person gives it.
-      ...(userInputWanted(spec) ? [UserInput.need({ fields: formFields(full, omit(call.args, hidden)) })] : []),
+      ...(userInputWanted(spec)
+        ? [UserInput.need({ fields: formFields(full, omit(call.args, hidden)) })]
+        : []),
       ...(spec.externalExecution === true ? [ExternalExecution.need({})] : []),
       ...(spec.requires?.(call.args) ?? []),
     ],
@@ -182,7 +205,10 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
 
 const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
-const invoke = (toolName: string, call: (signal: AbortSignal) => unknown): Effect.Effect<unknown, ToolFailure> =>
+const invoke = (
+  toolName: string,
+  call: (signal: AbortSignal) => unknown,
+): Effect.Effect<unknown, ToolFailure> =>
   Effect.suspend(() => {
     const controller = new AbortController()
     const value = call(controller.signal)
@@ -206,6 +232,9 @@ export const withFlags = (tool: Tool, flags: HitlFlags): Tool =>
     requiresConfirmation: tool.spec.requiresConfirmation === true || flags.requiresConfirmation === true,
     externalExecution: tool.spec.externalExecution === true || flags.externalExecution === true,
     ...(userInputWanted(tool.spec) || userInputWanted(flags)
-      ? { requiresUserInput: true, userInputFields: [...(tool.spec.userInputFields ?? []), ...(flags.userInputFields ?? [])] }
+      ? {
+          requiresUserInput: true,
+          userInputFields: [...(tool.spec.userInputFields ?? []), ...(flags.userInputFields ?? [])],
+        }
       : {}),
   })

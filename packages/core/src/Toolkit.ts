@@ -30,7 +30,10 @@ export const make = (spec: ToolkitSpec): Toolkit => {
   for (const [list, listed] of Object.entries(lists))
     for (const name of listed)
       if (!names.has(name))
-        throw new DefinitionError({ subject: `toolkit "${spec.name}"`, reason: `${list} names "${name}", which is not in it` })
+        throw new DefinitionError({
+          subject: `toolkit "${spec.name}"`,
+          reason: `${list} names "${name}", which is not in it`,
+        })
   if (names.size !== spec.tools.length)
     throw new DefinitionError({ subject: `toolkit "${spec.name}"`, reason: 'two tools share a name' })
 

@@ -14,17 +14,26 @@ describe('the Effect API', () => {
     const ledger = makeLedger()
     const agent = defineAgent({
       id: 'weather',
-      model: ScriptedModel.make([{ toolCalls: [{ name: 'get_the_weather', args: { city: 'Oslo' } }] }, 'Cold.']),
+      model: ScriptedModel.make([
+        { toolCalls: [{ name: 'get_the_weather', args: { city: 'Oslo' } }] },
+        'Cold.',
+      ]),
       tools: [weatherTool(ledger, { requiresConfirmation: true })],
     })
     const program = Effect.gen(function* () {
       const engine = yield* RunEngine.RunEngine
       const paused = yield* engine.run(agent, 'weather in Oslo?')
       const requirement = paused.activeRequirements[0]!
-      return yield* engine.continueRun(agent, { runId: paused.runId, resolutions: [Resolutions.confirm(requirement.id)] })
+      return yield* engine.continueRun(agent, {
+        runId: paused.runId,
+        resolutions: [Resolutions.confirm(requirement.id)],
+      })
     })
     const done = await Effect.runPromise(
-      program.pipe(Effect.provide(RunEngine.layer.pipe(Layer.provide(MemoryStore.layer), Layer.provide(countingIds))), Effect.scoped),
+      program.pipe(
+        Effect.provide(RunEngine.layer.pipe(Layer.provide(MemoryStore.layer), Layer.provide(countingIds))),
+        Effect.scoped,
+      ),
     )
     expect(done.status).toBe('completed')
     expect(done.content).toBe('Cold.')
@@ -37,7 +46,9 @@ describe('the Effect API', () => {
     const error = await Effect.runPromise(
       Effect.flatMap(RunEngine.RunEngine, (engine) => engine.continueRun(agent, { runId: 'nope' })).pipe(
         Effect.flip,
-        Effect.provide(RunEngine.layer.pipe(Layer.provide(MemoryStore.layer), Layer.provide(IdGenerator.layer))),
+        Effect.provide(
+          RunEngine.layer.pipe(Layer.provide(MemoryStore.layer), Layer.provide(IdGenerator.layer)),
+        ),
       ),
     )
     expect(error._tag).toBe('RunNotFound')

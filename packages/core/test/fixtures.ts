@@ -7,7 +7,8 @@ export const makeLedger = () => {
   return {
     calls,
     count: (tool: string) => calls.filter((call) => call.tool === tool).length,
-    record: (tool: string, args: unknown, idempotencyKey: string) => void calls.push({ tool, args, idempotencyKey }),
+    record: (tool: string, args: unknown, idempotencyKey: string) =>
+      void calls.push({ tool, args, idempotencyKey }),
   }
 }
 export type Ledger = ReturnType<typeof makeLedger>

@@ -19,8 +19,11 @@ const ChooseOne = RequirementPlugin.make({
   request: Schema.Struct({ question: Schema.String, options: Schema.Array(Schema.String) }),
   resolution: Schema.Struct({ choice: Schema.String }),
   check: (request, resolution) =>
-    request.options.includes(resolution.choice) ? undefined : `"${resolution.choice}" is not one of the options`,
-  outcome: ({ resolution, args }) => RequirementPlugin.Outcome.Execute({ args: { ...args, plan: resolution.choice } }),
+    request.options.includes(resolution.choice)
+      ? undefined
+      : `"${resolution.choice}" is not one of the options`,
+  outcome: ({ resolution, args }) =>
+    RequirementPlugin.Outcome.Execute({ args: { ...args, plan: resolution.choice } }),
 })
 
 const subscribe = (ledger: ReturnType<typeof makeLedger>) =>
@@ -43,15 +46,23 @@ describe('a requirement kind defined outside the core', () => {
     const { agent, model } = scriptedAgent(script, { tools: [subscribe(ledger)], plugins: [ChooseOne] })
     const paused = await agent.run('put ada on a plan')
     const [requirement] = paused.activeRequirements
-    expect(requirement).toMatchObject({ kind: 'choose_one', request: { question: 'Which plan?', options: ['basic', 'pro'] } })
-    expect(requirement!.needsConfirmation || requirement!.needsUserInput || requirement!.needsExternalExecution).toBe(false)
+    expect(requirement).toMatchObject({
+      kind: 'choose_one',
+      request: { question: 'Which plan?', options: ['basic', 'pro'] },
+    })
+    expect(
+      requirement!.needsConfirmation || requirement!.needsUserInput || requirement!.needsExternalExecution,
+    ).toBe(false)
 
     requirement!.resolve({ choice: 'pro' })
     const done = await agent.continueRun(paused)
 
     expect(done.status).toBe('completed')
     expect(ledger.calls.map((call) => call.args)).toEqual([{ customer: 'ada', plan: 'pro' }])
-    expect(model.requests[1]!.messages.at(-1)).toMatchObject({ _tag: 'Tool', content: 'subscribed ada to pro' })
+    expect(model.requests[1]!.messages.at(-1)).toMatchObject({
+      _tag: 'Tool',
+      content: 'subscribed ada to pro',
+    })
   })
 
   it('refuses answers its check rejects, and the built-in methods', async () => {
@@ -103,7 +114,10 @@ describe('a requirement kind defined outside the core', () => {
 })
 
 describe('policies', () => {
-  const refundScript = (amount: number) => [{ toolCalls: [{ name: 'refund', args: { amount } }] }, 'Refund handled.']
+  const refundScript = (amount: number) => [
+    { toolCalls: [{ name: 'refund', args: { amount } }] },
+    'Refund handled.',
+  ]
   const refund = (ledger: ReturnType<typeof makeLedger>) =>
     Tool.make({
       name: 'refund',
@@ -115,7 +129,9 @@ describe('policies', () => {
       },
     })
   const overLimit = Policy.make('refunds over 100 need confirmation', ({ call }) =>
-    call.name === 'refund' && Number(call.args.amount) > 100 ? [Confirmation.need({ message: 'Large refund' })] : [],
+    call.name === 'refund' && Number(call.args.amount) > 100
+      ? [Confirmation.need({ message: 'Large refund' })]
+      : [],
   )
 
   it('gate only the calls they choose', async () => {
@@ -127,21 +143,32 @@ describe('policies', () => {
     const large = scriptedAgent(refundScript(500), { tools: [refund(ledger)], policies: [overLimit] })
     const paused = await large.agent.run('refund 500')
     expect(paused.status).toBe('paused')
-    expect(paused.activeRequirements[0]).toMatchObject({ kind: 'confirmation', request: { message: 'Large refund' } })
+    expect(paused.activeRequirements[0]).toMatchObject({
+      kind: 'confirmation',
+      request: { message: 'Large refund' },
+    })
     expect(ledger.count('refund')).toBe(1)
   })
 
   it('add to what the tool requires itself, and every requirement must be met', async () => {
     const ledger = makeLedger()
     const { agent } = scriptedAgent(
-      [{ toolCalls: [{ name: 'send_email', args: { to: 'ada@example.com', subject: 'Hi', body: 'Hello' } }] }, 'Sent.'],
+      [
+        {
+          toolCalls: [{ name: 'send_email', args: { to: 'ada@example.com', subject: 'Hi', body: 'Hello' } }],
+        },
+        'Sent.',
+      ],
       {
         tools: [sendEmailTool(ledger, { userInputFields: ['body'] })],
         policies: [Policy.make('emails need sign-off', () => [Confirmation.need({})])],
       },
     )
     const paused = await agent.run('email ada')
-    expect(paused.activeRequirements.map((requirement) => requirement.kind)).toEqual(['user_input', 'confirmation'])
+    expect(paused.activeRequirements.map((requirement) => requirement.kind)).toEqual([
+      'user_input',
+      'confirmation',
+    ])
     const [input, confirmation] = paused.activeRequirements
     input!.provideUserInput({ body: 'Hello from a person' })
     confirmation!.confirm()
@@ -154,7 +181,12 @@ describe('policies', () => {
   it('a rejection among several requirements skips the call', async () => {
     const ledger = makeLedger()
     const { agent, model } = scriptedAgent(
-      [{ toolCalls: [{ name: 'send_email', args: { to: 'ada@example.com', subject: 'Hi', body: 'Hello' } }] }, 'Not sent.'],
+      [
+        {
+          toolCalls: [{ name: 'send_email', args: { to: 'ada@example.com', subject: 'Hi', body: 'Hello' } }],
+        },
+        'Not sent.',
+      ],
       {
         tools: [sendEmailTool(ledger, { requiresConfirmation: true })],
         policies: [Policy.make('second opinion', () => [Confirmation.need({ message: 'second opinion' })])],
@@ -167,7 +199,11 @@ describe('policies', () => {
     const done = await agent.continueRun(paused)
     expect(ledger.calls).toEqual([])
     expect(done.toolExecutions[0]).toMatchObject({ status: 'skipped', content: 'Not to Ada' })
-    expect(model.requests[1]!.messages.at(-1)).toMatchObject({ _tag: 'Tool', outcome: 'skipped', content: 'Not to Ada' })
+    expect(model.requests[1]!.messages.at(-1)).toMatchObject({
+      _tag: 'Tool',
+      outcome: 'skipped',
+      content: 'Not to Ada',
+    })
   })
 
   it('fail closed when they answer with something other than a list', async () => {

@@ -38,11 +38,16 @@ describe('streaming a run that pauses and continues', () => {
       'ToolCallCompleted',
       'RunPaused',
     ])
-    expect(events.filter((event) => event._tag === 'RunContent').map((event) => event.delta).join('')).toBe('Let me check.')
+    expect(
+      events
+        .filter((event) => event._tag === 'RunContent')
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe('Let me check.')
     const paused = events.at(-1)
-    expect(paused?._tag === 'RunPaused' && paused.requirements.map((requirement) => requirement.toolCall.name)).toEqual([
-      'get_the_weather',
-    ])
+    expect(
+      paused?._tag === 'RunPaused' && paused.requirements.map((requirement) => requirement.toolCall.name),
+    ).toEqual(['get_the_weather'])
   })
 
   it('continues with the decisions, the gated call, then the model, numbering on from the pause', async () => {

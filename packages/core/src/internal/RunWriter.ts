@@ -73,7 +73,11 @@ export class RunWriter {
   ): Effect.Effect<RunEvent, WriteError> =>
     Effect.uninterruptible(
       Effect.gen(this, function* () {
-        yield* this.store.appendTranscript(this.record.runId, this.committed, this.messages.slice(this.committed))
+        yield* this.store.appendTranscript(
+          this.record.runId,
+          this.committed,
+          this.messages.slice(this.committed),
+        )
         if (requirements.length > 0) yield* this.store.insertRequirements(requirements)
         const event = yield* this.store_(body)
         yield* this.save({ ...changes, transcriptLength: this.messages.length, lastSeq: this.seq })

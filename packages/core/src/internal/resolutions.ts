@@ -1,7 +1,15 @@
-import { Either, ParseResult, Schema } from 'effect'
-import { InvalidResolution } from '../Errors.js'
-import type { RequirementRecord } from '../Requirement.js'
+import { Effect, Either, ParseResult, Schema } from 'effect'
+import type { AgentDefinition } from '../Agent.js'
+import {
+  InvalidResolution,
+  NotAllowedToResolve,
+  RequirementAlreadyResolved,
+  RequirementNotFound,
+} from '../Errors.js'
+import type { Principal } from '../Principal.js'
+import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
+import type { RunRecord } from '../Run.js'
 
 /**
  * Checks a proposed answer to a requirement against its kind: the resolution schema, then the
@@ -14,11 +22,63 @@ export const validateResolution = (
 ): Either.Either<unknown, InvalidResolution> => {
   const invalid = (reason: string) =>
     new InvalidResolution({ requirementId: requirement.id, kind: requirement.kind, reason })
-  const decoded = Schema.decodeUnknownEither(plugin.resolution, { onExcessProperty: 'error', errors: 'all' })(value)
-  if (Either.isLeft(decoded)) return Either.left(invalid(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
+  const decoded = Schema.decodeUnknownEither(plugin.resolution, { onExcessProperty: 'error', errors: 'all' })(
+    value,
+  )
+  if (Either.isLeft(decoded))
+    return Either.left(invalid(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
   const request = Schema.decodeUnknownEither(plugin.request)(requirement.request)
-  if (Either.isLeft(request)) return Either.left(invalid(`its stored request does not decode: ${request.left.message}`))
+  if (Either.isLeft(request))
+    return Either.left(invalid(`its stored request does not decode: ${request.left.message}`))
   const reason = plugin.check(request.right, decoded.right)
   if (reason !== undefined) return Either.left(invalid(reason))
   return Either.right(Schema.encodeSync(plugin.resolution)(decoded.right))
 }
+
+/**
+ * Checks every answer of a request before any is recorded (bad input changes nothing): the
+ * requirement is one of the run's committed pause, answered once, by someone allowed to, in
+ * the shape of its kind.
+ */
+export const checkResolutions = (
+  agent: AgentDefinition,
+  run: RunRecord,
+  requirements: ReadonlyArray<RequirementRecord>,
+  inputs: ReadonlyArray<ResolutionInput>,
+  principal: Principal,
+) =>
+  Effect.gen(function* () {
+    const runId = run.runId
+    const seen = new Set<string>()
+    const checked: Array<{ requirement: RequirementRecord; value: unknown }> = []
+    for (const { requirementId, value } of inputs) {
+      const requirement = requirements.find((candidate) => candidate.id === requirementId)
+      // A pending requirement outside the committed pause is the leftover of a pause that never committed.
+      if (
+        requirement === undefined ||
+        (requirement.status === 'pending' && !run.pendingRequirementIds.includes(requirementId))
+      )
+        return yield* new RequirementNotFound({ runId, requirementId })
+      if (seen.has(requirementId))
+        return yield* new InvalidResolution({
+          requirementId,
+          kind: requirement.kind,
+          reason: 'it is answered twice in one request',
+        })
+      seen.add(requirementId)
+      if (requirement.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
+      const plugin = agent.plugins.get(requirement.kind)
+      if (plugin === undefined)
+        return yield* new InvalidResolution({
+          requirementId,
+          kind: requirement.kind,
+          reason: 'no plugin for this kind is registered on the agent',
+        })
+      const stored = validateResolution(plugin, requirement, value)
+      if (Either.isLeft(stored)) return yield* stored.left
+      if (!plugin.mayResolve(principal, { request: requirement.request, runPrincipal: run.principal }))
+        return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id })
+      checked.push({ requirement, value: stored.right })
+    }
+    return checked
+  })

@@ -47,8 +47,7 @@ const toolMessage = (
   call: ToolCall,
   outcome: ToolMessage['outcome'],
   body: { content: string; result?: unknown; args?: Record<string, unknown> },
-) =>
-  ({ _tag: 'Tool', toolCallId: call.id, toolName: call.name, outcome, ...body }) satisfies ToolMessage
+) => ({ _tag: 'Tool', toolCallId: call.id, toolName: call.name, outcome, ...body }) satisfies ToolMessage
 
 /** Carries out what was decided for one call, recording its result for the model. */
 const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Effect<void, WriteError> =>
@@ -80,7 +79,10 @@ const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Eff
           })
         } else {
           writer.append(
-            toolMessage(call, 'failed', { content: `Error: ${result.left.reason}`, ...argsIfChanged(call, args) }),
+            toolMessage(call, 'failed', {
+              content: `Error: ${result.left.reason}`,
+              ...argsIfChanged(call, args),
+            }),
           )
           yield* writer.emit({
             _tag: 'ToolCallFailed',
@@ -91,7 +93,8 @@ const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Eff
           })
         }
       }),
-    Skip: ({ message }) => Effect.sync(() => writer.append(toolMessage(call, 'skipped', { content: message }))),
+    Skip: ({ message }) =>
+      Effect.sync(() => writer.append(toolMessage(call, 'skipped', { content: message }))),
     Result: ({ result }) =>
       Effect.gen(function* () {
         const body = normalise(result)
@@ -130,13 +133,23 @@ const decided = (
       return outcome
     },
     catch: (cause) =>
-      new DefinitionError({ subject: `tool call ${call.id}`, reason: cause instanceof Error ? cause.message : String(cause) }),
+      new DefinitionError({
+        subject: `tool call ${call.id}`,
+        reason: cause instanceof Error ? cause.message : String(cause),
+      }),
   })
 
 /** Everything the tool and the policies require of this call. Policies fail closed. */
-const needsOf = (writer: RunWriter, tool: Tool, call: ToolCall): Effect.Effect<Either.Either<ReadonlyArray<Need>, string>, PolicyFailed> =>
+const needsOf = (
+  writer: RunWriter,
+  tool: Tool,
+  call: ToolCall,
+): Effect.Effect<Either.Either<ReadonlyArray<Need>, string>, PolicyFailed> =>
   Effect.gen(function* () {
-    const own = Either.try({ try: () => tool.needs(call), catch: (cause) => (cause instanceof Error ? cause.message : String(cause)) })
+    const own = Either.try({
+      try: () => tool.needs(call),
+      catch: (cause) => (cause instanceof Error ? cause.message : String(cause)),
+    })
     if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
     const context: Policy.PolicyContext = {
       tool,
@@ -146,7 +159,9 @@ const needsOf = (writer: RunWriter, tool: Tool, call: ToolCall): Effect.Effect<E
       sessionId: writer.run.sessionId,
       principal: writer.run.principal,
     }
-    const fromPolicies = yield* Effect.forEach(writer.agent.policies, (policy) => Policy.evaluate(policy, context))
+    const fromPolicies = yield* Effect.forEach(writer.agent.policies, (policy) =>
+      Policy.evaluate(policy, context),
+    )
     return Either.right([...own.right, ...fromPolicies.flat()])
   })
 
@@ -181,14 +196,23 @@ const settleBatch = (
       const needs = yield* needsOf(writer, tool, call)
       if (Either.isLeft(needs)) {
         writer.append(toolMessage(call, 'failed', { content: `Error: ${needs.left}` }))
-        yield* writer.emit({ _tag: 'ToolCallFailed', runId: writer.run.runId, toolCallId: call.id, toolName: call.name, error: needs.left })
+        yield* writer.emit({
+          _tag: 'ToolCallFailed',
+          runId: writer.run.runId,
+          toolCallId: call.id,
+          toolName: call.name,
+          error: needs.left,
+        })
       } else if (needs.right.length > 0) gated.push({ call, needs: needs.right })
       else yield* settle(writer, call, Outcome.Execute({ args: call.args }))
     }
     return gated
   })
 
-const pause = (writer: RunWriter, gated: ReadonlyArray<Gated>): Effect.Effect<void, RunFailure, IdGenerator> =>
+const pause = (
+  writer: RunWriter,
+  gated: ReadonlyArray<Gated>,
+): Effect.Effect<void, RunFailure, IdGenerator> =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
     const now = yield* Clock.currentTimeMillis
@@ -224,7 +248,9 @@ const pause = (writer: RunWriter, gated: ReadonlyArray<Gated>): Effect.Effect<vo
     )
   })
 
-const callModel = (writer: RunWriter): Effect.Effect<{ content: string; toolCalls: Array<ToolCall> }, RunFailure> =>
+const callModel = (
+  writer: RunWriter,
+): Effect.Effect<{ content: string; toolCalls: Array<ToolCall> }, RunFailure> =>
   Effect.gen(function* () {
     const { agent } = writer
     const runId = writer.run.runId

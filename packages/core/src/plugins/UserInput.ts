@@ -7,10 +7,11 @@ const FormRequest = Schema.Struct({ fields: Schema.Array(UserInputField) })
 const checkAnswers = (
   request: typeof FormRequest.Type,
   resolution: RequirementPlugin.UserInputAnswer,
-): string | undefined => Either.match(completeAnswers(request.fields, resolution.values), {
-  onLeft: (reason) => reason,
-  onRight: () => undefined,
-})
+): string | undefined =>
+  Either.match(completeAnswers(request.fields, resolution.values), {
+    onLeft: (reason) => reason,
+    onRight: () => undefined,
+  })
 
 /**
  * The person fills in arguments the model was not allowed to give (or could not): the tool runs
