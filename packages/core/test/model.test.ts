@@ -1,0 +1,69 @@
+import { Schema } from 'effect'
+import { describe, expect, it } from 'vitest'
+import { Agent, Model, ScriptedModel, Tool, type ModelChunk } from '../src/index.js'
+import { collect } from './fixtures.js'
+
+const echo = Tool.make({
+  name: 'echo',
+  description: 'Echo text',
+  parameters: Schema.Struct({ text: Schema.String }),
+  execute: ({ text }) => text,
+})
+
+describe('models written with async iterables', () => {
+  it('stream text and tool calls into the run', async () => {
+    const model = Model.fromAsyncIterable('iterable', async function* (request): AsyncIterable<ModelChunk> {
+      const last = request.messages.at(-1)
+      if (last?._tag === 'Tool') {
+        yield { _tag: 'TextDelta', text: 'You said ' }
+        yield { _tag: 'TextDelta', text: last.content }
+        return
+      }
+      yield { _tag: 'ToolCall', call: { id: 'c1', name: 'echo', args: { text: 'hello' } } }
+    })
+    const agent = new Agent({ id: 'echoer', model, tools: [echo] })
+    const events = await collect(agent.runStream('say hello'))
+    expect(events.at(-1)).toMatchObject({ _tag: 'RunCompleted', content: 'You said hello' })
+    expect(events.filter((event) => event._tag === 'RunContent').map((event) => event.delta)).toEqual(['You said ', 'hello'])
+  })
+
+  it('fail the run with the model error when they throw, having stored it', async () => {
+    const model = Model.fromAsyncIterable('broken', async function* (): AsyncIterable<ModelChunk> {
+      yield { _tag: 'TextDelta', text: 'Start' }
+      throw new Error('connection reset')
+    })
+    const agent = new Agent({ id: 'broken', model })
+    const output = await agent.run('hi')
+    expect(output.status).toBe('failed')
+    expect(output.error).toContain('connection reset')
+    expect((await agent.getRun(output.runId)).status).toBe('failed')
+  })
+})
+
+describe('the scripted model', () => {
+  it('fails the run, not the caller, when its script runs out', async () => {
+    const agent = new Agent({ id: 'short', model: ScriptedModel.make([]) })
+    const output = await agent.run('hi')
+    expect(output).toMatchObject({ status: 'failed' })
+    expect(output.error).toContain('no turn 1')
+  })
+
+  it('answers with a function of the conversation', async () => {
+    const model = ScriptedModel.make((request) => `You wrote ${request.messages.length} message(s).`)
+    const agent = new Agent({ id: 'counter', model, instructions: 'Count.' })
+    expect((await agent.run('one')).content).toBe('You wrote 1 message(s).')
+    expect(model.requests[0]!.instructions).toBe('Count.')
+  })
+
+  it('turns a throwing script function into a failed run', async () => {
+    const agent = new Agent({
+      id: 'thrower',
+      model: ScriptedModel.make(() => {
+        throw new Error('script bug')
+      }),
+    })
+    const output = await agent.run('hi')
+    expect(output.status).toBe('failed')
+    expect(output.error).toContain('script bug')
+  })
+})
