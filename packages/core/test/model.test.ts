@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { Agent, Model, ScriptedModel, Tool, type ModelChunk } from '../src/index.js'
+import { Agent, Model, ScriptedModel, Tool } from '../src/index.js'
 import { collect } from './fixtures.js'
 
 const echo = Tool.make({
@@ -12,7 +12,7 @@ const echo = Tool.make({
 
 describe('models written with async iterables', () => {
   it('stream text and tool calls into the run', async () => {
-    const model = Model.fromAsyncIterable('iterable', async function* (request): AsyncIterable<ModelChunk> {
+    const model = Model.fromAsyncIterable('iterable', async function* (request): AsyncIterable<Model.ModelChunk> {
       const last = request.messages.at(-1)
       if (last?._tag === 'Tool') {
         yield { _tag: 'TextDelta', text: 'You said ' }
@@ -28,7 +28,7 @@ describe('models written with async iterables', () => {
   })
 
   it('fail the run with the model error when they throw, having stored it', async () => {
-    const model = Model.fromAsyncIterable('broken', async function* (): AsyncIterable<ModelChunk> {
+    const model = Model.fromAsyncIterable('broken', async function* (): AsyncIterable<Model.ModelChunk> {
       yield { _tag: 'TextDelta', text: 'Start' }
       throw new Error('connection reset')
     })
