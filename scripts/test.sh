@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every check: type checks and lint in every package (turbo), then every test (vitest, all projects).
+# The tests run even when a static check fails, so one run reports everything; the exit status
+# is non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+export TURBO_TELEMETRY_DISABLED=1
+
+say 'type-checking and linting every package (turbo run typecheck lint)'
+checks=0
+pnpm turbo run typecheck lint --continue || checks=$?
+if [[ $checks -ne 0 ]]; then
+  say "type checks or lint FAILED (exit ${checks}, see above); running the tests anyway"
+fi
+
+say 'running every test (vitest run)'
+tests=0
+pnpm vitest run || tests=$?
+
+if [[ $checks -ne 0 ]]; then exit "$checks"; fi
+exit "$tests"
