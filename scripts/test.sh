@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 export TURBO_TELEMETRY_DISABLED=1
 
-say 'type-checking and linting every package (turbo run typecheck lint)'
+say 'type-checking and linting every package (turbo run typecheck lint), checking formatting (prettier)'
 checks=0
 pnpm turbo run typecheck lint --continue || checks=$?
+pnpm --silent format:check || checks=$?
 if [[ $checks -ne 0 ]]; then
   say "type checks or lint FAILED (exit ${checks}, see above); running the tests anyway"
 fi

@@ -12,19 +12,25 @@ const echo = Tool.make({
 
 describe('models written with async iterables', () => {
   it('stream text and tool calls into the run', async () => {
-    const model = Model.fromAsyncIterable('iterable', async function* (request): AsyncIterable<Model.ModelChunk> {
-      const last = request.messages.at(-1)
-      if (last?._tag === 'Tool') {
-        yield { _tag: 'TextDelta', text: 'You said ' }
-        yield { _tag: 'TextDelta', text: last.content }
-        return
-      }
-      yield { _tag: 'ToolCall', call: { id: 'c1', name: 'echo', args: { text: 'hello' } } }
-    })
+    const model = Model.fromAsyncIterable(
+      'iterable',
+      async function* (request): AsyncIterable<Model.ModelChunk> {
+        const last = request.messages.at(-1)
+        if (last?._tag === 'Tool') {
+          yield { _tag: 'TextDelta', text: 'You said ' }
+          yield { _tag: 'TextDelta', text: last.content }
+          return
+        }
+        yield { _tag: 'ToolCall', call: { id: 'c1', name: 'echo', args: { text: 'hello' } } }
+      },
+    )
     const agent = new Agent({ id: 'echoer', model, tools: [echo] })
     const events = await collect(agent.runStream('say hello'))
     expect(events.at(-1)).toMatchObject({ _tag: 'RunCompleted', content: 'You said hello' })
-    expect(events.filter((event) => event._tag === 'RunContent').map((event) => event.delta)).toEqual(['You said ', 'hello'])
+    expect(events.filter((event) => event._tag === 'RunContent').map((event) => event.delta)).toEqual([
+      'You said ',
+      'hello',
+    ])
   })
 
   it('fail the run with the model error when they throw, having stored it', async () => {
