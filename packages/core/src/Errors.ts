@@ -87,6 +87,24 @@ export class RunClaimed extends Schema.TaggedError<RunClaimed>()('RunClaimed', {
   }
 }
 
+/** The run is working in another engine: only the engine running it can stop it now. */
+export class RunBusy extends Schema.TaggedError<RunBusy>()('RunBusy', {
+  runId: Schema.String,
+}) {
+  override get message() {
+    return `Run "${this.runId}" is working in another engine; try again once it has paused or ended.`
+  }
+}
+
+/** The engine stopped (its agent was disposed) while the run was working. The run stays in the store. */
+export class EngineStopped extends Schema.TaggedError<EngineStopped>()('EngineStopped', {
+  runId: Schema.String,
+}) {
+  override get message() {
+    return `The engine stopped while run "${this.runId}" was working.`
+  }
+}
+
 export class RunAlreadyExists extends Schema.TaggedError<RunAlreadyExists>()('RunAlreadyExists', {
   runId: Schema.String,
 }) {}
@@ -179,3 +197,14 @@ export type ContinueError =
   | InvalidRequest
   | RunClaimed
   | StoreError
+
+/** Writing a run's progress failed. */
+export type WriteError = StoreError | EventSequenceConflict
+
+/** Why a run stopped short: recorded as its failure when the store allows, else the error of its stream. */
+export type RunFailure =
+  ModelError | PolicyFailed | DefinitionError | UnexpectedError | EngineStopped | WriteError
+
+export type StartError = InvalidRunInput | RunAlreadyExists | StoreError
+
+export type CancelError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | StoreError

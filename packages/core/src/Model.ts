@@ -2,6 +2,7 @@ import { Effect, Stream } from 'effect'
 import { ModelError } from './Errors.js'
 import type { Message, ToolCall } from './Message.js'
 import type { JsonSchemaObject } from './Tool.js'
+import { describe } from './internal/describe.js'
 
 /** A tool as the model is shown it. */
 export interface ToolSchema {
@@ -38,8 +39,7 @@ export const fromAsyncIterable = (
       const controller = new AbortController()
       return Stream.fromAsyncIterable(
         stream(request, controller.signal),
-        (cause) =>
-          new ModelError({ model: id, reason: cause instanceof Error ? cause.message : String(cause) }),
+        (cause) => new ModelError({ model: id, reason: describe(cause) }),
       ).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
     }),
 })

@@ -4,6 +4,7 @@ import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
 import type { Need } from './RequirementPlugin.js'
 import type { Tool } from './Tool.js'
+import { describe } from './internal/describe.js'
 
 /** What a policy sees of a tool call. */
 export interface PolicyContext {
@@ -39,7 +40,7 @@ export const evaluate = (
     new PolicyFailed({
       policy: policy.name,
       toolName: context.call.name,
-      reason: cause instanceof Error ? cause.message : String(cause),
+      reason: describe(cause),
     })
   return Effect.suspend(() => {
     const answer = policy.evaluate(context)

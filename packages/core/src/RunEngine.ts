@@ -4,7 +4,8 @@ import {
   Context,
   Deferred,
   Effect,
-  Fiber,
+  Either,
+  Exit,
   FiberMap,
   Layer,
   Option,
@@ -14,13 +15,15 @@ import {
 } from 'effect'
 import type { AgentDefinition as Agent } from './Agent.js'
 import {
+  type CancelError,
   type ContinueError,
-  type InvalidRunInput,
+  EngineStopped,
   RequirementsUnresolved,
-  RunClaimed,
+  RunBusy,
+  type RunFailure,
   RunNotContinuable,
   RunNotFound,
-  type RunAlreadyExists,
+  type StartError,
   type StoreError,
   UnexpectedError,
 } from './Errors.js'
@@ -31,31 +34,24 @@ import { isFinal, RunRecord } from './Run.js'
 import { isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
+import { describe } from './internal/describe.js'
 import { checkResolutions } from './internal/resolutions.js'
-import { decodeResolutions, decodeResolveOptions, decodeRunId, decodeRunInput } from './internal/requests.js'
-import { drive, type RunFailure } from './internal/runLoop.js'
+import { Suspensions } from './internal/Suspensions.js'
+import * as requests from './internal/requests.js'
+import { drive } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 
-export interface RunOptions {
-  readonly userId?: string
-  readonly sessionId?: string
-  /** Who starts the run; defaults to a principal named after `userId`. Tools see it in `ctx.principal`. */
-  readonly principal?: Principal
-}
+/** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
+export type RunOptions = typeof requests.RunOptions.Encoded
 
-export interface ResolveOptions {
-  /** Who decides; recorded with every resolution. Defaults to the run's own principal. */
-  readonly principal?: Principal
-}
+/** Who decides; recorded with every resolution. Defaults to the run's own principal. */
+export type ResolveOptions = typeof requests.ResolveOptions.Encoded
 
 export interface ContinueRequest {
   readonly runId: string
   /** Decisions to record first. Merged into the stored requirements by id; never replaces them. */
   readonly resolutions?: ReadonlyArray<ResolutionInput>
 }
-
-export type StartError = InvalidRunInput | RunAlreadyExists | StoreError
-export type CancelError = RunNotFound | RunNotContinuable | RunClaimed | StoreError
 
 /**
  * Runs agents. Each run is a fiber: it works until the run needs a person, commits the pause to
@@ -106,42 +102,32 @@ export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEng
 type Signal =
   RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
 
-interface ResumeTicket {
-  readonly agent: Agent
-  readonly epoch: number
-}
-
 interface Claimed {
   readonly writer: RunWriter
   readonly decided: ReadonlyArray<RequirementRecord>
 }
 
-/**
- * How many paused runs an engine keeps a suspended fiber for. Beyond it the oldest are let go:
- * they resume from the store like any other, so this bounds memory, not what works.
- */
+/** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
 const maxSuspended = 1_000
-
-const unexpected = (defect: unknown) =>
-  new UnexpectedError({ reason: defect instanceof Error ? defect.message : String(defect) })
 
 const make = Effect.gen(function* () {
   const store = yield* RunStore
   const ids = yield* IdGenerator
+  /** This engine, as the owner of the claims it takes. */
   const owner = yield* ids.next
   const signals = yield* PubSub.unbounded<Signal>()
   const fibers = yield* FiberMap.make<string>()
-  /** Runs paused here whose fiber waits to be handed their next claim (oldest first). */
-  const suspended = new Map<string, Deferred.Deferred<ResumeTicket>>()
-  /** Runs whose fiber is being interrupted because someone cancelled them. */
-  const cancelling = new Set<string>()
+  const suspensions = new Suspensions(maxSuspended)
+  let stopping = false
+  // Runs before FiberMap's own finalizer interrupts the fibers: they then tell their listeners why.
+  yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
 
   const publish = (event: RunEvent) => Effect.asVoid(PubSub.publish(signals, event))
 
   /** The agent's run: another agent's run is not found, as its tools and plugins would not fit it. */
   const getRecord = (agent: Agent, runId: unknown) =>
     Effect.gen(function* () {
-      const id = yield* decodeRunId(runId)
+      const id = yield* requests.decodeRunId(runId)
       const run = yield* store.getRun(id)
       if (Option.isNone(run) || run.value.agentId !== agent.id) return yield* new RunNotFound({ runId: id })
       return run.value
@@ -189,23 +175,12 @@ const make = Effect.gen(function* () {
       return { writer, decided }
     })
 
-  /**
-   * One claim's worth of a run: from taking it over until it pauses or ends. A failure is
-   * recorded as the run's failure; a cancel request, as its cancellation. An engine shutting
-   * down records nothing: the run is left to be recovered.
-   */
-  const stretch = (runId: string, claimed: Effect.Effect<Claimed, RunFailure>) =>
+  /** One claim's worth of a run, from taking it over until it pauses or ends; a failure is recorded as the run's. */
+  const claimedStretch = (runId: string, claimed: Effect.Effect<Claimed, RunFailure>) =>
     Effect.gen(function* () {
       const { writer, decided } = yield* claimed
       return yield* drive(writer, decided).pipe(
-        Effect.catchAllDefect((defect) => Effect.fail(unexpected(defect))),
-        Effect.onInterrupt(() =>
-          cancelling.has(runId)
-            ? writer
-                .commit({ _tag: 'RunCancelled', runId }, { status: 'cancelled', pendingRequirementIds: [] })
-                .pipe(Effect.ignore)
-            : Effect.void,
-        ),
+        Effect.catchAllDefect((defect) => Effect.fail(new UnexpectedError({ reason: describe(defect) }))),
         Effect.catchAll((error) =>
           writer
             .commit(
@@ -217,45 +192,61 @@ const make = Effect.gen(function* () {
       )
     })
 
-  /** Waits, while the run is paused, for this engine to hand it its next claim. */
-  const awaitClaim = (runId: string) =>
-    Effect.gen(function* () {
-      const wake = yield* Deferred.make<ResumeTicket>()
-      suspended.set(runId, wake)
-      const [oldest] = suspended.keys()
-      if (suspended.size > maxSuspended && oldest !== undefined) yield* FiberMap.remove(fibers, oldest)
-      return yield* Deferred.await(wake)
-    }).pipe(Effect.ensuring(Effect.sync(() => suspended.delete(runId))))
-
   /**
-   * The fiber of a run, in this engine. Between its claims it holds nothing of the run but its
-   * id: each stretch rebuilds the run from the store.
+   * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
+   * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
+   * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
+   * engine stopping), it writes nothing: whoever interrupted it holds the claim now, or the run
+   * is left as the store has it.
    */
   const runFiber = (runId: string, first: Effect.Effect<Claimed, RunFailure>) =>
     Effect.gen(function* () {
       let claimed = first
       for (;;) {
-        if ((yield* stretch(runId, claimed)) !== 'paused') return
-        const ticket = yield* awaitClaim(runId)
+        const wake = yield* suspensions.register(runId)
+        const stop = yield* claimedStretch(runId, claimed).pipe(
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit) && exit.value === 'paused'
+              ? Effect.void
+              : Effect.sync(() => suspensions.release(runId, wake)),
+          ),
+        )
+        if (stop !== 'paused') return
+        for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
+        const ticket = yield* Deferred.await(wake).pipe(
+          Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
+        )
         claimed = Effect.flatMap(load(ticket.agent, runId, ticket.epoch), resumed)
       }
     }).pipe(
       // The writer could not even record its ending (the store is gone, say): tell its listeners rather than leave them waiting.
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause)
-          ? Effect.void
-          : PubSub.publish(signals, { _tag: 'WriterDied', runId, cause }),
+      Effect.catchAllCause((cause) => PubSub.publish(signals, { _tag: 'WriterDied', runId, cause })),
+      Effect.onInterrupt(() =>
+        stopping
+          ? PubSub.publish(signals, {
+              _tag: 'WriterDied',
+              runId,
+              cause: Cause.fail(new EngineStopped({ runId })),
+            })
+          : Effect.void,
       ),
       Effect.provideService(IdGenerator, ids),
     )
 
-  /** A run's events from a subscription taken before the run was set going, until it stops. */
+  /**
+   * A run's events from a subscription taken before the run was set going, from `afterSeq` on,
+   * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
+   * published as it is continued, say), and would end the stream early.
+   */
   const eventsOf = (
     subscription: Queue.Dequeue<Signal>,
     runId: string,
+    afterSeq: number,
   ): Stream.Stream<RunEvent, RunFailure> =>
     Stream.fromQueue(subscription).pipe(
-      Stream.filter((signal) => signal.runId === runId),
+      Stream.filter(
+        (signal) => signal.runId === runId && (signal._tag === 'WriterDied' || signal.seq > afterSeq),
+      ),
       Stream.mapEffect((signal) =>
         signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
       ),
@@ -265,7 +256,7 @@ const make = Effect.gen(function* () {
   const runStream: RunEngine['runStream'] = (agent, rawInput, rawOptions) =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
-        const [input, options] = yield* decodeRunInput(rawInput, rawOptions)
+        const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
         const subscription = yield* PubSub.subscribe(signals)
         const now = yield* Clock.currentTimeMillis
         const runId = yield* ids.next
@@ -295,7 +286,7 @@ const make = Effect.gen(function* () {
           return { writer, decided: [] }
         })
         yield* FiberMap.run(fibers, runId, runFiber(runId, start))
-        return eventsOf(subscription, runId)
+        return eventsOf(subscription, runId, 0)
       }),
     )
 
@@ -309,8 +300,8 @@ const make = Effect.gen(function* () {
   const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
     Effect.gen(function* () {
       const run = yield* getRecord(agent, runId)
-      const inputs = yield* decodeResolutions(rawResolutions)
-      const options = yield* decodeResolveOptions(rawOptions)
+      const inputs = yield* requests.decodeResolutions(rawResolutions)
+      const options = yield* requests.decodeResolveOptions(rawOptions)
       if (run.status !== 'paused')
         return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
       const principal = options.principal ?? run.principal
@@ -329,12 +320,12 @@ const make = Effect.gen(function* () {
   /** Records the decisions, checks none is left open, and claims the run's next epoch. */
   const claimForContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
     Effect.gen(function* () {
-      const runId = yield* decodeRunId(
+      const runId = yield* requests.decodeRunId(
         typeof request === 'object' && request !== null ? request.runId : undefined,
       )
       if (request.resolutions !== undefined && request.resolutions.length > 0)
         yield* resolve(agent, runId, request.resolutions, options)
-      else yield* decodeResolveOptions(options)
+      else yield* requests.decodeResolveOptions(options)
       const run = yield* getRecord(agent, runId)
       if (run.status !== 'paused') return yield* new RunNotContinuable({ runId, status: run.status })
       const requirements = yield* store.listRequirements(runId)
@@ -348,15 +339,14 @@ const make = Effect.gen(function* () {
           requirementIds: open.map((requirement) => requirement.id),
         })
       yield* store.claimRun(runId, run.epoch + 1, owner)
-      return { runId, epoch: run.epoch + 1 }
+      return run
     })
 
   /** Hands a claimed run to its suspended fiber here, or starts a fiber from the store. */
   const wake = (agent: Agent, runId: string, epoch: number) =>
     Effect.gen(function* () {
-      const waiting = suspended.get(runId)
-      suspended.delete(runId)
-      if (waiting !== undefined && (yield* Deferred.succeed(waiting, { agent, epoch }))) return
+      const suspended = suspensions.take(runId)
+      if (suspended !== undefined && (yield* Deferred.succeed(suspended, { agent, epoch }))) return
       yield* FiberMap.run(fibers, runId, runFiber(runId, Effect.flatMap(load(agent, runId, epoch), resumed)))
     })
 
@@ -364,46 +354,44 @@ const make = Effect.gen(function* () {
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
-        const { runId, epoch } = yield* claimForContinue(agent, request, options)
-        yield* wake(agent, runId, epoch)
-        return eventsOf(subscription, runId)
+        const paused = yield* claimForContinue(agent, request, options)
+        yield* wake(agent, paused.runId, paused.epoch + 1)
+        return eventsOf(subscription, paused.runId, paused.lastSeq)
       }),
     )
 
-  /** Interrupts the run's fiber here, which records the cancellation, or records it itself if the fiber could not. */
-  const cancelHere = (agent: Agent, run: RunRecord) =>
-    Effect.gen(function* () {
-      const fiber = yield* FiberMap.get(fibers, run.runId).pipe(Effect.option)
-      // Suspended here means paused here, then continued by another engine, which is running it now.
-      if (Option.isNone(fiber) || suspended.has(run.runId))
-        return yield* new RunClaimed({ runId: run.runId, epoch: run.epoch })
-      cancelling.add(run.runId)
-      yield* Fiber.interrupt(fiber.value).pipe(
-        Effect.ensuring(Effect.sync(() => cancelling.delete(run.runId))),
-      )
-      const after = yield* getRecord(agent, run.runId)
-      if (after.status === 'running') yield* commitCancel(agent, after, after.epoch)
-    })
-
-  const commitCancel = (agent: Agent, run: RunRecord, epoch: number) =>
-    Effect.flatMap(load(agent, run.runId, epoch), ({ writer }) =>
-      writer.commit(
-        { _tag: 'RunCancelled', runId: run.runId },
-        { status: 'cancelled', pendingRequirementIds: [] },
-      ),
-    )
-
+  /**
+   * Cancels like any writer takes over: by claiming the run's next epoch, so that no continue
+   * can start it again. Then this engine's fiber of the run, driving or suspended, is stopped
+   * (it writes nothing when interrupted), and the cancellation is committed under the claim.
+   * A run working in another engine cannot be stopped from here.
+   */
   const cancelRun: RunEngine['cancelRun'] = (agent, runId) =>
     Effect.gen(function* () {
-      const run = yield* getRecord(agent, runId)
-      if (isFinal(run.status)) return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
-      if (run.status === 'running') yield* cancelHere(agent, run)
-      else {
-        yield* store.claimRun(run.runId, run.epoch + 1, owner)
+      for (let attempt = 1; ; attempt++) {
+        const run = yield* getRecord(agent, runId)
+        if (isFinal(run.status)) return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
+        const drivingHere = (yield* FiberMap.has(fibers, run.runId)) && !suspensions.isWaiting(run.runId)
+        if (run.status === 'running' && !drivingHere) return yield* new RunBusy({ runId: run.runId })
+        const claim = yield* Effect.either(store.claimRun(run.runId, run.epoch + 1, owner))
+        // Lost to a continue or another cancel: look again at what the run has become.
+        if (Either.isLeft(claim)) {
+          if (claim.left._tag === 'RunClaimed' && attempt < 3) continue
+          return yield* claim.left
+        }
+        suspensions.take(run.runId)
         yield* FiberMap.remove(fibers, run.runId)
-        yield* commitCancel(agent, run, run.epoch + 1)
+        const stopped = yield* getRecord(agent, run.runId)
+        // It finished while being stopped: there is nothing left to cancel.
+        if (isFinal(stopped.status))
+          return yield* new RunNotContinuable({ runId: run.runId, status: stopped.status })
+        const { writer } = yield* load(agent, run.runId, run.epoch + 1)
+        yield* writer.commit(
+          { _tag: 'RunCancelled', runId: run.runId },
+          { status: 'cancelled', pendingRequirementIds: [] },
+        )
+        return yield* getRun(agent, run.runId)
       }
-      return yield* getRun(agent, run.runId)
     })
 
   return RunEngine.of({

@@ -7,6 +7,7 @@ import { Confirmation } from './plugins/Confirmation.js'
 import { ExternalExecution } from './plugins/ExternalExecution.js'
 import { UserInput } from './plugins/UserInput.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
+import { describe } from './internal/describe.js'
 
 /** What a tool's `execute` gets besides its arguments. */
 export interface ToolContext {
@@ -202,8 +203,6 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
     spec: spec as ToolSpec<unknown>,
   }
 }
-
-const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 const invoke = (
   toolName: string,

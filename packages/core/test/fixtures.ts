@@ -64,3 +64,10 @@ export const collect = async <A>(iterable: AsyncIterable<A>): Promise<Array<A>> 
   for await (const item of iterable) items.push(item)
   return items
 }
+
+/** A promise the test opens: holds a tool or a store write at an exact point, without sleeping. */
+export const gate = () => {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+}

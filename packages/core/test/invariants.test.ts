@@ -9,6 +9,7 @@ import {
   RequirementAlreadyResolved,
   RequirementsUnresolved,
   Resolutions,
+  RunBusy,
   RunClaimed,
   RunNotContinuable,
   RunRecord,
@@ -21,6 +22,7 @@ import {
   type Toolkit,
 } from '../src/index.js'
 import {
+  gate,
   listFilesTool,
   makeLedger,
   scriptedAgent,
@@ -91,13 +93,6 @@ const pausedWeather = async (store: RunStore = MemoryStore.make()) => {
     runId: output.runId,
     requirement: output.activeRequirements[0]!,
   }
-}
-
-/** A promise the test resolves: holds a tool mid-execution without sleeping. */
-const gate = () => {
-  let open!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  return { opened, open }
 }
 
 /**
@@ -746,7 +741,7 @@ describe('cancelling a run', () => {
     release.open()
     const done = await continuing
     if ('error' in cancel) {
-      expect(cancel.error).toBeInstanceOf(RunClaimed)
+      expect(cancel.error).toBeInstanceOf(RunBusy)
       expect(done.status).toBe('completed')
     } else {
       // A cancel that reports success must have cancelled the run.

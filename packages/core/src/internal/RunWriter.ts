@@ -1,18 +1,16 @@
 import { Clock, Effect } from 'effect'
 import type { AgentDefinition as Agent } from '../Agent.js'
-import type { EventSequenceConflict, StoreError } from '../Errors.js'
+import type { StoreError, WriteError } from '../Errors.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { RunStore } from '../RunStore.js'
 
-export type WriteError = StoreError | EventSequenceConflict
-
 /**
  * The holder of a run's current claim, and so its only writer: it numbers the run's events,
  * appends its transcript and commits its record. Everything it knows is also in the store, so a
- * writer can always be rebuilt from there (see `resume`).
+ * writer can always be rebuilt from there.
  */
 export class RunWriter {
   private constructor(

@@ -1,14 +1,13 @@
 import { Clock, Effect, Either, Schema, Stream } from 'effect'
-import { DefinitionError, type ModelError, type PolicyFailed, type UnexpectedError } from '../Errors.js'
+import { DefinitionError, type PolicyFailed, type RunFailure, type WriteError } from '../Errors.js'
 import { IdGenerator } from '../IdGenerator.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
 import { RequirementRecord } from '../Requirement.js'
 import { Outcome, type Need } from '../RequirementPlugin.js'
 import type { Tool } from '../Tool.js'
-import type { RunWriter, WriteError } from './RunWriter.js'
-
-export type RunFailure = ModelError | PolicyFailed | DefinitionError | UnexpectedError | WriteError
+import { describe } from './describe.js'
+import type { RunWriter } from './RunWriter.js'
 
 /** How far a writer's turn got: the run waits for people, or it is done. */
 export type Stop = 'paused' | 'completed'
@@ -49,64 +48,69 @@ const toolMessage = (
   body: { content: string; result?: unknown; args?: Record<string, unknown> },
 ) => ({ _tag: 'Tool', toolCallId: call.id, toolName: call.name, outcome, ...body }) satisfies ToolMessage
 
+/** Records a call's result for the model, and tells listeners it completed. */
+const completed = (
+  writer: RunWriter,
+  call: ToolCall,
+  outcome: 'completed' | 'external',
+  result: unknown,
+  args: Readonly<Record<string, unknown>> = call.args,
+) => {
+  const body = normalise(result)
+  writer.append(toolMessage(call, outcome, { ...body, ...argsIfChanged(call, args) }))
+  return writer.emit({
+    _tag: 'ToolCallCompleted',
+    runId: writer.run.runId,
+    toolCallId: call.id,
+    toolName: call.name,
+    ...('result' in body ? { result: body.result } : {}),
+  })
+}
+
+/** Records a call's failure for the model, and tells listeners. */
+const failed = (
+  writer: RunWriter,
+  call: ToolCall,
+  reason: string,
+  args: Readonly<Record<string, unknown>> = call.args,
+) => {
+  writer.append(toolMessage(call, 'failed', { content: `Error: ${reason}`, ...argsIfChanged(call, args) }))
+  return writer.emit({
+    _tag: 'ToolCallFailed',
+    runId: writer.run.runId,
+    toolCallId: call.id,
+    toolName: call.name,
+    error: reason,
+  })
+}
+
 /** Carries out what was decided for one call, recording its result for the model. */
 const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Effect<void, WriteError> =>
   Outcome.$match(outcome, {
     Execute: ({ args }) =>
       Effect.gen(function* () {
         const tool = writer.agent.tools.get(call.name)
-        const executed = { ...call, args: { ...args } }
-        yield* writer.emit({ _tag: 'ToolCallStarted', runId: writer.run.runId, toolCall: executed })
-        const result = tool
-          ? yield* Effect.either(
-              tool.run(args, {
-                runId: writer.run.runId,
-                toolCallId: call.id,
-                idempotencyKey: `${writer.run.runId}:${call.id}`,
-                principal: writer.run.principal,
-              }),
-            )
-          : Either.left({ reason: `there is no tool named "${call.name}"` })
-        if (Either.isRight(result)) {
-          const body = normalise(result.right)
-          writer.append(toolMessage(call, 'completed', { ...body, ...argsIfChanged(call, args) }))
-          yield* writer.emit({
-            _tag: 'ToolCallCompleted',
+        yield* writer.emit({
+          _tag: 'ToolCallStarted',
+          runId: writer.run.runId,
+          toolCall: { ...call, args: { ...args } },
+        })
+        if (tool === undefined) return yield* failed(writer, call, `there is no tool named "${call.name}"`)
+        const result = yield* Effect.either(
+          tool.run(args, {
             runId: writer.run.runId,
             toolCallId: call.id,
-            toolName: call.name,
-            ...('result' in body ? { result: body.result } : {}),
-          })
-        } else {
-          writer.append(
-            toolMessage(call, 'failed', {
-              content: `Error: ${result.left.reason}`,
-              ...argsIfChanged(call, args),
-            }),
-          )
-          yield* writer.emit({
-            _tag: 'ToolCallFailed',
-            runId: writer.run.runId,
-            toolCallId: call.id,
-            toolName: call.name,
-            error: result.left.reason,
-          })
-        }
+            idempotencyKey: `${writer.run.runId}:${call.id}`,
+            principal: writer.run.principal,
+          }),
+        )
+        yield* Either.isRight(result)
+          ? completed(writer, call, 'completed', result.right, args)
+          : failed(writer, call, result.left.reason, args)
       }),
     Skip: ({ message }) =>
       Effect.sync(() => writer.append(toolMessage(call, 'skipped', { content: message }))),
-    Result: ({ result }) =>
-      Effect.gen(function* () {
-        const body = normalise(result)
-        writer.append(toolMessage(call, 'external', body))
-        yield* writer.emit({
-          _tag: 'ToolCallCompleted',
-          runId: writer.run.runId,
-          toolCallId: call.id,
-          toolName: call.name,
-          ...('result' in body ? { result: body.result } : {}),
-        })
-      }),
+    Result: ({ result }) => Effect.asVoid(completed(writer, call, 'external', result)),
   })
 
 /** Folds a call's resolved requirements, in order, into what happens to it. */
@@ -135,7 +139,7 @@ const decided = (
     catch: (cause) =>
       new DefinitionError({
         subject: `tool call ${call.id}`,
-        reason: cause instanceof Error ? cause.message : String(cause),
+        reason: describe(cause),
       }),
   })
 
@@ -148,7 +152,7 @@ const needsOf = (
   Effect.gen(function* () {
     const own = Either.try({
       try: () => tool.needs(call),
-      catch: (cause) => (cause instanceof Error ? cause.message : String(cause)),
+      catch: describe,
     })
     if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
     const context: Policy.PolicyContext = {
@@ -194,16 +198,8 @@ const settleBatch = (
         continue
       }
       const needs = yield* needsOf(writer, tool, call)
-      if (Either.isLeft(needs)) {
-        writer.append(toolMessage(call, 'failed', { content: `Error: ${needs.left}` }))
-        yield* writer.emit({
-          _tag: 'ToolCallFailed',
-          runId: writer.run.runId,
-          toolCallId: call.id,
-          toolName: call.name,
-          error: needs.left,
-        })
-      } else if (needs.right.length > 0) gated.push({ call, needs: needs.right })
+      if (Either.isLeft(needs)) yield* failed(writer, call, needs.left)
+      else if (needs.right.length > 0) gated.push({ call, needs: needs.right })
       else yield* settle(writer, call, Outcome.Execute({ args: call.args }))
     }
     return gated

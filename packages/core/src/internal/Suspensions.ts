@@ -1,0 +1,48 @@
+import { Deferred, Effect } from 'effect'
+import type { AgentDefinition } from '../Agent.js'
+
+/** What a suspended run fiber is handed to go on: the claim it now holds, and the agent to run with. */
+export interface ResumeTicket {
+  readonly agent: AgentDefinition
+  readonly epoch: number
+}
+
+/**
+ * The runs of one engine whose fiber is suspended on a Deferred (or about to be), waiting to
+ * be handed its next claim. A fiber registers before its stretch, so a continue that has seen
+ * the pause committed always finds it. The waiting ones are kept to a number: beyond it, the
+ * oldest are let go and resume from the store instead, which bounds memory, not what works.
+ */
+export class Suspensions {
+  private readonly wakes = new Map<string, Deferred.Deferred<ResumeTicket>>()
+  /** Registered runs whose fiber is waiting now, oldest first. */
+  private readonly waiting = new Set<string>()
+
+  constructor(private readonly limit: number) {}
+
+  register = (runId: string): Effect.Effect<Deferred.Deferred<ResumeTicket>> =>
+    Effect.tap(Deferred.make<ResumeTicket>(), (wake) => Effect.sync(() => this.wakes.set(runId, wake)))
+
+  /** The fiber of `runId` waits now; answers the runs to let go to stay within the limit. */
+  wait = (runId: string): ReadonlyArray<string> => {
+    this.waiting.add(runId)
+    const over = [...this.waiting].slice(0, Math.max(0, this.waiting.size - this.limit))
+    for (const evicted of over) this.take(evicted)
+    return over
+  }
+
+  isWaiting = (runId: string): boolean => this.waiting.has(runId)
+
+  /** Removes and answers the run's registration: whoever takes it is the only one to use it. */
+  take = (runId: string): Deferred.Deferred<ResumeTicket> | undefined => {
+    const wake = this.wakes.get(runId)
+    this.wakes.delete(runId)
+    this.waiting.delete(runId)
+    return wake
+  }
+
+  /** Drops a fiber's own registration, and not a later fiber's for the same run. */
+  release = (runId: string, wake: Deferred.Deferred<ResumeTicket>): void => {
+    if (this.wakes.get(runId) === wake) this.take(runId)
+  }
+}
