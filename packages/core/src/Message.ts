@@ -1,7 +1,5 @@
 import { Schema } from 'effect'
-
-/** JSON values: what crosses the model, the store and the wire. */
-export const Json: Schema.Schema<unknown> = Schema.Unknown
+import { Json } from './Json.js'
 
 /** One call the model asked for. `args` are the model's arguments as given, before decoding. */
 export const ToolCall = Schema.Struct({

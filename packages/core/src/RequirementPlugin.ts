@@ -1,4 +1,5 @@
 import { Data, Schema } from 'effect'
+import { Json } from './Json.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
 
@@ -17,15 +18,11 @@ export const Decision = Schema.Struct({
 export type Decision = typeof Decision.Type
 
 export const UserInputAnswer = Schema.Struct({
-  values: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  values: Schema.Record({ key: Schema.String, value: Json }),
 })
 export type UserInputAnswer = typeof UserInputAnswer.Type
 
-export const ExternalResult = Schema.Struct({
-  result: Schema.Unknown.pipe(
-    Schema.filter((result) => result !== undefined, { message: () => 'an external result is required' }),
-  ),
-})
+export const ExternalResult = Schema.Struct({ result: Json })
 export type ExternalResult = typeof ExternalResult.Type
 
 /** What happens to the blocked tool call once its requirements are resolved. */

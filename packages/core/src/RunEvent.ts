@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
-import { Json, ToolCall } from './Message.js'
+import { Json } from './Json.js'
+import { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
 import { RequirementRecord } from './Requirement.js'
 

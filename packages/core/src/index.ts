@@ -29,6 +29,8 @@ export { Requirement, RunOutput } from './RunOutput.js'
 export type { ToolExecution } from './RunOutput.js'
 export * from './Errors.js'
 
+export { Json } from './Json.js'
+export type { JsonValue } from './Json.js'
 export { Principal } from './Principal.js'
 export { Message, ToolCall, ToolOutcome } from './Message.js'
 export { RequirementRecord, Resolution, ResolutionInput } from './Requirement.js'

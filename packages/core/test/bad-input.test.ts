@@ -566,6 +566,43 @@ describe('wrong types at the boundary (plain JavaScript callers, JSON off the wi
     expectOneOf(error, [InvalidRequest])
   })
 
+  it.each([
+    { why: 'a function', value: () => 1 },
+    { why: 'a BigInt', value: 10n },
+    {
+      why: 'a circular object',
+      value: (() => {
+        const loop: Record<string, unknown> = {}
+        loop.self = loop
+        return loop
+      })(),
+    },
+    { why: 'NaN', value: Number.NaN },
+  ])(
+    'a resolution holding $why, which JSON cannot carry, is a typed error and records nothing',
+    async ({ value }) => {
+      const { agent, store, runId, requirement } = await confirmationRun()
+      expectOneOf(
+        await refusedWithoutChange(store, runId, () =>
+          agent.resolve(runId, [{ requirementId: requirement.id, value: { approved: true, note: value } }]),
+        ),
+        [InvalidRequest],
+      )
+    },
+  )
+
+  it('an external result JSON cannot carry is refused by the requirement itself', async () => {
+    const ledger = makeLedger()
+    const { agent } = scriptedAgent(
+      [{ toolCalls: [{ name: 'get_the_weather', args: { city: 'Rome' } }] }, 'Done.'],
+      { tools: [weatherTool(ledger, { externalExecution: true })] },
+    )
+    const [requirement] = (await agent.run('weather?')).activeRequirements
+    expect(() => requirement!.setExternalExecutionResult(10n)).toThrow(InvalidResolution)
+    expect(() => requirement!.setExternalExecutionResult(undefined)).toThrow(InvalidResolution)
+    expect(requirement!.isResolved).toBe(false)
+  })
+
   it('an oversized resolution is a typed error and records nothing', async () => {
     const { agent, store, runId, requirement } = await confirmationRun()
     const huge = { approved: false, note: 'x'.repeat(300 * 1024) }

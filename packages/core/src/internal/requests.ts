@@ -1,5 +1,6 @@
 import { Effect, Either, ParseResult, Schema } from 'effect'
 import { InvalidRequest, InvalidRunInput, RunNotFound } from '../Errors.js'
+import { jsonSize } from '../Json.js'
 import { Principal } from '../Principal.js'
 import { ResolutionInput } from '../Requirement.js'
 
@@ -13,7 +14,7 @@ export const maxPayloadBytes = 256 * 1024
 
 const withinLimit = <A>(what: string) =>
   Schema.filter<Schema.Schema<A>>((value) => {
-    const size = JSON.stringify(value)?.length ?? 0
+    const size = jsonSize(value) ?? 0
     return size <= maxPayloadBytes || `${what} is ${size} bytes; at most ${maxPayloadBytes} are accepted`
   })
 
