@@ -5,5 +5,3 @@ export class Principal extends Schema.Class<Principal>('Principal')({
   id: Schema.NonEmptyString,
   roles: Schema.Array(Schema.String),
 }) {}
-
-export const anonymous = (id = 'anonymous'): Principal => new Principal({ id, roles: [] })

@@ -1,4 +1,4 @@
-import { Either } from 'effect'
+import { Either, Option, Schema } from 'effect'
 import type { AgentDefinition as Agent } from './Agent.js'
 import { InvalidResolution, RequirementAlreadyResolved, ResolutionMethodMismatch } from './Errors.js'
 import type { Message, ToolCall, ToolOutcome } from './Message.js'
@@ -6,8 +6,11 @@ import type { Principal } from './Principal.js'
 import type { RequirementRecord, ResolutionInput } from './Requirement.js'
 import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
 import type { RunRecord, RunStatus } from './Run.js'
-import type { UserInputField } from './UserInputField.js'
+import { UserInputField } from './UserInputField.js'
 import { validateResolution } from './internal/resolutions.js'
+
+/** The form of kinds answered with user input. */
+const decodeForm = Schema.decodeUnknownOption(Schema.Struct({ fields: Schema.Array(UserInputField) }))
 
 /**
  * A requirement as its run's output shows it. Its methods record a decision on this object
@@ -38,9 +41,7 @@ export class Requirement {
     this.request = record.request
     this.createdAt = record.createdAt
     this.userInputSchema =
-      plugin?.answers === 'user_input'
-        ? (record.request as { fields: ReadonlyArray<UserInputField> }).fields
-        : undefined
+      plugin?.answers === 'user_input' ? Option.getOrUndefined(decodeForm(record.request))?.fields : undefined
   }
 
   /** Decided, here or in the store. */

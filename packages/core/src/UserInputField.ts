@@ -35,7 +35,7 @@ const valueSchema = (type: FieldType): Schema.Schema.AnyNoContext => {
  * The schema a form's answers must satisfy: every field typed, required ones present, no
  * unknown names. Prefilled values count as answers, so callers merge them in first.
  */
-export const answersSchema = (fields: ReadonlyArray<UserInputField>) =>
+const answersSchema = (fields: ReadonlyArray<UserInputField>) =>
   Schema.Struct(
     Object.fromEntries(
       fields.map((field) => {

@@ -4,7 +4,9 @@ import {
   Confirmation,
   DefinitionError,
   InvalidResolution,
+  NotAllowedToResolve,
   Policy,
+  Principal,
   RequirementPlugin,
   ResolutionMethodMismatch,
   Resolutions,
@@ -216,5 +218,48 @@ describe('policies', () => {
     expect(output.status).toBe('failed')
     expect(output.error).toContain('broken')
     expect(ledger.calls).toEqual([])
+  })
+})
+
+describe('who may resolve', () => {
+  it('is decided on the request in its kind’s decoded shape, before the answer is looked at', async () => {
+    const seen: Array<unknown> = []
+    const SignOff = RequirementPlugin.make({
+      kind: 'sign_off',
+      answers: 'decision',
+      request: Schema.Struct({ amount: Schema.NumberFromString }),
+      mayResolve: (principal, { request }) => {
+        seen.push(request.amount)
+        return principal.roles.includes('manager') && request.amount < 1_000
+      },
+      outcome: ({ args, resolution }) =>
+        resolution.approved
+          ? RequirementPlugin.Outcome.Execute({ args })
+          : RequirementPlugin.Outcome.Skip({ message: 'no' }),
+    })
+    const pay = Tool.make({
+      name: 'pay',
+      description: 'Pay an invoice',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      requires: ({ amount }) => [SignOff.need({ amount: Number(amount) })],
+      execute: ({ amount }) => `paid ${amount}`,
+    })
+    const { agent } = scriptedAgent([{ toolCalls: [{ name: 'pay', args: { amount: 250 } }] }, 'Paid.'], {
+      tools: [pay],
+      plugins: [SignOff],
+    })
+    const paused = await agent.run('email')
+    const id = paused.activeRequirements[0]!.id
+    const clerk = new Principal({ id: 'clerk', roles: [] })
+    // A stranger's malformed answer is refused for who they are, not for its shape.
+    await expect(
+      agent.resolve(paused.runId, [{ requirementId: id, value: 'garbage' }], { principal: clerk }),
+    ).rejects.toBeInstanceOf(NotAllowedToResolve)
+    const done = await agent.continueRun(
+      { runId: paused.runId, resolutions: [Resolutions.confirm(id)] },
+      { principal: new Principal({ id: 'maya', roles: ['manager'] }) },
+    )
+    expect(done.status).toBe('completed')
+    expect(seen).toEqual([250, 250])
   })
 })

@@ -37,10 +37,10 @@ export class RunWriter {
 
   /** Stores an event, then publishes it. */
   emit = (body: RunEventBody): Effect.Effect<RunEvent, WriteError> =>
-    Effect.tap(this.store_(body), (event) => this.publish(event))
+    Effect.tap(this.storeEvent(body), (event) => this.publish(event))
 
   /** Stores an event without publishing it yet: for the events that a commit must precede. */
-  private store_ = (body: RunEventBody): Effect.Effect<RunEvent, WriteError> =>
+  private storeEvent = (body: RunEventBody): Effect.Effect<RunEvent, WriteError> =>
     Effect.gen(this, function* () {
       const event = { ...body, seq: this.seq + 1, at: yield* Clock.currentTimeMillis } as RunEvent
       yield* this.store.appendEvent(event)
@@ -77,7 +77,7 @@ export class RunWriter {
           this.messages.slice(this.committed),
         )
         if (requirements.length > 0) yield* this.store.insertRequirements(requirements)
-        const event = yield* this.store_(body)
+        const event = yield* this.storeEvent(body)
         yield* this.save({ ...changes, transcriptLength: this.messages.length, lastSeq: this.seq })
         this.committed = this.messages.length
         yield* this.publish(event)

@@ -11,6 +11,22 @@ import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import type { RunRecord } from '../Run.js'
 
+/** A requirement's stored request, in its kind's shape. */
+export const decodeRequest = (
+  plugin: AnyRequirementPlugin,
+  requirement: RequirementRecord,
+): Either.Either<unknown, InvalidResolution> =>
+  Schema.decodeUnknownEither(plugin.request)(requirement.request).pipe(
+    Either.mapLeft(
+      (error) =>
+        new InvalidResolution({
+          requirementId: requirement.id,
+          kind: requirement.kind,
+          reason: `its stored request does not decode: ${error.message}`,
+        }),
+    ),
+  )
+
 /**
  * Checks a proposed answer to a requirement against its kind: the resolution schema, then the
  * plugin's own check against the request. Answers the value as it is stored.
@@ -27,9 +43,8 @@ export const validateResolution = (
   )
   if (Either.isLeft(decoded))
     return Either.left(invalid(ParseResult.TreeFormatter.formatErrorSync(decoded.left)))
-  const request = Schema.decodeUnknownEither(plugin.request)(requirement.request)
-  if (Either.isLeft(request))
-    return Either.left(invalid(`its stored request does not decode: ${request.left.message}`))
+  const request = decodeRequest(plugin, requirement)
+  if (Either.isLeft(request)) return Either.left(request.left)
   const reason = plugin.check(request.right, decoded.right)
   if (reason !== undefined) return Either.left(invalid(reason))
   return Either.right(Schema.encodeSync(plugin.resolution)(decoded.right))
@@ -74,11 +89,11 @@ export const checkResolutions = (
           kind: requirement.kind,
           reason: 'no plugin for this kind is registered on the agent',
         })
-      const stored = validateResolution(plugin, requirement, value)
-      if (Either.isLeft(stored)) return yield* stored.left
-      if (!plugin.mayResolve(principal, { request: requirement.request, runPrincipal: run.principal }))
+      // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
+      const request = yield* decodeRequest(plugin, requirement)
+      if (!plugin.mayResolve(principal, { request, runPrincipal: run.principal }))
         return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id })
-      checked.push({ requirement, value: stored.right })
+      checked.push({ requirement, value: yield* validateResolution(plugin, requirement, value) })
     }
     return checked
   })

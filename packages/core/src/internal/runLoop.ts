@@ -114,7 +114,7 @@ const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Eff
   })
 
 /** Folds a call's resolved requirements, in order, into what happens to it. */
-const decided = (
+const outcomeOf = (
   writer: RunWriter,
   call: ToolCall,
   requirements: ReadonlyArray<RequirementRecord>,
@@ -189,7 +189,7 @@ const settleBatch = (
     for (const call of calls) {
       const requirements = resolved.filter((requirement) => requirement.toolCall.id === call.id)
       if (requirements.length > 0) {
-        yield* settle(writer, call, yield* decided(writer, call, requirements))
+        yield* settle(writer, call, yield* outcomeOf(writer, call, requirements))
         continue
       }
       const tool = writer.agent.tools.get(call.name)

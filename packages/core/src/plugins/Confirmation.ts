@@ -13,7 +13,7 @@ export const Confirmation = RequirementPlugin.make({
 })
 
 /** What the model is told when a person declines a call: their note, or a plain sentence. */
-export const rejectionMessage = (toolName: string, note: string | undefined) =>
+const rejectionMessage = (toolName: string, note: string | undefined) =>
   note !== undefined && note.trim() !== ''
     ? note
     : `The user rejected the call to ${toolName}; it was not executed.`
