@@ -1,7 +1,11 @@
-import { Schema } from 'effect'
+import { Either, Option, Schema } from 'effect'
+import { InvalidResolution, RequirementAlreadyResolved, ResolutionMethodMismatch } from './Errors.js'
 import { Json } from './Json.js'
 import { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
+import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
+import { UserInputField } from './UserInputField.js'
+import { validateResolution } from './internal/resolutions.js'
 
 /** A recorded decision: what was decided, by whom, when. Written once, never edited. */
 export class Resolution extends Schema.Class<Resolution>('Resolution')({
@@ -34,3 +38,118 @@ export const ResolutionInput = Schema.Struct({
   value: Json,
 })
 export type ResolutionInput = typeof ResolutionInput.Type
+
+/** The form of kinds answered with user input. */
+const decodeForm = Schema.decodeUnknownOption(Schema.Struct({ fields: Schema.Array(UserInputField) }))
+
+/**
+ * A requirement as its run's output shows it. Its methods record a decision on this object
+ * only; `continueRun(output)` submits the decisions, which the store then records once each.
+ * A method that does not fit the kind, an answer of the wrong shape, or a second decision
+ * throws a typed error and records nothing.
+ */
+export class Requirement {
+  readonly id: string
+  readonly runId: string
+  readonly kind: string
+  readonly toolCall: ToolCall
+  /** What the person is shown, in the kind's request shape. */
+  readonly request: unknown
+  readonly createdAt: number
+  /** The form to fill in, for kinds answered with user input: every field, prefilled where the model gave a value. */
+  readonly userInputSchema: ReadonlyArray<UserInputField> | undefined
+  private decision: unknown = undefined
+
+  constructor(
+    private readonly record: RequirementRecord,
+    private readonly plugin: AnyRequirementPlugin | undefined,
+  ) {
+    this.id = record.id
+    this.runId = record.runId
+    this.kind = record.kind
+    this.toolCall = record.toolCall
+    this.request = record.request
+    this.createdAt = record.createdAt
+    this.userInputSchema =
+      plugin?.answers === 'user_input' ? Option.getOrUndefined(decodeForm(record.request))?.fields : undefined
+  }
+
+  /** Decided, here or in the store. */
+  get isResolved(): boolean {
+    return this.record.resolution !== undefined || this.decision !== undefined
+  }
+
+  /** The answer: the stored one, else the one made on this object. */
+  get resolution(): unknown {
+    return this.record.resolution?.value ?? this.decision
+  }
+
+  get resolvedBy(): Principal | undefined {
+    return this.record.resolution?.resolvedBy
+  }
+
+  get resolvedAt(): number | undefined {
+    return this.record.resolution?.resolvedAt
+  }
+
+  get needsConfirmation(): boolean {
+    return this.awaits('decision')
+  }
+
+  get needsUserInput(): boolean {
+    return this.awaits('user_input')
+  }
+
+  get needsExternalExecution(): boolean {
+    return this.awaits('external_result')
+  }
+
+  confirm(): void {
+    this.answer('confirm', 'decision', { approved: true })
+  }
+
+  /** Declines the call; the model gets the note (or a plain sentence) as the call's error result. */
+  reject(note?: string): void {
+    this.answer('reject', 'decision', note === undefined ? { approved: false } : { approved: false, note })
+  }
+
+  /** Fills in the form; values are checked against the fields' types, and every required field must end up filled. */
+  provideUserInput(values: Readonly<Record<string, unknown>>): void {
+    this.answer('provideUserInput', 'user_input', { values })
+  }
+
+  /** Hands back the result of a call carried out outside the agent; the model receives it verbatim. */
+  setExternalExecutionResult(result: unknown): void {
+    this.answer('setExternalExecutionResult', 'external_result', { result })
+  }
+
+  /** Answers a kind of any shape (your own plugins) with its resolution value. */
+  resolve(value: unknown): void {
+    this.answer('resolve', undefined, value)
+  }
+
+  /** The decision made on this object and not yet stored, as `continueRun` submits it. */
+  get pendingResolution(): ResolutionInput | undefined {
+    return this.decision === undefined ? undefined : { requirementId: this.id, value: this.decision }
+  }
+
+  private awaits(answers: Answer) {
+    return this.plugin?.answers === answers && !this.isResolved
+  }
+
+  private answer(method: string, answers: Answer | undefined, value: unknown) {
+    if (this.isResolved) throw new RequirementAlreadyResolved({ requirementId: this.id })
+    if (this.plugin === undefined)
+      throw new InvalidResolution({
+        requirementId: this.id,
+        kind: this.kind,
+        reason: 'no plugin for this kind is registered on the agent',
+      })
+    if (answers !== undefined && this.plugin.answers !== answers)
+      throw new ResolutionMethodMismatch({ requirementId: this.id, kind: this.kind, method })
+    this.decision = Either.getOrThrowWith(
+      validateResolution(this.plugin, this.record, value),
+      (error) => error,
+    )
+  }
+}
