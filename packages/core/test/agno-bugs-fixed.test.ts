@@ -2,7 +2,6 @@
  * What Agno gets wrong (study §3.3, §8 and "Deliberate divergences"), shown fixed here. One
  * describe per Agno bug; each test would pass on Agno's behaviour only if ours regressed.
  */
-import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import {
   InvalidResolution,
@@ -10,26 +9,13 @@ import {
   RequirementsUnresolved,
   Resolutions,
   RunNotContinuable,
-  Tool,
   type RunEvent,
   type RunOutput,
   type RunStore,
   type ScriptedModel,
 } from '../src/index.js'
-import {
-  collect,
-  listFilesTool,
-  makeLedger,
-  scriptedAgent,
-  sendEmailTool,
-  weatherTool,
-  type Ledger,
-} from './fixtures.js'
-
-const single = <A>(items: ReadonlyArray<A>): A => {
-  expect(items).toHaveLength(1)
-  return items[0]!
-}
+import { collect, makeLedger, scriptedAgent, single, weatherTool, type Ledger } from './fixtures.js'
+import { mixedAgent, twoGatedAgent } from './scenarios.js'
 
 /** An event as `Tag` or `Tag:tool`, RunContent left out: the shape of a stream, for order assertions. */
 const shape = (events: ReadonlyArray<RunEvent>) =>
@@ -63,25 +49,6 @@ const weatherScript: ReadonlyArray<ScriptedModel.Turn> = [
 const weatherAgent = (ledger: Ledger, store?: RunStore) =>
   scriptedAgent(weatherScript, {
     tools: [weatherTool(ledger, { requiresConfirmation: true })],
-    ...(store === undefined ? {} : { store }),
-  })
-
-const twoGatedScript: ReadonlyArray<ScriptedModel.Turn> = [
-  {
-    toolCalls: [
-      { name: 'get_the_weather', args: { city: 'Tokyo' } },
-      { name: 'send_email', args: { to: 'ana@example.com', subject: 'Weather', body: 'Cloudy' } },
-    ],
-  },
-  'Done.',
-]
-
-const twoGatedAgent = (ledger: Ledger, store?: RunStore) =>
-  scriptedAgent(twoGatedScript, {
-    tools: [
-      weatherTool(ledger, { requiresConfirmation: true }),
-      sendEmailTool(ledger, { requiresConfirmation: true }),
-    ],
     ...(store === undefined ? {} : { store }),
   })
 
@@ -266,34 +233,6 @@ describe('a client cannot bypass a decision by crafting state', () => {
     expect(ledger.calls).toEqual([])
   })
 })
-
-const deleteFileTool = (ledger: Ledger) =>
-  Tool.make({
-    name: 'delete_file',
-    description: 'Delete a file',
-    parameters: Schema.Struct({ path: Schema.String }),
-    requiresConfirmation: true,
-    execute: ({ path }, ctx) => {
-      ledger.record('delete_file', { path }, ctx.idempotencyKey)
-      return `deleted ${path}`
-    },
-  })
-
-const mixedScript: ReadonlyArray<ScriptedModel.Turn> = [
-  {
-    toolCalls: [
-      { name: 'delete_file', args: { path: 'a.txt' } },
-      { name: 'list_files', args: {} },
-    ],
-  },
-  'Deleted a.txt.',
-]
-
-const mixedAgent = (ledger: Ledger, store?: RunStore) =>
-  scriptedAgent(mixedScript, {
-    tools: [deleteFileTool(ledger), listFilesTool(ledger)],
-    ...(store === undefined ? {} : { store }),
-  })
 
 describe('streams: the pause shows no gated call; the continue starts with the decisions (§3.4)', () => {
   // Also #9202: the free call of the batch runs before the decision, as specified here.

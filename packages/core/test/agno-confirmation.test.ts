@@ -2,12 +2,10 @@
  * Agno's `test_user_confirmation_flows.py` (study §7), translated, plus the mixed batch of §1.6
  * and several gated calls in one model turn.
  */
-import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import {
   Resolutions,
   type ScriptedModel,
-  Tool,
   type Agent,
   type Message,
   type Requirement,
@@ -16,23 +14,16 @@ import {
 } from '../src/index.js'
 import {
   collect,
-  listFilesTool,
+  lastToldTo,
   makeLedger,
   scriptedAgent,
-  sendEmailTool,
+  single,
   weatherTool,
   type Ledger,
 } from './fixtures.js'
-
-const single = <A>(items: ReadonlyArray<A>): A => {
-  expect(items).toHaveLength(1)
-  return items[0]!
-}
+import { mixedAgent, twoGatedAgent } from './scenarios.js'
 
 const tags = (messages: ReadonlyArray<Message>) => messages.map((message) => message._tag)
-
-/** The last message of the last request the model got: what it was told most recently. */
-const lastToldTo = (model: ScriptedModel.ScriptedModel) => model.requests.at(-1)?.messages.at(-1)
 
 const weatherScript: ReadonlyArray<ScriptedModel.Turn> = [
   { toolCalls: [{ name: 'get_the_weather', args: { city: 'Tokyo' } }] },
@@ -235,34 +226,7 @@ describe('rejecting a confirmation skips the tool and tells the model', () => {
   })
 })
 
-const deleteFileTool = (ledger: Ledger) =>
-  Tool.make({
-    name: 'delete_file',
-    description: 'Delete a file',
-    parameters: Schema.Struct({ path: Schema.String }),
-    requiresConfirmation: true,
-    execute: ({ path }, ctx) => {
-      ledger.record('delete_file', { path }, ctx.idempotencyKey)
-      return `deleted ${path}`
-    },
-  })
-
 describe('a mixed batch: a gated call beside a free one (§1.6)', () => {
-  const script: ReadonlyArray<ScriptedModel.Turn> = [
-    {
-      toolCalls: [
-        { name: 'delete_file', args: { path: 'a.txt' } },
-        { name: 'list_files', args: {} },
-      ],
-    },
-    'Deleted a.txt.',
-  ]
-  const mixedAgent = (ledger: Ledger, store?: RunStore) =>
-    scriptedAgent(script, {
-      tools: [deleteFileTool(ledger), listFilesTool(ledger)],
-      ...(store === undefined ? {} : { store }),
-    })
-
   // Agno issue #9202 calls this a bug; here it is the specified behaviour: only gated calls wait.
   it('runs the free call before the pause and keeps its result; the gated call waits', async () => {
     const ledger = makeLedger()
@@ -314,29 +278,12 @@ describe('a mixed batch: a gated call beside a free one (§1.6)', () => {
 })
 
 describe('several gated calls in one batch', () => {
-  const script: ReadonlyArray<ScriptedModel.Turn> = [
-    {
-      toolCalls: [
-        { name: 'get_the_weather', args: { city: 'Tokyo' } },
-        { name: 'send_email', args: { to: 'ana@example.com', subject: 'Weather', body: 'Cloudy' } },
-      ],
-    },
-    'Done.',
-  ]
-  const gatedAgent = (ledger: Ledger, store?: RunStore) =>
-    scriptedAgent(script, {
-      tools: [
-        weatherTool(ledger, { requiresConfirmation: true }),
-        sendEmailTool(ledger, { requiresConfirmation: true }),
-      ],
-      ...(store === undefined ? {} : { store }),
-    })
   const byTool = (requirements: ReadonlyArray<Requirement>, name: string) =>
     single(requirements.filter((requirement) => requirement.toolCall.name === name))
 
   it('pause with one requirement per call, and nothing runs', async () => {
     const ledger = makeLedger()
-    const { agent } = gatedAgent(ledger)
+    const { agent } = twoGatedAgent(ledger)
 
     const paused = await agent.run('Check the weather and mail Ana')
 
@@ -350,13 +297,13 @@ describe('several gated calls in one batch', () => {
 
   it('are resolved independently and in any order: the second through resolve, the first through continueRun', async () => {
     const ledger = makeLedger()
-    const { agent, store } = gatedAgent(ledger)
+    const { agent, store } = twoGatedAgent(ledger)
     const paused = await agent.run('Check the weather and mail Ana')
     const email = byTool(paused.activeRequirements, 'send_email')
 
     await agent.resolve(paused.runId, [Resolutions.confirm(email.id)])
 
-    const between = await gatedAgent(ledger, store).agent.getRun(paused.runId)
+    const between = await twoGatedAgent(ledger, store).agent.getRun(paused.runId)
     expect(between.status).toBe('paused')
     expect(single(between.activeRequirements).toolCall.name).toBe('get_the_weather')
     expect(ledger.calls).toEqual([])
@@ -370,7 +317,7 @@ describe('several gated calls in one batch', () => {
 
   it('can go different ways: one confirmed, one rejected', async () => {
     const ledger = makeLedger()
-    const { agent, model } = gatedAgent(ledger)
+    const { agent, model } = twoGatedAgent(ledger)
     const paused = await agent.run('Check the weather and mail Ana')
 
     byTool(paused.activeRequirements, 'send_email').reject('Do not mail anyone')

@@ -11,14 +11,15 @@ import {
   type RunStore,
   type ScriptedModel,
 } from '../src/index.js'
-import { collect, makeLedger, scriptedAgent, sendEmailTool, type Ledger } from './fixtures.js'
-
-const single = <A>(items: ReadonlyArray<A>): A => {
-  expect(items).toHaveLength(1)
-  return items[0]!
-}
-
-const lastToldTo = (model: ScriptedModel.ScriptedModel) => model.requests.at(-1)?.messages.at(-1)
+import {
+  collect,
+  lastToldTo,
+  makeLedger,
+  scriptedAgent,
+  sendEmailTool,
+  single,
+  type Ledger,
+} from './fixtures.js'
 
 const emailArgs = { to: 'ana@example.com', subject: 'Lunch', body: 'Noon at the usual place?' }
 

@@ -6,12 +6,15 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Tool, type Requirement, type RunOutput, type RunStore, type ScriptedModel } from '../src/index.js'
-import { collect, makeLedger, scriptedAgent, sendEmailTool, weatherTool, type Ledger } from './fixtures.js'
-
-const single = <A>(items: ReadonlyArray<A>): A => {
-  expect(items).toHaveLength(1)
-  return items[0]!
-}
+import {
+  collect,
+  makeLedger,
+  scriptedAgent,
+  sendEmailTool,
+  single,
+  weatherTool,
+  type Ledger,
+} from './fixtures.js'
 
 const bookTableTool = (ledger: Ledger) =>
   Tool.make({

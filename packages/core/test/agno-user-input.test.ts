@@ -15,14 +15,15 @@ import {
   type RunStore,
   type ScriptedModel,
 } from '../src/index.js'
-import { listFilesTool, makeLedger, scriptedAgent, weatherTool, type Ledger } from './fixtures.js'
-
-const single = <A>(items: ReadonlyArray<A>): A => {
-  expect(items).toHaveLength(1)
-  return items[0]!
-}
-
-const lastToldTo = (model: ScriptedModel.ScriptedModel) => model.requests.at(-1)?.messages.at(-1)
+import {
+  lastToldTo,
+  listFilesTool,
+  makeLedger,
+  scriptedAgent,
+  single,
+  weatherTool,
+  type Ledger,
+} from './fixtures.js'
 
 /** Agno's weather tool with a temperature argument, recording every argument it runs with. */
 const thermometerTool = (ledger: Ledger, flags: Tool.HitlFlags) =>

@@ -19,7 +19,7 @@ import {
   Tool,
   type RunStore,
 } from '../src/index.js'
-import { makeLedger, scriptedAgent, weatherTool, type Ledger } from './fixtures.js'
+import { heldTransfer, makeLedger, scriptedAgent, weatherTool, type Ledger } from './fixtures.js'
 
 /*
  * Invariant 7: bad input changes nothing. Every case below asserts the typed error AND that the
@@ -71,13 +71,6 @@ const expectOneOf = (error: unknown, classes: ReadonlyArray<abstract new (...arg
     classes.some((typed) => error instanceof typed),
     `expected one of ${classes.map((typed) => typed.name).join(', ')}, got ${(error as Error)?.constructor?.name}: ${String((error as Error)?.message).split('\n')[0]}`,
   ).toBe(true)
-
-/** A promise the test resolves: holds a tool mid-execution without sleeping. */
-const gate = () => {
-  let open!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  return { opened, open }
-}
 
 const script = (name: string, args: Record<string, unknown>) => [
   { content: 'On it.', toolCalls: [{ name, args }] },
@@ -375,21 +368,7 @@ describe('runs that are not paused', () => {
   })
 
   it('refuse decisions while running: a tool held mid-execution sees no second decision', async () => {
-    const entered = gate()
-    const release = gate()
-    const ledger = makeLedger()
-    const slowTransfer = Tool.make({
-      name: 'transfer',
-      description: 'Move money',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      requiresConfirmation: true,
-      execute: async (args, ctx) => {
-        ledger.record('transfer', args, ctx.idempotencyKey)
-        entered.open()
-        await release.opened
-        return 'moved'
-      },
-    })
+    const { tool: slowTransfer, entered, release, ledger } = heldTransfer()
     const { agent, store } = scriptedAgent(script('transfer', { amount: 10 }), { tools: [slowTransfer] })
     const paused = await agent.run('move 10')
     const requirement = paused.activeRequirements[0]!

@@ -1,4 +1,5 @@
 import { Schema } from 'effect'
+import { expect } from 'vitest'
 import { Agent, MemoryStore, ScriptedModel, Tool, type AgentOptions, type RunStore } from '../src/index.js'
 
 /** Counts executions per tool, with the arguments and idempotency keys they ran with. */
@@ -38,6 +39,19 @@ export const sendEmailTool = (ledger: Ledger, flags: Tool.HitlFlags = {}) =>
     },
   })
 
+/** A gated tool for the mixed batch: a confirmation-required call beside a free one. */
+export const deleteFileTool = (ledger: Ledger) =>
+  Tool.make({
+    name: 'delete_file',
+    description: 'Delete a file',
+    parameters: Schema.Struct({ path: Schema.String }),
+    requiresConfirmation: true,
+    execute: ({ path }, ctx) => {
+      ledger.record('delete_file', { path }, ctx.idempotencyKey)
+      return `deleted ${path}`
+    },
+  })
+
 export const listFilesTool = (ledger: Ledger) =>
   Tool.make({
     name: 'list_files',
@@ -59,6 +73,15 @@ export const scriptedAgent = (
   return { agent: new Agent({ id: 'assistant', ...options, model, store }), model, store }
 }
 
+/** The one item of a list, asserting there is exactly one. */
+export const single = <A>(items: ReadonlyArray<A>): A => {
+  expect(items).toHaveLength(1)
+  return items[0]!
+}
+
+/** The last message of the last request the model got: what it was told most recently. */
+export const lastToldTo = (model: ScriptedModel.ScriptedModel) => model.requests.at(-1)?.messages.at(-1)
+
 export const collect = async <A>(iterable: AsyncIterable<A>): Promise<Array<A>> => {
   const items: Array<A> = []
   for await (const item of iterable) items.push(item)
@@ -70,4 +93,24 @@ export const gate = () => {
   let open!: () => void
   const opened = new Promise<void>((resolve) => (open = resolve))
   return { opened, open }
+}
+
+/** A confirmation-gated `transfer` that, once run, opens `entered` and holds until the test opens `release`. */
+export const heldTransfer = () => {
+  const entered = gate()
+  const release = gate()
+  const ledger = makeLedger()
+  const tool = Tool.make({
+    name: 'transfer',
+    description: 'Move money',
+    parameters: Schema.Struct({ amount: Schema.Number }),
+    requiresConfirmation: true,
+    execute: async (args, ctx) => {
+      ledger.record('transfer', args, ctx.idempotencyKey)
+      entered.open()
+      await release.opened
+      return 'moved'
+    },
+  })
+  return { tool, entered, release, ledger }
 }

@@ -23,6 +23,7 @@ import {
 } from '../src/index.js'
 import {
   gate,
+  heldTransfer,
   listFilesTool,
   makeLedger,
   scriptedAgent,
@@ -710,21 +711,7 @@ describe('cancelling a run', () => {
   })
 
   it('refuses to cancel a run another engine is running, rather than report success and let it run', async () => {
-    const entered = gate()
-    const release = gate()
-    const ledger = makeLedger()
-    const slowTransfer = Tool.make({
-      name: 'transfer',
-      description: 'Move money',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      requiresConfirmation: true,
-      execute: async (args, ctx) => {
-        ledger.record('transfer', args, ctx.idempotencyKey)
-        entered.open()
-        await release.opened
-        return 'moved'
-      },
-    })
+    const { tool: slowTransfer, entered, release } = heldTransfer()
     const script = [oneCall('transfer', { amount: 10 }), 'Moved.']
     const first = scriptedAgent(script, { tools: [slowTransfer] })
     const second = scriptedAgent(script, { tools: [slowTransfer], store: first.store })
