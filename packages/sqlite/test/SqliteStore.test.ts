@@ -1,0 +1,310 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { RunStore, StoreError } from '@countersign/core'
+import {
+  describeStoreConformance,
+  sampleEvents,
+  sampleRequirement,
+  sampleResolution,
+  sampleRun,
+  sampleTranscript,
+} from '@countersign/core/testing'
+import Database from 'better-sqlite3'
+import { Cause, Effect, Exit, Option } from 'effect'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SqliteStore } from '../src/index.js'
+import { expectedPausedRun, pausedRun, readPausedRun, writePausedRun } from './pausedRun.js'
+import { tempDatabase } from './tempDatabase.js'
+
+describeStoreConformance('SqliteStore', () => {
+  const file = tempDatabase()
+  const store = SqliteStore.make({ path: file.path })
+  return Promise.resolve({
+    store,
+    close: () => {
+      store.close()
+      file.remove()
+      return Promise.resolve()
+    },
+  })
+})
+
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+
+/** The typed failure of an effect expected to fail; a success or a defect fails the test. */
+const failureOf = async <A, E>(effect: Effect.Effect<A, E>): Promise<E> => {
+  const exit = await Effect.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) throw new Error('expected a typed failure, but the effect succeeded')
+  return Option.getOrThrowWith(
+    Cause.failureOption(exit.cause),
+    () => new Error(`expected a typed failure, got: ${Cause.pretty(exit.cause)}`),
+  )
+}
+
+// Every test's files go, and every store it opened is closed, whatever the test's outcome.
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
+})
+
+const database = () => {
+  const file = tempDatabase()
+  cleanups.push(file.remove)
+  return file
+}
+
+const open = (path?: string) => {
+  const store = SqliteStore.make(path === undefined ? {} : { path })
+  cleanups.push(store.close)
+  return store
+}
+
+/** A second, raw connection to the file: how a test damages rows or reads what the store wrote. */
+const raw = (path: string) => {
+  const db = new Database(path)
+  cleanups.push(() => db.close())
+  return db
+}
+
+describe('SqliteStore: durability', () => {
+  it('a paused run reads back the same after the store is closed and the file reopened', async () => {
+    const { path } = database()
+    const paused = pausedRun('run-reopened')
+    const first = open(path)
+    await run(writePausedRun(first, paused))
+    first.close()
+
+    const second = open(path)
+
+    expect(await run(readPausedRun(second, paused.runId))).toStrictEqual(expectedPausedRun(paused))
+  })
+
+  it('claims, decisions and sequence numbers taken before a reopen stay taken', async () => {
+    const { path } = database()
+    const paused = pausedRun('run-taken')
+    const first = open(path)
+    await run(writePausedRun(first, paused))
+    first.close()
+    const second = open(path)
+
+    const claim = await failureOf(second.claimRun(paused.runId, 1, 'engine-b'))
+    const decision = await failureOf(
+      second.resolveRequirement(paused.runId, paused.requirements[0]!.id, sampleResolution('mallory')),
+    )
+    const event = await failureOf(second.appendEvent({ ...paused.events[0]!, at: 1 }))
+    const created = await failureOf(second.createRun(sampleRun(paused.runId)))
+
+    expect(claim).toMatchObject({ _tag: 'RunClaimed', runId: paused.runId, epoch: 1 })
+    expect(decision).toMatchObject({ _tag: 'RequirementAlreadyResolved' })
+    expect(event).toMatchObject({ _tag: 'EventSequenceConflict', runId: paused.runId, seq: 1 })
+    expect(created).toMatchObject({ _tag: 'RunAlreadyExists', runId: paused.runId })
+  })
+
+  it('two stores on one file see each other: the database, not the process, picks the one winner', async () => {
+    const { path } = database()
+    const [a, b] = [open(path), open(path)]
+    const requirement = sampleRequirement('run-shared', 'req-shared')
+    await run(a.insertRequirements([requirement]))
+
+    const won = await run(b.resolveRequirement('run-shared', requirement.id, sampleResolution('grace')))
+    const lost = await failureOf(a.resolveRequirement('run-shared', requirement.id, sampleResolution('ada')))
+    await run(a.claimRun('run-shared', 1, 'engine-a'))
+    const claimLost = await failureOf(b.claimRun('run-shared', 1, 'engine-b'))
+
+    expect(won.resolution?.resolvedBy.id).toBe('grace')
+    expect(lost).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: requirement.id })
+    expect(claimLost).toMatchObject({ _tag: 'RunClaimed', runId: 'run-shared', epoch: 1 })
+  })
+
+  it('uses the write-ahead log, and keeps one row per record with the indexed fields beside it', async () => {
+    const { path } = database()
+    const store = open(path)
+    const paused = pausedRun('run-columns')
+    await run(writePausedRun(store, paused))
+
+    const db = raw(path)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion)
+    expect(db.prepare('SELECT run_id, agent_id, user_id, status FROM runs').all()).toStrictEqual([
+      { run_id: 'run-columns', agent_id: 'refund-agent', user_id: 'user-ada', status: 'paused' },
+    ])
+    expect(db.prepare('SELECT id, position, status FROM requirements ORDER BY position').all()).toStrictEqual(
+      [
+        { id: 'run-columns-a', position: 1, status: 'resolved' },
+        { id: 'run-columns-b', position: 2, status: 'pending' },
+      ],
+    )
+  })
+})
+
+describe('SqliteStore: opening', () => {
+  it('defaults to .countersign/countersign.db under the current directory, creating the directory', () => {
+    const { directory } = database()
+    const previous = process.cwd()
+    process.chdir(directory)
+    try {
+      const store = open()
+      expect(store.path).toBe(join(process.cwd(), '.countersign', 'countersign.db'))
+      expect(store.path).toBe(SqliteStore.defaultPath())
+    } finally {
+      process.chdir(previous)
+    }
+  })
+
+  it('creates missing directories on the way to the file', async () => {
+    const { directory } = database()
+    const store = open(join(directory, 'a', 'b', 'runs.db'))
+
+    await run(store.createRun(sampleRun('run-nested')))
+
+    expect(Option.isSome(await run(store.getRun('run-nested')))).toBe(true)
+  })
+
+  it('refuses a database written by a newer schema version, leaving it as it was', () => {
+    const { path } = database()
+    open(path).close()
+    raw(path).pragma(`user_version = ${SqliteStore.schemaVersion + 1}`)
+
+    expect(() => SqliteStore.make({ path })).toThrow(StoreError)
+    expect(() => SqliteStore.make({ path })).toThrow(/newer than this version/)
+    expect(raw(path).pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion + 1)
+  })
+
+  it('refuses a file that is not a database with a StoreError', () => {
+    const { path } = database()
+    writeFileSync(path, 'not a database, just some text that is long enough to have a header '.repeat(20))
+
+    expect(() => SqliteStore.make({ path })).toThrow(StoreError)
+  })
+
+  it('as a layer, provides the RunStore and closes the file when its scope ends', async () => {
+    const { path } = database()
+    let kept: RunStore | undefined
+
+    await run(
+      Effect.gen(function* () {
+        kept = yield* RunStore
+        yield* kept.createRun(sampleRun('run-layer'))
+      }).pipe(Effect.provide(SqliteStore.layer({ path }))),
+    )
+
+    expect(await failureOf(kept!.getRun('run-layer'))).toMatchObject({
+      _tag: 'StoreError',
+      operation: 'getRun',
+    })
+    expect(Option.isSome(await run(open(path).getRun('run-layer')))).toBe(true)
+  })
+})
+
+describe('SqliteStore: damage is a StoreError naming the row, not a crash', () => {
+  const damaged = async () => {
+    const { path } = database()
+    const store: RunStore = open(path)
+    await run(writePausedRun(store, pausedRun('run-damaged')))
+    return { store, db: raw(path) }
+  }
+
+  it('a run whose document no longer decodes', async () => {
+    const { store, db } = await damaged()
+    db.prepare(`UPDATE runs SET doc = json_set(doc, '$.status', 'sleeping') WHERE run_id = ?`).run(
+      'run-damaged',
+    )
+
+    const error = await failureOf(store.getRun('run-damaged'))
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'getRun' })
+    expect(error.reason).toContain('runs row "run-damaged" is corrupt')
+    expect(error.reason).toContain('sleeping')
+  })
+
+  it('an event whose document is not JSON', async () => {
+    const { store, db } = await damaged()
+    db.prepare(`UPDATE events SET doc = '{"_tag": "RunStar' WHERE run_id = ? AND seq = 3`).run('run-damaged')
+
+    const error = await failureOf(store.readEvents('run-damaged', 0))
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'readEvents' })
+    expect(error.reason).toContain('events row ("run-damaged", 3) is corrupt')
+    // Reading past the damage still works: one bad row fails only the reads that include it.
+    expect(await run(store.readEvents('run-damaged', 3))).toHaveLength(2)
+  })
+
+  it('a requirement that no longer decodes, and a decision on it is rolled back', async () => {
+    const { store, db } = await damaged()
+    db.prepare(`UPDATE requirements SET doc = json_remove(doc, '$.toolCall') WHERE id = ?`).run(
+      'run-damaged-b',
+    )
+
+    const listed = await failureOf(store.listRequirements('run-damaged'))
+    const resolved = await failureOf(
+      store.resolveRequirement('run-damaged', 'run-damaged-b', sampleResolution('grace')),
+    )
+
+    expect(listed.reason).toContain('requirements row "run-damaged-b" is corrupt')
+    expect(resolved).toMatchObject({ _tag: 'StoreError', operation: 'resolveRequirement' })
+    const row = db.prepare('SELECT status FROM requirements WHERE id = ?').get('run-damaged-b')
+    expect(row).toStrictEqual({ status: 'pending' })
+  })
+
+  it('a transcript with a committed message missing', async () => {
+    const { store, db } = await damaged()
+    db.prepare('DELETE FROM transcript WHERE run_id = ? AND position = 0').run('run-damaged')
+
+    const error = await failureOf(store.readTranscript('run-damaged', 2))
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'readTranscript' })
+    expect(error.reason).toContain('has 1 of its first 2 messages')
+  })
+
+  it('a closed store fails every call with StoreError', async () => {
+    const { path } = database()
+    const store = open(path)
+    store.close()
+
+    const errors = await Promise.all([
+      failureOf(store.getRun('run-x')),
+      failureOf(store.appendTranscript('run-x', 0, sampleTranscript())),
+      failureOf(store.appendEvent(sampleEvents('run-x')[0]!)),
+      failureOf(store.claimRun('run-x', 1, 'engine-a')),
+    ])
+
+    expect(errors.map((error) => error._tag)).toStrictEqual(Array(4).fill('StoreError'))
+  })
+})
+
+describe('SqliteStore: bad writes change nothing', () => {
+  it('a batch of requirements with a decided id in it is refused whole', async () => {
+    const { path } = database()
+    const store = open(path)
+    const decided = sampleRequirement('run-batch', 'req-decided')
+    await run(store.insertRequirements([decided]))
+    await run(store.resolveRequirement('run-batch', decided.id, sampleResolution('grace')))
+
+    const error = await failureOf(
+      store.insertRequirements([sampleRequirement('run-batch', 'req-new'), decided]),
+    )
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'insertRequirements' })
+    const stored = await run(store.listRequirements('run-batch'))
+    expect(stored.map((requirement) => [requirement.id, requirement.status])).toStrictEqual([
+      ['req-decided', 'resolved'],
+    ])
+  })
+
+  it('a value JSON cannot hold is a StoreError, and nothing of the chunk is written', async () => {
+    const { path } = database()
+    const store = open(path)
+    const [user] = sampleTranscript()
+
+    const error = await failureOf(
+      store.appendTranscript('run-bad', 0, [
+        user!,
+        { _tag: 'Tool', toolCallId: 'c', toolName: 't', outcome: 'completed', content: '', result: 10n },
+      ]),
+    )
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'appendTranscript' })
+    expect(error.reason).toContain('transcript row ("run-bad", 1)')
+    expect(raw(path).prepare('SELECT count(*) AS n FROM transcript').get()).toStrictEqual({ n: 0 })
+  })
+})
