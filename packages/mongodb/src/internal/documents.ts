@@ -1,0 +1,86 @@
+import { Message, RequirementRecord, Resolution, RunEvent, RunRecord, StoreError } from '@countersign/core'
+import { Either, ParseResult, Schema } from 'effect'
+import { type CollectionName, collectionNames, numberedId, schemaVersion } from './collections.js'
+
+/** How a document is named in errors: `runs document "run-1"`. */
+export const describeDocument = (collection: CollectionName, id: unknown) =>
+  `${collectionNames[collection]} document ${JSON.stringify(id) ?? String(id)}`
+
+/** A document as read: any shape, since anything may have written it. */
+export type Stored = object
+
+/** A field of a document as read, of whatever type it has. */
+export const field = (stored: Stored, name: string): unknown => (stored as Record<string, unknown>)[name]
+
+/**
+ * The JSON text of a stored record, written and read through the record's Schema. A document
+ * that does not decode — damaged, written by something else, or by a newer version of this
+ * package — is a StoreError naming its collection and `_id`: it fails the one operation that
+ * read it, never the process, and never passes as a record.
+ *
+ * `textField` is where the text lives; `keyOf`, when given, is the `_id` a decoded record must have,
+ * so that a document cannot pass for another one.
+ */
+const document = <A, I>(
+  schema: Schema.Schema<A, I>,
+  collection: CollectionName,
+  textField: string,
+  keyOf?: (value: A) => string,
+) => {
+  const encode = Schema.encodeEither(schema)
+  const decode = Schema.decodeUnknownEither(schema)
+  return {
+    encode: (operation: string, id: string, value: A): string =>
+      JSON.stringify(
+        Either.getOrThrowWith(
+          encode(value),
+          (error) =>
+            new StoreError({
+              operation,
+              reason: `cannot store ${describeDocument(collection, id)}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+            }),
+        ),
+      ),
+    decode: (operation: string, stored: Stored): A => {
+      const corrupt = (why: string) =>
+        new StoreError({
+          operation,
+          reason: `${describeDocument(collection, field(stored, '_id'))} is corrupt: ${why}`,
+        })
+      const version = field(stored, 'schemaVersion')
+      if (typeof version === 'number' && version > schemaVersion)
+        throw new StoreError({
+          operation,
+          reason:
+            `${describeDocument(collection, field(stored, '_id'))} has schema version ${version}, newer than this ` +
+            `version of @countersign/mongodb knows (${schemaVersion}); upgrade @countersign/mongodb to read it`,
+        })
+      if (version !== schemaVersion) throw corrupt(`its schemaVersion is ${JSON.stringify(version)}`)
+      const text = field(stored, textField)
+      if (typeof text !== 'string') throw corrupt(`its ${textField} is not text`)
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch (error) {
+        throw corrupt(`its ${textField} is not JSON (${String(error)})`)
+      }
+      const value = Either.getOrThrowWith(decode(json), (error) =>
+        corrupt(ParseResult.TreeFormatter.formatErrorSync(error)),
+      )
+      if (keyOf !== undefined && keyOf(value) !== field(stored, '_id'))
+        throw corrupt(`it holds the record of ${JSON.stringify(keyOf(value))}`)
+      return value
+    },
+  }
+}
+
+export const runs = document(RunRecord, 'runs', 'doc', (run) => run.runId)
+export const chunks = document(Schema.Array(Message), 'transcript', 'messages')
+export const requirements = document(
+  RequirementRecord,
+  'requirements',
+  'doc',
+  (requirement) => requirement.id,
+)
+export const resolutions = document(Resolution, 'resolutions', 'doc')
+export const events = document(RunEvent, 'events', 'doc', (event) => numberedId(event.runId, event.seq))

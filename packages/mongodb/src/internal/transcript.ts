@@ -1,0 +1,47 @@
+import { type Message, StoreError } from '@countersign/core'
+import { numberedId } from './collections.js'
+import * as Docs from './documents.js'
+
+/** The messages of a stored chunk, checked against where the chunk says they go. */
+const decodeChunk = (operation: string, runId: string, stored: Docs.Stored) => {
+  const messages = Docs.chunks.decode(operation, stored)
+  const [_id, start, count] = [
+    Docs.field(stored, '_id'),
+    Docs.field(stored, 'start'),
+    Docs.field(stored, 'count'),
+  ]
+  const corrupt = (why: string) =>
+    new StoreError({ operation, reason: `${Docs.describeDocument('transcript', _id)} is corrupt: ${why}` })
+  if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0)
+    throw corrupt(`its start is ${JSON.stringify(start)}`)
+  if (_id !== numberedId(runId, start)) throw corrupt(`its start ${start} does not match its _id`)
+  if (count !== messages.length)
+    throw corrupt(`its count is ${JSON.stringify(count)}, it holds ${messages.length}`)
+  return { start, messages }
+}
+
+/**
+ * The first `length` messages of a run from its chunks, sorted by start. Chunks are laid over
+ * each other in that order, as the writes happened: a run's writer appends at its committed
+ * length, which never decreases, so a chunk that starts later was written later. A chunk
+ * rewritten at the same start (a retry after an unfinished write) has already replaced the old
+ * one under the same `_id`. A committed transcript has no gaps: a missing position is damage.
+ */
+export const assemble = (
+  operation: string,
+  runId: string,
+  length: number,
+  stored: ReadonlyArray<Docs.Stored>,
+): Array<Message> => {
+  const messages: Array<Message> = []
+  for (const chunk of stored.map((document) => decodeChunk(operation, runId, document))) {
+    if (chunk.start > messages.length) break
+    messages.splice(chunk.start, chunk.messages.length, ...chunk.messages)
+  }
+  if (messages.length < length)
+    throw new StoreError({
+      operation,
+      reason: `transcript of run ${JSON.stringify(runId)} has ${messages.length} of its first ${length} messages`,
+    })
+  return messages.slice(0, length)
+}

@@ -1,0 +1,8 @@
+import { countersignProject } from '@countersign/vitest-config'
+import { mergeConfig, type UserWorkspaceConfig } from 'vitest/config'
+
+// One MongoDB server for the run: MONGODB_URL when set, else a FerretDB the harness starts.
+// (countersignProject returns a plain object; its declared type also admits a function.)
+export default mergeConfig(countersignProject('mongodb') as UserWorkspaceConfig, {
+  test: { globalSetup: ['@countersign/ferretdb-harness/globalSetup'] },
+})
