@@ -1,5 +1,13 @@
-import { Message, RequirementRecord, Resolution, RunEvent, RunRecord, StoreError } from '@countersign/core'
-import { Either, ParseResult, Schema } from 'effect'
+import {
+  Message,
+  RequirementRecord,
+  Resolution,
+  RunEvent,
+  RunRecord,
+  StoredText,
+  StoreError,
+} from '@countersign/core'
+import { Either, Schema } from 'effect'
 import { type CollectionName, collectionNames, numberedId, schemaVersion } from './collections.js'
 
 /** How a document is named in errors: `runs document "run-1"`. */
@@ -27,19 +35,16 @@ const document = <A, I>(
   textField: string,
   keyOf?: (value: A) => string,
 ) => {
-  const encode = Schema.encodeEither(schema)
-  const decode = Schema.decodeUnknownEither(schema)
+  const text = StoredText.codec(schema)
   return {
     encode: (operation: string, id: string, value: A): string =>
-      JSON.stringify(
-        Either.getOrThrowWith(
-          encode(value),
-          (error) =>
-            new StoreError({
-              operation,
-              reason: `cannot store ${describeDocument(collection, id)}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-            }),
-        ),
+      Either.getOrThrowWith(
+        text.encode(value),
+        (reason) =>
+          new StoreError({
+            operation,
+            reason: `cannot store ${describeDocument(collection, id)}: ${reason}`,
+          }),
       ),
     decode: (operation: string, stored: Stored): A => {
       const corrupt = (why: string) =>
@@ -56,16 +61,8 @@ const document = <A, I>(
             `version of @countersign/mongodb knows (${schemaVersion}); upgrade @countersign/mongodb to read it`,
         })
       if (version !== schemaVersion) throw corrupt(`its schemaVersion is ${JSON.stringify(version)}`)
-      const text = field(stored, textField)
-      if (typeof text !== 'string') throw corrupt(`its ${textField} is not text`)
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch (error) {
-        throw corrupt(`its ${textField} is not JSON (${String(error)})`)
-      }
-      const value = Either.getOrThrowWith(decode(json), (error) =>
-        corrupt(ParseResult.TreeFormatter.formatErrorSync(error)),
+      const value = Either.getOrThrowWith(text.decode(field(stored, textField)), (why) =>
+        corrupt(`its ${textField} ${why}`),
       )
       if (keyOf !== undefined && keyOf(value) !== field(stored, '_id'))
         throw corrupt(`it holds the record of ${JSON.stringify(keyOf(value))}`)

@@ -1,5 +1,13 @@
-import { Message, RequirementRecord, Resolution, RunEvent, RunRecord, StoreError } from '@countersign/core'
-import { Either, ParseResult, Schema } from 'effect'
+import {
+  Message,
+  RequirementRecord,
+  Resolution,
+  RunEvent,
+  RunRecord,
+  StoredText,
+  StoreError,
+} from '@countersign/core'
+import { Either, type Schema } from 'effect'
 
 /**
  * The JSON text of a stored record, written and read through the record's Schema. A row that
@@ -7,34 +15,18 @@ import { Either, ParseResult, Schema } from 'effect'
  * the one operation that read it, not crash the process or pass as a record.
  */
 const document = <A, I>(schema: Schema.Schema<A, I>, table: string) => {
-  const encode = Schema.encodeEither(schema)
-  const decode = Schema.decodeUnknownEither(schema)
+  const text = StoredText.codec(schema)
   return {
     encode: (operation: string, key: string, value: A): string =>
-      JSON.stringify(
-        Either.getOrThrowWith(
-          encode(value),
-          (error) =>
-            new StoreError({
-              operation,
-              reason: `cannot store ${table} row ${key}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-            }),
-        ),
+      Either.getOrThrowWith(
+        text.encode(value),
+        (reason) => new StoreError({ operation, reason: `cannot store ${table} row ${key}: ${reason}` }),
       ),
-    decode: (operation: string, key: string, doc: unknown): A => {
-      const corrupt = (why: string) =>
-        new StoreError({ operation, reason: `${table} row ${key} is corrupt: ${why}` })
-      if (typeof doc !== 'string') throw corrupt('its document is not text')
-      let json: unknown
-      try {
-        json = JSON.parse(doc)
-      } catch (error) {
-        throw corrupt(`its document is not JSON (${String(error)})`)
-      }
-      return Either.getOrThrowWith(decode(json), (error) =>
-        corrupt(ParseResult.TreeFormatter.formatErrorSync(error)),
-      )
-    },
+    decode: (operation: string, key: string, doc: unknown): A =>
+      Either.getOrThrowWith(
+        text.decode(doc),
+        (why) => new StoreError({ operation, reason: `${table} row ${key} is corrupt: its document ${why}` }),
+      ),
   }
 }
 
