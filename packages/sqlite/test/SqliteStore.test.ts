@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { RunStore, StoreError } from '@countersign/core'
 import {
   describeStoreConformance,
+  failureOf,
   sampleEvents,
   sampleRequirement,
   sampleResolution,
@@ -10,7 +11,7 @@ import {
   sampleTranscript,
 } from '@countersign/core/testing'
 import Database from 'better-sqlite3'
-import { Cause, Effect, Exit, Option } from 'effect'
+import { Effect, Option } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
 import { expectedPausedRun, pausedRun, readPausedRun, writePausedRun } from './pausedRun.js'
@@ -30,16 +31,6 @@ describeStoreConformance('SqliteStore', () => {
 })
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
-
-/** The typed failure of an effect expected to fail; a success or a defect fails the test. */
-const failureOf = async <A, E>(effect: Effect.Effect<A, E>): Promise<E> => {
-  const exit = await Effect.runPromiseExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error('expected a typed failure, but the effect succeeded')
-  return Option.getOrThrowWith(
-    Cause.failureOption(exit.cause),
-    () => new Error(`expected a typed failure, got: ${Cause.pretty(exit.cause)}`),
-  )
-}
 
 // Every test's files go, and every store it opened is closed, whatever the test's outcome.
 const cleanups: Array<() => void> = []

@@ -1,10 +1,11 @@
-import { Cause, Effect, Either, Exit, Option, Schema } from 'effect'
+import { Effect, Either, Option, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
+import { failureOf } from './failureOf.js'
 import type { RunStore } from '../RunStore.js'
 
 /** A store to test, and how to release it. */
@@ -150,16 +151,6 @@ const encodeRequirements = Schema.encodeSync(Schema.Array(RequirementRecord))
 const encodeEvents = Schema.encodeSync(Schema.Array(RunEvent))
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
-
-/** The typed failure of an effect expected to fail; a success or a defect fails the test. */
-const failureOf = async <A, E>(effect: Effect.Effect<A, E>): Promise<E> => {
-  const exit = await Effect.runPromiseExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error('expected a typed failure, but the effect succeeded')
-  return Option.getOrThrowWith(
-    Cause.failureOption(exit.cause),
-    () => new Error(`expected a typed failure, got: ${Cause.pretty(exit.cause)}`),
-  )
-}
 
 const someValue = <A>(option: Option.Option<A>): A =>
   Option.getOrThrowWith(option, () => new Error('expected Option.some, got Option.none'))

@@ -1,6 +1,7 @@
 /**
  * @countersign/core/testing — what a RunStore author needs to prove a store: the conformance
- * suite (run it from a vitest test file) and the sample records it is built from.
+ * suite and the agent-level resume suite (run them from vitest test files), the sample records
+ * the suites are built from, and `failureOf` for asserting typed failures.
  */
 export {
   describeStoreConformance,
@@ -12,3 +13,6 @@ export {
   sampleTranscript,
 } from './StoreConformance.js'
 export type { StoreUnderTest } from './StoreConformance.js'
+export { describeResumeAcrossStores } from './ResumeAcrossStores.js'
+export type { SharedDatabase } from './ResumeAcrossStores.js'
+export { failureOf } from './failureOf.js'

@@ -1,0 +1,136 @@
+import { Effect, Schema } from 'effect'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Agent } from '../Agent.js'
+import { RequirementAlreadyResolved, RunClaimed, RunNotContinuable } from '../Errors.js'
+import * as Resolutions from '../Resolutions.js'
+import * as ScriptedModel from '../ScriptedModel.js'
+import * as Tool from '../Tool.js'
+import type { StoreUnderTest } from './StoreConformance.js'
+
+/** One database for a test, and how to open another store over it, as another process would. */
+export interface SharedDatabase {
+  readonly open: () => Promise<StoreUnderTest>
+  /** Called after the test, once every store opened on it is closed. */
+  readonly drop?: () => Promise<void>
+}
+
+/**
+ * The store seen through agents: a run paused by one agent and store is continued by new ones
+ * over new stores on the same database, and concurrent continues through two stores run the
+ * gated tool once. Every store package runs it, so what it proves holds for each.
+ */
+export const describeResumeAcrossStores = (
+  name: string,
+  makeDatabase: () => Promise<SharedDatabase>,
+): void => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+
+  const database = async () => {
+    const shared = await makeDatabase()
+    if (shared.drop !== undefined) cleanups.push(shared.drop)
+    return shared
+  }
+
+  /**
+   * A process's worth of objects over the shared database: its own store, model, tool and agent.
+   * Every execution of the gated tool lands in `executions`, which the "processes" share as a
+   * ledger would.
+   */
+  const boot = async (shared: SharedDatabase, executions: Array<string>) => {
+    const { store, close } = await shared.open()
+    const transfer = Tool.make({
+      name: 'transfer',
+      description: 'Move money between accounts',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      requiresConfirmation: true,
+      execute: ({ amount }, ctx) => {
+        executions.push(ctx.idempotencyKey)
+        return `moved ${amount}`
+      },
+    })
+    const model = ScriptedModel.make([
+      { content: 'Moving it now.', toolCalls: [{ name: 'transfer', args: { amount: 40 } }] },
+      'Done: 40 moved.',
+    ])
+    const agent = new Agent({ id: 'treasurer', model, tools: [transfer], store })
+    let closed = false
+    const shutdown = async () => {
+      if (closed) return
+      closed = true
+      await agent.dispose()
+      await close?.()
+    }
+    cleanups.push(shutdown)
+    return { agent, store, shutdown }
+  }
+
+  const tags = (events: ReadonlyArray<{ readonly _tag: string }>) => events.map((event) => event._tag)
+
+  describe(`${name}: runs resumed across stores`, () => {
+    it('a run paused by one agent and store is continued by new ones on the same database, the tool running once', async () => {
+      const shared = await database()
+      const executions: Array<string> = []
+
+      const first = await boot(shared, executions)
+      const paused = await first.agent.run('Move 40 to savings')
+      expect(paused.status).toBe('paused')
+      // The first "process" goes away entirely: its engine and its store.
+      await first.shutdown()
+      expect(executions).toStrictEqual([])
+
+      const second = await boot(shared, executions)
+      const reloaded = await second.agent.getRun(paused.runId)
+      expect(reloaded.status).toBe('paused')
+      reloaded.activeRequirements[0]!.confirm()
+      const done = await second.agent.continueRun(reloaded)
+
+      expect(done).toMatchObject({ status: 'completed', content: 'Done: 40 moved.' })
+      expect(executions).toStrictEqual([`${paused.runId}:call_1_1`])
+      const events = await Effect.runPromise(second.store.readEvents(paused.runId, 0))
+      expect(events.map((event) => event.seq)).toStrictEqual(events.map((_, index) => index + 1))
+      expect(tags(events)).toEqual(
+        expect.arrayContaining(['RunPaused', 'RequirementResolved', 'RunContinued', 'ToolCallCompleted']),
+      )
+      expect(events.at(-1)?._tag).toBe('RunCompleted')
+
+      // Continuing it again, from yet another agent, runs nothing more.
+      const third = await boot(shared, executions)
+      await expect(third.agent.continueRun({ runId: paused.runId })).rejects.toBeInstanceOf(RunNotContinuable)
+      expect(executions).toHaveLength(1)
+    })
+
+    it('of 20 concurrent continues from two agents on two stores, one resumes the run and the tool runs once', async () => {
+      const shared = await database()
+      const executions: Array<string> = []
+      const [first, second] = [await boot(shared, executions), await boot(shared, executions)]
+      const paused = await first.agent.run('Move 40 to savings')
+      await second.agent.resolve(paused.runId, [Resolutions.confirm(paused.activeRequirements[0]!.id)])
+
+      const settled = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? first : second).agent.continueRun({ runId: paused.runId }),
+        ),
+      )
+
+      expect(executions).toStrictEqual([`${paused.runId}:call_1_1`])
+      const fulfilled = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+      expect(fulfilled.map((output) => output.status)).toStrictEqual(['completed'])
+      for (const result of settled)
+        if (result.status === 'rejected')
+          expect(
+            [RunClaimed, RunNotContinuable, RequirementAlreadyResolved].some(
+              (typed) => result.reason instanceof typed,
+            ),
+            String(result.reason),
+          ).toBe(true)
+      const events = await Effect.runPromise(first.store.readEvents(paused.runId, 0))
+      expect(tags(events).filter((tag) => tag === 'RunContinued')).toHaveLength(1)
+      expect(tags(events).filter((tag) => tag === 'ToolCallStarted')).toHaveLength(1)
+      expect(tags(events).filter((tag) => tag === 'RunCompleted')).toHaveLength(1)
+      expect((await second.agent.getRun(paused.runId)).status).toBe('completed')
+    })
+  })
+}
