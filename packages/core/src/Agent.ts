@@ -145,6 +145,20 @@ export class Agent implements AgentDefinition {
     return this.promise((engine) => engine.cancelRun(this, runId))
   }
 
+  /**
+   * Takes over a run whose writer died (its process was killed mid-way) and goes on from what
+   * the store holds. Calls that had started without a stored result run again with the same
+   * idempotency key (`interruptedCalls: 'retry'`) or wait for a person (`'ask'`). See
+   * `RunEngine.recoverRun`.
+   */
+  recoverRun(runId: string, options: RunEngine.RecoverOptions): Promise<RunOutput> {
+    return this.promise((engine) => engine.recoverRun(this, runId, options))
+  }
+
+  recoverRunStream(runId: string, options: RunEngine.RecoverOptions): AsyncIterable<RunEvent> {
+    return this.iterate((engine) => engine.recoverRunStream(this, runId, options))
+  }
+
   getRun(runId: string): Promise<RunOutput> {
     return this.promise((engine) => engine.getRun(this, runId))
   }

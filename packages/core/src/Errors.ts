@@ -83,7 +83,7 @@ export class RunClaimed extends Schema.TaggedError<RunClaimed>()('RunClaimed', {
   epoch: Schema.Number,
 }) {
   override get message() {
-    return `Run "${this.runId}" was already claimed (epoch ${this.epoch}) by another continue or cancel.`
+    return `Run "${this.runId}" is held by another writer: a continue, cancel or recovery claimed it first (epoch ${this.epoch}).`
   }
 }
 
@@ -198,8 +198,8 @@ export type ContinueError =
   | RunClaimed
   | StoreError
 
-/** Writing a run's progress failed. */
-export type WriteError = StoreError | EventSequenceConflict
+/** Writing a run's progress failed, or another writer holds the run now. */
+export type WriteError = StoreError | RunClaimed
 
 /** Why a run stopped short: recorded as its failure when the store allows, else the error of its stream. */
 export type RunFailure =
@@ -208,3 +208,5 @@ export type RunFailure =
 export type StartError = InvalidRunInput | RunAlreadyExists | StoreError
 
 export type CancelError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | StoreError
+
+export type RecoverError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | StoreError

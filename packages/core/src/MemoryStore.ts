@@ -4,13 +4,12 @@ import {
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
-  RunClaimed,
 } from './Errors.js'
 import { Message } from './Message.js'
 import { RequirementRecord } from './Requirement.js'
 import { RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
-import { RunStore } from './RunStore.js'
+import { type JournalBatch, RunStore } from './RunStore.js'
 
 /**
  * Codec of a stored shape: the memory store keeps encoded copies, as a database would, so that
@@ -36,13 +35,29 @@ export const make = (): RunStore => {
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
   const eventTable = new Map<string, Map<number, unknown>>()
-  const claims = new Set<string>()
 
   const decodeRequirement = (runId: string, requirementId: string) => {
     const stored = requirementTable.get(requirementId)
     if (stored === undefined) return Option.none()
     const requirement = requirements.decode(stored)
     return requirement.runId === runId ? Option.some(requirement) : Option.none()
+  }
+
+  /** Checks a batch can be appended, and returns how to append it: a commit must check before it writes anything. */
+  const prepare = (batch: JournalBatch) => {
+    const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
+    const first = batch.events[0]
+    if (first !== undefined && log.has(first.seq))
+      return Effect.fail(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
+    return Effect.succeed(() => {
+      for (const event of batch.events) log.set(event.seq, events.encode(event))
+      eventTable.set(batch.runId, log)
+      const transcript = transcripts.get(batch.runId) ?? []
+      batch.messages.forEach(
+        (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
+      )
+      transcripts.set(batch.runId, transcript)
+    })
   }
 
   return {
@@ -54,28 +69,32 @@ export const make = (): RunStore => {
       }),
     getRun: (runId) =>
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
-    saveRun: (run) => Effect.sync(() => void runTable.set(run.runId, runs.encode(run))),
 
-    appendTranscript: (runId, start, appended) =>
-      Effect.sync(() => {
-        const transcript = transcripts.get(runId) ?? []
-        appended.forEach((message, offset) => (transcript[start + offset] = messages.encode(message)))
-        transcripts.set(runId, transcript)
-      }),
-    readTranscript: (runId, length) =>
-      Effect.sync(() =>
-        (transcripts.get(runId) ?? []).slice(0, length).map((message) => messages.decode(message)),
+    appendBatch: (batch) => Effect.suspend(() => Effect.map(prepare(batch), (append) => append())),
+    commit: (batch, run, raised) =>
+      Effect.suspend(() =>
+        Effect.map(prepare(batch), (append) => {
+          append()
+          for (const requirement of raised) {
+            requirementTable.set(requirement.id, requirements.encode(requirement))
+            const ids = requirementsByRun.get(requirement.runId) ?? []
+            if (!ids.includes(requirement.id)) ids.push(requirement.id)
+            requirementsByRun.set(requirement.runId, ids)
+          }
+          runTable.set(run.runId, runs.encode(run))
+        }),
       ),
 
-    insertRequirements: (inserted) =>
-      Effect.sync(() => {
-        for (const requirement of inserted) {
-          requirementTable.set(requirement.id, requirements.encode(requirement))
-          const ids = requirementsByRun.get(requirement.runId) ?? []
-          if (!ids.includes(requirement.id)) ids.push(requirement.id)
-          requirementsByRun.set(requirement.runId, ids)
-        }
-      }),
+    readEvents: (runId, afterSeq) =>
+      Effect.sync(() =>
+        [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
+          .filter(([seq]) => seq > afterSeq)
+          .sort(([a], [b]) => a - b)
+          .map(([, event]) => events.decode(event)),
+      ),
+    readTranscript: (runId) =>
+      Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),
+
     getRequirement: (runId, requirementId) => Effect.sync(() => decodeRequirement(runId, requirementId)),
     listRequirements: (runId) =>
       Effect.sync(() =>
@@ -93,31 +112,6 @@ export const make = (): RunStore => {
           return Effect.succeed(resolved)
         },
       ),
-
-    appendEvent: (event) =>
-      Effect.suspend(() => {
-        const log = eventTable.get(event.runId) ?? new Map<number, unknown>()
-        if (log.has(event.seq))
-          return Effect.fail(new EventSequenceConflict({ runId: event.runId, seq: event.seq }))
-        log.set(event.seq, events.encode(event))
-        eventTable.set(event.runId, log)
-        return Effect.void
-      }),
-    readEvents: (runId, afterSeq) =>
-      Effect.sync(() =>
-        [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
-          .filter(([seq]) => seq > afterSeq)
-          .sort(([a], [b]) => a - b)
-          .map(([, event]) => events.decode(event)),
-      ),
-
-    claimRun: (runId, epoch) =>
-      Effect.suspend(() => {
-        const key = `${runId}\u0000${epoch}`
-        if (claims.has(key)) return Effect.fail(new RunClaimed({ runId, epoch }))
-        claims.add(key)
-        return Effect.void
-      }),
   }
 }
 

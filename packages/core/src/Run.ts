@@ -10,10 +10,10 @@ export const isFinal = (status: RunStatus) =>
 
 /**
  * The run's own record: small and of bounded size whatever the history (the transcript and the
- * events live beside it). Writing it is the commit point of a pause or an ending: transcript
- * entries past `transcriptLength` are an unfinished write, ignored and overwritten; `lastSeq` is
- * the run's last event as of that commit (events are stored as they happen, so a run that is
- * still working has stored events past it).
+ * events live in the run's journal beside it). It is the state as of the run's last stop (pause
+ * or ending), committed with it: `lastSeq` and `transcriptLength` say how far the journal went
+ * then. A run that has stored events past `lastSeq` has been claimed since: a writer is working
+ * on it, or died doing so (see `recoverRun`).
  */
 export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   schemaVersion: Schema.Literal(1),
@@ -23,7 +23,7 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   userId: Schema.optional(Schema.String),
   principal: Principal,
   status: RunStatus,
-  /** Bumped by every claim: the holder of (runId, epoch) is the run's only writer. */
+  /** How many times the run was taken up again since it started (continued, recovered): its writer's number. */
   epoch: Schema.Int,
   input: Schema.String,
   content: Schema.String,

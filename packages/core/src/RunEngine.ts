@@ -17,9 +17,11 @@ import type { AgentDefinition as Agent } from './Agent.js'
 import {
   type CancelError,
   type ContinueError,
+  type RecoverError,
   EngineStopped,
   RequirementsUnresolved,
   RunBusy,
+  RunClaimed,
   type RunFailure,
   RunNotContinuable,
   RunNotFound,
@@ -28,6 +30,7 @@ import {
   UnexpectedError,
 } from './Errors.js'
 import { IdGenerator } from './IdGenerator.js'
+import type { Message } from './Message.js'
 import { Principal } from './Principal.js'
 import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
 import { isFinal, RunRecord } from './Run.js'
@@ -36,9 +39,9 @@ import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import { describe } from './internal/describe.js'
 import { checkResolutions } from './internal/resolutions.js'
-import { Suspensions } from './internal/Suspensions.js'
+import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
 import * as requests from './internal/requests.js'
-import { drive } from './internal/runLoop.js'
+import { drive, type Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
@@ -46,6 +49,11 @@ export type RunOptions = typeof requests.RunOptions.Encoded
 
 /** Who decides; recorded with every resolution. Defaults to the run's own principal. */
 export type ResolveOptions = typeof requests.ResolveOptions.Encoded
+
+export interface RecoverOptions {
+  /** What to do with calls that started and stored no result. */
+  readonly interruptedCalls: 'retry' | 'ask'
+}
 
 export interface ContinueRequest {
   readonly runId: string
@@ -92,6 +100,23 @@ export interface RunEngine {
   ) => Effect.Effect<RunOutput, ContinueError | RunFailure>
   /** Stops a running or paused run for good. */
   readonly cancelRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, CancelError | RunFailure>
+  /**
+   * Takes over a run whose writer died (its process was killed, say) and goes on from what the
+   * store has. Calls that had started without storing a result are run again with the same
+   * idempotency key (`'retry'`), or put to a person first (`'ask'`, an `interrupted_call`
+   * requirement). Only call it for a run nobody is working on: a writer still alive elsewhere
+   * is stopped at its next write, though a call it is running then may still take effect.
+   */
+  readonly recoverRunStream: (
+    agent: Agent,
+    runId: string,
+    options: RecoverOptions,
+  ) => Stream.Stream<RunEvent, RecoverError | RunFailure>
+  readonly recoverRun: (
+    agent: Agent,
+    runId: string,
+    options: RecoverOptions,
+  ) => Effect.Effect<RunOutput, RecoverError | RunFailure>
   /** The run as the store has it. */
   readonly getRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, RunNotFound | StoreError>
 }
@@ -102,9 +127,47 @@ export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEng
 type Signal =
   RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
 
+/** What a stretch starts from: its writer, the decisions it resumes with, and what a dead writer left. */
 interface Claimed {
   readonly writer: RunWriter
   readonly decided: ReadonlyArray<RequirementRecord>
+  readonly interrupted?: Interrupted
+}
+
+/** One claim's worth of work for a run fiber, and who is waiting to hear that it holds the run. */
+interface Stretch {
+  readonly claim: Effect.Effect<Claimed, RunFailure>
+  readonly announce?: Deferred.Deferred<void, RunFailure>
+}
+
+/**
+ * Tells a waiting caller how a stretch ended, if its first batch did not tell it already. A
+ * stretch stopped from outside (a cancel, the engine stopping) lets the caller follow the run's
+ * events, which say what became of it.
+ */
+const settle = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Exit<unknown, RunFailure>) =>
+  Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+    ? Deferred.failCause(announce, exit.cause)
+    : Deferred.succeed(announce, undefined)
+
+/** A run as it stands: its record, and the events stored since its last stop (a writer is at work, or died). */
+interface Current {
+  readonly record: RunRecord
+  readonly since: ReadonlyArray<RunEvent>
+}
+
+const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
+
+/** Calls started since the last stop that have no result in the transcript, with the arguments they started with. */
+const startedWithoutResult = (since: ReadonlyArray<RunEvent>, messages: ReadonlyArray<Message>) => {
+  const answered = new Set(
+    messages.flatMap((message) => (message._tag === 'Tool' ? [message.toolCallId] : [])),
+  )
+  const started = new Map<string, Readonly<Record<string, unknown>>>()
+  for (const event of since)
+    if (event._tag === 'ToolCallStarted' && !answered.has(event.toolCall.id))
+      started.set(event.toolCall.id, event.toolCall.args)
+  return started
 }
 
 /** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
@@ -113,11 +176,11 @@ const maxSuspended = 1_000
 const make = Effect.gen(function* () {
   const store = yield* RunStore
   const ids = yield* IdGenerator
-  /** This engine, as the owner of the claims it takes. */
-  const owner = yield* ids.next
   const signals = yield* PubSub.unbounded<Signal>()
   const fibers = yield* FiberMap.make<string>()
   const suspensions = new Suspensions(maxSuspended)
+  // Deciding which fiber of this engine works on a run is one step at a time.
+  const handOver = yield* Effect.makeSemaphore(1)
   let stopping = false
   // Runs before FiberMap's own finalizer interrupts the fibers: they then tell their listeners why.
   yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
@@ -133,35 +196,56 @@ const make = Effect.gen(function* () {
       return run.value
     })
 
-  const output = (agent: Agent, run: RunRecord) =>
-    Effect.all([
-      store.readTranscript(run.runId, run.transcriptLength),
-      store.listRequirements(run.runId),
-    ]).pipe(Effect.map(([messages, requirements]) => new RunOutput(agent, run, messages, requirements)))
+  const current = (agent: Agent, runId: unknown): Effect.Effect<Current, RunNotFound | StoreError> =>
+    Effect.gen(function* () {
+      const record = yield* getRecord(agent, runId)
+      const since = isFinal(record.status) ? [] : yield* store.readEvents(record.runId, record.lastSeq)
+      return { record, since }
+    })
+
+  const output = (agent: Agent, run: Current) =>
+    Effect.all([store.readTranscript(run.record.runId), store.listRequirements(run.record.runId)]).pipe(
+      Effect.map(
+        ([messages, requirements]) =>
+          new RunOutput(
+            agent,
+            new RunRecord({ ...run.record, status: statusOf(run) }),
+            messages,
+            requirements,
+            new Set(startedWithoutResult(run.since, messages).keys()),
+          ),
+      ),
+    )
 
   const getRun = (agent: Agent, runId: string) =>
-    Effect.flatMap(getRecord(agent, runId), (run) => output(agent, run))
+    Effect.flatMap(current(agent, runId), (run) => output(agent, run))
 
-  /** Rebuilds a run's writer from the store, for the holder of the claim of `epoch`. */
-  const load = (agent: Agent, runId: string, epoch: number): Effect.Effect<Claimed, StoreError> =>
+  /**
+   * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
+   * The pause must still be the one the continue checked (ending at `fromSeq`): a run that has
+   * moved on since was resumed by someone else.
+   */
+  const load = (
+    agent: Agent,
+    { runId, epoch, fromSeq, claimed }: ResumeTicket & { readonly runId: string },
+  ): Effect.Effect<Claimed, StoreError | RunClaimed> =>
     Effect.gen(function* () {
       const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
-      const messages = yield* store.readTranscript(runId, run.transcriptLength)
+      if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
+      const messages = yield* store.readTranscript(runId)
       const requirements = yield* store.listRequirements(runId)
-      // Events stored after the last commit (a writer stopped mid-way) keep their numbers.
-      const later = yield* store.readEvents(runId, run.lastSeq)
-      const record = new RunRecord({ ...run, epoch, lastSeq: later.at(-1)?.seq ?? run.lastSeq })
       const decided = run.pendingRequirementIds.flatMap((id) =>
         requirements.filter((requirement) => requirement.id === id),
       )
-      return { writer: RunWriter.make(agent, record, messages, store, publish), decided }
+      // Numbered on from the pause: if another writer got there first, the first batch is refused.
+      const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
+      return { writer: RunWriter.make(agent, position, store, publish, claimed), decided }
     })
 
-  /** The first steps of a resumed run: save the claim, then tell listeners what was decided. */
+  /** The first events of a resumed run, stored with its first batch (its claim). */
   const resumed = ({ writer, decided }: Claimed) =>
     Effect.gen(function* () {
       const runId = writer.run.runId
-      yield* writer.save({ status: 'running', pendingRequirementIds: [] })
       for (const requirement of decided)
         yield* writer.emit({
           _tag: 'RequirementResolved',
@@ -175,40 +259,56 @@ const make = Effect.gen(function* () {
       return { writer, decided }
     })
 
-  /** One claim's worth of a run, from taking it over until it pauses or ends; a failure is recorded as the run's. */
-  const claimedStretch = (runId: string, claimed: Effect.Effect<Claimed, RunFailure>) =>
+  /**
+   * One claim's worth of a run, until it pauses or ends. A failure of the run is recorded as its
+   * ending; losing the run to another writer, or the store failing, records nothing: the run is
+   * left as stored, for its new writer or for `recoverRun`.
+   */
+  const claimedStretch = (runId: string, { claim, announce }: Stretch) =>
     Effect.gen(function* () {
-      const { writer, decided } = yield* claimed
-      return yield* drive(writer, decided).pipe(
+      const { writer, decided, interrupted } = yield* claim
+      return yield* drive(writer, decided, interrupted).pipe(
         Effect.catchAllDefect((defect) => Effect.fail(new UnexpectedError({ reason: describe(defect) }))),
-        Effect.catchAll((error) =>
-          writer
-            .commit(
-              { _tag: 'RunFailed', runId, error: error.message },
-              { status: 'failed', error: error.message, pendingRequirementIds: [] },
-            )
-            .pipe(Effect.as('failed' as const)),
+        Effect.catchIf(
+          (error) => error._tag !== 'RunClaimed' && error._tag !== 'StoreError',
+          (error) =>
+            writer
+              .commit(
+                { _tag: 'RunFailed', runId, error: error.message },
+                { status: 'failed', error: error.message, pendingRequirementIds: [] },
+              )
+              .pipe(Effect.as('failed' as const)),
         ),
       )
-    })
+    }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : settle(announce, exit))))
 
   /**
    * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
    * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
    * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
-   * engine stopping), it writes nothing: whoever interrupted it holds the claim now, or the run
-   * is left as the store has it.
+   * engine stopping), it writes nothing more: whoever interrupted it takes over, or the run is
+   * left as the store has it.
    */
-  const runFiber = (runId: string, first: Effect.Effect<Claimed, RunFailure>) =>
+  const runFiber = (runId: string, first: Stretch) =>
     Effect.gen(function* () {
-      let claimed = first
+      let stretch = first
       for (;;) {
         const wake = yield* suspensions.register(runId)
-        const stop = yield* claimedStretch(runId, claimed).pipe(
+        const stop = yield* claimedStretch(runId, stretch).pipe(
           Effect.onExit((exit) =>
             Exit.isSuccess(exit) && exit.value === 'paused'
               ? Effect.void
-              : Effect.sync(() => suspensions.release(runId, wake)),
+              : Effect.zipRight(
+                  Effect.sync(() => suspensions.release(runId, wake)),
+                  // A continue that saw the last pause handed its ticket on before this stretch stopped elsewhere.
+                  Effect.flatMap(Deferred.poll(wake), (handed) =>
+                    Option.isNone(handed)
+                      ? Effect.void
+                      : Effect.flatMap(handed.value, (ticket) =>
+                          Deferred.fail(ticket.claimed, new RunClaimed({ runId, epoch: ticket.epoch })),
+                        ),
+                  ),
+                ),
           ),
         )
         if (stop !== 'paused') return
@@ -216,10 +316,13 @@ const make = Effect.gen(function* () {
         const ticket = yield* Deferred.await(wake).pipe(
           Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
         )
-        claimed = Effect.flatMap(load(ticket.agent, runId, ticket.epoch), resumed)
+        stretch = {
+          claim: Effect.flatMap(load(ticket.agent, { runId, ...ticket }), resumed),
+          announce: ticket.claimed,
+        }
       }
     }).pipe(
-      // The writer could not even record its ending (the store is gone, say): tell its listeners rather than leave them waiting.
+      // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
       Effect.catchAllCause((cause) => PubSub.publish(signals, { _tag: 'WriterDied', runId, cause })),
       Effect.onInterrupt(() =>
         stopping
@@ -278,14 +381,13 @@ const make = Effect.gen(function* () {
           updatedAt: now,
         })
         yield* store.createRun(record)
-        yield* store.claimRun(runId, 0, owner).pipe(Effect.catchTag('RunClaimed', Effect.die))
-        const writer = RunWriter.make(agent, record, [], store, publish)
+        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, publish)
         const start = Effect.gen(function* () {
           yield* writer.emit({ _tag: 'RunStarted', runId, agentId: agent.id, input })
           writer.append({ _tag: 'User', content: input })
           return { writer, decided: [] }
         })
-        yield* FiberMap.run(fibers, runId, runFiber(runId, start))
+        yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
         return eventsOf(subscription, runId, 0)
       }),
     )
@@ -297,13 +399,20 @@ const make = Effect.gen(function* () {
       return yield* getRun(agent, last.value.runId).pipe(Effect.orDie)
     })
 
+  /** A run that is paused and that nobody has claimed since. */
+  const paused = (agent: Agent, runId: unknown) =>
+    Effect.gen(function* () {
+      const run = yield* current(agent, runId)
+      const status = statusOf(run)
+      if (status !== 'paused') return yield* new RunNotContinuable({ runId: run.record.runId, status })
+      return run.record
+    })
+
   const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
     Effect.gen(function* () {
-      const run = yield* getRecord(agent, runId)
+      const run = yield* paused(agent, runId)
       const inputs = yield* requests.decodeResolutions(rawResolutions)
       const options = yield* requests.decodeResolveOptions(rawOptions)
-      if (run.status !== 'paused')
-        return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
       const principal = options.principal ?? run.principal
       const requirements = yield* store.listRequirements(run.runId)
       const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
@@ -317,8 +426,8 @@ const make = Effect.gen(function* () {
       )
     })
 
-  /** Records the decisions, checks none is left open, and claims the run's next epoch. */
-  const claimForContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+  /** Records the decisions and checks that none is left open: the run may be claimed. */
+  const readyToContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
     Effect.gen(function* () {
       const runId = yield* requests.decodeRunId(
         typeof request === 'object' && request !== null ? request.runId : undefined,
@@ -326,8 +435,7 @@ const make = Effect.gen(function* () {
       if (request.resolutions !== undefined && request.resolutions.length > 0)
         yield* resolve(agent, runId, request.resolutions, options)
       else yield* requests.decodeResolveOptions(options)
-      const run = yield* getRecord(agent, runId)
-      if (run.status !== 'paused') return yield* new RunNotContinuable({ runId, status: run.status })
+      const run = yield* paused(agent, runId)
       const requirements = yield* store.listRequirements(runId)
       const open = requirements.filter(
         (requirement) =>
@@ -338,61 +446,127 @@ const make = Effect.gen(function* () {
           runId,
           requirementIds: open.map((requirement) => requirement.id),
         })
-      yield* store.claimRun(runId, run.epoch + 1, owner)
       return run
     })
 
-  /** Hands a claimed run to its suspended fiber here, or starts a fiber from the store. */
-  const wake = (agent: Agent, runId: string, epoch: number) =>
-    Effect.gen(function* () {
-      const suspended = suspensions.take(runId)
-      if (suspended !== undefined && (yield* Deferred.succeed(suspended, { agent, epoch }))) return
-      yield* FiberMap.run(fibers, runId, runFiber(runId, Effect.flatMap(load(agent, runId, epoch), resumed)))
-    })
+  /**
+   * Sets this engine's fiber of a run going: the suspended one if there is one, else a new one.
+   * A run another fiber of this engine is working on is claimed already. Across engines, the
+   * store decides: the fiber whose first batch is refused has lost.
+   */
+  const setGoing = (
+    ticket: ResumeTicket & { readonly runId: string },
+    fresh: Effect.Effect<Claimed, RunFailure>,
+  ) =>
+    handOver
+      .withPermits(1)(
+        Effect.gen(function* () {
+          const { runId, epoch } = ticket
+          const suspended = suspensions.take(runId)
+          if (suspended !== undefined && (yield* Deferred.succeed(suspended, ticket))) return
+          if (yield* FiberMap.has(fibers, runId)) return yield* new RunClaimed({ runId, epoch })
+          yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: fresh, announce: ticket.claimed }))
+        }),
+      )
+      .pipe(
+        // Events of the run may be queued for the caller already: it hears first whether it holds the run.
+        Effect.zipRight(Deferred.await(ticket.claimed)),
+      )
 
   const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
-        const paused = yield* claimForContinue(agent, request, options)
-        yield* wake(agent, paused.runId, paused.epoch + 1)
-        return eventsOf(subscription, paused.runId, paused.lastSeq)
+        const run = yield* readyToContinue(agent, request, options)
+        const claimed = yield* Deferred.make<void, RunFailure>()
+        const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
+        yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
+        return eventsOf(subscription, run.runId, run.lastSeq)
       }),
     )
 
+  /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
+  const workingHere = (runId: string) =>
+    Effect.map(FiberMap.has(fibers, runId), (has) => has && !suspensions.isWaiting(runId))
+
+  /** A writer that goes on from everything stored of the run, whoever wrote it. */
+  const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
+    Effect.gen(function* () {
+      const messages = yield* store.readTranscript(run.record.runId)
+      const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
+      const record = new RunRecord({ ...run.record, epoch: run.record.epoch + 1 })
+      const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, publish, onClaimed)
+      return { writer, messages, lastSeq }
+    })
+
   /**
-   * Cancels like any writer takes over: by claiming the run's next epoch, so that no continue
-   * can start it again. Then this engine's fiber of the run, driving or suspended, is stopped
-   * (it writes nothing when interrupted), and the cancellation is committed under the claim.
-   * A run working in another engine cannot be stopped from here.
+   * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
+   * continue that claims the run first makes it fail, and a writer it overtakes fails at its
+   * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
+   * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
    */
   const cancelRun: RunEngine['cancelRun'] = (agent, runId) =>
     Effect.gen(function* () {
       for (let attempt = 1; ; attempt++) {
-        const run = yield* getRecord(agent, runId)
-        if (isFinal(run.status)) return yield* new RunNotContinuable({ runId: run.runId, status: run.status })
-        const drivingHere = (yield* FiberMap.has(fibers, run.runId)) && !suspensions.isWaiting(run.runId)
-        if (run.status === 'running' && !drivingHere) return yield* new RunBusy({ runId: run.runId })
-        const claim = yield* Effect.either(store.claimRun(run.runId, run.epoch + 1, owner))
-        // Lost to a continue or another cancel: look again at what the run has become.
-        if (Either.isLeft(claim)) {
-          if (claim.left._tag === 'RunClaimed' && attempt < 3) continue
-          return yield* claim.left
-        }
-        suspensions.take(run.runId)
-        yield* FiberMap.remove(fibers, run.runId)
-        const stopped = yield* getRecord(agent, run.runId)
-        // It finished while being stopped: there is nothing left to cancel.
-        if (isFinal(stopped.status))
-          return yield* new RunNotContinuable({ runId: run.runId, status: stopped.status })
-        const { writer } = yield* load(agent, run.runId, run.epoch + 1)
-        yield* writer.commit(
-          { _tag: 'RunCancelled', runId: run.runId },
-          { status: 'cancelled', pendingRequirementIds: [] },
+        const before = yield* current(agent, runId)
+        const id = before.record.runId
+        if (isFinal(before.record.status))
+          return yield* new RunNotContinuable({ runId: id, status: before.record.status })
+        if (statusOf(before) === 'running' && !(yield* workingHere(id)))
+          return yield* new RunBusy({ runId: id })
+        yield* handOver.withPermits(1)(
+          Effect.suspend(() => {
+            suspensions.take(id)
+            return FiberMap.remove(fibers, id)
+          }),
         )
-        return yield* getRun(agent, run.runId)
+        const run = yield* current(agent, id)
+        // It finished while being stopped: there is nothing left to cancel.
+        if (isFinal(run.record.status))
+          return yield* new RunNotContinuable({ runId: id, status: run.record.status })
+        const { writer } = yield* takeOver(agent, run)
+        const cancelled = yield* Effect.either(
+          writer.commit(
+            { _tag: 'RunCancelled', runId: id },
+            { status: 'cancelled', pendingRequirementIds: [] },
+          ),
+        )
+        if (Either.isRight(cancelled)) return yield* getRun(agent, id)
+        // Lost to a continue or another cancel: look again at what the run has become.
+        if (cancelled.left._tag !== 'RunClaimed' || attempt >= 3) return yield* cancelled.left
       }
     })
+
+  const recoverRunStream: RunEngine['recoverRunStream'] = (agent, runId, options) =>
+    Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const subscription = yield* PubSub.subscribe(signals)
+        const run = yield* current(agent, runId)
+        const id = run.record.runId
+        const status = statusOf(run)
+        if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
+        if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
+        const claimed = yield* Deferred.make<void, RunFailure>()
+        const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
+        const interrupted = startedWithoutResult(run.since, messages)
+        // A stretch that died after claiming a pause still owes the pause's decisions.
+        const requirements = yield* store.listRequirements(id)
+        const decided = requirements.filter(
+          (requirement) =>
+            run.record.pendingRequirementIds.includes(requirement.id) && requirement.status === 'resolved',
+        )
+        const start = Effect.gen(function* () {
+          yield* writer.emit({
+            _tag: 'RunRecovered',
+            runId: id,
+            interruptedToolCallIds: [...interrupted.keys()],
+          })
+          return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
+        })
+        yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
+        return eventsOf(subscription, id, lastSeq)
+      }),
+    )
 
   return RunEngine.of({
     runStream,
@@ -401,6 +575,8 @@ const make = Effect.gen(function* () {
     continueRunStream,
     continueRun: (agent, request, options) => runToStop(agent, continueRunStream(agent, request, options)),
     cancelRun,
+    recoverRunStream,
+    recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
     getRun,
   })
 })

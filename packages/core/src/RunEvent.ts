@@ -50,6 +50,11 @@ export const RequirementResolved = Schema.TaggedStruct('RequirementResolved', {
   resolvedBy: Principal,
 })
 export const RunContinued = Schema.TaggedStruct('RunContinued', { ...base })
+/** The run was taken over from a writer that died; these calls had started and stored no result. */
+export const RunRecovered = Schema.TaggedStruct('RunRecovered', {
+  ...base,
+  interruptedToolCallIds: Schema.Array(Schema.String),
+})
 export const RunCompleted = Schema.TaggedStruct('RunCompleted', { ...base, content: Schema.String })
 export const RunFailed = Schema.TaggedStruct('RunFailed', { ...base, error: Schema.String })
 export const RunCancelled = Schema.TaggedStruct('RunCancelled', { ...base })
@@ -65,6 +70,7 @@ export const RunEvent = Schema.Union(
   RunPaused,
   RequirementResolved,
   RunContinued,
+  RunRecovered,
   RunCompleted,
   RunFailed,
   RunCancelled,

@@ -9,7 +9,8 @@ export interface ToolExecution {
   readonly toolName: string
   /** The arguments it ran with: the model's, plus what a person filled in. */
   readonly args: Readonly<Record<string, unknown>>
-  readonly status: ToolOutcome | 'pending'
+  /** `started`: it began and stored no result (its writer is at work, or died: see `recoverRun`). */
+  readonly status: ToolOutcome | 'pending' | 'started'
   /** What the model was told. */
   readonly content: string | undefined
   readonly result: unknown
@@ -34,6 +35,8 @@ export class RunOutput {
     run: RunRecord,
     messages: ReadonlyArray<Message>,
     requirements: ReadonlyArray<RequirementRecord>,
+    /** Calls that started and have no result yet. */
+    started: ReadonlySet<string> = new Set(),
   ) {
     this.runId = run.runId
     this.agentId = run.agentId
@@ -43,7 +46,7 @@ export class RunOutput {
     this.content = run.content
     this.error = run.error
     this.messages = messages
-    this.toolExecutions = toolExecutions(messages)
+    this.toolExecutions = toolExecutions(messages, started)
     this.requirements = requirements.map((record) => new Requirement(record, agent.plugins.get(record.kind)))
   }
 
@@ -57,7 +60,10 @@ export class RunOutput {
   }
 }
 
-const toolExecutions = (messages: ReadonlyArray<Message>): Array<ToolExecution> => {
+const toolExecutions = (
+  messages: ReadonlyArray<Message>,
+  started: ReadonlySet<string>,
+): Array<ToolExecution> => {
   const results = new Map(
     messages.flatMap((message) => (message._tag === 'Tool' ? [[message.toolCallId, message] as const] : [])),
   )
@@ -70,7 +76,7 @@ const toolExecutions = (messages: ReadonlyArray<Message>): Array<ToolExecution> 
             toolCallId: call.id,
             toolName: call.name,
             args: result?.args ?? call.args,
-            status: result?.outcome ?? 'pending',
+            status: result?.outcome ?? (started.has(call.id) ? 'started' : 'pending'),
             content: result?.content,
             result: result?.result,
           }

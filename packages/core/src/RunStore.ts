@@ -4,7 +4,6 @@ import type {
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
-  RunClaimed,
   StoreError,
 } from './Errors.js'
 import type { Message } from './Message.js'
@@ -13,41 +12,61 @@ import type { RunRecord } from './Run.js'
 import type { RunEvent } from './RunEvent.js'
 
 /**
+ * What a run's writer stores in one go: its next events, numbered on from the last one stored,
+ * with the messages it added to the transcript since its previous batch (at positions
+ * `transcriptStart…`).
+ */
+export interface JournalBatch {
+  readonly runId: string
+  /** At least one; consecutive sequence numbers. */
+  readonly events: ReadonlyArray<RunEvent>
+  readonly transcriptStart: number
+  readonly messages: ReadonlyArray<Message>
+}
+
+/**
  * Where runs live between steps, and the only source of truth for resuming one. Every
  * implementation passes the conformance suite in `@countersign/core/testing`.
  *
- * The guarantees the engine builds on need only single-document atomicity: `claimRun` and
- * `resolveRequirement` each have at most one winner among concurrent callers, and `appendEvent`
- * refuses a sequence number twice. Everything else is written by the run's single writer (the
- * holder of its current claim), so plain writes suffice.
+ * A run is its journal: events numbered 1, 2, … and the transcript, written together in
+ * batches. The journal is append-only and a sequence number is taken once, which is what makes
+ * a run's writer unique: a writer claims a run by appending the first event after the stop it
+ * resumes from, and a writer that was overtaken finds out when its next batch is refused. The
+ * run record is the state as of the last stop (pause or ending), written with it.
+ *
+ * The guarantees need only single-document atomicity: `appendBatch` and `commit` refuse a
+ * taken sequence number, and `resolveRequirement` has one winner among concurrent callers.
  */
 export interface RunStore {
   readonly createRun: (run: RunRecord) => Effect.Effect<void, RunAlreadyExists | StoreError>
+  /** The record of the run's last stop (or its creation). */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, StoreError>
-  /** Replaces the run record: the commit point of every pause and ending. */
-  readonly saveRun: (run: RunRecord) => Effect.Effect<void, StoreError>
 
-  /** Writes messages at positions `start…`; positions past the committed length may be overwritten. */
-  readonly appendTranscript: (
-    runId: string,
-    start: number,
-    messages: ReadonlyArray<Message>,
-  ) => Effect.Effect<void, StoreError>
-  /** The first `length` messages. */
-  readonly readTranscript: (
-    runId: string,
-    length: number,
-  ) => Effect.Effect<ReadonlyArray<Message>, StoreError>
-
-  /** Requirement ids are unique across all runs (the engine makes them with its IdGenerator). */
-  readonly insertRequirements: (
+  /**
+   * Appends a batch to the journal. Refused whole, with EventSequenceConflict, when its first
+   * sequence number is taken.
+   */
+  readonly appendBatch: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>
+  /**
+   * Appends the batch that ends in a stop, with the requirements the stop raises, and makes
+   * `run` the run's record. Readers see all of it or none of it; refused whole like `appendBatch`.
+   */
+  readonly commit: (
+    batch: JournalBatch,
+    run: RunRecord,
     requirements: ReadonlyArray<RequirementRecord>,
-  ) => Effect.Effect<void, StoreError>
+  ) => Effect.Effect<void, EventSequenceConflict | StoreError>
+
+  /** A run's events with `seq > afterSeq`, in order. */
+  readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /** The run's whole transcript as appended by its batches. */
+  readonly readTranscript: (runId: string) => Effect.Effect<ReadonlyArray<Message>, StoreError>
+
   readonly getRequirement: (
     runId: string,
     requirementId: string,
   ) => Effect.Effect<Option.Option<RequirementRecord>, StoreError>
-  /** A run's requirements, oldest first (in insertion order within one insert). */
+  /** A run's requirements, oldest first (in the order of their stop's list within one stop). */
   readonly listRequirements: (runId: string) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
   /** Records the decision on a pending requirement. Of concurrent callers, exactly one wins. */
   readonly resolveRequirement: (
@@ -55,18 +74,6 @@ export interface RunStore {
     requirementId: string,
     resolution: Resolution,
   ) => Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved | StoreError>
-
-  /** Stores an event; a sequence number already taken for the run is refused. */
-  readonly appendEvent: (event: RunEvent) => Effect.Effect<void, EventSequenceConflict | StoreError>
-  /** A run's events with `seq > afterSeq`, in order. */
-  readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
-
-  /** Claims `(runId, epoch)` for `owner`. Of concurrent callers, exactly one wins; the rest get RunClaimed. */
-  readonly claimRun: (
-    runId: string,
-    epoch: number,
-    owner: string,
-  ) => Effect.Effect<void, RunClaimed | StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

@@ -33,7 +33,7 @@ const snapshot = (store: RunStore, runId: string) =>
       run: store.getRun(runId),
       requirements: store.listRequirements(runId),
       events: store.readEvents(runId, 0),
-      transcript: store.readTranscript(runId, Number.MAX_SAFE_INTEGER),
+      transcript: store.readTranscript(runId),
     }),
   )
 

@@ -22,9 +22,9 @@ const holdingPausedCommit = () => {
   let runId = ''
   const holding: RunStore = {
     ...store,
-    saveRun: (run) =>
+    commit: (batch, run, requirements) =>
       Effect.zipRight(
-        store.saveRun(run),
+        store.commit(batch, run, requirements),
         held || run.status !== 'paused'
           ? Effect.void
           : Effect.suspend(() => {

@@ -1,8 +1,8 @@
 import { RunStore, type StoreError } from '@countersign/core'
-import { Effect, Layer, type Scope } from 'effect'
+import { Cause, Effect, Exit, Layer, Scope } from 'effect'
 import type { MongoClient, MongoClientOptions } from 'mongodb'
 import { ensureIndexes } from './internal/collections.js'
-import { connect } from './internal/connection.js'
+import { connect as connectClient } from './internal/connection.js'
 import { attempt } from './internal/errors.js'
 import { makeRunStore } from './internal/store.js'
 
@@ -47,7 +47,7 @@ export interface MongoStore extends RunStore {
  */
 export const make = (options: Options = {}): Effect.Effect<MongoStore, StoreError, Scope.Scope> =>
   Effect.gen(function* () {
-    const { client, dbName } = yield* connect(options)
+    const { client, dbName } = yield* connectClient(options)
     const db = client.db(dbName)
     const store: MongoStore = {
       ...makeRunStore(db),
@@ -57,6 +57,21 @@ export const make = (options: Options = {}): Effect.Effect<MongoStore, StoreErro
     if (options.ensureIndexes ?? true) yield* store.ensureIndexes()
     return store
   })
+
+/**
+ * `make` for code that does not use Effect: resolves to the store and a `close` that releases the
+ * client it made; rejects with StoreError like `make` fails.
+ */
+export const connect = async (
+  options: Options = {},
+): Promise<MongoStore & { readonly close: () => Promise<void> }> => {
+  const scope = Effect.runSync(Scope.make())
+  const close = () => Effect.runPromise(Scope.close(scope, Exit.void))
+  const exit = await Effect.runPromiseExit(Scope.extend(make(options), scope))
+  if (Exit.isSuccess(exit)) return { ...exit.value, close }
+  await close()
+  throw Cause.squash(exit.cause)
+}
 
 /** The store as the RunStore service, its client closed when the layer's scope ends. */
 export const layer = (options: Options = {}): Layer.Layer<RunStore, StoreError> =>

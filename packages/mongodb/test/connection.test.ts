@@ -73,7 +73,8 @@ describe('MongoStore: connecting', () => {
       .db(dbName)
       .collection('runs')
       .findOne({ _id: 'run-from-env' as never })
-    expect(stored).toMatchObject({ _id: 'run-from-env', schemaVersion: 1 })
+    expect(stored).toMatchObject({ _id: 'run-from-env', schemaVersion: 2 })
+    expect(MongoStore.schemaVersion).toBe(2)
   })
 
   it('an explicit dbName wins over the URL; with neither, the database is "countersign"', async () => {

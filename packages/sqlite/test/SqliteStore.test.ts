@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RunStore, StoreError } from '@countersign/core'
 import {
+  batchOf,
   describeStoreConformance,
   failureOf,
   sampleEvents,
@@ -70,7 +71,7 @@ describe('SqliteStore: durability', () => {
     expect(await run(readPausedRun(second, paused.runId))).toStrictEqual(expectedPausedRun(paused))
   })
 
-  it('claims, decisions and sequence numbers taken before a reopen stay taken', async () => {
+  it('decisions and sequence numbers taken before a reopen stay taken', async () => {
     const { path } = database()
     const paused = pausedRun('run-taken')
     const first = open(path)
@@ -78,14 +79,14 @@ describe('SqliteStore: durability', () => {
     first.close()
     const second = open(path)
 
-    const claim = await failureOf(second.claimRun(paused.runId, 1, 'engine-b'))
     const decision = await failureOf(
       second.resolveRequirement(paused.runId, paused.requirements[0]!.id, sampleResolution('mallory')),
     )
-    const event = await failureOf(second.appendEvent({ ...paused.events[0]!, at: 1 }))
+    const event = await failureOf(
+      second.appendBatch(batchOf(paused.runId, [{ ...paused.events[0]!, at: 1 }])),
+    )
     const created = await failureOf(second.createRun(sampleRun(paused.runId)))
 
-    expect(claim).toMatchObject({ _tag: 'RunClaimed', runId: paused.runId, epoch: 1 })
     expect(decision).toMatchObject({ _tag: 'RequirementAlreadyResolved' })
     expect(event).toMatchObject({ _tag: 'EventSequenceConflict', runId: paused.runId, seq: 1 })
     expect(created).toMatchObject({ _tag: 'RunAlreadyExists', runId: paused.runId })
@@ -94,17 +95,20 @@ describe('SqliteStore: durability', () => {
   it('two stores on one file see each other: the database, not the process, picks the one winner', async () => {
     const { path } = database()
     const [a, b] = [open(path), open(path)]
-    const requirement = sampleRequirement('run-shared', 'req-shared')
-    await run(a.insertRequirements([requirement]))
+    const paused = pausedRun('run-shared')
+    await run(writePausedRun(a, paused))
+    const pending = paused.requirements[1]!
 
-    const won = await run(b.resolveRequirement('run-shared', requirement.id, sampleResolution('grace')))
-    const lost = await failureOf(a.resolveRequirement('run-shared', requirement.id, sampleResolution('ada')))
-    await run(a.claimRun('run-shared', 1, 'engine-a'))
-    const claimLost = await failureOf(b.claimRun('run-shared', 1, 'engine-b'))
+    const won = await run(b.resolveRequirement(paused.runId, pending.id, sampleResolution('grace')))
+    const lost = await failureOf(a.resolveRequirement(paused.runId, pending.id, sampleResolution('ada')))
+    const claim = (store: RunStore) =>
+      store.appendBatch(batchOf(paused.runId, [{ _tag: 'RunContinued', runId: paused.runId, seq: 6, at: 1 }]))
+    await run(claim(a))
+    const claimLost = await failureOf(claim(b))
 
     expect(won.resolution?.resolvedBy.id).toBe('grace')
-    expect(lost).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: requirement.id })
-    expect(claimLost).toMatchObject({ _tag: 'RunClaimed', runId: 'run-shared', epoch: 1 })
+    expect(lost).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: pending.id })
+    expect(claimLost).toMatchObject({ _tag: 'EventSequenceConflict', runId: paused.runId, seq: 6 })
   })
 
   it('uses the write-ahead log, and keeps one row per record with the indexed fields beside it', async () => {
@@ -241,10 +245,10 @@ describe('SqliteStore: damage is a StoreError naming the row, not a crash', () =
     const { store, db } = await damaged()
     db.prepare('DELETE FROM transcript WHERE run_id = ? AND position = 0').run('run-damaged')
 
-    const error = await failureOf(store.readTranscript('run-damaged', 2))
+    const error = await failureOf(store.readTranscript('run-damaged'))
 
     expect(error).toMatchObject({ _tag: 'StoreError', operation: 'readTranscript' })
-    expect(error.reason).toContain('has 1 of its first 2 messages')
+    expect(error.reason).toContain('has no message at position 0')
   })
 
   it('a closed store fails every call with StoreError', async () => {
@@ -254,9 +258,11 @@ describe('SqliteStore: damage is a StoreError naming the row, not a crash', () =
 
     const errors = await Promise.all([
       failureOf(store.getRun('run-x')),
-      failureOf(store.appendTranscript('run-x', 0, sampleTranscript())),
-      failureOf(store.appendEvent(sampleEvents('run-x')[0]!)),
-      failureOf(store.claimRun('run-x', 1, 'engine-a')),
+      failureOf(
+        store.appendBatch(batchOf('run-x', sampleEvents('run-x').slice(0, 1), 0, sampleTranscript())),
+      ),
+      failureOf(store.commit(batchOf('run-x', sampleEvents('run-x').slice(0, 1)), sampleRun('run-x'), [])),
+      failureOf(store.readTranscript('run-x')),
     ])
 
     expect(errors.map((error) => error._tag)).toStrictEqual(Array(4).fill('StoreError'))
@@ -264,38 +270,48 @@ describe('SqliteStore: damage is a StoreError naming the row, not a crash', () =
 })
 
 describe('SqliteStore: bad writes change nothing', () => {
-  it('a batch of requirements with a decided id in it is refused whole', async () => {
+  it('a commit raising a requirement id already stored is refused whole', async () => {
     const { path } = database()
     const store = open(path)
-    const decided = sampleRequirement('run-batch', 'req-decided')
-    await run(store.insertRequirements([decided]))
-    await run(store.resolveRequirement('run-batch', decided.id, sampleResolution('grace')))
+    const paused = pausedRun('run-batch')
+    await run(writePausedRun(store, paused))
+    const decided = paused.requirements[0]!
+    const [user] = sampleTranscript()
 
     const error = await failureOf(
-      store.insertRequirements([sampleRequirement('run-batch', 'req-new'), decided]),
+      store.commit(
+        batchOf(
+          paused.runId,
+          [{ _tag: 'RunPaused', runId: paused.runId, seq: 6, at: 1, requirements: [] }],
+          2,
+          [user!],
+        ),
+        sampleRun(paused.runId, { status: 'paused', lastSeq: 6 }),
+        [sampleRequirement(paused.runId, 'req-new'), decided],
+      ),
     )
 
-    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'insertRequirements' })
-    const stored = await run(store.listRequirements('run-batch'))
-    expect(stored.map((requirement) => [requirement.id, requirement.status])).toStrictEqual([
-      ['req-decided', 'resolved'],
-    ])
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'commit' })
+    expect(await run(readPausedRun(store, paused.runId))).toStrictEqual(expectedPausedRun(paused))
   })
 
-  it('a value JSON cannot hold is a StoreError, and nothing of the chunk is written', async () => {
+  it('a value JSON cannot hold is a StoreError, and nothing of the batch is written', async () => {
     const { path } = database()
     const store = open(path)
     const [user] = sampleTranscript()
 
     const error = await failureOf(
-      store.appendTranscript('run-bad', 0, [
-        user!,
-        { _tag: 'Tool', toolCallId: 'c', toolName: 't', outcome: 'completed', content: '', result: 10n },
-      ]),
+      store.appendBatch(
+        batchOf('run-bad', sampleEvents('run-bad').slice(0, 1), 0, [
+          user!,
+          { _tag: 'Tool', toolCallId: 'c', toolName: 't', outcome: 'completed', content: '', result: 10n },
+        ]),
+      ),
     )
 
-    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'appendTranscript' })
-    expect(error.reason).toContain('transcript row ("run-bad", 1)')
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'appendBatch' })
+    expect(error._tag === 'StoreError' && error.reason).toContain('transcript row ("run-bad", 1)')
     expect(raw(path).prepare('SELECT count(*) AS n FROM transcript').get()).toStrictEqual({ n: 0 })
+    expect(raw(path).prepare('SELECT count(*) AS n FROM events').get()).toStrictEqual({ n: 0 })
   })
 })

@@ -51,7 +51,14 @@ it('a run committed by a process killed with SIGKILL mid-write reads back intact
   const read = await Effect.runPromise(readPausedRun(store, 'run-killed'))
   expect(read).toStrictEqual(expectedPausedRun(pausedRun('run-killed')))
   // The dead process's lock went with it: the next event of the run is written straight away.
-  await Effect.runPromise(store.appendEvent({ _tag: 'RunContinued', runId: 'run-killed', seq: 6, at: 1 }))
+  await Effect.runPromise(
+    store.appendBatch({
+      runId: 'run-killed',
+      events: [{ _tag: 'RunContinued', runId: 'run-killed', seq: 6, at: 1 }],
+      transcriptStart: 2,
+      messages: [],
+    }),
+  )
   expect(
     (await Effect.runPromise(store.readEvents('run-killed', 5))).map((event) => event.seq),
   ).toStrictEqual([6])

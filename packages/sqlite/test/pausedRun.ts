@@ -90,16 +90,23 @@ export const pausedRun = (runId: string) => {
 }
 export type PausedRun = ReturnType<typeof pausedRun>
 
-/** Writes the run in the engine's order: the run record, saved last, is the commit point. */
+/** Writes the run as the engine does: created, a first batch, then the pause committed; one decision made. */
 export const writePausedRun = (store: RunStore, run: PausedRun) =>
   Effect.gen(function* () {
-    yield* store.createRun(record(run.runId))
-    yield* store.claimRun(run.runId, 1, 'engine-a')
-    yield* store.appendTranscript(run.runId, 0, run.transcript)
-    yield* store.insertRequirements(run.requirements)
-    for (const event of run.events) yield* store.appendEvent(event)
-    yield* store.saveRun(run.record)
-    yield* store.resolveRequirement(run.runId, run.requirements[0]!.id, run.resolution)
+    const { runId, events, transcript } = run
+    yield* store.createRun(record(runId))
+    yield* store.appendBatch({
+      runId,
+      events: events.slice(0, 2),
+      transcriptStart: 0,
+      messages: transcript.slice(0, 1),
+    })
+    yield* store.commit(
+      { runId, events: events.slice(2), transcriptStart: 1, messages: transcript.slice(1) },
+      run.record,
+      run.requirements,
+    )
+    yield* store.resolveRequirement(runId, run.requirements[0]!.id, run.resolution)
   })
 
 /** What a store holds about the run, encoded: comparable with `toStrictEqual`. */
@@ -108,9 +115,7 @@ export const readPausedRun = (store: RunStore, runId: string) =>
     const record = yield* Effect.flatten(store.getRun(runId))
     return {
       record: Schema.encodeSync(RunRecord)(record),
-      transcript: Schema.encodeSync(Schema.Array(Message))(
-        yield* store.readTranscript(runId, record.transcriptLength),
-      ),
+      transcript: Schema.encodeSync(Schema.Array(Message))(yield* store.readTranscript(runId)),
       requirements: Schema.encodeSync(Schema.Array(RequirementRecord))(yield* store.listRequirements(runId)),
       events: Schema.encodeSync(Schema.Array(RunEvent))(yield* store.readEvents(runId, 0)),
     }

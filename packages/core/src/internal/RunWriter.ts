@@ -1,50 +1,74 @@
-import { Clock, Effect } from 'effect'
+import { Clock, Deferred, Effect } from 'effect'
 import type { AgentDefinition as Agent } from '../Agent.js'
-import type { StoreError, WriteError } from '../Errors.js'
+import {
+  type EventSequenceConflict,
+  RunClaimed,
+  type RunFailure,
+  type StoreError,
+  type WriteError,
+} from '../Errors.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
-import type { RunStore } from '../RunStore.js'
+import type { JournalBatch, RunStore } from '../RunStore.js'
+
+/** What a writer starts from: the run as stored, and how far its journal goes. */
+export interface Position {
+  readonly record: RunRecord
+  readonly messages: ReadonlyArray<Message>
+  /** The run's last stored event. */
+  readonly lastSeq: number
+}
 
 /**
- * The holder of a run's current claim, and so its only writer: it numbers the run's events,
- * appends its transcript and commits its record. Everything it knows is also in the store, so a
- * writer can always be rebuilt from there.
+ * The holder of a run's current claim, and so its only writer: it numbers the run's events and
+ * stores them with the transcript in batches, at the points where what it did must be durable
+ * before it goes on (before a tool runs, at a stop), then publishes them. Its first batch is its
+ * claim; a batch refused because its sequence number is taken means another writer holds the
+ * run now, and this one stops with RunClaimed, having written nothing more.
  */
 export class RunWriter {
+  private buffered: Array<RunEvent> = []
+  private claimed = false
+  /** Set when a batch failed: what was written is unknown, so nothing more may be. */
+  private broken: WriteError | undefined
+  private readonly lock = Effect.unsafeMakeSemaphore(1)
+
   private constructor(
     readonly agent: Agent,
     private record: RunRecord,
     readonly messages: Array<Message>,
-    private committed: number,
+    private stored: number,
     private seq: number,
     private readonly store: RunStore,
     private readonly publish: (event: RunEvent) => Effect.Effect<void>,
+    private readonly onClaimed: Deferred.Deferred<void, RunFailure> | undefined,
   ) {}
 
+  /** `onClaimed` is told when the writer's first batch is stored. */
   static make = (
     agent: Agent,
-    record: RunRecord,
-    messages: ReadonlyArray<Message>,
+    { record, messages, lastSeq }: Position,
     store: RunStore,
     publish: (event: RunEvent) => Effect.Effect<void>,
-  ) => new RunWriter(agent, record, [...messages], record.transcriptLength, record.lastSeq, store, publish)
+    onClaimed?: Deferred.Deferred<void, RunFailure>,
+  ) => new RunWriter(agent, record, [...messages], messages.length, lastSeq, store, publish, onClaimed)
 
   get run(): RunRecord {
     return this.record
   }
 
-  /** Stores an event, then publishes it. */
-  emit = (body: RunEventBody): Effect.Effect<RunEvent, WriteError> =>
-    Effect.tap(this.storeEvent(body), (event) => this.publish(event))
+  /** Whether this writer has stored a batch yet: its first is its claim. */
+  get hasClaimed(): boolean {
+    return this.claimed
+  }
 
-  /** Stores an event without publishing it yet: for the events that a commit must precede. */
-  private storeEvent = (body: RunEventBody): Effect.Effect<RunEvent, WriteError> =>
-    Effect.gen(this, function* () {
-      const event = { ...body, seq: this.seq + 1, at: yield* Clock.currentTimeMillis } as RunEvent
-      yield* this.store.appendEvent(event)
-      this.seq = event.seq
+  /** Numbers an event and keeps it for the next batch: it is published once stored. */
+  emit = (body: RunEventBody): Effect.Effect<RunEvent> =>
+    Effect.map(Clock.currentTimeMillis, (at) => {
+      const event = { ...body, seq: ++this.seq, at } as RunEvent
+      this.buffered.push(event)
       return event
     })
 
@@ -52,36 +76,62 @@ export class RunWriter {
     this.messages.push(message)
   }
 
-  /** Writes the run record as it stands now: the claim holder's plain write. */
-  save = (changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>): Effect.Effect<void, StoreError> =>
-    Effect.gen(this, function* () {
-      this.record = new RunRecord({ ...this.record, ...changes, updatedAt: yield* Clock.currentTimeMillis })
-      yield* this.store.saveRun(this.record)
-    })
+  /** Stores the events kept so far with the transcript's new messages, then publishes them. */
+  flush: Effect.Effect<void, WriteError> = Effect.suspend(() =>
+    this.write((batch) => this.store.appendBatch(batch)),
+  )
 
   /**
-   * Commits a stop (pause or ending): transcript, requirements and the stop event first, then the
-   * run record, which is the commit point, and only then publishes the event. A crash before the
-   * record is written leaves the previous state, and what was written past it is ignored.
+   * Commits a stop (pause or ending): its event ends a batch stored with the requirements it
+   * raises and the run's new record, all or nothing, and only then is anything published.
    */
   commit = (
     body: RunEventBody,
     changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
     requirements: ReadonlyArray<RequirementRecord> = [],
-  ): Effect.Effect<RunEvent, WriteError> =>
-    Effect.uninterruptible(
-      Effect.gen(this, function* () {
-        yield* this.store.appendTranscript(
-          this.record.runId,
-          this.committed,
-          this.messages.slice(this.committed),
-        )
-        if (requirements.length > 0) yield* this.store.insertRequirements(requirements)
-        const event = yield* this.storeEvent(body)
-        yield* this.save({ ...changes, transcriptLength: this.messages.length, lastSeq: this.seq })
-        this.committed = this.messages.length
-        yield* this.publish(event)
-        return event
-      }),
+  ): Effect.Effect<void, WriteError> =>
+    Effect.gen(this, function* () {
+      yield* this.emit(body)
+      const record = new RunRecord({
+        ...this.record,
+        ...changes,
+        transcriptLength: this.messages.length,
+        lastSeq: this.seq,
+        updatedAt: yield* Clock.currentTimeMillis,
+      })
+      yield* this.write((batch) => this.store.commit(batch, record, requirements))
+      this.record = record
+    })
+
+  /** One batch at a time, in order, each published once stored. */
+  private write = (
+    store: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>,
+  ): Effect.Effect<void, WriteError> =>
+    this.lock.withPermits(1)(
+      Effect.uninterruptible(
+        Effect.gen(this, function* () {
+          if (this.broken !== undefined) return yield* this.broken
+          const events = this.buffered
+          if (events.length === 0) return
+          this.buffered = []
+          const batch: JournalBatch = {
+            runId: this.record.runId,
+            events,
+            transcriptStart: this.stored,
+            messages: this.messages.slice(this.stored),
+          }
+          yield* store(batch).pipe(
+            Effect.catchTag('EventSequenceConflict', () =>
+              Effect.fail(new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })),
+            ),
+            Effect.tapError((error) => Effect.sync(() => (this.broken = error))),
+          )
+          if (!this.claimed && this.onClaimed !== undefined)
+            yield* Deferred.succeed(this.onClaimed, undefined)
+          this.claimed = true
+          this.stored = batch.transcriptStart + batch.messages.length
+          yield* Effect.forEach(events, this.publish, { discard: true })
+        }),
+      ),
     )
 }

@@ -1,10 +1,15 @@
 import { Deferred, Effect } from 'effect'
 import type { AgentDefinition } from '../Agent.js'
+import type { RunFailure } from '../Errors.js'
 
-/** What a suspended run fiber is handed to go on: the claim it now holds, and the agent to run with. */
+/** What a suspended run fiber is handed to go on: the pause it resumes, its epoch, and the agent to run with. */
 export interface ResumeTicket {
   readonly agent: AgentDefinition
   readonly epoch: number
+  /** The last event of the pause, as the continue saw it. */
+  readonly fromSeq: number
+  /** Done once the fiber holds the run (its first batch stored), or failed with why it does not. */
+  readonly claimed: Deferred.Deferred<void, RunFailure>
 }
 
 /**

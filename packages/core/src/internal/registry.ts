@@ -1,6 +1,7 @@
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import { Confirmation } from '../plugins/Confirmation.js'
 import { ExternalExecution } from '../plugins/ExternalExecution.js'
+import { InterruptedCall } from '../plugins/InterruptedCall.js'
 import { DynamicUserInput, UserInput } from '../plugins/UserInput.js'
 
 /** The kinds every agent understands, written with the same plugin API as anyone's. */
@@ -9,4 +10,5 @@ export const builtinPlugins: ReadonlyArray<AnyRequirementPlugin> = [
   UserInput,
   DynamicUserInput,
   ExternalExecution,
+  InterruptedCall,
 ]

@@ -1,9 +1,10 @@
-import { Clock, Effect, Either, Schema, Stream } from 'effect'
+import { Clock, Duration, Effect, Either, FiberHandle, Schema, Stream } from 'effect'
 import { DefinitionError, type PolicyFailed, type RunFailure, type WriteError } from '../Errors.js'
 import { IdGenerator } from '../IdGenerator.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
 import { RequirementRecord } from '../Requirement.js'
+import { InterruptedCall } from '../plugins/InterruptedCall.js'
 import { Outcome, type Need } from '../RequirementPlugin.js'
 import type { Tool } from '../Tool.js'
 import { describe } from './describe.js'
@@ -11,6 +12,24 @@ import type { RunWriter } from './RunWriter.js'
 
 /** How far a writer's turn got: the run waits for people, or it is done. */
 export type Stop = 'paused' | 'completed'
+
+/**
+ * Calls a writer that died had started without storing a result (call id → the arguments they
+ * started with), and what to do with them: run them again with the same idempotency key, or
+ * ask a person first.
+ */
+export interface Interrupted {
+  readonly calls: ReadonlyMap<string, Readonly<Record<string, unknown>>>
+  readonly then: 'retry' | 'ask'
+}
+
+/**
+ * How long model output may wait to be stored and published: output is stored in batches, so
+ * a fast model costs few writes and a slow one still streams.
+ */
+const outputFlushDelay = Duration.millis(20)
+
+const idempotencyKey = (writer: RunWriter, call: ToolCall) => `${writer.run.runId}:${call.id}`
 
 /** The calls of the last model turn that have no result yet. */
 const unansweredCalls = (messages: ReadonlyArray<Message>): ReadonlyArray<ToolCall> => {
@@ -96,11 +115,13 @@ const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Eff
           toolCall: { ...call, args: { ...args } },
         })
         if (tool === undefined) return yield* failed(writer, call, `there is no tool named "${call.name}"`)
+        // Stored before it runs: should this process die now, the call is known to have started.
+        yield* writer.flush
         const result = yield* Effect.either(
           tool.run(args, {
             runId: writer.run.runId,
             toolCallId: call.id,
-            idempotencyKey: `${writer.run.runId}:${call.id}`,
+            idempotencyKey: idempotencyKey(writer, call),
             principal: writer.run.principal,
           }),
         )
@@ -169,6 +190,13 @@ const needsOf = (
     return Either.right([...own.right, ...fromPolicies.flat()])
   })
 
+const askAgain = (writer: RunWriter, call: ToolCall, args: Readonly<Record<string, unknown>>) =>
+  InterruptedCall.need({
+    message: `The call to ${call.name} was running when its process stopped; it may or may not have taken effect. Run it again?`,
+    args: { ...args },
+    idempotencyKey: idempotencyKey(writer, call),
+  })
+
 interface Gated {
   readonly call: ToolCall
   readonly needs: ReadonlyArray<Need>
@@ -183,10 +211,18 @@ const settleBatch = (
   writer: RunWriter,
   calls: ReadonlyArray<ToolCall>,
   resolved: ReadonlyArray<RequirementRecord>,
+  interrupted: Interrupted | undefined,
 ): Effect.Effect<ReadonlyArray<Gated>, RunFailure> =>
   Effect.gen(function* () {
     const gated: Array<Gated> = []
     for (const call of calls) {
+      // Checked first: an interrupted call may have run already, whatever was decided for it.
+      const startedWith = interrupted?.calls.get(call.id)
+      if (startedWith !== undefined) {
+        if (interrupted?.then === 'retry') yield* settle(writer, call, Outcome.Execute({ args: startedWith }))
+        else gated.push({ call, needs: [askAgain(writer, call, startedWith)] })
+        continue
+      }
       const requirements = resolved.filter((requirement) => requirement.toolCall.id === call.id)
       if (requirements.length > 0) {
         yield* settle(writer, call, yield* outcomeOf(writer, call, requirements))
@@ -251,8 +287,11 @@ const callModel = (
     const { agent } = writer
     const runId = writer.run.runId
     yield* writer.emit({ _tag: 'ModelRequestStarted', runId, model: agent.model.id })
+    // A resumed run claims itself before it spends anything on the model.
+    if (!writer.hasClaimed) yield* writer.flush
     let content = ''
     const toolCalls: Array<ToolCall> = []
+    const delayedFlush = yield* FiberHandle.make<void, WriteError>()
     yield* agent.model
       .stream({
         instructions: agent.instructions,
@@ -267,29 +306,39 @@ const callModel = (
         Stream.runForEach((chunk): Effect.Effect<void, WriteError> => {
           if (chunk._tag === 'ToolCall') return Effect.sync(() => void toolCalls.push(chunk.call))
           content += chunk.text
-          return Effect.asVoid(writer.emit({ _tag: 'RunContent', runId, delta: chunk.text }))
+          return writer.emit({ _tag: 'RunContent', runId, delta: chunk.text }).pipe(
+            Effect.zipRight(
+              FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay), {
+                onlyIfMissing: true,
+              }),
+            ),
+            Effect.asVoid,
+          )
         }),
       )
     yield* writer.emit({ _tag: 'ModelRequestCompleted', runId, model: agent.model.id })
     return { content, toolCalls }
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * Runs the agent loop from wherever the transcript stands until the run pauses or completes:
- * first the unanswered calls of the last turn (with `resolved`, the requirements just decided),
- * then model turns until one asks for no tool.
+ * first the unanswered calls of the last turn (with `resolved`, the requirements just decided,
+ * and `interrupted`, the calls a dead writer left), then model turns until one asks for no tool.
  */
 export const drive = (
   writer: RunWriter,
   resolved: ReadonlyArray<RequirementRecord>,
+  interrupted?: Interrupted,
 ): Effect.Effect<Stop, RunFailure, IdGenerator> =>
   Effect.gen(function* () {
     let decisions = resolved
+    let died = interrupted
     for (;;) {
       const pending = unansweredCalls(writer.messages)
       if (pending.length > 0) {
-        const gated = yield* settleBatch(writer, pending, decisions)
+        const gated = yield* settleBatch(writer, pending, decisions, died)
         decisions = []
+        died = undefined
         if (gated.length > 0) {
           yield* pause(writer, gated)
           return 'paused'

@@ -6,7 +6,7 @@ import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { failureOf } from './failureOf.js'
-import type { RunStore } from '../RunStore.js'
+import type { JournalBatch, RunStore } from '../RunStore.js'
 
 /** A store to test, and how to release it. */
 export interface StoreUnderTest {
@@ -144,6 +144,20 @@ export const sampleEvents = (runId: string): Array<RunEvent> => {
   return bodies.map((body, index) => ({ ...body, seq: index + 1, at: T0 + 1000 + index }))
 }
 
+/** A batch as a writer stores it. */
+export const batchOf = (
+  runId: string,
+  events: ReadonlyArray<RunEvent>,
+  transcriptStart = 0,
+  messages: ReadonlyArray<Message> = [],
+): JournalBatch => ({ runId, events, transcriptStart, messages })
+
+const pausedEvent = (
+  runId: string,
+  seq: number,
+  requirements: ReadonlyArray<RequirementRecord>,
+): RunEvent => ({ _tag: 'RunPaused', runId, seq, at: T0 + seq, requirements })
+
 const encodeRun = Schema.encodeSync(RunRecord)
 const encodeMessages = Schema.encodeSync(Schema.Array(Message))
 const encodeRequirement = Schema.encodeSync(RequirementRecord)
@@ -184,6 +198,24 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       }
     })
 
+  /** A run created, then paused by one commit raising `requirements` with its event at `seq`. */
+  const pausedWith = async (
+    store: RunStore,
+    requirements: ReadonlyArray<RequirementRecord>,
+    options: { readonly runId?: string; readonly seq?: number; readonly create?: boolean } = {},
+  ) => {
+    const runId = options.runId ?? requirements[0]?.runId ?? uid('run')
+    const seq = options.seq ?? 1
+    if (options.create ?? true) await run(store.createRun(sampleRun(runId)))
+    const record = sampleRun(runId, {
+      status: 'paused',
+      lastSeq: seq,
+      pendingRequirementIds: requirements.map(({ id }) => id),
+    })
+    await run(store.commit(batchOf(runId, [pausedEvent(runId, seq, requirements)]), record, requirements))
+    return record
+  }
+
   describe(`${name}: RunStore conformance`, () => {
     describe('runs', () => {
       test('getRun returns what createRun stored, optional fields present or absent', async (store) => {
@@ -213,79 +245,147 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRun(someValue(await run(store.getRun(first.runId))))).toStrictEqual(encodeRun(first))
       })
 
-      test('saveRun replaces the whole record, dropping fields the new one lacks', async (store) => {
+      test('commit replaces the whole record, dropping fields the new one lacks', async (store) => {
         const created = sampleRun(uid('run'))
         await run(store.createRun(created))
         const { error: _dropped, ...rest } = created
-        const saved = new RunRecord({
+        const committed = new RunRecord({
           ...rest,
-          status: 'paused',
+          status: 'completed',
           epoch: 1,
-          content: 'Waiting for finance',
-          transcriptLength: 4,
-          lastSeq: 9,
-          pendingRequirementIds: ['req-a'],
+          content: 'Refunded',
+          transcriptLength: 0,
+          lastSeq: 2,
           updatedAt: T0 + 50,
         })
+        const events = sampleEvents(created.runId)
+        const completed = { ...events.find((event) => event._tag === 'RunCompleted')!, seq: 2 }
 
-        await run(store.saveRun(saved))
+        await run(store.commit(batchOf(created.runId, [{ ...events[0]!, seq: 1 }, completed]), committed, []))
 
-        expect(encodeRun(someValue(await run(store.getRun(created.runId))))).toStrictEqual(encodeRun(saved))
+        expect(encodeRun(someValue(await run(store.getRun(created.runId))))).toStrictEqual(
+          encodeRun(committed),
+        )
       })
     })
 
-    describe('transcript', () => {
-      test('chunks appended in turn read back in order, every message kind intact', async (store) => {
+    describe('journal', () => {
+      test('batches read back in order: events after a sequence number, the whole transcript', async (store) => {
         const runId = uid('run')
+        const events = sampleEvents(runId)
         const transcript = sampleTranscript()
-        await run(store.appendTranscript(runId, 0, transcript.slice(0, 2)))
-        await run(store.appendTranscript(runId, 2, transcript.slice(2, 3)))
-        await run(store.appendTranscript(runId, 3, transcript.slice(3)))
+        await run(store.appendBatch(batchOf(runId, events.slice(0, 2), 0, transcript.slice(0, 2))))
+        await run(store.appendBatch(batchOf(runId, events.slice(2, 5), 2, [])))
+        await run(store.appendBatch(batchOf(runId, events.slice(5), 2, transcript.slice(2))))
 
-        const all = await run(store.readTranscript(runId, transcript.length))
-        expect(encodeMessages(all)).toStrictEqual(encodeMessages(transcript))
-        const firstThree = await run(store.readTranscript(runId, 3))
-        expect(encodeMessages(firstThree)).toStrictEqual(encodeMessages(transcript.slice(0, 3)))
-        expect(await run(store.readTranscript(runId, 0))).toStrictEqual([])
+        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents(events))
+        expect(encodeEvents(await run(store.readEvents(runId, 5)))).toStrictEqual(
+          encodeEvents(events.slice(5)),
+        )
+        expect(await run(store.readEvents(runId, events.length))).toStrictEqual([])
+        expect(encodeMessages(await run(store.readTranscript(runId)))).toStrictEqual(
+          encodeMessages(transcript),
+        )
+        expect(await run(store.readTranscript(uid('run')))).toStrictEqual([])
       })
 
-      test('appending past the committed length overwrites an unfinished write', async (store) => {
+      test('a batch whose first sequence number is taken is refused whole', async (store) => {
         const runId = uid('run')
-        const [user, assistant, tool, , , final] = sampleTranscript()
-        const committed = [user!, assistant!, tool!]
-        await run(store.appendTranscript(runId, 0, committed))
-        // A writer that crashed before committing left two messages past position 3.
-        await run(store.appendTranscript(runId, 3, [final!, { _tag: 'User', content: 'stale' }]))
+        const [started, modelStarted, content] = sampleEvents(runId)
+        const [user, assistant] = sampleTranscript()
+        await run(store.appendBatch(batchOf(runId, [started!], 0, [user!])))
 
-        const retried: Message = { _tag: 'Assistant', content: 'Retried answer', toolCalls: [] }
-        await run(store.appendTranscript(runId, 3, [retried]))
+        const error = await failureOf(
+          store.appendBatch(
+            batchOf(
+              runId,
+              [
+                { ...modelStarted!, seq: 1 },
+                { ...content!, seq: 2 },
+              ],
+              1,
+              [assistant!],
+            ),
+          ),
+        )
 
-        const read = await run(store.readTranscript(runId, 4))
-        expect(encodeMessages(read)).toStrictEqual(encodeMessages([...committed, retried]))
+        expect(error).toMatchObject({ _tag: 'EventSequenceConflict', runId, seq: 1 })
+        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([started!]))
+        expect(encodeMessages(await run(store.readTranscript(runId)))).toStrictEqual(encodeMessages([user!]))
       })
 
-      test('transcripts of two runs do not mix', async (store) => {
-        const [runA, runB] = [uid('run'), uid('run')]
-        const a: Array<Message> = [
-          { _tag: 'User', content: 'A1' },
-          { _tag: 'User', content: 'A2' },
-        ]
-        const b: Array<Message> = [
-          { _tag: 'User', content: 'B1' },
-          { _tag: 'User', content: 'B2' },
-        ]
-        await run(store.appendTranscript(runA, 0, a.slice(0, 1)))
-        await run(store.appendTranscript(runB, 0, b.slice(0, 1)))
-        await run(store.appendTranscript(runA, 1, a.slice(1)))
-        await run(store.appendTranscript(runB, 1, b.slice(1)))
+      test('a commit whose first sequence number is taken changes nothing', async (store) => {
+        const requirement = sampleRequirement(uid('run'), uid('req'))
+        const paused = await pausedWith(store, [requirement])
+        const [user] = sampleTranscript()
+        const late = sampleRequirement(paused.runId, uid('req'))
 
-        expect(encodeMessages(await run(store.readTranscript(runA, 2)))).toStrictEqual(encodeMessages(a))
-        expect(encodeMessages(await run(store.readTranscript(runB, 2)))).toStrictEqual(encodeMessages(b))
+        const error = await failureOf(
+          store.commit(
+            batchOf(paused.runId, [pausedEvent(paused.runId, 1, [late])], 0, [user!]),
+            sampleRun(paused.runId, { status: 'paused', lastSeq: 1, pendingRequirementIds: [late.id] }),
+            [late],
+          ),
+        )
+
+        expect(error).toMatchObject({ _tag: 'EventSequenceConflict', runId: paused.runId, seq: 1 })
+        expect(encodeRun(someValue(await run(store.getRun(paused.runId))))).toStrictEqual(encodeRun(paused))
+        expect(encodeRequirements(await run(store.listRequirements(paused.runId)))).toStrictEqual(
+          encodeRequirements([requirement]),
+        )
+        expect(await run(store.readTranscript(paused.runId))).toStrictEqual([])
+        expect((await run(store.readEvents(paused.runId, 0))).map((event) => event.seq)).toStrictEqual([1])
+      })
+
+      test('journals of two runs do not mix, and number independently', async (store) => {
+        const [runA, runB] = [uid('run'), uid('run')]
+        const [a, b] = [sampleEvents(runA).slice(0, 3), sampleEvents(runB).slice(0, 3)]
+        const said = (text: string): Message => ({ _tag: 'User', content: text })
+        for (const index of [0, 1, 2]) {
+          await run(store.appendBatch(batchOf(runA, [a[index]!], index, [said(`A${index}`)])))
+          await run(store.appendBatch(batchOf(runB, [b[index]!], index, [said(`B${index}`)])))
+        }
+
+        expect(encodeEvents(await run(store.readEvents(runA, 0)))).toStrictEqual(encodeEvents(a))
+        expect(encodeEvents(await run(store.readEvents(runB, 0)))).toStrictEqual(encodeEvents(b))
+        expect((await run(store.readTranscript(runB))).map((message) => message.content)).toStrictEqual([
+          'B0',
+          'B1',
+          'B2',
+        ])
+      })
+
+      test('of 50 writers appending at the same sequence number exactly one wins (invariant 3)', async (store) => {
+        const runId = uid('run')
+        const started = (input: string): RunEvent => ({
+          _tag: 'RunStarted',
+          runId,
+          seq: 1,
+          at: T0,
+          agentId: 'refund-agent',
+          input,
+        })
+
+        const { winners, losers } = await race(
+          Array.from({ length: 50 }, (_, i) =>
+            store.appendBatch(
+              batchOf(runId, [started(`writer ${i}`)], 0, [{ _tag: 'User', content: `writer ${i}` }]),
+            ),
+          ),
+        )
+
+        expect(winners).toHaveLength(1)
+        expect(losers.map((error) => error._tag)).toStrictEqual(Array(49).fill('EventSequenceConflict'))
+        const [stored] = await run(store.readEvents(runId, 0))
+        const transcript = await run(store.readTranscript(runId))
+        expect(transcript).toHaveLength(1)
+        // The events and the messages kept are the same writer's.
+        expect(stored?._tag === 'RunStarted' && stored.input).toBe(transcript[0]?.content)
       })
     })
 
     describe('requirements', () => {
-      test("listRequirements returns a run's own requirements in insertion order", async (store) => {
+      test("listRequirements returns a run's own requirements, oldest stop first, each stop's in its order", async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
         // One pause writes its batch with a single timestamp, and ids in no particular order.
         const pauseId = uid('req')
@@ -294,12 +394,15 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const secondPause = [
           sampleRequirement(runA, uid('req'), { epoch: 1, createdAt: T0 + 20, kind: 'user_input' }),
         ]
-        await run(store.insertRequirements(firstPause))
-        await run(store.insertRequirements(other))
-        await run(store.insertRequirements(secondPause))
+        await pausedWith(store, firstPause)
+        await pausedWith(store, other)
+        const decided = []
+        for (const requirement of firstPause)
+          decided.push(await run(store.resolveRequirement(runA, requirement.id, sampleResolution('grace'))))
+        await pausedWith(store, secondPause, { seq: 2, create: false })
 
         expect(encodeRequirements(await run(store.listRequirements(runA)))).toStrictEqual(
-          encodeRequirements([...firstPause, ...secondPause]),
+          encodeRequirements([...decided, ...secondPause]),
         )
         expect(encodeRequirements(await run(store.listRequirements(runB)))).toStrictEqual(
           encodeRequirements(other),
@@ -310,7 +413,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test('getRequirement finds a requirement through its own run only', async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
         const requirement = sampleRequirement(runA, uid('req'))
-        await run(store.insertRequirements([requirement, sampleRequirement(runB, uid('req'))]))
+        await pausedWith(store, [requirement])
+        await pausedWith(store, [sampleRequirement(runB, uid('req'))])
 
         const found = someValue(await run(store.getRequirement(runA, requirement.id)))
         expect(encodeRequirement(found)).toStrictEqual(encodeRequirement(requirement))
@@ -324,7 +428,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
           sampleRequirement(runId, uid('req')),
           sampleRequirement(runId, uid('req')),
         ]
-        await run(store.insertRequirements([requirement, sibling]))
+        await pausedWith(store, [requirement, sibling])
         const resolution = sampleResolution('grace', {
           approved: true,
           note: 'photos checked',
@@ -345,7 +449,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test('resolving twice fails with RequirementAlreadyResolved and keeps the first resolution', async (store) => {
         const runId = uid('run')
         const requirement = sampleRequirement(runId, uid('req'))
-        await run(store.insertRequirements([requirement]))
+        await pausedWith(store, [requirement])
         const first = sampleResolution('grace', { approved: true })
         await run(store.resolveRequirement(runId, requirement.id, first))
 
@@ -367,12 +471,16 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test('resolving an unknown requirement, or through another run, fails with RequirementNotFound', async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
         const requirement = sampleRequirement(runA, uid('req'))
-        await run(store.insertRequirements([requirement]))
+        await pausedWith(store, [requirement])
+        await run(store.createRun(sampleRun(runB)))
         const unknownId = uid('req')
 
         const unknown = await failureOf(store.resolveRequirement(runA, unknownId, sampleResolution('grace')))
         const wrongRun = await failureOf(
           store.resolveRequirement(runB, requirement.id, sampleResolution('grace')),
+        )
+        const noRun = await failureOf(
+          store.resolveRequirement(uid('run'), unknownId, sampleResolution('grace')),
         )
 
         expect(unknown).toMatchObject({ _tag: 'RequirementNotFound', runId: runA, requirementId: unknownId })
@@ -381,6 +489,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
           runId: runB,
           requirementId: requirement.id,
         })
+        expect(noRun).toMatchObject({ _tag: 'RequirementNotFound', requirementId: unknownId })
         const stored = someValue(await run(store.getRequirement(runA, requirement.id)))
         expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(requirement))
       })
@@ -388,7 +497,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
       test('of 50 concurrent resolutions exactly one wins, and its resolution is kept (invariant 2)', async (store) => {
         const runId = uid('run')
         const requirement = sampleRequirement(runId, uid('req'))
-        await run(store.insertRequirements([requirement]))
+        await pausedWith(store, [requirement])
         const resolutions = Array.from({ length: 50 }, (_, i) =>
           sampleResolution(`approver-${i}`, { approved: i % 2 === 0, note: `decision ${i}` }, T0 + 100 + i),
         )
@@ -402,90 +511,6 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
         expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(winners[0]!))
         expect(stored.status).toBe('resolved')
-      })
-    })
-
-    describe('events', () => {
-      test('readEvents returns the events after a sequence number, in order, every kind intact', async (store) => {
-        const runId = uid('run')
-        const events = sampleEvents(runId)
-        for (const event of events) await run(store.appendEvent(event))
-
-        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents(events))
-        expect(encodeEvents(await run(store.readEvents(runId, 5)))).toStrictEqual(
-          encodeEvents(events.slice(5)),
-        )
-        expect(await run(store.readEvents(runId, events.length))).toStrictEqual([])
-      })
-
-      test('a taken sequence number fails with EventSequenceConflict and the first event is kept', async (store) => {
-        const runId = uid('run')
-        const [started, modelStarted] = sampleEvents(runId)
-        await run(store.appendEvent(started!))
-
-        const error = await failureOf(store.appendEvent({ ...modelStarted!, seq: started!.seq }))
-
-        expect(error).toMatchObject({ _tag: 'EventSequenceConflict', runId, seq: started!.seq })
-        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([started!]))
-      })
-
-      test('events of two runs do not mix, and number independently', async (store) => {
-        const [runA, runB] = [uid('run'), uid('run')]
-        const [a, b] = [sampleEvents(runA).slice(0, 3), sampleEvents(runB).slice(0, 3)]
-        for (const [eventA, eventB] of a.map((event, i) => [event, b[i]!] as const)) {
-          await run(store.appendEvent(eventA))
-          await run(store.appendEvent(eventB))
-        }
-
-        expect(encodeEvents(await run(store.readEvents(runA, 0)))).toStrictEqual(encodeEvents(a))
-        expect(encodeEvents(await run(store.readEvents(runB, 0)))).toStrictEqual(encodeEvents(b))
-      })
-
-      test('events appended out of order are read back by sequence number', async (store) => {
-        const runId = uid('run')
-        const [first, second, third] = sampleEvents(runId)
-        for (const event of [third!, first!, second!]) await run(store.appendEvent(event))
-
-        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(
-          encodeEvents([first!, second!, third!]),
-        )
-        expect(encodeEvents(await run(store.readEvents(runId, 1)))).toStrictEqual(
-          encodeEvents([second!, third!]),
-        )
-      })
-    })
-
-    describe('claims', () => {
-      test('a (run, epoch) is claimed once, even by the same owner again', async (store) => {
-        const runId = uid('run')
-        await run(store.claimRun(runId, 1, 'engine-a'))
-
-        // One engine's concurrent continues share an owner id, so a repeat is a loser too.
-        const sameOwner = await failureOf(store.claimRun(runId, 1, 'engine-a'))
-        const otherOwner = await failureOf(store.claimRun(runId, 1, 'engine-b'))
-
-        expect(sameOwner).toMatchObject({ _tag: 'RunClaimed', runId, epoch: 1 })
-        expect(otherOwner).toMatchObject({ _tag: 'RunClaimed', runId, epoch: 1 })
-      })
-
-      test('other epochs and other runs are claimed independently', async (store) => {
-        const [runA, runB] = [uid('run'), uid('run')]
-        await run(store.claimRun(runA, 0, 'engine-a'))
-
-        await expect(run(store.claimRun(runA, 1, 'engine-b'))).resolves.toBeUndefined()
-        await expect(run(store.claimRun(runB, 0, 'engine-a'))).resolves.toBeUndefined()
-        await expect(run(store.claimRun(runB, 1, 'engine-a'))).resolves.toBeUndefined()
-      })
-
-      test('of 50 concurrent claims of one (run, epoch) exactly one wins (invariant 3)', async (store) => {
-        const runId = uid('run')
-
-        const { winners, losers } = await race(
-          Array.from({ length: 50 }, (_, i) => store.claimRun(runId, 3, `engine-${i % 5}`)),
-        )
-
-        expect(winners).toHaveLength(1)
-        expect(losers.map((error) => error._tag)).toStrictEqual(Array(49).fill('RunClaimed'))
       })
     })
 
@@ -517,28 +542,27 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const event: RunEvent = {
           _tag: 'ToolCallCompleted',
           runId,
-          seq: 1,
+          seq: 2,
           at: T0,
           toolCallId: 'call-json',
           toolName: 'lookup',
           result: json,
         }
-        await run(store.insertRequirements([requirement]))
+        await pausedWith(store, [requirement])
         const resolved = await run(
           store.resolveRequirement(runId, requirement.id, sampleResolution('grace', json)),
         )
-        await run(store.appendTranscript(runId, 0, [message]))
-        await run(store.appendEvent(event))
+        await run(store.appendBatch(batchOf(runId, [event], 0, [message])))
 
         const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
         expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(resolved))
         expect(stored.resolution?.value).toStrictEqual(json)
         expect(stored.request).toStrictEqual(json)
         expect(stored.toolCall.args).toStrictEqual(json)
-        expect(encodeMessages(await run(store.readTranscript(runId, 1)))).toStrictEqual(
+        expect(encodeMessages(await run(store.readTranscript(runId)))).toStrictEqual(
           encodeMessages([message]),
         )
-        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([event]))
+        expect(encodeEvents(await run(store.readEvents(runId, 1)))).toStrictEqual(encodeEvents([event]))
       })
     })
 
@@ -562,12 +586,13 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const runId = uid('run')
         const transcript = sampleTranscript()
         const expected = structuredClone(encodeMessages(transcript))
-        await run(store.appendTranscript(runId, 0, transcript))
+        const [started] = sampleEvents(runId)
+        await run(store.appendBatch(batchOf(runId, [started!], 0, transcript)))
         tamperWith(transcript)
 
-        tamperWith(await run(store.readTranscript(runId, transcript.length)))
+        tamperWith(await run(store.readTranscript(runId)))
 
-        const stored = await run(store.readTranscript(runId, transcript.length))
+        const stored = await run(store.readTranscript(runId))
         expect(encodeMessages(stored)).toStrictEqual(expected)
       })
 
@@ -578,7 +603,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const expected = structuredClone(
           encodeRequirement(new RequirementRecord({ ...requirement, status: 'resolved', resolution })),
         )
-        await run(store.insertRequirements([requirement]))
+        await pausedWith(store, [requirement])
         asMutable(asMutable(requirement.request)['evidence'])['photos'] = 0
         const returned = await run(store.resolveRequirement(runId, requirement.id, resolution))
         ;(resolution.resolvedBy.roles as Array<string>).push('admin')
@@ -599,7 +624,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const runId = uid('run')
         const [resolvedEvent] = sampleEvents(runId).filter((event) => event._tag === 'RequirementResolved')
         const expected = structuredClone(encodeEvents([resolvedEvent!]))
-        await run(store.appendEvent(resolvedEvent!))
+        await run(store.appendBatch(batchOf(runId, [resolvedEvent!])))
         asMutable(resolvedEvent!.value)['approved'] = true
         ;(resolvedEvent!.resolvedBy.roles as Array<string>).push('admin')
 

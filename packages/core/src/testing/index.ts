@@ -4,6 +4,7 @@
  * the suites are built from, and `failureOf` for asserting typed failures.
  */
 export {
+  batchOf,
   describeStoreConformance,
   sampleEvents,
   samplePrincipal,

@@ -1,28 +1,40 @@
 import type { Collection, Db, IndexDescription } from 'mongodb'
 
 /**
- * The layout of the database. Every document carries `schemaVersion`; its record lives in `doc`
- * (or `messages`) as the Schema-encoded JSON text, and the other fields are copies of what the
+ * The layout of the database. Every document carries `schemaVersion`; its record lives in a
+ * text field (`doc`, …) as the Schema-encoded JSON, and the other fields are copies of what the
  * queries filter or sort on.
  *
  * Records are kept as JSON text, not as nested BSON, because they hold arbitrary JSON from models
- * and plugins: keys such as `$ref` or `a.b` are refused by FerretDB 1.x and only partly supported by MongoDB, and
- * the driver reads `{ $ref, $id }` back as a DBRef.
+ * and plugins: keys such as `$ref` or `a.b` are refused by FerretDB 1.x and only partly supported
+ * by MongoDB, and the driver reads `{ $ref, $id }` back as a DBRef.
+ *
+ * Version 2 keeps a run's journal in `events`: one document per event, the transcript messages
+ * of a batch in its first event's document, and at a stop the new run record and the
+ * requirements raised in the stop's document. A batch is one `insertMany`, a stop one more write
+ * (the `runs` document), so a pause and resume cost few writes. Version 1 documents (separate
+ * `transcript`, `requirements` and `claims` collections) are still read: see legacy.ts.
  */
-export const schemaVersion = 1
+export const schemaVersion = 2
 
 export const collectionNames = {
   runs: 'runs',
+  events: 'events',
+  resolutions: 'resolutions',
   transcript: 'transcript',
   requirements: 'requirements',
-  resolutions: 'resolutions',
-  events: 'events',
-  claims: 'claims',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
 
-/** The run's own record, replaced whole at every commit by the run's single writer. */
+/** A pending requirement as the queries see it (its record is in the run's `requirements` text). */
+export interface RaisedRequirement {
+  id: string
+  kind: string
+  createdAt: number
+}
+
+/** The run's record as of its last stop; `requirements` are those of the last stop that raised any, carried by every later stop. */
 export interface RunDocument {
   _id: string
   schemaVersion: number
@@ -31,9 +43,43 @@ export interface RunDocument {
   status: string
   updatedAt: number
   doc: string
+  requirements?: string
+  raised?: Array<RaisedRequirement>
 }
 
-/** The messages of one `appendTranscript` call, at positions `start…start + count - 1`. `_id`: `runId:start`. */
+/**
+ * `_id`: `runId:seq`. The first event of a batch carries its messages; a stop's, the run's new
+ * record and the requirements its `runs` document gets.
+ */
+export interface EventDocument {
+  _id: string
+  schemaVersion: number
+  runId: string
+  seq: number
+  doc: string
+  transcriptStart?: number
+  messages?: string
+  record?: string
+  requirements?: string
+}
+
+/**
+ * The decision on a requirement (`_id`: the requirement's id): inserted once, the truth of every
+ * read. From version 2 it holds the decided requirement too, and where it was raised (the stop's
+ * epoch and its place in the stop's list), for listing in order.
+ */
+export interface ResolutionDocument {
+  _id: string
+  schemaVersion: number
+  runId: string
+  resolvedAt: number
+  doc: string
+  requirement?: string
+  epoch?: number
+  position?: number
+}
+
+/** Version 1: the messages of one append, at positions `start…`. `_id`: `runId:start`. */
 export interface ChunkDocument {
   _id: string
   schemaVersion: number
@@ -43,12 +89,11 @@ export interface ChunkDocument {
   messages: string
 }
 
-/** A requirement as it was inserted; `status` and `doc` are brought up to date after a decision. */
+/** Version 1: a requirement as it was inserted. */
 export interface RequirementDocument {
   _id: string
   schemaVersion: number
   runId: string
-  /** Insertion order within the run: ids are random and a pause's batch shares one timestamp. */
   position: number
   kind: string
   status: string
@@ -56,76 +101,47 @@ export interface RequirementDocument {
   doc: string
 }
 
-/** The decision on a requirement (`_id`: the requirement's id): inserted once, the truth of every read. */
-export interface ResolutionDocument {
-  _id: string
-  schemaVersion: number
-  runId: string
-  resolvedAt: number
-  doc: string
-}
-
-/** `_id`: `runId:seq`. */
-export interface EventDocument {
-  _id: string
-  schemaVersion: number
-  runId: string
-  seq: number
-  doc: string
-}
-
-/** `_id`: `runId:epoch`; never read, only inserted: the insert that succeeds is the claim. */
-export interface ClaimDocument {
-  _id: string
-  schemaVersion: number
-  runId: string
-  epoch: number
-  owner: string
-  at: Date
-}
-
 export interface Collections {
   readonly runs: Collection<RunDocument>
+  readonly events: Collection<EventDocument>
+  readonly resolutions: Collection<ResolutionDocument>
   readonly transcript: Collection<ChunkDocument>
   readonly requirements: Collection<RequirementDocument>
-  readonly resolutions: Collection<ResolutionDocument>
-  readonly events: Collection<EventDocument>
-  readonly claims: Collection<ClaimDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
   runs: db.collection(collectionNames.runs),
+  events: db.collection(collectionNames.events),
+  resolutions: db.collection(collectionNames.resolutions),
   transcript: db.collection(collectionNames.transcript),
   requirements: db.collection(collectionNames.requirements),
-  resolutions: db.collection(collectionNames.resolutions),
-  events: db.collection(collectionNames.events),
-  claims: db.collection(collectionNames.claims),
 })
 
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */
 export const numberedId = (runId: string, n: number) => `${runId}:${n}`
 
 /**
- * One index per query the API makes. Uniqueness on `_id` is what decides races (a run id, a
- * claim, an event's sequence number, a decision); the unique indexes here are a second guard and
- * serve the queries.
+ * One index per query the API makes. Uniqueness on `_id` is what decides races (a run id, an
+ * event's sequence number, a decision); the unique indexes here are a second guard and serve the
+ * queries. Version 1's collections keep the indexes they were made with.
  */
-export const indexes: { readonly [Name in CollectionName]: ReadonlyArray<IndexDescription> } = {
+export const indexes: {
+  readonly [Name in 'runs' | 'events' | 'resolutions']: ReadonlyArray<IndexDescription>
+} = {
   runs: [
     // A user's runs, optionally of one status, most recently active first.
     { name: 'runs_by_user_status', key: { userId: 1, status: 1, updatedAt: -1 } },
     // Runs of a status (e.g. every paused run), most recently active first.
     { name: 'runs_by_status', key: { status: 1, updatedAt: -1 } },
-  ],
-  transcript: [{ name: 'transcript_by_run', key: { runId: 1, start: 1 }, unique: true }],
-  requirements: [
-    { name: 'requirements_by_run', key: { runId: 1, position: 1 }, unique: true },
     // What awaits a decision, newest first, of every kind or of one (the approval queue).
-    { name: 'requirements_pending', key: { status: 1, kind: 1, createdAt: -1 } },
+    { name: 'runs_raised', key: { status: 1, 'raised.kind': 1, 'raised.createdAt': -1 } },
+  ],
+  events: [
+    { name: 'events_by_run', key: { runId: 1, seq: 1 }, unique: true },
+    // The documents that carry a run's transcript.
+    { name: 'events_transcript', key: { runId: 1, transcriptStart: 1 } },
   ],
   resolutions: [{ name: 'resolutions_by_run', key: { runId: 1 } }],
-  events: [{ name: 'events_by_run', key: { runId: 1, seq: 1 }, unique: true }],
-  claims: [],
 }
 
 /**

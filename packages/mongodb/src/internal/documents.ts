@@ -27,13 +27,14 @@ export const field = (stored: Stored, name: string): unknown => (stored as Recor
  * read it, never the process, and never passes as a record.
  *
  * `textField` is where the text lives; `keyOf`, when given, is the `_id` a decoded record must have,
- * so that a document cannot pass for another one.
+ * so that a document cannot pass for another one; `since` is the first schema version whose
+ * documents hold the field in this shape.
  */
 const document = <A, I>(
   schema: Schema.Schema<A, I>,
   collection: CollectionName,
   textField: string,
-  keyOf?: (value: A) => string,
+  { keyOf, since = 1 }: { readonly keyOf?: (value: A) => string; readonly since?: number } = {},
 ) => {
   const text = StoredText.codec(schema)
   return {
@@ -60,7 +61,8 @@ const document = <A, I>(
             `${describeDocument(collection, field(stored, '_id'))} has schema version ${version}, newer than this ` +
             `version of @countersign/mongodb knows (${schemaVersion}); upgrade @countersign/mongodb to read it`,
         })
-      if (version !== schemaVersion) throw corrupt(`its schemaVersion is ${JSON.stringify(version)}`)
+      if (typeof version !== 'number' || !Number.isInteger(version) || version < since)
+        throw corrupt(`its schemaVersion is ${JSON.stringify(version)}`)
       const value = Either.getOrThrowWith(text.decode(field(stored, textField)), (why) =>
         corrupt(`its ${textField} ${why}`),
       )
@@ -71,13 +73,25 @@ const document = <A, I>(
   }
 }
 
-export const runs = document(RunRecord, 'runs', 'doc', (run) => run.runId)
-export const chunks = document(Schema.Array(Message), 'transcript', 'messages')
-export const requirements = document(
-  RequirementRecord,
-  'requirements',
-  'doc',
-  (requirement) => requirement.id,
-)
+const Messages = Schema.Array(Message)
+const Requirements = Schema.Array(RequirementRecord)
+
+export const runs = document(RunRecord, 'runs', 'doc', { keyOf: (run) => run.runId })
+export const raisedRequirements = document(Requirements, 'runs', 'requirements', { since: 2 })
+export const events = document(RunEvent, 'events', 'doc', {
+  keyOf: (event) => numberedId(event.runId, event.seq),
+})
+export const batchMessages = document(Messages, 'events', 'messages', { since: 2 })
+export const stopRecord = document(RunRecord, 'events', 'record', { since: 2 })
+export const stopRequirements = document(Requirements, 'events', 'requirements', { since: 2 })
 export const resolutions = document(Resolution, 'resolutions', 'doc')
-export const events = document(RunEvent, 'events', 'doc', (event) => numberedId(event.runId, event.seq))
+export const decidedRequirement = document(RequirementRecord, 'resolutions', 'requirement', {
+  keyOf: (requirement) => requirement.id,
+  since: 2,
+})
+/** Version 1 only. */
+export const chunks = document(Messages, 'transcript', 'messages')
+/** Version 1 only. */
+export const requirements = document(RequirementRecord, 'requirements', 'doc', {
+  keyOf: (requirement) => requirement.id,
+})

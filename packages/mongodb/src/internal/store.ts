@@ -1,255 +1,248 @@
 import {
   EventSequenceConflict,
+  type JournalBatch,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RequirementRecord,
   RunAlreadyExists,
-  RunClaimed,
-  StoreError,
   type RunRecord,
   type RunStore,
+  StoreError,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
-import type { Db } from 'mongodb'
-import {
-  collectionsOf,
-  numberedId,
-  schemaVersion,
-  type RequirementDocument,
-  type RunDocument,
-} from './collections.js'
+import { type Db, MongoBulkWriteError } from 'mongodb'
+import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
 import * as Docs from './documents.js'
-import { attempt, insert, reasonOf } from './errors.js'
-import { assemble } from './transcript.js'
+import { attempt, insert, isDuplicateKey, reasonOf } from './errors.js'
+import { assembleTranscript, batchDocuments } from './journal.js'
+import * as Legacy from './legacy.js'
 
-/** A requirement as its stored decision says it is: the resolutions collection is the truth. */
-const withDecision = (
-  operation: string,
-  requirement: Docs.Stored,
-  resolution: Docs.Stored | null | undefined,
-): RequirementRecord => {
-  const record = Docs.requirements.decode(operation, requirement)
-  if (resolution === null || resolution === undefined) return record
-  return new RequirementRecord({
-    ...record,
-    status: 'resolved',
-    resolution: Docs.resolutions.decode(operation, resolution),
-  })
+/** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
+interface Located {
+  readonly record: RequirementRecord
+  readonly epoch: number
+  readonly position: number
 }
 
+const byRaise = (a: Located, b: Located) => a.epoch - b.epoch || a.position - b.position
+
 /**
- * The RunStore over a database. The writes that decide a race — a run id, a claim, an event's
- * sequence number, a requirement's decision — are each one insert whose key the server refuses
- * twice. Nothing relies on conditional updates, which FerretDB 1.x does not make atomic against
+ * The RunStore over a database. The writes that decide a race — a run id, an event's sequence
+ * number, a requirement's decision — are each one insert whose key the server refuses twice.
+ * Nothing relies on conditional updates, which FerretDB 1.x does not make atomic against
  * concurrent writers, nor on transactions. Every other write is made by the run's single writer.
  */
 export const makeRunStore = (db: Db): RunStore => {
   const c = collectionsOf(db)
 
-  const runDocument = (operation: string, run: RunRecord): Omit<RunDocument, '_id'> => ({
+  const runDocument = (
+    operation: string,
+    run: RunRecord,
+    requirements: ReadonlyArray<RequirementRecord>,
+  ): Omit<RunDocument, '_id'> => ({
     schemaVersion,
     agentId: run.agentId,
     ...(run.userId === undefined ? {} : { userId: run.userId }),
     status: run.status,
     updatedAt: run.updatedAt,
     doc: Docs.runs.encode(operation, run.runId, run),
+    ...(requirements.length === 0
+      ? {}
+      : {
+          requirements: Docs.raisedRequirements.encode(operation, run.runId, requirements),
+          raised: requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),
+        }),
   })
 
-  /** Where a batch's requirements go: after each run's last one. */
-  const nextPositions = async (runIds: ReadonlyArray<string>) => {
-    const next = new Map<string, number>()
-    for (const runId of new Set(runIds)) {
-      const last = await c.requirements.findOne(
-        { runId },
-        { sort: { position: -1 }, projection: { position: 1 } },
-      )
-      const position: unknown = last?.position ?? 0
-      if (typeof position !== 'number' || !Number.isSafeInteger(position))
-        throw new StoreError({
-          operation: 'insertRequirements',
-          reason: `${Docs.describeDocument('requirements', last?._id)} is corrupt: its position is ${JSON.stringify(position)}`,
-        })
-      next.set(runId, position + 1)
+  /**
+   * The run as of its last stop, with the requirements of the last stop that raised any: its
+   * `runs` document, or a later stop in its journal whose `runs` write did not happen.
+   */
+  const readRun = async (operation: string, runId: string) => {
+    const stored = await c.runs.findOne({ _id: runId })
+    if (stored === null) return undefined
+    const record = Docs.runs.decode(operation, stored)
+    const raised = stored.requirements === undefined ? [] : Docs.raisedRequirements.decode(operation, stored)
+    const [later] = await c.events
+      .find({ runId, seq: { $gt: record.lastSeq }, record: { $exists: true } })
+      .sort({ seq: -1 })
+      .limit(1)
+      .toArray()
+    if (later === undefined) return { record, raised }
+    const raisedLater = Docs.stopRequirements.decode(operation, later)
+    return {
+      record: Docs.stopRecord.decode(operation, later),
+      raised: raisedLater.length > 0 ? raisedLater : raised,
     }
-    return next
   }
 
-  const getRequirement = (operation: string, runId: string, requirementId: string) =>
-    attempt(operation, async () => {
-      const [requirement, resolution] = await Promise.all([
-        c.requirements.findOne({ _id: requirementId, runId }),
-        c.resolutions.findOne({ _id: requirementId, runId }),
-      ])
-      return requirement === null
-        ? Option.none()
-        : Option.some(withDecision(operation, requirement, resolution))
+  /** Every requirement of a run, decided or not, in the order they were raised. */
+  const locateAll = async (operation: string, runId: string): Promise<Array<Located>> => {
+    const [decisions, run, legacy] = await Promise.all([
+      c.resolutions.find({ runId }).toArray(),
+      readRun(operation, runId),
+      Legacy.findRequirements(c, runId),
+    ])
+    const located: Array<Located> = []
+    const decided = new Set<string>()
+    const legacyDecisions = new Map<string, Docs.Stored>()
+    for (const decision of decisions) {
+      decided.add(decision._id)
+      if (decision.requirement === undefined) legacyDecisions.set(decision._id, decision)
+      else {
+        const record = Docs.decidedRequirement.decode(operation, decision)
+        located.push({ record, epoch: record.epoch, position: decision.position ?? 0 })
+      }
+    }
+    run?.raised.forEach((record, position) => {
+      if (!decided.has(record.id)) located.push({ record, epoch: record.epoch, position })
+    })
+    for (const document of legacy) {
+      // Decided since this version read it: its decision holds the whole requirement.
+      if (decided.has(document._id) && !legacyDecisions.has(document._id)) continue
+      const record = Legacy.withDecision(operation, document, legacyDecisions.get(document._id))
+      located.push({ record, epoch: record.epoch, position: document.position })
+    }
+    return located.sort(byRaise)
+  }
+
+  const locate = async (operation: string, runId: string, requirementId: string) =>
+    (await locateAll(operation, runId)).find(({ record }) => record.id === requirementId)
+
+  /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
+  const insertBatch = (operation: string, batch: JournalBatch, documents: Array<EventDocument>) =>
+    Effect.tryPromise({
+      try: () => c.events.insertMany(documents, { ordered: true }),
+      catch: (cause) => {
+        if (!isDuplicateKey(cause)) return new StoreError({ operation, reason: reasonOf(cause) })
+        const [refused] = cause instanceof MongoBulkWriteError ? [cause.writeErrors].flat() : []
+        const event = batch.events[refused?.index ?? 0] ?? batch.events[0]
+        return new EventSequenceConflict({ runId: batch.runId, seq: event?.seq ?? 0 })
+      },
+    })
+
+  /** Encodes documents, an unencodable value failing the operation before anything is written. */
+  const encode = <A>(operation: string, build: () => A) =>
+    Effect.try({
+      try: build,
+      catch: (cause) =>
+        cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) }),
     })
 
   return {
     createRun: (run) =>
-      insert(
-        'createRun',
-        () => c.runs.insertOne({ _id: run.runId, ...runDocument('createRun', run) }),
-        () => new RunAlreadyExists({ runId: run.runId }),
+      Effect.flatMap(
+        encode('createRun', () => runDocument('createRun', run, [])),
+        (document) =>
+          insert(
+            'createRun',
+            () => c.runs.insertOne({ _id: run.runId, ...document }),
+            () => new RunAlreadyExists({ runId: run.runId }),
+          ),
       ),
     getRun: (runId) =>
-      attempt('getRun', async () => {
-        const stored = await c.runs.findOne({ _id: runId })
-        return stored === null ? Option.none() : Option.some(Docs.runs.decode('getRun', stored))
-      }),
-    saveRun: (run) =>
-      attempt('saveRun', async () => {
-        await c.runs.replaceOne({ _id: run.runId }, runDocument('saveRun', run), { upsert: true })
-      }),
+      attempt('getRun', async () => Option.fromNullable((await readRun('getRun', runId))?.record)),
 
-    /*
-     * One document per call, so a pause writes only what is new and the run record stays small.
-     * A write at a start already used replaces that chunk: it held an unfinished write.
-     */
-    appendTranscript: (runId, start, messages) =>
-      messages.length === 0
-        ? Effect.void
-        : attempt('appendTranscript', async () => {
-            const _id = numberedId(runId, start)
-            const chunk = Docs.chunks.encode('appendTranscript', _id, messages)
-            await c.transcript.replaceOne(
-              { _id },
-              { schemaVersion, runId, start, count: messages.length, messages: chunk },
-              { upsert: true },
-            )
-          }),
-    readTranscript: (runId, length) =>
-      length <= 0
-        ? Effect.succeed([])
-        : attempt('readTranscript', async () =>
-            assemble(
-              'readTranscript',
-              runId,
-              length,
-              await c.transcript
-                .find({ runId, start: { $lt: length } })
-                .sort({ start: 1 })
-                .toArray(),
-            ),
-          ),
-
-    /*
-     * Ids come fresh from the engine's IdGenerator, so a taken id is an error, not a retry to
-     * absorb: a decision already recorded on it must never be overwritten.
-     */
-    insertRequirements: (records) =>
-      records.length === 0
-        ? Effect.void
-        : attempt('insertRequirements', async () => {
-            const next = await nextPositions(records.map(({ runId }) => runId))
-            const documents = records.map((record): RequirementDocument => {
-              const position = next.get(record.runId)!
-              next.set(record.runId, position + 1)
-              return {
-                _id: record.id,
-                schemaVersion,
-                runId: record.runId,
-                position,
-                kind: record.kind,
-                status: record.status,
-                createdAt: record.createdAt,
-                doc: Docs.requirements.encode('insertRequirements', record.id, record),
-              }
-            })
-            await c.requirements.insertMany(documents, { ordered: true })
-          }),
-    getRequirement: (runId, requirementId) => getRequirement('getRequirement', runId, requirementId),
-    listRequirements: (runId) =>
-      attempt('listRequirements', async () => {
-        const [requirements, resolutions] = await Promise.all([
-          c.requirements.find({ runId }).sort({ position: 1 }).toArray(),
-          c.resolutions.find({ runId }).toArray(),
-        ])
-        const decisions = new Map(resolutions.map((resolution) => [resolution._id, resolution]))
-        return requirements.map((requirement) =>
-          withDecision('listRequirements', requirement, decisions.get(requirement._id)),
-        )
-      }),
-
-    /*
-     * The insert of the decision under the requirement's id is the one write that decides: of
-     * concurrent callers, across processes, the server lets exactly one through. The requirement's
-     * own status is updated after it for the queries that filter on status; reads take the
-     * decision from the resolutions collection, so a crash between the two loses nothing.
-     */
-    resolveRequirement: (runId, requirementId, resolution) =>
-      Effect.gen(function* () {
-        const operation = 'resolveRequirement'
-        const found = yield* getRequirement(operation, runId, requirementId)
-        if (Option.isNone(found)) return yield* new RequirementNotFound({ runId, requirementId })
-        if (found.value.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-        const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
-        const { doc, decision } = yield* Effect.try({
-          try: () => ({
-            doc: Docs.requirements.encode(operation, requirementId, resolved),
-            decision: Docs.resolutions.encode(operation, requirementId, resolution),
-          }),
-          catch: (cause) =>
-            cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) }),
-        })
-        yield* insert(
-          operation,
-          () =>
-            c.resolutions.insertOne({
-              _id: requirementId,
-              schemaVersion,
-              runId,
-              resolvedAt: resolution.resolvedAt,
-              doc: decision,
-            }),
-          () => new RequirementAlreadyResolved({ requirementId }),
-        )
-        yield* attempt(operation, () =>
-          c.requirements.updateOne({ _id: requirementId }, { $set: { status: 'resolved', doc } }),
-        ).pipe(
-          Effect.catchAll((error) =>
-            Effect.logWarning(
-              `requirement ${requirementId} is resolved, but its status copy was not updated: ${error.reason}`,
-            ),
-          ),
-        )
-        // Read back from the stored text: the caller gets a copy that shares nothing with its input.
-        return Docs.requirements.decode(operation, { _id: requirementId, schemaVersion, doc })
-      }),
-
-    appendEvent: (event) =>
-      insert(
-        'appendEvent',
-        async () => {
-          const _id = numberedId(event.runId, event.seq)
-          const doc = Docs.events.encode('appendEvent', _id, event)
-          return c.events.insertOne({ _id, schemaVersion, runId: event.runId, seq: event.seq, doc })
-        },
-        () => new EventSequenceConflict({ runId: event.runId, seq: event.seq }),
+    appendBatch: (batch) =>
+      Effect.flatMap(
+        encode('appendBatch', () => batchDocuments('appendBatch', batch)),
+        (documents) => insertBatch('appendBatch', batch, documents),
       ),
+    /*
+     * Two writes: the batch, whose stop document holds everything the stop changes, then the
+     * run's document for the queries. Readers take a stop they find past the run's document as
+     * the run's state, so the stop is committed once the batch is in.
+     */
+    commit: (batch, run, raised) =>
+      Effect.gen(function* () {
+        // A stop that raises none keeps the last ones (decided, or left open by an ending): read
+        // by the run's only writer, they go into both of its writes, so each alone is complete.
+        const requirements =
+          raised.length > 0
+            ? raised
+            : yield* attempt('commit', async () => (await readRun('commit', run.runId))?.raised ?? [])
+        const [documents, runDocumentValue] = yield* encode(
+          'commit',
+          () =>
+            [
+              batchDocuments('commit', batch, { record: run, requirements }),
+              runDocument('commit', run, requirements),
+            ] as const,
+        )
+        yield* insertBatch('commit', batch, documents)
+        yield* attempt('commit', () =>
+          c.runs.updateOne({ _id: run.runId }, { $set: runDocumentValue }, { upsert: true }),
+        )
+      }),
+
     readEvents: (runId, afterSeq) =>
       attempt('readEvents', async () =>
         (
           await c.events
-            .find({ runId, seq: { $gt: afterSeq } })
+            .find({ runId, seq: { $gt: afterSeq } }, { projection: { schemaVersion: 1, doc: 1 } })
             .sort({ seq: 1 })
             .toArray()
         ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
+    readTranscript: (runId) =>
+      attempt('readTranscript', async () => {
+        const operation = 'readTranscript'
+        const batches = await c.events
+          .find(
+            { runId, transcriptStart: { $exists: true } },
+            { projection: { schemaVersion: 1, transcriptStart: 1, messages: 1 } },
+          )
+          .sort({ seq: 1 })
+          .toArray()
+        // Messages before the first batch's were kept by version 1, as many as its record counted.
+        const first = batches[0]?.transcriptStart
+        const kept =
+          typeof first === 'number'
+            ? first
+            : ((await readRun(operation, runId))?.record.transcriptLength ?? 0)
+        return [
+          ...(await Legacy.readTranscript(c, operation, runId, kept)),
+          ...assembleTranscript(operation, runId, kept, batches),
+        ]
+      }),
 
-    claimRun: (runId, epoch, owner) =>
-      insert(
-        'claimRun',
-        () =>
-          c.claims.insertOne({
-            _id: numberedId(runId, epoch),
-            schemaVersion,
-            runId,
-            epoch,
-            owner,
-            at: new Date(),
-          }),
-        () => new RunClaimed({ runId, epoch }),
+    getRequirement: (runId, requirementId) =>
+      attempt('getRequirement', async () =>
+        Option.fromNullable((await locate('getRequirement', runId, requirementId))?.record),
       ),
+    listRequirements: (runId) =>
+      attempt('listRequirements', async () =>
+        (await locateAll('listRequirements', runId)).map(({ record }) => record),
+      ),
+
+    /*
+     * The insert of the decision under the requirement's id is the one write that decides: of
+     * concurrent callers, across processes, the server lets exactly one through.
+     */
+    resolveRequirement: (runId, requirementId, resolution) =>
+      Effect.gen(function* () {
+        const operation = 'resolveRequirement'
+        const found = yield* attempt(operation, () => locate(operation, runId, requirementId))
+        if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+        if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
+        const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
+        const document = yield* encode(operation, () => ({
+          _id: requirementId,
+          schemaVersion,
+          runId,
+          resolvedAt: resolution.resolvedAt,
+          doc: Docs.resolutions.encode(operation, requirementId, resolution),
+          requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
+          epoch: found.epoch,
+          position: found.position,
+        }))
+        yield* insert(
+          operation,
+          () => c.resolutions.insertOne(document),
+          () => new RequirementAlreadyResolved({ requirementId }),
+        )
+        // Read back from the stored text: the caller gets a copy that shares nothing with its input.
+        return Docs.decidedRequirement.decode(operation, document)
+      }),
   }
 }

@@ -57,6 +57,18 @@ const migrations: ReadonlyArray<string> = [
     PRIMARY KEY (run_id, epoch)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 2: a run is its journal. Events and messages are written together, in one transaction, and
+  // a writer claims a run by the sequence number of its first event, so claims go; what a writer
+  // of version 1 left past its last commit (messages, requirements of a pause it never
+  // committed) is dropped: every message and requirement stored now belongs to the run.
+  `
+  DROP TABLE claims;
+  DELETE FROM transcript WHERE position >= coalesce(
+    (SELECT json_extract(runs.doc, '$.transcriptLength') FROM runs WHERE runs.run_id = transcript.run_id), 0);
+  DELETE FROM requirements WHERE status = 'pending' AND id NOT IN (
+    SELECT pending.value FROM runs, json_each(runs.doc, '$.pendingRequirementIds') AS pending
+    WHERE runs.run_id = requirements.run_id);
+  `,
 ]
 
 /** The schema version this code writes. */

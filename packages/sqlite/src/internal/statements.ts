@@ -28,7 +28,7 @@ export interface Statements {
   readonly saveRun: Database.Statement<[RunRow]>
   readonly getRun: Database.Statement<[string], Doc>
   readonly putMessage: Database.Statement<[string, number, string]>
-  readonly readTranscript: Database.Statement<[string, number], Doc & { readonly position: number }>
+  readonly readTranscript: Database.Statement<[string], Doc & { readonly position: number }>
   readonly putRequirement: Database.Statement<[RequirementRow]>
   readonly getRequirement: Database.Statement<[string, string], Doc>
   readonly listRequirements: Database.Statement<[string], Doc & { readonly id: string }>
@@ -36,13 +36,12 @@ export interface Statements {
   readonly requirementStatus: Database.Statement<[string, string], { readonly status: string }>
   readonly insertEvent: Database.Statement<[string, number, string]>
   readonly readEvents: Database.Statement<[string, number], Doc & { readonly seq: number }>
-  readonly insertClaim: Database.Statement<[string, number, string]>
 }
 
 /**
  * Every statement the store runs, prepared once per connection. The writes that decide a race
- * (a run id, a claim, an event's sequence number, a requirement's decision) are each one
- * statement whose outcome the database decides: a primary-key insert or a conditional update.
+ * (a run id, an event's sequence number, a requirement's decision) are each one statement whose
+ * outcome the database decides: a primary-key insert or a conditional update.
  */
 export const prepare = (db: Database.Database): Statements => ({
   insertRun: db.prepare(
@@ -58,25 +57,18 @@ export const prepare = (db: Database.Database): Statements => ({
   ),
   getRun: db.prepare('SELECT doc FROM runs WHERE run_id = ?'),
 
-  // Positions past the committed length hold an unfinished write: replacing them is intended.
-  putMessage: db.prepare('INSERT OR REPLACE INTO transcript (run_id, position, doc) VALUES (?, ?, ?)'),
-  readTranscript: db.prepare(
-    'SELECT position, doc FROM transcript WHERE run_id = ? AND position < ? ORDER BY position',
-  ),
+  // Written in the transaction of its batch, whose first event is the writer's claim: a taken
+  // position is a broken writer, and fails the batch.
+  putMessage: db.prepare('INSERT INTO transcript (run_id, position, doc) VALUES (?, ?, ?)'),
+  readTranscript: db.prepare('SELECT position, doc FROM transcript WHERE run_id = ? ORDER BY position'),
 
-  /*
-   * A new requirement goes after its run's last one. Storing the same id again (a retried write)
-   * replaces it only while it is pending and of the same run: a recorded decision is never
-   * overwritten, and a taken id is never moved to another run.
-   */
+  // A new requirement goes after its run's last one; a taken id changes nothing (and fails the commit).
   putRequirement: db.prepare(
     `INSERT INTO requirements (id, run_id, position, kind, status, created_at, doc)
      VALUES (@id, @runId,
        (SELECT coalesce(max(position), 0) + 1 FROM requirements WHERE run_id = @runId),
        @kind, @status, @createdAt, @doc)
-     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status,
-       created_at = excluded.created_at, doc = excluded.doc
-     WHERE requirements.run_id = excluded.run_id AND requirements.status = 'pending'`,
+     ON CONFLICT (id) DO NOTHING`,
   ),
   getRequirement: db.prepare('SELECT doc FROM requirements WHERE id = ? AND run_id = ?'),
   listRequirements: db.prepare('SELECT id, doc FROM requirements WHERE run_id = ? ORDER BY position'),
@@ -95,8 +87,4 @@ export const prepare = (db: Database.Database): Statements => ({
     'INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING',
   ),
   readEvents: db.prepare('SELECT seq, doc FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
-
-  insertClaim: db.prepare(
-    'INSERT INTO claims (run_id, epoch, owner) VALUES (?, ?, ?) ON CONFLICT (run_id, epoch) DO NOTHING',
-  ),
 })

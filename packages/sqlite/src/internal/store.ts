@@ -3,9 +3,8 @@ import {
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
-  RunClaimed,
   StoreError,
-  type Message,
+  type JournalBatch,
   type RequirementRecord,
   type Resolution,
   type RunRecord,
@@ -50,28 +49,48 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     doc: Docs.runs.encode(operation, Docs.key(run.runId), run),
   })
 
+  /** Appends a batch; thrown inside a transaction, a taken sequence number rolls all of it back. */
+  const append = (operation: string, { runId, events, transcriptStart, messages }: JournalBatch) => {
+    for (const event of events) {
+      const doc = Docs.events.encode(operation, Docs.key(runId, event.seq), event)
+      if (sql.insertEvent.run(runId, event.seq, doc).changes === 0)
+        throw new EventSequenceConflict({ runId, seq: event.seq })
+    }
+    messages.forEach((message, offset) => {
+      const position = transcriptStart + offset
+      sql.putMessage.run(runId, position, Docs.messages.encode(operation, Docs.key(runId, position), message))
+    })
+  }
+
   // Writes of several rows are immediate transactions: they take the write lock up front, so one
   // never fails halfway on another connection's lock, and a crash keeps all of it or none.
-  const appendTranscript = db.transaction((runId: string, start: number, chunk: ReadonlyArray<Message>) =>
-    chunk.forEach((message, offset) => {
-      const position = start + offset
-      const doc = Docs.messages.encode('appendTranscript', Docs.key(runId, position), message)
-      sql.putMessage.run(runId, position, doc)
-    }),
+  const appendBatch = db.transaction((batch: JournalBatch) => append('appendBatch', batch))
+
+  const commit = db.transaction(
+    (batch: JournalBatch, run: RunRecord, requirements: ReadonlyArray<RequirementRecord>) => {
+      append('commit', batch)
+      for (const record of requirements) {
+        const doc = Docs.requirements.encode('commit', Docs.key(record.id), record)
+        const { id, runId, kind, status, createdAt } = record
+        if (sql.putRequirement.run({ id, runId, kind, status, createdAt, doc }).changes === 0)
+          throw new StoreError({
+            operation: 'commit',
+            reason: `requirement ${Docs.key(id)} is already stored`,
+          })
+      }
+      sql.saveRun.run(runRow('commit', run))
+    },
   )
 
-  const insertRequirements = db.transaction((records: ReadonlyArray<RequirementRecord>) => {
-    for (const record of records) {
-      const doc = Docs.requirements.encode('insertRequirements', Docs.key(record.id), record)
-      const { id, runId, kind, status, createdAt } = record
-      if (sql.putRequirement.run({ id, runId, kind, status, createdAt, doc }).changes === 0)
-        // Thrown inside the transaction: the whole batch is rolled back.
-        throw new StoreError({
-          operation: 'insertRequirements',
-          reason: `requirement ${Docs.key(id)} is already stored, resolved or for another run`,
-        })
-    }
-  })
+  /** A batch's outcome: EventSequenceConflict is the answer of a race, not a failure of the store. */
+  const write = (operation: string, call: () => void) =>
+    Effect.try({
+      try: call,
+      catch: (cause) =>
+        cause instanceof EventSequenceConflict || cause instanceof StoreError
+          ? cause
+          : new StoreError({ operation, reason: reasonOf(cause) }),
+    })
 
   /** The resolved record, or why there is none; the decode check rolls a corrupt row's update back. */
   const resolve = db.transaction(
@@ -102,26 +121,23 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           Option.map(({ doc }) => Docs.runs.decode('getRun', Docs.key(runId), doc)),
         ),
       ),
-    saveRun: (run) => attempt('saveRun', () => void sql.saveRun.run(runRow('saveRun', run))),
 
-    appendTranscript: (runId, start, chunk) =>
-      attempt('appendTranscript', () => appendTranscript.immediate(runId, start, chunk)),
-    readTranscript: (runId, length) =>
-      attempt('readTranscript', () => {
-        const rows = sql.readTranscript.all(runId, length)
-        // A committed transcript has no gaps: a missing message is damage, not a shorter history.
-        if (rows.length !== length || rows.some((row, index) => row.position !== index))
-          throw new StoreError({
-            operation: 'readTranscript',
-            reason: `transcript of run ${Docs.key(runId)} has ${rows.length} of its first ${length} messages`,
-          })
-        return rows.map(({ position, doc }) =>
-          Docs.messages.decode('readTranscript', Docs.key(runId, position), doc),
-        )
-      }),
+    appendBatch: (batch) => write('appendBatch', () => appendBatch.immediate(batch)),
+    commit: (batch, run, requirements) => write('commit', () => commit.immediate(batch, run, requirements)),
 
-    insertRequirements: (records) =>
-      attempt('insertRequirements', () => insertRequirements.immediate(records)),
+    readTranscript: (runId) =>
+      attempt('readTranscript', () =>
+        sql.readTranscript.all(runId).map(({ position, doc }, index) => {
+          // Batches append without gaps: a missing message is damage, not a shorter history.
+          if (position !== index)
+            throw new StoreError({
+              operation: 'readTranscript',
+              reason: `transcript of run ${Docs.key(runId)} has no message at position ${index}`,
+            })
+          return Docs.messages.decode('readTranscript', Docs.key(runId, position), doc)
+        }),
+      ),
+
     getRequirement: (runId, requirementId) =>
       attempt('getRequirement', () =>
         Option.fromNullable(sql.getRequirement.get(requirementId, runId)).pipe(
@@ -145,29 +161,11 @@ export const makeRunStore = (db: Database.Database): RunStore => {
               : Effect.succeed(outcome),
       ),
 
-    appendEvent: (event) =>
-      insert(
-        'appendEvent',
-        () =>
-          sql.insertEvent.run(
-            event.runId,
-            event.seq,
-            Docs.events.encode('appendEvent', Docs.key(event.runId, event.seq), event),
-          ),
-        () => new EventSequenceConflict({ runId: event.runId, seq: event.seq }),
-      ),
     readEvents: (runId, afterSeq) =>
       attempt('readEvents', () =>
         sql.readEvents
           .all(runId, afterSeq)
           .map(({ seq, doc }) => Docs.events.decode('readEvents', Docs.key(runId, seq), doc)),
-      ),
-
-    claimRun: (runId, epoch, owner) =>
-      insert(
-        'claimRun',
-        () => sql.insertClaim.run(runId, epoch, owner),
-        () => new RunClaimed({ runId, epoch }),
       ),
   }
 }

@@ -1,5 +1,12 @@
-import { type Message, StoreError } from '@countersign/core'
-import { numberedId } from './collections.js'
+/**
+ * Reading what schema version 1 wrote: a run paused by it resumes on this version, which never
+ * writes these collections. Version 1 kept the transcript in `transcript` chunks and
+ * requirements in `requirements`, their decisions in `resolutions` (as now, without the
+ * requirement). A version 1 run that resumes goes on in the version 2 layout: its journal
+ * continues in `events`, its old messages stay where they are.
+ */
+import { type Message, RequirementRecord, StoreError } from '@countersign/core'
+import { type Collections, numberedId } from './collections.js'
 import * as Docs from './documents.js'
 
 /** The messages of a stored chunk, checked against where the chunk says they go. */
@@ -21,13 +28,13 @@ const decodeChunk = (operation: string, runId: string, stored: Docs.Stored) => {
 }
 
 /**
- * The first `length` messages of a run from its chunks, sorted by start. Chunks are laid over
+ * The first `length` messages of a run from its version 1 chunks, sorted by start. Chunks are laid over
  * each other in that order, as the writes happened: a run's writer appends at its committed
  * length, which never decreases, so a chunk that starts later was written later. A chunk
  * rewritten at the same start (a retry after an unfinished write) has already replaced the old
  * one under the same `_id`. A committed transcript has no gaps: a missing position is damage.
  */
-export const assemble = (
+const assemble = (
   operation: string,
   runId: string,
   length: number,
@@ -45,3 +52,41 @@ export const assemble = (
     })
   return messages.slice(0, length)
 }
+
+/** The first `length` messages of a run, as version 1 stored them. */
+export const readTranscript = async (
+  c: Collections,
+  operation: string,
+  runId: string,
+  length: number,
+): Promise<Array<Message>> =>
+  length <= 0
+    ? []
+    : assemble(
+        operation,
+        runId,
+        length,
+        await c.transcript
+          .find({ runId, start: { $lt: length } })
+          .sort({ start: 1 })
+          .toArray(),
+      )
+
+/** A version 1 requirement, decided if its decision is given. */
+export const withDecision = (
+  operation: string,
+  requirement: Docs.Stored,
+  resolution: Docs.Stored | undefined,
+): RequirementRecord => {
+  const record = Docs.requirements.decode(operation, requirement)
+  if (resolution === undefined) return record
+  return new RequirementRecord({
+    ...record,
+    status: 'resolved',
+    resolution: Docs.resolutions.decode(operation, resolution),
+  })
+}
+
+/** A run's version 1 requirements in the order they were raised (a query, only for runs it wrote). */
+export const findRequirements = (c: Collections, runId: string) =>
+  c.requirements.find({ runId }).sort({ position: 1 }).toArray()
