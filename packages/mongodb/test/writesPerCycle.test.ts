@@ -1,0 +1,71 @@
+import { Agent, Resolutions, ScriptedModel, Tool, type RunOutput } from '@countersign/core'
+import { Schema } from 'effect'
+import { describe, expect, it } from 'vitest'
+import { countCommands, formatCounts, type CommandCounts } from '../src/testing.js'
+import { mongoTestKit } from './mongo.js'
+
+const mongo = mongoTestKit()
+
+const cycles = 5
+/** The write budget of one pause/resume cycle (the engine's write-path issue sets it). */
+const maxWritesPerCycle = 4
+
+/** An agent whose model calls the gated tool on every turn, so each resume runs it once and pauses again. */
+const cyclingAgent = (store: Agent['store'], executions: Array<string>) =>
+  new Agent({
+    id: 'cycler',
+    model: ScriptedModel.make(() => ({ toolCalls: [{ name: 'transfer', args: { amount: 1 } }] })),
+    tools: [
+      Tool.make({
+        name: 'transfer',
+        description: 'Move money between accounts',
+        parameters: Schema.Struct({ amount: Schema.Number }),
+        requiresConfirmation: true,
+        execute: ({ amount }, ctx) => {
+          executions.push(ctx.toolCallId)
+          return `moved ${amount}`
+        },
+      }),
+    ],
+    store,
+  })
+
+/** One cycle: confirm the pending call; it runs, the model calls the tool again, and the run pauses on it. */
+const cycle = (agent: Agent, paused: RunOutput) =>
+  agent.continueRun({
+    runId: paused.runId,
+    resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
+  })
+
+describe('MongoStore: commands per pause/resume cycle', () => {
+  it(`a cycle (confirm, the tool runs, the run pauses again) sends at most ${maxWritesPerCycle} write commands`, async () => {
+    const client = await mongo.newClient({ monitorCommands: true })
+    const store = await mongo.open({ client, dbName: mongo.freshDatabase() })
+    const executions: Array<string> = []
+    const agent = cyclingAgent(store, executions)
+    mongo.defer(() => agent.dispose())
+    const counter = countCommands(client)
+    mongo.defer(counter.stop)
+
+    let output = await agent.run('Move 1, again and again')
+    expect(output.status).toBe('paused')
+    counter.reset()
+    const perCycle: Array<CommandCounts> = []
+    for (let done = 0; done < cycles; done++) {
+      output = await cycle(agent, output)
+      perCycle.push(counter.take())
+      // Each cycle must really be one: the tool ran, and the run waits on the next call.
+      expect(output.status).toBe('paused')
+      expect(output.activeRequirements).toHaveLength(1)
+    }
+
+    expect(executions).toHaveLength(cycles)
+    const writes = perCycle.map((counts) => counts.writes)
+    const worst = perCycle[writes.indexOf(Math.max(...writes))]!
+    expect(
+      Math.max(...writes),
+      `write commands per cycle over ${cycles} cycles: ${writes.join(', ')}; ` +
+        `the worst cycle: ${formatCounts(worst)}`,
+    ).toBeLessThanOrEqual(maxWritesPerCycle)
+  })
+})
