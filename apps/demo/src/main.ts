@@ -1,7 +1,8 @@
 /**
  * The terminal demo: a support agent that looks up an order (harmless, runs at once) and refunds
  * it (consequential, waits for you). The run streams its events, pauses on the refund, asks you
- * to approve or reject it, then continues where it stopped.
+ * to approve or reject it, then continues where it stopped. Runs are kept in a local SQLite file, or
+ * in MongoDB when MONGODB_URL is set (see store.ts).
  *
  * Run it with `bash scripts/demo.sh`, or `pnpm --filter @countersign/demo start`.
  */
@@ -16,6 +17,7 @@ import {
   type RunEvent,
   type RunOutput,
 } from '@countersign/core'
+import { openStore } from './store.js'
 
 const ORDER = { orderId: 'A-1001', item: 'ceramic teapot', amount: 42.5 }
 
@@ -168,11 +170,14 @@ const decide = async (output: RunOutput, prompter: Prompter) => {
 }
 
 const main = async () => {
+  const { store, description, close } = await openStore()
+  console.log(`[store] ${description}`)
   const agent = new Agent({
     id: 'support',
     instructions: 'You help customers with their orders.',
     model: supportModel,
     tools: [lookupOrder, refundPayment],
+    store,
   })
   const prompter = makePrompter()
   try {
@@ -190,12 +195,13 @@ const main = async () => {
   } catch (error) {
     if (!(error instanceof NoAnswer)) throw error
     console.error(
-      '\nNo answer: standard input closed while a decision was pending. The run stays paused; exiting.',
+      '\nNo answer: standard input closed while a decision was pending. The run stays paused in the store; exiting.',
     )
     process.exitCode = 2
   } finally {
     prompter.close()
     await agent.dispose()
+    await close()
   }
 }
 

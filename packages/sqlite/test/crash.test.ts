@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { describeCrashRecovery } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import { afterEach, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
@@ -62,4 +63,13 @@ it('a run committed by a process killed with SIGKILL mid-write reads back intact
   expect(
     (await Effect.runPromise(store.readEvents('run-killed', 5))).map((event) => event.seq),
   ).toStrictEqual([6])
+})
+
+describeCrashRecovery('SqliteStore', () => {
+  const file = tempDatabase()
+  return Promise.resolve({
+    entry: fileURLToPath(new URL('./child/agent-process.ts', import.meta.url)),
+    storeArgs: [file.path],
+    drop: () => Promise.resolve(file.remove()),
+  })
 })

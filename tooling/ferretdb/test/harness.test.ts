@@ -1,27 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { connect } from 'node:net'
 import { stat } from 'node:fs/promises'
 import { MongoClient, MongoServerError } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureLauncher, startMongo, type MongoServer } from '../src/index.js'
+import { accepts } from './accepts.js'
 
 // Building the launcher on a fresh machine downloads FerretDB's modules and compiles them (about a minute).
 const buildTimeout = 600_000
-
-const accepts = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(2_000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-  })
 
 describe('ensureLauncher', () => {
   it(

@@ -1,11 +1,9 @@
-import { Effect, Schema } from 'effect'
+import { Effect } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Agent } from '../Agent.js'
 import { RequirementAlreadyResolved, RunClaimed, RunNotContinuable } from '../Errors.js'
 import * as Resolutions from '../Resolutions.js'
-import * as ScriptedModel from '../ScriptedModel.js'
-import * as Tool from '../Tool.js'
 import type { StoreUnderTest } from './StoreConformance.js'
+import { treasurer, treasurerAnswer } from './treasurer.js'
 
 /** One database for a test, and how to open another store over it, as another process would. */
 export interface SharedDatabase {
@@ -41,21 +39,7 @@ export const describeResumeAcrossStores = (
    */
   const boot = async (shared: SharedDatabase, executions: Array<string>) => {
     const { store, close } = await shared.open()
-    const transfer = Tool.make({
-      name: 'transfer',
-      description: 'Move money between accounts',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      requiresConfirmation: true,
-      execute: ({ amount }, ctx) => {
-        executions.push(ctx.idempotencyKey)
-        return `moved ${amount}`
-      },
-    })
-    const model = ScriptedModel.make([
-      { content: 'Moving it now.', toolCalls: [{ name: 'transfer', args: { amount: 40 } }] },
-      'Done: 40 moved.',
-    ])
-    const agent = new Agent({ id: 'treasurer', model, tools: [transfer], store })
+    const agent = treasurer({ store, onTransfer: (key) => executions.push(key) })
     let closed = false
     const shutdown = async () => {
       if (closed) return
@@ -87,7 +71,7 @@ export const describeResumeAcrossStores = (
       reloaded.activeRequirements[0]!.confirm()
       const done = await second.agent.continueRun(reloaded)
 
-      expect(done).toMatchObject({ status: 'completed', content: 'Done: 40 moved.' })
+      expect(done).toMatchObject({ status: 'completed', content: treasurerAnswer })
       expect(executions).toStrictEqual([`${paused.runId}:call_1_1`])
       const events = await Effect.runPromise(second.store.readEvents(paused.runId, 0))
       expect(events.map((event) => event.seq)).toStrictEqual(events.map((_, index) => index + 1))

@@ -1,7 +1,9 @@
 /**
  * @countersign/core/testing — what a RunStore author needs to prove a store: the conformance
- * suite and the agent-level resume suite (run them from vitest test files), the sample records
- * the suites are built from, and `failureOf` for asserting typed failures.
+ * suite, the agent-level resume suite, the crash-recovery suite (real processes; its child side
+ * is `@countersign/core/testing/agent-process`) and the stored-size suite (run them from vitest
+ * test files), the sample records and the agent the suites are built from, and `failureOf` for
+ * asserting typed failures.
  */
 export {
   batchOf,
@@ -17,3 +19,8 @@ export type { StoreUnderTest } from './StoreConformance.js'
 export { describeResumeAcrossStores } from './ResumeAcrossStores.js'
 export type { SharedDatabase } from './ResumeAcrossStores.js'
 export { failureOf } from './failureOf.js'
+export { describeCrashRecovery } from './CrashRecovery.js'
+export type { AgentProcesses } from './CrashRecovery.js'
+export { describeStoredSize } from './StoredSize.js'
+export type { MeasuredDatabase } from './StoredSize.js'
+export { treasurer, treasurerAnswer } from './treasurer.js'
