@@ -39,7 +39,7 @@ export const describeResumeAcrossStores = (
    */
   const boot = async (shared: SharedDatabase, executions: Array<string>) => {
     const { store, close } = await shared.open()
-    const agent = treasurer({ store, onTransfer: (key) => executions.push(key) })
+    const agent = treasurer({ store, onTransfer: (key) => void executions.push(key) })
     let closed = false
     const shutdown = async () => {
       if (closed) return

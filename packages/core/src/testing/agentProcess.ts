@@ -8,12 +8,20 @@
  *   resume LEDGER RUN_ID   reads the run (getRun), prints `pending REQUIREMENT_ID TOOL` for each open
  *                          requirement, confirms them all, continues the run, prints `STATUS CONTENT`
  *                          and exits
+ *   enter LEDGER RUN_ID    confirms and continues the run like `resume`, but the gated tool, once it has
+ *                          recorded its execution, prints `in-tool` and never returns, until killed
+ *   recover LEDGER RUN_ID retry|ask
+ *                          prints the run's status and each tool call's (`run STATUS`, `call TOOL
+ *                          STATUS`), tries to continue it (`continue ERROR` when refused), then
+ *                          recovers it with the option; a question it is asked (`asked
+ *                          REQUIREMENT_ID KIND`) it confirms; prints `STATUS CONTENT` and exits
  *
  * Each line is printed once what it reports is done, so the test waits for lines, never for time.
  * Every execution of the gated tool appends its idempotency key to LEDGER, as a line.
  */
 import { appendFileSync } from 'node:fs'
 import * as Resolutions from '../Resolutions.js'
+import type { RunOutput } from '../RunOutput.js'
 import type { StoreUnderTest } from './StoreConformance.js'
 import { treasurer } from './treasurer.js'
 
@@ -23,12 +31,28 @@ export const runAgentProcess = async (
   command: ReadonlyArray<string>,
   open: () => Promise<StoreUnderTest>,
 ): Promise<void> => {
-  const [step, ledger, runId] = command
-  if (ledger === undefined || !((step === 'pause' && runId === undefined) || (step === 'resume' && runId)))
-    throw new Error(`usage: pause LEDGER | resume LEDGER RUN_ID (got: ${command.join(' ')})`)
+  const [step, ledger, runId, option] = command
+  const valid =
+    ledger !== undefined &&
+    ((step === 'pause' && runId === undefined) ||
+      ((step === 'resume' || step === 'enter') && runId !== undefined) ||
+      (step === 'recover' && runId !== undefined && (option === 'retry' || option === 'ask')))
+  if (!valid)
+    throw new Error(
+      `usage: pause LEDGER | resume LEDGER RUN_ID | enter LEDGER RUN_ID | recover LEDGER RUN_ID retry|ask (got: ${command.join(' ')})`,
+    )
   const { store, close } = await open()
-  // Appended synchronously: the line is on disk before the tool returns, whatever happens next.
-  const agent = treasurer({ store, onTransfer: (key) => appendFileSync(ledger, `${key}\n`) })
+  const agent = treasurer({
+    store,
+    onTransfer: async (key) => {
+      // Appended synchronously: the line is on disk before the tool goes on, whatever happens next.
+      appendFileSync(ledger, `${key}\n`)
+      if (step !== 'enter') return
+      say('in-tool')
+      await new Promise<never>(() => setInterval(() => undefined, 60_000))
+    },
+  })
+  const confirmAll = (output: RunOutput) => output.activeRequirements.map(({ id }) => Resolutions.confirm(id))
 
   if (runId === undefined) {
     const paused = await agent.run('Move 40 to savings')
@@ -36,12 +60,29 @@ export const runAgentProcess = async (
     setInterval(() => undefined, 60_000)
     return
   }
-  const paused = await agent.getRun(runId)
-  for (const { id, toolCall } of paused.activeRequirements) say(`pending ${id} ${toolCall.name}`)
-  const done = await agent.continueRun({
-    runId,
-    resolutions: paused.activeRequirements.map(({ id }) => Resolutions.confirm(id)),
-  })
+  let done: RunOutput
+  if (step === 'recover') {
+    const found = await agent.getRun(runId)
+    say(`run ${found.status}`)
+    for (const { toolName, status } of found.toolExecutions) say(`call ${toolName} ${status}`)
+    await agent.continueRun({ runId }).then(
+      () => say('continue accepted'),
+      (error: unknown) =>
+        say(
+          `continue ${typeof error === 'object' && error !== null && '_tag' in error ? String(error._tag) : 'failed'}`,
+        ),
+    )
+    done = await agent.recoverRun(runId, { interruptedCalls: option === 'ask' ? 'ask' : 'retry' })
+    if (done.isPaused) {
+      for (const { id, kind } of done.activeRequirements) say(`asked ${id} ${kind}`)
+      done = await agent.continueRun({ runId, resolutions: confirmAll(done) })
+    }
+  } else {
+    const paused = await agent.getRun(runId)
+    if (step === 'resume')
+      for (const { id, toolCall } of paused.activeRequirements) say(`pending ${id} ${toolCall.name}`)
+    done = await agent.continueRun({ runId, resolutions: confirmAll(paused) })
+  }
   say(`${done.status} ${done.content}`)
   await agent.dispose()
   await close?.()

@@ -19,15 +19,16 @@ export const treasurerAnswer = 'Done: 40 moved.'
  */
 export const treasurer = (options: {
   readonly store: RunStore
-  readonly onTransfer: (idempotencyKey: string) => void
+  /** Awaited before `transfer` returns: a process can die inside the call by never returning. */
+  readonly onTransfer: (idempotencyKey: string) => void | Promise<void>
 }): Agent => {
   const transfer = Tool.make({
     name: 'transfer',
     description: 'Move money between accounts',
     parameters: Schema.Struct({ amount: Schema.Number }),
     requiresConfirmation: true,
-    execute: ({ amount }, ctx) => {
-      options.onTransfer(ctx.idempotencyKey)
+    execute: async ({ amount }, ctx) => {
+      await options.onTransfer(ctx.idempotencyKey)
       return `moved ${amount}`
     },
   })
