@@ -408,13 +408,17 @@ const make = Effect.gen(function* () {
       return run.record
     })
 
-  const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
+  /** Checks decisions on a paused run's requirements, as listed, and records them: each has one winner. */
+  const record = (
+    agent: Agent,
+    run: RunRecord,
+    requirements: ReadonlyArray<RequirementRecord>,
+    rawResolutions: ReadonlyArray<ResolutionInput>,
+    options: typeof requests.ResolveOptions.Type,
+  ) =>
     Effect.gen(function* () {
-      const run = yield* paused(agent, runId)
       const inputs = yield* requests.decodeResolutions(rawResolutions)
-      const options = yield* requests.decodeResolveOptions(rawOptions)
       const principal = options.principal ?? run.principal
-      const requirements = yield* store.listRequirements(run.runId)
       const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
       const resolvedAt = yield* Clock.currentTimeMillis
       return yield* Effect.forEach(checked, ({ requirement, value }) =>
@@ -426,24 +430,38 @@ const make = Effect.gen(function* () {
       )
     })
 
-  /** Records the decisions and checks that none is left open: the run may be claimed. */
-  const readyToContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+  const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
     Effect.gen(function* () {
-      const runId = yield* requests.decodeRunId(
+      const run = yield* paused(agent, runId)
+      const options = yield* requests.decodeResolveOptions(rawOptions)
+      return yield* record(agent, run, yield* store.listRequirements(run.runId), rawResolutions, options)
+    })
+
+  /** Records the decisions and checks that none is left open: the run may be claimed. */
+  const readyToContinue = (agent: Agent, request: ContinueRequest, rawOptions: ResolveOptions | undefined) =>
+    Effect.gen(function* () {
+      const run = yield* paused(
+        agent,
         typeof request === 'object' && request !== null ? request.runId : undefined,
       )
-      if (request.resolutions !== undefined && request.resolutions.length > 0)
-        yield* resolve(agent, runId, request.resolutions, options)
-      else yield* requests.decodeResolveOptions(options)
-      const run = yield* paused(agent, runId)
-      const requirements = yield* store.listRequirements(runId)
-      const open = requirements.filter(
-        (requirement) =>
-          run.pendingRequirementIds.includes(requirement.id) && requirement.status === 'pending',
-      )
+      const options = yield* requests.decodeResolveOptions(rawOptions)
+      const listed = yield* store.listRequirements(run.runId)
+      const decided =
+        request.resolutions !== undefined && request.resolutions.length > 0
+          ? yield* record(agent, run, listed, request.resolutions, options)
+          : []
+      const openIn = (requirements: ReadonlyArray<RequirementRecord>) =>
+        requirements.filter(
+          (requirement) =>
+            run.pendingRequirementIds.includes(requirement.id) &&
+            requirement.status === 'pending' &&
+            !decided.some(({ id }) => id === requirement.id),
+        )
+      // Others may have decided the rest meanwhile: only then is the list read again.
+      const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
       if (open.length > 0)
         return yield* new RequirementsUnresolved({
-          runId,
+          runId: run.runId,
           requirementIds: open.map((requirement) => requirement.id),
         })
       return run

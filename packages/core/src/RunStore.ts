@@ -43,8 +43,9 @@ export interface RunStore {
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, StoreError>
 
   /**
-   * Appends a batch to the journal. Refused whole, with EventSequenceConflict, when its first
-   * sequence number is taken.
+   * Appends a batch to the journal. Its first event follows the run's last one stored (a run's
+   * events are numbered 1, 2, … without gaps). Refused whole, with EventSequenceConflict, when
+   * its first sequence number is taken.
    */
   readonly appendBatch: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>
   /**

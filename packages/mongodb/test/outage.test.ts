@@ -28,7 +28,7 @@ describe.skipIf(process.env.MONGODB_URL)('MongoStore: the database goes away and
     mongo.defer(server.dispose)
     const store = await mongo.open({ url: server.url, dbName: 'outage', serverSelectionTimeoutMs })
     const executions: Array<string> = []
-    const agent = treasurer({ store, onTransfer: (key) => executions.push(key) })
+    const agent = treasurer({ store, onTransfer: (key) => void executions.push(key) })
     mongo.defer(() => agent.dispose())
     const paused = await agent.run('Move 40 to savings')
     const { runId } = paused

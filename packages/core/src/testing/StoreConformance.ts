@@ -622,11 +622,12 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
       test('changing an event after writing or reading it leaves the stored one intact', async (store) => {
         const runId = uid('run')
-        const [resolvedEvent] = sampleEvents(runId).filter((event) => event._tag === 'RequirementResolved')
-        const expected = structuredClone(encodeEvents([resolvedEvent!]))
-        await run(store.appendBatch(batchOf(runId, [resolvedEvent!])))
-        asMutable(resolvedEvent!.value)['approved'] = true
-        ;(resolvedEvent!.resolvedBy.roles as Array<string>).push('admin')
+        const [decided] = sampleEvents(runId).filter((event) => event._tag === 'RequirementResolved')
+        const resolvedEvent = { ...decided!, seq: 1 }
+        const expected = structuredClone(encodeEvents([resolvedEvent]))
+        await run(store.appendBatch(batchOf(runId, [resolvedEvent])))
+        asMutable(resolvedEvent.value)['approved'] = true
+        ;(resolvedEvent.resolvedBy.roles as Array<string>).push('admin')
 
         const [read] = await run(store.readEvents(runId, 0))
         asMutable(asMutable(read)['value'])['note'] = 'changed'

@@ -11,7 +11,13 @@ import {
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
-import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
+import {
+  collectionsOf,
+  type EventDocument,
+  numberedId,
+  type RunDocument,
+  schemaVersion,
+} from './collections.js'
 import * as Docs from './documents.js'
 import { attempt, insert, isDuplicateKey, reasonOf } from './errors.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
@@ -55,6 +61,13 @@ export const makeRunStore = (db: Db): RunStore => {
   })
 
   /**
+   * Whether the run has an event past `seq`: a lookup by `_id`, where a range query would scan
+   * on servers that do not use the index (FerretDB 1.x). Events are gapless, so the next one tells.
+   */
+  const hasEventAfter = async (runId: string, seq: number) =>
+    (await c.events.findOne({ _id: numberedId(runId, seq + 1) }, { projection: { _id: 1 } })) !== null
+
+  /**
    * The run as of its last stop, with the requirements of the last stop that raised any: its
    * `runs` document, or a later stop in its journal whose `runs` write did not happen.
    */
@@ -63,6 +76,7 @@ export const makeRunStore = (db: Db): RunStore => {
     if (stored === null) return undefined
     const record = Docs.runs.decode(operation, stored)
     const raised = stored.requirements === undefined ? [] : Docs.raisedRequirements.decode(operation, stored)
+    if (!(await hasEventAfter(runId, record.lastSeq))) return { record, raised }
     const [later] = await c.events
       .find({ runId, seq: { $gt: record.lastSeq }, record: { $exists: true } })
       .sort({ seq: -1 })
@@ -177,12 +191,14 @@ export const makeRunStore = (db: Db): RunStore => {
 
     readEvents: (runId, afterSeq) =>
       attempt('readEvents', async () =>
-        (
-          await c.events
-            .find({ runId, seq: { $gt: afterSeq } }, { projection: { schemaVersion: 1, doc: 1 } })
-            .sort({ seq: 1 })
-            .toArray()
-        ).map((stored) => Docs.events.decode('readEvents', stored)),
+        !(await hasEventAfter(runId, afterSeq))
+          ? []
+          : (
+              await c.events
+                .find({ runId, seq: { $gt: afterSeq } }, { projection: { schemaVersion: 1, doc: 1 } })
+                .sort({ seq: 1 })
+                .toArray()
+            ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
     readTranscript: (runId) =>
       attempt('readTranscript', async () => {
