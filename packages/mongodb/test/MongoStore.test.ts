@@ -5,7 +5,7 @@ import type { CommandStartedEvent, Db, IndexDescription } from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { MongoStore } from '../src/index.js'
 import { collectionsOf } from '../src/internal/collections.js'
-import { crashMessage, storeLosingRunsUpdates } from './crash.js'
+import { crashMessage, storeLosingRunsUpdates } from './lostRunsUpdate.js'
 import { failureOf, run } from './effects.js'
 import { mongoTestKit } from './mongo.js'
 import {

@@ -3,7 +3,7 @@ import { sampleResolution } from '@countersign/core/testing'
 import { Option, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { MongoStore } from '../src/index.js'
-import { storeLosingRunsUpdates } from './crash.js'
+import { storeLosingRunsUpdates } from './lostRunsUpdate.js'
 import { failureOf, run } from './effects.js'
 import { mongoTestKit } from './mongo.js'
 import {

@@ -57,4 +57,52 @@ describe.skipIf(process.env.MONGODB_URL)('MongoStore: the database goes away and
     expect(await approve()).toMatchObject({ status: 'completed', content: treasurerAnswer })
     expect(executions).toStrictEqual([expect.stringContaining(runId)])
   })
+
+  it('stopping in the middle of a run fails it with StoreError, leaving what was stored whole; once back, the run reads as interrupted in its call and is recovered', async () => {
+    const server = await startFerretDb()
+    mongo.defer(server.dispose)
+    const store = await mongo.open({ url: server.url, dbName: 'outage', serverSelectionTimeoutMs })
+    const [entered, release] = [gate(), gate()]
+    const executions: Array<string> = []
+    const agent = treasurer({
+      store,
+      onTransfer: async (key) => {
+        executions.push(key)
+        entered.open()
+        await release.opened
+      },
+    })
+    mongo.defer(() => agent.dispose())
+    const paused = await agent.run('Move 40 to savings')
+    const continuing = failure(() =>
+      agent.continueRun({
+        runId: paused.runId,
+        resolutions: paused.activeRequirements.map(({ id }) => Resolutions.confirm(id)),
+      }),
+    )
+    await entered.opened
+
+    // The tool finishes while the database is away: the run cannot store what came of it.
+    await server.stop()
+    release.open()
+    expect((await continuing).error).toBeInstanceOf(StoreError)
+
+    await server.start()
+    const interrupted = await agent.getRun(paused.runId)
+    expect(interrupted.status).toBe('running')
+    expect(interrupted.toolExecutions.map(({ toolName, status }) => [toolName, status])).toStrictEqual([
+      ['transfer', 'started'],
+    ])
+    const asked = await agent.recoverRun(paused.runId, { interruptedCalls: 'ask' })
+    asked.activeRequirements[0]!.reject('It went through before the outage.')
+    expect(await agent.continueRun(asked)).toMatchObject({ status: 'completed', content: treasurerAnswer })
+    expect(executions).toStrictEqual([expect.stringContaining(paused.runId)])
+  })
 })
+
+/** A promise the test opens. */
+const gate = () => {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+}
