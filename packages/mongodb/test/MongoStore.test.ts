@@ -1,5 +1,12 @@
 import { Message, RequirementRecord, Resolution, type RunEvent, RunRecord } from '@countersign/core'
-import { batchOf, sampleRequirement, sampleResolution, sampleRun } from '@countersign/core/testing'
+import {
+  batchOf,
+  readStoredRun,
+  sampleRequirement,
+  sampleResolution,
+  sampleRun,
+  storedPausedRun,
+} from '@countersign/core/testing'
 import { Option, Schema } from 'effect'
 import type { CommandStartedEvent, Db, IndexDescription } from 'mongodb'
 import { describe, expect, it } from 'vitest'
@@ -8,14 +15,7 @@ import { collectionsOf } from '../src/internal/collections.js'
 import { crashMessage, storeLosingRunsUpdates } from './lostRunsUpdate.js'
 import { failureOf, run } from './effects.js'
 import { mongoTestKit } from './mongo.js'
-import {
-  decideFirst,
-  expectedPausedRun,
-  pausedRun,
-  pauseRun,
-  readPausedRun,
-  writePausedRun,
-} from './pausedRun.js'
+import { decideFirst, pausedRun, pauseRun, writePausedRun } from './pausedRun.js'
 
 const mongo = mongoTestKit()
 
@@ -396,7 +396,7 @@ describe('MongoStore: a commit whose runs write never happened (a crash between 
     expect(Option.getOrThrow(await run(store.getRun(paused.runId)))).toStrictEqual(paused.record)
     expect(await run(store.listRequirements(paused.runId))).toStrictEqual(paused.requirements)
     await run(decideFirst(store, paused))
-    expect(await run(readPausedRun(store, paused.runId))).toStrictEqual(expectedPausedRun(paused))
+    expect(await run(readStoredRun(store, paused.runId))).toStrictEqual(storedPausedRun(paused))
     const again = await failureOf(decideFirst(store, paused))
     expect(again).toMatchObject({ _tag: 'RequirementAlreadyResolved' })
 
@@ -474,8 +474,8 @@ describe('MongoStore: a commit whose runs write never happened (a crash between 
 
     expect(crashed).toMatchObject({ _tag: 'StoreError', operation: 'commit' })
     expect(await collectionsOf(db).runs.findOne({ _id: paused.runId })).toMatchObject({ status: 'paused' })
-    const expected = expectedPausedRun(paused)
-    expect(await run(readPausedRun(store, paused.runId))).toStrictEqual({
+    const expected = storedPausedRun(paused)
+    expect(await run(readStoredRun(store, paused.runId))).toStrictEqual({
       ...expected,
       record: encodeRun(cancelled),
       events: [...expected.events, ...ending],

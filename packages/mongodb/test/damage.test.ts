@@ -1,19 +1,12 @@
 import { RunRecord, type StoreError } from '@countersign/core'
-import { sampleResolution } from '@countersign/core/testing'
+import { readStoredRun, sampleResolution, storedPausedRun } from '@countersign/core/testing'
 import { Option, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { MongoStore } from '../src/index.js'
 import { storeLosingRunsUpdates } from './lostRunsUpdate.js'
 import { failureOf, run } from './effects.js'
 import { mongoTestKit } from './mongo.js'
-import {
-  decideFirst,
-  expectedPausedRun,
-  pausedRun,
-  pauseRun,
-  readPausedRun,
-  writePausedRun,
-} from './pausedRun.js'
+import { decideFirst, pausedRun, pauseRun, writePausedRun } from './pausedRun.js'
 
 const mongo = mongoTestKit()
 
@@ -42,7 +35,7 @@ const twoRuns = async ({ rolledForward = false } = {}) => {
   }
   /** The healthy run reads back whole, whatever happened to the other one. */
   const expectHealthy = async () =>
-    expect(await run(readPausedRun(store, healthy.runId))).toStrictEqual(expectedPausedRun(healthy))
+    expect(await run(readStoredRun(store, healthy.runId))).toStrictEqual(storedPausedRun(healthy))
   return { store, db, damaged, healthy, damage, expectHealthy }
 }
 

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Resolutions } from '@countersign/core'
 import { BSON, type Document } from 'mongodb'
 import { expect, it } from 'vitest'
-import { summaryOf, mailer, resumedMailer } from '../../sqlite/test/fixtures/mailer.js'
+import { expectMailerResumes } from '../../sqlite/test/fixtures/mailer.js'
 import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
@@ -19,29 +18,15 @@ it('a run paused by schema version 1 (its documents as it wrote them) resumes on
   for (const [name, documents] of Object.entries(fixture.collections))
     await db.collection(name).insertMany(documents)
   const store = await mongo.open({ url: mongo.url, dbName })
-  const { agent, sent } = mailer(store)
-  mongo.defer(() => agent.dispose())
-  const { runId } = fixture
+  await expectMailerResumes(store, fixture.runId)
 
-  const paused = await agent.getRun(runId)
-  expect(paused.status).toBe('paused')
-  expect(paused.activeRequirements.map((requirement) => requirement.toolCall.name)).toStrictEqual([
-    'send_email',
-  ])
-  const done = await agent.continueRun({
-    runId,
-    resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
-  })
-
-  expect(summaryOf(done)).toStrictEqual(resumedMailer)
-  expect(sent).toStrictEqual([{ to: 'grace@example.com', idempotencyKey: `${runId}:call_2_1` }])
-  expect(done.requirements.map((requirement) => requirement.isResolved)).toStrictEqual([true, true])
   // The old documents are left as they were; the run went on in the current layout.
   for (const [name, documents] of Object.entries(fixture.collections)) {
     if (name === 'runs' || name === 'resolutions') continue
     for (const document of documents)
       expect(await db.collection(name).findOne({ _id: document['_id'] as never })).toStrictEqual(document)
   }
+  const { runId } = fixture
   const events = await db.collection('events').find({ runId }).sort({ seq: 1 }).toArray()
   expect(events.map((event) => event['seq'] as number)).toStrictEqual(events.map((_, index) => index + 1))
   expect(events.filter(({ schemaVersion }) => schemaVersion === 1)).toHaveLength(18)

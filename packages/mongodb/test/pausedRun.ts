@@ -1,4 +1,4 @@
-import { Message, RequirementRecord, RunEvent, RunRecord, type RunStore } from '@countersign/core'
+import type { RunEvent, RunStore } from '@countersign/core'
 import {
   sampleEvents,
   sampleRequirement,
@@ -6,7 +6,7 @@ import {
   sampleRun,
   sampleTranscript,
 } from '@countersign/core/testing'
-import { Effect, Schema } from 'effect'
+import { Effect } from 'effect'
 
 /** Everything stored about a run paused on two requirements, the first one already decided. */
 export const pausedRun = (runId: string) => {
@@ -71,29 +71,3 @@ export const writePausedRun = (store: RunStore, run: PausedRun) =>
     yield* pauseRun(store, run)
     yield* decideFirst(store, run)
   })
-
-/** What a store holds about the run, encoded: comparable with `toStrictEqual`. */
-export const readPausedRun = (store: RunStore, runId: string) =>
-  Effect.gen(function* () {
-    const record = yield* Effect.flatten(store.getRun(runId))
-    return {
-      record: Schema.encodeSync(RunRecord)(record),
-      transcript: Schema.encodeSync(Schema.Array(Message))(yield* store.readTranscript(runId)),
-      requirements: Schema.encodeSync(Schema.Array(RequirementRecord))(yield* store.listRequirements(runId)),
-      events: Schema.encodeSync(Schema.Array(RunEvent))(yield* store.readEvents(runId, 0)),
-    }
-  })
-
-/** What `readPausedRun` returns once `writePausedRun` has committed. */
-export const expectedPausedRun = (run: PausedRun) => {
-  const [decided, open] = run.requirements
-  return {
-    record: Schema.encodeSync(RunRecord)(run.record),
-    transcript: Schema.encodeSync(Schema.Array(Message))(run.transcript),
-    requirements: Schema.encodeSync(Schema.Array(RequirementRecord))([
-      new RequirementRecord({ ...decided!, status: 'resolved', resolution: run.resolution }),
-      open!,
-    ]),
-    events: Schema.encodeSync(Schema.Array(RunEvent))(run.events),
-  }
-}

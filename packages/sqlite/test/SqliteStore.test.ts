@@ -5,17 +5,19 @@ import {
   batchOf,
   describeStoreConformance,
   failureOf,
+  readStoredRun,
   sampleEvents,
   sampleRequirement,
   sampleResolution,
   sampleRun,
   sampleTranscript,
+  storedPausedRun,
 } from '@countersign/core/testing'
 import Database from 'better-sqlite3'
 import { Effect, Option } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
-import { expectedPausedRun, pausedRun, readPausedRun, writePausedRun } from './pausedRun.js'
+import { pausedRun, writePausedRun } from './pausedRun.js'
 import { tempDatabase } from './tempDatabase.js'
 
 describeStoreConformance('SqliteStore', () => {
@@ -68,7 +70,7 @@ describe('SqliteStore: durability', () => {
 
     const second = open(path)
 
-    expect(await run(readPausedRun(second, paused.runId))).toStrictEqual(expectedPausedRun(paused))
+    expect(await run(readStoredRun(second, paused.runId))).toStrictEqual(storedPausedRun(paused))
   })
 
   it('decisions and sequence numbers taken before a reopen stay taken', async () => {
@@ -292,7 +294,7 @@ describe('SqliteStore: bad writes change nothing', () => {
     )
 
     expect(error).toMatchObject({ _tag: 'StoreError', operation: 'commit' })
-    expect(await run(readPausedRun(store, paused.runId))).toStrictEqual(expectedPausedRun(paused))
+    expect(await run(readStoredRun(store, paused.runId))).toStrictEqual(storedPausedRun(paused))
   })
 
   it('a value JSON cannot hold is a StoreError, and nothing of the batch is written', async () => {

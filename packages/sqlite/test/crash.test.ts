@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
-import { describeCrashRecovery } from '@countersign/core/testing'
+import { describeCrashRecovery, readStoredRun, storedPausedRun } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import { afterEach, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
-import { expectedPausedRun, pausedRun, readPausedRun } from './pausedRun.js'
+import { pausedRun } from './pausedRun.js'
 import { tempDatabase } from './tempDatabase.js'
 
 const packageDirectory = fileURLToPath(new URL('..', import.meta.url))
@@ -49,8 +49,8 @@ it('a run committed by a process killed with SIGKILL mid-write reads back intact
 
   const store = SqliteStore.make({ path: file.path })
   cleanups.push(store.close)
-  const read = await Effect.runPromise(readPausedRun(store, 'run-killed'))
-  expect(read).toStrictEqual(expectedPausedRun(pausedRun('run-killed')))
+  const read = await Effect.runPromise(readStoredRun(store, 'run-killed'))
+  expect(read).toStrictEqual(storedPausedRun(pausedRun('run-killed')))
   // The dead process's lock went with it: the next event of the run is written straight away.
   await Effect.runPromise(
     store.appendBatch({

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Resolutions } from '@countersign/core'
 import Database from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
-import { summaryOf, mailer, resumedMailer } from './fixtures/mailer.js'
+import { expectMailerResumes } from './fixtures/mailer.js'
 import { tempDatabase } from './tempDatabase.js'
 
 const fixture = readFileSync(fileURLToPath(new URL('./fixtures/v1-paused-run.sql', import.meta.url)), 'utf8')
@@ -24,22 +23,8 @@ it('a run paused by schema version 1 (a file it wrote) resumes on the current ve
 
   const store = SqliteStore.make({ path: file.path })
   cleanups.push(store.close)
-  const { agent, sent } = mailer(store)
-  cleanups.push(() => void agent.dispose())
-  const paused = await agent.getRun(runId)
-  expect(paused.status).toBe('paused')
-  expect(paused.activeRequirements.map((requirement) => requirement.toolCall.name)).toStrictEqual([
-    'send_email',
-  ])
+  await expectMailerResumes(store, runId)
 
-  const done = await agent.continueRun({
-    runId,
-    resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
-  })
-
-  expect(summaryOf(done)).toStrictEqual(resumedMailer)
-  expect(sent).toStrictEqual([{ to: 'grace@example.com', idempotencyKey: `${runId}:call_2_1` }])
-  expect(done.requirements.map((requirement) => requirement.isResolved)).toStrictEqual([true, true])
   const db = new Database(file.path, { readonly: true })
   cleanups.push(() => db.close())
   expect(db.pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion)

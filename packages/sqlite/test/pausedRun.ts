@@ -1,13 +1,13 @@
 import {
-  Message,
+  type Message,
   Principal,
   RequirementRecord,
   Resolution,
-  RunEvent,
+  type RunEvent,
   RunRecord,
   type RunStore,
 } from '@countersign/core'
-import { Effect, Schema } from 'effect'
+import { Effect } from 'effect'
 
 /*
  * Built here rather than from `@countersign/core/testing`, whose module loads vitest: the crash
@@ -108,29 +108,3 @@ export const writePausedRun = (store: RunStore, run: PausedRun) =>
     )
     yield* store.resolveRequirement(runId, run.requirements[0]!.id, run.resolution)
   })
-
-/** What a store holds about the run, encoded: comparable with `toStrictEqual`. */
-export const readPausedRun = (store: RunStore, runId: string) =>
-  Effect.gen(function* () {
-    const record = yield* Effect.flatten(store.getRun(runId))
-    return {
-      record: Schema.encodeSync(RunRecord)(record),
-      transcript: Schema.encodeSync(Schema.Array(Message))(yield* store.readTranscript(runId)),
-      requirements: Schema.encodeSync(Schema.Array(RequirementRecord))(yield* store.listRequirements(runId)),
-      events: Schema.encodeSync(Schema.Array(RunEvent))(yield* store.readEvents(runId, 0)),
-    }
-  })
-
-/** What `readPausedRun` returns once `writePausedRun` has committed. */
-export const expectedPausedRun = (run: PausedRun) => {
-  const [decided, open] = run.requirements
-  return {
-    record: Schema.encodeSync(RunRecord)(run.record),
-    transcript: Schema.encodeSync(Schema.Array(Message))(run.transcript),
-    requirements: Schema.encodeSync(Schema.Array(RequirementRecord))([
-      new RequirementRecord({ ...decided!, status: 'resolved', resolution: run.resolution }),
-      open!,
-    ]),
-    events: Schema.encodeSync(Schema.Array(RunEvent))(run.events),
-  }
-}
