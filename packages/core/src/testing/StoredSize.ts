@@ -117,7 +117,7 @@ export const describeStoredSize = (name: string, makeDatabase: () => Promise<Mea
             `bytes added every ${sampleEvery} rounds: ${increments.join(', ')}`,
           ).toBeLessThanOrEqual(tolerance)
       },
-      // Each continue re-reads the run's history of requirements: on FerretDB the 200 rounds take about a minute.
+      // Each continue re-reads the run's transcript and requirements: on FerretDB the 200 rounds take about half a minute.
       180_000,
     )
   })
