@@ -145,7 +145,7 @@ interface Stretch {
  * stretch stopped from outside (a cancel, the engine stopping) lets the caller follow the run's
  * events, which say what became of it.
  */
-const settle = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Exit<unknown, RunFailure>) =>
+const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Exit<unknown, RunFailure>) =>
   Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
     ? Deferred.failCause(announce, exit.cause)
     : Deferred.succeed(announce, undefined)
@@ -157,6 +157,10 @@ interface Current {
 }
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
+
+/** The requirements of the run's last pause, in the pause's order, from a list of the run's requirements. */
+const ofPause = (run: RunRecord, requirements: ReadonlyArray<RequirementRecord>) =>
+  run.pendingRequirementIds.flatMap((id) => requirements.filter((requirement) => requirement.id === id))
 
 /** Calls started since the last stop that have no result in the transcript, with the arguments they started with. */
 const startedWithoutResult = (since: ReadonlyArray<RunEvent>, messages: ReadonlyArray<Message>) => {
@@ -233,10 +237,7 @@ const make = Effect.gen(function* () {
       const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
       if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
       const messages = yield* store.readTranscript(runId)
-      const requirements = yield* store.listRequirements(runId)
-      const decided = run.pendingRequirementIds.flatMap((id) =>
-        requirements.filter((requirement) => requirement.id === id),
-      )
+      const decided = ofPause(run, yield* store.listRequirements(runId))
       // Numbered on from the pause: if another writer got there first, the first batch is refused.
       const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
       return { writer: RunWriter.make(agent, position, store, publish, claimed), decided }
@@ -280,7 +281,7 @@ const make = Effect.gen(function* () {
               .pipe(Effect.as('failed' as const)),
         ),
       )
-    }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : settle(announce, exit))))
+    }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
 
   /**
    * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
@@ -451,11 +452,9 @@ const make = Effect.gen(function* () {
           ? yield* record(agent, run, listed, request.resolutions, options)
           : []
       const openIn = (requirements: ReadonlyArray<RequirementRecord>) =>
-        requirements.filter(
+        ofPause(run, requirements).filter(
           (requirement) =>
-            run.pendingRequirementIds.includes(requirement.id) &&
-            requirement.status === 'pending' &&
-            !decided.some(({ id }) => id === requirement.id),
+            requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
         )
       // Others may have decided the rest meanwhile: only then is the list read again.
       const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
@@ -568,10 +567,8 @@ const make = Effect.gen(function* () {
         const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
         const interrupted = startedWithoutResult(run.since, messages)
         // A stretch that died after claiming a pause still owes the pause's decisions.
-        const requirements = yield* store.listRequirements(id)
-        const decided = requirements.filter(
-          (requirement) =>
-            run.record.pendingRequirementIds.includes(requirement.id) && requirement.status === 'resolved',
+        const decided = ofPause(run.record, yield* store.listRequirements(id)).filter(
+          (requirement) => requirement.status === 'resolved',
         )
         const start = Effect.gen(function* () {
           yield* writer.emit({

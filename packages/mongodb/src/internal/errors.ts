@@ -13,7 +13,8 @@ export const reasonOf = (cause: unknown): string => {
 export const isDuplicateKey = (cause: unknown): boolean =>
   cause instanceof MongoServerError && cause.code === 11000
 
-const storeError = (operation: string, cause: unknown) =>
+/** A failure as the operation's StoreError: one it threw passes through. */
+export const storeError = (operation: string, cause: unknown) =>
   cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) })
 
 /** Runs a database call; a StoreError it throws passes through, any other failure becomes one. */

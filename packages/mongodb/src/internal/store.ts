@@ -7,7 +7,6 @@ import {
   RunAlreadyExists,
   type RunRecord,
   type RunStore,
-  StoreError,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
@@ -19,7 +18,7 @@ import {
   schemaVersion,
 } from './collections.js'
 import * as Docs from './documents.js'
-import { attempt, insert, isDuplicateKey, reasonOf } from './errors.js'
+import { attempt, insert, isDuplicateKey, storeError } from './errors.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 
@@ -128,7 +127,7 @@ export const makeRunStore = (db: Db): RunStore => {
     Effect.tryPromise({
       try: () => c.events.insertMany(documents, { ordered: true }),
       catch: (cause) => {
-        if (!isDuplicateKey(cause)) return new StoreError({ operation, reason: reasonOf(cause) })
+        if (!isDuplicateKey(cause)) return storeError(operation, cause)
         const [refused] = cause instanceof MongoBulkWriteError ? [cause.writeErrors].flat() : []
         const event = batch.events[refused?.index ?? 0] ?? batch.events[0]
         return new EventSequenceConflict({ runId: batch.runId, seq: event?.seq ?? 0 })
@@ -137,11 +136,7 @@ export const makeRunStore = (db: Db): RunStore => {
 
   /** Encodes documents, an unencodable value failing the operation before anything is written. */
   const encode = <A>(operation: string, build: () => A) =>
-    Effect.try({
-      try: build,
-      catch: (cause) =>
-        cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) }),
-    })
+    Effect.try({ try: build, catch: (cause) => storeError(operation, cause) })
 
   return {
     createRun: (run) =>
