@@ -77,6 +77,52 @@ export class NotAllowedToResolve extends Schema.TaggedError<NotAllowedToResolve>
   }
 }
 
+export class ApprovalNotFound extends Schema.TaggedError<ApprovalNotFound>()('ApprovalNotFound', {
+  approvalId: Schema.String,
+}) {
+  override get message() {
+    return `No approval with id "${this.approvalId}".`
+  }
+}
+
+/** The approval was decided (or lapsed) before: its first ending stands. */
+export class ApprovalAlreadyResolved extends Schema.TaggedError<ApprovalAlreadyResolved>()(
+  'ApprovalAlreadyResolved',
+  { approvalId: Schema.String, status: Schema.String },
+) {
+  override get message() {
+    return `Approval "${this.approvalId}" is already ${this.status}.`
+  }
+}
+
+/** The run waits for an approver: nobody else can move it on. */
+export class ApprovalPending extends Schema.TaggedError<ApprovalPending>()('ApprovalPending', {
+  runId: Schema.String,
+  approvalIds: Schema.Array(Schema.String),
+}) {
+  override get message() {
+    return `Run "${this.runId}" waits for approval ${this.approvalIds.join(', ')}; an approver must decide before it can continue.`
+  }
+}
+
+export class GrantNotFound extends Schema.TaggedError<GrantNotFound>()('GrantNotFound', {
+  grantId: Schema.String,
+}) {
+  override get message() {
+    return `No grant with id "${this.grantId}".`
+  }
+}
+
+/** The grant was revoked, or was for one call and has been used. */
+export class GrantInactive extends Schema.TaggedError<GrantInactive>()('GrantInactive', {
+  grantId: Schema.String,
+  status: Schema.String,
+}) {
+  override get message() {
+    return `Grant "${this.grantId}" is ${this.status}.`
+  }
+}
+
 /** Another caller claimed the run first: it is resuming (or cancelling) it now. */
 export class RunClaimed extends Schema.TaggedError<RunClaimed>()('RunClaimed', {
   runId: Schema.String,

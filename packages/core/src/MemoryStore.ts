@@ -1,10 +1,15 @@
 import { Effect, Layer, Option, Schema } from 'effect'
+import * as Approval from './Approval.js'
+import { ApprovalRecord } from './Approval.js'
 import {
   EventSequenceConflict,
+  GrantInactive,
+  GrantNotFound,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
 } from './Errors.js'
+import { Grant, statusOf as grantStatus } from './Grant.js'
 import { Message } from './Message.js'
 import { RequirementRecord } from './Requirement.js'
 import { RunRecord } from './Run.js'
@@ -27,6 +32,25 @@ const runs = codec(RunRecord)
 const messages = codec(Message)
 const requirements = codec(RequirementRecord)
 const events = codec(RunEvent)
+const approvals = codec(ApprovalRecord)
+const grants = codec(Grant)
+
+/** Whether an approval matches every field the filter gives. */
+const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
+  (filter.status === undefined || approval.status === filter.status) &&
+  (filter.type === undefined || approval.type === filter.type) &&
+  (filter.sourceId === undefined || approval.source.id === filter.sourceId) &&
+  (filter.userId === undefined || approval.userId === filter.userId) &&
+  (filter.toolName === undefined || approval.toolName === filter.toolName) &&
+  (filter.runId === undefined || approval.runId === filter.runId) &&
+  (filter.sessionId === undefined || approval.sessionId === filter.sessionId) &&
+  (filter.grantId === undefined || approval.grantId === filter.grantId) &&
+  (filter.createdFrom === undefined || approval.createdAt >= filter.createdFrom) &&
+  (filter.createdTo === undefined || approval.createdAt < filter.createdTo)
+
+/** Newest first, then by id: the order every store lists approvals in. */
+const newestFirst = (a: ApprovalRecord, b: ApprovalRecord) =>
+  b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** A store in this process's memory: for tests and throwaway scripts. Share one value between agents to share runs. */
 export const make = (): RunStore => {
@@ -35,6 +59,46 @@ export const make = (): RunStore => {
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
   const eventTable = new Map<string, Map<number, unknown>>()
+  // Approvals decided when written; the others are read from their requirements.
+  const recordedApprovals = new Map<string, unknown>()
+  const approvalRequirements = new Set<string>()
+  const grantTable = new Map<string, unknown>()
+
+  /** Every approval as it stands, with its run's current status. */
+  const allApprovals = (): Array<ApprovalRecord> => {
+    const current = (approval: ApprovalRecord) => {
+      const run = runTable.get(approval.runId)
+      return run === undefined
+        ? approval
+        : new ApprovalRecord({ ...approval, runStatus: runs.decode(run).status })
+    }
+    return [
+      ...[...approvalRequirements].map((id) => {
+        const requirement = requirements.decode(requirementTable.get(id))
+        return Approval.fromRequirement(requirement, runs.decode(runTable.get(requirement.runId)))
+      }),
+      ...[...recordedApprovals.values()].map((stored) => current(approvals.decode(stored))),
+    ]
+  }
+
+  const findApprovals = (filter: Approval.ApprovalFilter) =>
+    allApprovals()
+      .filter((approval) => matchesFilter(approval, filter))
+      .sort(newestFirst)
+
+  const decodeGrant = (grantId: string) =>
+    Option.map(Option.fromNullable(grantTable.get(grantId)), grants.decode)
+
+  /** The grant if it can be used or revoked now. */
+  const activeGrant = (grantId: string) =>
+    Effect.suspend((): Effect.Effect<Grant, GrantNotFound | GrantInactive> => {
+      const grant = decodeGrant(grantId)
+      if (Option.isNone(grant)) return Effect.fail(new GrantNotFound({ grantId }))
+      const status = grantStatus(grant.value)
+      return status === 'active'
+        ? Effect.succeed(grant.value)
+        : Effect.fail(new GrantInactive({ grantId, status }))
+    })
 
   const decodeRequirement = (runId: string, requirementId: string) => {
     const stored = requirementTable.get(requirementId)
@@ -77,6 +141,7 @@ export const make = (): RunStore => {
           append()
           for (const requirement of raised) {
             requirementTable.set(requirement.id, requirements.encode(requirement))
+            if (requirement.kind === Approval.kind) approvalRequirements.add(requirement.id)
             const ids = requirementsByRun.get(requirement.runId) ?? []
             if (!ids.includes(requirement.id)) ids.push(requirement.id)
             requirementsByRun.set(requirement.runId, ids)
@@ -112,6 +177,63 @@ export const make = (): RunStore => {
           return Effect.succeed(resolved)
         },
       ),
+    listExpired: (now, limit) =>
+      Effect.sync(() =>
+        [...requirementTable.values()]
+          .map(requirements.decode)
+          .filter(
+            (requirement) =>
+              requirement.status === 'pending' &&
+              requirement.expiresAt !== undefined &&
+              requirement.expiresAt <= now &&
+              runs.decode(runTable.get(requirement.runId)).status === 'paused',
+          )
+          .sort((a, b) => a.expiresAt! - b.expiresAt!)
+          .slice(0, limit),
+      ),
+
+    listApprovals: (query) =>
+      Effect.sync(() => {
+        const found = findApprovals(query)
+        return { approvals: found.slice(query.offset, query.offset + query.limit), total: found.length }
+      }),
+    countApprovals: (filter) => Effect.sync(() => findApprovals(filter).length),
+    getApproval: (approvalId) =>
+      Effect.sync(() => Option.fromNullable(allApprovals().find((approval) => approval.id === approvalId))),
+    recordApproval: (approval) =>
+      Effect.sync(() => {
+        if (!recordedApprovals.has(approval.id) && !approvalRequirements.has(approval.id))
+          recordedApprovals.set(approval.id, approvals.encode(approval))
+      }),
+
+    createGrant: (grant) => Effect.sync(() => void grantTable.set(grant.id, grants.encode(grant))),
+    getGrant: (grantId) => Effect.sync(() => decodeGrant(grantId)),
+    listGrants: (filter) =>
+      Effect.sync(() =>
+        [...grantTable.values()]
+          .map(grants.decode)
+          .filter(
+            (grant) =>
+              (filter.sessionId === undefined || grant.sessionId === filter.sessionId) &&
+              (filter.sourceId === undefined || grant.sourceId === filter.sourceId) &&
+              (filter.toolName === undefined || grant.toolName === filter.toolName) &&
+              (filter.status === undefined || grantStatus(grant) === filter.status),
+          )
+          .sort((a, b) => b.grantedAt - a.grantedAt || (a.id < b.id ? -1 : 1)),
+      ),
+    revokeGrant: (grantId, revocation) =>
+      Effect.map(activeGrant(grantId), (grant) => {
+        const revoked = new Grant({ ...grant, revocation })
+        grantTable.set(grantId, grants.encode(revoked))
+        return revoked
+      }),
+    useGrant: (grantId, approval) =>
+      Effect.map(activeGrant(grantId), (grant) => {
+        const used = new Grant({ ...grant, uses: grant.uses + 1 })
+        grantTable.set(grantId, grants.encode(used))
+        recordedApprovals.set(approval.id, approvals.encode(approval))
+        return used
+      }),
   }
 }
 

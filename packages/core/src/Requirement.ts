@@ -7,12 +7,22 @@ import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
 import { UserInputField } from './UserInputField.js'
 import { validateResolution } from './internal/resolutions.js'
 
-/** A recorded decision: what was decided, by whom, when. Written once, never edited. */
+/**
+ * A recorded decision: what was decided, by whom, when. Written once, never edited. A
+ * requirement that lapsed without a decision (its deadline passed, or its run was cancelled) is
+ * closed by a resolution too, so that it also has exactly one ending: `lapsed` says which, and
+ * `value` is null.
+ */
 export class Resolution extends Schema.Class<Resolution>('Resolution')({
   value: Json,
   resolvedBy: Principal,
   resolvedAt: Schema.Number,
+  lapsed: Schema.optional(Schema.Literal('expired', 'cancelled')),
 }) {}
+
+/** What happens when a requirement's deadline passes undecided: the call is skipped, or the run cancelled. */
+export const OnExpire = Schema.Literal('reject', 'cancel')
+export type OnExpire = typeof OnExpire.Type
 
 /**
  * One pending decision blocking one tool call. `request` and the resolution's `value` are in the
@@ -30,6 +40,9 @@ export class RequirementRecord extends Schema.Class<RequirementRecord>('Requirem
   status: Schema.Literal('pending', 'resolved'),
   resolution: Schema.optional(Resolution),
   createdAt: Schema.Number,
+  /** When it lapses if still undecided (the sweeper closes it), and what then happens. */
+  expiresAt: Schema.optional(Schema.Number),
+  onExpire: Schema.optional(OnExpire),
 }) {}
 
 /** A resolution as a caller submits it: which requirement, and the kind-specific value. */

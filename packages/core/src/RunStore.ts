@@ -1,11 +1,15 @@
 import { Context, type Effect, type Option } from 'effect'
+import type { ApprovalFilter, ApprovalPage, ApprovalQuery, ApprovalRecord } from './Approval.js'
 import type {
   EventSequenceConflict,
+  GrantInactive,
+  GrantNotFound,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
   StoreError,
 } from './Errors.js'
+import type { Grant, GrantFilter, Revocation } from './Grant.js'
 import type { Message } from './Message.js'
 import type { RequirementRecord, Resolution } from './Requirement.js'
 import type { RunRecord } from './Run.js'
@@ -69,12 +73,61 @@ export interface RunStore {
   ) => Effect.Effect<Option.Option<RequirementRecord>, StoreError>
   /** A run's requirements, oldest first (in the order of their stop's list within one stop). */
   readonly listRequirements: (runId: string) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
-  /** Records the decision on a pending requirement. Of concurrent callers, exactly one wins. */
+  /**
+   * Records the decision on a pending requirement (or that it lapsed). Of concurrent callers,
+   * exactly one wins. An approval's requirement updates the approval with it.
+   */
   readonly resolveRequirement: (
     runId: string,
     requirementId: string,
     resolution: Resolution,
   ) => Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved | StoreError>
+  /**
+   * Pending requirements whose `expiresAt` is at or before `now`, of runs whose record says
+   * paused: what the sweeper closes. Earliest deadline first, at most `limit`.
+   */
+  readonly listExpired: (
+    now: number,
+    limit: number,
+  ) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
+
+  /*
+   * Approvals: every requirement of kind `approval` a commit raises is an approval (see
+   * `Approval.fromRequirement`), pending until its requirement is resolved; approvals decided
+   * when written (audits, grant uses) are recorded with `recordApproval`. Every approval read
+   * carries its run's current status.
+   */
+
+  /** Approvals matching the query, newest first (by `createdAt`, then id), and how many match in all. */
+  readonly listApprovals: (query: ApprovalQuery) => Effect.Effect<ApprovalPage, StoreError>
+  readonly countApprovals: (filter: ApprovalFilter) => Effect.Effect<number, StoreError>
+  readonly getApproval: (approvalId: string) => Effect.Effect<Option.Option<ApprovalRecord>, StoreError>
+  /** Writes an approval that is decided already. Writing one whose id is stored changes nothing. */
+  readonly recordApproval: (approval: ApprovalRecord) => Effect.Effect<void, StoreError>
+
+  /*
+   * Grants: stored when given, revoked at most once, and used (each use recorded with its
+   * approval): a `once` grant at most once among concurrent users.
+   */
+
+  readonly createGrant: (grant: Grant) => Effect.Effect<void, StoreError>
+  readonly getGrant: (grantId: string) => Effect.Effect<Option.Option<Grant>, StoreError>
+  /** Grants matching the filter, newest first. */
+  readonly listGrants: (filter: GrantFilter) => Effect.Effect<ReadonlyArray<Grant>, StoreError>
+  /** Revokes an active grant. Of concurrent callers, exactly one wins; a used or revoked grant is GrantInactive. */
+  readonly revokeGrant: (
+    grantId: string,
+    revocation: Revocation,
+  ) => Effect.Effect<Grant, GrantNotFound | GrantInactive | StoreError>
+  /**
+   * Uses an active grant for one call, recording `approval` (its audit: `grantId` set) with the
+   * use. A `once` grant has one winner among concurrent users; the others get GrantInactive, as
+   * do users of a revoked grant. Answers the grant as used.
+   */
+  readonly useGrant: (
+    grantId: string,
+    approval: ApprovalRecord,
+  ) => Effect.Effect<Grant, GrantNotFound | GrantInactive | StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

@@ -1,0 +1,153 @@
+import { Schema } from 'effect'
+import { Json } from './Json.js'
+import { Principal } from './Principal.js'
+import type { RequirementRecord } from './Requirement.js'
+import { RunStatus, type RunRecord } from './Run.js'
+
+/*
+ * Approvals answer "does this have the organisation's sign-off?". A `required` approval is a
+ * requirement of kind `approval` (its id is the requirement's): it blocks its call until an
+ * authorised approver decides, and sits in the approval queue meanwhile. An `audit` approval
+ * blocks nothing: it is the record that a call ran, written once it has. A call let through by a
+ * grant is recorded the same way, naming the grant.
+ */
+
+export const ApprovalType = Schema.Literal('required', 'audit')
+export type ApprovalType = typeof ApprovalType.Type
+
+export const ApprovalStatus = Schema.Literal('pending', 'approved', 'rejected', 'expired', 'cancelled')
+export type ApprovalStatus = typeof ApprovalStatus.Type
+
+/** What raised the approval. */
+export const ApprovalSource = Schema.Struct({
+  type: Schema.Literal('agent', 'team', 'workflow'),
+  id: Schema.NonEmptyString,
+  name: Schema.String,
+})
+export type ApprovalSource = typeof ApprovalSource.Type
+
+/** How the call went, for approvals written after it ran (audits, grant uses). */
+export const CallOutcome = Schema.Struct({
+  status: Schema.Literal('completed', 'failed', 'skipped'),
+  result: Schema.optional(Json),
+  error: Schema.optional(Schema.String),
+})
+export type CallOutcome = typeof CallOutcome.Type
+
+export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord')({
+  id: Schema.NonEmptyString,
+  type: ApprovalType,
+  runId: Schema.NonEmptyString,
+  sessionId: Schema.optional(Schema.String),
+  /** The user the run is for. */
+  userId: Schema.optional(Schema.String),
+  source: ApprovalSource,
+  toolName: Schema.String,
+  toolCallId: Schema.String,
+  toolArgs: Schema.Record({ key: Schema.String, value: Json }),
+  requestedBy: Principal,
+  status: ApprovalStatus,
+  resolvedBy: Schema.optional(Principal),
+  resolvedAt: Schema.optional(Schema.Number),
+  note: Schema.optional(Schema.String),
+  /** Whatever else the approver attached to the decision. */
+  resolutionData: Schema.optional(Json),
+  createdAt: Schema.Number,
+  expiresAt: Schema.optional(Schema.Number),
+  /** The run's status now (stores fill it in when they read, so it is never stale). */
+  runStatus: RunStatus,
+  /** The grant that let the call through without asking. */
+  grantId: Schema.optional(Schema.String),
+  outcome: Schema.optional(CallOutcome),
+}) {}
+
+/** What to list: every field given must match. */
+export const ApprovalFilter = Schema.Struct({
+  status: Schema.optional(ApprovalStatus),
+  type: Schema.optional(ApprovalType),
+  /** The source's id: an agent, team or workflow. */
+  sourceId: Schema.optional(Schema.String),
+  userId: Schema.optional(Schema.String),
+  toolName: Schema.optional(Schema.String),
+  runId: Schema.optional(Schema.String),
+  sessionId: Schema.optional(Schema.String),
+  grantId: Schema.optional(Schema.String),
+  /** Created at or after. */
+  createdFrom: Schema.optional(Schema.Number),
+  /** Created before. */
+  createdTo: Schema.optional(Schema.Number),
+})
+export type ApprovalFilter = typeof ApprovalFilter.Type
+
+export const maxPageSize = 1_000
+
+export const ApprovalQuery = Schema.Struct({
+  ...ApprovalFilter.fields,
+  offset: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, maxPageSize)), { default: () => 50 }),
+})
+export type ApprovalQuery = typeof ApprovalQuery.Type
+
+/** A page of approvals, newest first, and how many match in all. */
+export interface ApprovalPage {
+  readonly approvals: ReadonlyArray<ApprovalRecord>
+  readonly total: number
+}
+
+/** The decision an approval's requirement records: approve or reject, a note, and any data attached. */
+export const ApprovalDecision = Schema.Struct({
+  approved: Schema.Boolean,
+  note: Schema.optional(Schema.String),
+  data: Schema.optional(Json),
+})
+export type ApprovalDecision = typeof ApprovalDecision.Type
+
+const decodeDecision = Schema.decodeUnknownOption(ApprovalDecision)
+
+/** An approval requirement's status, as its resolution says. */
+export const statusOf = (requirement: RequirementRecord): ApprovalStatus => {
+  const resolution = requirement.resolution
+  if (resolution === undefined) return 'pending'
+  if (resolution.lapsed !== undefined) return resolution.lapsed
+  const decision = decodeDecision(resolution.value)
+  return decision._tag === 'Some' && decision.value.approved ? 'approved' : 'rejected'
+}
+
+const ApprovalRequestSource = Schema.Struct({ source: ApprovalSource })
+const decodeSource = Schema.decodeUnknownOption(ApprovalRequestSource)
+
+/**
+ * The approval a requirement of kind `approval` stands for, as of `requirement` and `run`: what
+ * a store indexes when the requirement is committed, and updates when it is resolved.
+ */
+export const fromRequirement = (requirement: RequirementRecord, run: RunRecord): ApprovalRecord => {
+  const resolution = requirement.resolution
+  const decision = resolution === undefined ? undefined : decodeDecision(resolution.value)
+  const decided = decision?._tag === 'Some' ? decision.value : undefined
+  const source = decodeSource(requirement.request)
+  return new ApprovalRecord({
+    id: requirement.id,
+    type: 'required',
+    runId: requirement.runId,
+    ...(run.sessionId === undefined ? {} : { sessionId: run.sessionId }),
+    ...(run.userId === undefined ? {} : { userId: run.userId }),
+    source:
+      source._tag === 'Some' ? source.value.source : { type: 'agent', id: run.agentId, name: run.agentId },
+    toolName: requirement.toolCall.name,
+    toolCallId: requirement.toolCall.id,
+    toolArgs: requirement.toolCall.args,
+    requestedBy: run.principal,
+    status: statusOf(requirement),
+    ...(resolution === undefined
+      ? {}
+      : { resolvedBy: resolution.resolvedBy, resolvedAt: resolution.resolvedAt }),
+    ...(decided?.note === undefined ? {} : { note: decided.note }),
+    ...(decided?.data === undefined ? {} : { resolutionData: decided.data }),
+    createdAt: requirement.createdAt,
+    ...(requirement.expiresAt === undefined ? {} : { expiresAt: requirement.expiresAt }),
+    runStatus: run.status,
+  })
+}
+
+/** The kind of requirement a `required` approval is. */
+export const kind = 'approval'
