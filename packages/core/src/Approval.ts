@@ -1,7 +1,10 @@
-import { Schema } from 'effect'
+import { Duration, Schema } from 'effect'
+import { DefinitionError } from './Errors.js'
 import { Json } from './Json.js'
+import type { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
-import type { RequirementRecord } from './Requirement.js'
+import type { OnExpire, RequirementRecord } from './Requirement.js'
+import { Decision } from './RequirementPlugin.js'
 import { RunStatus, type RunRecord } from './Run.js'
 
 /*
@@ -94,15 +97,7 @@ export interface ApprovalPage {
   readonly total: number
 }
 
-/** The decision an approval's requirement records: approve or reject, a note, and any data attached. */
-export const ApprovalDecision = Schema.Struct({
-  approved: Schema.Boolean,
-  note: Schema.optional(Schema.String),
-  data: Schema.optional(Json),
-})
-export type ApprovalDecision = typeof ApprovalDecision.Type
-
-const decodeDecision = Schema.decodeUnknownOption(ApprovalDecision)
+const decodeDecision = Schema.decodeUnknownOption(Decision)
 
 /** An approval requirement's status, as its resolution says. */
 export const statusOf = (requirement: RequirementRecord): ApprovalStatus => {
@@ -151,3 +146,41 @@ export const fromRequirement = (requirement: RequirementRecord, run: RunRecord):
 
 /** The kind of requirement a `required` approval is. */
 export const kind = 'approval'
+
+/** Who may approve a call, besides what every policy of the agent allows. */
+export type Approvers = (
+  principal: Principal,
+  context: { readonly toolCall: ToolCall; readonly runPrincipal: Principal },
+) => boolean
+
+/** A tool's approval, as `approval(...)` declares it. */
+export type ApprovalOptions =
+  | {
+      readonly type: 'required'
+      /** Who may approve: approvers and admins unless given. */
+      readonly approvers?: Approvers
+      /** Shown to the approver. */
+      readonly message?: string
+      /** Left undecided this long, the approval expires and `onExpire` happens (default: the call is rejected). */
+      readonly expiresIn?: Duration.DurationInput
+      readonly onExpire?: OnExpire
+    }
+  | { readonly type: 'audit' }
+
+/**
+ * Declares a tool's approval: `required` blocks each call until an authorised approver decides;
+ * `audit` lets calls run at once and records each with its arguments, who asked and how it went.
+ */
+export const approval = (options: ApprovalOptions = { type: 'required' }): ApprovalOptions => {
+  if (options.type !== 'required' && options.type !== 'audit')
+    throw new DefinitionError({
+      subject: 'approval',
+      reason: `the type is "required" or "audit", not ${JSON.stringify((options as { type: unknown }).type)}`,
+    })
+  if (options.type === 'required' && options.expiresIn !== undefined) {
+    const after = Duration.decodeUnknown(options.expiresIn)
+    if (after._tag === 'None' || !Duration.greaterThan(after.value, Duration.zero))
+      throw new DefinitionError({ subject: 'approval', reason: 'expiresIn must be a positive duration' })
+  }
+  return options
+}

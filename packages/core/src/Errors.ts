@@ -71,9 +71,10 @@ export class InvalidResolution extends Schema.TaggedError<InvalidResolution>()('
 export class NotAllowedToResolve extends Schema.TaggedError<NotAllowedToResolve>()('NotAllowedToResolve', {
   requirementId: Schema.String,
   principalId: Schema.String,
+  reason: Schema.optional(Schema.String),
 }) {
   override get message() {
-    return `"${this.principalId}" may not resolve requirement "${this.requirementId}".`
+    return `"${this.principalId}" may not resolve requirement "${this.requirementId}"${this.reason === undefined ? '.' : `: ${this.reason}`}`
   }
 }
 
@@ -232,6 +233,7 @@ export class InvalidRunInput extends Schema.TaggedError<InvalidRunInput>()('Inva
 
 /** Errors of resolving requirements and continuing a run. */
 export type ContinueError =
+  | ApprovalPending
   | RunNotFound
   | RunNotContinuable
   | RequirementsUnresolved

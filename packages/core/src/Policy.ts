@@ -2,7 +2,7 @@ import { Effect } from 'effect'
 import { PolicyFailed } from './Errors.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
-import type { Need } from './RequirementPlugin.js'
+import type { Expiry, Need } from './RequirementPlugin.js'
 import type { Tool } from './Tool.js'
 import { describe } from './internal/describe.js'
 
@@ -11,48 +11,114 @@ export interface PolicyContext {
   readonly tool: Tool
   readonly call: ToolCall
   readonly runId: string
+  /** The agent (team, workflow) making the call. */
   readonly agentId: string
   readonly sessionId: string | undefined
   /** Who started the run. */
   readonly principal: Principal
 }
 
+/** What a policy sees when someone tries to resolve a requirement. */
+export interface ResolveContext {
+  /** Who is resolving. */
+  readonly principal: Principal
+  /** Who started the run: the requester. */
+  readonly runPrincipal: Principal
+  readonly kind: string
+  readonly toolCall: ToolCall
+  readonly request: unknown
+  readonly runId: string
+  readonly agentId: string
+}
+
+/** A policy may answer with a value, a Promise or an Effect. */
+export type Answer<A> = A | PromiseLike<A> | Effect.Effect<A, unknown>
+
 /**
- * Decides which requirements a tool call needs, beyond what the tool declares itself. May answer
- * with a value, a Promise or an Effect. A policy that throws or fails blocks the call: policies
- * fail closed.
+ * Rules for an agent's tool calls, registered on the agent (`policies`). Every part is optional;
+ * an agent applies each policy's parts in order:
+ * - `evaluate`: the requirements a call needs beyond the tool's own (policies only add);
+ * - `mayResolve`: whether someone may resolve a requirement (every policy must allow it);
+ * - `expiry`: how long a requirement raised on a call may wait (the earliest deadline wins).
+ * Policies fail closed: one that throws or fails blocks the call (PolicyFailed), or refuses the
+ * resolution (NotAllowedToResolve). It never lets anything through.
  */
 export interface Policy {
   readonly name: string
-  readonly evaluate: (
-    context: PolicyContext,
-  ) => ReadonlyArray<Need> | PromiseLike<ReadonlyArray<Need>> | Effect.Effect<ReadonlyArray<Need>, unknown>
+  readonly evaluate?: (context: PolicyContext) => Answer<ReadonlyArray<Need>>
+  readonly mayResolve?: (context: ResolveContext) => Answer<boolean>
+  readonly expiry?: (context: PolicyContext, kind: string) => Answer<Expiry | undefined>
 }
 
-export const make = (name: string, evaluate: Policy['evaluate']): Policy => ({ name, evaluate })
+/** A policy from its parts; `make(name, evaluate)` for one that only adds requirements. */
+export function make(spec: Policy): Policy
+export function make(name: string, evaluate: NonNullable<Policy['evaluate']>): Policy
+export function make(specOrName: Policy | string, evaluate?: Policy['evaluate']): Policy {
+  return typeof specOrName === 'string' ? { name: specOrName, ...(evaluate && { evaluate }) } : specOrName
+}
 
-/** Applies one policy, turning anything but a list of needs into PolicyFailed. */
+/** Runs a part of a policy, turning a throw, a failure or an answer of the wrong type into `fail(reason)`. */
+const apply = <A, E>(
+  answer: () => Answer<unknown>,
+  check: (value: unknown) => value is A,
+  expected: string,
+  fail: (reason: string) => E,
+): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    const value = answer()
+    if (Effect.isEffect(value)) return value as Effect.Effect<unknown, unknown>
+    return Effect.tryPromise({ try: async () => await value, catch: (cause) => cause })
+  }).pipe(
+    Effect.flatMap((value) =>
+      check(value) ? Effect.succeed(value) : Effect.fail(new Error(`it did not answer with ${expected}`)),
+    ),
+    Effect.catchAllDefect((defect) => Effect.fail(defect)),
+    Effect.mapError((cause) => fail(describe(cause))),
+  )
+
+const failed = (policy: Policy, context: PolicyContext) => (reason: string) =>
+  new PolicyFailed({ policy: policy.name, toolName: context.call.name, reason })
+
+/** The requirements one policy adds to a call. */
 export const evaluate = (
   policy: Policy,
   context: PolicyContext,
-): Effect.Effect<ReadonlyArray<Need>, PolicyFailed> => {
-  const failed = (cause: unknown) =>
-    new PolicyFailed({
-      policy: policy.name,
-      toolName: context.call.name,
-      reason: describe(cause),
-    })
-  return Effect.suspend(() => {
-    const answer = policy.evaluate(context)
-    if (Effect.isEffect(answer)) return answer
-    return Effect.tryPromise({ try: async () => await answer, catch: (cause) => cause })
-  }).pipe(
-    Effect.flatMap((needs) =>
-      Array.isArray(needs)
-        ? Effect.succeed(needs as ReadonlyArray<Need>)
-        : Effect.fail(new Error('it did not answer with a list')),
-    ),
-    Effect.catchAllDefect((defect) => Effect.fail(defect)),
-    Effect.mapError(failed),
-  )
-}
+): Effect.Effect<ReadonlyArray<Need>, PolicyFailed> =>
+  policy.evaluate === undefined
+    ? Effect.succeed([])
+    : apply(
+        () => policy.evaluate!(context),
+        (value): value is ReadonlyArray<Need> => Array.isArray(value),
+        'a list',
+        failed(policy, context),
+      )
+
+/** The deadline one policy sets on a requirement of `kind` raised on a call. */
+export const expiry = (
+  policy: Policy,
+  context: PolicyContext,
+  kind: string,
+): Effect.Effect<Expiry | undefined, PolicyFailed> =>
+  policy.expiry === undefined
+    ? Effect.succeed(undefined)
+    : apply(
+        () => policy.expiry!(context, kind),
+        (value): value is Expiry | undefined =>
+          value === undefined || (typeof value === 'object' && value !== null && 'after' in value),
+        'an expiry or undefined',
+        failed(policy, context),
+      )
+
+/** Whether one policy lets this principal resolve: a reason it does not, or undefined. */
+export const refusal = (policy: Policy, context: ResolveContext): Effect.Effect<string | undefined> =>
+  policy.mayResolve === undefined
+    ? Effect.succeed(undefined)
+    : apply(
+        () => policy.mayResolve!(context),
+        (value): value is boolean => typeof value === 'boolean',
+        'true or false',
+        (reason) => `policy "${policy.name}" failed: ${reason}`,
+      ).pipe(
+        Effect.map((allowed) => (allowed ? undefined : `policy "${policy.name}" does not allow it`)),
+        Effect.merge,
+      )

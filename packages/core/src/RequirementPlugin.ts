@@ -1,7 +1,8 @@
-import { Data, Schema } from 'effect'
+import { Data, type Duration, Schema } from 'effect'
 import { Json } from './Json.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
+import type { OnExpire } from './Requirement.js'
 
 /**
  * How a person answers a kind of requirement. The three standard answers have fixed resolution
@@ -13,7 +14,10 @@ export type Answer = 'decision' | 'user_input' | 'external_result' | 'custom'
 
 export const Decision = Schema.Struct({
   approved: Schema.Boolean,
+  /** Why: on a rejection, what the model is told. */
   note: Schema.optional(Schema.String),
+  /** Anything else the decider attaches (a ticket number, say), kept with the decision. */
+  data: Schema.optional(Json),
 })
 export type Decision = typeof Decision.Type
 
@@ -48,16 +52,24 @@ export interface ResolverContext<Request> {
   readonly request: Request
   /** Who started the run. */
   readonly runPrincipal: Principal
+  readonly toolCall: ToolCall
 }
 
 // Schemas are invariant in their encoded type; plugins only care about the decoded one.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type SchemaOf<A> = Schema.Schema<A, any>
 
+/** How long a requirement may wait for a decision, and what happens when nobody decides in time. */
+export interface Expiry {
+  readonly after: Duration.DurationInput
+  readonly onExpire: OnExpire
+}
+
 /** A requirement this plugin's kind places on a tool call: made by `plugin.need(request)`. */
 export interface Need {
   readonly plugin: AnyRequirementPlugin
   readonly request: unknown
+  readonly expiry?: Expiry
 }
 
 /** One kind of pause. Plugins are plain values: build them with `RequirementPlugin.make`. */
@@ -73,7 +85,7 @@ export interface RequirementPlugin<Kind extends string, Request, Resolution> {
   readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
   /** Who may resolve it. */
   readonly mayResolve: (principal: Principal, context: ResolverContext<Request>) => boolean
-  readonly need: (request: Request) => Need
+  readonly need: (request: Request, expiry?: Expiry) => Need
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -126,7 +138,7 @@ export function make(
     check: spec.check ?? (() => undefined),
     outcome: spec.outcome,
     mayResolve: spec.mayResolve ?? (() => true),
-    need: (request) => ({ plugin, request }),
+    need: (request, expiry) => (expiry === undefined ? { plugin, request } : { plugin, request, expiry }),
   }
   return plugin as never
 }

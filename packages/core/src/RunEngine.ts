@@ -335,6 +335,7 @@ const make = Effect.gen(function* () {
           : Effect.void,
       ),
       Effect.provideService(IdGenerator, ids),
+      Effect.provideService(RunStore, store),
     )
 
   /**

@@ -1,10 +1,12 @@
 import { Effect, Either, JSONSchema, ParseResult, Schema, SchemaAST } from 'effect'
+import { approval as checkApproval, type ApprovalOptions } from './Approval.js'
 import { DefinitionError } from './Errors.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
 import type { Need } from './RequirementPlugin.js'
 import { Confirmation } from './plugins/Confirmation.js'
 import { ExternalExecution } from './plugins/ExternalExecution.js'
+import { RequiredApproval } from './plugins/RequiredApproval.js'
 import { UserInput } from './plugins/UserInput.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
 import { describe } from './internal/describe.js'
@@ -40,6 +42,8 @@ export interface HitlFlags {
   /** Arguments hidden from the model and asked of the person; implies `requiresUserInput`. */
   readonly userInputFields?: ReadonlyArray<string>
   readonly externalExecution?: boolean
+  /** Sign-off by an approver (`required`), or a record of every call (`audit`): see `approval(...)`. */
+  readonly approval?: ApprovalOptions
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -153,6 +157,7 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
         subject,
         reason: `userInputFields names "${field}", which is not a parameter`,
       })
+  if (spec.approval !== undefined) checkApproval(spec.approval)
   if (spec.execute === undefined && spec.externalExecution !== true && spec.requires === undefined)
     throw new DefinitionError({
       subject,
@@ -176,6 +181,7 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
       ...(spec.requiresConfirmation === undefined ? {} : { requiresConfirmation: spec.requiresConfirmation }),
       ...(userInputWanted(spec) ? { requiresUserInput: true, userInputFields: hidden } : {}),
       ...(spec.externalExecution === undefined ? {} : { externalExecution: spec.externalExecution }),
+      ...(spec.approval === undefined ? {} : { approval: checkApproval(spec.approval) }),
     },
     needs: (call) => [
       ...(spec.requiresConfirmation === true ? [Confirmation.need({})] : []),
@@ -184,6 +190,16 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
         ? [UserInput.need({ fields: formFields(full, omit(call.args, hidden)) })]
         : []),
       ...(spec.externalExecution === true ? [ExternalExecution.need({})] : []),
+      ...(spec.approval?.type === 'required'
+        ? [
+            RequiredApproval.need(
+              spec.approval.message === undefined ? {} : { message: spec.approval.message },
+              spec.approval.expiresIn === undefined
+                ? undefined
+                : { after: spec.approval.expiresIn, onExpire: spec.approval.onExpire ?? 'reject' },
+            ),
+          ]
+        : []),
       ...(spec.requires?.(call.args) ?? []),
     ],
     run: (args, ctx) =>
@@ -228,6 +244,8 @@ const invoke = (
 export const withFlags = (tool: Tool, flags: HitlFlags): Tool =>
   make({
     ...tool.spec,
+    // The tool's own approval is the more specific one.
+    ...(tool.spec.approval === undefined && flags.approval !== undefined ? { approval: flags.approval } : {}),
     requiresConfirmation: tool.spec.requiresConfirmation === true || flags.requiresConfirmation === true,
     externalExecution: tool.spec.externalExecution === true || flags.externalExecution === true,
     ...(userInputWanted(tool.spec) || userInputWanted(flags)

@@ -14,6 +14,10 @@ export interface ToolkitSpec {
   /** Every parameter of these tools is asked of the person, prefilled with the model's arguments. */
   readonly requiresUserInputTools?: ReadonlyArray<string>
   readonly externalExecutionTools?: ReadonlyArray<string>
+  /** Each call waits for an approver (`approval({ type: 'required' })`). */
+  readonly requiresApprovalTools?: ReadonlyArray<string>
+  /** Each call runs at once and is recorded (`approval({ type: 'audit' })`). */
+  readonly auditTools?: ReadonlyArray<string>
 }
 
 /**
@@ -26,6 +30,8 @@ export const make = (spec: ToolkitSpec): Toolkit => {
     requiresConfirmationTools: spec.requiresConfirmationTools ?? [],
     requiresUserInputTools: spec.requiresUserInputTools ?? [],
     externalExecutionTools: spec.externalExecutionTools ?? [],
+    requiresApprovalTools: spec.requiresApprovalTools ?? [],
+    auditTools: spec.auditTools ?? [],
   }
   for (const [list, listed] of Object.entries(lists))
     for (const name of listed)
@@ -34,6 +40,12 @@ export const make = (spec: ToolkitSpec): Toolkit => {
           subject: `toolkit "${spec.name}"`,
           reason: `${list} names "${name}", which is not in it`,
         })
+  for (const name of lists.requiresApprovalTools)
+    if (lists.auditTools.includes(name))
+      throw new DefinitionError({
+        subject: `toolkit "${spec.name}"`,
+        reason: `"${name}" is in both requiresApprovalTools and auditTools`,
+      })
   if (names.size !== spec.tools.length)
     throw new DefinitionError({ subject: `toolkit "${spec.name}"`, reason: 'two tools share a name' })
 
@@ -44,7 +56,9 @@ export const make = (spec: ToolkitSpec): Toolkit => {
         ...(lists.requiresConfirmationTools.includes(tool.name) ? { requiresConfirmation: true } : {}),
         ...(lists.requiresUserInputTools.includes(tool.name) ? { requiresUserInput: true } : {}),
         ...(lists.externalExecutionTools.includes(tool.name) ? { externalExecution: true } : {}),
-      }
+        ...(lists.requiresApprovalTools.includes(tool.name) ? { approval: { type: 'required' } } : {}),
+        ...(lists.auditTools.includes(tool.name) ? { approval: { type: 'audit' } } : {}),
+      } satisfies Tool.HitlFlags
       return Object.keys(flags).length === 0 ? tool : Tool.withFlags(tool, flags)
     }),
   }

@@ -2,6 +2,7 @@ import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import { Confirmation } from '../plugins/Confirmation.js'
 import { ExternalExecution } from '../plugins/ExternalExecution.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
+import { RequiredApproval } from '../plugins/RequiredApproval.js'
 import { DynamicUserInput, UserInput } from '../plugins/UserInput.js'
 
 /** The kinds every agent understands, written with the same plugin API as anyone's. */
@@ -11,4 +12,5 @@ export const builtinPlugins: ReadonlyArray<AnyRequirementPlugin> = [
   DynamicUserInput,
   ExternalExecution,
   InterruptedCall,
+  RequiredApproval,
 ]

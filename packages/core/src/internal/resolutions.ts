@@ -6,6 +6,8 @@ import {
   RequirementAlreadyResolved,
   RequirementNotFound,
 } from '../Errors.js'
+import * as Approval from '../Approval.js'
+import * as Policy from '../Policy.js'
 import type { Principal } from '../Principal.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
@@ -50,6 +52,51 @@ export const validateResolution = (
   return Either.right(Schema.encodeSync(plugin.resolution)(decoded.right))
 }
 
+/** Calls a rule of someone else's code: a throw refuses, as policies fail closed. */
+const allows = (rule: () => boolean) => {
+  try {
+    return rule() === true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Why `principal` may not resolve the requirement, or undefined if they may: the kind's rule (for
+ * an approval, the tool's own approvers if it names them), then every policy of the agent.
+ */
+const refusal = (
+  agent: AgentDefinition,
+  run: RunRecord,
+  requirement: RequirementRecord,
+  request: unknown,
+  principal: Principal,
+  plugin: AnyRequirementPlugin,
+) =>
+  Effect.gen(function* () {
+    const context = { request, runPrincipal: run.principal, toolCall: requirement.toolCall }
+    const declared = agent.tools.get(requirement.toolCall.name)?.flags.approval
+    const approvers =
+      requirement.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
+    if (!allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
+      return approvers === undefined
+        ? `the rules of kind "${requirement.kind}" do not allow it`
+        : "the tool's approvers do not include them"
+    for (const policy of agent.policies) {
+      const refused = yield* Policy.refusal(policy, {
+        principal,
+        runPrincipal: run.principal,
+        kind: requirement.kind,
+        toolCall: requirement.toolCall,
+        request,
+        runId: run.runId,
+        agentId: agent.id,
+      })
+      if (refused !== undefined) return refused
+    }
+    return undefined
+  })
+
 /**
  * Checks every answer of a request before any is recorded (bad input changes nothing): the
  * requirement is one of the run's committed pause, answered once, by someone allowed to, in
@@ -91,8 +138,9 @@ export const checkResolutions = (
         })
       // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
       const request = yield* decodeRequest(plugin, requirement)
-      if (!plugin.mayResolve(principal, { request, runPrincipal: run.principal }))
-        return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id })
+      const refused = yield* refusal(agent, run, requirement, request, principal, plugin)
+      if (refused !== undefined)
+        return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
       checked.push({ requirement, value: yield* validateResolution(plugin, requirement, value) })
     }
     return checked

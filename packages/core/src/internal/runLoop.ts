@@ -1,11 +1,23 @@
 import { Clock, Duration, Effect, Either, FiberHandle, Schema, Stream } from 'effect'
-import { DefinitionError, type PolicyFailed, type RunFailure, type WriteError } from '../Errors.js'
+import * as Approval from '../Approval.js'
+import { ApprovalRecord, type CallOutcome } from '../Approval.js'
+import {
+  DefinitionError,
+  type PolicyFailed,
+  type RunFailure,
+  type StoreError,
+  type WriteError,
+} from '../Errors.js'
+import * as Grant from '../Grant.js'
 import { IdGenerator } from '../IdGenerator.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
+import type { Principal } from '../Principal.js'
 import { RequirementRecord } from '../Requirement.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
-import { Outcome, type Need } from '../RequirementPlugin.js'
+import { RequiredApproval } from '../plugins/RequiredApproval.js'
+import { type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
+import { RunStore } from '../RunStore.js'
 import type { Tool } from '../Tool.js'
 import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
@@ -74,16 +86,18 @@ const completed = (
   outcome: 'completed' | 'external',
   result: unknown,
   args: Readonly<Record<string, unknown>> = call.args,
-) => {
+): Effect.Effect<CallOutcome> => {
   const body = normalise(result)
   writer.append(toolMessage(call, outcome, { ...body, ...argsIfChanged(call, args) }))
-  return writer.emit({
-    _tag: 'ToolCallCompleted',
-    runId: writer.run.runId,
-    toolCallId: call.id,
-    toolName: call.name,
-    ...('result' in body ? { result: body.result } : {}),
-  })
+  return writer
+    .emit({
+      _tag: 'ToolCallCompleted',
+      runId: writer.run.runId,
+      toolCallId: call.id,
+      toolName: call.name,
+      ...('result' in body ? { result: body.result } : {}),
+    })
+    .pipe(Effect.as({ status: 'completed' as const, ...('result' in body ? { result: body.result } : {}) }))
 }
 
 /** Records a call's failure for the model, and tells listeners. */
@@ -94,17 +108,23 @@ const failed = (
   args: Readonly<Record<string, unknown>> = call.args,
 ) => {
   writer.append(toolMessage(call, 'failed', { content: `Error: ${reason}`, ...argsIfChanged(call, args) }))
-  return writer.emit({
-    _tag: 'ToolCallFailed',
-    runId: writer.run.runId,
-    toolCallId: call.id,
-    toolName: call.name,
-    error: reason,
-  })
+  return writer
+    .emit({
+      _tag: 'ToolCallFailed',
+      runId: writer.run.runId,
+      toolCallId: call.id,
+      toolName: call.name,
+      error: reason,
+    })
+    .pipe(Effect.as({ status: 'failed' as const, error: reason } satisfies CallOutcome))
 }
 
 /** Carries out what was decided for one call, recording its result for the model. */
-const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Effect<void, WriteError> =>
+const settle = (
+  writer: RunWriter,
+  call: ToolCall,
+  outcome: Outcome,
+): Effect.Effect<CallOutcome, WriteError> =>
   Outcome.$match(outcome, {
     Execute: ({ args }) =>
       Effect.gen(function* () {
@@ -125,13 +145,16 @@ const settle = (writer: RunWriter, call: ToolCall, outcome: Outcome): Effect.Eff
             principal: writer.run.principal,
           }),
         )
-        yield* Either.isRight(result)
+        return yield* Either.isRight(result)
           ? completed(writer, call, 'completed', result.right, args)
           : failed(writer, call, result.left.reason, args)
       }),
     Skip: ({ message }) =>
-      Effect.sync(() => writer.append(toolMessage(call, 'skipped', { content: message }))),
-    Result: ({ result }) => Effect.asVoid(completed(writer, call, 'external', result)),
+      Effect.sync(() => {
+        writer.append(toolMessage(call, 'skipped', { content: message }))
+        return { status: 'skipped', error: message } satisfies CallOutcome
+      }),
+    Result: ({ result }) => completed(writer, call, 'external', result),
   })
 
 /** Folds a call's resolved requirements, in order, into what happens to it. */
@@ -145,6 +168,10 @@ const outcomeOf = (
       let outcome: Outcome = Outcome.Execute({ args: call.args })
       for (const requirement of requirements) {
         if (outcome._tag !== 'Execute') break
+        if (requirement.resolution?.lapsed !== undefined)
+          return Outcome.Skip({
+            message: `Nobody decided on the call to ${call.name} in time (the ${requirement.kind} ${requirement.resolution.lapsed}); it was not executed.`,
+          })
         const plugin = writer.agent.plugins.get(requirement.kind)
         if (plugin === undefined || requirement.resolution === undefined)
           throw new Error(`requirement ${requirement.id} of kind "${requirement.kind}" cannot be applied`)
@@ -164,7 +191,42 @@ const outcomeOf = (
       }),
   })
 
-/** Everything the tool and the policies require of this call. Policies fail closed. */
+const policyContext = (writer: RunWriter, tool: Tool, call: ToolCall): Policy.PolicyContext => ({
+  tool,
+  call,
+  runId: writer.run.runId,
+  agentId: writer.agent.id,
+  sessionId: writer.run.sessionId,
+  principal: writer.run.principal,
+})
+
+const millis = (expiry: Expiry) => Duration.toMillis(Duration.decode(expiry.after))
+
+/** The earliest of a requirement's own deadline and those the policies set. */
+const earliest = (deadlines: ReadonlyArray<Expiry | undefined>) =>
+  deadlines
+    .filter((expiry): expiry is Expiry => expiry !== undefined)
+    .reduce<Expiry | undefined>(
+      (soonest, expiry) => (soonest === undefined || millis(expiry) < millis(soonest) ? expiry : soonest),
+      undefined,
+    )
+
+/**
+ * One sign-off per call: the approvals asked for by the tool and by policies are one approval,
+ * stamped with the agent it is for, expiring at the earliest deadline any of them set.
+ */
+const oneApproval = (writer: RunWriter, needs: ReadonlyArray<Need>): ReadonlyArray<Need> => {
+  const approvals = needs.filter((need) => need.plugin.kind === Approval.kind)
+  if (approvals.length === 0) return needs
+  const first = approvals[0]!.request as typeof RequiredApproval.request.Type
+  const merged = RequiredApproval.need(
+    { ...first, source: { type: 'agent', id: writer.agent.id, name: writer.agent.name } },
+    earliest(approvals.map((need) => need.expiry)),
+  )
+  return [...needs.filter((need) => need.plugin.kind !== Approval.kind), merged]
+}
+
+/** Everything the tool and the policies require of this call, with deadlines. Policies fail closed. */
 const needsOf = (
   writer: RunWriter,
   tool: Tool,
@@ -176,18 +238,101 @@ const needsOf = (
       catch: describe,
     })
     if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
-    const context: Policy.PolicyContext = {
-      tool,
-      call,
-      runId: writer.run.runId,
-      agentId: writer.agent.id,
-      sessionId: writer.run.sessionId,
-      principal: writer.run.principal,
-    }
-    const fromPolicies = yield* Effect.forEach(writer.agent.policies, (policy) =>
-      Policy.evaluate(policy, context),
+    const context = policyContext(writer, tool, call)
+    const { policies } = writer.agent
+    const fromPolicies = yield* Effect.forEach(policies, (policy) => Policy.evaluate(policy, context))
+    const needs = oneApproval(writer, [...own.right, ...fromPolicies.flat()])
+    return Either.right(
+      yield* Effect.forEach(needs, (need) =>
+        Effect.map(
+          Effect.forEach(policies, (policy) => Policy.expiry(policy, context, need.plugin.kind)),
+          (deadlines) => {
+            const expiry = earliest([need.expiry, ...deadlines])
+            return expiry === undefined ? need : need.plugin.need(need.request, expiry)
+          },
+        ),
+      ),
     )
-    return Either.right([...own.right, ...fromPolicies.flat()])
+  })
+
+/** An approval written when a call is let through, or has run: decided already. */
+const decidedApproval = (
+  writer: RunWriter,
+  call: ToolCall,
+  fields: Pick<ApprovalRecord, 'type' | 'status' | 'resolvedBy'> &
+    Partial<Pick<ApprovalRecord, 'grantId' | 'note' | 'outcome'>>,
+): Effect.Effect<ApprovalRecord, never, IdGenerator> =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const run = writer.run
+    return new ApprovalRecord({
+      id: yield* (yield* IdGenerator).next,
+      runId: run.runId,
+      ...(run.sessionId === undefined ? {} : { sessionId: run.sessionId }),
+      ...(run.userId === undefined ? {} : { userId: run.userId }),
+      source: { type: 'agent', id: writer.agent.id, name: writer.agent.name },
+      toolName: call.name,
+      toolCallId: call.id,
+      toolArgs: call.args,
+      requestedBy: run.principal,
+      resolvedAt: now,
+      createdAt: now,
+      runStatus: 'running',
+      ...fields,
+    })
+  })
+
+/**
+ * Lets the call through on an active grant of its session, if there is one: the grant's use is
+ * recorded with its approval. A `once` grant another run used first is passed over.
+ */
+const throughGrant = (
+  writer: RunWriter,
+  call: ToolCall,
+): Effect.Effect<boolean, WriteError, RunStore | IdGenerator> =>
+  Effect.gen(function* () {
+    const sessionId = writer.run.sessionId
+    if (sessionId === undefined) return false
+    const store = yield* RunStore
+    const grants = yield* store.listGrants({
+      sessionId,
+      sourceId: writer.agent.id,
+      toolName: call.name,
+      status: 'active',
+    })
+    for (const grant of grants.filter((grant) => Grant.covers(grant, writer.agent.id, sessionId, call))) {
+      // Only the run's writer spends a grant.
+      if (!writer.hasClaimed) yield* writer.flush
+      const use = yield* decidedApproval(writer, call, {
+        type: 'required',
+        status: 'approved',
+        resolvedBy: grant.grantedBy,
+        grantId: grant.id,
+        note: `Let through by ${grant.scope} grant ${grant.id}`,
+      })
+      const used = yield* Effect.either(store.useGrant(grant.id, use))
+      if (Either.isRight(used)) return true
+      if (used.left._tag === 'StoreError') return yield* used.left
+    }
+    return false
+  })
+
+/** Records a call of an audited tool, once it has run (or was turned down). */
+const audit = (
+  writer: RunWriter,
+  call: ToolCall,
+  outcome: CallOutcome,
+  decidedBy: Principal,
+): Effect.Effect<void, StoreError, RunStore | IdGenerator> =>
+  Effect.gen(function* () {
+    const store = yield* RunStore
+    const record = yield* decidedApproval(writer, call, {
+      type: 'audit',
+      status: outcome.status === 'skipped' ? 'rejected' : 'approved',
+      resolvedBy: decidedBy,
+      outcome,
+    })
+    yield* store.recordApproval(record)
   })
 
 const askAgain = (writer: RunWriter, call: ToolCall, args: Readonly<Record<string, unknown>>) =>
@@ -212,20 +357,28 @@ const settleBatch = (
   calls: ReadonlyArray<ToolCall>,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
-): Effect.Effect<ReadonlyArray<Gated>, RunFailure> =>
+): Effect.Effect<ReadonlyArray<Gated>, RunFailure, RunStore | IdGenerator> =>
   Effect.gen(function* () {
     const gated: Array<Gated> = []
+    /** Runs what was decided, and records it if the tool is audited. */
+    const settleAudited = (call: ToolCall, outcome: Outcome, decidedBy: Principal = writer.run.principal) =>
+      Effect.gen(function* () {
+        const done = yield* settle(writer, call, outcome)
+        if (writer.agent.tools.get(call.name)?.flags.approval?.type === 'audit')
+          yield* audit(writer, call, done, decidedBy)
+      })
     for (const call of calls) {
       // Checked first: an interrupted call may have run already, whatever was decided for it.
       const startedWith = interrupted?.calls.get(call.id)
       if (startedWith !== undefined) {
-        if (interrupted?.then === 'retry') yield* settle(writer, call, Outcome.Execute({ args: startedWith }))
+        if (interrupted?.then === 'retry') yield* settleAudited(call, Outcome.Execute({ args: startedWith }))
         else gated.push({ call, needs: [askAgain(writer, call, startedWith)] })
         continue
       }
       const requirements = resolved.filter((requirement) => requirement.toolCall.id === call.id)
       if (requirements.length > 0) {
-        yield* settle(writer, call, yield* outcomeOf(writer, call, requirements))
+        const decidedBy = requirements.at(-1)!.resolution!.resolvedBy
+        yield* settleAudited(call, yield* outcomeOf(writer, call, requirements), decidedBy)
         continue
       }
       const tool = writer.agent.tools.get(call.name)
@@ -234,9 +387,17 @@ const settleBatch = (
         continue
       }
       const needs = yield* needsOf(writer, tool, call)
-      if (Either.isLeft(needs)) yield* failed(writer, call, needs.left)
-      else if (needs.right.length > 0) gated.push({ call, needs: needs.right })
-      else yield* settle(writer, call, Outcome.Execute({ args: call.args }))
+      if (Either.isLeft(needs)) {
+        yield* failed(writer, call, needs.left)
+        continue
+      }
+      const granted =
+        needs.right.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, call))
+      const remaining = granted
+        ? needs.right.filter((need) => need.plugin.kind !== Approval.kind)
+        : needs.right
+      if (remaining.length > 0) gated.push({ call, needs: remaining })
+      else yield* settleAudited(call, Outcome.Execute({ args: call.args }))
     }
     return gated
   })
@@ -266,6 +427,9 @@ const pause = (
             request: Schema.encodeSync(need.plugin.request)(need.request),
             status: 'pending',
             createdAt: now,
+            ...(need.expiry === undefined
+              ? {}
+              : { expiresAt: now + millis(need.expiry), onExpire: need.expiry.onExpire }),
           }),
         )
       }
@@ -329,7 +493,7 @@ export const drive = (
   writer: RunWriter,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted?: Interrupted,
-): Effect.Effect<Stop, RunFailure, IdGenerator> =>
+): Effect.Effect<Stop, RunFailure, IdGenerator | RunStore> =>
   Effect.gen(function* () {
     let decisions = resolved
     let died = interrupted

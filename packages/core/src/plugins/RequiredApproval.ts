@@ -1,0 +1,31 @@
+import { Schema } from 'effect'
+import { ApprovalSource, kind } from '../Approval.js'
+import type { Principal } from '../Principal.js'
+import * as RequirementPlugin from '../RequirementPlugin.js'
+
+/** Who may approve when nobody said otherwise: approvers and admins. */
+export const isApprover = (principal: Principal) =>
+  principal.roles.includes('approver') || principal.roles.includes('admin')
+
+/**
+ * "Does this have the organisation's sign-off?": an approver approves the call, or rejects it
+ * with a note that the model is told. The run stamps `source` (the agent, team or workflow).
+ */
+export const RequiredApproval = RequirementPlugin.make({
+  kind,
+  answers: 'decision',
+  request: Schema.Struct({
+    message: Schema.optional(Schema.String),
+    source: Schema.optional(ApprovalSource),
+  }),
+  mayResolve: isApprover,
+  outcome: ({ call, resolution, args }) =>
+    resolution.approved
+      ? RequirementPlugin.Outcome.Execute({ args })
+      : RequirementPlugin.Outcome.Skip({
+          message:
+            resolution.note !== undefined && resolution.note.trim() !== ''
+              ? `An approver rejected the call to ${call.name}: ${resolution.note}`
+              : `An approver rejected the call to ${call.name}; it was not executed.`,
+        }),
+})
