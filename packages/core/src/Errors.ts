@@ -255,6 +255,6 @@ export type RunFailure =
 
 export type StartError = InvalidRunInput | RunAlreadyExists | StoreError
 
-export type CancelError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | StoreError
+export type CancelError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | InvalidRequest | StoreError
 
 export type RecoverError = RunNotFound | RunNotContinuable | RunBusy | RunClaimed | StoreError

@@ -14,7 +14,9 @@ import {
   Stream,
 } from 'effect'
 import type { AgentDefinition as Agent } from './Agent.js'
+import * as Approval from './Approval.js'
 import {
+  ApprovalPending,
   type CancelError,
   type ContinueError,
   type RecoverError,
@@ -26,7 +28,7 @@ import {
   RunNotContinuable,
   RunNotFound,
   type StartError,
-  type StoreError,
+  StoreError,
   UnexpectedError,
 } from './Errors.js'
 import { IdGenerator } from './IdGenerator.js'
@@ -98,8 +100,15 @@ export interface RunEngine {
     request: ContinueRequest,
     options?: ResolveOptions,
   ) => Effect.Effect<RunOutput, ContinueError | RunFailure>
-  /** Stops a running or paused run for good. */
-  readonly cancelRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, CancelError | RunFailure>
+  /**
+   * Stops a running or paused run for good. The open requirements of its pause lapse as
+   * cancelled, recorded as by `options.principal` (the run's own principal by default).
+   */
+  readonly cancelRun: (
+    agent: Agent,
+    runId: string,
+    options?: ResolveOptions,
+  ) => Effect.Effect<RunOutput, CancelError | RunFailure>
   /**
    * Takes over a run whose writer died (its process was killed, say) and goes on from what the
    * store has. Calls that had started without storing a result are run again with the same
@@ -119,7 +128,29 @@ export interface RunEngine {
   ) => Effect.Effect<RunOutput, RecoverError | RunFailure>
   /** The run as the store has it. */
   readonly getRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, RunNotFound | StoreError>
+  /**
+   * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
+   * cancels their runs or continues them with the call rejected, as each requirement says. Only
+   * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
+   * finds whatever an earlier one left. Answers what it did.
+   */
+  readonly sweep: (
+    agents: ReadonlyArray<Agent>,
+    options?: { readonly limit?: number },
+  ) => Effect.Effect<SweepReport, StoreError>
 }
+
+/** What one pass of the sweeper did, by run id. */
+export interface SweepReport {
+  /** Requirements closed as expired. */
+  readonly expired: ReadonlyArray<string>
+  readonly cancelledRuns: ReadonlyArray<string>
+  /** Runs set going again, the expired calls rejected. */
+  readonly continuedRuns: ReadonlyArray<string>
+}
+
+/** Who the sweeper records as having closed what lapsed. */
+export const sweeperPrincipal = new Principal({ id: 'countersign:sweeper', roles: ['system'] })
 
 export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEngine')
 
@@ -247,15 +278,18 @@ const make = Effect.gen(function* () {
   const resumed = ({ writer, decided }: Claimed) =>
     Effect.gen(function* () {
       const runId = writer.run.runId
-      for (const requirement of decided)
+      for (const requirement of decided) {
+        const resolution = requirement.resolution!
         yield* writer.emit({
           _tag: 'RequirementResolved',
           runId,
           requirementId: requirement.id,
           kind: requirement.kind,
-          value: requirement.resolution?.value,
-          resolvedBy: requirement.resolution!.resolvedBy,
+          value: resolution.value,
+          resolvedBy: resolution.resolvedBy,
+          ...(resolution.lapsed === undefined ? {} : { lapsed: resolution.lapsed }),
         })
+      }
       yield* writer.emit({ _tag: 'RunContinued', runId })
       return { writer, decided }
     })
@@ -459,6 +493,9 @@ const make = Effect.gen(function* () {
         )
       // Others may have decided the rest meanwhile: only then is the list read again.
       const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
+      const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
+      if (approvals.length > 0)
+        return yield* new ApprovalPending({ runId: run.runId, approvalIds: approvals.map(({ id }) => id) })
       if (open.length > 0)
         return yield* new RequirementsUnresolved({
           runId: run.runId,
@@ -491,17 +528,97 @@ const make = Effect.gen(function* () {
         Effect.zipRight(Deferred.await(ticket.claimed)),
       )
 
+  /** Records the decisions and sets the run going again; done once it holds the run. Answers the pause it left. */
+  const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+    Effect.gen(function* () {
+      const run = yield* readyToContinue(agent, request, options)
+      const claimed = yield* Deferred.make<void, RunFailure>()
+      const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
+      yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
+      return run
+    })
+
   const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
-        const run = yield* readyToContinue(agent, request, options)
-        const claimed = yield* Deferred.make<void, RunFailure>()
-        const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
-        yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
+        const run = yield* resume(agent, request, options)
         return eventsOf(subscription, run.runId, run.lastSeq)
       }),
     )
+
+  /**
+   * Closes the still-open requirements of a run's pause without a decision. Each has one ending:
+   * one decided meanwhile keeps its decision.
+   */
+  const lapse = (
+    run: RunRecord,
+    why: 'expired' | 'cancelled',
+    by: Principal,
+    only: ReadonlyArray<string> = run.pendingRequirementIds,
+  ) =>
+    Effect.gen(function* () {
+      const resolvedAt = yield* Clock.currentTimeMillis
+      const lapsed = yield* Effect.forEach(only, (requirementId) =>
+        store
+          .resolveRequirement(
+            run.runId,
+            requirementId,
+            new Resolution({ value: null, resolvedBy: by, resolvedAt, lapsed: why }),
+          )
+          .pipe(
+            Effect.as([requirementId]),
+            Effect.catchTags({
+              RequirementAlreadyResolved: () => Effect.succeed([]),
+              RequirementNotFound: () => Effect.succeed([]),
+            }),
+          ),
+      )
+      return lapsed.flat()
+    })
+
+  const sweep: RunEngine['sweep'] = (agents, options) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const due = yield* store.listExpired(now, options?.limit ?? 100)
+      const report = {
+        expired: [] as Array<string>,
+        cancelledRuns: [] as Array<string>,
+        continuedRuns: [] as Array<string>,
+      }
+      for (const runId of new Set(due.map((requirement) => requirement.runId))) {
+        const run = yield* store.getRun(runId)
+        const agent = agents.find((candidate) => Option.isSome(run) && candidate.id === run.value.agentId)
+        if (Option.isNone(run) || agent === undefined) continue
+        const expiring = due.filter(
+          (requirement) =>
+            requirement.runId === runId && run.value.pendingRequirementIds.includes(requirement.id),
+        )
+        const expired = yield* lapse(
+          run.value,
+          'expired',
+          sweeperPrincipal,
+          expiring.map(({ id }) => id),
+        )
+        report.expired.push(...expired)
+        if (expired.length === 0) continue
+        const cancel = expiring.some(
+          (requirement) => expired.includes(requirement.id) && requirement.onExpire === 'cancel',
+        )
+        // Another engine may be at it too: whoever claims the run first does it, the others let go.
+        const attempt: Effect.Effect<unknown, { readonly _tag: string }> = cancel
+          ? cancelRun(agent, runId, { principal: sweeperPrincipal })
+          : resume(agent, { runId }, { principal: sweeperPrincipal })
+        const done = yield* attempt.pipe(
+          Effect.as(true),
+          Effect.catchAll((error) =>
+            error instanceof StoreError ? Effect.fail(error) : Effect.succeed(false),
+          ),
+        )
+        if (done) (cancel ? report.cancelledRuns : report.continuedRuns).push(runId)
+      }
+      return report
+    })
 
   /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
   const workingHere = (runId: string) =>
@@ -523,8 +640,9 @@ const make = Effect.gen(function* () {
    * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
    * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
    */
-  const cancelRun: RunEngine['cancelRun'] = (agent, runId) =>
+  const cancelRun: RunEngine['cancelRun'] = (agent, runId, rawOptions) =>
     Effect.gen(function* () {
+      const options = yield* requests.decodeResolveOptions(rawOptions)
       for (let attempt = 1; ; attempt++) {
         const before = yield* current(agent, runId)
         const id = before.record.runId
@@ -549,7 +667,10 @@ const make = Effect.gen(function* () {
             { status: 'cancelled', pendingRequirementIds: [] },
           ),
         )
-        if (Either.isRight(cancelled)) return yield* getRun(agent, id)
+        if (Either.isRight(cancelled)) {
+          yield* lapse(run.record, 'cancelled', options.principal ?? run.record.principal)
+          return yield* getRun(agent, id)
+        }
         // Lost to a continue or another cancel: look again at what the run has become.
         if (cancelled.left._tag !== 'RunClaimed' || attempt >= 3) return yield* cancelled.left
       }
@@ -594,6 +715,7 @@ const make = Effect.gen(function* () {
     recoverRunStream,
     recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
     getRun,
+    sweep,
   })
 })
 

@@ -48,6 +48,8 @@ export const RequirementResolved = Schema.TaggedStruct('RequirementResolved', {
   kind: Schema.String,
   value: Json,
   resolvedBy: Principal,
+  /** Nobody decided: the requirement lapsed (see Resolution). */
+  lapsed: Schema.optional(Schema.Literal('expired', 'cancelled')),
 })
 export const RunContinued = Schema.TaggedStruct('RunContinued', { ...base })
 /** The run was taken over from a writer that died; these calls had started and stored no result. */

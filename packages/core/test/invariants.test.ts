@@ -649,8 +649,9 @@ describe('cancelling a run', () => {
     await expect(agent.resolve(runId, [Resolutions.confirm(requirement.id)])).rejects.toBeInstanceOf(
       RunNotContinuable,
     )
+    // Its open requirement lapsed with the run, by whoever cancelled it: no decision was made.
     const [stored] = await Effect.runPromise(store.listRequirements(runId))
-    expect(stored?.status).toBe('pending')
+    expect(stored?.resolution).toMatchObject({ value: null, lapsed: 'cancelled', resolvedBy: { id: 'anonymous' } })
     expect(ledger.calls).toEqual([])
   })
 

@@ -33,7 +33,7 @@ export const ResolveOptions = Schema.Struct({ principal: Schema.optional(Princip
 
 export const Resolutions = Schema.Array(ResolutionInput.pipe(withinLimit('a resolution')))
 
-const decode = <A, I, E>(schema: Schema.Schema<A, I>, value: unknown, error: (reason: string) => E) =>
+export const decode = <A, I, E>(schema: Schema.Schema<A, I>, value: unknown, error: (reason: string) => E) =>
   Either.match(Schema.decodeUnknownEither(schema, { errors: 'all' })(value), {
     onLeft: (issue) => Effect.fail(error(ParseResult.TreeFormatter.formatErrorSync(issue))),
     onRight: (decoded) => Effect.succeed(decoded),

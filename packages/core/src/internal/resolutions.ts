@@ -8,7 +8,9 @@ import {
 } from '../Errors.js'
 import * as Approval from '../Approval.js'
 import * as Policy from '../Policy.js'
-import type { Principal } from '../Principal.js'
+import type { ToolCall } from '../Message.js'
+import { RequiredApproval } from '../plugins/RequiredApproval.js'
+import { Principal } from '../Principal.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import type { RunRecord } from '../Run.js'
@@ -61,40 +63,59 @@ const allows = (rule: () => boolean) => {
   }
 }
 
+interface Judged {
+  readonly kind: string
+  readonly toolCall: ToolCall
+  readonly request: unknown
+  readonly runId: string
+  /** Who asked: the run's principal. */
+  readonly runPrincipal: Principal
+}
+
 /**
- * Why `principal` may not resolve the requirement, or undefined if they may: the kind's rule (for
+ * Why `principal` may not resolve a requirement, or undefined if they may: the kind's rule (for
  * an approval, the tool's own approvers if it names them), then every policy of the agent.
  */
 const refusal = (
   agent: AgentDefinition,
-  run: RunRecord,
-  requirement: RequirementRecord,
-  request: unknown,
-  principal: Principal,
   plugin: AnyRequirementPlugin,
+  principal: Principal,
+  judged: Judged,
 ) =>
   Effect.gen(function* () {
-    const context = { request, runPrincipal: run.principal, toolCall: requirement.toolCall }
-    const declared = agent.tools.get(requirement.toolCall.name)?.flags.approval
+    const context = { request: judged.request, runPrincipal: judged.runPrincipal, toolCall: judged.toolCall }
+    const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
     const approvers =
-      requirement.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
+      judged.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
     if (!allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
       return approvers === undefined
-        ? `the rules of kind "${requirement.kind}" do not allow it`
+        ? `the rules of kind "${judged.kind}" do not allow it`
         : "the tool's approvers do not include them"
     for (const policy of agent.policies) {
-      const refused = yield* Policy.refusal(policy, {
-        principal,
-        runPrincipal: run.principal,
-        kind: requirement.kind,
-        toolCall: requirement.toolCall,
-        request,
-        runId: run.runId,
-        agentId: agent.id,
-      })
+      const refused = yield* Policy.refusal(policy, { principal, ...judged, agentId: agent.id })
       if (refused !== undefined) return refused
     }
     return undefined
+  })
+
+/**
+ * Who a grant is asked by: nobody in particular. Policies that judge approvers by the requester
+ * (separation of duties) see this principal, which no approver is.
+ */
+export const grantRequester = new Principal({ id: 'countersign:grant', roles: [] })
+
+/** Why `principal` may not approve calls like `toolCall` of the agent ahead of time (a grant), if they may not. */
+export const mayApprove = (
+  agent: AgentDefinition,
+  principal: Principal,
+  { toolCall, runId }: { readonly toolCall: ToolCall; readonly runId: string },
+) =>
+  refusal(agent, RequiredApproval, principal, {
+    kind: Approval.kind,
+    toolCall,
+    request: {},
+    runId,
+    runPrincipal: grantRequester,
   })
 
 /**
@@ -138,7 +159,13 @@ export const checkResolutions = (
         })
       // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
       const request = yield* decodeRequest(plugin, requirement)
-      const refused = yield* refusal(agent, run, requirement, request, principal, plugin)
+      const refused = yield* refusal(agent, plugin, principal, {
+        kind: requirement.kind,
+        toolCall: requirement.toolCall,
+        request,
+        runId,
+        runPrincipal: run.principal,
+      })
       if (refused !== undefined)
         return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
       checked.push({ requirement, value: yield* validateResolution(plugin, requirement, value) })
