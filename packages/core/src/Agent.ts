@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Stream } from 'effect'
+import { Effect, Layer, ManagedRuntime, Stream } from 'effect'
 import { DefinitionError } from './Errors.js'
 import * as IdGenerator from './IdGenerator.js'
 import * as MemoryStore from './MemoryStore.js'
@@ -13,6 +13,7 @@ import type { Policy } from './Policy.js'
 import type { AnyRequirementPlugin } from './RequirementPlugin.js'
 import type { Tool } from './Tool.js'
 import type { Toolkit } from './Toolkit.js'
+import { toAsyncIterable, toPromise } from './internal/promises.js'
 import { builtinPlugins } from './internal/registry.js'
 
 export interface AgentSpec {
@@ -141,8 +142,9 @@ export class Agent implements AgentDefinition {
     return this.promise((engine) => engine.resolve(this, runId, resolutions, options))
   }
 
-  cancelRun(runId: string): Promise<RunOutput> {
-    return this.promise((engine) => engine.cancelRun(this, runId))
+  /** Ends a run for good; its open requirements lapse as cancelled, by `options.principal`. */
+  cancelRun(runId: string, options?: RunEngine.ResolveOptions): Promise<RunOutput> {
+    return this.promise((engine) => engine.cancelRun(this, runId, options))
   }
 
   /**
@@ -168,24 +170,14 @@ export class Agent implements AgentDefinition {
     return this.runtime.dispose()
   }
 
-  private async promise<A, E>(use: (engine: RunEngine.RunEngine) => Effect.Effect<A, E>): Promise<A> {
-    const exit = await this.runtime.runPromiseExit(Effect.flatMap(RunEngine.RunEngine, use))
-    if (Exit.isSuccess(exit)) return exit.value
-    throw Cause.squash(exit.cause)
+  private promise<A, E>(use: (engine: RunEngine.RunEngine) => Effect.Effect<A, E>): Promise<A> {
+    return toPromise(this.runtime, Effect.flatMap(RunEngine.RunEngine, use))
   }
 
   private iterate<E>(
     use: (engine: RunEngine.RunEngine) => Stream.Stream<RunEvent, E>,
   ): AsyncIterable<RunEvent> {
-    const runtime = this.runtime
-    return {
-      async *[Symbol.asyncIterator]() {
-        yield* Stream.toAsyncIterableRuntime(
-          Stream.unwrap(Effect.map(RunEngine.RunEngine, use)),
-          await runtime.runtime(),
-        )
-      },
-    }
+    return toAsyncIterable(this.runtime, Stream.unwrap(Effect.map(RunEngine.RunEngine, use)))
   }
 }
 

@@ -651,7 +651,11 @@ describe('cancelling a run', () => {
     )
     // Its open requirement lapsed with the run, by whoever cancelled it: no decision was made.
     const [stored] = await Effect.runPromise(store.listRequirements(runId))
-    expect(stored?.resolution).toMatchObject({ value: null, lapsed: 'cancelled', resolvedBy: { id: 'anonymous' } })
+    expect(stored?.resolution).toMatchObject({
+      value: null,
+      lapsed: 'cancelled',
+      resolvedBy: { id: 'anonymous' },
+    })
     expect(ledger.calls).toEqual([])
   })
 

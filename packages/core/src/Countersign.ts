@@ -1,0 +1,190 @@
+import { type Duration, Effect, Layer, ManagedRuntime, Option, Stream } from 'effect'
+import type { AgentDefinition } from './Agent.js'
+import type { ApprovalFilter, ApprovalPage, ApprovalQuery, ApprovalRecord } from './Approval.js'
+import * as Approvals from './Approvals.js'
+import { DefinitionError, RunNotFound } from './Errors.js'
+import type { Grant, GrantFilter } from './Grant.js'
+import * as IdGenerator from './IdGenerator.js'
+import * as MemoryStore from './MemoryStore.js'
+import type { ResolutionInput } from './Requirement.js'
+import type { RunEvent } from './RunEvent.js'
+import * as RunEngine from './RunEngine.js'
+import type { RunOutput } from './RunOutput.js'
+import { RunStore } from './RunStore.js'
+import * as Sweeper from './Sweeper.js'
+import { toAsyncIterable, toPromise } from './internal/promises.js'
+
+export interface CountersignOptions {
+  readonly agents: ReadonlyArray<AgentDefinition>
+  /** Where runs, approvals and grants are kept. Defaults to a new memory store. */
+  readonly store?: RunStore
+  /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
+  readonly sweepEvery?: Duration.DurationInput | false
+}
+
+type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
+
+/**
+ * Agents served together, with their approval queue: the Promise API of a Countersign
+ * deployment (a server builds on it). One engine runs every agent's runs; runs are found by id,
+ * whatever agent they belong to. Methods reject with the typed errors of `Errors`.
+ */
+export class Countersign {
+  readonly store: RunStore
+  readonly agents: ReadonlyMap<string, AgentDefinition>
+  private readonly runtime: ManagedRuntime.ManagedRuntime<Services, never>
+
+  constructor(options: CountersignOptions) {
+    const agents = new Map<string, AgentDefinition>()
+    for (const agent of options.agents) {
+      if (agents.has(agent.id))
+        throw new DefinitionError({ subject: 'Countersign', reason: `two agents have the id "${agent.id}"` })
+      agents.set(agent.id, agent)
+    }
+    this.agents = agents
+    this.store = options.store ?? MemoryStore.make()
+    const sweepEvery = options.sweepEvery ?? '10 seconds'
+    const engine = RunEngine.layer.pipe(
+      Layer.provideMerge(Layer.succeed(RunStore, this.store)),
+      Layer.provideMerge(IdGenerator.layer),
+    )
+    const approvals = Approvals.layer(options.agents).pipe(Layer.provideMerge(engine))
+    this.runtime = ManagedRuntime.make(
+      sweepEvery === false
+        ? approvals
+        : Layer.merge(
+            approvals,
+            Sweeper.layer(options.agents, { every: sweepEvery }).pipe(Layer.provide(engine)),
+          ),
+    )
+  }
+
+  /** Starts a run of the agent with this id; resolves when it completes, fails or pauses. */
+  run(agentId: string, input: string, options?: RunEngine.RunOptions): Promise<RunOutput> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agent(agentId), (agent) => engine.run(agent, input, options)),
+    )
+  }
+
+  runStream(agentId: string, input: string, options?: RunEngine.RunOptions): AsyncIterable<RunEvent> {
+    return this.iterate((engine) =>
+      Stream.unwrap(Effect.map(this.agent(agentId), (agent) => engine.runStream(agent, input, options))),
+    )
+  }
+
+  getRun(runId: string): Promise<RunOutput> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agentOfRun(runId), (agent) => engine.getRun(agent, runId)),
+    )
+  }
+
+  /** Records the decisions given, then continues the run if none is left open (see `Agent.continueRun`). */
+  continueRun(
+    runId: string,
+    resolutions?: ReadonlyArray<ResolutionInput>,
+    options?: RunEngine.ResolveOptions,
+  ): Promise<RunOutput> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agentOfRun(runId), (agent) =>
+        engine.continueRun(agent, { runId, ...(resolutions === undefined ? {} : { resolutions }) }, options),
+      ),
+    )
+  }
+
+  continueRunStream(
+    runId: string,
+    resolutions?: ReadonlyArray<ResolutionInput>,
+    options?: RunEngine.ResolveOptions,
+  ): AsyncIterable<RunEvent> {
+    return this.iterate((engine) =>
+      Stream.unwrap(
+        Effect.map(this.agentOfRun(runId), (agent) =>
+          engine.continueRunStream(
+            agent,
+            { runId, ...(resolutions === undefined ? {} : { resolutions }) },
+            options,
+          ),
+        ),
+      ),
+    )
+  }
+
+  cancelRun(runId: string, options?: RunEngine.ResolveOptions): Promise<RunOutput> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agentOfRun(runId), (agent) => engine.cancelRun(agent, runId, options)),
+    )
+  }
+
+  /** One pass of the sweeper now: expired requirements are closed and their runs moved on. */
+  sweep(): Promise<RunEngine.SweepReport> {
+    return this.withEngine((engine) => engine.sweep([...this.agents.values()]))
+  }
+
+  /** The approval queue and its audit trail. */
+  readonly approvals = {
+    list: (query?: typeof ApprovalQuery.Encoded): Promise<ApprovalPage> =>
+      this.withApprovals((approvals) => approvals.list(query)),
+    count: (filter?: typeof ApprovalFilter.Encoded): Promise<number> =>
+      this.withApprovals((approvals) => approvals.count(filter)),
+    get: (approvalId: string): Promise<ApprovalRecord> =>
+      this.withApprovals((approvals) => approvals.get(approvalId)),
+    history: (approvalId: string): Promise<ReadonlyArray<Approvals.ApprovalEntry>> =>
+      this.withApprovals((approvals) => approvals.history(approvalId)),
+    /** Decides a pending approval (exactly one of concurrent deciders wins); continue the run separately. */
+    decide: (
+      approvalId: string,
+      answer: Approvals.ApprovalAnswer,
+      options: Approvals.DecideOptions,
+    ): Promise<ApprovalRecord> =>
+      this.withApprovals((approvals) => approvals.decide(approvalId, answer, options)),
+  }
+
+  /** Approvals given ahead of time, for the calls of one tool in one session. */
+  readonly grants = {
+    create: (
+      request: Approvals.GrantRequest,
+      options: Parameters<Approvals.Approvals['grant']>[1],
+    ): Promise<Grant> => this.withApprovals((approvals) => approvals.grant(request, options)),
+    list: (filter?: typeof GrantFilter.Encoded): Promise<ReadonlyArray<Grant>> =>
+      this.withApprovals((approvals) => approvals.listGrants(filter)),
+    revoke: (grantId: string, options: Approvals.RevokeOptions): Promise<Grant> =>
+      this.withApprovals((approvals) => approvals.revokeGrant(grantId, options)),
+  }
+
+  /** Stops the engine and the sweeper. Paused runs stay in the store. */
+  dispose(): Promise<void> {
+    return this.runtime.dispose()
+  }
+
+  private agent(agentId: string) {
+    const agent = this.agents.get(agentId)
+    return agent === undefined
+      ? Effect.fail(
+          new DefinitionError({ subject: `agent "${agentId}"`, reason: 'no agent has this id here' }),
+        )
+      : Effect.succeed(agent)
+  }
+
+  private agentOfRun(runId: string) {
+    return Effect.flatMap(RunStore, (store) => store.getRun(runId)).pipe(
+      Effect.flatMap((run) => {
+        const agent = Option.isSome(run) ? this.agents.get(run.value.agentId) : undefined
+        return agent === undefined ? Effect.fail(new RunNotFound({ runId })) : Effect.succeed(agent)
+      }),
+    )
+  }
+
+  private withEngine<A, E>(use: (engine: RunEngine.RunEngine) => Effect.Effect<A, E, Services>): Promise<A> {
+    return toPromise(this.runtime, Effect.flatMap(RunEngine.RunEngine, use))
+  }
+
+  private withApprovals<A, E>(use: (approvals: Approvals.Approvals) => Effect.Effect<A, E>): Promise<A> {
+    return toPromise(this.runtime, Effect.flatMap(Approvals.Approvals, use))
+  }
+
+  private iterate<E>(
+    use: (engine: RunEngine.RunEngine) => Stream.Stream<RunEvent, E, Services>,
+  ): AsyncIterable<RunEvent> {
+    return toAsyncIterable(this.runtime, Stream.unwrap(Effect.map(RunEngine.RunEngine, use)))
+  }
+}
