@@ -129,6 +129,15 @@ export interface RunEngine {
   /** The run as the store has it. */
   readonly getRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, RunNotFound | StoreError>
   /**
+   * A run's events after `afterSeq`: those stored, then those this engine stores from now on,
+   * each once and in order, up to and including the next stop (pause or ending).
+   */
+  readonly followRun: (
+    agent: Agent,
+    runId: string,
+    afterSeq?: number,
+  ) => Stream.Stream<RunEvent, RunNotFound | StoreError | RunFailure>
+  /**
    * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
    * cancels their runs or continues them with the call rejected, as each requirement says. Only
    * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
@@ -254,6 +263,24 @@ const make = Effect.gen(function* () {
 
   const getRun = (agent: Agent, runId: string) =>
     Effect.flatMap(current(agent, runId), (run) => output(agent, run))
+
+  const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0) =>
+    Stream.unwrapScoped(
+      Effect.gen(function* () {
+        // Subscribed before reading: what is stored after the read is still heard.
+        const subscription = yield* PubSub.subscribe(signals)
+        const record = yield* getRecord(agent, runId)
+        const stored = yield* store.readEvents(record.runId, afterSeq)
+        const stop = stored.findIndex(isStop)
+        if (stop >= 0) return Stream.fromIterable(stored.slice(0, stop + 1))
+        // Ended before afterSeq: nothing comes after its ending.
+        if (isFinal(record.status) && stored.length === 0) return Stream.empty
+        return Stream.concat(
+          Stream.fromIterable(stored),
+          eventsOf(subscription, record.runId, stored.at(-1)?.seq ?? afterSeq),
+        )
+      }),
+    )
 
   /**
    * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
@@ -715,6 +742,7 @@ const make = Effect.gen(function* () {
     recoverRunStream,
     recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
     getRun,
+    followRun,
     sweep,
   })
 })

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, type ManagedRuntime, Stream } from 'effect'
+import { Cause, type Effect, Exit, type ManagedRuntime, Stream } from 'effect'
 
 /*
  * The Promise face of Effect programs, for callers who do not use Effect: failures are thrown
