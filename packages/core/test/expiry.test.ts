@@ -24,7 +24,11 @@ import { makeLedger, type Ledger } from './fixtures.js'
 
 const hour = 3_600_000
 
-const refundAgent = (ledger: Ledger, onExpire: 'reject' | 'cancel', policies: ReadonlyArray<Policy.Policy> = []) =>
+const refundAgent = (
+  ledger: Ledger,
+  onExpire: 'reject' | 'cancel',
+  policies: ReadonlyArray<Policy.Policy> = [],
+) =>
   defineAgent({
     id: 'finance',
     model: ScriptedModel.make((request) =>
@@ -46,7 +50,10 @@ const refundAgent = (ledger: Ledger, onExpire: 'reject' | 'cancel', policies: Re
 
 /** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
 const engineOver = (store: RunStore) =>
-  RunEngine.layer.pipe(Layer.provideMerge(Layer.succeed(RunStore, store)), Layer.provideMerge(IdGenerator.layer))
+  RunEngine.layer.pipe(
+    Layer.provideMerge(Layer.succeed(RunStore, store)),
+    Layer.provideMerge(IdGenerator.layer),
+  )
 
 const pauseIn = (store: RunStore, agent: AgentDefinition) =>
   Effect.flatMap(RunEngine.RunEngine, (engine) => engine.run(agent, 'refund 500')).pipe(
@@ -57,40 +64,55 @@ const requirementOf = (store: RunStore, runId: string) =>
   Effect.map(store.listRequirements(runId), (requirements) => requirements[0]!)
 
 describe('expiry', () => {
-  it.effect('an approval undecided at its deadline expires after a restart; the run goes on with the call rejected', () =>
-    Effect.gen(function* () {
-      const store = MemoryStore.make()
-      const ledger = makeLedger()
-      const agent = refundAgent(ledger, 'reject')
-      const paused = yield* pauseIn(store, agent)
-      expect(paused.status).toBe('paused')
-      expect(yield* requirementOf(store, paused.runId)).toMatchObject({ expiresAt: hour, onExpire: 'reject' })
-      const lastSeq = (yield* store.getRun(paused.runId)).pipe(Option.getOrThrow).lastSeq
+  it.effect(
+    'an approval undecided at its deadline expires after a restart; the run goes on with the call rejected',
+    () =>
+      Effect.gen(function* () {
+        const store = MemoryStore.make()
+        const ledger = makeLedger()
+        const agent = refundAgent(ledger, 'reject')
+        const paused = yield* pauseIn(store, agent)
+        expect(paused.status).toBe('paused')
+        expect(yield* requirementOf(store, paused.runId)).toMatchObject({
+          expiresAt: hour,
+          onExpire: 'reject',
+        })
+        const lastSeq = (yield* store.getRun(paused.runId)).pipe(Option.getOrThrow).lastSeq
 
-      // A new engine, with its sweeper every minute.
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const engine = yield* RunEngine.RunEngine
-          yield* TestClock.adjust('59 minutes')
-          expect((yield* requirementOf(store, paused.runId)).status).toBe('pending')
-          yield* TestClock.adjust('1 minute')
-          const events = Chunk.toArray(yield* Stream.runCollect(engine.followRun(agent, paused.runId, lastSeq)))
-          expect(events.slice(0, 3).map((event) => event._tag)).toEqual([
-            'RequirementResolved',
-            'RunContinued',
-            'ModelRequestStarted',
-          ])
-          expect(events[0]).toMatchObject({ _tag: 'RequirementResolved', lapsed: 'expired', resolvedBy: { id: 'countersign:sweeper' } })
-          expect(events.at(-1)).toMatchObject({ _tag: 'RunCompleted' })
-          const done = yield* engine.getRun(agent, paused.runId)
-          expect(done.status).toBe('completed')
-          expect(done.content).toContain('expired')
-          expect(ledger.calls).toEqual([])
-          const approval = Option.getOrThrow(yield* store.getApproval(done.requirements[0]!.id))
-          expect(approval).toMatchObject({ status: 'expired', expiresAt: hour, runStatus: 'completed' })
-        }).pipe(Effect.provide(Sweeper.layer([agent], { every: '1 minute' }).pipe(Layer.provideMerge(engineOver(store))))),
-      )
-    }),
+        // A new engine, with its sweeper every minute.
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const engine = yield* RunEngine.RunEngine
+            yield* TestClock.adjust('59 minutes')
+            expect((yield* requirementOf(store, paused.runId)).status).toBe('pending')
+            yield* TestClock.adjust('1 minute')
+            const events = Chunk.toArray(
+              yield* Stream.runCollect(engine.followRun(agent, paused.runId, lastSeq)),
+            )
+            expect(events.slice(0, 3).map((event) => event._tag)).toEqual([
+              'RequirementResolved',
+              'RunContinued',
+              'ModelRequestStarted',
+            ])
+            expect(events[0]).toMatchObject({
+              _tag: 'RequirementResolved',
+              lapsed: 'expired',
+              resolvedBy: { id: 'countersign:sweeper' },
+            })
+            expect(events.at(-1)).toMatchObject({ _tag: 'RunCompleted' })
+            const done = yield* engine.getRun(agent, paused.runId)
+            expect(done.status).toBe('completed')
+            expect(done.content).toContain('expired')
+            expect(ledger.calls).toEqual([])
+            const approval = Option.getOrThrow(yield* store.getApproval(done.requirements[0]!.id))
+            expect(approval).toMatchObject({ status: 'expired', expiresAt: hour, runStatus: 'completed' })
+          }).pipe(
+            Effect.provide(
+              Sweeper.layer([agent], { every: '1 minute' }).pipe(Layer.provideMerge(engineOver(store))),
+            ),
+          ),
+        )
+      }),
   )
 
   it.effect('onExpire cancel cancels the run; a requirement decided in time is not touched', () =>
@@ -106,7 +128,11 @@ describe('expiry', () => {
         yield* TestClock.adjust('45 minutes')
         return yield* engine.sweep([agent])
       }).pipe(Effect.provide(engineOver(store)))
-      expect(report).toEqual({ expired: [late.requirements[0]!.id], cancelledRuns: [late.runId], continuedRuns: [] })
+      expect(report).toEqual({
+        expired: [late.requirements[0]!.id],
+        cancelledRuns: [late.runId],
+        continuedRuns: [],
+      })
       expect(Option.getOrThrow(yield* store.getRun(late.runId)).status).toBe('cancelled')
       expect((yield* requirementOf(store, late.runId)).resolution).toMatchObject({ lapsed: 'expired' })
       expect(Option.getOrThrow(yield* store.getRun(onTime.runId)).status).toBe('paused')
@@ -115,20 +141,28 @@ describe('expiry', () => {
     }),
   )
 
-  it.effect('a policy sets deadlines; the earliest of the tool’s and the policies’ wins, and a sweep of other agents touches nothing', () =>
-    Effect.gen(function* () {
-      const store = MemoryStore.make()
-      const quick = Policy.make({ name: 'ten minutes', expiry: () => ({ after: '10 minutes', onExpire: 'cancel' }) })
-      const agent = refundAgent(makeLedger(), 'reject', [quick])
-      const paused = yield* pauseIn(store, agent)
-      expect(yield* requirementOf(store, paused.runId)).toMatchObject({ expiresAt: 10 * 60_000, onExpire: 'cancel' })
-      yield* TestClock.adjust('11 minutes')
-      const stranger = defineAgent({ id: 'other', model: ScriptedModel.make(['hi']) })
-      const report = yield* Effect.flatMap(RunEngine.RunEngine, (engine) => engine.sweep([stranger])).pipe(
-        Effect.provide(engineOver(store)),
-      )
-      expect(report.expired).toEqual([])
-      expect((yield* requirementOf(store, paused.runId)).status).toBe('pending')
-    }),
+  it.effect(
+    'a policy sets deadlines; the earliest of the tool’s and the policies’ wins, and a sweep of other agents touches nothing',
+    () =>
+      Effect.gen(function* () {
+        const store = MemoryStore.make()
+        const quick = Policy.make({
+          name: 'ten minutes',
+          expiry: () => ({ after: '10 minutes', onExpire: 'cancel' }),
+        })
+        const agent = refundAgent(makeLedger(), 'reject', [quick])
+        const paused = yield* pauseIn(store, agent)
+        expect(yield* requirementOf(store, paused.runId)).toMatchObject({
+          expiresAt: 10 * 60_000,
+          onExpire: 'cancel',
+        })
+        yield* TestClock.adjust('11 minutes')
+        const stranger = defineAgent({ id: 'other', model: ScriptedModel.make(['hi']) })
+        const report = yield* Effect.flatMap(RunEngine.RunEngine, (engine) => engine.sweep([stranger])).pipe(
+          Effect.provide(engineOver(store)),
+        )
+        expect(report.expired).toEqual([])
+        expect((yield* requirementOf(store, paused.runId)).status).toBe('pending')
+      }),
   )
 })
