@@ -165,6 +165,11 @@ export class Agent implements AgentDefinition {
     return this.promise((engine) => engine.getRun(this, runId))
   }
 
+  /** The run's events after `afterSeq`, stored then live, up to its next pause or ending. */
+  followRun(runId: string, afterSeq?: number): AsyncIterable<RunEvent> {
+    return this.iterate((engine) => engine.followRun(this, runId, afterSeq))
+  }
+
   /** Stops this agent's engine. Paused runs stay in the store; runs still working are left for recovery. */
   dispose(): Promise<void> {
     return this.runtime.dispose()

@@ -78,6 +78,13 @@ export class Countersign {
     )
   }
 
+  /** The run's events after `afterSeq`, stored then live, up to its next pause or ending. */
+  followRun(runId: string, afterSeq?: number): AsyncIterable<RunEvent> {
+    return this.iterate((engine) =>
+      Stream.unwrap(Effect.map(this.agentOfRun(runId), (agent) => engine.followRun(agent, runId, afterSeq))),
+    )
+  }
+
   /** Records the decisions given, then continues the run if none is left open (see `Agent.continueRun`). */
   continueRun(
     runId: string,

@@ -78,6 +78,7 @@ const encodeApprovals = Schema.encodeSync(Schema.Array(ApprovalRecord))
 const encodeGrant = Schema.encodeSync(Grant)
 const encodeGrants = Schema.encodeSync(Schema.Array(Grant))
 const encodeRequirements = Schema.encodeSync(Schema.Array(RequirementRecord))
+const encodeRequirement = Schema.encodeSync(RequirementRecord)
 
 /** A listing query: the filter given, paging as `ApprovalQuery` defaults it (offset 0, limit 50). */
 const query = (fields: Approval.ApprovalFilter & { readonly offset?: number; readonly limit?: number }) =>
@@ -962,7 +963,7 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       expect(idsOf(recorded.approvals)).toStrictEqual('use' in won ? [won.use.id] : [])
     })
 
-    test('of 50 concurrent resolutions of an approval exactly one wins, and the approval shows its decision', async (store) => {
+    test('of 50 concurrent resolutions exactly one wins, its resolution is kept and its approval shows it (invariant 2)', async (store) => {
       const runId = uid('run')
       const requirement = sampleRequirement(runId, uid('req'))
       const record = await pause(store, pausedRecord(runId), [requirement])
@@ -978,6 +979,9 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       expect(losers.map((error) => error._tag)).toStrictEqual(Array(49).fill('RequirementAlreadyResolved'))
       const won = winners[0]!.resolution!
       const i = resolutions.findIndex((resolution) => resolution.resolvedBy.id === won.resolvedBy.id)
+      const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
+      expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(winners[0]!))
+      expect(stored.status).toBe('resolved')
       const approval = someValue(await run(store.getApproval(requirement.id)))
       expect(encodeApproval(approval)).toStrictEqual(
         encodeApproval(Approval.fromRequirement(winners[0]!, record)),

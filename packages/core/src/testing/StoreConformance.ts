@@ -494,25 +494,6 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         const stored = someValue(await run(store.getRequirement(runA, requirement.id)))
         expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(requirement))
       })
-
-      test('of 50 concurrent resolutions exactly one wins, and its resolution is kept (invariant 2)', async (store) => {
-        const runId = uid('run')
-        const requirement = sampleRequirement(runId, uid('req'))
-        await pausedWith(store, [requirement])
-        const resolutions = Array.from({ length: 50 }, (_, i) =>
-          sampleResolution(`approver-${i}`, { approved: i % 2 === 0, note: `decision ${i}` }, T0 + 100 + i),
-        )
-
-        const { winners, losers } = await race(
-          resolutions.map((resolution) => store.resolveRequirement(runId, requirement.id, resolution)),
-        )
-
-        expect(winners).toHaveLength(1)
-        expect(losers.map((error) => error._tag)).toStrictEqual(Array(49).fill('RequirementAlreadyResolved'))
-        const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
-        expect(encodeRequirement(stored)).toStrictEqual(encodeRequirement(winners[0]!))
-        expect(stored.status).toBe('resolved')
-      })
     })
 
     describe('JSON payloads', () => {
