@@ -1,4 +1,6 @@
 import {
+  ApprovalRecord,
+  Grant,
   Message,
   RequirementRecord,
   Resolution,
@@ -35,6 +37,8 @@ export const messages = document(Message, 'transcript')
 export const requirements = document(RequirementRecord, 'requirements')
 export const resolutions = document(Resolution, 'requirements')
 export const events = document(RunEvent, 'events')
+export const approvals = document(ApprovalRecord, 'approvals')
+export const grants = document(Grant.Grant, 'grants')
 
 /** How rows are named in errors: `"run-1"`, `("run-1", 3)`. */
 export const key = (...parts: ReadonlyArray<string | number>) =>

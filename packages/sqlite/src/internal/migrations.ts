@@ -1,4 +1,9 @@
+import { Approval, RequirementRecord, RunRecord, StoredText } from '@countersign/core'
 import type Database from 'better-sqlite3'
+import { Either } from 'effect'
+
+/** A schema step: SQL, or a function for a step that also rewrites rows through the records' Schemas. */
+type Migration = string | ((db: Database.Database) => void)
 
 /**
  * The database layout, one entry per schema version: entry n moves a database from version n to
@@ -9,7 +14,7 @@ import type Database from 'better-sqlite3'
  * not a silent conversion. There are no foreign keys: a run's transcript, requirements and events
  * may be written before the run record that commits them.
  */
-const migrations: ReadonlyArray<string> = [
+const migrations: ReadonlyArray<Migration> = [
   `
   CREATE TABLE runs (
     run_id TEXT PRIMARY KEY,
@@ -69,6 +74,93 @@ const migrations: ReadonlyArray<string> = [
     SELECT pending.value FROM runs, json_each(runs.doc, '$.pendingRequirementIds') AS pending
     WHERE runs.run_id = requirements.run_id);
   `,
+  // 3: approvals, grants and deadlines, for the approval queue, grants given ahead of a call and
+  // the sweeper of lapsed requirements. A requirement's deadline is copied into a column (from
+  // the documents that have one) so that the sweeper's query is an index range; approvals and
+  // grants get tables of their own, their filterable fields in columns beside the document. An
+  // approval's run status is not a column: reads take it from the run's row, so it is never stale.
+  // Requirements of kind `approval` stored before this version become approvals here.
+  (db) => {
+    db.exec(`
+    ALTER TABLE requirements ADD COLUMN expires_at REAL;
+    UPDATE requirements SET expires_at = json_extract(doc, '$.expiresAt')
+      WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.expiresAt') END) IN ('integer', 'real');
+    -- What the sweeper closes: pending requirements by deadline (only those that have one).
+    CREATE INDEX requirements_by_deadline ON requirements (status, expires_at) WHERE expires_at IS NOT NULL;
+
+    CREATE TABLE approvals (
+      id TEXT PRIMARY KEY,
+      run_id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      status TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      user_id TEXT,
+      session_id TEXT,
+      tool_name TEXT NOT NULL,
+      grant_id TEXT,
+      created_at REAL NOT NULL,
+      doc TEXT NOT NULL
+    ) STRICT;
+    -- The approval queue's query: what awaits a decision (or was decided), newest first.
+    CREATE INDEX approvals_by_status ON approvals (status, created_at DESC, id);
+    -- Every approval newest first: the audit log, and the order of filters with no index of their own.
+    CREATE INDEX approvals_by_time ON approvals (created_at DESC, id);
+    CREATE INDEX approvals_by_run ON approvals (run_id, created_at DESC, id);
+    CREATE INDEX approvals_by_session ON approvals (session_id, created_at DESC, id);
+    CREATE INDEX approvals_by_grant ON approvals (grant_id, created_at DESC, id) WHERE grant_id IS NOT NULL;
+
+    CREATE TABLE grants (
+      id TEXT PRIMARY KEY,
+      session_id TEXT NOT NULL,
+      source_id TEXT NOT NULL,
+      tool_name TEXT NOT NULL,
+      status TEXT NOT NULL,
+      granted_at REAL NOT NULL,
+      doc TEXT NOT NULL
+    ) STRICT;
+    -- A session's grants (where a call's cover is looked up), and grants by status, newest first.
+    CREATE INDEX grants_by_session ON grants (session_id, granted_at DESC, id);
+    CREATE INDEX grants_by_status ON grants (status, granted_at DESC, id);
+    `)
+    // The approval as this version derives it from its requirement and run (a later change to the
+    // approval document migrates these rows like any other). A row that does not decode is left
+    // to fail the reads that touch it, as it would have: opening the file must not fail on it.
+    const requirement = StoredText.codec(RequirementRecord)
+    const run = StoredText.codec(RunRecord)
+    const approval = StoredText.codec(Approval.ApprovalRecord)
+    const insert = db.prepare(
+      `INSERT INTO approvals
+         (id, run_id, type, status, source_id, user_id, session_id, tool_name, grant_id, created_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const rows = db
+      .prepare<[string], { readonly doc: unknown; readonly runDoc: unknown }>(
+        `SELECT requirements.doc, runs.doc AS runDoc FROM requirements JOIN runs USING (run_id)
+         WHERE requirements.kind = ? ORDER BY requirements.rowid`,
+      )
+      .all(Approval.kind)
+    for (const row of rows) {
+      const derived = Either.all([requirement.decode(row.doc), run.decode(row.runDoc)]).pipe(
+        Either.flatMap(([stored, of]) => Either.try(() => Approval.fromRequirement(stored, of))),
+        Either.flatMap((record) => Either.map(approval.encode(record), (doc) => ({ record, doc }))),
+      )
+      if (Either.isLeft(derived)) continue
+      const { record, doc } = derived.right
+      insert.run(
+        record.id,
+        record.runId,
+        record.type,
+        record.status,
+        record.source.id,
+        record.userId ?? null,
+        record.sessionId ?? null,
+        record.toolName,
+        record.grantId ?? null,
+        record.createdAt,
+        doc,
+      )
+    }
+  },
 ]
 
 /** The schema version this code writes. */
@@ -93,7 +185,9 @@ export const migrate = (db: Database.Database): void =>
     .transaction(() => {
       const found = db.pragma('user_version', { simple: true }) as number
       if (found > schemaVersion) throw new NewerSchema(found)
-      for (const migration of migrations.slice(found)) db.exec(migration)
+      for (const migration of migrations.slice(found))
+        if (typeof migration === 'string') db.exec(migration)
+        else migration(db)
       // A pragma takes no bound parameters; the value is our own integer.
       if (found < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
     })

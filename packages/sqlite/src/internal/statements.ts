@@ -1,4 +1,9 @@
+import type { Approval, Grant } from '@countersign/core'
 import type Database from 'better-sqlite3'
+
+type ApprovalFilter = Approval.ApprovalFilter
+type ApprovalQuery = Approval.ApprovalQuery
+type GrantFilter = Grant.GrantFilter
 
 export interface RunRow {
   readonly runId: string
@@ -15,12 +20,45 @@ export interface RequirementRow {
   readonly kind: string
   readonly status: string
   readonly createdAt: number
+  readonly expiresAt: number | null
+  readonly doc: string
+}
+
+export interface ApprovalRow {
+  readonly id: string
+  readonly runId: string
+  readonly type: string
+  readonly status: string
+  readonly sourceId: string
+  readonly userId: string | null
+  readonly sessionId: string | null
+  readonly toolName: string
+  readonly grantId: string | null
+  readonly createdAt: number
+  readonly doc: string
+}
+
+export interface GrantRow {
+  readonly id: string
+  readonly sessionId: string
+  readonly sourceId: string
+  readonly toolName: string
+  readonly status: string
+  readonly grantedAt: number
   readonly doc: string
 }
 
 interface Doc {
   readonly doc: unknown
 }
+
+/*
+ * Every approval read carries its run's current status: its document as read has `runStatus`
+ * set from the run's row (the stored one stays only for an approval whose run is not stored).
+ */
+const approvalsWithRuns = 'FROM approvals AS a LEFT JOIN runs AS r ON r.run_id = a.run_id'
+const approvalDoc = `CASE WHEN r.status IS NOT NULL AND json_valid(a.doc)
+  THEN json_set(a.doc, '$.runStatus', r.status) ELSE a.doc END`
 
 /** Every statement the store runs: positional (or named, in an object) parameters, and the row type. */
 export interface Statements {
@@ -34,6 +72,13 @@ export interface Statements {
   readonly listRequirements: Database.Statement<[string], Doc & { readonly id: string }>
   readonly resolveRequirement: Database.Statement<[{ id: string; runId: string; resolution: string }], Doc>
   readonly requirementStatus: Database.Statement<[string, string], { readonly status: string }>
+  readonly listExpired: Database.Statement<[number, number], Doc & { readonly id: string }>
+  readonly putApproval: Database.Statement<[ApprovalRow]>
+  readonly recordApproval: Database.Statement<[ApprovalRow]>
+  readonly getApproval: Database.Statement<[string], Doc>
+  readonly putGrant: Database.Statement<[GrantRow]>
+  readonly getGrant: Database.Statement<[string], Doc>
+  readonly updateGrant: Database.Statement<[{ id: string; status: string; doc: string }]>
   readonly insertEvent: Database.Statement<[string, number, string]>
   readonly readEvents: Database.Statement<[string, number], Doc & { readonly seq: number }>
 }
@@ -41,7 +86,8 @@ export interface Statements {
 /**
  * Every statement the store runs, prepared once per connection. The writes that decide a race
  * (a run id, an event's sequence number, a requirement's decision) are each one statement whose
- * outcome the database decides: a primary-key insert or a conditional update.
+ * outcome the database decides: a primary-key insert or a conditional update. A grant's use or
+ * revocation is decided by the write lock of the immediate transaction that reads and writes it.
  */
 export const prepare = (db: Database.Database): Statements => ({
   insertRun: db.prepare(
@@ -64,10 +110,10 @@ export const prepare = (db: Database.Database): Statements => ({
 
   // A new requirement goes after its run's last one; a taken id changes nothing (and fails the commit).
   putRequirement: db.prepare(
-    `INSERT INTO requirements (id, run_id, position, kind, status, created_at, doc)
+    `INSERT INTO requirements (id, run_id, position, kind, status, created_at, expires_at, doc)
      VALUES (@id, @runId,
        (SELECT coalesce(max(position), 0) + 1 FROM requirements WHERE run_id = @runId),
-       @kind, @status, @createdAt, @doc)
+       @kind, @status, @createdAt, @expiresAt, @doc)
      ON CONFLICT (id) DO NOTHING`,
   ),
   getRequirement: db.prepare('SELECT doc FROM requirements WHERE id = ? AND run_id = ?'),
@@ -82,9 +128,132 @@ export const prepare = (db: Database.Database): Statements => ({
      RETURNING doc`,
   ),
   requirementStatus: db.prepare('SELECT status FROM requirements WHERE id = ? AND run_id = ?'),
+  // What the sweeper closes: a range of the deadline index, ties in the order stored.
+  listExpired: db.prepare(
+    `SELECT requirements.id, requirements.doc FROM requirements JOIN runs USING (run_id)
+     WHERE requirements.status = 'pending' AND requirements.expires_at <= ? AND runs.status = 'paused'
+     ORDER BY requirements.expires_at, requirements.rowid
+     LIMIT ?`,
+  ),
+
+  // An approval raised by a commit, or updated by its requirement's decision, replaces what its id held.
+  putApproval: db.prepare(
+    `INSERT INTO approvals
+       (id, run_id, type, status, source_id, user_id, session_id, tool_name, grant_id, created_at, doc)
+     VALUES (@id, @runId, @type, @status, @sourceId, @userId, @sessionId, @toolName, @grantId, @createdAt, @doc)
+     ON CONFLICT (id) DO UPDATE SET run_id = excluded.run_id, type = excluded.type,
+       status = excluded.status, source_id = excluded.source_id, user_id = excluded.user_id,
+       session_id = excluded.session_id, tool_name = excluded.tool_name, grant_id = excluded.grant_id,
+       created_at = excluded.created_at, doc = excluded.doc`,
+  ),
+  // An approval decided when written: a second write of its id changes nothing.
+  recordApproval: db.prepare(
+    `INSERT INTO approvals
+       (id, run_id, type, status, source_id, user_id, session_id, tool_name, grant_id, created_at, doc)
+     VALUES (@id, @runId, @type, @status, @sourceId, @userId, @sessionId, @toolName, @grantId, @createdAt, @doc)
+     ON CONFLICT (id) DO NOTHING`,
+  ),
+  getApproval: db.prepare(`SELECT ${approvalDoc} AS doc ${approvalsWithRuns} WHERE a.id = ?`),
+
+  putGrant: db.prepare(
+    `INSERT INTO grants (id, session_id, source_id, tool_name, status, granted_at, doc)
+     VALUES (@id, @sessionId, @sourceId, @toolName, @status, @grantedAt, @doc)
+     ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, source_id = excluded.source_id,
+       tool_name = excluded.tool_name, status = excluded.status, granted_at = excluded.granted_at,
+       doc = excluded.doc`,
+  ),
+  getGrant: db.prepare('SELECT doc FROM grants WHERE id = ?'),
+  // Run in the immediate transaction that read the grant's document as active: the write lock
+  // makes the one winner; the condition only checks the status column agrees.
+  updateGrant: db.prepare(
+    `UPDATE grants SET status = @status, doc = @doc WHERE id = @id AND status = 'active'`,
+  ),
 
   insertEvent: db.prepare(
     'INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING',
   ),
   readEvents: db.prepare('SELECT seq, doc FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
 })
+
+/**
+ * A query with one condition per filter field given (all of them ANDed), prepared once for each
+ * set of fields it is called with. The fields' values are bound by name.
+ */
+const filtered = <Filter extends object>(
+  db: Database.Database,
+  conditions: { readonly [K in keyof Filter]-?: string },
+  sql: (where: string) => string,
+) => {
+  const prepared = new Map<string, Database.Statement>()
+  return (filter: Filter, extra: Readonly<Record<string, unknown>> = {}) => {
+    const given = (Object.keys(conditions) as Array<keyof Filter & string>).filter(
+      (field) => filter[field] !== undefined,
+    )
+    const id = given.join()
+    let statement = prepared.get(id)
+    if (statement === undefined) {
+      const where = given.length === 0 ? '' : `WHERE ${given.map((field) => conditions[field]).join(' AND ')}`
+      statement = db.prepare(sql(where))
+      prepared.set(id, statement)
+    }
+    return {
+      statement,
+      parameters: { ...Object.fromEntries(given.map((field) => [field, filter[field]])), ...extra },
+    }
+  }
+}
+
+const approvalConditions: { readonly [K in keyof ApprovalFilter]-?: string } = {
+  status: 'a.status = @status',
+  type: 'a.type = @type',
+  sourceId: 'a.source_id = @sourceId',
+  userId: 'a.user_id = @userId',
+  toolName: 'a.tool_name = @toolName',
+  runId: 'a.run_id = @runId',
+  sessionId: 'a.session_id = @sessionId',
+  grantId: 'a.grant_id = @grantId',
+  createdFrom: 'a.created_at >= @createdFrom',
+  createdTo: 'a.created_at < @createdTo',
+}
+
+const grantConditions: { readonly [K in keyof GrantFilter]-?: string } = {
+  sessionId: 'session_id = @sessionId',
+  sourceId: 'source_id = @sourceId',
+  toolName: 'tool_name = @toolName',
+  status: 'status = @status',
+}
+
+/** The listings, whose conditions depend on the filter: newest first, ties by id. */
+export const prepareListings = (db: Database.Database) => {
+  const page = filtered<ApprovalFilter>(
+    db,
+    approvalConditions,
+    (where) =>
+      `SELECT a.id, ${approvalDoc} AS doc ${approvalsWithRuns} ${where}
+       ORDER BY a.created_at DESC, a.id LIMIT @limit OFFSET @offset`,
+  )
+  const count = filtered<ApprovalFilter>(
+    db,
+    approvalConditions,
+    (where) => `SELECT count(*) AS total FROM approvals AS a ${where}`,
+  )
+  const grants = filtered<GrantFilter>(
+    db,
+    grantConditions,
+    (where) => `SELECT id, doc FROM grants ${where} ORDER BY granted_at DESC, id`,
+  )
+  return {
+    approvals: (query: ApprovalQuery) => {
+      const { statement, parameters } = page(query, { limit: query.limit, offset: query.offset })
+      return statement.all(parameters) as Array<Doc & { readonly id: string }>
+    },
+    countApprovals: (filter: ApprovalFilter) => {
+      const { statement, parameters } = count(filter)
+      return (statement.get(parameters) as { readonly total: number }).total
+    },
+    grants: (filter: GrantFilter) => {
+      const { statement, parameters } = grants(filter)
+      return statement.all(parameters) as Array<Doc & { readonly id: string }>
+    },
+  }
+}

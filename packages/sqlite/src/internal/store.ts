@@ -1,5 +1,10 @@
 import {
+  Approval,
+  type ApprovalRecord,
   EventSequenceConflict,
+  Grant,
+  GrantInactive,
+  GrantNotFound,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
@@ -13,7 +18,7 @@ import {
 import type Database from 'better-sqlite3'
 import { Effect, Option } from 'effect'
 import * as Docs from './documents.js'
-import { prepare } from './statements.js'
+import { prepare, prepareListings } from './statements.js'
 
 export const reasonOf = (cause: unknown) =>
   cause instanceof Error
@@ -36,9 +41,14 @@ const insert = <E>(operation: string, write: () => Database.RunResult, taken: ()
     changes === 0 ? Effect.fail(taken()) : Effect.void,
   )
 
+/** A listing's `limit` as SQLite's LIMIT takes it: a whole number, none below zero (-1 is no limit). */
+const sqlLimit = (limit: number) =>
+  Number.isNaN(limit) || limit <= 0 ? 0 : Number.isFinite(limit) ? Math.trunc(limit) : -1
+
 /** The RunStore over an open database whose schema is current. */
 export const makeRunStore = (db: Database.Database): RunStore => {
   const sql = prepare(db)
+  const listings = prepareListings(db)
 
   const runRow = (operation: string, run: RunRecord) => ({
     runId: run.runId,
@@ -47,6 +57,30 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     status: run.status,
     updatedAt: run.updatedAt,
     doc: Docs.runs.encode(operation, Docs.key(run.runId), run),
+  })
+
+  const approvalRow = (operation: string, approval: ApprovalRecord) => ({
+    id: approval.id,
+    runId: approval.runId,
+    type: approval.type,
+    status: approval.status,
+    sourceId: approval.source.id,
+    userId: approval.userId ?? null,
+    sessionId: approval.sessionId ?? null,
+    toolName: approval.toolName,
+    grantId: approval.grantId ?? null,
+    createdAt: approval.createdAt,
+    doc: Docs.approvals.encode(operation, Docs.key(approval.id), approval),
+  })
+
+  const grantRow = (operation: string, grant: Grant.Grant) => ({
+    id: grant.id,
+    sessionId: grant.sessionId,
+    sourceId: grant.sourceId,
+    toolName: grant.toolName,
+    status: Grant.statusOf(grant),
+    grantedAt: grant.grantedAt,
+    doc: Docs.grants.encode(operation, Docs.key(grant.id), grant),
   })
 
   /** Appends a batch; thrown inside a transaction, a taken sequence number rolls all of it back. */
@@ -72,11 +106,15 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       for (const record of requirements) {
         const doc = Docs.requirements.encode('commit', Docs.key(record.id), record)
         const { id, runId, kind, status, createdAt } = record
-        if (sql.putRequirement.run({ id, runId, kind, status, createdAt, doc }).changes === 0)
+        const expiresAt = record.expiresAt ?? null
+        if (sql.putRequirement.run({ id, runId, kind, status, createdAt, expiresAt, doc }).changes === 0)
           throw new StoreError({
             operation: 'commit',
             reason: `requirement ${Docs.key(id)} is already stored`,
           })
+        // Raised with the pause: in the queue exactly when the pause is stored.
+        if (kind === Approval.kind)
+          sql.putApproval.run(approvalRow('commit', Approval.fromRequirement(record, run)))
       }
       sql.saveRun.run(runRow('commit', run))
     },
@@ -102,11 +140,70 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       const operation = 'resolveRequirement'
       const json = Docs.resolutions.encode(operation, Docs.key(requirementId), resolution)
       const row = sql.resolveRequirement.get({ id: requirementId, runId, resolution: json })
-      if (row !== undefined) return Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
       // Only a loser reads, and only to say why it lost.
-      return sql.requirementStatus.get(requirementId, runId) === undefined ? 'missing' : 'taken'
+      if (row === undefined)
+        return sql.requirementStatus.get(requirementId, runId) === undefined ? 'missing' : 'taken'
+      const resolved = Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
+      // An approval is decided with its requirement, as of its run's record.
+      if (resolved.kind === Approval.kind) {
+        const stored = sql.getRun.get(runId)
+        if (stored === undefined)
+          throw new StoreError({
+            operation,
+            reason: `approval ${Docs.key(requirementId)} has no run ${Docs.key(runId)} stored`,
+          })
+        const run = Docs.runs.decode(operation, Docs.key(runId), stored.doc)
+        sql.putApproval.run(approvalRow(operation, Approval.fromRequirement(resolved, run)))
+      }
+      return resolved
     },
   )
+
+  const decodeApproval = (operation: string) => (row: { readonly id: string; readonly doc: unknown }) =>
+    Docs.approvals.decode(operation, Docs.key(row.id), row.doc)
+
+  /** The page and the count read in one transaction, so that the total is the page's. */
+  const listApprovals = db.transaction((query: Approval.ApprovalQuery) => ({
+    approvals: listings.approvals(query).map(decodeApproval('listApprovals')),
+    total: listings.countApprovals(query),
+  }))
+
+  /**
+   * Changes an active grant under the write lock: of concurrent callers, the first changes it and
+   * the others read it changed. What `also` writes (a use's approval) commits with the change, or
+   * nothing does.
+   */
+  const changeGrant = db.transaction(
+    (
+      operation: string,
+      grantId: string,
+      change: (grant: Grant.Grant) => Grant.Grant,
+      also: () => void,
+    ): Grant.Grant | GrantNotFound | GrantInactive => {
+      const row = sql.getGrant.get(grantId)
+      if (row === undefined) return new GrantNotFound({ grantId })
+      const grant = Docs.grants.decode(operation, Docs.key(grantId), row.doc)
+      const status = Grant.statusOf(grant)
+      if (status !== 'active') return new GrantInactive({ grantId, status })
+      const changed = change(grant)
+      const { status: next, doc } = grantRow(operation, changed)
+      if (sql.updateGrant.run({ id: grantId, status: next, doc }).changes === 0)
+        throw new StoreError({
+          operation,
+          reason: `grants row ${Docs.key(grantId)} is corrupt: its status column says it is not active`,
+        })
+      also()
+      return changed
+    },
+  )
+
+  const grantOutcome = (
+    operation: string,
+    call: () => Grant.Grant | GrantNotFound | GrantInactive,
+  ): Effect.Effect<Grant.Grant, GrantNotFound | GrantInactive | StoreError> =>
+    Effect.flatMap(attempt(operation, call), (outcome) =>
+      outcome instanceof Grant.Grant ? Effect.succeed(outcome) : Effect.fail(outcome),
+    )
 
   return {
     createRun: (run) =>
@@ -159,6 +256,55 @@ export const makeRunStore = (db: Database.Database): RunStore => {
             : outcome === 'taken'
               ? Effect.fail(new RequirementAlreadyResolved({ requirementId }))
               : Effect.succeed(outcome),
+      ),
+
+    listExpired: (now, limit) =>
+      attempt('listExpired', () =>
+        sql.listExpired
+          .all(now, sqlLimit(limit))
+          .map(({ id, doc }) => Docs.requirements.decode('listExpired', Docs.key(id), doc)),
+      ),
+
+    listApprovals: (query) => attempt('listApprovals', () => listApprovals(query)),
+    countApprovals: (filter) => attempt('countApprovals', () => listings.countApprovals(filter)),
+    getApproval: (approvalId) =>
+      attempt('getApproval', () =>
+        Option.fromNullable(sql.getApproval.get(approvalId)).pipe(
+          Option.map(({ doc }) => decodeApproval('getApproval')({ id: approvalId, doc })),
+        ),
+      ),
+    recordApproval: (approval) =>
+      attempt('recordApproval', () => void sql.recordApproval.run(approvalRow('recordApproval', approval))),
+
+    createGrant: (grant) =>
+      attempt('createGrant', () => void sql.putGrant.run(grantRow('createGrant', grant))),
+    getGrant: (grantId) =>
+      attempt('getGrant', () =>
+        Option.fromNullable(sql.getGrant.get(grantId)).pipe(
+          Option.map(({ doc }) => Docs.grants.decode('getGrant', Docs.key(grantId), doc)),
+        ),
+      ),
+    listGrants: (filter) =>
+      attempt('listGrants', () =>
+        listings.grants(filter).map(({ id, doc }) => Docs.grants.decode('listGrants', Docs.key(id), doc)),
+      ),
+    revokeGrant: (grantId, revocation) =>
+      grantOutcome('revokeGrant', () =>
+        changeGrant.immediate(
+          'revokeGrant',
+          grantId,
+          (grant) => new Grant.Grant({ ...grant, revocation }),
+          () => undefined,
+        ),
+      ),
+    useGrant: (grantId, approval) =>
+      grantOutcome('useGrant', () =>
+        changeGrant.immediate(
+          'useGrant',
+          grantId,
+          (grant) => new Grant.Grant({ ...grant, uses: grant.uses + 1 }),
+          () => void sql.putApproval.run(approvalRow('useGrant', approval)),
+        ),
       ),
 
     readEvents: (runId, afterSeq) =>
