@@ -1,6 +1,12 @@
 import { Effect } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RequirementAlreadyResolved, RunClaimed, RunNotContinuable } from '../Errors.js'
+import { Countersign } from '../Countersign.js'
+import {
+  ApprovalAlreadyResolved,
+  RequirementAlreadyResolved,
+  RunClaimed,
+  RunNotContinuable,
+} from '../Errors.js'
 import * as Resolutions from '../Resolutions.js'
 import type { StoreUnderTest } from './StoreConformance.js'
 import { treasurer, treasurerAnswer } from './treasurer.js'
@@ -37,9 +43,13 @@ export const describeResumeAcrossStores = (
    * Every execution of the gated tool lands in `executions`, which the "processes" share as a
    * ledger would.
    */
-  const boot = async (shared: SharedDatabase, executions: Array<string>) => {
+  const boot = async (
+    shared: SharedDatabase,
+    executions: Array<string>,
+    gate: 'confirmation' | 'approval' = 'confirmation',
+  ) => {
     const { store, close } = await shared.open()
-    const agent = treasurer({ store, onTransfer: (key) => void executions.push(key) })
+    const agent = treasurer({ store, gate, onTransfer: (key) => void executions.push(key) })
     let closed = false
     const shutdown = async () => {
       if (closed) return
@@ -115,6 +125,48 @@ export const describeResumeAcrossStores = (
       expect(tags(events).filter((tag) => tag === 'ToolCallStarted')).toHaveLength(1)
       expect(tags(events).filter((tag) => tag === 'RunCompleted')).toHaveLength(1)
       expect((await second.agent.getRun(paused.runId)).status).toBe('completed')
+    })
+
+    it('of 50 concurrent decisions on one approval through two stores, exactly one wins and the tool runs at most once', async () => {
+      const shared = await database()
+      const executions: Array<string> = []
+      const [first, second] = [
+        await boot(shared, executions, 'approval'),
+        await boot(shared, executions, 'approval'),
+      ]
+      const apps = [first, second].map(({ agent, store }) => {
+        const app = new Countersign({ agents: [agent], store, sweepEvery: false })
+        cleanups.push(() => app.dispose())
+        return app
+      })
+      const paused = await first.agent.run('Move 40 to savings')
+      const approvalId = paused.activeRequirements[0]!.id
+      expect((await apps[1]!.approvals.get(approvalId)).status).toBe('pending')
+
+      const settled = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) =>
+          apps[i % 2]!.approvals.decide(
+            approvalId,
+            { approved: i % 3 !== 0, note: `decider ${i}` },
+            { principal: { id: `approver-${i}`, roles: ['approver'] } },
+          ),
+        ),
+      )
+
+      const won = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+      expect(won).toHaveLength(1)
+      for (const result of settled)
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ApprovalAlreadyResolved)
+      for (const app of apps)
+        expect(await app.approvals.get(approvalId)).toMatchObject({
+          status: won[0]!.status,
+          note: won[0]!.note,
+          resolvedBy: { id: won[0]!.resolvedBy!.id },
+        })
+      const done = await second.agent.continueRun({ runId: paused.runId })
+      expect(done.status).toBe('completed')
+      expect(executions).toHaveLength(won[0]!.status === 'approved' ? 1 : 0)
+      expect((await apps[0]!.approvals.get(approvalId)).runStatus).toBe('completed')
     })
   })
 }

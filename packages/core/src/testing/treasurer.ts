@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import { Agent } from '../Agent.js'
+import { approval } from '../Approval.js'
 import type { RunStore } from '../RunStore.js'
 import * as ScriptedModel from '../ScriptedModel.js'
 import * as Tool from '../Tool.js'
@@ -21,12 +22,14 @@ export const treasurer = (options: {
   readonly store: RunStore
   /** Awaited before `transfer` returns: a process can die inside the call by never returning. */
   readonly onTransfer: (idempotencyKey: string) => void | Promise<void>
+  /** What `transfer` waits for: the requester's confirmation (default), or an approver's sign-off. */
+  readonly gate?: 'confirmation' | 'approval'
 }): Agent => {
   const transfer = Tool.make({
     name: 'transfer',
     description: 'Move money between accounts',
     parameters: Schema.Struct({ amount: Schema.Number }),
-    requiresConfirmation: true,
+    ...(options.gate === 'approval' ? { approval: approval() } : { requiresConfirmation: true }),
     execute: async ({ amount }, ctx) => {
       await options.onTransfer(ctx.idempotencyKey)
       return `moved ${amount}`
