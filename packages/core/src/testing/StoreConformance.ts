@@ -5,6 +5,7 @@ import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
+import { describeApprovalConformance } from './ApprovalConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -16,7 +17,7 @@ export interface StoreUnderTest {
 }
 
 // Fixed times keep failures reproducible; only their order matters to a store.
-const T0 = 1_767_225_600_000
+export const T0 = 1_767_225_600_000
 
 export const samplePrincipal = (id: string, roles: ReadonlyArray<string> = ['user']) =>
   new Principal({ id, roles })
@@ -164,13 +165,13 @@ const encodeRequirement = Schema.encodeSync(RequirementRecord)
 const encodeRequirements = Schema.encodeSync(Schema.Array(RequirementRecord))
 const encodeEvents = Schema.encodeSync(Schema.Array(RunEvent))
 
-const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+export const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
-const someValue = <A>(option: Option.Option<A>): A =>
+export const someValue = <A>(option: Option.Option<A>): A =>
   Option.getOrThrowWith(option, () => new Error('expected Option.some, got Option.none'))
 
 /** The typed failures of the callers that lost, and the results of those that won. */
-const race = async <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) => {
+export const race = async <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) => {
   const outcomes = await run(Effect.all(effects.map(Effect.either), { concurrency: 'unbounded' }))
   return {
     winners: outcomes.flatMap((outcome) => (Either.isRight(outcome) ? [outcome.right] : [])),
@@ -635,11 +636,13 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(expected)
       })
     })
+
+    describeApprovalConformance({ test, uid })
   })
 }
 
 /** Writes through a readonly view: callers can do so at run time, and a store must not be affected. */
-const asMutable = (value: unknown) => value as Record<string, unknown>
+export const asMutable = (value: unknown) => value as Record<string, unknown>
 
 const tamperWith = (messages: ReadonlyArray<Message>) => {
   for (const message of messages) {

@@ -16,6 +16,7 @@ export {
   sampleTranscript,
 } from './StoreConformance.js'
 export type { StoreUnderTest } from './StoreConformance.js'
+export { sampleApproval, sampleGrant } from './ApprovalConformance.js'
 export { describeResumeAcrossStores } from './ResumeAcrossStores.js'
 export type { SharedDatabase } from './ResumeAcrossStores.js'
 export { failureOf } from './failureOf.js'
