@@ -6,7 +6,8 @@
  * write, and a read that finds the stop past the `runs` document (that write lost to a crash)
  * inserts whichever are missing. A crash after the stop's events and before its approvals leaves
  * them out of the queue until the run is next read (every resume reads it first); nothing loses
- * them for good. Inserts only: a second write of one approval changes nothing.
+ * them for good. Approvals are inserted leaving a taken id as it is: a second write of one
+ * approval (`recordApproval`, or a commit and a read both writing it) changes nothing.
  *
  * The decision is the requirement's resolution, inserted once (the race's one winner); the
  * approval's document follows it. The resolution of an approval is inserted flagged
@@ -14,7 +15,9 @@
  * the queue's reads find what a crash left between the two and repair it first: the counts and
  * the filters by status are right, not only the documents shown. A pending approval shown or
  * read is also checked against the decisions by `_id` (what a writer that does not flag, such as
- * an older version of this package, left behind).
+ * an older version of this package, left behind). So deciding an approval costs three writes (the
+ * decision, the approval, the flag cleared) where other requirements cost one, and a stop that
+ * raises approvals one more insert: runs without approvals write what they wrote before.
  */
 import { Approval, ApprovalRecord, type RequirementRecord, type RunRecord } from '@countersign/core'
 import { Option } from 'effect'

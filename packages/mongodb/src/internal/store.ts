@@ -34,9 +34,12 @@ const byDeadline = (a: RequirementRecord, b: RequirementRecord) =>
 
 /**
  * The RunStore over a database. The writes that decide a race — a run id, an event's sequence
- * number, a requirement's decision — are each one insert whose key the server refuses twice.
- * Nothing relies on conditional updates, which FerretDB 1.x does not make atomic against
- * concurrent writers, nor on transactions. Every other write is made by the run's single writer.
+ * number, a requirement's decision, a grant's ending — are each one insert whose key the server
+ * refuses twice. Nothing relies on conditional updates, which FerretDB 1.x does not make atomic
+ * against concurrent writers, nor on transactions. Every other write is made by the run's single
+ * writer, or follows a decision (an approval's document, written by the decision's winner or a
+ * read repairing it, always with what the decision says), or is an insert that leaves a taken
+ * key as it is (approvals).
  */
 export const makeRunStore = (db: Db): RunStore => {
   const c = collectionsOf(db)
