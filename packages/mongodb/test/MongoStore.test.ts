@@ -1,4 +1,12 @@
-import { Message, RequirementRecord, Resolution, type RunEvent, RunRecord } from '@countersign/core'
+import {
+  Approval,
+  ApprovalRecord,
+  Message,
+  RequirementRecord,
+  Resolution,
+  type RunEvent,
+  RunRecord,
+} from '@countersign/core'
 import {
   batchOf,
   readStoredRun,
@@ -60,6 +68,79 @@ const indexesOf = async (db: Db) => {
 const id: ListedIndex = { name: '_id_', key: [['_id', 1]], unique: false }
 /** Written out, so that a change of `indexes` in collections.ts has to be made here too. */
 const expectedIndexes = {
+  approvals: [
+    id,
+    {
+      name: 'approvals_by_created',
+      key: [
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_grant',
+      key: [
+        ['grantId', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_run',
+      key: [
+        ['runId', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_session',
+      key: [
+        ['sessionId', 1],
+        ['status', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_source',
+      key: [
+        ['sourceId', 1],
+        ['status', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_status',
+      key: [
+        ['status', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_tool',
+      key: [
+        ['toolName', 1],
+        ['status', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_user',
+      key: [
+        ['userId', 1],
+        ['status', 1],
+        ['createdAt', -1],
+      ],
+      unique: false,
+    },
+    { name: 'approvals_grant_uses', key: [['usedGrant', 1]], unique: false },
+  ],
   events: [
     id,
     {
@@ -79,7 +160,31 @@ const expectedIndexes = {
       unique: false,
     },
   ],
-  resolutions: [id, { name: 'resolutions_by_run', key: [['runId', 1]], unique: false }],
+  grants: [
+    id,
+    {
+      name: 'grants_by_session',
+      key: [
+        ['sessionId', 1],
+        ['toolName', 1],
+        ['grantedAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'grants_by_source',
+      key: [
+        ['sourceId', 1],
+        ['grantedAt', -1],
+      ],
+      unique: false,
+    },
+  ],
+  resolutions: [
+    id,
+    { name: 'resolutions_approval_outdated', key: [['approvalOutdated', 1]], unique: false },
+    { name: 'resolutions_by_run', key: [['runId', 1]], unique: false },
+  ],
   runs: [
     id,
     {
@@ -96,6 +201,14 @@ const expectedIndexes = {
         ['userId', 1],
         ['status', 1],
         ['updatedAt', -1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'runs_expiring',
+      key: [
+        ['status', 1],
+        ['expiresAt', 1],
       ],
       unique: false,
     },
@@ -162,9 +275,11 @@ describe('MongoStore: documents (schema version 2)', () => {
     const [decided, open] = paused.requirements
     const c = collectionsOf(db)
 
-    // Only the version 2 collections exist: no transcript, requirements or claims.
+    // Only the version 2 collections exist: no transcript, requirements or claims (`grants` has its indexes).
     expect((await db.listCollections().toArray()).map(({ name }) => name).sort()).toStrictEqual([
+      'approvals',
       'events',
+      'grants',
       'resolutions',
       'runs',
     ])
@@ -237,6 +352,27 @@ describe('MongoStore: documents (schema version 2)', () => {
       position: 0,
     })
     expect(open?.status).toBe('pending')
+
+    // The requirement of kind approval is an approval, decided with it; the confirmation is not one.
+    const [approval, ...others] = await c.approvals.find().toArray()
+    expect(others).toStrictEqual([])
+    const decidedApproval = Approval.fromRequirement(
+      new RequirementRecord({ ...decided!, status: 'resolved', resolution: paused.resolution }),
+      paused.record,
+    )
+    expect({ ...approval, doc: json(approval?.doc) }).toStrictEqual({
+      _id: decided!.id,
+      schemaVersion: 2,
+      type: 'required',
+      status: 'approved',
+      runId: 'run-layout',
+      sourceId: 'refund-agent',
+      toolName: decided!.toolCall.name,
+      createdAt: decided!.createdAt,
+      userId: 'user-ada',
+      sessionId: 'session-of-run-layout',
+      doc: Schema.encodeSync(ApprovalRecord)(decidedApproval),
+    })
   })
 
   it('each batch is one insert carrying only its own messages, and no write of the run record carries the transcript (invariant 8)', async () => {

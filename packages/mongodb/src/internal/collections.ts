@@ -14,6 +14,12 @@ import type { Collection, Db, IndexDescription } from 'mongodb'
  * requirements raised in the stop's document. A batch is one `insertMany`, a stop one more write
  * (the `runs` document), so a pause and resume cost few writes. Version 1 documents (separate
  * `transcript`, `requirements` and `claims` collections) are still read: see legacy.ts.
+ *
+ * Approvals and grants came later in version 2, in collections of their own (`approvals`,
+ * `grants`, `grant_endings`) and in fields older documents lack (`expiresAt` of `runs`, the
+ * `approvalOutdated` flag of `resolutions`): documents written before them read as they did. A
+ * run paused before them has no approvals in the queue (nothing wrote them); its requirements
+ * and their decisions read as ever.
  */
 export const schemaVersion = 2
 
@@ -23,6 +29,9 @@ export const collectionNames = {
   resolutions: 'resolutions',
   transcript: 'transcript',
   requirements: 'requirements',
+  approvals: 'approvals',
+  grants: 'grants',
+  grantEndings: 'grant_endings',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -32,9 +41,14 @@ export interface RaisedRequirement {
   id: string
   kind: string
   createdAt: number
+  expiresAt?: number
 }
 
-/** The run's record as of its last stop; `requirements` are those of the last stop that raised any, carried by every later stop. */
+/**
+ * The run's record as of its last stop; `requirements` are those of the last stop that raised any,
+ * carried by every later stop. `expiresAt` is the earliest deadline among them, for the sweeper's
+ * query (`listExpired`): a run's requirements all expire at or after it.
+ */
 export interface RunDocument {
   _id: string
   schemaVersion: number
@@ -45,6 +59,7 @@ export interface RunDocument {
   doc: string
   requirements?: string
   raised?: Array<RaisedRequirement>
+  expiresAt?: number
 }
 
 /**
@@ -66,7 +81,9 @@ export interface EventDocument {
 /**
  * The decision on a requirement (`_id`: the requirement's id): inserted once, the truth of every
  * read. From version 2 it holds the decided requirement too, and where it was raised (the stop's
- * epoch and its place in the stop's list), for listing in order.
+ * epoch and its place in the stop's list), for listing in order. The decision on an approval's
+ * requirement is inserted with `approvalOutdated` set until the approval document says so too (see
+ * approvals.ts).
  */
 export interface ResolutionDocument {
   _id: string
@@ -77,6 +94,55 @@ export interface ResolutionDocument {
   requirement?: string
   epoch?: number
   position?: number
+  approvalOutdated?: boolean
+}
+
+/**
+ * An approval (`_id`: its id; a required approval's is its requirement's), its record in `doc` and
+ * beside it what the queue filters and sorts on. A use of a grant is written with `usedGrant`,
+ * which is what the grant's uses count. The record's `runStatus` is as written: reads replace it
+ * with the run's current status.
+ */
+export interface ApprovalDocument {
+  _id: string
+  schemaVersion: number
+  type: string
+  status: string
+  runId: string
+  sourceId: string
+  toolName: string
+  createdAt: number
+  userId?: string
+  sessionId?: string
+  grantId?: string
+  usedGrant?: string
+  doc: string
+}
+
+/** A grant as given (`_id`: its id): never updated. Its uses and its ending are counted and read elsewhere. */
+export interface GrantDocument {
+  _id: string
+  schemaVersion: number
+  scope: string
+  sessionId: string
+  sourceId: string
+  toolName: string
+  grantedAt: number
+  doc: string
+}
+
+/**
+ * How a grant stopped being active (`_id`: the grant's id): revoked, or a `once` grant used. Inserted
+ * once, by the one caller the server lets through: a grant ends once. A use carries the approval it
+ * recorded, should the process die before writing it to `approvals`.
+ */
+export interface GrantEndingDocument {
+  _id: string
+  schemaVersion: number
+  kind: 'revoked' | 'used'
+  at: number
+  revocation?: string
+  approval?: string
 }
 
 /** Version 1: the messages of one append, at positions `start…`. `_id`: `runId:start`. */
@@ -107,6 +173,9 @@ export interface Collections {
   readonly resolutions: Collection<ResolutionDocument>
   readonly transcript: Collection<ChunkDocument>
   readonly requirements: Collection<RequirementDocument>
+  readonly approvals: Collection<ApprovalDocument>
+  readonly grants: Collection<GrantDocument>
+  readonly grantEndings: Collection<GrantEndingDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -115,6 +184,9 @@ export const collectionsOf = (db: Db): Collections => ({
   resolutions: db.collection(collectionNames.resolutions),
   transcript: db.collection(collectionNames.transcript),
   requirements: db.collection(collectionNames.requirements),
+  approvals: db.collection(collectionNames.approvals),
+  grants: db.collection(collectionNames.grants),
+  grantEndings: db.collection(collectionNames.grantEndings),
 })
 
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */
@@ -122,11 +194,13 @@ export const numberedId = (runId: string, n: number) => `${runId}:${n}`
 
 /**
  * One index per query the API makes. Uniqueness on `_id` is what decides races (a run id, an
- * event's sequence number, a decision); the unique indexes here are a second guard and serve the
+ * event's sequence number, a decision, a grant's ending); the unique indexes here are a second guard and serve the
  * queries. Version 1's collections keep the indexes they were made with.
  */
 export const indexes: {
-  readonly [Name in 'runs' | 'events' | 'resolutions']: ReadonlyArray<IndexDescription>
+  readonly [
+    Name in 'runs' | 'events' | 'resolutions' | 'approvals' | 'grants'
+  ]: ReadonlyArray<IndexDescription>
 } = {
   runs: [
     // A user's runs, optionally of one status, most recently active first.
@@ -135,13 +209,37 @@ export const indexes: {
     { name: 'runs_by_status', key: { status: 1, updatedAt: -1 } },
     // What awaits a decision, newest first, of every kind or of one (the approval queue).
     { name: 'runs_raised', key: { status: 1, 'raised.kind': 1, 'raised.createdAt': -1 } },
+    // Paused runs whose earliest deadline has passed (the sweeper's `listExpired`), earliest first.
+    { name: 'runs_expiring', key: { status: 1, expiresAt: 1 } },
   ],
   events: [
     { name: 'events_by_run', key: { runId: 1, seq: 1 }, unique: true },
     // The documents that carry a run's transcript.
     { name: 'events_transcript', key: { runId: 1, transcriptStart: 1 } },
   ],
-  resolutions: [{ name: 'resolutions_by_run', key: { runId: 1 } }],
+  resolutions: [
+    { name: 'resolutions_by_run', key: { runId: 1 } },
+    // Decisions whose approval document is not updated yet: a crash's leftovers, repaired on read.
+    { name: 'resolutions_approval_outdated', key: { approvalOutdated: 1 }, sparse: true },
+  ],
+  // The approval queue, newest first: all of it, of a status, and of one run, session, agent, user, tool or grant.
+  approvals: [
+    { name: 'approvals_by_created', key: { createdAt: -1, _id: 1 } },
+    { name: 'approvals_by_status', key: { status: 1, createdAt: -1, _id: 1 } },
+    { name: 'approvals_by_run', key: { runId: 1, createdAt: -1 } },
+    { name: 'approvals_by_session', key: { sessionId: 1, status: 1, createdAt: -1 } },
+    { name: 'approvals_by_source', key: { sourceId: 1, status: 1, createdAt: -1 } },
+    { name: 'approvals_by_user', key: { userId: 1, status: 1, createdAt: -1 } },
+    { name: 'approvals_by_tool', key: { toolName: 1, status: 1, createdAt: -1 } },
+    { name: 'approvals_by_grant', key: { grantId: 1, createdAt: -1 }, sparse: true },
+    // The uses of a grant, counted.
+    { name: 'approvals_grant_uses', key: { usedGrant: 1 }, sparse: true },
+  ],
+  // A session's grants (of one tool), and an agent's, newest first.
+  grants: [
+    { name: 'grants_by_session', key: { sessionId: 1, toolName: 1, grantedAt: -1 } },
+    { name: 'grants_by_source', key: { sourceId: 1, grantedAt: -1 } },
+  ],
 }
 
 /**

@@ -1,4 +1,6 @@
 import {
+  ApprovalRecord,
+  Grant,
   Message,
   RequirementRecord,
   Resolution,
@@ -89,6 +91,14 @@ export const decidedRequirement = document(RequirementRecord, 'resolutions', 're
   keyOf: (requirement) => requirement.id,
   since: 2,
 })
+export const approvals = document(ApprovalRecord, 'approvals', 'doc', {
+  keyOf: (approval) => approval.id,
+  since: 2,
+})
+export const grants = document(Grant.Grant, 'grants', 'doc', { keyOf: (grant) => grant.id, since: 2 })
+export const revocations = document(Grant.Revocation, 'grantEndings', 'revocation', { since: 2 })
+/** The approval a `once` grant's use recorded, kept with the use. */
+export const useApprovals = document(ApprovalRecord, 'grantEndings', 'approval', { since: 2 })
 /** Version 1 only. */
 export const chunks = document(Messages, 'transcript', 'messages')
 /** Version 1 only. */

@@ -1,26 +1,23 @@
 import {
+  Approval,
   EventSequenceConflict,
   type JournalBatch,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RequirementRecord,
   RunAlreadyExists,
-  type RunRecord,
   type RunStore,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
-import {
-  collectionsOf,
-  type EventDocument,
-  numberedId,
-  type RunDocument,
-  schemaVersion,
-} from './collections.js'
+import { approvalDocument, insertNew, makeApprovalQueue, raisedApprovals } from './approvals.js'
+import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
 import * as Docs from './documents.js'
 import { attempt, insert, isDuplicateKey, storeError } from './errors.js'
+import { makeGrants } from './grants.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
+import { makeRunReader, runDocument } from './runs.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -31,66 +28,29 @@ interface Located {
 
 const byRaise = (a: Located, b: Located) => a.epoch - b.epoch || a.position - b.position
 
+/** Earliest deadline first, then the earliest raised (requirements due have a deadline). */
+const byDeadline = (a: RequirementRecord, b: RequirementRecord) =>
+  (a.expiresAt ?? 0) - (b.expiresAt ?? 0) || a.createdAt - b.createdAt
+
 /**
  * The RunStore over a database. The writes that decide a race — a run id, an event's sequence
- * number, a requirement's decision — are each one insert whose key the server refuses twice.
- * Nothing relies on conditional updates, which FerretDB 1.x does not make atomic against
- * concurrent writers, nor on transactions. Every other write is made by the run's single writer.
+ * number, a requirement's decision, a grant's ending — are each one insert whose key the server
+ * refuses twice. Nothing relies on conditional updates, which FerretDB 1.x does not make atomic
+ * against concurrent writers, nor on transactions. Every other write is made by the run's single
+ * writer, or follows a decision (an approval's document, written by the decision's winner or a
+ * read repairing it, always with what the decision says), or is an insert that leaves a taken
+ * key as it is (approvals).
  */
 export const makeRunStore = (db: Db): RunStore => {
   const c = collectionsOf(db)
 
-  const runDocument = (
-    operation: string,
-    run: RunRecord,
-    requirements: ReadonlyArray<RequirementRecord>,
-  ): Omit<RunDocument, '_id'> => ({
-    schemaVersion,
-    agentId: run.agentId,
-    ...(run.userId === undefined ? {} : { userId: run.userId }),
-    status: run.status,
-    updatedAt: run.updatedAt,
-    doc: Docs.runs.encode(operation, run.runId, run),
-    ...(requirements.length === 0
-      ? {}
-      : {
-          requirements: Docs.raisedRequirements.encode(operation, run.runId, requirements),
-          raised: requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),
-        }),
-  })
+  const runs = makeRunReader(c)
+  const { readRun, hasEventAfter } = runs
+  const approvals = makeApprovalQueue(c, runs)
+  const grants = makeGrants(c)
 
-  /**
-   * Whether the run has an event past `seq`: a lookup by `_id`, where a range query would scan
-   * on servers that do not use the index (FerretDB 1.x). Events are gapless, so the next one tells.
-   */
-  const hasEventAfter = async (runId: string, seq: number) =>
-    (await c.events.findOne({ _id: numberedId(runId, seq + 1) }, { projection: { _id: 1 } })) !== null
-
-  /**
-   * The run as of its last stop, with the requirements of the last stop that raised any: its
-   * `runs` document, or a later stop in its journal whose `runs` write did not happen.
-   */
-  const readRun = async (operation: string, runId: string) => {
-    const stored = await c.runs.findOne({ _id: runId })
-    if (stored === null) return undefined
-    const record = Docs.runs.decode(operation, stored)
-    const raised = stored.requirements === undefined ? [] : Docs.raisedRequirements.decode(operation, stored)
-    if (!(await hasEventAfter(runId, record.lastSeq))) return { record, raised }
-    const [later] = await c.events
-      .find({ runId, seq: { $gt: record.lastSeq }, record: { $exists: true } })
-      .sort({ seq: -1 })
-      .limit(1)
-      .toArray()
-    if (later === undefined) return { record, raised }
-    const raisedLater = Docs.stopRequirements.decode(operation, later)
-    return {
-      record: Docs.stopRecord.decode(operation, later),
-      raised: raisedLater.length > 0 ? raisedLater : raised,
-    }
-  }
-
-  /** Every requirement of a run, decided or not, in the order they were raised. */
-  const locateAll = async (operation: string, runId: string): Promise<Array<Located>> => {
+  /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
+  const locateAll = async (operation: string, runId: string) => {
     const [decisions, run, legacy] = await Promise.all([
       c.resolutions.find({ runId }).toArray(),
       readRun(operation, runId),
@@ -116,11 +76,13 @@ export const makeRunStore = (db: Db): RunStore => {
       const record = Legacy.withDecision(operation, document, legacyDecisions.get(document._id))
       located.push({ record, epoch: record.epoch, position: document.position })
     }
-    return located.sort(byRaise)
+    return { located: located.sort(byRaise), run }
   }
 
-  const locate = async (operation: string, runId: string, requirementId: string) =>
-    (await locateAll(operation, runId)).find(({ record }) => record.id === requirementId)
+  const locate = async (operation: string, runId: string, requirementId: string) => {
+    const { located, run } = await locateAll(operation, runId)
+    return { found: located.find(({ record }) => record.id === requirementId), run }
+  }
 
   /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
   const insertBatch = (operation: string, batch: JournalBatch, documents: Array<EventDocument>) =>
@@ -160,7 +122,9 @@ export const makeRunStore = (db: Db): RunStore => {
     /*
      * Two writes: the batch, whose stop document holds everything the stop changes, then the
      * run's document for the queries. Readers take a stop they find past the run's document as
-     * the run's state, so the stop is committed once the batch is in.
+     * the run's state, so the stop is committed once the batch is in. A stop that raises approvals
+     * inserts them between the two (see approvals.ts): a read that finds the stop past the run's
+     * document inserts whichever are missing, so a crash between the writes loses none of them.
      */
     commit: (batch, run, raised) =>
       Effect.gen(function* () {
@@ -170,17 +134,27 @@ export const makeRunStore = (db: Db): RunStore => {
           raised.length > 0
             ? raised
             : yield* attempt('commit', async () => (await readRun('commit', run.runId))?.raised ?? [])
-        const [documents, runDocumentValue] = yield* encode(
+        const [documents, runDocumentValue, approvalDocuments] = yield* encode(
           'commit',
           () =>
             [
               batchDocuments('commit', batch, { record: run, requirements }),
               runDocument('commit', run, requirements),
+              raisedApprovals(raised, run).map((approval) => approvalDocument('commit', approval)),
             ] as const,
         )
         yield* insertBatch('commit', batch, documents)
+        if (approvalDocuments.length > 0)
+          yield* attempt('commit', () => insertNew(c.approvals, approvalDocuments))
         yield* attempt('commit', () =>
-          c.runs.updateOne({ _id: run.runId }, { $set: runDocumentValue }, { upsert: true }),
+          c.runs.updateOne(
+            { _id: run.runId },
+            {
+              $set: runDocumentValue,
+              ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
+            },
+            { upsert: true },
+          ),
         )
       }),
 
@@ -219,24 +193,26 @@ export const makeRunStore = (db: Db): RunStore => {
 
     getRequirement: (runId, requirementId) =>
       attempt('getRequirement', async () =>
-        Option.fromNullable((await locate('getRequirement', runId, requirementId))?.record),
+        Option.fromNullable((await locate('getRequirement', runId, requirementId)).found?.record),
       ),
     listRequirements: (runId) =>
       attempt('listRequirements', async () =>
-        (await locateAll('listRequirements', runId)).map(({ record }) => record),
+        (await locateAll('listRequirements', runId)).located.map(({ record }) => record),
       ),
 
     /*
      * The insert of the decision under the requirement's id is the one write that decides: of
-     * concurrent callers, across processes, the server lets exactly one through.
+     * concurrent callers, across processes, the server lets exactly one through. The winner then
+     * writes an approval's document, the decision flagged until it is written (see approvals.ts).
      */
     resolveRequirement: (runId, requirementId, resolution) =>
       Effect.gen(function* () {
         const operation = 'resolveRequirement'
-        const found = yield* attempt(operation, () => locate(operation, runId, requirementId))
+        const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
         if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
         if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
         const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
+        const isApproval = resolved.kind === Approval.kind
         const document = yield* encode(operation, () => ({
           _id: requirementId,
           schemaVersion,
@@ -246,6 +222,7 @@ export const makeRunStore = (db: Db): RunStore => {
           requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
           epoch: found.epoch,
           position: found.position,
+          ...(isApproval ? { approvalOutdated: true } : {}),
         }))
         yield* insert(
           operation,
@@ -253,7 +230,74 @@ export const makeRunStore = (db: Db): RunStore => {
           () => new RequirementAlreadyResolved({ requirementId }),
         )
         // Read back from the stored text: the caller gets a copy that shares nothing with its input.
-        return Docs.decidedRequirement.decode(operation, document)
+        const decided = Docs.decidedRequirement.decode(operation, document)
+        if (isApproval && run !== undefined)
+          yield* attempt(operation, () => approvals.decided(operation, decided, run.record))
+        return decided
       }),
+
+    /*
+     * The runs whose earliest deadline has passed, as their `runs` documents say (see
+     * `RunDocument.expiresAt`), earliest first, a page at a time: their pending requirements that
+     * are due and undecided, until those found cannot be displaced by the runs further on. A stop
+     * whose `runs` write was lost is seen here once the run's document has it, like every query of
+     * runs: a run is read (and its state rolled forward) when it is resumed or recovered.
+     */
+    listExpired: (now, limit) =>
+      attempt('listExpired', async () => {
+        const operation = 'listExpired'
+        if (limit <= 0) return []
+        const pageSize = Math.max(limit, 100)
+        const found: Array<RequirementRecord> = []
+        const cursor = c.runs
+          .find({ status: 'paused', expiresAt: { $lte: now } })
+          .sort({ expiresAt: 1, _id: 1 })
+          .batchSize(pageSize)
+        try {
+          for (;;) {
+            const page: Array<RunDocument> = []
+            for (let next = await cursor.next(); next !== null; next = await cursor.next()) {
+              page.push(next)
+              if (page.length === pageSize) break
+            }
+            const states = await runs.statesOf(operation, page)
+            const due = page.flatMap(({ _id }) => {
+              const state = states.get(_id)
+              return state === undefined || state.record.status !== 'paused'
+                ? []
+                : state.raised.filter(
+                    ({ status, expiresAt }) =>
+                      status === 'pending' && expiresAt !== undefined && expiresAt <= now,
+                  )
+            })
+            if (due.length > 0) {
+              const decisions = await c.resolutions
+                .find({ _id: { $in: due.map(({ id }) => id) } }, { projection: { _id: 1 } })
+                .toArray()
+              const decided = new Set(decisions.map(({ _id }) => _id))
+              found.push(...due.filter(({ id }) => !decided.has(id)))
+              found.sort(byDeadline)
+            }
+            const last = page.at(-1)?.expiresAt
+            const cutoff = found[limit - 1]?.expiresAt
+            if (page.length < pageSize || (last !== undefined && cutoff !== undefined && cutoff < last)) break
+          }
+        } finally {
+          await cursor.close()
+        }
+        return found.slice(0, limit)
+      }),
+
+    listApprovals: (query) => attempt('listApprovals', () => approvals.list('listApprovals', query)),
+    countApprovals: (filter) => attempt('countApprovals', () => approvals.count('countApprovals', filter)),
+    getApproval: (approvalId) => attempt('getApproval', () => approvals.get('getApproval', approvalId)),
+    recordApproval: (approval) =>
+      attempt('recordApproval', () => approvals.record('recordApproval', approval)),
+
+    createGrant: grants.create,
+    getGrant: grants.get,
+    listGrants: grants.list,
+    revokeGrant: grants.revoke,
+    useGrant: grants.use,
   }
 }
