@@ -1,13 +1,4 @@
-import { Approval, defineAgent, Policy, ScriptedModel } from '@countersign/core'
-
-/**
- * The built-in `approval` requirement kind (an approver's sign-off). `@countersign/core` does not
- * export its plugin yet, and the engine only accepts the very plugin an agent has registered, so
- * it is taken from an agent definition, which carries every built-in kind.
- */
-const RequiredApproval = defineAgent({ id: 'kinds', model: ScriptedModel.make([]) }).plugins.get(
-  Approval.kind,
-)!
+import { Policy, RequiredApproval } from '@countersign/core'
 
 export interface WeekendFreezeOptions {
   /** The tools frozen at the weekend. Default `['deploy']`. */

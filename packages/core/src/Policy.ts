@@ -1,4 +1,4 @@
-import { Effect } from 'effect'
+import { Duration, Effect, Option } from 'effect'
 import { PolicyFailed } from './Errors.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
@@ -93,6 +93,17 @@ export const evaluate = (
         failed(policy, context),
       )
 
+const isExpiry = (value: unknown): value is Expiry => {
+  if (typeof value !== 'object' || value === null) return false
+  const { after, onExpire } = value as Record<string, unknown>
+  const duration = Duration.decodeUnknown(after)
+  return (
+    (onExpire === 'reject' || onExpire === 'cancel') &&
+    Option.isSome(duration) &&
+    Duration.greaterThan(duration.value, Duration.zero)
+  )
+}
+
 /** The deadline one policy sets on a requirement of `kind` raised on a call. */
 export const expiry = (
   policy: Policy,
@@ -103,9 +114,8 @@ export const expiry = (
     ? Effect.succeed(undefined)
     : apply(
         () => policy.expiry!(context, kind),
-        (value): value is Expiry | undefined =>
-          value === undefined || (typeof value === 'object' && value !== null && 'after' in value),
-        'an expiry or undefined',
+        (value): value is Expiry | undefined => value === undefined || isExpiry(value),
+        'undefined or { after: a positive duration, onExpire: "reject" | "cancel" }',
         failed(policy, context),
       )
 

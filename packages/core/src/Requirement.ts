@@ -69,6 +69,9 @@ export class Requirement {
   /** What the person is shown, in the kind's request shape. */
   readonly request: unknown
   readonly createdAt: number
+  /** When it lapses if nobody decides, and what then happens to the call. */
+  readonly expiresAt: number | undefined
+  readonly onExpire: OnExpire | undefined
   /** The form to fill in, for kinds answered with user input: every field, prefilled where the model gave a value. */
   readonly userInputSchema: ReadonlyArray<UserInputField> | undefined
   private decision: unknown = undefined
@@ -83,6 +86,8 @@ export class Requirement {
     this.toolCall = record.toolCall
     this.request = record.request
     this.createdAt = record.createdAt
+    this.expiresAt = record.expiresAt
+    this.onExpire = record.onExpire
     this.userInputSchema =
       plugin?.answers === 'user_input' ? Option.getOrUndefined(decodeForm(record.request))?.fields : undefined
   }

@@ -165,4 +165,24 @@ describe('expiry', () => {
         expect((yield* requirementOf(store, paused.runId)).status).toBe('pending')
       }),
   )
+
+  it.effect(
+    'a policy whose deadline is not one (no duration, not positive, an unknown action) blocks the call: PolicyFailed',
+    () =>
+      Effect.gen(function* () {
+        for (const answer of [
+          { after: 'soon', onExpire: 'reject' },
+          { after: -5, onExpire: 'reject' },
+          { after: '1 hour', onExpire: 'explode' },
+        ]) {
+          const store = MemoryStore.make()
+          const ledger = makeLedger()
+          const broken = Policy.make({ name: 'odd deadline', expiry: () => answer as never })
+          const failed = yield* pauseIn(store, refundAgent(ledger, 'reject', [broken]))
+          expect(failed.status).toBe('failed')
+          expect(failed.error).toContain('Policy "odd deadline" failed on tool "process_refund"')
+          expect(ledger.calls).toEqual([])
+        }
+      }),
+  )
 })
