@@ -57,8 +57,11 @@ export function make(specOrName: Policy | string, evaluate?: Policy['evaluate'])
   return typeof specOrName === 'string' ? { name: specOrName, ...(evaluate && { evaluate }) } : specOrName
 }
 
-/** Runs a part of a policy, turning a throw, a failure or an answer of the wrong type into `fail(reason)`. */
-const apply = <A, E>(
+/**
+ * Runs a part of a policy, turning a throw, a failure or an answer of the wrong type into
+ * `fail(reason)`: how the engine asks a policy, and how a composite policy asks its members.
+ */
+export const apply = <A, E>(
   answer: () => Answer<unknown>,
   check: (value: unknown) => value is A,
   expected: string,

@@ -27,16 +27,11 @@ const ask = <A>(
   check: (value: unknown) => value is A,
   expected: string,
 ): Effect.Effect<A, Error> =>
-  Effect.suspend(() => {
-    const value = answer()
-    if (Effect.isEffect(value)) return value as Effect.Effect<unknown, unknown>
-    return Effect.tryPromise({ try: async () => await value, catch: (cause) => cause })
-  }).pipe(
-    Effect.flatMap((value) =>
-      check(value) ? Effect.succeed(value) : Effect.fail(new Error(`it did not answer with ${expected}`)),
-    ),
-    Effect.catchAllDefect((defect) => Effect.fail(defect)),
-    Effect.mapError((cause) => new Error(`member "${member.name}" failed in ${part}: ${describe(cause)}`)),
+  Policy.apply(
+    answer,
+    check,
+    expected,
+    (reason) => new Error(`member "${member.name}" failed in ${part}: ${reason}`),
   )
 
 const isNeed = (value: unknown): value is Need =>
