@@ -1,6 +1,7 @@
 import { Duration, Schema } from 'effect'
 import { DefinitionError } from './Errors.js'
 import { Json } from './Json.js'
+import { Member } from './Member.js'
 import type { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
 import type { OnExpire, RequirementRecord } from './Requirement.js'
@@ -45,6 +46,8 @@ export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord
   /** The user the run is for. */
   userId: Schema.optional(Schema.String),
   source: ApprovalSource,
+  /** The member whose call it is, when the source is a team or workflow. */
+  member: Schema.optional(Member),
   toolName: Schema.String,
   toolCallId: Schema.String,
   toolArgs: Schema.Record({ key: Schema.String, value: Json }),
@@ -128,6 +131,7 @@ export const fromRequirement = (requirement: RequirementRecord, run: RunRecord):
     ...(run.userId === undefined ? {} : { userId: run.userId }),
     source:
       source._tag === 'Some' ? source.value.source : { type: 'agent', id: run.agentId, name: run.agentId },
+    ...(requirement.member === undefined ? {} : { member: requirement.member }),
     toolName: requirement.toolCall.name,
     toolCallId: requirement.toolCall.id,
     toolArgs: requirement.toolCall.args,

@@ -1,5 +1,4 @@
 import { Clock, Context, Effect, Layer, Option, Schema } from 'effect'
-import type { AgentDefinition } from './Agent.js'
 import { ApprovalFilter, type ApprovalPage, ApprovalQuery, type ApprovalRecord } from './Approval.js'
 import {
   ApprovalAlreadyResolved,
@@ -19,6 +18,7 @@ import { Json } from './Json.js'
 import { Principal } from './Principal.js'
 import { RunEngine } from './RunEngine.js'
 import { RunStore } from './RunStore.js'
+import { byId, findDefinition, type Runnable } from './Runnable.js'
 import { ApprovalEntry, historyOf } from './internal/approvalHistory.js'
 import { decode } from './internal/requests.js'
 import { mayApprove } from './internal/resolutions.js'
@@ -114,15 +114,17 @@ export const Approvals = Context.GenericTag<Approvals>('@countersign/core/Approv
 
 const invalid = (what: string) => (reason: string) => new InvalidRequest({ reason: `${what}: ${reason}` })
 
-const make = (agents: ReadonlyArray<AgentDefinition>) =>
+const make = (definitions: ReadonlyArray<Runnable>) =>
   Effect.gen(function* () {
     const store = yield* RunStore
     const engine = yield* RunEngine
     const ids = yield* IdGenerator
+    const served = byId('Approvals', definitions)
 
+    /** An agent or team served here, or a member of one (whose tools a grant may cover). */
     const agentOf = (sourceId: string) =>
-      Effect.fromNullable(agents.find((agent) => agent.id === sourceId)).pipe(
-        Effect.mapError(() => new InvalidRequest({ reason: `"${sourceId}" is not an agent served here` })),
+      Effect.fromNullable(findDefinition(served, sourceId)).pipe(
+        Effect.mapError(() => new InvalidRequest({ reason: `"${sourceId}" is not served here` })),
       )
 
     const get: Approvals['get'] = (approvalId) =>
@@ -186,7 +188,8 @@ const make = (agents: ReadonlyArray<AgentDefinition>) =>
               id: yield* ids.next,
               scope: grant.scope,
               sessionId: approval.sessionId,
-              sourceId: approval.source.id,
+              // A member's tool is the member's to grant.
+              sourceId: approval.member?.agentId ?? approval.source.id,
               toolName: approval.toolName,
               ...(grant.args === 'same' ? { args: approval.toolArgs } : {}),
               grantedBy: options.principal,
@@ -246,5 +249,5 @@ const make = (agents: ReadonlyArray<AgentDefinition>) =>
     })
   })
 
-/** The approvals of `agents`, over the RunStore and RunEngine provided. */
-export const layer = (agents: ReadonlyArray<AgentDefinition>) => Layer.effect(Approvals, make(agents))
+/** The approvals of the runs of `definitions` (agents, teams), over the RunStore and RunEngine provided. */
+export const layer = (definitions: ReadonlyArray<Runnable>) => Layer.effect(Approvals, make(definitions))

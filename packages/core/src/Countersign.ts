@@ -1,9 +1,10 @@
 import { type Duration, Effect, Layer, ManagedRuntime, Option, Stream } from 'effect'
-import type { AgentDefinition } from './Agent.js'
 import type { ApprovalFilter, ApprovalPage, ApprovalQuery, ApprovalRecord } from './Approval.js'
 import * as Approvals from './Approvals.js'
 import { DefinitionError, RunNotFound } from './Errors.js'
+import { byId, findDefinition, type Runnable } from './Runnable.js'
 import type { Grant, GrantFilter } from './Grant.js'
+import type { AgentDefinition } from './Agent.js'
 import * as IdGenerator from './IdGenerator.js'
 import * as MemoryStore from './MemoryStore.js'
 import type { ResolutionInput } from './Requirement.js'
@@ -12,10 +13,12 @@ import * as RunEngine from './RunEngine.js'
 import type { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import * as Sweeper from './Sweeper.js'
+import type { TeamDefinition } from './Team.js'
 import { toAsyncIterable, toPromise } from './internal/promises.js'
 
 export interface CountersignOptions {
-  readonly agents: ReadonlyArray<AgentDefinition>
+  readonly agents?: ReadonlyArray<AgentDefinition>
+  readonly teams?: ReadonlyArray<TeamDefinition>
   /** Where runs, approvals and grants are kept. Defaults to a new memory store. */
   readonly store?: RunStore
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
@@ -25,41 +28,35 @@ export interface CountersignOptions {
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
 
 /**
- * Agents served together, with their approval queue: the Promise API of a Countersign
- * deployment (a server builds on it). One engine runs every agent's runs; runs are found by id,
- * whatever agent they belong to. Methods reject with the typed errors of `Errors`.
+ * Agents and teams served together, with their approval queue: the Promise API of a
+ * Countersign deployment (a server builds on it). One engine runs every run; runs are found by
+ * id, whatever they belong to. Ids are unique across agents and teams. Methods reject with the
+ * typed errors of `Errors`.
  */
 export class Countersign {
   readonly store: RunStore
-  readonly agents: ReadonlyMap<string, AgentDefinition>
+  /** What is served, by id. */
+  readonly served: ReadonlyMap<string, Runnable>
   private readonly runtime: ManagedRuntime.ManagedRuntime<Services, never>
 
   constructor(options: CountersignOptions) {
-    const agents = new Map<string, AgentDefinition>()
-    for (const agent of options.agents) {
-      if (agents.has(agent.id))
-        throw new DefinitionError({ subject: 'Countersign', reason: `two agents have the id "${agent.id}"` })
-      agents.set(agent.id, agent)
-    }
-    this.agents = agents
+    this.served = byId('Countersign', [...(options.agents ?? []), ...(options.teams ?? [])])
+    const served = [...this.served.values()]
     this.store = options.store ?? MemoryStore.make()
     const sweepEvery = options.sweepEvery ?? '10 seconds'
     const engine = RunEngine.layer.pipe(
       Layer.provideMerge(Layer.succeed(RunStore, this.store)),
       Layer.provideMerge(IdGenerator.layer),
     )
-    const approvals = Approvals.layer(options.agents).pipe(Layer.provideMerge(engine))
+    const approvals = Approvals.layer(served).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
         ? approvals
-        : Layer.merge(
-            approvals,
-            Sweeper.layer(options.agents, { every: sweepEvery }).pipe(Layer.provide(engine)),
-          ),
+        : Layer.merge(approvals, Sweeper.layer(served, { every: sweepEvery }).pipe(Layer.provide(engine))),
     )
   }
 
-  /** Starts a run of the agent with this id; resolves when it completes, fails or pauses. */
+  /** Starts a run of the agent or team with this id; resolves when it completes, fails or pauses. */
   run(agentId: string, input: string, options?: RunEngine.RunOptions): Promise<RunOutput> {
     return this.withEngine((engine) =>
       Effect.flatMap(this.agent(agentId), (agent) => engine.run(agent, input, options)),
@@ -124,7 +121,7 @@ export class Countersign {
 
   /** One pass of the sweeper now: expired requirements are closed and their runs moved on. */
   sweep(): Promise<RunEngine.SweepReport> {
-    return this.withEngine((engine) => engine.sweep([...this.agents.values()]))
+    return this.withEngine((engine) => engine.sweep([...this.served.values()]))
   }
 
   /** The approval queue and its audit trail. */
@@ -164,18 +161,19 @@ export class Countersign {
   }
 
   private agent(agentId: string) {
-    const agent = this.agents.get(agentId)
+    const agent = this.served.get(agentId)
     return agent === undefined
       ? Effect.fail(
-          new DefinitionError({ subject: `agent "${agentId}"`, reason: 'no agent has this id here' }),
+          new DefinitionError({ subject: `"${agentId}"`, reason: 'no agent or team has this id here' }),
         )
       : Effect.succeed(agent)
   }
 
+  /** The definition a run runs: served here, or a member of one served (its run can be read, not continued). */
   private agentOfRun(runId: string) {
     return Effect.flatMap(RunStore, (store) => store.getRun(runId)).pipe(
       Effect.flatMap((run) => {
-        const agent = Option.isSome(run) ? this.agents.get(run.value.agentId) : undefined
+        const agent = Option.isSome(run) ? findDefinition(this.served, run.value.agentId) : undefined
         return agent === undefined ? Effect.fail(new RunNotFound({ runId })) : Effect.succeed(agent)
       }),
     )

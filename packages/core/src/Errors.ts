@@ -16,9 +16,13 @@ export class RunNotFound extends Schema.TaggedError<RunNotFound>()('RunNotFound'
 export class RunNotContinuable extends Schema.TaggedError<RunNotContinuable>()('RunNotContinuable', {
   runId: Schema.String,
   status: Schema.String,
+  /** Set when the run works for another one (a team's member): that run is the one to continue or cancel. */
+  rootRunId: Schema.optional(Schema.String),
 }) {
   override get message() {
-    return `Run "${this.runId}" is ${this.status}; only a paused run can be continued or resolved.`
+    return this.rootRunId === undefined
+      ? `Run "${this.runId}" is ${this.status}; only a paused run can be continued or resolved.`
+      : `Run "${this.runId}" works for run "${this.rootRunId}"; continue or cancel that run instead.`
   }
 }
 

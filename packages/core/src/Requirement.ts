@@ -1,6 +1,7 @@
 import { Either, Option, Schema } from 'effect'
 import { InvalidResolution, RequirementAlreadyResolved, ResolutionMethodMismatch } from './Errors.js'
 import { Json } from './Json.js'
+import { Member } from './Member.js'
 import { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
 import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
@@ -43,7 +44,13 @@ export class RequirementRecord extends Schema.Class<RequirementRecord>('Requirem
   /** When it lapses if still undecided (the sweeper closes it), and what then happens. */
   expiresAt: Schema.optional(Schema.Number),
   onExpire: Schema.optional(OnExpire),
+  /** Whose call it blocks, if not the paused run's own (a team's member, at any depth). */
+  member: Schema.optional(Member),
 }) {}
+
+/** The run whose call a requirement blocks: a member's run, or the paused run itself. */
+export const ownerRunId = (requirement: RequirementRecord): string =>
+  requirement.member?.runId ?? requirement.runId
 
 /** A resolution as a caller submits it: which requirement, and the kind-specific value. */
 export const ResolutionInput = Schema.Struct({
@@ -72,6 +79,8 @@ export class Requirement {
   /** When it lapses if nobody decides, and what then happens to the call. */
   readonly expiresAt: number | undefined
   readonly onExpire: OnExpire | undefined
+  /** The team member (or workflow step's agent) whose call it blocks; undefined for the run's own calls. */
+  readonly member: Member | undefined
   /** The form to fill in, for kinds answered with user input: every field, prefilled where the model gave a value. */
   readonly userInputSchema: ReadonlyArray<UserInputField> | undefined
   private decision: unknown = undefined
@@ -88,6 +97,7 @@ export class Requirement {
     this.createdAt = record.createdAt
     this.expiresAt = record.expiresAt
     this.onExpire = record.onExpire
+    this.member = record.member
     this.userInputSchema =
       plugin?.answers === 'user_input' ? Option.getOrUndefined(decodeForm(record.request))?.fields : undefined
   }

@@ -5,6 +5,10 @@ export const RunStatus = Schema.Literal('running', 'paused', 'completed', 'faile
 export type RunStatus = typeof RunStatus.Type
 
 /** Statuses a run never leaves. */
+/** What a run runs: an agent, a team (a leader delegating to members), or a workflow of steps. */
+export const RunKind = Schema.Literal('agent', 'team', 'workflow')
+export type RunKind = typeof RunKind.Type
+
 export const isFinal = (status: RunStatus) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
 
@@ -18,7 +22,15 @@ export const isFinal = (status: RunStatus) =>
 export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   schemaVersion: Schema.Literal(1),
   runId: Schema.NonEmptyString,
+  /** The id of the agent, team or workflow it runs. */
   agentId: Schema.NonEmptyString,
+  /** Absent for agents' runs (as stored before teams and workflows). */
+  kind: Schema.optional(RunKind),
+  /**
+   * Set on the run of a team's member or a workflow step's agent: the run it works for. Such a
+   * run is continued and cancelled through its root run only, which holds its requirements.
+   */
+  parentRunId: Schema.optional(Schema.NonEmptyString),
   sessionId: Schema.optional(Schema.String),
   userId: Schema.optional(Schema.String),
   principal: Principal,

@@ -13,7 +13,6 @@ import {
   type Queue,
   Stream,
 } from 'effect'
-import type { AgentDefinition as Agent } from './Agent.js'
 import * as Approval from './Approval.js'
 import {
   ApprovalPending,
@@ -29,21 +28,20 @@ import {
   RunNotFound,
   type StartError,
   StoreError,
-  UnexpectedError,
 } from './Errors.js'
 import { IdGenerator } from './IdGenerator.js'
-import type { Message } from './Message.js'
 import { Principal } from './Principal.js'
 import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
 import { isFinal, RunRecord } from './Run.js'
 import { isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
-import { describe } from './internal/describe.js'
+import type { Runnable as Agent } from './Runnable.js'
 import { checkResolutions } from './internal/resolutions.js'
 import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
 import * as requests from './internal/requests.js'
-import { drive, type Interrupted } from './internal/runLoop.js'
+import { ofPause, startedWithoutResult } from './internal/journal.js'
+import { driveToStop, type Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
@@ -198,22 +196,6 @@ interface Current {
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
 
-/** The requirements of the run's last pause, in the pause's order, from a list of the run's requirements. */
-const ofPause = (run: RunRecord, requirements: ReadonlyArray<RequirementRecord>) =>
-  run.pendingRequirementIds.flatMap((id) => requirements.filter((requirement) => requirement.id === id))
-
-/** Calls started since the last stop that have no result in the transcript, with the arguments they started with. */
-const startedWithoutResult = (since: ReadonlyArray<RunEvent>, messages: ReadonlyArray<Message>) => {
-  const answered = new Set(
-    messages.flatMap((message) => (message._tag === 'Tool' ? [message.toolCallId] : [])),
-  )
-  const started = new Map<string, Readonly<Record<string, unknown>>>()
-  for (const event of since)
-    if (event._tag === 'ToolCallStarted' && !answered.has(event.toolCall.id))
-      started.set(event.toolCall.id, event.toolCall.args)
-  return started
-}
-
 /** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
 const maxSuspended = 1_000
 
@@ -245,6 +227,27 @@ const make = Effect.gen(function* () {
       const record = yield* getRecord(agent, runId)
       const since = isFinal(record.status) ? [] : yield* store.readEvents(record.runId, record.lastSeq)
       return { record, since }
+    })
+
+  /**
+   * A run that may be continued, cancelled or recovered: one that works for no other run. A
+   * member's run is refused, naming the run it works for at the top.
+   */
+  const currentRoot = (
+    agent: Agent,
+    runId: unknown,
+  ): Effect.Effect<Current, RunNotFound | RunNotContinuable | StoreError> =>
+    Effect.gen(function* () {
+      const run = yield* current(agent, runId)
+      let rootRunId = run.record.parentRunId
+      if (rootRunId === undefined) return run
+      for (;;) {
+        const parent: Option.Option<RunRecord> = yield* store.getRun(rootRunId)
+        const above: string | undefined = Option.isSome(parent) ? parent.value.parentRunId : undefined
+        if (above === undefined)
+          return yield* new RunNotContinuable({ runId: run.record.runId, status: statusOf(run), rootRunId })
+        rootRunId = above
+      }
     })
 
   const output = (agent: Agent, run: Current) =>
@@ -326,22 +329,10 @@ const make = Effect.gen(function* () {
    * ending; losing the run to another writer, or the store failing, records nothing: the run is
    * left as stored, for its new writer or for `recoverRun`.
    */
-  const claimedStretch = (runId: string, { claim, announce }: Stretch) =>
+  const claimedStretch = ({ claim, announce }: Stretch) =>
     Effect.gen(function* () {
       const { writer, decided, interrupted } = yield* claim
-      return yield* drive(writer, decided, interrupted).pipe(
-        Effect.catchAllDefect((defect) => Effect.fail(new UnexpectedError({ reason: describe(defect) }))),
-        Effect.catchIf(
-          (error) => error._tag !== 'RunClaimed' && error._tag !== 'StoreError',
-          (error) =>
-            writer
-              .commit(
-                { _tag: 'RunFailed', runId, error: error.message },
-                { status: 'failed', error: error.message, pendingRequirementIds: [] },
-              )
-              .pipe(Effect.as('failed' as const)),
-        ),
-      )
+      return yield* driveToStop(writer, decided, interrupted)
     }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
 
   /**
@@ -356,9 +347,9 @@ const make = Effect.gen(function* () {
       let stretch = first
       for (;;) {
         const wake = yield* suspensions.register(runId)
-        const stop = yield* claimedStretch(runId, stretch).pipe(
+        const stop = yield* claimedStretch(stretch).pipe(
           Effect.onExit((exit) =>
-            Exit.isSuccess(exit) && exit.value === 'paused'
+            Exit.isSuccess(exit) && exit.value._tag === 'Paused'
               ? Effect.void
               : Effect.zipRight(
                   Effect.sync(() => suspensions.release(runId, wake)),
@@ -373,7 +364,7 @@ const make = Effect.gen(function* () {
                 ),
           ),
         )
-        if (stop !== 'paused') return
+        if (stop._tag !== 'Paused') return
         for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
         const ticket = yield* Deferred.await(wake).pipe(
           Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
@@ -465,7 +456,7 @@ const make = Effect.gen(function* () {
   /** A run that is paused and that nobody has claimed since. */
   const paused = (agent: Agent, runId: unknown) =>
     Effect.gen(function* () {
-      const run = yield* current(agent, runId)
+      const run = yield* currentRoot(agent, runId)
       const status = statusOf(run)
       if (status !== 'paused') return yield* new RunNotContinuable({ runId: run.record.runId, status })
       return run.record
@@ -662,6 +653,34 @@ const make = Effect.gen(function* () {
     })
 
   /**
+   * Cancels the runs working for a cancelled run, at any depth: each is announced in its
+   * parent's journal (MemberRunStarted). Their requirements are the root's, lapsed with it.
+   */
+  const cancelMembers = (root: Agent, runId: string): Effect.Effect<void, StoreError> =>
+    Effect.gen(function* () {
+      const events = yield* store.readEvents(runId, 0)
+      for (const event of events) {
+        if (event._tag !== 'MemberRunStarted') continue
+        const member = yield* store.getRun(event.memberRunId)
+        if (Option.isNone(member)) continue
+        const record = member.value
+        if (!isFinal(record.status)) {
+          const since = yield* store.readEvents(record.runId, record.lastSeq)
+          // Only the stop is written: the root's definition serves as well as the member's.
+          const { writer } = yield* takeOver(root, { record, since })
+          yield* writer
+            .commit(
+              { _tag: 'RunCancelled', runId: record.runId },
+              { status: 'cancelled', pendingRequirementIds: [] },
+            )
+            .pipe(Effect.catchTag('RunClaimed', () => Effect.void))
+          // A member that ended has no member still working.
+          yield* cancelMembers(root, record.runId)
+        }
+      }
+    })
+
+  /**
    * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
    * continue that claims the run first makes it fail, and a writer it overtakes fails at its
    * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
@@ -671,7 +690,7 @@ const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const options = yield* requests.decodeResolveOptions(rawOptions)
       for (let attempt = 1; ; attempt++) {
-        const before = yield* current(agent, runId)
+        const before = yield* currentRoot(agent, runId)
         const id = before.record.runId
         if (isFinal(before.record.status))
           return yield* new RunNotContinuable({ runId: id, status: before.record.status })
@@ -696,6 +715,7 @@ const make = Effect.gen(function* () {
         )
         if (Either.isRight(cancelled)) {
           yield* lapse(run.record, 'cancelled', options.principal ?? run.record.principal)
+          yield* cancelMembers(agent, id)
           return yield* getRun(agent, id)
         }
         // Lost to a continue or another cancel: look again at what the run has become.
@@ -707,7 +727,7 @@ const make = Effect.gen(function* () {
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
-        const run = yield* current(agent, runId)
+        const run = yield* currentRoot(agent, runId)
         const id = run.record.runId
         const status = statusOf(run)
         if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })

@@ -59,7 +59,42 @@ export const RunRecovered = Schema.TaggedStruct('RunRecovered', {
 })
 export const RunCompleted = Schema.TaggedStruct('RunCompleted', { ...base, content: Schema.String })
 export const RunFailed = Schema.TaggedStruct('RunFailed', { ...base, error: Schema.String })
-export const RunCancelled = Schema.TaggedStruct('RunCancelled', { ...base })
+export const RunCancelled = Schema.TaggedStruct('RunCancelled', {
+  ...base,
+  /** Why, when the run itself decided to stop (a workflow step was rejected, say). */
+  reason: Schema.optional(Schema.String),
+})
+
+/** A member's run, as the team (or workflow) it works for sees it. */
+const member = {
+  memberRunId: Schema.NonEmptyString,
+  memberId: Schema.String,
+  memberName: Schema.String,
+}
+/** A team's leader handed a member a task: the member's own events are in its run (`memberRunId`). */
+export const MemberRunStarted = Schema.TaggedStruct('MemberRunStarted', {
+  ...base,
+  ...member,
+  toolCallId: Schema.String,
+  task: Schema.String,
+})
+/** The member's run stopped for a person: its requirements are the team run's to resolve. */
+export const MemberRunPaused = Schema.TaggedStruct('MemberRunPaused', {
+  ...base,
+  ...member,
+  requirementIds: Schema.Array(Schema.String),
+})
+export const MemberRunContinued = Schema.TaggedStruct('MemberRunContinued', { ...base, ...member })
+export const MemberRunCompleted = Schema.TaggedStruct('MemberRunCompleted', {
+  ...base,
+  ...member,
+  content: Schema.String,
+})
+export const MemberRunFailed = Schema.TaggedStruct('MemberRunFailed', {
+  ...base,
+  ...member,
+  error: Schema.String,
+})
 
 export const RunEvent = Schema.Union(
   RunStarted,
@@ -76,6 +111,11 @@ export const RunEvent = Schema.Union(
   RunCompleted,
   RunFailed,
   RunCancelled,
+  MemberRunStarted,
+  MemberRunPaused,
+  MemberRunContinued,
+  MemberRunCompleted,
+  MemberRunFailed,
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventTag = RunEvent['_tag']

@@ -1,7 +1,7 @@
-import type { AgentDefinition as Agent } from './Agent.js'
 import type { Message, ToolOutcome } from './Message.js'
 import { Requirement, type RequirementRecord } from './Requirement.js'
-import type { RunRecord, RunStatus } from './Run.js'
+import type { RunKind, RunRecord, RunStatus } from './Run.js'
+import { ownerOf, type Runnable } from './Runnable.js'
 
 /** One tool call of the run and what became of it; `pending` while it waits for a person. */
 export interface ToolExecution {
@@ -19,7 +19,9 @@ export interface ToolExecution {
 /** Where a run stands: what `run` and `continueRun` resolve to, read from the store. */
 export class RunOutput {
   readonly runId: string
+  /** The id of the agent, team or workflow. */
   readonly agentId: string
+  readonly kind: RunKind
   readonly sessionId: string | undefined
   readonly userId: string | undefined
   readonly status: RunStatus
@@ -31,7 +33,7 @@ export class RunOutput {
   readonly requirements: ReadonlyArray<Requirement>
 
   constructor(
-    agent: Agent,
+    definition: Runnable,
     run: RunRecord,
     messages: ReadonlyArray<Message>,
     requirements: ReadonlyArray<RequirementRecord>,
@@ -40,6 +42,7 @@ export class RunOutput {
   ) {
     this.runId = run.runId
     this.agentId = run.agentId
+    this.kind = definition.kind
     this.sessionId = run.sessionId
     this.userId = run.userId
     this.status = run.status
@@ -47,7 +50,9 @@ export class RunOutput {
     this.error = run.error
     this.messages = messages
     this.toolExecutions = toolExecutions(messages, started)
-    this.requirements = requirements.map((record) => new Requirement(record, agent.plugins.get(record.kind)))
+    this.requirements = requirements.map(
+      (record) => new Requirement(record, ownerOf(definition, record)?.plugins.get(record.kind)),
+    )
   }
 
   get isPaused(): boolean {

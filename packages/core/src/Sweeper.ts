@@ -1,6 +1,6 @@
 import { type Duration, Effect, Layer, Schedule } from 'effect'
-import type { AgentDefinition } from './Agent.js'
 import { RunEngine } from './RunEngine.js'
+import type { Runnable } from './Runnable.js'
 
 /**
  * Sweeps every `every` (by the Clock, so a TestClock drives it in tests): requirements left
@@ -9,7 +9,7 @@ import { RunEngine } from './RunEngine.js'
  * a pass that fails (the store is down, say) is logged and the next one tries again.
  */
 export const layer = (
-  agents: ReadonlyArray<AgentDefinition>,
+  agents: ReadonlyArray<Runnable>,
   options: { readonly every: Duration.DurationInput },
 ): Layer.Layer<never, never, RunEngine> =>
   Layer.scopedDiscard(

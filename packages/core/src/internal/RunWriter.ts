@@ -1,5 +1,5 @@
 import { Clock, Deferred, Effect } from 'effect'
-import type { AgentDefinition as Agent } from '../Agent.js'
+import type { ApprovalSource } from '../Approval.js'
 import {
   type EventSequenceConflict,
   RunClaimed,
@@ -7,11 +7,13 @@ import {
   type StoreError,
   type WriteError,
 } from '../Errors.js'
+import { Member } from '../Member.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
+import type { Actor, Runnable } from '../Runnable.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
 export interface Position {
@@ -22,13 +24,29 @@ export interface Position {
 }
 
 /**
+ * The run a person continues: a run that no other run works for. Its writer's claim covers the
+ * runs working for it (a team's members), whose requirements it stores and whose approvals name it.
+ */
+export interface Root {
+  readonly runId: string
+  readonly epoch: number
+  readonly source: ApprovalSource
+}
+
+const rootOf = (definition: Runnable, record: RunRecord): Root => ({
+  runId: record.runId,
+  epoch: record.epoch,
+  source: { type: definition.kind, id: definition.id, name: definition.name },
+})
+
+/**
  * The holder of a run's current claim, and so its only writer: it numbers the run's events and
  * stores them with the transcript in batches, at the points where what it did must be durable
  * before it goes on (before a tool runs, at a stop), then publishes them. Its first batch is its
  * claim; a batch refused because its sequence number is taken means another writer holds the
  * run now, and this one stops with RunClaimed, having written nothing more.
  */
-export class RunWriter {
+export class RunWriter<D extends Runnable = Runnable> {
   private buffered: Array<RunEvent> = []
   private claimed = false
   /** Set when a batch failed: what was written is unknown, so nothing more may be. */
@@ -36,7 +54,11 @@ export class RunWriter {
   private readonly lock = Effect.unsafeMakeSemaphore(1)
 
   private constructor(
-    readonly agent: Agent,
+    readonly agent: D,
+    /** The root run this writer works for (itself, unless it is a member's). */
+    readonly root: Root,
+    /** How the root names this run, if it is a member's. */
+    readonly member: Member | undefined,
     private record: RunRecord,
     readonly messages: Array<Message>,
     private stored: number,
@@ -47,13 +69,45 @@ export class RunWriter {
   ) {}
 
   /** `onClaimed` is told when the writer's first batch is stored. */
-  static make = (
-    agent: Agent,
+  static make = <D extends Runnable>(
+    definition: D,
     { record, messages, lastSeq }: Position,
     store: RunStore,
     publish: (event: RunEvent) => Effect.Effect<void>,
     onClaimed?: Deferred.Deferred<void, RunFailure>,
-  ) => new RunWriter(agent, record, [...messages], messages.length, lastSeq, store, publish, onClaimed)
+  ): RunWriter<D> =>
+    new RunWriter(
+      definition,
+      rootOf(definition, record),
+      undefined,
+      record,
+      [...messages],
+      messages.length,
+      lastSeq,
+      store,
+      publish,
+      onClaimed,
+    )
+
+  /** The writer of a run working for this one (a member's), under the same root. */
+  child = <C extends Actor>(definition: C, { record, messages, lastSeq }: Position): RunWriter<C> =>
+    new RunWriter(
+      definition,
+      this.root,
+      new Member({
+        agentId: definition.id,
+        agentName: definition.name,
+        kind: definition.kind,
+        runId: record.runId,
+      }),
+      record,
+      [...messages],
+      messages.length,
+      lastSeq,
+      this.store,
+      this.publish,
+      undefined,
+    )
 
   get run(): RunRecord {
     return this.record

@@ -1,10 +1,10 @@
 import { Deferred, Effect } from 'effect'
-import type { AgentDefinition } from '../Agent.js'
 import type { RunFailure } from '../Errors.js'
+import type { Runnable } from '../Runnable.js'
 
-/** What a suspended run fiber is handed to go on: the pause it resumes, its epoch, and the agent to run with. */
+/** What a suspended run fiber is handed to go on: the pause it resumes, its epoch, and the definition to run with. */
 export interface ResumeTicket {
-  readonly agent: AgentDefinition
+  readonly agent: Runnable
   readonly epoch: number
   /** The last event of the pause, as the continue saw it. */
   readonly fromSeq: number

@@ -1,5 +1,4 @@
 import { Effect, Either, ParseResult, Schema } from 'effect'
-import type { AgentDefinition } from '../Agent.js'
 import {
   InvalidResolution,
   NotAllowedToResolve,
@@ -14,6 +13,7 @@ import { Principal } from '../Principal.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import type { RunRecord } from '../Run.js'
+import { type Judge, ownerOf, type Runnable } from '../Runnable.js'
 
 /** A requirement's stored request, in its kind's shape. */
 export const decodeRequest = (
@@ -76,12 +76,7 @@ interface Judged {
  * Why `principal` may not resolve a requirement, or undefined if they may: the kind's rule (for
  * an approval, the tool's own approvers if it names them), then every policy of the agent.
  */
-const refusal = (
-  agent: AgentDefinition,
-  plugin: AnyRequirementPlugin,
-  principal: Principal,
-  judged: Judged,
-) =>
+const refusal = (agent: Judge, plugin: AnyRequirementPlugin, principal: Principal, judged: Judged) =>
   Effect.gen(function* () {
     const context = { request: judged.request, runPrincipal: judged.runPrincipal, toolCall: judged.toolCall }
     const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
@@ -106,7 +101,7 @@ export const grantRequester = new Principal({ id: 'countersign:grant', roles: []
 
 /** Why `principal` may not approve calls like `toolCall` of the agent ahead of time (a grant), if they may not. */
 export const mayApprove = (
-  agent: AgentDefinition,
+  agent: Judge,
   principal: Principal,
   { toolCall, runId }: { readonly toolCall: ToolCall; readonly runId: string },
 ) =>
@@ -124,7 +119,7 @@ export const mayApprove = (
  * the shape of its kind.
  */
 export const checkResolutions = (
-  agent: AgentDefinition,
+  definition: Runnable,
   run: RunRecord,
   requirements: ReadonlyArray<RequirementRecord>,
   inputs: ReadonlyArray<ResolutionInput>,
@@ -150,12 +145,16 @@ export const checkResolutions = (
         })
       seen.add(requirementId)
       if (requirement.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-      const plugin = agent.plugins.get(requirement.kind)
-      if (plugin === undefined)
+      const agent = ownerOf(definition, requirement)
+      const plugin = agent?.plugins.get(requirement.kind)
+      if (agent === undefined || plugin === undefined)
         return yield* new InvalidResolution({
           requirementId,
           kind: requirement.kind,
-          reason: 'no plugin for this kind is registered on the agent',
+          reason:
+            agent === undefined
+              ? `its member "${requirement.member?.agentId}" is not part of "${definition.id}" any more`
+              : 'no plugin for this kind is registered on the agent',
         })
       // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
       const request = yield* decodeRequest(plugin, requirement)

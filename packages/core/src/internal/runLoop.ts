@@ -6,6 +6,7 @@ import {
   type PolicyFailed,
   type RunFailure,
   type StoreError,
+  UnexpectedError,
   type WriteError,
 } from '../Errors.js'
 import * as Grant from '../Grant.js'
@@ -13,17 +14,25 @@ import { IdGenerator } from '../IdGenerator.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
 import type { Principal } from '../Principal.js'
-import { RequirementRecord } from '../Requirement.js'
+import { ownerRunId, RequirementRecord } from '../Requirement.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
 import { type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
 import { RunStore } from '../RunStore.js'
+import type { Actor } from '../Runnable.js'
 import type { Tool } from '../Tool.js'
+import { delegate, isDelegation } from './delegation.js'
 import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
 
-/** How far a writer's turn got: the run waits for people, or it is done. */
-export type Stop = 'paused' | 'completed'
+/**
+ * How far a writer's turn got: the run waits for people (the requirements it raised, stored by
+ * its root run), it is done, or it failed (its ending recorded).
+ */
+export type Stop =
+  | { readonly _tag: 'Paused'; readonly raised: ReadonlyArray<RequirementRecord> }
+  | { readonly _tag: 'Completed'; readonly content: string }
+  | { readonly _tag: 'Failed'; readonly error: string }
 
 /**
  * Calls a writer that died had started without storing a result (call id → the arguments they
@@ -41,7 +50,7 @@ export interface Interrupted {
  */
 const outputFlushDelay = Duration.millis(20)
 
-const idempotencyKey = (writer: RunWriter, call: ToolCall) => `${writer.run.runId}:${call.id}`
+const idempotencyKey = (writer: RunWriter<Actor>, call: ToolCall) => `${writer.run.runId}:${call.id}`
 
 /** The calls of the last model turn that have no result yet. */
 const unansweredCalls = (messages: ReadonlyArray<Message>): ReadonlyArray<ToolCall> => {
@@ -81,7 +90,7 @@ const toolMessage = (
 
 /** Records a call's result for the model, and tells listeners it completed. */
 const completed = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   outcome: 'completed' | 'external',
   result: unknown,
@@ -102,7 +111,7 @@ const completed = (
 
 /** Records a call's failure for the model, and tells listeners. */
 const failed = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   reason: string,
   args: Readonly<Record<string, unknown>> = call.args,
@@ -121,7 +130,7 @@ const failed = (
 
 /** Carries out what was decided for one call, recording its result for the model. */
 const settle = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   outcome: Outcome,
 ): Effect.Effect<CallOutcome, WriteError> =>
@@ -159,7 +168,7 @@ const settle = (
 
 /** Folds a call's resolved requirements, in order, into what happens to it. */
 const outcomeOf = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   requirements: ReadonlyArray<RequirementRecord>,
 ): Effect.Effect<Outcome, DefinitionError> =>
@@ -191,7 +200,7 @@ const outcomeOf = (
       }),
   })
 
-const policyContext = (writer: RunWriter, tool: Tool, call: ToolCall): Policy.PolicyContext => ({
+const policyContext = (writer: RunWriter<Actor>, tool: Tool, call: ToolCall): Policy.PolicyContext => ({
   tool,
   call,
   runId: writer.run.runId,
@@ -213,14 +222,14 @@ const earliest = (deadlines: ReadonlyArray<Expiry | undefined>) =>
 
 /**
  * One sign-off per call: the approvals asked for by the tool and by policies are one approval,
- * stamped with the agent it is for, expiring at the earliest deadline any of them set.
+ * stamped with the agent, team or workflow whose run it pauses, expiring at the earliest deadline any of them set.
  */
-const oneApproval = (writer: RunWriter, needs: ReadonlyArray<Need>): ReadonlyArray<Need> => {
+const oneApproval = (writer: RunWriter<Actor>, needs: ReadonlyArray<Need>): ReadonlyArray<Need> => {
   const approvals = needs.filter((need) => need.plugin.kind === Approval.kind)
   if (approvals.length === 0) return needs
   const first = approvals[0]!.request as typeof RequiredApproval.request.Type
   const merged = RequiredApproval.need(
-    { ...first, source: { type: 'agent', id: writer.agent.id, name: writer.agent.name } },
+    { ...first, source: writer.root.source },
     earliest(approvals.map((need) => need.expiry)),
   )
   return [...needs.filter((need) => need.plugin.kind !== Approval.kind), merged]
@@ -228,7 +237,7 @@ const oneApproval = (writer: RunWriter, needs: ReadonlyArray<Need>): ReadonlyArr
 
 /** Everything the tool and the policies require of this call, with deadlines. Policies fail closed. */
 const needsOf = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   tool: Tool,
   call: ToolCall,
 ): Effect.Effect<Either.Either<ReadonlyArray<Need>, string>, PolicyFailed> =>
@@ -257,7 +266,7 @@ const needsOf = (
 
 /** An approval written when a call is let through, or has run: decided already. */
 const decidedApproval = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   fields: Pick<ApprovalRecord, 'type' | 'status' | 'resolvedBy'> &
     Partial<Pick<ApprovalRecord, 'grantId' | 'note' | 'outcome'>>,
@@ -267,10 +276,11 @@ const decidedApproval = (
     const run = writer.run
     return new ApprovalRecord({
       id: yield* (yield* IdGenerator).next,
-      runId: run.runId,
+      runId: writer.root.runId,
       ...(run.sessionId === undefined ? {} : { sessionId: run.sessionId }),
       ...(run.userId === undefined ? {} : { userId: run.userId }),
-      source: { type: 'agent', id: writer.agent.id, name: writer.agent.name },
+      source: writer.root.source,
+      ...(writer.member === undefined ? {} : { member: writer.member }),
       toolName: call.name,
       toolCallId: call.id,
       toolArgs: call.args,
@@ -287,7 +297,7 @@ const decidedApproval = (
  * recorded with its approval. A `once` grant another run used first is passed over.
  */
 const throughGrant = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
 ): Effect.Effect<boolean, WriteError, RunStore | IdGenerator> =>
   Effect.gen(function* () {
@@ -319,7 +329,7 @@ const throughGrant = (
 
 /** Records a call of an audited tool, once it has run (or was turned down). */
 const audit = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   call: ToolCall,
   outcome: CallOutcome,
   decidedBy: Principal,
@@ -335,7 +345,7 @@ const audit = (
     yield* store.recordApproval(record)
   })
 
-const askAgain = (writer: RunWriter, call: ToolCall, args: Readonly<Record<string, unknown>>) =>
+const askAgain = (writer: RunWriter<Actor>, call: ToolCall, args: Readonly<Record<string, unknown>>) =>
   InterruptedCall.need({
     message: `The call to ${call.name} was running when its process stopped; it may or may not have taken effect. Run it again?`,
     args: { ...args },
@@ -345,6 +355,8 @@ const askAgain = (writer: RunWriter, call: ToolCall, args: Readonly<Record<strin
 interface Gated {
   readonly call: ToolCall
   readonly needs: ReadonlyArray<Need>
+  /** What the members a delegation call handed its task to are waiting for. */
+  readonly raised?: ReadonlyArray<RequirementRecord>
 }
 
 /**
@@ -353,7 +365,7 @@ interface Gated {
  * untouched.
  */
 const settleBatch = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   calls: ReadonlyArray<ToolCall>,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
@@ -368,6 +380,19 @@ const settleBatch = (
           yield* audit(writer, call, done, decidedBy)
       })
     for (const call of calls) {
+      if (isDelegation(writer.agent, call.name)) {
+        const delegated = yield* delegate(
+          writer as RunWriter<typeof writer.agent>,
+          call,
+          resolved,
+          interrupted?.then ?? 'retry',
+        )
+        if (delegated._tag === 'Paused') gated.push({ call, needs: [], raised: delegated.raised })
+        else if (delegated._tag === 'Completed')
+          yield* completed(writer, call, 'completed', delegated.content)
+        else yield* failed(writer, call, delegated.error)
+        continue
+      }
       // Checked first: an interrupted call may have run already, whatever was decided for it.
       const startedWith = interrupted?.calls.get(call.id)
       if (startedWith !== undefined) {
@@ -375,7 +400,9 @@ const settleBatch = (
         else gated.push({ call, needs: [askAgain(writer, call, startedWith)] })
         continue
       }
-      const requirements = resolved.filter((requirement) => requirement.toolCall.id === call.id)
+      const requirements = resolved.filter(
+        (requirement) => requirement.toolCall.id === call.id && ownerRunId(requirement) === writer.run.runId,
+      )
       if (requirements.length > 0) {
         const decidedBy = requirements.at(-1)!.resolution!.resolvedBy
         yield* settleAudited(call, yield* outcomeOf(writer, call, requirements), decidedBy)
@@ -402,15 +429,20 @@ const settleBatch = (
     return gated
   })
 
+/**
+ * Commits the pause. A root run stores the requirements with it; a member's run leaves them to
+ * its root, which stores them with its own pause, naming the member.
+ */
 const pause = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
   gated: ReadonlyArray<Gated>,
-): Effect.Effect<void, RunFailure, IdGenerator> =>
+): Effect.Effect<Stop, RunFailure, IdGenerator> =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
     const now = yield* Clock.currentTimeMillis
     const requirements: Array<RequirementRecord> = []
-    for (const { call, needs } of gated)
+    for (const { call, needs, raised = [] } of gated) {
+      requirements.push(...raised)
       for (const need of needs) {
         if (writer.agent.plugins.get(need.plugin.kind) !== need.plugin)
           return yield* new DefinitionError({
@@ -420,8 +452,8 @@ const pause = (
         requirements.push(
           new RequirementRecord({
             id: yield* ids.next,
-            runId: writer.run.runId,
-            epoch: writer.run.epoch,
+            runId: writer.root.runId,
+            epoch: writer.root.epoch,
             kind: need.plugin.kind,
             toolCall: call,
             request: Schema.encodeSync(need.plugin.request)(need.request),
@@ -430,9 +462,11 @@ const pause = (
             ...(need.expiry === undefined
               ? {}
               : { expiresAt: now + millis(need.expiry), onExpire: need.expiry.onExpire }),
+            ...(writer.member === undefined ? {} : { member: writer.member }),
           }),
         )
       }
+    }
     yield* writer.commit(
       { _tag: 'RunPaused', runId: writer.run.runId, requirements },
       {
@@ -440,12 +474,13 @@ const pause = (
         content: lastAssistantContent(writer.messages),
         pendingRequirementIds: requirements.map((requirement) => requirement.id),
       },
-      requirements,
+      writer.member === undefined ? requirements : [],
     )
+    return { _tag: 'Paused', raised: requirements }
   })
 
 const callModel = (
-  writer: RunWriter,
+  writer: RunWriter<Actor>,
 ): Effect.Effect<{ content: string; toolCalls: Array<ToolCall> }, RunFailure> =>
   Effect.gen(function* () {
     const { agent } = writer
@@ -489,10 +524,10 @@ const callModel = (
  * first the unanswered calls of the last turn (with `resolved`, the requirements just decided,
  * and `interrupted`, the calls a dead writer left), then model turns until one asks for no tool.
  */
-export const drive = (
-  writer: RunWriter,
+const drive = (
+  writer: RunWriter<Actor>,
   resolved: ReadonlyArray<RequirementRecord>,
-  interrupted?: Interrupted,
+  interrupted: Interrupted | undefined,
 ): Effect.Effect<Stop, RunFailure, IdGenerator | RunStore> =>
   Effect.gen(function* () {
     let decisions = resolved
@@ -503,10 +538,7 @@ export const drive = (
         const gated = yield* settleBatch(writer, pending, decisions, died)
         decisions = []
         died = undefined
-        if (gated.length > 0) {
-          yield* pause(writer, gated)
-          return 'paused'
-        }
+        if (gated.length > 0) return yield* pause(writer, gated)
         continue
       }
       const turn = yield* callModel(writer)
@@ -516,7 +548,32 @@ export const drive = (
           { _tag: 'RunCompleted', runId: writer.run.runId, content: turn.content },
           { status: 'completed', content: turn.content, pendingRequirementIds: [] },
         )
-        return 'completed'
+        return { _tag: 'Completed', content: turn.content }
       }
     }
   })
+
+/**
+ * Drives a run (see `drive`) to its next stop. A failure of the run is recorded as its ending;
+ * losing the run to another writer, or the store failing, records nothing: the run is left as
+ * stored, for its new writer or for `recoverRun`.
+ */
+export const driveToStop = (
+  writer: RunWriter<Actor>,
+  resolved: ReadonlyArray<RequirementRecord>,
+  interrupted?: Interrupted,
+): Effect.Effect<Stop, WriteError, IdGenerator | RunStore> =>
+  drive(writer, resolved, interrupted).pipe(
+    Effect.catchAllDefect((defect) => Effect.fail(new UnexpectedError({ reason: describe(defect) }))),
+    Effect.catchIf(
+      (error): error is Exclude<typeof error, WriteError> =>
+        error._tag !== 'RunClaimed' && error._tag !== 'StoreError',
+      (error) =>
+        writer
+          .commit(
+            { _tag: 'RunFailed', runId: writer.run.runId, error: error.message },
+            { status: 'failed', error: error.message, pendingRequirementIds: [] },
+          )
+          .pipe(Effect.as<Stop>({ _tag: 'Failed', error: error.message })),
+    ),
+  )

@@ -1,0 +1,160 @@
+import { Effect, Schema } from 'effect'
+import type { RunFailure } from '../Errors.js'
+import type { IdGenerator } from '../IdGenerator.js'
+import type { ToolCall } from '../Message.js'
+import type { RequirementRecord } from '../Requirement.js'
+import type { RunStore } from '../RunStore.js'
+import type { Actor } from '../Runnable.js'
+import type { TeamDefinition } from '../Team.js'
+import * as Tool from '../Tool.js'
+import { enterChild } from './children.js'
+import type { Stop } from './runLoop.js'
+import type { RunWriter } from './RunWriter.js'
+
+/*
+ * A team's leader hands tasks to members by calling one of two built-in tools. The call is
+ * answered once the members' runs complete; a member that needs a person pauses the team with
+ * the member's requirements, and the call stays unanswered until the member finishes.
+ */
+
+export const toMember = 'delegate_task_to_member'
+export const toAllMembers = 'delegate_task_to_all_members'
+
+const ToMemberArgs = Schema.Struct({
+  member_id: Schema.String.annotations({ description: 'The id of the member to hand the task to' }),
+  task: Schema.String.annotations({
+    description: 'What the member is to do, with everything it needs to know',
+  }),
+})
+const ToAllArgs = Schema.Struct({
+  task: Schema.String.annotations({ description: 'What every member is to do' }),
+})
+
+const runByTheTeam = () => {
+  throw new Error('delegation calls are carried out by the team run, not executed')
+}
+
+/** The leader's delegation tools, for members with these ids. */
+export const delegationTools = (members: ReadonlyArray<Pick<Actor, 'id'>>) => [
+  Tool.make({
+    name: toMember,
+    description: `Hands a task to one member of the team (${members.map(({ id }) => id).join(', ')}) and answers with its result.`,
+    parameters: Schema.Struct({
+      ...ToMemberArgs.fields,
+      member_id: Schema.Literal(...members.map(({ id }) => id)).annotations({
+        description: 'The id of the member to hand the task to',
+      }),
+    }),
+    execute: runByTheTeam,
+  }),
+  Tool.make({
+    name: toAllMembers,
+    description: 'Hands the same task to every member of the team and answers with all their results.',
+    parameters: ToAllArgs,
+    execute: runByTheTeam,
+  }),
+]
+
+export const isDelegation = (actor: Actor, toolName: string): actor is TeamDefinition =>
+  actor.kind === 'team' && (toolName === toMember || toolName === toAllMembers)
+
+/** The run a member works in for one delegation call: the same id whenever the call is taken up. */
+const memberRunId = (writer: RunWriter, call: ToolCall, member: Actor) =>
+  `${writer.run.runId}/${call.id}/${member.id}`
+
+/** Who the call hands its task to, or why it cannot. */
+const addressees = (team: TeamDefinition, call: ToolCall) => {
+  if (call.name === toAllMembers) {
+    const args = Schema.decodeUnknownEither(ToAllArgs)(call.args)
+    return args._tag === 'Left'
+      ? { error: `invalid arguments: ${args.left.message}` }
+      : { task: args.right.task, members: [...team.members.values()] }
+  }
+  const args = Schema.decodeUnknownEither(ToMemberArgs)(call.args)
+  if (args._tag === 'Left') return { error: `invalid arguments: ${args.left.message}` }
+  const member = team.members.get(args.right.member_id)
+  return member === undefined
+    ? { error: `the team has no member "${args.right.member_id}"` }
+    : { task: args.right.task, members: [member] }
+}
+
+/**
+ * Carries out a delegation call: each member's run is started, resumed with the root's
+ * decisions, or read if it ended already. Members run side by side; the call completes with
+ * their results once all have completed, and pauses with every requirement they raised if any
+ * needs a person (the others have finished meanwhile).
+ */
+export const delegate = (
+  writer: RunWriter<TeamDefinition>,
+  call: ToolCall,
+  resolved: ReadonlyArray<RequirementRecord>,
+  interruptedCalls: 'retry' | 'ask',
+): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator> =>
+  Effect.gen(function* () {
+    const to = addressees(writer.agent, call)
+    if ('error' in to) return { _tag: 'Failed', error: to.error } satisfies Stop
+    const runId = writer.run.runId
+    let started = false
+    const stops = yield* Effect.forEach(
+      to.members,
+      (member) => {
+        const named = {
+          memberRunId: memberRunId(writer, call, member),
+          memberId: member.id,
+          memberName: member.name,
+        }
+        const announce = (how: 'started' | 'continued') =>
+          Effect.gen(function* () {
+            if (how === 'started') {
+              // The call starts with its first member's run; taken up again, it goes on.
+              if (!started) yield* writer.emit({ _tag: 'ToolCallStarted', runId, toolCall: call })
+              started = true
+              yield* writer.emit({
+                _tag: 'MemberRunStarted',
+                runId,
+                ...named,
+                toolCallId: call.id,
+                task: to.task,
+              })
+            } else yield* writer.emit({ _tag: 'MemberRunContinued', runId, ...named })
+            // Stored before the member works: should this process die, the parent knows of the member's run.
+            yield* writer.flush
+          })
+        return Effect.tap(
+          enterChild(
+            writer,
+            member,
+            { runId: named.memberRunId, input: to.task, resolved, interruptedCalls },
+            announce,
+          ),
+          (stop) =>
+            writer.emit(
+              stop._tag === 'Paused'
+                ? {
+                    _tag: 'MemberRunPaused',
+                    runId,
+                    ...named,
+                    requirementIds: stop.raised.map(({ id }) => id),
+                  }
+                : stop._tag === 'Completed'
+                  ? { _tag: 'MemberRunCompleted', runId, ...named, content: stop.content }
+                  : { _tag: 'MemberRunFailed', runId, ...named, error: stop.error },
+            ),
+        ).pipe(Effect.map((stop) => ({ member, stop })))
+      },
+      { concurrency: 'unbounded' },
+    )
+    const raised = stops.flatMap(({ stop }) => (stop._tag === 'Paused' ? stop.raised : []))
+    if (raised.length > 0) return { _tag: 'Paused', raised } satisfies Stop
+    if (call.name === toMember) return stops[0]!.stop
+    return {
+      _tag: 'Completed',
+      content: stops
+        .map(({ member, stop }) =>
+          stop._tag === 'Completed'
+            ? `[${member.name}]: ${stop.content}`
+            : `[${member.name}] failed: ${stop._tag === 'Failed' ? stop.error : ''}`,
+        )
+        .join('\n'),
+    } satisfies Stop
+  })
