@@ -114,3 +114,12 @@ export const heldTransfer = () => {
   })
   return { tool, entered, release, ledger }
 }
+
+/** Why a promise expected to reject rejected; a fulfilment fails the test. */
+export const rejectionOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => {
+      throw new Error('expected a rejection, but the promise fulfilled')
+    },
+    (error: unknown) => error,
+  )

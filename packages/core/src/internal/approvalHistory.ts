@@ -39,9 +39,9 @@ export const ApprovalEntry = Schema.Union(
 )
 export type ApprovalEntry = typeof ApprovalEntry.Type
 
-/** What the approved (or audited) call did afterwards, from the run's journal. */
+/** What the approved (or audited) call did afterwards, from the journal of the run that made it (a member's, if named). */
 const callEntries = (store: RunStore, approval: ApprovalRecord) =>
-  Effect.map(store.readEvents(approval.runId, 0), (events) =>
+  Effect.map(store.readEvents(approval.member?.runId ?? approval.runId, 0), (events) =>
     events.flatMap((event): ReadonlyArray<ApprovalEntry> => {
       if (event._tag === 'ToolCallStarted' && event.toolCall.id === approval.toolCallId)
         return [{ _tag: 'CallStarted', at: event.at, args: event.toolCall.args }]
