@@ -75,25 +75,19 @@ export interface AgentOptions extends AgentSpec {
  * service directly.
  */
 export class Agent extends Runner implements AgentDefinition {
-  readonly kind = 'agent'
-  readonly id: string
-  readonly name: string
-  readonly instructions: string | undefined
-  readonly model: Model
-  readonly tools: ReadonlyMap<string, Tool>
-  readonly policies: ReadonlyArray<Policy>
-  readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
+  // Set from the validated definition in the constructor.
+  declare readonly kind: 'agent'
+  declare readonly id: string
+  declare readonly name: string
+  declare readonly instructions: string | undefined
+  declare readonly model: Model
+  declare readonly tools: ReadonlyMap<string, Tool>
+  declare readonly policies: ReadonlyArray<Policy>
+  declare readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
 
   constructor(options: AgentOptions) {
     super(options.store)
-    const definition = define(options)
-    this.id = definition.id
-    this.name = definition.name
-    this.instructions = definition.instructions
-    this.model = definition.model
-    this.tools = definition.tools
-    this.policies = definition.policies
-    this.plugins = definition.plugins
+    Object.assign(this, define(options))
   }
 
   protected get definition(): AgentDefinition {

@@ -24,7 +24,7 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   runId: Schema.NonEmptyString,
   /** The id of the agent, team or workflow it runs. */
   agentId: Schema.NonEmptyString,
-  /** Absent for agents' runs (as stored before teams and workflows). */
+  /** Absent on runs stored before teams: those are agents' runs. */
   kind: Schema.optional(RunKind),
   /**
    * Set on the run of a team's member or a workflow step's agent: the run it works for. Such a
@@ -47,3 +47,34 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   createdAt: Schema.Number,
   updatedAt: Schema.Number,
 }) {}
+
+/** The record of a run about to start: nothing done yet. */
+export const starting = (run: {
+  readonly runId: string
+  readonly definition: { readonly id: string; readonly kind: RunKind }
+  readonly input: string
+  readonly principal: Principal
+  readonly sessionId?: string | undefined
+  readonly userId?: string | undefined
+  readonly parentRunId?: string | undefined
+  readonly now: number
+}) =>
+  new RunRecord({
+    schemaVersion: 1,
+    runId: run.runId,
+    agentId: run.definition.id,
+    kind: run.definition.kind,
+    ...(run.parentRunId === undefined ? {} : { parentRunId: run.parentRunId }),
+    ...(run.sessionId === undefined ? {} : { sessionId: run.sessionId }),
+    ...(run.userId === undefined ? {} : { userId: run.userId }),
+    principal: run.principal,
+    status: 'running',
+    epoch: 0,
+    input: run.input,
+    content: '',
+    transcriptLength: 0,
+    lastSeq: 0,
+    pendingRequirementIds: [],
+    createdAt: run.now,
+    updatedAt: run.now,
+  })

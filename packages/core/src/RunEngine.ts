@@ -32,7 +32,7 @@ import {
 import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
 import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
-import { isFinal, RunRecord } from './Run.js'
+import { isFinal, RunRecord, starting } from './Run.js'
 import { isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
@@ -417,30 +417,18 @@ const make = Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(signals)
         const now = yield* Clock.currentTimeMillis
         const runId = yield* ids.next
-        const record = new RunRecord({
-          schemaVersion: 1,
+        const record = starting({
           runId,
-          agentId: agent.id,
-          ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
-          ...(options.userId === undefined ? {} : { userId: options.userId }),
-          principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
-          status: 'running',
-          epoch: 0,
+          definition: agent,
           input,
-          content: '',
-          transcriptLength: 0,
-          lastSeq: 0,
-          pendingRequirementIds: [],
-          createdAt: now,
-          updatedAt: now,
+          principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
+          sessionId: options.sessionId,
+          userId: options.userId,
+          now,
         })
         yield* store.createRun(record)
         const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, publish)
-        const start = Effect.gen(function* () {
-          yield* writer.emit({ _tag: 'RunStarted', runId, agentId: agent.id, input })
-          writer.append({ _tag: 'User', content: input })
-          return { writer, decided: [] }
-        })
+        const start = Effect.as(writer.begin, { writer, decided: [] })
         yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
         return eventsOf(subscription, runId, 0)
       }),

@@ -105,29 +105,21 @@ export interface TeamOptions extends TeamSpec {
 
 /** A team with a Promise API (see `Runner`); Effect users run `TeamDefinition`s on the `RunEngine`. */
 export class Team extends Runner implements TeamDefinition {
-  readonly kind = 'team'
-  readonly id: string
-  readonly name: string
-  readonly instructions: string | undefined
-  readonly model: TeamDefinition['model']
-  readonly tools: TeamDefinition['tools']
-  readonly policies: TeamDefinition['policies']
-  readonly plugins: TeamDefinition['plugins']
-  readonly members: ReadonlyMap<string, Actor>
-  readonly participants: ReadonlyMap<string, Actor>
+  // Set from the validated definition in the constructor.
+  declare readonly kind: 'team'
+  declare readonly id: string
+  declare readonly name: string
+  declare readonly instructions: string | undefined
+  declare readonly model: TeamDefinition['model']
+  declare readonly tools: TeamDefinition['tools']
+  declare readonly policies: TeamDefinition['policies']
+  declare readonly plugins: TeamDefinition['plugins']
+  declare readonly members: ReadonlyMap<string, Actor>
+  declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: TeamOptions) {
     super(options.store)
-    const definition = define(options)
-    this.id = definition.id
-    this.name = definition.name
-    this.instructions = definition.instructions
-    this.model = definition.model
-    this.tools = definition.tools
-    this.policies = definition.policies
-    this.plugins = definition.plugins
-    this.members = definition.members
-    this.participants = definition.participants
+    Object.assign(this, define(options))
   }
 
   protected get definition(): TeamDefinition {

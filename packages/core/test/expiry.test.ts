@@ -1,8 +1,7 @@
 import { it } from '@effect/vitest'
-import { Chunk, Effect, Layer, Option, Schema, Stream, TestClock } from 'effect'
+import { Chunk, Effect, Layer, Option, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
-  approval,
   defineAgent,
   IdGenerator,
   MemoryStore,
@@ -11,10 +10,9 @@ import {
   RunStore,
   ScriptedModel,
   Sweeper,
-  Tool,
   type AgentDefinition,
 } from '../src/index.js'
-import { makeLedger, type Ledger } from './fixtures.js'
+import { expiringRefundAgent as refundAgent, makeLedger } from './fixtures.js'
 
 /*
  * Expiry (Agno stored `expires_at` and never used it): a requirement left undecided past its
@@ -23,30 +21,6 @@ import { makeLedger, type Ledger } from './fixtures.js'
  */
 
 const hour = 3_600_000
-
-const refundAgent = (
-  ledger: Ledger,
-  onExpire: 'reject' | 'cancel',
-  policies: ReadonlyArray<Policy.Policy> = [],
-) =>
-  defineAgent({
-    id: 'finance',
-    model: ScriptedModel.make((request) =>
-      request.messages.some((m) => m._tag === 'Tool')
-        ? `Told: ${request.messages.findLast((m) => m._tag === 'Tool')?.content ?? ''}`
-        : { toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] },
-    ),
-    tools: [
-      Tool.make({
-        name: 'process_refund',
-        description: 'Refund',
-        parameters: Schema.Struct({ amount: Schema.Number }),
-        approval: approval({ type: 'required', expiresIn: '1 hour', onExpire }),
-        execute: (args, ctx) => void ledger.record('process_refund', args, ctx.idempotencyKey),
-      }),
-    ],
-    policies,
-  })
 
 /** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
 const engineOver = (store: RunStore) =>

@@ -1,6 +1,16 @@
 import { Schema } from 'effect'
 import { expect } from 'vitest'
-import { Agent, MemoryStore, ScriptedModel, Tool, type AgentOptions, type RunStore } from '../src/index.js'
+import {
+  Agent,
+  approval,
+  defineAgent,
+  MemoryStore,
+  ScriptedModel,
+  Tool,
+  type AgentOptions,
+  type Policy,
+  type RunStore,
+} from '../src/index.js'
 
 /** Counts executions per tool, with the arguments and idempotency keys they ran with. */
 export const makeLedger = () => {
@@ -123,3 +133,28 @@ export const rejectionOf = (promise: Promise<unknown>): Promise<unknown> =>
     },
     (error: unknown) => error,
   )
+
+/** A finance agent whose refunds need an approval that expires after an hour; it says what it was told. */
+export const expiringRefundAgent = (
+  ledger: Ledger,
+  onExpire: 'reject' | 'cancel',
+  policies: ReadonlyArray<Policy.Policy> = [],
+) =>
+  defineAgent({
+    id: 'finance',
+    model: ScriptedModel.make((request) =>
+      request.messages.some((m) => m._tag === 'Tool')
+        ? `Told: ${request.messages.findLast((m) => m._tag === 'Tool')?.content ?? ''}`
+        : { toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] },
+    ),
+    tools: [
+      Tool.make({
+        name: 'process_refund',
+        description: 'Refund',
+        parameters: Schema.Struct({ amount: Schema.Number }),
+        approval: approval({ type: 'required', expiresIn: '1 hour', onExpire }),
+        execute: (args, ctx) => void ledger.record('process_refund', args, ctx.idempotencyKey),
+      }),
+    ],
+    policies,
+  })

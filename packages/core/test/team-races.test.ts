@@ -1,20 +1,8 @@
 import { it as effectIt } from '@effect/vitest'
-import { Effect, Layer, Schema, Stream, TestClock } from 'effect'
+import { Effect, Layer, Stream, TestClock } from 'effect'
 import { describe, expect, it } from 'vitest'
-import {
-  approval,
-  defineAgent,
-  defineTeam,
-  IdGenerator,
-  MemoryStore,
-  Resolutions,
-  RunEngine,
-  RunStore,
-  ScriptedModel,
-  Team,
-  Tool,
-} from '../src/index.js'
-import { makeLedger, single } from './fixtures.js'
+import { defineTeam, IdGenerator, MemoryStore, Resolutions, RunEngine, RunStore, Team } from '../src/index.js'
+import { expiringRefundAgent, makeLedger, single } from './fixtures.js'
 import { delegatingTo, delegatingToAll, member } from './teams.js'
 
 /*
@@ -61,29 +49,14 @@ describe('continuing a team from many engines at once', () => {
 
 describe("a member's deadline", () => {
   const hour = 3_600_000
-  const refunder = (ledger: ReturnType<typeof makeLedger>) =>
-    defineAgent({
-      id: 'finance',
-      model: ScriptedModel.make((request) =>
-        request.messages.some((m) => m._tag === 'Tool')
-          ? `Told: ${request.messages.findLast((m) => m._tag === 'Tool')?.content ?? ''}`
-          : { toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] },
-      ),
-      tools: [
-        Tool.make({
-          name: 'process_refund',
-          description: 'Refund',
-          parameters: Schema.Struct({ amount: Schema.Number }),
-          approval: approval({ type: 'required', expiresIn: '1 hour', onExpire: 'reject' }),
-          execute: (args, ctx) => void ledger.record('process_refund', args, ctx.idempotencyKey),
-        }),
-      ],
-    })
-
   effectIt.effect('lapses through the team run: the sweeper continues the team, the member told', () =>
     Effect.gen(function* () {
       const ledger = makeLedger()
-      const team = defineTeam({ id: 'support', model: delegatingTo('finance'), members: [refunder(ledger)] })
+      const team = defineTeam({
+        id: 'support',
+        model: delegatingTo('finance'),
+        members: [expiringRefundAgent(ledger, 'reject')],
+      })
       const engine = yield* RunEngine.RunEngine
       const paused = yield* engine.run(team, 'Refund 500')
       const requirement = single(paused.activeRequirements)

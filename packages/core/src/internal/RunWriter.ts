@@ -126,6 +126,19 @@ export class RunWriter<D extends Runnable = Runnable> {
       return event
     })
 
+  /** A run's first event, and its input as the transcript's first message. */
+  get begin(): Effect.Effect<void> {
+    return Effect.map(
+      this.emit({
+        _tag: 'RunStarted',
+        runId: this.record.runId,
+        agentId: this.agent.id,
+        input: this.record.input,
+      }),
+      () => this.append({ _tag: 'User', content: this.record.input }),
+    )
+  }
+
   append = (message: Message) => {
     this.messages.push(message)
   }

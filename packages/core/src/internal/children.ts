@@ -2,7 +2,7 @@ import { Clock, Effect, Option } from 'effect'
 import { type RunFailure, RunClaimed } from '../Errors.js'
 import type { IdGenerator } from '../IdGenerator.js'
 import type { RequirementRecord } from '../Requirement.js'
-import { RunRecord } from '../Run.js'
+import { RunRecord, starting } from '../Run.js'
 import { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
 import { startedWithoutResult } from './journal.js'
@@ -38,26 +38,16 @@ export const enterChild = (
     const found = yield* store.getRun(runId)
     if (Option.isNone(found)) {
       yield* announce('started')
-      const now = yield* Clock.currentTimeMillis
       const parentRun = parent.run
-      const record = new RunRecord({
-        schemaVersion: 1,
+      const record = starting({
         runId,
-        agentId: child.id,
-        kind: child.kind,
-        parentRunId: parentRun.runId,
-        ...(parentRun.sessionId === undefined ? {} : { sessionId: parentRun.sessionId }),
-        ...(parentRun.userId === undefined ? {} : { userId: parentRun.userId }),
-        principal: parentRun.principal,
-        status: 'running',
-        epoch: 0,
+        definition: child,
         input: entry.input,
-        content: '',
-        transcriptLength: 0,
-        lastSeq: 0,
-        pendingRequirementIds: [],
-        createdAt: now,
-        updatedAt: now,
+        principal: parentRun.principal,
+        sessionId: parentRun.sessionId,
+        userId: parentRun.userId,
+        parentRunId: parentRun.runId,
+        now: yield* Clock.currentTimeMillis,
       })
       // Created meanwhile by another writer of the parent: that writer holds the parent now.
       yield* store
@@ -67,7 +57,7 @@ export const enterChild = (
             Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
           ),
         )
-      return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }), entry.input)
+      return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }))
     }
     const record = found.value
     if (record.status === 'completed') return { _tag: 'Completed', content: record.content } satisfies Stop
@@ -98,15 +88,10 @@ export const enterChild = (
       return yield* driveToStop(writer, entry.resolved)
     }
     // Its writer died (with the parent's): go on from what it stored.
-    if (lastSeq === 0) return yield* start(writer, entry.input)
+    if (lastSeq === 0) return yield* start(writer)
     const interrupted = startedWithoutResult(since, messages)
     yield* writer.emit({ _tag: 'RunRecovered', runId, interruptedToolCallIds: [...interrupted.keys()] })
     return yield* driveToStop(writer, entry.resolved, { calls: interrupted, then: entry.interruptedCalls })
   })
 
-const start = (writer: RunWriter<Actor>, input: string) =>
-  Effect.gen(function* () {
-    yield* writer.emit({ _tag: 'RunStarted', runId: writer.run.runId, agentId: writer.agent.id, input })
-    writer.append({ _tag: 'User', content: input })
-    return yield* driveToStop(writer, [])
-  })
+const start = (writer: RunWriter<Actor>) => Effect.zipRight(writer.begin, driveToStop(writer, []))
