@@ -7,7 +7,7 @@ import type { Grant, GrantFilter } from './Grant.js'
 import type { AgentDefinition } from './Agent.js'
 import * as IdGenerator from './IdGenerator.js'
 import * as MemoryStore from './MemoryStore.js'
-import type { ResolutionInput } from './Requirement.js'
+import type { RequirementRecord, ResolutionInput } from './Requirement.js'
 import type { RunEvent } from './RunEvent.js'
 import * as RunEngine from './RunEngine.js'
 import type { RunOutput } from './RunOutput.js'
@@ -79,6 +79,17 @@ export class Countersign {
   followRun(runId: string, afterSeq?: number): AsyncIterable<RunEvent> {
     return this.iterate((engine) =>
       Stream.unwrap(Effect.map(this.agentOfRun(runId), (agent) => engine.followRun(agent, runId, afterSeq))),
+    )
+  }
+
+  /** Records decisions on a paused run's requirements without continuing it; answers the records as stored. */
+  resolve(
+    runId: string,
+    resolutions: ReadonlyArray<ResolutionInput>,
+    options?: RunEngine.ResolveOptions,
+  ): Promise<ReadonlyArray<RequirementRecord>> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agentOfRun(runId), (agent) => engine.resolve(agent, runId, resolutions, options)),
     )
   }
 

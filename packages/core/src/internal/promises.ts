@@ -14,11 +14,23 @@ export const toPromise = async <R, A, E>(
   throw Cause.squash(exit.cause)
 }
 
+/**
+ * A plain iterator rather than an async generator: a generator queues `return()` behind a pending
+ * `next()`, so a consumer that stops while waiting for a live event would keep the stream (and its
+ * subscription) until the next event came. Here `return()` interrupts the stream at once.
+ */
 export const toAsyncIterable = <R, A, E>(
   runtime: ManagedRuntime.ManagedRuntime<R, never>,
   stream: Stream.Stream<A, E, R>,
 ): AsyncIterable<A> => ({
-  async *[Symbol.asyncIterator]() {
-    yield* Stream.toAsyncIterableRuntime(stream, await runtime.runtime())
+  [Symbol.asyncIterator]() {
+    const iterator = runtime
+      .runtime()
+      .then((built) => Stream.toAsyncIterableRuntime(stream, built)[Symbol.asyncIterator]())
+    return {
+      next: () => iterator.then((started) => started.next()),
+      return: () =>
+        iterator.then((started) => started.return?.() ?? { done: true as const, value: undefined }),
+    }
   },
 })

@@ -1,0 +1,131 @@
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  type TRPCClient,
+  wsLink,
+} from '@trpc/client'
+import type { AppRouter } from '@countersign/server'
+import type { RunEvent } from './types.js'
+import { runEventsIterable, type RunEventHandlers, type Subscription } from './runEvents.js'
+
+export interface ClientOptions {
+  /** The server's base URL, `http(s)://host:port`; WebSocket subscriptions go to the same host and port. */
+  readonly url: string
+  /** The bearer token `authenticate` knows the caller by. */
+  readonly token: string
+  /**
+   * The WebSocket class to use. Browsers and Node 22 have one; on Node 20 pass `ws`'s
+   * (`import { WebSocket } from 'ws'`).
+   */
+  readonly WebSocket?: unknown
+  /** How long to wait before the n-th attempt to reconnect the WebSocket (default: 0.5 s doubling, up to 30 s). */
+  readonly retryDelayMs?: (attempt: number) => number
+}
+
+type StartOptions = { readonly sessionId?: string }
+type RouterInputs = Parameters<TRPCClient<AppRouter>['approvals']['decide']['mutate']>[0]
+
+export type Resolutions = NonNullable<
+  Parameters<TRPCClient<AppRouter>['runs']['continue']['mutate']>[0]['resolutions']
+>
+export type ApprovalAnswer = RouterInputs['answer']
+export type ApprovalQuery = Parameters<TRPCClient<AppRouter>['approvals']['list']['query']>[0]
+export type ApprovalFilter = Parameters<TRPCClient<AppRouter>['approvals']['count']['query']>[0]
+
+const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
+
+/**
+ * A typed Countersign client: Promise methods over HTTP (batched), run events over one
+ * WebSocket that reconnects by itself and resumes after the last event seen. Failures reject
+ * with `TRPCClientError`; `errorOf(error)` reads the server's typed error (`_tag` and fields).
+ */
+export const createClient = (options: ClientOptions) => {
+  const wsClient = createWSClient({
+    url: options.url.replace(/^http/, 'ws'),
+    connectionParams: { token: options.token },
+    retryDelayMs: options.retryDelayMs ?? backoff,
+    ...(options.WebSocket === undefined
+      ? {}
+      : { WebSocket: options.WebSocket as NonNullable<Parameters<typeof createWSClient>[0]['WebSocket']> }),
+  })
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: options.url, headers: { authorization: `Bearer ${options.token}` } }),
+      }),
+    ],
+  })
+
+  function runEvents(
+    runId: string,
+    handlers: RunEventHandlers,
+    options?: { readonly afterSeq?: number },
+  ): Subscription
+  function runEvents(runId: string, options?: { readonly afterSeq?: number }): AsyncIterable<RunEvent>
+  function runEvents(
+    runId: string,
+    handlersOrOptions?: RunEventHandlers | { readonly afterSeq?: number },
+    options?: { readonly afterSeq?: number },
+  ): Subscription | AsyncIterable<RunEvent> {
+    const subscribe = (handlers: RunEventHandlers, afterSeq: number | undefined): Subscription =>
+      trpc.runs.events.subscribe(
+        { runId, ...(afterSeq === undefined ? {} : { afterSeq }) },
+        {
+          onData: ({ data }) => handlers.onEvent(data),
+          onError: (error) => handlers.onError?.(error),
+          onComplete: () => handlers.onComplete?.(),
+        },
+      )
+    if (handlersOrOptions !== undefined && 'onEvent' in handlersOrOptions)
+      return subscribe(handlersOrOptions, options?.afterSeq)
+    return runEventsIterable((handlers) => subscribe(handlers, handlersOrOptions?.afterSeq))
+  }
+
+  return {
+    definitions: {
+      list: () => trpc.definitions.list.query(),
+    },
+    runs: {
+      /** Starts a run; resolves when it completes, fails or pauses. */
+      start: (agentId: string, input: string, options: StartOptions = {}) =>
+        trpc.runs.start.mutate({ agentId, input, ...options }),
+      /** Starts a run and resolves at once (status `running`): follow it with `runEvents`. */
+      startStream: (agentId: string, input: string, options: StartOptions = {}) =>
+        trpc.runs.start.mutate({ agentId, input, ...options, stream: true }),
+      get: (runId: string) => trpc.runs.get.query({ runId }),
+      /** Records the decisions (merged by requirement id), then continues the run if none is left open. */
+      continue: (runId: string, resolutions?: Resolutions) =>
+        trpc.runs.continue.mutate({ runId, ...(resolutions === undefined ? {} : { resolutions }) }),
+      /** Records decisions without continuing the run. */
+      resolve: (runId: string, resolutions: Resolutions) =>
+        trpc.runs.resolve.mutate({
+          runId,
+          resolutions: resolutions as [Resolutions[number], ...Resolutions],
+        }),
+      cancel: (runId: string) => trpc.runs.cancel.mutate({ runId }),
+    },
+    /**
+     * A run's events after `afterSeq`, stored then live, until the run ends: with handlers, as
+     * callbacks (answers the subscription, to `unsubscribe`); without, as an async iterable.
+     * After a disconnect the client resubscribes from the last event it received.
+     */
+    runEvents,
+    approvals: {
+      list: (query?: ApprovalQuery) => trpc.approvals.list.query(query),
+      count: (filter?: ApprovalFilter) => trpc.approvals.count.query(filter),
+      get: (approvalId: string) => trpc.approvals.get.query({ approvalId }),
+      decide: (approvalId: string, answer: ApprovalAnswer) =>
+        trpc.approvals.decide.mutate({ approvalId, answer }),
+    },
+    /** The underlying tRPC client, for procedures without a method here. */
+    trpc,
+    /** Closes the WebSocket; subscriptions end. */
+    close: () => wsClient.close(),
+  }
+}
+
+export type CountersignClient = ReturnType<typeof createClient>

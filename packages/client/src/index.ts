@@ -1,0 +1,24 @@
+/**
+ * @countersign/client — the typed client of a Countersign server. Types come from the server's
+ * router (`AppRouter`), with no code generation.
+ */
+export { createClient } from './createClient.js'
+export type {
+  ApprovalAnswer,
+  ApprovalFilter,
+  ApprovalQuery,
+  ClientOptions,
+  CountersignClient,
+  Resolutions,
+} from './createClient.js'
+export { errorOf, TRPCClientError } from './errors.js'
+export type { RunEventHandlers, Subscription } from './runEvents.js'
+export type {
+  ApprovalPage,
+  ApprovalView,
+  DefinitionView,
+  RequirementView,
+  RunEvent,
+  RunView,
+} from './types.js'
+export type { AppRouter, ErrorData } from '@countersign/server'

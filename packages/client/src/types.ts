@@ -1,0 +1,20 @@
+import type { TRPCClient } from '@trpc/client'
+import type { inferRouterOutputs } from '@trpc/server'
+import type { AppRouter } from '@countersign/server'
+
+/*
+ * What the client receives, as it arrives: the router's outputs after JSON serialisation,
+ * inferred from the server's types.
+ */
+
+type Outputs = inferRouterOutputs<AppRouter>
+
+export type RunView = Outputs['runs']['get']
+export type RequirementView = RunView['requirements'][number]
+export type ApprovalView = Outputs['approvals']['get']
+export type ApprovalPage = Outputs['approvals']['list']
+export type DefinitionView = Outputs['definitions']['list'][number]
+
+type EventsHandlers = NonNullable<Parameters<TRPCClient<AppRouter>['runs']['events']['subscribe']>[1]>
+/** One event of a run, with its per-run sequence number `seq`. */
+export type RunEvent = Parameters<NonNullable<EventsHandlers['onData']>>[0]['data']

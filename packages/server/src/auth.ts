@@ -1,0 +1,35 @@
+import type { Principal } from '@countersign/core'
+
+/** Who a token belongs to, as the host application knows it. */
+export type PrincipalInput = typeof Principal.Encoded
+
+/**
+ * Turns a bearer token into the principal acting with it; `null` (or undefined) when the token is
+ * unknown. The server calls it once per HTTP request and once per WebSocket connection.
+ */
+export type Authenticate = (
+  token: string,
+) => PrincipalInput | null | undefined | Promise<PrincipalInput | null | undefined>
+
+/**
+ * A development default: a fixed table of tokens. Compared as whole strings; for production,
+ * provide an `authenticate` that checks real credentials.
+ */
+export const staticTokens =
+  (tokens: Readonly<Record<string, PrincipalInput>>): Authenticate =>
+  (token) =>
+    Object.hasOwn(tokens, token) ? tokens[token] : null
+
+/** The token of an `Authorization: Bearer …` header, if there is one. */
+export const bearerToken = (header: string | undefined): string | undefined => {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1]
+}
+
+/** Roles that see and decide the approval queue. */
+export const approverRoles: ReadonlyArray<string> = ['approver', 'admin']
+
+export const isAdmin = (principal: Principal) => principal.roles.includes('admin')
+
+export const isApprover = (principal: Principal) =>
+  principal.roles.some((role) => approverRoles.includes(role))

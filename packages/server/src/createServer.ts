@@ -1,0 +1,115 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Countersign, type CountersignOptions } from '@countersign/core'
+import { applyWSSHandler } from '@trpc/server/adapters/ws'
+import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import { WebSocketServer } from 'ws'
+import type { Authenticate } from './auth.js'
+import { makeCreateContext } from './context.js'
+import { handleProbe } from './http.js'
+import { appRouter } from './router.js'
+
+export type ServerOptions = (CountersignOptions | { readonly countersign: Countersign }) & {
+  /** Token → principal; see `staticTokens` for development. */
+  readonly authenticate: Authenticate
+  /** Largest HTTP request body accepted, in bytes (default 1 MiB); larger ones get PAYLOAD_TOO_LARGE. */
+  readonly maxBodySize?: number
+  /** Largest WebSocket message accepted, in bytes (default 1 MiB); a larger one closes its socket with 1009. */
+  readonly maxPayload?: number
+  /** WebSocket pings that drop dead connections (default every 30 s, 5 s to answer); `false` for none. */
+  readonly keepAlive?: { readonly pingMs?: number; readonly pongWaitMs?: number } | false
+  /** How long `close()` waits for in-flight requests before cutting them off (default 10 s). */
+  readonly shutdownTimeoutMs?: number
+}
+
+export interface CountersignServer {
+  /** The deployment served: runs, approvals and the store. */
+  readonly countersign: Countersign
+  /** The node HTTP server, for hosts that attach more to it. */
+  readonly httpServer: Server
+  /** Starts listening (port 0: any free port); answers where. */
+  readonly listen: (port?: number, host?: string) => Promise<AddressInfo>
+  /**
+   * Graceful shutdown: stops accepting connections, tells WebSocket clients to reconnect (to
+   * another instance), lets in-flight requests finish, then stops the engine if the server made it.
+   */
+  readonly close: () => Promise<void>
+}
+
+const mebibyte = 1024 * 1024
+
+/**
+ * The Countersign server: the tRPC router over HTTP (queries and mutations) and WebSocket
+ * (subscriptions) on one port, with `/healthz` and `/readyz`. A `Countersign` passed in stays the
+ * caller's to dispose; one made from the options is disposed by `close()`.
+ */
+export const createServer = (options: ServerOptions): CountersignServer => {
+  const owned = !('countersign' in options)
+  const countersign = 'countersign' in options ? options.countersign : new Countersign(options)
+  const createContext = makeCreateContext(countersign, options.authenticate)
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    maxBodySize: options.maxBodySize ?? mebibyte,
+  })
+
+  let closing = false
+  let inFlight = 0
+  let drained: (() => void) | undefined
+  const httpServer = createHttpServer((req, res) => {
+    if (closing) {
+      // A keep-alive connection may still send requests after close(): turn them away.
+      res.writeHead(503, { connection: 'close', 'content-type': 'application/json' })
+      res.end(JSON.stringify({ status: 'unavailable', reason: 'shutting down' }))
+      return
+    }
+    inFlight += 1
+    res.once('close', () => {
+      inFlight -= 1
+      if (inFlight === 0) drained?.()
+    })
+    void handleProbe(req, res, { countersign, closing }).then((handled) => {
+      if (!handled) trpc(req, res)
+    })
+  })
+
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: options.maxPayload ?? mebibyte })
+  const keepAlive = options.keepAlive ?? {}
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext,
+    ...(keepAlive === false ? {} : { keepAlive: { enabled: true, ...keepAlive } }),
+  })
+
+  const listen = (port = 0, host = '127.0.0.1') =>
+    new Promise<AddressInfo>((resolve, reject) => {
+      httpServer.once('error', reject)
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject)
+        resolve(httpServer.address() as AddressInfo)
+      })
+    })
+
+  const close = async () => {
+    if (closing) return
+    closing = true
+    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    wsHandler.broadcastReconnectNotification()
+    // Subscriptions end with their sockets; clients reconnect and resume from their last event.
+    for (const client of wss.clients) client.close(1001, 'server shutting down')
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
+    if (inFlight > 0) {
+      const timeout = options.shutdownTimeoutMs ?? 10_000
+      await new Promise<void>((resolve) => {
+        drained = resolve
+        setTimeout(resolve, timeout).unref()
+      })
+    }
+    httpServer.closeAllConnections()
+    await closed
+    if (owned) await countersign.dispose()
+  }
+
+  return { countersign, httpServer, listen, close }
+}

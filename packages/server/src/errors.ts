@@ -1,0 +1,126 @@
+import { Schema } from 'effect'
+import { type TRPCError, TRPCError as TRPCErrorClass } from '@trpc/server'
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+
+/*
+ * The server's own typed errors, beside the core's: like them, tagged, so that a client matches
+ * on `data.error._tag` whichever side raised the error.
+ */
+
+/** No token, or one `authenticate` did not recognise. */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()('Unauthenticated', {}) {
+  override get message() {
+    return 'Authentication required: send a bearer token (HTTP) or connectionParams.token (WebSocket).'
+  }
+}
+
+/** The caller is known but lacks every role the procedure needs. */
+export class RoleRequired extends Schema.TaggedError<RoleRequired>()('RoleRequired', {
+  principalId: Schema.String,
+  roles: Schema.Array(Schema.String),
+}) {
+  override get message() {
+    return `"${this.principalId}" needs one of the roles ${this.roles.join(', ')}.`
+  }
+}
+
+/** No agent or team with this id is served here. */
+export class DefinitionNotFound extends Schema.TaggedError<DefinitionNotFound>()('DefinitionNotFound', {
+  definitionId: Schema.String,
+}) {
+  override get message() {
+    return `No agent or team "${this.definitionId}" is served here.`
+  }
+}
+
+/** The HTTP status class of each typed error the procedures can raise. */
+const codes: Readonly<Record<string, TRPC_ERROR_CODE_KEY>> = {
+  Unauthenticated: 'UNAUTHORIZED',
+  RoleRequired: 'FORBIDDEN',
+  NotAllowedToResolve: 'FORBIDDEN',
+  DefinitionNotFound: 'NOT_FOUND',
+  RunNotFound: 'NOT_FOUND',
+  ApprovalNotFound: 'NOT_FOUND',
+  RequirementNotFound: 'NOT_FOUND',
+  GrantNotFound: 'NOT_FOUND',
+  InvalidRequest: 'BAD_REQUEST',
+  InvalidResolution: 'BAD_REQUEST',
+  InvalidRunInput: 'BAD_REQUEST',
+  ResolutionMethodMismatch: 'BAD_REQUEST',
+  RequirementAlreadyResolved: 'CONFLICT',
+  ApprovalAlreadyResolved: 'CONFLICT',
+  RunClaimed: 'CONFLICT',
+  RunBusy: 'CONFLICT',
+  GrantInactive: 'CONFLICT',
+  // The run is not in the state the call needs: the caller must do something else first.
+  RunNotContinuable: 'PRECONDITION_FAILED',
+  RequirementsUnresolved: 'PRECONDITION_FAILED',
+  ApprovalPending: 'PRECONDITION_FAILED',
+}
+
+const tagOf = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && '_tag' in error && typeof error._tag === 'string'
+    ? error._tag
+    : undefined
+
+/** A procedure's failure as tRPC sends it: typed errors keep their class as `cause`; anything else is a 500. */
+export const toTRPCError = (error: unknown): TRPCError => {
+  if (error instanceof TRPCErrorClass) return error
+  const code = codes[tagOf(error) ?? ''] ?? 'INTERNAL_SERVER_ERROR'
+  const message = error instanceof Error ? error.message : String(error)
+  return new TRPCErrorClass({ code, message, cause: error })
+}
+
+/** Runs a procedure's work, turning what it throws into the tRPC error for it. */
+export const mapErrors = async <A>(work: () => Promise<A>): Promise<A> => {
+  try {
+    return await work()
+  } catch (error) {
+    throw toTRPCError(error)
+  }
+}
+
+/** What the client sees of a typed error: its tag, message and fields, as JSON. */
+export type ErrorData = { readonly _tag: string; readonly message: string } & Readonly<
+  Record<string, unknown>
+>
+
+interface StandardIssue {
+  readonly message: string
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
+}
+
+const isSchemaFailure = (cause: unknown): cause is { readonly issues: ReadonlyArray<StandardIssue> } =>
+  typeof cause === 'object' && cause !== null && 'issues' in cause && Array.isArray(cause.issues)
+
+const pathOf = (issue: StandardIssue) =>
+  (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.')
+
+/**
+ * The `data.error` of an error's shape: a typed error's fields, or an input that failed its
+ * schema as an `InvalidRequest` listing the issues. Undefined for anything else, whose details
+ * stay on the server.
+ */
+export const errorData = (error: TRPCError): ErrorData | undefined => {
+  const cause: unknown = error.cause
+  const tag = tagOf(cause)
+  if (tag !== undefined) {
+    // A tagged error's own enumerable properties are its schema fields, all JSON.
+    return {
+      ...Object.fromEntries(Object.entries(cause as object)),
+      _tag: tag,
+      message: (cause as Error).message,
+    }
+  }
+  if (error.code === 'BAD_REQUEST' && isSchemaFailure(cause)) {
+    const issues = cause.issues.map((issue) => ({ path: pathOf(issue), message: issue.message }))
+    const reason = issues.map((issue) => `${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`)
+    return {
+      _tag: 'InvalidRequest',
+      message: `Invalid request: ${reason.join('; ')}`,
+      reason: reason.join('; '),
+      issues,
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,14 @@
+/**
+ * @countersign/server — a Countersign deployment over the network: a tRPC router served over
+ * HTTP and WebSocket on one port, with authentication and health probes.
+ */
+export { createServer } from './createServer.js'
+export type { CountersignServer, ServerOptions } from './createServer.js'
+export { appRouter } from './router.js'
+export type { AppRouter } from './router.js'
+export { staticTokens } from './auth.js'
+export type { Authenticate, PrincipalInput } from './auth.js'
+export type { Context } from './context.js'
+export { DefinitionNotFound, RoleRequired, Unauthenticated } from './errors.js'
+export type { ErrorData } from './errors.js'
+export type { ApprovalView, RequirementView, RunEventView, RunView } from './views.js'

@@ -1,0 +1,13 @@
+import { approvalsRouter } from './routers/approvals.js'
+import { definitionsRouter } from './routers/definitions.js'
+import { runsRouter } from './routers/runs.js'
+import { router } from './trpc.js'
+
+export const appRouter = router({
+  definitions: definitionsRouter,
+  runs: runsRouter,
+  approvals: approvalsRouter,
+})
+
+/** The router's type, for typed clients: import it with `import type`, never as a value. */
+export type AppRouter = typeof appRouter

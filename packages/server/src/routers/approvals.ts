@@ -1,0 +1,35 @@
+import { mapErrors } from '../errors.js'
+import { ApprovalFilterInput, ApprovalIdInput, ApprovalQueryInput, DecideInput } from '../inputs.js'
+import { approverProcedure, router } from '../trpc.js'
+import { approvalPageView, approvalView } from '../views.js'
+
+/** The approval queue, for approvers and admins. Deciding records the decision; continuing the run is separate. */
+export const approvalsRouter = router({
+  list: approverProcedure
+    .input(ApprovalQueryInput)
+    .query(({ ctx, input }) =>
+      mapErrors(async () => approvalPageView(await ctx.countersign.approvals.list(input))),
+    ),
+
+  count: approverProcedure
+    .input(ApprovalFilterInput)
+    .query(({ ctx, input }) => mapErrors(() => ctx.countersign.approvals.count(input))),
+
+  get: approverProcedure
+    .input(ApprovalIdInput)
+    .query(({ ctx, input }) =>
+      mapErrors(async () => approvalView(await ctx.countersign.approvals.get(input.approvalId))),
+    ),
+
+  /** Of concurrent deciders exactly one wins; the others get ApprovalAlreadyResolved (CONFLICT). */
+  decide: approverProcedure.input(DecideInput).mutation(({ ctx, input }) =>
+    mapErrors(async () =>
+      approvalView(
+        await ctx.countersign.approvals.decide(input.approvalId, input.answer, {
+          principal: ctx.principal,
+          expectedStatus: 'pending',
+        }),
+      ),
+    ),
+  ),
+})

@@ -1,0 +1,102 @@
+import type { RunEvent } from '@countersign/core'
+import { tracked } from '@trpc/server'
+import { DefinitionNotFound, mapErrors, toTRPCError } from '../errors.js'
+import { ContinueRunInput, ResolveInput, RunEventsInput, RunIdInput, StartRunInput } from '../inputs.js'
+import { untilAborted } from '../internal/abortable.js'
+import { visibleRun } from '../internal/runs.js'
+import { authedProcedure, router } from '../trpc.js'
+import { eventView, requirementsView, runView } from '../views.js'
+
+/** Events after which a run never stores another. */
+const isEnding = (event: RunEvent) =>
+  event._tag === 'RunCompleted' || event._tag === 'RunFailed' || event._tag === 'RunCancelled'
+
+export const runsRouter = router({
+  /**
+   * Starts a run for the caller. Answers when it completes, fails or pauses; with `stream`, as
+   * soon as it has started (the run goes on in the server: follow it with `runs.events`).
+   */
+  start: authedProcedure.input(StartRunInput).mutation(({ ctx, input }) =>
+    mapErrors(async () => {
+      const { countersign, principal } = ctx
+      if (!countersign.served.has(input.agentId))
+        throw new DefinitionNotFound({ definitionId: input.agentId })
+      const options = {
+        principal,
+        userId: principal.id,
+        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+      }
+      if (input.stream !== true) return runView(await countersign.run(input.agentId, input.input, options))
+      // The run works in the engine's own fiber: reading its first event (stored with the run)
+      // gives its id, and leaving the stream then does not stop it.
+      const events = countersign.runStream(input.agentId, input.input, options)[Symbol.asyncIterator]()
+      const first = await events.next()
+      await events.return?.()
+      if (first.done === true) throw new Error('a run stream ended without an event')
+      return runView(await countersign.getRun(first.value.runId))
+    }),
+  ),
+
+  get: authedProcedure.input(RunIdInput).query(({ ctx, input }) =>
+    mapErrors(async () => {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      return runView(await ctx.countersign.getRun(input.runId))
+    }),
+  ),
+
+  /** Records the decisions given (merged into the stored requirements by id), then continues the run. */
+  continue: authedProcedure.input(ContinueRunInput).mutation(({ ctx, input }) =>
+    mapErrors(async () => {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      return runView(
+        await ctx.countersign.continueRun(input.runId, input.resolutions, { principal: ctx.principal }),
+      )
+    }),
+  ),
+
+  /** Records decisions without continuing: the run stays paused; answers the requirements as stored. */
+  resolve: authedProcedure.input(ResolveInput).mutation(({ ctx, input }) =>
+    mapErrors(async () => {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      return requirementsView(
+        await ctx.countersign.resolve(input.runId, input.resolutions, { principal: ctx.principal }),
+      )
+    }),
+  ),
+
+  cancel: authedProcedure.input(RunIdInput).mutation(({ ctx, input }) =>
+    mapErrors(async () => {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      return runView(await ctx.countersign.cancelRun(input.runId, { principal: ctx.principal }))
+    }),
+  ),
+
+  /**
+   * The run's events after the client's last one, stored then live, each tracked by its sequence
+   * number: a client that reconnects resumes after the last one it saw, missing and repeating
+   * none. Spans pauses; ends after the run's final event.
+   */
+  events: authedProcedure.input(RunEventsInput).subscription(async function* ({ ctx, input, signal }) {
+    try {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+    } catch (error) {
+      throw toTRPCError(error)
+    }
+    let afterSeq = input.lastEventId ?? input.afterSeq ?? 0
+    while (signal?.aborted !== true) {
+      // `followRun` ends at the run's next stop; after a pause, follow again from there.
+      let last: RunEvent | undefined
+      try {
+        for await (const event of untilAborted(ctx.countersign.followRun(input.runId, afterSeq), signal)) {
+          last = event
+          afterSeq = event.seq
+          yield tracked(String(event.seq), eventView(event))
+        }
+      } catch (error) {
+        throw toTRPCError(error)
+      }
+      // Nothing came (the run had ended before `afterSeq`), or it ended for good.
+      if (last === undefined || isEnding(last)) return
+    }
+  }),
+})

@@ -1,0 +1,137 @@
+/**
+ * A server process for integration tests: scripted agents and a team over the memory store,
+ * listening on a free port of 127.0.0.1. It prints `listening <port>` when ready and reads
+ * commands, one a line, from stdin:
+ *
+ * - `drop-sockets`: destroys every WebSocket connection from the server side (a network failure),
+ *   then prints `dropped <count>`.
+ * - `release`: lets the held `slow_task` tool finish (it prints `slow-entered` once it is running).
+ *
+ * SIGTERM closes the server gracefully: it prints `closing` at once, `closed` when done, and exits.
+ */
+import type { Duplex } from 'node:stream'
+import { createInterface } from 'node:readline'
+import { approval, defineAgent, defineTeam, type Message, ScriptedModel, Tool } from '@countersign/core'
+import { Schema } from 'effect'
+import { createServer, staticTokens } from '../index.js'
+import { tokens } from './tokens.js'
+
+const toolResults = (messages: ReadonlyArray<Message>) =>
+  messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
+
+/** A model that makes one tool call, then reports what the tool said. */
+const callingOnce = (name: string, args: Record<string, unknown>) =>
+  ScriptedModel.make((request) => {
+    const results = toolResults(request.messages)
+    return results.length === 0 ? { toolCalls: [{ name, args }] } : `Done: ${results.join(' | ')}`
+  })
+
+const release = (() => {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+})()
+
+const transfer = Tool.make({
+  name: 'transfer',
+  description: 'Move money',
+  parameters: Schema.Struct({ amount: Schema.Number }),
+  requiresConfirmation: true,
+  execute: ({ amount }) => `moved ${amount}`,
+})
+
+const assistant = defineAgent({
+  id: 'assistant',
+  name: 'Assistant',
+  model: callingOnce('transfer', { amount: 100 }),
+  tools: [transfer],
+})
+
+const finance = defineAgent({
+  id: 'finance',
+  name: 'Finance',
+  model: callingOnce('process_refund', { amount: 500 }),
+  tools: [
+    Tool.make({
+      name: 'process_refund',
+      description: 'Refund',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      approval: approval({ type: 'required' }),
+      execute: ({ amount }) => `refunded ${amount}`,
+    }),
+  ],
+})
+
+const slow = defineAgent({
+  id: 'slow',
+  name: 'Slow',
+  model: callingOnce('slow_task', {}),
+  tools: [
+    Tool.make({
+      name: 'slow_task',
+      description: 'Takes until the test says so',
+      parameters: Schema.Struct({}),
+      execute: async () => {
+        console.log('slow-entered')
+        await release.opened
+        return 'finished'
+      },
+    }),
+  ],
+})
+
+const worker = defineAgent({
+  id: 'worker',
+  name: 'Worker',
+  model: callingOnce('transfer', { amount: 7 }),
+  tools: [transfer],
+})
+
+const support = defineTeam({
+  id: 'support',
+  name: 'Support team',
+  model: callingOnce('delegate_task_to_member', { member_id: 'worker', task: 'Move 7' }),
+  members: [worker],
+})
+
+const server = createServer({
+  agents: [assistant, finance, slow],
+  teams: [support],
+  sweepEvery: false,
+  authenticate: staticTokens({
+    'alice-token': tokens.alice,
+    'bob-token': tokens.bob,
+    'ann-token': tokens.ann,
+    'root-token': tokens.root,
+  }),
+  maxBodySize: 64 * 1024,
+  maxPayload: 64 * 1024,
+})
+
+const sockets = new Set<Duplex>()
+server.httpServer.on('upgrade', (_req, socket: Duplex) => {
+  sockets.add(socket)
+  socket.once('close', () => sockets.delete(socket))
+})
+
+createInterface({ input: process.stdin }).on('line', (command) => {
+  if (command === 'release') release.open()
+  if (command === 'drop-sockets') {
+    const count = sockets.size
+    for (const socket of sockets) socket.destroy()
+    console.log(`dropped ${count}`)
+  }
+})
+
+process.once('SIGTERM', () => {
+  const closed = server.close()
+  // close() refuses new work from its first step: the test may check that from here on.
+  console.log('closing')
+  void closed.then(() => {
+    console.log('closed')
+    process.exit(0)
+  })
+})
+
+const { port } = await server.listen(0, '127.0.0.1')
+console.log(`listening ${port}`)

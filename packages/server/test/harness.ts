@@ -1,0 +1,78 @@
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  TRPCClientError,
+  wsLink,
+} from '@trpc/client'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { WebSocket } from 'ws'
+import type { AppRouter } from '../src/index.js'
+import { type FixtureUser, startServerProcess, tokenOf, type ServerProcess } from '../src/testing/index.js'
+
+/** The fixture server in a child process for the tests of one file, killed after them. */
+export const useServer = () => {
+  const holder: { current?: ServerProcess } = {}
+  beforeAll(async () => {
+    holder.current = await startServerProcess()
+  })
+  afterAll(() => holder.current?.kill())
+  return () => {
+    if (holder.current === undefined) throw new Error('the server process has not started')
+    return holder.current
+  }
+}
+
+/** A raw tRPC client of the server as `user` (nobody: no token), HTTP for calls and WebSocket for subscriptions. */
+export const connect = (server: ServerProcess, user?: FixtureUser) => {
+  const ws = createWSClient({
+    url: server.url.replace('http', 'ws'),
+    WebSocket: WebSocket as never,
+    retryDelayMs: () => 20,
+    ...(user === undefined ? {} : { connectionParams: { token: tokenOf(user) } }),
+  })
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: ws }),
+        false: httpBatchLink({
+          url: server.url,
+          headers: user === undefined ? {} : { authorization: `Bearer ${tokenOf(user)}` },
+        }),
+      }),
+    ],
+  })
+  return { trpc, close: () => ws.close() }
+}
+
+/** The typed error a call failed with: its tRPC code and the server's `data.error`. */
+export const failure = async (call: Promise<unknown>) => {
+  const error = await call.then(
+    () => {
+      throw new Error('expected the call to fail, but it succeeded')
+    },
+    (error: unknown) => error,
+  )
+  expect(error).toBeInstanceOf(TRPCClientError)
+  const data = (error as TRPCClientError<AppRouter>).data
+  return { code: data?.code, error: data?.error, message: (error as Error).message }
+}
+
+/** Every event of a subscription until it completes (or fails). */
+export const eventsOf = <A>(
+  subscribe: (handlers: {
+    onData: (value: { id: string; data: A }) => void
+    onError: (error: unknown) => void
+    onComplete: () => void
+  }) => unknown,
+) =>
+  new Promise<Array<{ id: string; data: A }>>((resolve, reject) => {
+    const received: Array<{ id: string; data: A }> = []
+    subscribe({
+      onData: (value) => received.push(value),
+      onError: reject,
+      onComplete: () => resolve(received),
+    })
+  })
