@@ -100,7 +100,7 @@ export const createClient = (options: ClientOptions) => {
       /** Records the decisions (merged by requirement id), then continues the run if none is left open. */
       continue: (runId: string, resolutions?: Resolutions) =>
         trpc.runs.continue.mutate({ runId, ...(resolutions === undefined ? {} : { resolutions }) }),
-      /** Records decisions without continuing the run. */
+      /** Records decisions without continuing the run. An empty list is refused by the server (BAD_REQUEST). */
       resolve: (runId: string, resolutions: Resolutions) =>
         trpc.runs.resolve.mutate({
           runId,

@@ -2,50 +2,48 @@ import { Approval, Approvals, ResolutionInput } from '@countersign/core'
 import { Schema } from 'effect'
 
 /*
- * Procedure inputs, checked by tRPC with Effect Schemas (a failure is BAD_REQUEST listing the
- * issues). The core checks again what it is given: these only keep malformed requests off it.
+ * Procedure inputs, checked by tRPC with Effect Schemas through `input()` (a failure is
+ * BAD_REQUEST listing the issues). The core checks again what it is given: these only keep
+ * malformed requests off it.
  */
-
-const standard = <A, I>(schema: Schema.Schema<A, I>) => Schema.standardSchemaV1(schema)
 
 const RunId = Schema.NonEmptyString
 
-export const RunIdInput = standard(Schema.Struct({ runId: RunId }))
+export const RunIdInput = Schema.Struct({ runId: RunId })
 
-export const StartRunInput = standard(
-  Schema.Struct({
-    agentId: Schema.NonEmptyString,
-    input: Schema.String,
-    sessionId: Schema.optional(Schema.NonEmptyString),
-    /** Answer as soon as the run has started, with its id; follow it with `runs.events`. */
-    stream: Schema.optional(Schema.Boolean),
-  }),
-)
+export const StartRunInput = Schema.Struct({
+  agentId: Schema.NonEmptyString,
+  input: Schema.String,
+  sessionId: Schema.optional(Schema.NonEmptyString),
+  /** Answer as soon as the run has started, with its id; follow it with `runs.events`. */
+  stream: Schema.optional(Schema.Boolean),
+})
 
-export const ContinueRunInput = standard(
-  Schema.Struct({ runId: RunId, resolutions: Schema.optional(Schema.Array(ResolutionInput)) }),
-)
+export const ContinueRunInput = Schema.Struct({
+  runId: RunId,
+  resolutions: Schema.optional(Schema.Array(ResolutionInput)),
+})
 
-export const ResolveInput = standard(
-  Schema.Struct({ runId: RunId, resolutions: Schema.NonEmptyArray(ResolutionInput) }),
-)
+export const ResolveInput = Schema.Struct({
+  runId: RunId,
+  resolutions: Schema.NonEmptyArray(ResolutionInput),
+})
 
-export const RunEventsInput = standard(
-  Schema.Struct({
-    runId: RunId,
-    /** Events after this sequence number (default: from the first). */
-    afterSeq: Schema.optional(Schema.NonNegativeInt),
-    /** Set by tRPC on reconnect to the last tracked id seen: takes precedence over `afterSeq`. */
-    lastEventId: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
-  }),
-)
+export const RunEventsInput = Schema.Struct({
+  runId: RunId,
+  /** Events after this sequence number (default: from the first). */
+  afterSeq: Schema.optional(Schema.NonNegativeInt),
+  /** Set by tRPC on reconnect to the last tracked id seen: takes precedence over `afterSeq`. */
+  lastEventId: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+})
 
-export const ApprovalQueryInput = standard(Schema.UndefinedOr(Approval.ApprovalQuery))
+export const ApprovalQueryInput = Schema.UndefinedOr(Approval.ApprovalQuery)
 
-export const ApprovalFilterInput = standard(Schema.UndefinedOr(Approval.ApprovalFilter))
+export const ApprovalFilterInput = Schema.UndefinedOr(Approval.ApprovalFilter)
 
-export const ApprovalIdInput = standard(Schema.Struct({ approvalId: Schema.NonEmptyString }))
+export const ApprovalIdInput = Schema.Struct({ approvalId: Schema.NonEmptyString })
 
-export const DecideInput = standard(
-  Schema.Struct({ approvalId: Schema.NonEmptyString, answer: Approvals.ApprovalAnswer }),
-)
+export const DecideInput = Schema.Struct({
+  approvalId: Schema.NonEmptyString,
+  answer: Approvals.ApprovalAnswer,
+})

@@ -1,3 +1,4 @@
+import { Schema } from 'effect'
 import { mapErrors } from '../errors.js'
 import { ApprovalFilterInput, ApprovalIdInput, ApprovalQueryInput, DecideInput } from '../inputs.js'
 import { approverProcedure, router } from '../trpc.js'
@@ -6,23 +7,23 @@ import { approvalPageView, approvalView } from '../views.js'
 /** The approval queue, for approvers and admins. Deciding records the decision; continuing the run is separate. */
 export const approvalsRouter = router({
   list: approverProcedure
-    .input(ApprovalQueryInput)
+    .input(Schema.standardSchemaV1(ApprovalQueryInput))
     .query(({ ctx, input }) =>
       mapErrors(async () => approvalPageView(await ctx.countersign.approvals.list(input))),
     ),
 
   count: approverProcedure
-    .input(ApprovalFilterInput)
+    .input(Schema.standardSchemaV1(ApprovalFilterInput))
     .query(({ ctx, input }) => mapErrors(() => ctx.countersign.approvals.count(input))),
 
   get: approverProcedure
-    .input(ApprovalIdInput)
+    .input(Schema.standardSchemaV1(ApprovalIdInput))
     .query(({ ctx, input }) =>
       mapErrors(async () => approvalView(await ctx.countersign.approvals.get(input.approvalId))),
     ),
 
   /** Of concurrent deciders exactly one wins; the others get ApprovalAlreadyResolved (CONFLICT). */
-  decide: approverProcedure.input(DecideInput).mutation(({ ctx, input }) =>
+  decide: approverProcedure.input(Schema.standardSchemaV1(DecideInput)).mutation(({ ctx, input }) =>
     mapErrors(async () =>
       approvalView(
         await ctx.countersign.approvals.decide(input.approvalId, input.answer, {

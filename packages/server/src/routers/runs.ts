@@ -1,3 +1,4 @@
+import { Schema } from 'effect'
 import type { RunEvent } from '@countersign/core'
 import { tracked } from '@trpc/server'
 import { DefinitionNotFound, mapErrors, toTRPCError } from '../errors.js'
@@ -16,7 +17,7 @@ export const runsRouter = router({
    * Starts a run for the caller. Answers when it completes, fails or pauses; with `stream`, as
    * soon as it has started (the run goes on in the server: follow it with `runs.events`).
    */
-  start: authedProcedure.input(StartRunInput).mutation(({ ctx, input }) =>
+  start: authedProcedure.input(Schema.standardSchemaV1(StartRunInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       const { countersign, principal } = ctx
       if (!countersign.served.has(input.agentId))
@@ -37,7 +38,7 @@ export const runsRouter = router({
     }),
   ),
 
-  get: authedProcedure.input(RunIdInput).query(({ ctx, input }) =>
+  get: authedProcedure.input(Schema.standardSchemaV1(RunIdInput)).query(({ ctx, input }) =>
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return runView(await ctx.countersign.getRun(input.runId))
@@ -45,7 +46,7 @@ export const runsRouter = router({
   ),
 
   /** Records the decisions given (merged into the stored requirements by id), then continues the run. */
-  continue: authedProcedure.input(ContinueRunInput).mutation(({ ctx, input }) =>
+  continue: authedProcedure.input(Schema.standardSchemaV1(ContinueRunInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return runView(
@@ -55,7 +56,7 @@ export const runsRouter = router({
   ),
 
   /** Records decisions without continuing: the run stays paused; answers the requirements as stored. */
-  resolve: authedProcedure.input(ResolveInput).mutation(({ ctx, input }) =>
+  resolve: authedProcedure.input(Schema.standardSchemaV1(ResolveInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return requirementsView(
@@ -64,7 +65,7 @@ export const runsRouter = router({
     }),
   ),
 
-  cancel: authedProcedure.input(RunIdInput).mutation(({ ctx, input }) =>
+  cancel: authedProcedure.input(Schema.standardSchemaV1(RunIdInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return runView(await ctx.countersign.cancelRun(input.runId, { principal: ctx.principal }))
@@ -76,7 +77,11 @@ export const runsRouter = router({
    * number: a client that reconnects resumes after the last one it saw, missing and repeating
    * none. Spans pauses; ends after the run's final event.
    */
-  events: authedProcedure.input(RunEventsInput).subscription(async function* ({ ctx, input, signal }) {
+  events: authedProcedure.input(Schema.standardSchemaV1(RunEventsInput)).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
     try {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
     } catch (error) {

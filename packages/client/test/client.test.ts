@@ -1,0 +1,151 @@
+import { Resolutions } from '@countersign/core'
+import {
+  type FixtureUser,
+  startServerProcess,
+  tokenOf,
+  type ServerProcess,
+} from '@countersign/server/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { createClient, type CountersignClient, errorOf, type RunEvent } from '../src/index.js'
+
+/*
+ * The client against a real server process, over real sockets: the fixture server of
+ * `@countersign/server/testing` (scripted agents and a team on the memory store).
+ */
+
+let server: ServerProcess
+beforeAll(async () => {
+  server = await startServerProcess()
+})
+afterAll(() => server.kill())
+
+const clients: Array<CountersignClient> = []
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()))
+})
+const clientOf = (user: FixtureUser | 'stranger') => {
+  const client = createClient({
+    url: server.url,
+    token: user === 'stranger' ? 'unknown-token' : tokenOf(user),
+    WebSocket,
+    retryDelayMs: () => 10,
+  })
+  clients.push(client)
+  return client
+}
+
+const collect = async <A>(iterable: AsyncIterable<A>) => {
+  const items: Array<A> = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
+
+const consecutive = (events: ReadonlyArray<RunEvent>) => events.map((_, index) => index + 1)
+
+describe('createClient', () => {
+  it('starts a run, sees its requirement, continues it with a confirmation, and it completes', async () => {
+    const alice = clientOf('alice')
+    expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
+      'assistant',
+      'finance',
+      'slow',
+      'support',
+    ])
+    const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
+    expect(paused).toMatchObject({ status: 'paused', sessionId: 's-1' })
+    const requirement = paused.requirements.find(({ id }) => id === paused.activeRequirementIds[0])
+    expect(requirement).toMatchObject({ kind: 'confirmation', toolCall: { name: 'transfer' } })
+    const done = await alice.runs.continue(paused.runId, [Resolutions.confirm(requirement!.id)])
+    expect(done).toMatchObject({ status: 'completed', content: 'Done: moved 100' })
+  })
+
+  it('runEvents with callbacks: RunPaused, then after continue RequirementResolved … RunCompleted, in order', async () => {
+    const alice = clientOf('alice')
+    const started = await alice.runs.startStream('assistant', 'Move 100')
+    const events: Array<RunEvent> = []
+    await new Promise<void>((resolve, reject) => {
+      alice.runEvents(started.runId, {
+        onEvent: (event) => {
+          events.push(event)
+          if (event._tag === 'RunPaused')
+            void alice.runs.continue(started.runId, [Resolutions.confirm(event.requirements[0]!.id)])
+        },
+        onError: reject,
+        onComplete: resolve,
+      })
+    })
+    const tags = events.map(({ _tag }) => _tag)
+    const paused = tags.indexOf('RunPaused')
+    expect(paused).toBeGreaterThan(0)
+    expect(tags[paused + 1]).toBe('RequirementResolved')
+    expect(tags.at(-1)).toBe('RunCompleted')
+    expect(events.map(({ seq }) => seq)).toStrictEqual(consecutive(events))
+  })
+
+  it('runEvents as an async iterable, from afterSeq', async () => {
+    const alice = clientOf('alice')
+    const paused = await alice.runs.start('assistant', 'Move 100')
+    await alice.runs.continue(paused.runId, [Resolutions.confirm(paused.activeRequirementIds[0]!)])
+    const all = await collect(alice.runEvents(paused.runId))
+    expect(all.map(({ seq }) => seq)).toStrictEqual(consecutive(all))
+    const later = await collect(alice.runEvents(paused.runId, { afterSeq: 2 }))
+    expect(later).toStrictEqual(all.slice(2))
+  })
+
+  it('breaking out of the iteration unsubscribes', async () => {
+    const alice = clientOf('alice')
+    const paused = await alice.runs.start('assistant', 'Move 100')
+    const seen: Array<RunEvent> = []
+    for await (const event of alice.runEvents(paused.runId)) {
+      seen.push(event)
+      if (event._tag === 'RunPaused') break
+    }
+    expect(seen.at(-1)?._tag).toBe('RunPaused')
+  })
+
+  it('after the server drops the socket, the iteration resumes from the last seq: nothing lost or repeated', async () => {
+    const alice = clientOf('alice')
+    const paused = await alice.runs.start('assistant', 'Move 100')
+    const seqs: Array<number> = []
+    for await (const event of alice.runEvents(paused.runId)) {
+      seqs.push(event.seq)
+      if (event._tag === 'RunPaused') {
+        server.send('drop-sockets')
+        expect(await server.nextLine((line) => line.startsWith('dropped '))).not.toBe('dropped 0')
+        await alice.runs.continue(paused.runId, [Resolutions.confirm(event.requirements[0]!.id)])
+      }
+    }
+    const stored = await collect(alice.runEvents(paused.runId))
+    expect(seqs).toStrictEqual(stored.map(({ seq }) => seq))
+  })
+
+  it('approvals: an approver lists and decides; a second decision fails with a typed CONFLICT', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const paused = await alice.runs.start('finance', 'Refund A-1')
+    const { approvals } = await ann.approvals.list({ runId: paused.runId })
+    expect(await ann.approvals.count({ runId: paused.runId })).toBe(1)
+    await ann.approvals.decide(approvals[0]!.id, { approved: true, note: 'fine' })
+    const second = await ann.approvals
+      .decide(approvals[0]!.id, { approved: false })
+      .catch((error: unknown) => error)
+    expect(errorOf(second)).toMatchObject({ _tag: 'ApprovalAlreadyResolved', status: 'approved' })
+    expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
+  })
+
+  it('errors are typed: errorOf reads the tag and fields, for calls and for subscriptions', async () => {
+    const stranger = clientOf('stranger')
+    const unauthenticated = await stranger.definitions.list().catch((error: unknown) => error)
+    expect(errorOf(unauthenticated)).toMatchObject({ _tag: 'Unauthenticated' })
+
+    const alice = clientOf('alice')
+    const missing = await alice.runs.get('no-such-run').catch((error: unknown) => error)
+    expect(errorOf(missing)).toMatchObject({ _tag: 'RunNotFound', runId: 'no-such-run' })
+
+    const paused = await alice.runs.start('assistant', 'Move 100')
+    const bob = clientOf('bob')
+    const followed = await collect(bob.runEvents(paused.runId)).catch((error: unknown) => error)
+    expect(errorOf(followed)).toMatchObject({ _tag: 'RunNotFound', runId: paused.runId })
+  })
+})
