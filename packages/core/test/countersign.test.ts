@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import {
+  Countersign,
+  defineAgent,
+  RequirementAlreadyResolved,
+  Resolutions,
+  ScriptedModel,
+} from '../src/index.js'
+import { deleteFileTool, makeLedger, rejectionOf, single } from './fixtures.js'
+
+/** The Promise API a server hosts: what it adds over an agent's own methods. */
+
+const cleaner = () => {
+  const ledger = makeLedger()
+  const agent = defineAgent({
+    id: 'cleaner',
+    model: ScriptedModel.make([{ toolCalls: [{ name: 'delete_file', args: { path: 'a.txt' } }] }, 'Cleaned']),
+    tools: [deleteFileTool(ledger)],
+  })
+  return { app: new Countersign({ agents: [agent], sweepEvery: false }), ledger }
+}
+
+describe('Countersign', () => {
+  it('resolve records a decision without continuing; continue then uses it; a second decision is refused', async () => {
+    const { app, ledger } = cleaner()
+    const paused = await app.run('cleaner', 'Clean up')
+    const requirement = single(paused.activeRequirements)
+
+    const [record] = await app.resolve(paused.runId, [Resolutions.confirm(requirement.id)])
+    expect(record).toMatchObject({ id: requirement.id, status: 'resolved' })
+    expect((await app.getRun(paused.runId)).status).toBe('paused')
+    expect(ledger.count('delete_file')).toBe(0)
+    expect(await rejectionOf(app.resolve(paused.runId, [Resolutions.reject(requirement.id)]))).toBeInstanceOf(
+      RequirementAlreadyResolved,
+    )
+
+    expect(await app.continueRun(paused.runId)).toMatchObject({ status: 'completed', content: 'Cleaned' })
+    expect(ledger.count('delete_file')).toBe(1)
+    await app.dispose()
+  })
+
+  it('a follower stopped while it waits for a live event is released at once', async () => {
+    const { app } = cleaner()
+    const paused = await app.run('cleaner', 'Clean up')
+    const stored = []
+    for await (const event of app.followRun(paused.runId)) stored.push(event)
+    expect(stored.at(-1)?._tag).toBe('RunPaused')
+    const iterator = app.followRun(paused.runId, stored.at(-1)?.seq)[Symbol.asyncIterator]()
+    const waiting = iterator.next()
+    // Nothing will come for a paused run: return() must not wait for the pending next().
+    expect(await iterator.return?.()).toStrictEqual({ done: true, value: undefined })
+    void waiting
+    await app.dispose()
+  })
+})
