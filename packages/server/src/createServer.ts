@@ -58,7 +58,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
   let drained: (() => void) | undefined
   const httpServer = createHttpServer((req, res) => {
     if (closing) {
-      // A keep-alive connection may still send requests after close(): turn them away.
+      // A keep-alive connection may still send requests after close(): turn them away (readiness too).
       res.writeHead(503, { connection: 'close', 'content-type': 'application/json' })
       res.end(JSON.stringify({ status: 'unavailable', reason: 'shutting down' }))
       return
@@ -68,7 +68,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
       inFlight -= 1
       if (inFlight === 0) drained?.()
     })
-    void handleProbe(req, res, { countersign, closing }).then((handled) => {
+    void handleProbe(req, res, countersign).then((handled) => {
       if (!handled) trpc(req, res)
     })
   })

@@ -11,13 +11,13 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 }
 
 /**
- * `GET /healthz` (the process answers) and `GET /readyz` (the store answers, and the server is
- * not shutting down); true when the request was one of them.
+ * `GET /healthz` (the process answers) and `GET /readyz` (the store answers); true when the
+ * request was one of them. While the server shuts down it answers every request 503 before this.
  */
 export const handleProbe = async (
   req: IncomingMessage,
   res: ServerResponse,
-  state: { readonly countersign: Countersign; readonly closing: boolean },
+  countersign: Countersign,
 ): Promise<boolean> => {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname
   if (req.method !== 'GET' || (path !== '/healthz' && path !== '/readyz')) return false
@@ -25,12 +25,8 @@ export const handleProbe = async (
     json(res, 200, { status: 'ok' })
     return true
   }
-  if (state.closing) {
-    json(res, 503, { status: 'unavailable', reason: 'shutting down' })
-    return true
-  }
   try {
-    await runToPromise(state.countersign.store.getRun(probeRunId))
+    await runToPromise(countersign.store.getRun(probeRunId))
     json(res, 200, { status: 'ready' })
   } catch (error) {
     json(res, 503, { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) })
