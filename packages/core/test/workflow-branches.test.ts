@@ -9,7 +9,7 @@ import {
   type WorkflowComponent,
 } from '../src/index.js'
 import { makeLedger, single } from './fixtures.js'
-import { counted, eventsOf, fetchData, outputsOf, saveData, stepTrail } from './workflowFixtures.js'
+import { counted, eventsOf, fetchData, outputsOf, saveData, stepTrail, text } from './workflowFixtures.js'
 
 /*
  * Conditions, routers, loops and named sequences, with a person deciding (Agno's
@@ -20,7 +20,7 @@ import { counted, eventsOf, fetchData, outputsOf, saveData, stepTrail } from './
 const says = (text: string) => () => text
 const step = (name: string, text = `${name} executed`) => Workflow.step({ name, executor: says(text) })
 const finalReport = ({ previousOutput }: StepInput) =>
-  `Final report: ${String(previousOutput ?? 'no previous')}`
+  `Final report: ${text(previousOutput ?? 'no previous')}`
 const always = (holds: boolean) => () => holds
 
 const workflowOf = (...steps: ReadonlyArray<WorkflowComponent>) => new Workflow({ id: 'tree', steps })

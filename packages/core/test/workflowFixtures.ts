@@ -15,13 +15,16 @@ import type { Ledger } from './fixtures.js'
  * the workflow tests.
  */
 
+/** A value as text: strings as they are, anything else as JSON. */
+export const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
+
 export const fetchData = () => 'Fetched data from source'
 
 export const processData = ({ userInput }: StepInput) =>
-  `Processed data with preference: ${String(userInput?.preference ?? 'default')}`
+  `Processed data with preference: ${text(userInput?.preference ?? 'default')}`
 
 export const saveData = ({ previousOutput }: StepInput) =>
-  `Data saved: ${previousOutput === undefined ? 'no previous content' : String(previousOutput)}`
+  `Data saved: ${previousOutput === undefined ? 'no previous content' : text(previousOutput)}`
 
 /** A draft that takes a reviewer's feedback into account. */
 export const draftProposal = ({ rejection }: StepInput) =>
@@ -29,7 +32,7 @@ export const draftProposal = ({ rejection }: StepInput) =>
     ? '[Draft] Initial project proposal'
     : `[Revised draft] Addressed feedback: ${rejection.feedback}`
 
-export const finalize = ({ previousOutput }: StepInput) => `[Final] ${String(previousOutput ?? '')}`
+export const finalize = ({ previousOutput }: StepInput) => `[Final] ${text(previousOutput ?? '')}`
 
 /** A step function that records each time it runs (with its idempotency key) and answers `output`. */
 export const counted =
