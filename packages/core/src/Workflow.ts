@@ -12,7 +12,6 @@ import { Runner } from './internal/Runner.js'
 import { workflowPlugins } from './internal/registry.js'
 import * as Shape from './internal/workflow/shape.js'
 
-
 /** What a step's function (and a condition's evaluator, a router's selector) is given. */
 export interface StepInput {
   /** The workflow run's input. */

@@ -1,8 +1,13 @@
 import { Effect, Option } from 'effect'
 import { describe, expect, it } from 'vitest'
+import { Schema } from 'effect'
 import {
+  approval,
   approveOutput,
+  Countersign,
   defineAgent,
+  defineWorkflow,
+  Tool,
   rejectOutput,
   type RunStore,
   ScriptedModel,
@@ -170,6 +175,52 @@ describe('an agent or team running a step', () => {
     expect(done.content).toBe('A short draft.')
     expect(await stored(workflow.store, `${done.runId}/draft`)).toMatchObject({ status: 'completed' })
     expect(await stored(workflow.store, `${done.runId}/draft@1`)).toMatchObject({ status: 'completed' })
+  })
+})
+
+describe('approvals in a workflow', () => {
+  it('an approval a step’s agent needs is queued as the workflow’s, naming the agent; approved, the run goes on', async () => {
+    const ledger = makeLedger()
+    const payer = defineAgent({
+      id: 'payer',
+      name: 'Payer',
+      model: ScriptedModel.make([{ toolCalls: [{ name: 'pay', args: { invoice: 7 } }] }, 'Paid invoice 7.']),
+      tools: [
+        Tool.make({
+          name: 'pay',
+          description: 'Pays an invoice',
+          parameters: Schema.Struct({ invoice: Schema.Number }),
+          approval: approval({ type: 'required', message: 'Pay it?' }),
+          execute: (args, context) => void ledger.record('pay', args, context.idempotencyKey),
+        }),
+      ],
+    })
+    const billing = defineWorkflow({
+      id: 'billing',
+      name: 'Billing',
+      steps: [Workflow.step({ name: 'pay', executor: payer })],
+    })
+    const app = new Countersign({ workflows: [billing], sweepEvery: false })
+    const paused = await app.run('billing', 'Pay invoice 7')
+    const { approvals } = await app.approvals.list()
+    expect(single(approvals)).toMatchObject({
+      id: paused.activeRequirements[0]!.id,
+      runId: paused.runId,
+      source: { type: 'workflow', id: 'billing', name: 'Billing' },
+      member: { agentId: 'payer', runId: `${paused.runId}/pay` },
+      toolName: 'pay',
+      status: 'pending',
+    })
+    await app.approvals.decide(
+      approvals[0]!.id,
+      { approved: true },
+      { principal: { id: 'ana', roles: ['approver'] } },
+    )
+    const done = await app.continueRun(paused.runId)
+    expect(done.content).toBe('Paid invoice 7.')
+    expect(ledger.count('pay')).toBe(1)
+    expect(await app.getRun(`${paused.runId}/pay`)).toMatchObject({ status: 'completed', agentId: 'payer' })
+    await app.dispose()
   })
 })
 

@@ -4,6 +4,8 @@ import {
   approveOutput,
   editOutput,
   InvalidResolution,
+  NotAllowedToResolve,
+  Policy,
   rejectOutput,
   RequirementAlreadyResolved,
   RequirementsUnresolved,
@@ -404,6 +406,27 @@ describe('continuing a paused workflow', () => {
     expect(stale).toMatchObject({ _tag: 'RunNotContinuable', status: 'completed' })
     const again = await workflow.resolve(run.runId, []).catch((error: unknown) => error)
     expect(again).toMatchObject({ _tag: 'RunNotContinuable' })
+  })
+
+  it('the workflow’s policies decide who may resolve its steps’ requirements', async () => {
+    const workflow = new Workflow({
+      id: 'guarded',
+      policies: [
+        Policy.make({ name: 'leads only', mayResolve: ({ principal }) => principal.roles.includes('lead') }),
+      ],
+      steps: [Workflow.step({ name: 'release', executor: () => 'released', requiresConfirmation: true })],
+    })
+    const paused = await workflow.run('go', { principal: { id: 'dev', roles: [] } })
+    const confirm = [{ requirementId: paused.activeRequirements[0]!.id, value: { approved: true } }]
+    await expect(workflow.continueRun({ runId: paused.runId, resolutions: confirm })).rejects.toBeInstanceOf(
+      NotAllowedToResolve,
+    )
+    const done = await workflow.continueRun(
+      { runId: paused.runId, resolutions: confirm },
+      { principal: { id: 'lee', roles: ['lead'] } },
+    )
+    expect(done.content).toBe('released')
+    expect(done.requirements[0]!.resolvedBy).toMatchObject({ id: 'lee' })
   })
 
   it('a decision made twice on one requirement object is refused', async () => {
