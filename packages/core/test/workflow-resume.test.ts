@@ -166,6 +166,30 @@ describe('resume', () => {
     ])
   })
 
+  it('of 20 concurrent continues, one resumes the run: the gated step runs once', async () => {
+    const ledger = makeLedger()
+    const workflow = new Workflow({
+      id: 'deploy',
+      steps: [
+        Workflow.step({ name: 'build', executor: counted(ledger, 'build') }),
+        Workflow.step({ name: 'deploy', executor: counted(ledger, 'deploy'), requiresConfirmation: true }),
+      ],
+    })
+    const paused = await workflow.run('ship')
+    await workflow.resolve(paused.runId, [
+      { requirementId: paused.activeRequirements[0]!.id, value: { approved: true } },
+    ])
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, () => workflow.continueRun({ runId: paused.runId })),
+    )
+    expect(settled.filter(({ status }) => status === 'fulfilled')).toHaveLength(1)
+    for (const result of settled)
+      if (result.status === 'rejected')
+        expect(['RunClaimed', 'RunNotContinuable']).toContain((result.reason as { _tag: string })._tag)
+    expect(ledger.calls.map(({ tool }) => tool)).toEqual(['build', 'deploy'])
+    expect((await workflow.getRun(paused.runId)).status).toBe('completed')
+  })
+
   it('the workflow scenario of the cold-resume suites plays through a fresh instance per pause', async () => {
     const store = MemoryStore.make()
     const effects: Array<string> = []
