@@ -91,6 +91,17 @@ describe('an agent or team running a step', () => {
     ])
   })
 
+  it('cancelling the paused workflow cancels its agent’s run, and its requirement lapses', async () => {
+    const ledger = makeLedger()
+    const workflow = workflowOf(Workflow.step({ name: 'write', executor: gatedAgent(ledger).agent }))
+    const paused = await workflow.run('Write about Kyoto')
+    const cancelled = await workflow.cancelRun(paused.runId, { principal: { id: 'ops', roles: [] } })
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.requirements[0]).toMatchObject({ isResolved: true, resolvedBy: { id: 'ops' } })
+    expect(await stored(workflow.store, `${paused.runId}/write`)).toMatchObject({ status: 'cancelled' })
+    expect(ledger.calls).toEqual([])
+  })
+
   it('a rejected call is the agent’s to handle: it is told, and the step completes', async () => {
     const ledger = makeLedger()
     const workflow = workflowOf(Workflow.step({ name: 'write', executor: gatedAgent(ledger).agent }))
