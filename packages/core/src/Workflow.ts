@@ -165,7 +165,7 @@ export interface ParallelSpec {
 }
 
 /** The human review every part but a parallel may have, as defined. */
-export interface Review {
+export interface HumanReview {
   readonly requiresConfirmation: boolean
   readonly confirmationMessage: string | undefined
   readonly onReject: OnReject
@@ -174,7 +174,7 @@ export interface Review {
   readonly onTimeout: OnTimeout
 }
 
-export interface Step extends Review {
+export interface Step extends HumanReview {
   readonly type: 'step'
   readonly name: string
   readonly executor: Executor
@@ -186,13 +186,13 @@ export interface Step extends Review {
   readonly onError: 'fail' | 'skip'
 }
 
-export interface Steps extends Review {
+export interface Steps extends HumanReview {
   readonly type: 'steps'
   readonly name: string
   readonly steps: ReadonlyArray<Component>
 }
 
-export interface Condition extends Review {
+export interface Condition extends HumanReview {
   readonly type: 'condition'
   readonly name: string
   readonly evaluator: Decider<boolean> | undefined
@@ -200,7 +200,7 @@ export interface Condition extends Review {
   readonly elseSteps: ReadonlyArray<Component>
 }
 
-export interface Router extends Review {
+export interface Router extends HumanReview {
   readonly type: 'router'
   readonly name: string
   readonly choices: ReadonlyArray<Component>
@@ -212,7 +212,7 @@ export interface Router extends Review {
   readonly outputReviewMessage: string | undefined
 }
 
-export interface Loop extends Review {
+export interface Loop extends HumanReview {
   readonly type: 'loop'
   readonly name: string
   readonly steps: ReadonlyArray<Component>

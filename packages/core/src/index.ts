@@ -24,7 +24,7 @@ export type {
   Parallel as WorkflowParallel,
   ParallelSpec,
   Rejection,
-  Review,
+  HumanReview,
   Router as WorkflowRouter,
   RouterSpec,
   Step as WorkflowStep,

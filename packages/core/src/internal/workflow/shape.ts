@@ -15,7 +15,7 @@ import type {
   OnReject,
   Parallel,
   ParallelSpec,
-  Review,
+  HumanReview,
   Router,
   RouterSpec,
   Step,
@@ -27,8 +27,7 @@ import type {
 
 /*
  * The parts of a workflow, checked and frozen as they are built: the human review each kind of
- * part supports (Agno's HumanReview rules, which a parallel breaks by having none), and what
- * each setting needs.
+ * part supports (Agno's HumanReview rules: a parallel has none), and what each setting needs.
  */
 
 const defaultMaxRetries = 3
@@ -109,7 +108,7 @@ const review = (
   name: string,
   spec: Gated & { readonly onReject?: OnReject; readonly maxRetries?: number },
   { asks, forms }: { readonly asks: boolean; readonly forms: boolean },
-): Review => {
+): HumanReview => {
   checkName(type, name)
   checkSupported(type, name, spec)
   const onReject = spec.onReject ?? (type === 'condition' ? 'else' : 'skip')
