@@ -14,11 +14,13 @@ import type { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import * as Sweeper from './Sweeper.js'
 import type { TeamDefinition } from './Team.js'
+import type { WorkflowDefinition } from './Workflow.js'
 import { toAsyncIterable, toPromise } from './internal/promises.js'
 
 export interface CountersignOptions {
   readonly agents?: ReadonlyArray<AgentDefinition>
   readonly teams?: ReadonlyArray<TeamDefinition>
+  readonly workflows?: ReadonlyArray<WorkflowDefinition>
   /** Where runs, approvals and grants are kept. Defaults to a new memory store. */
   readonly store?: RunStore
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
@@ -28,9 +30,9 @@ export interface CountersignOptions {
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
 
 /**
- * Agents and teams served together, with their approval queue: the Promise API of a
+ * Agents, teams and workflows served together, with their approval queue: the Promise API of a
  * Countersign deployment (a server builds on it). One engine runs every run; runs are found by
- * id, whatever they belong to. Ids are unique across agents and teams. Methods reject with the
+ * id, whatever they belong to. Ids are unique across agents, teams and workflows. Methods reject with the
  * typed errors of `Errors`.
  */
 export class Countersign {
@@ -40,7 +42,11 @@ export class Countersign {
   private readonly runtime: ManagedRuntime.ManagedRuntime<Services, never>
 
   constructor(options: CountersignOptions) {
-    this.served = byId('Countersign', [...(options.agents ?? []), ...(options.teams ?? [])])
+    this.served = byId('Countersign', [
+      ...(options.agents ?? []),
+      ...(options.teams ?? []),
+      ...(options.workflows ?? []),
+    ])
     const served = [...this.served.values()]
     this.store = options.store ?? MemoryStore.make()
     const sweepEvery = options.sweepEvery ?? '10 seconds'
@@ -56,7 +62,7 @@ export class Countersign {
     )
   }
 
-  /** Starts a run of the agent or team with this id; resolves when it completes, fails or pauses. */
+  /** Starts a run of the agent, team or workflow with this id; resolves when it completes, fails or pauses. */
   run(agentId: string, input: string, options?: RunEngine.RunOptions): Promise<RunOutput> {
     return this.withEngine((engine) =>
       Effect.flatMap(this.agent(agentId), (agent) => engine.run(agent, input, options)),
@@ -175,7 +181,10 @@ export class Countersign {
     const agent = this.served.get(agentId)
     return agent === undefined
       ? Effect.fail(
-          new DefinitionError({ subject: `"${agentId}"`, reason: 'no agent or team has this id here' }),
+          new DefinitionError({
+            subject: `"${agentId}"`,
+            reason: 'no agent, team or workflow has this id here',
+          }),
         )
       : Effect.succeed(agent)
   }

@@ -26,7 +26,15 @@ export const OnExpire = Schema.Literal('reject', 'cancel')
 export type OnExpire = typeof OnExpire.Type
 
 /**
- * One pending decision blocking one tool call. `request` and the resolution's `value` are in the
+ * What a requirement says happens when it lapses: an OnExpire, or, for a workflow step's
+ * requirement only, `approve` (the step goes ahead as if a person had said yes).
+ */
+export const ExpiryAction = Schema.Literal(...OnExpire.literals, 'approve')
+export type ExpiryAction = typeof ExpiryAction.Type
+
+/**
+ * One pending decision blocking one tool call or one workflow step (whose `toolCall` names the
+ * step: its occurrence's key as id, its name as name). `request` and the resolution's `value` are in the
  * shape of the kind's plugin (see RequirementPlugin), kept as JSON here so that a store reads
  * every kind, including kinds it has never heard of.
  */
@@ -43,8 +51,8 @@ export class RequirementRecord extends Schema.Class<RequirementRecord>('Requirem
   createdAt: Schema.Number,
   /** When it lapses if still undecided (the sweeper closes it), and what then happens. */
   expiresAt: Schema.optional(Schema.Number),
-  onExpire: Schema.optional(OnExpire),
-  /** Whose call it blocks, if not the paused run's own (a team's member, at any depth). */
+  onExpire: Schema.optional(ExpiryAction),
+  /** Whose call it blocks, if not the paused run's own (a team's member or a workflow step's agent, at any depth). */
   member: Schema.optional(Member),
 }) {}
 
@@ -78,7 +86,7 @@ export class Requirement {
   readonly createdAt: number
   /** When it lapses if nobody decides, and what then happens to the call. */
   readonly expiresAt: number | undefined
-  readonly onExpire: OnExpire | undefined
+  readonly onExpire: ExpiryAction | undefined
   /** The team member (or workflow step's agent) whose call it blocks; undefined for the run's own calls. */
   readonly member: Member | undefined
   /** The form to fill in, for kinds answered with user input: every field, prefilled where the model gave a value. */

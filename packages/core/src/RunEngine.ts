@@ -41,7 +41,8 @@ import { checkResolutions } from './internal/resolutions.js'
 import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
 import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
-import { driveToStop, type Interrupted } from './internal/runLoop.js'
+import { driveStretch } from './internal/drive.js'
+import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
@@ -332,7 +333,10 @@ const make = Effect.gen(function* () {
   const claimedStretch = ({ claim, announce }: Stretch) =>
     Effect.gen(function* () {
       const { writer, decided, interrupted } = yield* claim
-      return yield* driveToStop(writer, decided, interrupted)
+      const stop = yield* driveStretch(writer, decided, interrupted)
+      // A workflow that cancelled itself (a rejected step) leaves no run working for it.
+      if (stop._tag === 'Cancelled') yield* cancelMembers(writer.agent, writer.run.runId)
+      return stop
     }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
 
   /**

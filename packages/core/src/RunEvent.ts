@@ -65,13 +65,16 @@ export const RunCancelled = Schema.TaggedStruct('RunCancelled', {
   reason: Schema.optional(Schema.String),
 })
 
-/** A member's run, as the team (or workflow) it works for sees it. */
+/** A member's run (or a workflow step's agent or team), as the team (or workflow) it works for sees it. */
 const member = {
   memberRunId: Schema.NonEmptyString,
   memberId: Schema.String,
   memberName: Schema.String,
 }
-/** A team's leader handed a member a task: the member's own events are in its run (`memberRunId`). */
+/**
+ * A team's leader handed a member a task (or a workflow step its agent or team, `toolCallId`
+ * being the step attempt's key): the member's own events are in its run (`memberRunId`).
+ */
 export const MemberRunStarted = Schema.TaggedStruct('MemberRunStarted', {
   ...base,
   ...member,
@@ -96,6 +99,50 @@ export const MemberRunFailed = Schema.TaggedStruct('MemberRunFailed', {
   error: Schema.String,
 })
 
+/** The kinds of part a workflow is made of (see Workflow). */
+export const StepType = Schema.Literal('step', 'steps', 'condition', 'router', 'loop', 'parallel')
+export type StepType = typeof StepType.Type
+
+/**
+ * A workflow's step as its run's events name it: `stepKey` tells one occurrence from another (the
+ * same step in two iterations of a loop, say), and stays the same however often the run is resumed.
+ */
+const step = {
+  stepKey: Schema.NonEmptyString,
+  stepName: Schema.String,
+  stepType: StepType,
+}
+/** A step starts an attempt: its first (0), or another after a person rejected the last one. */
+export const StepStarted = Schema.TaggedStruct('StepStarted', { ...base, ...step, attempt: Schema.Int })
+/** The step's output, as the steps after it get it: approved, or edited, if it was reviewed. */
+export const StepCompleted = Schema.TaggedStruct('StepCompleted', { ...base, ...step, output: Json })
+export const StepSkipped = Schema.TaggedStruct('StepSkipped', { ...base, ...step, reason: Schema.String })
+/** The step waits for people: its own requirements, or those of the agent or team running it (`executor`). */
+export const StepPaused = Schema.TaggedStruct('StepPaused', {
+  ...base,
+  ...step,
+  attempt: Schema.Int,
+  why: Schema.Literal('confirmation', 'user_input', 'route_selection', 'output_review', 'executor'),
+  requirementIds: Schema.Array(Schema.String),
+})
+/** The step takes up again what it paused for (each StepPaused has one, once the run is continued). */
+export const StepContinued = Schema.TaggedStruct('StepContinued', { ...base, ...step })
+/** A condition's branch (`if` or `else`) or a router's routes, as chosen by its function or a person. */
+export const StepBranched = Schema.TaggedStruct('StepBranched', {
+  ...base,
+  ...step,
+  attempt: Schema.Int,
+  branches: Schema.Array(Schema.String),
+})
+/** One iteration of a loop ended; `done` when its end condition says it was the last. */
+export const LoopIterationCompleted = Schema.TaggedStruct('LoopIterationCompleted', {
+  ...base,
+  ...step,
+  iteration: Schema.Int,
+  output: Schema.optional(Json),
+  done: Schema.Boolean,
+})
+
 export const RunEvent = Schema.Union(
   RunStarted,
   ModelRequestStarted,
@@ -116,6 +163,13 @@ export const RunEvent = Schema.Union(
   MemberRunContinued,
   MemberRunCompleted,
   MemberRunFailed,
+  StepStarted,
+  StepCompleted,
+  StepSkipped,
+  StepPaused,
+  StepContinued,
+  StepBranched,
+  LoopIterationCompleted,
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventTag = RunEvent['_tag']

@@ -42,10 +42,11 @@ const plainly = (actor: Actor): Actor => {
 }
 
 /**
- * A member as part of a team: the team's policies apply to its calls after its own, and the
- * team's requirement kinds are known to it (its own kind of a name wins).
+ * A member as part of a team (or a workflow step's agent or team, as part of the workflow): the
+ * team's policies apply to its calls after its own, and the team's requirement kinds are known
+ * to it (its own kind of a name wins).
  */
-const inherit = (member: Actor, team: Pick<AgentDefinition, 'policies' | 'plugins'>): Actor => {
+export const inherit = (member: Actor, team: Pick<AgentDefinition, 'policies' | 'plugins'>): Actor => {
   const plugins = new Map(team.plugins)
   for (const [kind, plugin] of member.plugins) plugins.set(kind, plugin)
   const policies = [...member.policies, ...team.policies]

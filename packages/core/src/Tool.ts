@@ -9,7 +9,7 @@ import { ExternalExecution } from './plugins/ExternalExecution.js'
 import { RequiredApproval } from './plugins/RequiredApproval.js'
 import { UserInput } from './plugins/UserInput.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
-import { describe } from './internal/describe.js'
+import { invoke } from './internal/invoke.js'
 
 /** What a tool's `execute` gets besides its arguments. */
 export interface ToolContext {
@@ -214,31 +214,14 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
         onRight: (decoded) =>
           spec.execute === undefined
             ? Effect.fail(new ToolFailure({ toolName: spec.name, reason: 'this tool has no execute' }))
-            : invoke(spec.name, (signal) => spec.execute!(decoded as A, { ...ctx, signal })),
+            : invoke(
+                (signal) => spec.execute!(decoded as A, { ...ctx, signal }),
+                (reason) => new ToolFailure({ toolName: spec.name, reason }),
+              ),
       }),
     spec: spec as ToolSpec<unknown>,
   }
 }
-
-const invoke = (
-  toolName: string,
-  call: (signal: AbortSignal) => unknown,
-): Effect.Effect<unknown, ToolFailure> =>
-  Effect.suspend(() => {
-    const controller = new AbortController()
-    const value = call(controller.signal)
-    const outcome = Effect.isEffect(value)
-      ? (value as Effect.Effect<unknown, unknown>).pipe(
-          Effect.mapError((cause) => new ToolFailure({ toolName, reason: describe(cause) })),
-        )
-      : Effect.tryPromise({
-          try: async () => await value,
-          catch: (cause) => new ToolFailure({ toolName, reason: describe(cause) }),
-        })
-    return outcome.pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort())))
-  }).pipe(
-    Effect.catchAllDefect((defect) => Effect.fail(new ToolFailure({ toolName, reason: describe(defect) }))),
-  )
 
 /** The same tool with more flags (a toolkit's lists), checked again. */
 export const withFlags = (tool: Tool, flags: HitlFlags): Tool =>

@@ -1,4 +1,5 @@
 import { Either, ParseResult, Schema } from 'effect'
+import { Json } from './Json.js'
 
 /** The value types a person can be asked for. */
 export const FieldType = Schema.Literal('string', 'number', 'integer', 'boolean', 'array', 'object')
@@ -11,6 +12,8 @@ export const UserInputField = Schema.Struct({
   description: Schema.optional(Schema.String),
   required: Schema.Boolean,
   value: Schema.optional(Schema.Unknown),
+  /** The only values accepted, when the person picks from a list. */
+  allowedValues: Schema.optional(Schema.Array(Json)),
 })
 export type UserInputField = typeof UserInputField.Type
 
@@ -45,6 +48,17 @@ const answersSchema = (fields: ReadonlyArray<UserInputField>) =>
     ),
   )
 
+/** The fields whose answer is not one of their allowed values. */
+const notAllowed = (fields: ReadonlyArray<UserInputField>, answers: Readonly<Record<string, unknown>>) =>
+  fields.flatMap((field) => {
+    const answer = answers[field.name]
+    if (field.allowedValues === undefined || answer === undefined) return []
+    const text = JSON.stringify(answer)
+    return field.allowedValues.some((allowed) => JSON.stringify(allowed) === text)
+      ? []
+      : [`${field.name} must be one of ${JSON.stringify(field.allowedValues)}, not ${text}`]
+  })
+
 /** The form's answers with prefills filled in, or why they do not fit the fields. */
 export const completeAnswers = (
   fields: ReadonlyArray<UserInputField>,
@@ -56,5 +70,11 @@ export const completeAnswers = (
   return Schema.decodeUnknownEither(answersSchema(fields), { onExcessProperty: 'error', errors: 'all' })({
     ...prefilled,
     ...values,
-  }).pipe(Either.mapLeft((error) => ParseResult.TreeFormatter.formatErrorSync(error)))
+  }).pipe(
+    Either.mapLeft((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
+    Either.flatMap((answers) => {
+      const refused = notAllowed(fields, answers)
+      return refused.length === 0 ? Either.right(answers) : Either.left(refused.join('; '))
+    }),
+  )
 }

@@ -1,12 +1,43 @@
 /**
  * @countersign/core — agents whose consequential tool calls wait for a person.
  *
- * Promise users start with `Agent`; Effect users run agent definitions on `RunEngine`.
+ * Promise users start with `Agent` (or `Team`, `Workflow`); Effect users run their definitions on `RunEngine`.
  */
 export { Agent, define as defineAgent } from './Agent.js'
 export type { AgentDefinition, AgentOptions, AgentSpec, ContinueInput } from './Agent.js'
 export { Team, define as defineTeam } from './Team.js'
 export type { TeamDefinition, TeamOptions, TeamSpec } from './Team.js'
+export { Workflow, define as defineWorkflow } from './Workflow.js'
+export type {
+  Component as WorkflowComponent,
+  Condition as WorkflowCondition,
+  ConditionSpec,
+  Decider,
+  Executor,
+  FieldSpec,
+  Gated,
+  Loop as WorkflowLoop,
+  LoopSpec,
+  OnReject,
+  OnTimeout,
+  OutputPredicate,
+  Parallel as WorkflowParallel,
+  ParallelSpec,
+  Rejection,
+  HumanReview,
+  Router as WorkflowRouter,
+  RouterSpec,
+  Step as WorkflowStep,
+  StepContext,
+  StepFunction,
+  StepInput,
+  Steps as WorkflowSteps,
+  StepSpec,
+  StepsSpec,
+  WorkflowDefinition,
+  WorkflowOptions,
+  WorkflowSpec,
+} from './Workflow.js'
 export type { Actor, Runnable } from './Runnable.js'
 export * as Tool from './Tool.js'
 export type { ToolContext } from './Tool.js'
@@ -19,6 +50,10 @@ export { Confirmation } from './plugins/Confirmation.js'
 export { DynamicUserInput, UserInput } from './plugins/UserInput.js'
 export { ExternalExecution } from './plugins/ExternalExecution.js'
 export { InterruptedCall } from './plugins/InterruptedCall.js'
+export { StepConfirmation } from './plugins/StepConfirmation.js'
+export { StepUserInput } from './plugins/StepUserInput.js'
+export { RouteSelection, selectRoutes } from './plugins/RouteSelection.js'
+export { approveOutput, editOutput, OutputReview, rejectOutput } from './plugins/OutputReview.js'
 export * as Resolutions from './Resolutions.js'
 export * as Approval from './Approval.js'
 export { ApprovalRecord } from './Approval.js'
@@ -48,9 +83,16 @@ export { Json } from './Json.js'
 export type { JsonValue } from './Json.js'
 export { Principal } from './Principal.js'
 export { Message, ToolCall, ToolOutcome } from './Message.js'
-export { OnExpire, Requirement, RequirementRecord, Resolution, ResolutionInput } from './Requirement.js'
+export {
+  ExpiryAction,
+  OnExpire,
+  Requirement,
+  RequirementRecord,
+  Resolution,
+  ResolutionInput,
+} from './Requirement.js'
 export { Member } from './Member.js'
 export { RunKind, RunRecord, RunStatus } from './Run.js'
-export { RunEvent } from './RunEvent.js'
+export { RunEvent, StepType } from './RunEvent.js'
 export type { RunEventTag } from './RunEvent.js'
 export { FieldType, UserInputField } from './UserInputField.js'

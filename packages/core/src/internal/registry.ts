@@ -2,7 +2,11 @@ import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import { Confirmation } from '../plugins/Confirmation.js'
 import { ExternalExecution } from '../plugins/ExternalExecution.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
+import { OutputReview } from '../plugins/OutputReview.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
+import { RouteSelection } from '../plugins/RouteSelection.js'
+import { StepConfirmation } from '../plugins/StepConfirmation.js'
+import { StepUserInput } from '../plugins/StepUserInput.js'
 import { DynamicUserInput, UserInput } from '../plugins/UserInput.js'
 
 /** The kinds every agent understands, written with the same plugin API as anyone's. */
@@ -13,4 +17,12 @@ export const builtinPlugins: ReadonlyArray<AnyRequirementPlugin> = [
   ExternalExecution,
   InterruptedCall,
   RequiredApproval,
+]
+
+/** The kinds every workflow understands: what its steps pause for. */
+export const workflowPlugins: ReadonlyArray<AnyRequirementPlugin> = [
+  StepConfirmation,
+  StepUserInput,
+  RouteSelection,
+  OutputReview,
 ]

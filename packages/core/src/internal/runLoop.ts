@@ -554,16 +554,15 @@ const drive = (
   })
 
 /**
- * Drives a run (see `drive`) to its next stop. A failure of the run is recorded as its ending;
- * losing the run to another writer, or the store failing, records nothing: the run is left as
- * stored, for its new writer or for `recoverRun`.
+ * Records a stretch's failure as its run's ending: losing the run to another writer, or the
+ * store failing, records nothing, and the run is left as stored, for its new writer or for
+ * `recoverRun`.
  */
-export const driveToStop = (
-  writer: RunWriter<Actor>,
-  resolved: ReadonlyArray<RequirementRecord>,
-  interrupted?: Interrupted,
-): Effect.Effect<Stop, WriteError, IdGenerator | RunStore> =>
-  drive(writer, resolved, interrupted).pipe(
+export const endingOnFailure = <A, R>(
+  writer: RunWriter,
+  stretch: Effect.Effect<A, RunFailure, R>,
+): Effect.Effect<A | Extract<Stop, { _tag: 'Failed' }>, WriteError, R> =>
+  stretch.pipe(
     Effect.catchAllDefect((defect) => Effect.fail(new UnexpectedError({ reason: describe(defect) }))),
     Effect.catchIf(
       (error): error is Exclude<typeof error, WriteError> =>
@@ -574,6 +573,14 @@ export const driveToStop = (
             { _tag: 'RunFailed', runId: writer.run.runId, error: error.message },
             { status: 'failed', error: error.message, pendingRequirementIds: [] },
           )
-          .pipe(Effect.as<Stop>({ _tag: 'Failed', error: error.message })),
+          .pipe(Effect.as({ _tag: 'Failed' as const, error: error.message })),
     ),
   )
+
+/** Drives a run (see `drive`) to its next stop; a failure of the run is recorded as its ending. */
+export const driveToStop = (
+  writer: RunWriter<Actor>,
+  resolved: ReadonlyArray<RequirementRecord>,
+  interrupted?: Interrupted,
+): Effect.Effect<Stop, WriteError, IdGenerator | RunStore> =>
+  endingOnFailure(writer, drive(writer, resolved, interrupted))

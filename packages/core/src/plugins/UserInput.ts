@@ -4,7 +4,8 @@ import { completeAnswers, UserInputField } from '../UserInputField.js'
 
 const FormRequest = Schema.Struct({ fields: Schema.Array(UserInputField) })
 
-const checkAnswers = (
+/** Why answers do not fit a form's fields (their types, required ones, allowed values), if they do not. */
+export const checkAnswers = (
   request: typeof FormRequest.Type,
   resolution: RequirementPlugin.UserInputAnswer,
 ): string | undefined =>

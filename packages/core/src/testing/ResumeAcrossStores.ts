@@ -10,6 +10,7 @@ import {
 import * as Resolutions from '../Resolutions.js'
 import type { StoreUnderTest } from './StoreConformance.js'
 import { treasurer, treasurerAnswer } from './treasurer.js'
+import { workflowPipeline } from './workflowScenario.js'
 
 /** One database for a test, and how to open another store over it, as another process would. */
 export interface SharedDatabase {
@@ -20,8 +21,9 @@ export interface SharedDatabase {
 
 /**
  * The store seen through agents: a run paused by one agent and store is continued by new ones
- * over new stores on the same database, and concurrent continues through two stores run the
- * gated tool once. Every store package runs it, so what it proves holds for each.
+ * over new stores on the same database (a workflow's too, pause after pause), and concurrent
+ * continues through two stores run the gated tool once. Every store package runs it, so what it
+ * proves holds for each.
  */
 export const describeResumeAcrossStores = (
   name: string,
@@ -94,6 +96,39 @@ export const describeResumeAcrossStores = (
       const third = await boot(shared, executions)
       await expect(third.agent.continueRun({ runId: paused.runId })).rejects.toBeInstanceOf(RunNotContinuable)
       expect(executions).toHaveLength(1)
+    })
+
+    it('a workflow paused by one store is continued pause after pause by new ones, each step and tool running once', async () => {
+      const shared = await database()
+      const effects: Array<string> = []
+      /** A "process" with a store of its own over the database, running the workflow. */
+      const open = async () => {
+        const { store, close } = await shared.open()
+        const workflow = workflowPipeline.make(store, (key) => Promise.resolve(void effects.push(key)))
+        const shutdown = async () => {
+          await workflow.dispose()
+          await close?.()
+        }
+        cleanups.push(shutdown)
+        return { workflow, store, shutdown }
+      }
+      const first = await open()
+      let run = await first.workflow.run(workflowPipeline.input)
+      await first.shutdown()
+      let pauses = 0
+      while (run.status === 'paused') {
+        pauses++
+        const next = await open()
+        const found = await next.workflow.getRun(run.runId)
+        for (const requirement of found.activeRequirements) workflowPipeline.decide(requirement)
+        run = await next.workflow.continueRun(found)
+        const events = await Effect.runPromise(next.store.readEvents(run.runId, 0))
+        expect(events.map((event) => event.seq)).toStrictEqual(events.map((_, index) => index + 1))
+        await next.shutdown()
+      }
+      expect(pauses).toBe(workflowPipeline.pauses)
+      expect(run).toMatchObject({ status: 'completed', content: workflowPipeline.expectedContent })
+      expect([...effects].sort()).toStrictEqual([...workflowPipeline.expectedEffects].sort())
     })
 
     it('of 20 concurrent continues from two agents on two stores, one resumes the run and the tool runs once', async () => {

@@ -2,8 +2,8 @@
  * @countersign/core/testing — what a RunStore author needs to prove a store: the conformance
  * suite, the agent-level resume suite, the crash-recovery suite (real processes; its child side
  * is `@countersign/core/testing/agent-process`) and the stored-size suite (run them from vitest
- * test files), the sample records and the agent the suites are built from, and `failureOf` for
- * asserting typed failures.
+ * test files), the sample records and the agent the suites are built from, a workflow that
+ * pauses twice (`workflowPipeline`), and `failureOf` for asserting typed failures.
  */
 export {
   batchOf,
@@ -26,3 +26,4 @@ export type { AgentProcesses } from './CrashRecovery.js'
 export { describeStoredSize } from './StoredSize.js'
 export type { MeasuredDatabase } from './StoredSize.js'
 export { treasurer, treasurerAnswer } from './treasurer.js'
+export { workflowPipeline } from './workflowScenario.js'
