@@ -87,7 +87,12 @@ export const MemberRunPaused = Schema.TaggedStruct('MemberRunPaused', {
   ...member,
   requirementIds: Schema.Array(Schema.String),
 })
-export const MemberRunContinued = Schema.TaggedStruct('MemberRunContinued', { ...base, ...member })
+/** The member's run goes on (its pause resumed, or its dead writer's work taken over) for the call that started it. */
+export const MemberRunContinued = Schema.TaggedStruct('MemberRunContinued', {
+  ...base,
+  ...member,
+  toolCallId: Schema.String,
+})
 export const MemberRunCompleted = Schema.TaggedStruct('MemberRunCompleted', {
   ...base,
   ...member,

@@ -116,7 +116,7 @@ export const delegate = (
                 toolCallId: call.id,
                 task: to.task,
               })
-            } else yield* writer.emit({ _tag: 'MemberRunContinued', runId, ...named })
+            } else yield* writer.emit({ _tag: 'MemberRunContinued', runId, ...named, toolCallId: call.id })
             // Stored before the member works: should this process die, the parent knows of the member's run.
             yield* writer.flush
           })

@@ -118,7 +118,7 @@ const runActor = (stretch: Stretch, step: Step, actor: Actor, at: Attempt, input
           stretch,
           how === 'started'
             ? { _tag: 'MemberRunStarted', runId, ...member, toolCallId, task: text }
-            : { _tag: 'MemberRunContinued', runId, ...member },
+            : { _tag: 'MemberRunContinued', runId, ...member, toolCallId },
         )
         // Stored before the agent works: should this process die, the run knows of the agent's run.
         yield* writer.flush
