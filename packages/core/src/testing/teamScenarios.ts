@@ -18,10 +18,16 @@ import type { ColdResumeScenario } from './ColdResumeScenario.js'
  * A scripted model whose last turn is made of what its tools answered, oldest first: a team's
  * final answer then shows that its members' results came through the pauses intact.
  */
-const answering = (turns: ReadonlyArray<ScriptedModel.Turn>, answer: (results: ReadonlyArray<string>) => string) =>
+const answering = (
+  turns: ReadonlyArray<ScriptedModel.Turn>,
+  answer: (results: ReadonlyArray<string>) => string,
+) =>
   ScriptedModel.make((request) => {
     const turn = turns[request.messages.filter((message) => message._tag === 'Assistant').length]
-    return turn ?? answer(request.messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : [])))
+    return (
+      turn ??
+      answer(request.messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : [])))
+    )
   })
 
 const last = (results: ReadonlyArray<string>) => results.at(-1) ?? ''
@@ -58,8 +64,9 @@ const memberConfirmation: ColdResumeScenario = {
     const deployer = defineAgent({
       id: 'deployer',
       name: 'Deployer',
-      model: answering([{ toolCalls: [{ name: 'deploy', args: { version: 'v2' } }] }], (results) =>
-        `Deployed: ${last(results)}`,
+      model: answering(
+        [{ toolCalls: [{ name: 'deploy', args: { version: 'v2' } }] }],
+        (results) => `Deployed: ${last(results)}`,
       ),
       tools: [deploy],
     })
@@ -133,7 +140,9 @@ const everyMember: ColdResumeScenario = {
   },
   input: 'Launch the site',
   decide: (requirement) =>
-    requirement.needsUserInput ? requirement.provideUserInput({ text: 'We are live' }) : requirement.confirm(),
+    requirement.needsUserInput
+      ? requirement.provideUserInput({ text: 'We are live' })
+      : requirement.confirm(),
   pauses: 1,
   expectedContent:
     'Launch report:\n[Publisher]: example.com published\n[Announcer]: posted to #launch\n[Checker]: no broken links',
