@@ -25,7 +25,7 @@ const play = async (scenario: ColdResumeScenario, fresh: boolean) => {
       await instance.dispose()
       instance = scenario.make(store, effect)
     }
-    output = (await decideAndContinue(scenario, instance, output.runId)).next
+    output = await decideAndContinue(scenario, instance, await instance.getRun(output.runId))
   }
   await instance.dispose()
   return { status: output.status, content: output.content, pausedMembers, effects: effects.toSorted() }

@@ -37,16 +37,14 @@ export interface ColdResumeScenario {
 }
 
 /**
- * One step of a cold resume, as a fresh process takes it: reads the paused run, decides every
- * open requirement the scenario's way, and continues it to its next stop. `found` is the run as
- * read, before any decision.
+ * What a process does with a paused run it has read (`found`, from `getRun`): decides every open
+ * requirement the scenario's way, then continues the run to its next stop.
  */
-export const decideAndContinue = async (
+export const decideAndContinue = (
   scenario: ColdResumeScenario,
   instance: ScenarioInstance,
-  runId: string,
-): Promise<{ readonly found: RunOutput; readonly next: RunOutput }> => {
-  const found = await instance.getRun(runId)
+  found: RunOutput,
+): Promise<RunOutput> => {
   for (const requirement of found.activeRequirements) scenario.decide(requirement)
-  return { found, next: await instance.continueRun(found) }
+  return instance.continueRun(found)
 }
