@@ -12,7 +12,7 @@
  * Every line is JSON. What `continue` found: `{"open":[REQUIREMENT…]}`. A stop:
  * `{"status":"paused","runId":…,"requirements":[REQUIREMENT…]}`, after which the process stays
  * alive until killed, as a server holding a paused run would; or `{"status":…,"runId":…,
- * "content":…}` for any other status, after which it exits. Every effect of the scenario appends
+ * "content":…}` (and `"error"` if it failed) for any other status, after which it exits. Every effect of the scenario appends
  * its key to LEDGER, as a line.
  */
 import type { Requirement } from '../Requirement.js'
@@ -39,7 +39,13 @@ export type StopLine =
       readonly runId: string
       readonly requirements: ReadonlyArray<ReportedRequirement>
     }
-  | { readonly status: Exclude<RunStatus, 'paused'>; readonly runId: string; readonly content: string }
+  | {
+      readonly status: Exclude<RunStatus, 'paused'>
+      readonly runId: string
+      readonly content: string
+      /** Why it failed, for a failed run. */
+      readonly error?: string
+    }
 
 export interface OpenLine {
   readonly open: ReadonlyArray<ReportedRequirement>
@@ -56,7 +62,12 @@ const reported = (requirements: ReadonlyArray<Requirement>) =>
 const stopLine = (output: RunOutput): StopLine =>
   output.status === 'paused'
     ? { status: 'paused', runId: output.runId, requirements: reported(output.activeRequirements) }
-    : { status: output.status, runId: output.runId, content: output.content }
+    : {
+        status: output.status,
+        runId: output.runId,
+        content: output.content,
+        ...(output.error === undefined ? {} : { error: output.error }),
+      }
 
 export const runColdResumeProcess = async (
   command: ReadonlyArray<string>,
