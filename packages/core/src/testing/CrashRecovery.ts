@@ -1,33 +1,6 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { processKit, type AgentProcesses } from './processKit.js'
 import { treasurerAnswer } from './treasurer.js'
-
-/** How to start a store package's agent process over one test database. */
-export interface AgentProcesses {
-  /**
-   * The package's child entry: a TypeScript module that opens its store from the arguments it is
-   * given first (`storeArgs`) and passes the rest to `runAgentProcess` from
-   * `@countersign/core/testing/agent-process`. It runs in node through tsx, resolved from the
-   * entry's directory, with workspace packages read from source.
-   */
-  readonly entry: string
-  /** Where the database is, as the entry expects it. */
-  readonly storeArgs: ReadonlyArray<string>
-  /** Called after the test, once every process is gone. */
-  readonly drop?: () => Promise<void>
-}
-
-/** A process's end: how it exited, and everything it printed. */
-interface Ended {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly lines: ReadonlyArray<string>
-  readonly stderr: string
-}
 
 /**
  * A run survives the process that paused it: a real process pauses a run and is killed with
@@ -38,60 +11,8 @@ interface Ended {
  * person says so. Every store package runs it.
  */
 export const describeCrashRecovery = (name: string, makeProcesses: () => Promise<AgentProcesses>): void => {
-  const cleanups: Array<() => Promise<void> | void> = []
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
-
-  const processes = async () => {
-    const made = await makeProcesses()
-    if (made.drop !== undefined) cleanups.push(made.drop)
-    return made
-  }
-
-  /** A file the processes append the gated tool's idempotency keys to, one a line. */
-  const ledger = () => {
-    const directory = mkdtempSync(join(tmpdir(), 'countersign-ledger-'))
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }))
-    const path = join(directory, 'executions.log')
-    writeFileSync(path, '')
-    return {
-      path,
-      keys: () =>
-        readFileSync(path, 'utf8')
-          .split('\n')
-          .filter((line) => line !== ''),
-    }
-  }
-
-  const start = (setup: AgentProcesses, command: ReadonlyArray<string>) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@countersign/source', '--import', 'tsx', setup.entry, ...setup.storeArgs, ...command],
-      { cwd: dirname(setup.entry), stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    cleanups.push(() => void child.kill('SIGKILL'))
-    const lines: Array<string> = []
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const output = createInterface({ input: child.stdout })
-    output.on('line', (line) => lines.push(line))
-    // 'close' comes after the output streams end: every line has been read by then.
-    const ended = new Promise<Ended>((resolve) =>
-      child.once('close', (code, signal) => resolve({ code, signal, lines, stderr })),
-    )
-
-    /** The process's first line, once printed; fails, with what it wrote, if it ends without one. */
-    const firstLine = () =>
-      new Promise<string>((resolve, reject) => {
-        if (lines[0] !== undefined) return resolve(lines[0])
-        output.once('line', resolve)
-        void ended.then(({ code, signal }) =>
-          reject(new Error(`${command[0]} ended (${signal ?? code}) without a line; stderr:\n${stderr}`)),
-        )
-      })
-    return { firstLine, ended, kill: () => child.kill('SIGKILL') }
-  }
+  const { setUp, ledger, start } = processKit()
+  const processes = () => setUp(makeProcesses)
 
   describe(`${name}: a run outlives the process that paused it`, () => {
     it('paused by a process that is then killed with SIGKILL, it is continued to the end by a new process, the tool running once', async () => {
@@ -99,7 +20,7 @@ export const describeCrashRecovery = (name: string, makeProcesses: () => Promise
       const executions = ledger()
 
       const pauser = start(setup, ['pause', executions.path])
-      const [status, runId = '', ...requirementIds] = (await pauser.firstLine()).split(' ')
+      const [status, runId = '', ...requirementIds] = (await pauser.line(0)).split(' ')
       expect(status).toBe('paused')
       expect(requirementIds).toHaveLength(1)
       pauser.kill()
@@ -118,12 +39,12 @@ export const describeCrashRecovery = (name: string, makeProcesses: () => Promise
     /** A run whose process was killed inside the gated tool, after the run was claimed: its key, and the run. */
     const killedInTool = async (setup: AgentProcesses, executions: ReturnType<typeof ledger>) => {
       const pauser = start(setup, ['pause', executions.path])
-      const [, runId = ''] = (await pauser.firstLine()).split(' ')
+      const [, runId = ''] = (await pauser.line(0)).split(' ')
       pauser.kill()
       await pauser.ended
       const runner = start(setup, ['enter', executions.path, runId])
       // Printed by the tool itself, after its execution is on record: the claim was stored before it ran.
-      expect(await runner.firstLine()).toBe('in-tool')
+      expect(await runner.line(0)).toBe('in-tool')
       runner.kill()
       expect(await runner.ended).toMatchObject({ code: null, signal: 'SIGKILL' })
       const [key] = executions.keys()

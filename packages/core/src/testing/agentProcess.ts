@@ -19,13 +19,11 @@
  * Each line is printed once what it reports is done, so the test waits for lines, never for time.
  * Every execution of the gated tool appends its idempotency key to LEDGER, as a line.
  */
-import { appendFileSync } from 'node:fs'
 import * as Resolutions from '../Resolutions.js'
 import type { RunOutput } from '../RunOutput.js'
+import { recordInLedger, say, stayAlive } from './childSide.js'
 import type { StoreUnderTest } from './StoreConformance.js'
 import { treasurer } from './treasurer.js'
-
-const say = (line: string) => void process.stdout.write(`${line}\n`)
 
 export const runAgentProcess = async (
   command: ReadonlyArray<string>,
@@ -45,11 +43,10 @@ export const runAgentProcess = async (
   const agent = treasurer({
     store,
     onTransfer: async (key) => {
-      // Appended synchronously: the line is on disk before the tool goes on, whatever happens next.
-      appendFileSync(ledger, `${key}\n`)
+      recordInLedger(ledger, key)
       if (step !== 'enter') return
       say('in-tool')
-      await new Promise<never>(() => setInterval(() => undefined, 60_000))
+      await stayAlive()
     },
   })
   const confirmAll = (output: RunOutput) => output.activeRequirements.map(({ id }) => Resolutions.confirm(id))
@@ -57,8 +54,7 @@ export const runAgentProcess = async (
   if (runId === undefined) {
     const paused = await agent.run('Move 40 to savings')
     say([paused.status, paused.runId, ...paused.activeRequirements.map(({ id }) => id)].join(' '))
-    setInterval(() => undefined, 60_000)
-    return
+    return stayAlive()
   }
   let done: RunOutput
   if (step === 'recover') {

@@ -1,9 +1,6 @@
 import { Schema } from 'effect'
 import { define as defineAgent } from '../Agent.js'
-import type { ContinueInput } from '../internal/Runner.js'
-import type { Requirement } from '../Requirement.js'
-import type { RunOutput } from '../RunOutput.js'
-import type { RunStore } from '../RunStore.js'
+import type { ColdResumeScenario } from './ColdResumeScenario.js'
 import * as ScriptedModel from '../ScriptedModel.js'
 import * as Tool from '../Tool.js'
 import { Workflow } from '../Workflow.js'
@@ -13,29 +10,6 @@ import { Workflow } from '../Workflow.js'
  * scripted and reads what it needs from its run's own transcript, so the workflow continued in
  * a fresh process answers as it would have in the one that paused it.
  */
-
-/** A run that pauses for people, played with each pause decided and continued by a fresh process. */
-export interface ColdResumeScenario {
-  readonly name: string
-  /** The Promise-API instance (Agent, Team or Workflow) over `store`; `effect(key)` must be awaited by every consequential step/tool when it executes (the harness appends the key to a ledger file). */
-  readonly make: (
-    store: RunStore,
-    effect: (key: string) => Promise<void>,
-  ) => {
-    run(input: string): Promise<RunOutput>
-    getRun(runId: string): Promise<RunOutput>
-    continueRun(input: ContinueInput): Promise<RunOutput>
-    dispose(): Promise<void>
-  }
-  readonly input: string
-  /** Decides one open requirement on its object (confirm(), provideUserInput(...), resolve(...)). */
-  readonly decide: (requirement: Requirement) => void
-  /** How many pauses the run goes through before it completes. */
-  readonly pauses: number
-  readonly expectedContent: string
-  /** The ledger keys expected at the end, each exactly once, in any order. */
-  readonly expectedEffects: ReadonlyArray<string>
-}
 
 const Batch = Schema.Struct({ rows: Schema.Number, source: Schema.String })
 const decodeBatch = Schema.decodeUnknownSync(Schema.parseJson(Batch))
