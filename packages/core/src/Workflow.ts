@@ -346,25 +346,19 @@ export class Workflow extends Runner implements WorkflowDefinition {
   static readonly parallel = parallel
   static readonly define = define
 
-  readonly kind = 'workflow'
-  readonly id: string
-  readonly name: string
-  readonly steps: ReadonlyArray<Component>
-  readonly policies: ReadonlyArray<Policy>
-  readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
-  readonly tools: ReadonlyMap<string, Tool>
-  readonly participants: ReadonlyMap<string, Actor>
+  // Set from the validated definition in the constructor.
+  declare readonly kind: 'workflow'
+  declare readonly id: string
+  declare readonly name: string
+  declare readonly steps: ReadonlyArray<Component>
+  declare readonly policies: ReadonlyArray<Policy>
+  declare readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
+  declare readonly tools: ReadonlyMap<string, Tool>
+  declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: WorkflowOptions) {
     super(options.store)
-    const definition = define(options)
-    this.id = definition.id
-    this.name = definition.name
-    this.steps = definition.steps
-    this.policies = definition.policies
-    this.plugins = definition.plugins
-    this.tools = definition.tools
-    this.participants = definition.participants
+    Object.assign(this, define(options))
   }
 
   protected get definition(): WorkflowDefinition {

@@ -28,6 +28,22 @@ const stored = (store: RunStore, runId: string) =>
 
 const workflowOf = (...steps: ReadonlyArray<WorkflowComponent>) => new Workflow({ id: 'flow', steps })
 
+/** An agent that stages, then releases, each call waiting for a confirmation. */
+const releaser = () => {
+  const ledger = makeLedger()
+  const model = ScriptedModel.make([
+    { toolCalls: [{ name: 'stage', args: { target: 'draft' } }] },
+    { toolCalls: [{ name: 'release', args: { target: 'draft' } }] },
+    'Released.',
+  ])
+  const agent = defineAgent({
+    id: 'releaser',
+    model,
+    tools: [gatedTool(ledger, 'stage'), gatedTool(ledger, 'release')],
+  })
+  return { ledger, model, agent }
+}
+
 describe('an agent or team running a step', () => {
   it('pauses the workflow with its requirement, and completes once it is confirmed; its run is never stored as cancelled', async () => {
     const ledger = makeLedger()
@@ -134,17 +150,7 @@ describe('an agent or team running a step', () => {
   })
 
   it('an agent pausing again after a continue has only its new requirement active', async () => {
-    const ledger = makeLedger()
-    const model = ScriptedModel.make([
-      { toolCalls: [{ name: 'stage', args: { target: 'draft' } }] },
-      { toolCalls: [{ name: 'release', args: { target: 'draft' } }] },
-      'Released.',
-    ])
-    const agent = defineAgent({
-      id: 'releaser',
-      model,
-      tools: [gatedTool(ledger, 'stage'), gatedTool(ledger, 'release')],
-    })
+    const { ledger, agent } = releaser()
     const workflow = workflowOf(Workflow.step({ name: 'ship', executor: agent }))
     const first = await workflow.run('Ship it')
     single(first.activeRequirements).confirm()
@@ -300,17 +306,7 @@ describe('parallel branches', () => {
   })
 
   it('a branch rejected with cancel cancels the run and the agent runs still working for it', async () => {
-    const ledger = makeLedger()
-    const model = ScriptedModel.make([
-      { toolCalls: [{ name: 'stage', args: { target: 'draft' } }] },
-      { toolCalls: [{ name: 'release', args: { target: 'draft' } }] },
-      'Released.',
-    ])
-    const agent = defineAgent({
-      id: 'releaser',
-      model,
-      tools: [gatedTool(ledger, 'stage'), gatedTool(ledger, 'release')],
-    })
+    const { agent } = releaser()
     const workflow = workflowOf(
       Workflow.parallel({
         name: 'both',
