@@ -24,12 +24,12 @@ export class RoleRequired extends Schema.TaggedError<RoleRequired>()('RoleRequir
   }
 }
 
-/** No agent or team with this id is served here. */
+/** No agent, team or workflow with this id is served here. */
 export class DefinitionNotFound extends Schema.TaggedError<DefinitionNotFound>()('DefinitionNotFound', {
   definitionId: Schema.String,
 }) {
   override get message() {
-    return `No agent or team "${this.definitionId}" is served here.`
+    return `No agent, team or workflow "${this.definitionId}" is served here.`
   }
 }
 
