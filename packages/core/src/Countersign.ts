@@ -25,6 +25,11 @@ export interface CountersignOptions {
   readonly store?: RunStore
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
   readonly sweepEvery?: Duration.DurationInput | false
+  /**
+   * How often a follower of a run reads the store for events written by other processes sharing
+   * it (default 200 ms); events of this process arrive at once. See `RunEngine.EngineOptions`.
+   */
+  readonly eventPollInterval?: Duration.DurationInput
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -50,10 +55,9 @@ export class Countersign {
     const served = [...this.served.values()]
     this.store = options.store ?? MemoryStore.make()
     const sweepEvery = options.sweepEvery ?? '10 seconds'
-    const engine = RunEngine.layer.pipe(
-      Layer.provideMerge(Layer.succeed(RunStore, this.store)),
-      Layer.provideMerge(IdGenerator.layer),
-    )
+    const engine = RunEngine.layerWith(
+      options.eventPollInterval === undefined ? {} : { eventPollInterval: options.eventPollInterval },
+    ).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
     const approvals = Approvals.layer(served).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false

@@ -3,6 +3,7 @@ import {
   Clock,
   Context,
   Deferred,
+  type Duration,
   Effect,
   Either,
   Exit,
@@ -44,12 +45,24 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
+import { defaultPollInterval, follow, type Signal } from './internal/follow.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
 export type RunOptions = typeof requests.RunOptions.Encoded
 
 /** Who decides; recorded with every resolution. Defaults to the run's own principal. */
 export type ResolveOptions = typeof requests.ResolveOptions.Encoded
+
+/** How an engine is set up. */
+export interface EngineOptions {
+  /**
+   * How long a follower of a run (`followRun`) waits without hearing from this engine before it
+   * reads the store for events another process wrote (default 200 ms). Events this engine
+   * writes reach its followers at once; this bounds how late those of other servers sharing the
+   * store arrive.
+   */
+  readonly eventPollInterval?: Duration.DurationInput
+}
 
 export interface RecoverOptions {
   /** What to do with calls that started and stored no result. */
@@ -128,8 +141,9 @@ export interface RunEngine {
   /** The run as the store has it. */
   readonly getRun: (agent: Agent, runId: string) => Effect.Effect<RunOutput, RunNotFound | StoreError>
   /**
-   * A run's events after `afterSeq`: those stored, then those this engine stores from now on,
-   * each once and in order, up to and including the next stop (pause or ending).
+   * A run's events after `afterSeq`: those stored, then those stored from now on, by this engine
+   * (heard at once) or by any other sharing its store (read every `eventPollInterval`), each once
+   * and in order, up to and including the next stop (pause or ending).
    */
   readonly followRun: (
     agent: Agent,
@@ -161,10 +175,6 @@ export interface SweepReport {
 export const sweeperPrincipal = new Principal({ id: 'countersign:sweeper', roles: ['system'] })
 
 export const RunEngine = Context.GenericTag<RunEngine>('@countersign/core/RunEngine')
-
-/** What flows to a run's listeners: its stored events, or word that its writer died without storing an ending. */
-type Signal =
-  RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
 
 /** What a stretch starts from: its writer, the decisions it resumes with, and what a dead writer left. */
 interface Claimed {
@@ -200,564 +210,579 @@ const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' :
 /** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
 const maxSuspended = 1_000
 
-const make = Effect.gen(function* () {
-  const store = yield* RunStore
-  const ids = yield* IdGenerator
-  const signals = yield* PubSub.unbounded<Signal>()
-  const fibers = yield* FiberMap.make<string>()
-  const suspensions = new Suspensions(maxSuspended)
-  // Deciding which fiber of this engine works on a run is one step at a time.
-  const handOver = yield* Effect.makeSemaphore(1)
-  let stopping = false
-  // Runs before FiberMap's own finalizer interrupts the fibers: they then tell their listeners why.
-  yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
+const make = (options: EngineOptions) =>
+  Effect.gen(function* () {
+    const store = yield* RunStore
+    const ids = yield* IdGenerator
+    const signals = yield* PubSub.unbounded<Signal>()
+    const fibers = yield* FiberMap.make<string>()
+    const suspensions = new Suspensions(maxSuspended)
+    // Deciding which fiber of this engine works on a run is one step at a time.
+    const handOver = yield* Effect.makeSemaphore(1)
+    let stopping = false
+    // Runs before FiberMap's own finalizer interrupts the fibers: they then tell their listeners why.
+    yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
 
-  const publish = (event: RunEvent) => Effect.asVoid(PubSub.publish(signals, event))
+    const publish = (event: RunEvent) => Effect.asVoid(PubSub.publish(signals, event))
 
-  /** The agent's run: another agent's run is not found, as its tools and plugins would not fit it. */
-  const getRecord = (agent: Agent, runId: unknown) =>
-    Effect.gen(function* () {
-      const id = yield* requests.decodeRunId(runId)
-      const run = yield* store.getRun(id)
-      if (Option.isNone(run) || run.value.agentId !== agent.id) return yield* new RunNotFound({ runId: id })
-      return run.value
-    })
-
-  const current = (agent: Agent, runId: unknown): Effect.Effect<Current, RunNotFound | StoreError> =>
-    Effect.gen(function* () {
-      const record = yield* getRecord(agent, runId)
-      const since = isFinal(record.status) ? [] : yield* store.readEvents(record.runId, record.lastSeq)
-      return { record, since }
-    })
-
-  /**
-   * A run that may be continued, cancelled or recovered: one that works for no other run. A
-   * member's run is refused, naming the run it works for at the top.
-   */
-  const currentRoot = (
-    agent: Agent,
-    runId: unknown,
-  ): Effect.Effect<Current, RunNotFound | RunNotContinuable | StoreError> =>
-    Effect.gen(function* () {
-      const run = yield* current(agent, runId)
-      let rootRunId = run.record.parentRunId
-      if (rootRunId === undefined) return run
-      for (;;) {
-        const parent: Option.Option<RunRecord> = yield* store.getRun(rootRunId)
-        const above: string | undefined = Option.isSome(parent) ? parent.value.parentRunId : undefined
-        if (above === undefined)
-          return yield* new RunNotContinuable({ runId: run.record.runId, status: statusOf(run), rootRunId })
-        rootRunId = above
-      }
-    })
-
-  const output = (agent: Agent, run: Current) =>
-    Effect.all([store.readTranscript(run.record.runId), store.listRequirements(run.record.runId)]).pipe(
-      Effect.map(
-        ([messages, requirements]) =>
-          new RunOutput(
-            agent,
-            new RunRecord({ ...run.record, status: statusOf(run) }),
-            messages,
-            requirements,
-            new Set(startedWithoutResult(run.since, messages).keys()),
-          ),
-      ),
-    )
-
-  const getRun = (agent: Agent, runId: string) =>
-    Effect.flatMap(current(agent, runId), (run) => output(agent, run))
-
-  const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0) =>
-    Stream.unwrapScoped(
+    /** The agent's run: another agent's run is not found, as its tools and plugins would not fit it. */
+    const getRecord = (agent: Agent, runId: unknown) =>
       Effect.gen(function* () {
-        // Subscribed before reading: what is stored after the read is still heard.
-        const subscription = yield* PubSub.subscribe(signals)
+        const id = yield* requests.decodeRunId(runId)
+        const run = yield* store.getRun(id)
+        if (Option.isNone(run) || run.value.agentId !== agent.id) return yield* new RunNotFound({ runId: id })
+        return run.value
+      })
+
+    const current = (agent: Agent, runId: unknown): Effect.Effect<Current, RunNotFound | StoreError> =>
+      Effect.gen(function* () {
         const record = yield* getRecord(agent, runId)
-        const stored = yield* store.readEvents(record.runId, afterSeq)
-        const stop = stored.findIndex(isStop)
-        if (stop >= 0) return Stream.fromIterable(stored.slice(0, stop + 1))
-        // Ended before afterSeq: nothing comes after its ending.
-        if (isFinal(record.status) && stored.length === 0) return Stream.empty
-        return Stream.concat(
-          Stream.fromIterable(stored),
-          eventsOf(subscription, record.runId, stored.at(-1)?.seq ?? afterSeq),
-        )
-      }),
-    )
+        const since = isFinal(record.status) ? [] : yield* store.readEvents(record.runId, record.lastSeq)
+        return { record, since }
+      })
 
-  /**
-   * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
-   * The pause must still be the one the continue checked (ending at `fromSeq`): a run that has
-   * moved on since was resumed by someone else.
-   */
-  const load = (
-    agent: Agent,
-    { runId, epoch, fromSeq, claimed }: ResumeTicket & { readonly runId: string },
-  ): Effect.Effect<Claimed, StoreError | RunClaimed> =>
-    Effect.gen(function* () {
-      const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
-      if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
-      const messages = yield* store.readTranscript(runId)
-      const decided = ofPause(run, yield* store.listRequirements(runId))
-      // Numbered on from the pause: if another writer got there first, the first batch is refused.
-      const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
-      return { writer: RunWriter.make(agent, position, store, publish, claimed), decided }
-    })
-
-  /** The first events of a resumed run, stored with its first batch (its claim). */
-  const resumed = ({ writer, decided }: Claimed) =>
-    Effect.gen(function* () {
-      const runId = writer.run.runId
-      for (const requirement of decided) {
-        const resolution = requirement.resolution!
-        yield* writer.emit({
-          _tag: 'RequirementResolved',
-          runId,
-          requirementId: requirement.id,
-          kind: requirement.kind,
-          value: resolution.value,
-          resolvedBy: resolution.resolvedBy,
-          ...(resolution.lapsed === undefined ? {} : { lapsed: resolution.lapsed }),
-        })
-      }
-      yield* writer.emit({ _tag: 'RunContinued', runId })
-      return { writer, decided }
-    })
-
-  /**
-   * One claim's worth of a run, until it pauses or ends. A failure of the run is recorded as its
-   * ending; losing the run to another writer, or the store failing, records nothing: the run is
-   * left as stored, for its new writer or for `recoverRun`.
-   */
-  const claimedStretch = ({ claim, announce }: Stretch) =>
-    Effect.gen(function* () {
-      const { writer, decided, interrupted } = yield* claim
-      const stop = yield* driveStretch(writer, decided, interrupted)
-      // A workflow that cancelled itself (a rejected step) leaves no run working for it.
-      if (stop._tag === 'Cancelled') yield* cancelMembers(writer.agent, writer.run.runId)
-      return stop
-    }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
-
-  /**
-   * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
-   * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
-   * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
-   * engine stopping), it writes nothing more: whoever interrupted it takes over, or the run is
-   * left as the store has it.
-   */
-  const runFiber = (runId: string, first: Stretch) =>
-    Effect.gen(function* () {
-      let stretch = first
-      for (;;) {
-        const wake = yield* suspensions.register(runId)
-        const stop = yield* claimedStretch(stretch).pipe(
-          Effect.onExit((exit) =>
-            Exit.isSuccess(exit) && exit.value._tag === 'Paused'
-              ? Effect.void
-              : Effect.zipRight(
-                  Effect.sync(() => suspensions.release(runId, wake)),
-                  // A continue that saw the last pause handed its ticket on before this stretch stopped elsewhere.
-                  Effect.flatMap(Deferred.poll(wake), (handed) =>
-                    Option.isNone(handed)
-                      ? Effect.void
-                      : Effect.flatMap(handed.value, (ticket) =>
-                          Deferred.fail(ticket.claimed, new RunClaimed({ runId, epoch: ticket.epoch })),
-                        ),
-                  ),
-                ),
-          ),
-        )
-        if (stop._tag !== 'Paused') return
-        for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
-        const ticket = yield* Deferred.await(wake).pipe(
-          Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
-        )
-        stretch = {
-          claim: Effect.flatMap(load(ticket.agent, { runId, ...ticket }), resumed),
-          announce: ticket.claimed,
-        }
-      }
-    }).pipe(
-      // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
-      Effect.catchAllCause((cause) => PubSub.publish(signals, { _tag: 'WriterDied', runId, cause })),
-      Effect.onInterrupt(() =>
-        stopping
-          ? PubSub.publish(signals, {
-              _tag: 'WriterDied',
-              runId,
-              cause: Cause.fail(new EngineStopped({ runId })),
-            })
-          : Effect.void,
-      ),
-      Effect.provideService(IdGenerator, ids),
-      Effect.provideService(RunStore, store),
-    )
-
-  /**
-   * A run's events from a subscription taken before the run was set going, from `afterSeq` on,
-   * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
-   * published as it is continued, say), and would end the stream early.
-   */
-  const eventsOf = (
-    subscription: Queue.Dequeue<Signal>,
-    runId: string,
-    afterSeq: number,
-  ): Stream.Stream<RunEvent, RunFailure> =>
-    Stream.fromQueue(subscription).pipe(
-      Stream.filter(
-        (signal) => signal.runId === runId && (signal._tag === 'WriterDied' || signal.seq > afterSeq),
-      ),
-      Stream.mapEffect((signal) =>
-        signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
-      ),
-      Stream.takeUntil(isStop),
-    )
-
-  const runStream: RunEngine['runStream'] = (agent, rawInput, rawOptions) =>
-    Stream.unwrapScoped(
+    /**
+     * A run that may be continued, cancelled or recovered: one that works for no other run. A
+     * member's run is refused, naming the run it works for at the top.
+     */
+    const currentRoot = (
+      agent: Agent,
+      runId: unknown,
+    ): Effect.Effect<Current, RunNotFound | RunNotContinuable | StoreError> =>
       Effect.gen(function* () {
-        const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
-        const subscription = yield* PubSub.subscribe(signals)
-        const now = yield* Clock.currentTimeMillis
-        const runId = yield* ids.next
-        const record = starting({
-          runId,
-          definition: agent,
-          input,
-          principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
-          sessionId: options.sessionId,
-          userId: options.userId,
-          now,
-        })
-        yield* store.createRun(record)
-        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, publish)
-        const start = Effect.as(writer.begin, { writer, decided: [] })
-        yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
-        return eventsOf(subscription, runId, 0)
-      }),
-    )
+        const run = yield* current(agent, runId)
+        let rootRunId = run.record.parentRunId
+        if (rootRunId === undefined) return run
+        for (;;) {
+          const parent: Option.Option<RunRecord> = yield* store.getRun(rootRunId)
+          const above: string | undefined = Option.isSome(parent) ? parent.value.parentRunId : undefined
+          if (above === undefined)
+            return yield* new RunNotContinuable({ runId: run.record.runId, status: statusOf(run), rootRunId })
+          rootRunId = above
+        }
+      })
 
-  const runToStop = <E>(agent: Agent, events: Stream.Stream<RunEvent, E>) =>
-    Effect.gen(function* () {
-      const last = yield* Stream.runLast(events)
-      if (Option.isNone(last)) return yield* Effect.die(new Error('a run stream ended without an event'))
-      return yield* getRun(agent, last.value.runId).pipe(Effect.orDie)
-    })
-
-  /** A run that is paused and that nobody has claimed since. */
-  const paused = (agent: Agent, runId: unknown) =>
-    Effect.gen(function* () {
-      const run = yield* currentRoot(agent, runId)
-      const status = statusOf(run)
-      if (status !== 'paused') return yield* new RunNotContinuable({ runId: run.record.runId, status })
-      return run.record
-    })
-
-  /** Checks decisions on a paused run's requirements, as listed, and records them: each has one winner. */
-  const record = (
-    agent: Agent,
-    run: RunRecord,
-    requirements: ReadonlyArray<RequirementRecord>,
-    rawResolutions: ReadonlyArray<ResolutionInput>,
-    options: typeof requests.ResolveOptions.Type,
-  ) =>
-    Effect.gen(function* () {
-      const inputs = yield* requests.decodeResolutions(rawResolutions)
-      const principal = options.principal ?? run.principal
-      const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
-      const resolvedAt = yield* Clock.currentTimeMillis
-      return yield* Effect.forEach(checked, ({ requirement, value }) =>
-        store.resolveRequirement(
-          run.runId,
-          requirement.id,
-          new Resolution({ value, resolvedBy: principal, resolvedAt }),
+    const output = (agent: Agent, run: Current) =>
+      Effect.all([store.readTranscript(run.record.runId), store.listRequirements(run.record.runId)]).pipe(
+        Effect.map(
+          ([messages, requirements]) =>
+            new RunOutput(
+              agent,
+              new RunRecord({ ...run.record, status: statusOf(run) }),
+              messages,
+              requirements,
+              new Set(startedWithoutResult(run.since, messages).keys()),
+            ),
         ),
       )
-    })
 
-  const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
-    Effect.gen(function* () {
-      const run = yield* paused(agent, runId)
-      const options = yield* requests.decodeResolveOptions(rawOptions)
-      return yield* record(agent, run, yield* store.listRequirements(run.runId), rawResolutions, options)
-    })
+    const getRun = (agent: Agent, runId: string) =>
+      Effect.flatMap(current(agent, runId), (run) => output(agent, run))
 
-  /** Records the decisions and checks that none is left open: the run may be claimed. */
-  const readyToContinue = (agent: Agent, request: ContinueRequest, rawOptions: ResolveOptions | undefined) =>
-    Effect.gen(function* () {
-      const run = yield* paused(
-        agent,
-        typeof request === 'object' && request !== null ? request.runId : undefined,
-      )
-      const options = yield* requests.decodeResolveOptions(rawOptions)
-      const listed = yield* store.listRequirements(run.runId)
-      const decided =
-        request.resolutions !== undefined && request.resolutions.length > 0
-          ? yield* record(agent, run, listed, request.resolutions, options)
-          : []
-      const openIn = (requirements: ReadonlyArray<RequirementRecord>) =>
-        ofPause(run, requirements).filter(
-          (requirement) =>
-            requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
-        )
-      // Others may have decided the rest meanwhile: only then is the list read again.
-      const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
-      const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
-      if (approvals.length > 0)
-        return yield* new ApprovalPending({ runId: run.runId, approvalIds: approvals.map(({ id }) => id) })
-      if (open.length > 0)
-        return yield* new RequirementsUnresolved({
-          runId: run.runId,
-          requirementIds: open.map((requirement) => requirement.id),
-        })
-      return run
-    })
-
-  /**
-   * Sets this engine's fiber of a run going: the suspended one if there is one, else a new one.
-   * A run another fiber of this engine is working on is claimed already. Across engines, the
-   * store decides: the fiber whose first batch is refused has lost.
-   */
-  const setGoing = (
-    ticket: ResumeTicket & { readonly runId: string },
-    fresh: Effect.Effect<Claimed, RunFailure>,
-  ) =>
-    handOver
-      .withPermits(1)(
+    const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0) =>
+      Stream.unwrapScoped(
         Effect.gen(function* () {
-          const { runId, epoch } = ticket
-          const suspended = suspensions.take(runId)
-          if (suspended !== undefined && (yield* Deferred.succeed(suspended, ticket))) return
-          if (yield* FiberMap.has(fibers, runId)) return yield* new RunClaimed({ runId, epoch })
-          yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: fresh, announce: ticket.claimed }))
+          // Subscribed before reading: what is stored after the read is still heard.
+          const subscription = yield* PubSub.subscribe(signals)
+          const record = yield* getRecord(agent, runId)
+          const stored = yield* store.readEvents(record.runId, afterSeq)
+          const stop = stored.findIndex(isStop)
+          if (stop >= 0) return Stream.fromIterable(stored.slice(0, stop + 1))
+          // Ended before afterSeq: nothing comes after its ending.
+          if (isFinal(record.status) && stored.length === 0) return Stream.empty
+          return Stream.concat(
+            Stream.fromIterable(stored),
+            follow({
+              signals: subscription,
+              runId: record.runId,
+              afterSeq: stored.at(-1)?.seq ?? afterSeq,
+              readAfter: (seq) => store.readEvents(record.runId, seq),
+              pollInterval: options.eventPollInterval ?? defaultPollInterval,
+            }),
+          )
         }),
       )
-      .pipe(
-        // Events of the run may be queued for the caller already: it hears first whether it holds the run.
-        Effect.zipRight(Deferred.await(ticket.claimed)),
-      )
 
-  /** Records the decisions and sets the run going again; done once it holds the run. Answers the pause it left. */
-  const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
-    Effect.gen(function* () {
-      const run = yield* readyToContinue(agent, request, options)
-      const claimed = yield* Deferred.make<void, RunFailure>()
-      const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
-      yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
-      return run
-    })
-
-  const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
-    Stream.unwrapScoped(
+    /**
+     * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
+     * The pause must still be the one the continue checked (ending at `fromSeq`): a run that has
+     * moved on since was resumed by someone else.
+     */
+    const load = (
+      agent: Agent,
+      { runId, epoch, fromSeq, claimed }: ResumeTicket & { readonly runId: string },
+    ): Effect.Effect<Claimed, StoreError | RunClaimed> =>
       Effect.gen(function* () {
-        const subscription = yield* PubSub.subscribe(signals)
-        const run = yield* resume(agent, request, options)
-        return eventsOf(subscription, run.runId, run.lastSeq)
-      }),
-    )
+        const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
+        if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
+        const messages = yield* store.readTranscript(runId)
+        const decided = ofPause(run, yield* store.listRequirements(runId))
+        // Numbered on from the pause: if another writer got there first, the first batch is refused.
+        const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
+        return { writer: RunWriter.make(agent, position, store, publish, claimed), decided }
+      })
 
-  /**
-   * Closes the still-open requirements of a run's pause without a decision. Each has one ending:
-   * one decided meanwhile keeps its decision.
-   */
-  const lapse = (
-    run: RunRecord,
-    why: 'expired' | 'cancelled',
-    by: Principal,
-    only: ReadonlyArray<string> = run.pendingRequirementIds,
-  ) =>
-    Effect.gen(function* () {
-      const resolvedAt = yield* Clock.currentTimeMillis
-      const lapsed = yield* Effect.forEach(only, (requirementId) =>
-        store
-          .resolveRequirement(
-            run.runId,
-            requirementId,
-            new Resolution({ value: null, resolvedBy: by, resolvedAt, lapsed: why }),
-          )
-          .pipe(
-            Effect.as([requirementId]),
-            Effect.catchTags({
-              RequirementAlreadyResolved: () => Effect.succeed([]),
-              RequirementNotFound: () => Effect.succeed([]),
-            }),
-          ),
-      )
-      return lapsed.flat()
-    })
-
-  const sweep: RunEngine['sweep'] = (agents, options) =>
-    Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const due = yield* store.listExpired(now, options?.limit ?? 100)
-      const report = {
-        expired: [] as Array<string>,
-        cancelledRuns: [] as Array<string>,
-        continuedRuns: [] as Array<string>,
-      }
-      for (const runId of new Set(due.map((requirement) => requirement.runId))) {
-        const run = yield* store.getRun(runId)
-        const agent = agents.find((candidate) => Option.isSome(run) && candidate.id === run.value.agentId)
-        if (Option.isNone(run) || agent === undefined) continue
-        const expiring = due.filter(
-          (requirement) =>
-            requirement.runId === runId && run.value.pendingRequirementIds.includes(requirement.id),
-        )
-        const expired = yield* lapse(
-          run.value,
-          'expired',
-          sweeperPrincipal,
-          expiring.map(({ id }) => id),
-        )
-        report.expired.push(...expired)
-        if (expired.length === 0) continue
-        const cancel = expiring.some(
-          (requirement) => expired.includes(requirement.id) && requirement.onExpire === 'cancel',
-        )
-        // Another engine may be at it too: whoever claims the run first does it, the others let go.
-        const attempt: Effect.Effect<unknown, { readonly _tag: string }> = cancel
-          ? cancelRun(agent, runId, { principal: sweeperPrincipal })
-          : resume(agent, { runId }, { principal: sweeperPrincipal })
-        const done = yield* attempt.pipe(
-          Effect.as(true),
-          Effect.catchAll((error) =>
-            error instanceof StoreError ? Effect.fail(error) : Effect.succeed(false),
-          ),
-        )
-        if (done) (cancel ? report.cancelledRuns : report.continuedRuns).push(runId)
-      }
-      return report
-    })
-
-  /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
-  const workingHere = (runId: string) =>
-    Effect.map(FiberMap.has(fibers, runId), (has) => has && !suspensions.isWaiting(runId))
-
-  /** A writer that goes on from everything stored of the run, whoever wrote it. */
-  const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
-    Effect.gen(function* () {
-      const messages = yield* store.readTranscript(run.record.runId)
-      const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
-      const record = new RunRecord({ ...run.record, epoch: run.record.epoch + 1 })
-      const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, publish, onClaimed)
-      return { writer, messages, lastSeq }
-    })
-
-  /**
-   * Cancels the runs working for a cancelled run, at any depth: each is announced in its
-   * parent's journal (MemberRunStarted). Their requirements are the root's, lapsed with it.
-   */
-  const cancelMembers = (root: Agent, runId: string): Effect.Effect<void, StoreError> =>
-    Effect.gen(function* () {
-      const events = yield* store.readEvents(runId, 0)
-      for (const event of events) {
-        if (event._tag !== 'MemberRunStarted') continue
-        const member = yield* store.getRun(event.memberRunId)
-        if (Option.isNone(member)) continue
-        const record = member.value
-        if (!isFinal(record.status)) {
-          const since = yield* store.readEvents(record.runId, record.lastSeq)
-          // Only the stop is written: the root's definition serves as well as the member's.
-          const { writer } = yield* takeOver(root, { record, since })
-          yield* writer
-            .commit(
-              { _tag: 'RunCancelled', runId: record.runId },
-              { status: 'cancelled', pendingRequirementIds: [] },
-            )
-            .pipe(Effect.catchTag('RunClaimed', () => Effect.void))
-          // A member that ended has no member still working.
-          yield* cancelMembers(root, record.runId)
+    /** The first events of a resumed run, stored with its first batch (its claim). */
+    const resumed = ({ writer, decided }: Claimed) =>
+      Effect.gen(function* () {
+        const runId = writer.run.runId
+        for (const requirement of decided) {
+          const resolution = requirement.resolution!
+          yield* writer.emit({
+            _tag: 'RequirementResolved',
+            runId,
+            requirementId: requirement.id,
+            kind: requirement.kind,
+            value: resolution.value,
+            resolvedBy: resolution.resolvedBy,
+            ...(resolution.lapsed === undefined ? {} : { lapsed: resolution.lapsed }),
+          })
         }
-      }
-    })
+        yield* writer.emit({ _tag: 'RunContinued', runId })
+        return { writer, decided }
+      })
 
-  /**
-   * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
-   * continue that claims the run first makes it fail, and a writer it overtakes fails at its
-   * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
-   * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
-   */
-  const cancelRun: RunEngine['cancelRun'] = (agent, runId, rawOptions) =>
-    Effect.gen(function* () {
-      const options = yield* requests.decodeResolveOptions(rawOptions)
-      for (let attempt = 1; ; attempt++) {
-        const before = yield* currentRoot(agent, runId)
-        const id = before.record.runId
-        if (isFinal(before.record.status))
-          return yield* new RunNotContinuable({ runId: id, status: before.record.status })
-        if (statusOf(before) === 'running' && !(yield* workingHere(id)))
-          return yield* new RunBusy({ runId: id })
-        yield* handOver.withPermits(1)(
-          Effect.suspend(() => {
-            suspensions.take(id)
-            return FiberMap.remove(fibers, id)
+    /**
+     * One claim's worth of a run, until it pauses or ends. A failure of the run is recorded as its
+     * ending; losing the run to another writer, or the store failing, records nothing: the run is
+     * left as stored, for its new writer or for `recoverRun`.
+     */
+    const claimedStretch = ({ claim, announce }: Stretch) =>
+      Effect.gen(function* () {
+        const { writer, decided, interrupted } = yield* claim
+        const stop = yield* driveStretch(writer, decided, interrupted)
+        // A workflow that cancelled itself (a rejected step) leaves no run working for it.
+        if (stop._tag === 'Cancelled') yield* cancelMembers(writer.agent, writer.run.runId)
+        return stop
+      }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
+
+    /**
+     * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
+     * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
+     * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
+     * engine stopping), it writes nothing more: whoever interrupted it takes over, or the run is
+     * left as the store has it.
+     */
+    const runFiber = (runId: string, first: Stretch) =>
+      Effect.gen(function* () {
+        let stretch = first
+        for (;;) {
+          const wake = yield* suspensions.register(runId)
+          const stop = yield* claimedStretch(stretch).pipe(
+            Effect.onExit((exit) =>
+              Exit.isSuccess(exit) && exit.value._tag === 'Paused'
+                ? Effect.void
+                : Effect.zipRight(
+                    Effect.sync(() => suspensions.release(runId, wake)),
+                    // A continue that saw the last pause handed its ticket on before this stretch stopped elsewhere.
+                    Effect.flatMap(Deferred.poll(wake), (handed) =>
+                      Option.isNone(handed)
+                        ? Effect.void
+                        : Effect.flatMap(handed.value, (ticket) =>
+                            Deferred.fail(ticket.claimed, new RunClaimed({ runId, epoch: ticket.epoch })),
+                          ),
+                    ),
+                  ),
+            ),
+          )
+          if (stop._tag !== 'Paused') return
+          for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
+          const ticket = yield* Deferred.await(wake).pipe(
+            Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
+          )
+          stretch = {
+            claim: Effect.flatMap(load(ticket.agent, { runId, ...ticket }), resumed),
+            announce: ticket.claimed,
+          }
+        }
+      }).pipe(
+        // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
+        Effect.catchAllCause((cause) => PubSub.publish(signals, { _tag: 'WriterDied', runId, cause })),
+        Effect.onInterrupt(() =>
+          stopping
+            ? PubSub.publish(signals, {
+                _tag: 'WriterDied',
+                runId,
+                cause: Cause.fail(new EngineStopped({ runId })),
+              })
+            : Effect.void,
+        ),
+        Effect.provideService(IdGenerator, ids),
+        Effect.provideService(RunStore, store),
+      )
+
+    /**
+     * A run's events from a subscription taken before the run was set going, from `afterSeq` on,
+     * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
+     * published as it is continued, say), and would end the stream early.
+     */
+    const eventsOf = (
+      subscription: Queue.Dequeue<Signal>,
+      runId: string,
+      afterSeq: number,
+    ): Stream.Stream<RunEvent, RunFailure> =>
+      Stream.fromQueue(subscription).pipe(
+        Stream.filter(
+          (signal) => signal.runId === runId && (signal._tag === 'WriterDied' || signal.seq > afterSeq),
+        ),
+        Stream.mapEffect((signal) =>
+          signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
+        ),
+        Stream.takeUntil(isStop),
+      )
+
+    const runStream: RunEngine['runStream'] = (agent, rawInput, rawOptions) =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
+          const subscription = yield* PubSub.subscribe(signals)
+          const now = yield* Clock.currentTimeMillis
+          const runId = yield* ids.next
+          const record = starting({
+            runId,
+            definition: agent,
+            input,
+            principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
+            sessionId: options.sessionId,
+            userId: options.userId,
+            now,
+          })
+          yield* store.createRun(record)
+          const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, publish)
+          const start = Effect.as(writer.begin, { writer, decided: [] })
+          yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
+          return eventsOf(subscription, runId, 0)
+        }),
+      )
+
+    const runToStop = <E>(agent: Agent, events: Stream.Stream<RunEvent, E>) =>
+      Effect.gen(function* () {
+        const last = yield* Stream.runLast(events)
+        if (Option.isNone(last)) return yield* Effect.die(new Error('a run stream ended without an event'))
+        return yield* getRun(agent, last.value.runId).pipe(Effect.orDie)
+      })
+
+    /** A run that is paused and that nobody has claimed since. */
+    const paused = (agent: Agent, runId: unknown) =>
+      Effect.gen(function* () {
+        const run = yield* currentRoot(agent, runId)
+        const status = statusOf(run)
+        if (status !== 'paused') return yield* new RunNotContinuable({ runId: run.record.runId, status })
+        return run.record
+      })
+
+    /** Checks decisions on a paused run's requirements, as listed, and records them: each has one winner. */
+    const record = (
+      agent: Agent,
+      run: RunRecord,
+      requirements: ReadonlyArray<RequirementRecord>,
+      rawResolutions: ReadonlyArray<ResolutionInput>,
+      options: typeof requests.ResolveOptions.Type,
+    ) =>
+      Effect.gen(function* () {
+        const inputs = yield* requests.decodeResolutions(rawResolutions)
+        const principal = options.principal ?? run.principal
+        const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
+        const resolvedAt = yield* Clock.currentTimeMillis
+        return yield* Effect.forEach(checked, ({ requirement, value }) =>
+          store.resolveRequirement(
+            run.runId,
+            requirement.id,
+            new Resolution({ value, resolvedBy: principal, resolvedAt }),
+          ),
+        )
+      })
+
+    const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
+      Effect.gen(function* () {
+        const run = yield* paused(agent, runId)
+        const options = yield* requests.decodeResolveOptions(rawOptions)
+        return yield* record(agent, run, yield* store.listRequirements(run.runId), rawResolutions, options)
+      })
+
+    /** Records the decisions and checks that none is left open: the run may be claimed. */
+    const readyToContinue = (
+      agent: Agent,
+      request: ContinueRequest,
+      rawOptions: ResolveOptions | undefined,
+    ) =>
+      Effect.gen(function* () {
+        const run = yield* paused(
+          agent,
+          typeof request === 'object' && request !== null ? request.runId : undefined,
+        )
+        const options = yield* requests.decodeResolveOptions(rawOptions)
+        const listed = yield* store.listRequirements(run.runId)
+        const decided =
+          request.resolutions !== undefined && request.resolutions.length > 0
+            ? yield* record(agent, run, listed, request.resolutions, options)
+            : []
+        const openIn = (requirements: ReadonlyArray<RequirementRecord>) =>
+          ofPause(run, requirements).filter(
+            (requirement) =>
+              requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
+          )
+        // Others may have decided the rest meanwhile: only then is the list read again.
+        const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
+        const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
+        if (approvals.length > 0)
+          return yield* new ApprovalPending({ runId: run.runId, approvalIds: approvals.map(({ id }) => id) })
+        if (open.length > 0)
+          return yield* new RequirementsUnresolved({
+            runId: run.runId,
+            requirementIds: open.map((requirement) => requirement.id),
+          })
+        return run
+      })
+
+    /**
+     * Sets this engine's fiber of a run going: the suspended one if there is one, else a new one.
+     * A run another fiber of this engine is working on is claimed already. Across engines, the
+     * store decides: the fiber whose first batch is refused has lost.
+     */
+    const setGoing = (
+      ticket: ResumeTicket & { readonly runId: string },
+      fresh: Effect.Effect<Claimed, RunFailure>,
+    ) =>
+      handOver
+        .withPermits(1)(
+          Effect.gen(function* () {
+            const { runId, epoch } = ticket
+            const suspended = suspensions.take(runId)
+            if (suspended !== undefined && (yield* Deferred.succeed(suspended, ticket))) return
+            if (yield* FiberMap.has(fibers, runId)) return yield* new RunClaimed({ runId, epoch })
+            yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: fresh, announce: ticket.claimed }))
           }),
         )
-        const run = yield* current(agent, id)
-        // It finished while being stopped: there is nothing left to cancel.
-        if (isFinal(run.record.status))
-          return yield* new RunNotContinuable({ runId: id, status: run.record.status })
-        const { writer } = yield* takeOver(agent, run)
-        const cancelled = yield* Effect.either(
-          writer.commit(
-            { _tag: 'RunCancelled', runId: id },
-            { status: 'cancelled', pendingRequirementIds: [] },
-          ),
+        .pipe(
+          // Events of the run may be queued for the caller already: it hears first whether it holds the run.
+          Effect.zipRight(Deferred.await(ticket.claimed)),
         )
-        if (Either.isRight(cancelled)) {
-          yield* lapse(run.record, 'cancelled', options.principal ?? run.record.principal)
-          yield* cancelMembers(agent, id)
-          return yield* getRun(agent, id)
-        }
-        // Lost to a continue or another cancel: look again at what the run has become.
-        if (cancelled.left._tag !== 'RunClaimed' || attempt >= 3) return yield* cancelled.left
-      }
-    })
 
-  const recoverRunStream: RunEngine['recoverRunStream'] = (agent, runId, options) =>
-    Stream.unwrapScoped(
+    /** Records the decisions and sets the run going again; done once it holds the run. Answers the pause it left. */
+    const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
-        const subscription = yield* PubSub.subscribe(signals)
-        const run = yield* currentRoot(agent, runId)
-        const id = run.record.runId
-        const status = statusOf(run)
-        if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
-        if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
+        const run = yield* readyToContinue(agent, request, options)
         const claimed = yield* Deferred.make<void, RunFailure>()
-        const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
-        const interrupted = startedWithoutResult(run.since, messages)
-        // A stretch that died after claiming a pause still owes the pause's decisions.
-        const decided = ofPause(run.record, yield* store.listRequirements(id)).filter(
-          (requirement) => requirement.status === 'resolved',
-        )
-        const start = Effect.gen(function* () {
-          yield* writer.emit({
-            _tag: 'RunRecovered',
-            runId: id,
-            interruptedToolCallIds: [...interrupted.keys()],
-          })
-          return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
-        })
-        yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
-        return eventsOf(subscription, id, lastSeq)
-      }),
-    )
+        const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
+        yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
+        return run
+      })
 
-  return RunEngine.of({
-    runStream,
-    run: (agent, input, options) => runToStop(agent, runStream(agent, input, options)),
-    resolve,
-    continueRunStream,
-    continueRun: (agent, request, options) => runToStop(agent, continueRunStream(agent, request, options)),
-    cancelRun,
-    recoverRunStream,
-    recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
-    getRun,
-    followRun,
-    sweep,
+    const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const subscription = yield* PubSub.subscribe(signals)
+          const run = yield* resume(agent, request, options)
+          return eventsOf(subscription, run.runId, run.lastSeq)
+        }),
+      )
+
+    /**
+     * Closes the still-open requirements of a run's pause without a decision. Each has one ending:
+     * one decided meanwhile keeps its decision.
+     */
+    const lapse = (
+      run: RunRecord,
+      why: 'expired' | 'cancelled',
+      by: Principal,
+      only: ReadonlyArray<string> = run.pendingRequirementIds,
+    ) =>
+      Effect.gen(function* () {
+        const resolvedAt = yield* Clock.currentTimeMillis
+        const lapsed = yield* Effect.forEach(only, (requirementId) =>
+          store
+            .resolveRequirement(
+              run.runId,
+              requirementId,
+              new Resolution({ value: null, resolvedBy: by, resolvedAt, lapsed: why }),
+            )
+            .pipe(
+              Effect.as([requirementId]),
+              Effect.catchTags({
+                RequirementAlreadyResolved: () => Effect.succeed([]),
+                RequirementNotFound: () => Effect.succeed([]),
+              }),
+            ),
+        )
+        return lapsed.flat()
+      })
+
+    const sweep: RunEngine['sweep'] = (agents, options) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const due = yield* store.listExpired(now, options?.limit ?? 100)
+        const report = {
+          expired: [] as Array<string>,
+          cancelledRuns: [] as Array<string>,
+          continuedRuns: [] as Array<string>,
+        }
+        for (const runId of new Set(due.map((requirement) => requirement.runId))) {
+          const run = yield* store.getRun(runId)
+          const agent = agents.find((candidate) => Option.isSome(run) && candidate.id === run.value.agentId)
+          if (Option.isNone(run) || agent === undefined) continue
+          const expiring = due.filter(
+            (requirement) =>
+              requirement.runId === runId && run.value.pendingRequirementIds.includes(requirement.id),
+          )
+          const expired = yield* lapse(
+            run.value,
+            'expired',
+            sweeperPrincipal,
+            expiring.map(({ id }) => id),
+          )
+          report.expired.push(...expired)
+          if (expired.length === 0) continue
+          const cancel = expiring.some(
+            (requirement) => expired.includes(requirement.id) && requirement.onExpire === 'cancel',
+          )
+          // Another engine may be at it too: whoever claims the run first does it, the others let go.
+          const attempt: Effect.Effect<unknown, { readonly _tag: string }> = cancel
+            ? cancelRun(agent, runId, { principal: sweeperPrincipal })
+            : resume(agent, { runId }, { principal: sweeperPrincipal })
+          const done = yield* attempt.pipe(
+            Effect.as(true),
+            Effect.catchAll((error) =>
+              error instanceof StoreError ? Effect.fail(error) : Effect.succeed(false),
+            ),
+          )
+          if (done) (cancel ? report.cancelledRuns : report.continuedRuns).push(runId)
+        }
+        return report
+      })
+
+    /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
+    const workingHere = (runId: string) =>
+      Effect.map(FiberMap.has(fibers, runId), (has) => has && !suspensions.isWaiting(runId))
+
+    /** A writer that goes on from everything stored of the run, whoever wrote it. */
+    const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
+      Effect.gen(function* () {
+        const messages = yield* store.readTranscript(run.record.runId)
+        const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
+        const record = new RunRecord({ ...run.record, epoch: run.record.epoch + 1 })
+        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, publish, onClaimed)
+        return { writer, messages, lastSeq }
+      })
+
+    /**
+     * Cancels the runs working for a cancelled run, at any depth: each is announced in its
+     * parent's journal (MemberRunStarted). Their requirements are the root's, lapsed with it.
+     */
+    const cancelMembers = (root: Agent, runId: string): Effect.Effect<void, StoreError> =>
+      Effect.gen(function* () {
+        const events = yield* store.readEvents(runId, 0)
+        for (const event of events) {
+          if (event._tag !== 'MemberRunStarted') continue
+          const member = yield* store.getRun(event.memberRunId)
+          if (Option.isNone(member)) continue
+          const record = member.value
+          if (!isFinal(record.status)) {
+            const since = yield* store.readEvents(record.runId, record.lastSeq)
+            // Only the stop is written: the root's definition serves as well as the member's.
+            const { writer } = yield* takeOver(root, { record, since })
+            yield* writer
+              .commit(
+                { _tag: 'RunCancelled', runId: record.runId },
+                { status: 'cancelled', pendingRequirementIds: [] },
+              )
+              .pipe(Effect.catchTag('RunClaimed', () => Effect.void))
+            // A member that ended has no member still working.
+            yield* cancelMembers(root, record.runId)
+          }
+        }
+      })
+
+    /**
+     * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
+     * continue that claims the run first makes it fail, and a writer it overtakes fails at its
+     * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
+     * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
+     */
+    const cancelRun: RunEngine['cancelRun'] = (agent, runId, rawOptions) =>
+      Effect.gen(function* () {
+        const options = yield* requests.decodeResolveOptions(rawOptions)
+        for (let attempt = 1; ; attempt++) {
+          const before = yield* currentRoot(agent, runId)
+          const id = before.record.runId
+          if (isFinal(before.record.status))
+            return yield* new RunNotContinuable({ runId: id, status: before.record.status })
+          if (statusOf(before) === 'running' && !(yield* workingHere(id)))
+            return yield* new RunBusy({ runId: id })
+          yield* handOver.withPermits(1)(
+            Effect.suspend(() => {
+              suspensions.take(id)
+              return FiberMap.remove(fibers, id)
+            }),
+          )
+          const run = yield* current(agent, id)
+          // It finished while being stopped: there is nothing left to cancel.
+          if (isFinal(run.record.status))
+            return yield* new RunNotContinuable({ runId: id, status: run.record.status })
+          const { writer } = yield* takeOver(agent, run)
+          const cancelled = yield* Effect.either(
+            writer.commit(
+              { _tag: 'RunCancelled', runId: id },
+              { status: 'cancelled', pendingRequirementIds: [] },
+            ),
+          )
+          if (Either.isRight(cancelled)) {
+            yield* lapse(run.record, 'cancelled', options.principal ?? run.record.principal)
+            yield* cancelMembers(agent, id)
+            return yield* getRun(agent, id)
+          }
+          // Lost to a continue or another cancel: look again at what the run has become.
+          if (cancelled.left._tag !== 'RunClaimed' || attempt >= 3) return yield* cancelled.left
+        }
+      })
+
+    const recoverRunStream: RunEngine['recoverRunStream'] = (agent, runId, options) =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const subscription = yield* PubSub.subscribe(signals)
+          const run = yield* currentRoot(agent, runId)
+          const id = run.record.runId
+          const status = statusOf(run)
+          if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
+          if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
+          const claimed = yield* Deferred.make<void, RunFailure>()
+          const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
+          const interrupted = startedWithoutResult(run.since, messages)
+          // A stretch that died after claiming a pause still owes the pause's decisions.
+          const decided = ofPause(run.record, yield* store.listRequirements(id)).filter(
+            (requirement) => requirement.status === 'resolved',
+          )
+          const start = Effect.gen(function* () {
+            yield* writer.emit({
+              _tag: 'RunRecovered',
+              runId: id,
+              interruptedToolCallIds: [...interrupted.keys()],
+            })
+            return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
+          })
+          yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
+          return eventsOf(subscription, id, lastSeq)
+        }),
+      )
+
+    return RunEngine.of({
+      runStream,
+      run: (agent, input, options) => runToStop(agent, runStream(agent, input, options)),
+      resolve,
+      continueRunStream,
+      continueRun: (agent, request, options) => runToStop(agent, continueRunStream(agent, request, options)),
+      cancelRun,
+      recoverRunStream,
+      recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
+      getRun,
+      followRun,
+      sweep,
+    })
   })
-})
+
+/** The engine set up with `options`, over whatever RunStore and IdGenerator are provided. */
+export const layerWith = (options: EngineOptions): Layer.Layer<RunEngine, never, RunStore | IdGenerator> =>
+  Layer.scoped(RunEngine, make(options))
 
 /** The engine, over whatever RunStore and IdGenerator are provided. Closing its scope interrupts its runs. */
-export const layer = Layer.scoped(RunEngine, make)
+export const layer = layerWith({})

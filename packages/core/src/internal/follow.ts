@@ -1,0 +1,134 @@
+import { Cause, Chunk, Clock, Duration, Effect, Option, Queue, Stream } from 'effect'
+import type { RunFailure, StoreError } from '../Errors.js'
+import { isStop, type RunEvent } from '../RunEvent.js'
+
+/** What flows to a run's listeners in one engine: its stored events, or word that its writer died without storing an ending. */
+export type Signal =
+  RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
+
+/** How often a follower reads the store while it hears nothing, unless the engine is told otherwise. */
+export const defaultPollInterval: Duration.Duration = Duration.millis(200)
+
+export interface FollowOptions {
+  /** This engine's signals, subscribed to before the store was last read. */
+  readonly signals: Queue.Dequeue<Signal>
+  readonly runId: string
+  /** The last sequence number the follower has delivered (or was given). */
+  readonly afterSeq: number
+  /** The run's stored events after a sequence number, in order. */
+  readonly readAfter: (afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /** How long the follower waits in silence before it reads the store. */
+  readonly pollInterval: Duration.DurationInput
+}
+
+interface State {
+  /** The last sequence number delivered. */
+  readonly last: number
+  /** When the store is next read, by the Clock, unless something is heard before. */
+  readonly pollAt: number
+  readonly done: boolean
+  /** A local writer's death, heard after events that are delivered first. */
+  readonly failure?: Cause.Cause<RunFailure>
+}
+
+/** A writer that lost the run to another writer: the run goes on, written by the winner. */
+const lostToAnother = (cause: Cause.Cause<RunFailure>) => {
+  const failures = Chunk.toReadonlyArray(Cause.failures(cause))
+  return (
+    failures.length > 0 &&
+    failures.every((failure) => failure._tag === 'RunClaimed') &&
+    !Cause.isDie(cause) &&
+    !Cause.isInterrupted(cause)
+  )
+}
+
+/**
+ * A run's events after `afterSeq`, up to and including its next stop, whoever writes them. Events
+ * this engine stores arrive at once through its signals; events another process stores (a run
+ * continued elsewhere: servers sharing one database) are read from the store after each
+ * `pollInterval` of silence. Both sources are merged by sequence number: each event is delivered
+ * once and in order. An event heard ahead of the next one expected (the one between was stored
+ * by another process) makes the follower read the store to fill the gap first.
+ *
+ * A writer of this engine that dies without storing an ending fails the stream, as it always has.
+ */
+export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailure | StoreError> => {
+  const interval = Duration.toMillis(Duration.decode(options.pollInterval))
+  const { signals, runId, readAfter } = options
+
+  /** The stored events after `last` that follow on from it without a gap, to the first stop. */
+  const consecutive = (last: number, events: ReadonlyArray<RunEvent>) => {
+    const next: Array<RunEvent> = []
+    let seq = last
+    for (const event of events) {
+      if (event.seq <= seq) continue
+      if (event.seq !== seq + 1) break
+      next.push(event)
+      seq = event.seq
+      if (isStop(event)) break
+    }
+    return next
+  }
+
+  const step = (state: State) =>
+    Effect.gen(function* () {
+      if (state.failure !== undefined) return yield* Effect.failCause(state.failure)
+      const now = yield* Clock.currentTimeMillis
+      const delivered: Array<RunEvent> = []
+      let last = state.last
+      let heard = false
+      let failure: Cause.Cause<RunFailure> | undefined
+      const deliver = (events: ReadonlyArray<RunEvent>) => {
+        for (const event of consecutive(last, events)) {
+          delivered.push(event)
+          last = event.seq
+        }
+      }
+      const fromStore = Effect.map(readAfter(last), deliver)
+
+      if (now >= state.pollAt) {
+        yield* fromStore
+      } else {
+        const first = yield* Queue.take(signals).pipe(
+          Effect.timeout(Duration.millis(state.pollAt - now)),
+          Effect.option,
+        )
+        if (Option.isNone(first)) {
+          // Silence for a whole interval: someone else may be writing the run.
+          yield* fromStore
+        } else {
+          const batch = [first.value, ...Chunk.toReadonlyArray(yield* Queue.takeAll(signals))]
+          for (const signal of batch) {
+            if (signal.runId !== runId || delivered.some(isStop) || failure !== undefined) continue
+            heard = true
+            if (signal._tag === 'WriterDied') {
+              // Another writer holds the run (another engine, maybe another process): the store will tell.
+              if (!lostToAnother(signal.cause)) failure = signal.cause
+              continue
+            }
+            if (signal.seq <= last) continue
+            // Ahead of the next one expected: the events between were stored by another process.
+            if (signal.seq > last + 1) yield* fromStore
+            deliver([signal])
+          }
+        }
+      }
+      const done = delivered.some(isStop)
+      const pollAt = heard || now >= state.pollAt ? (yield* Clock.currentTimeMillis) + interval : state.pollAt
+      // What the writer stored before dying is delivered before its death.
+      if (failure !== undefined && delivered.length === 0) return yield* Effect.failCause(failure)
+      const next: State = failure === undefined ? { last, pollAt, done } : { last, pollAt, done, failure }
+      return [Chunk.unsafeFromArray(delivered), next] as const
+    })
+
+  return Stream.unwrap(
+    Effect.map(Clock.currentTimeMillis, (now) =>
+      Stream.paginateChunkEffect({ last: options.afterSeq, pollAt: now + interval, done: false }, (state) =>
+        Effect.map(
+          step(state),
+          ([chunk, next]) => [chunk, next.done ? Option.none() : Option.some(next)] as const,
+        ),
+      ),
+    ),
+  )
+}

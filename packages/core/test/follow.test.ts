@@ -1,0 +1,223 @@
+import { it } from '@effect/vitest'
+import { Cause, Chunk, Context, Effect, Fiber, Layer, Queue, Stream, TestClock } from 'effect'
+import { describe, expect } from 'vitest'
+import {
+  defineAgent,
+  IdGenerator,
+  MemoryStore,
+  Resolutions,
+  RunClaimed,
+  RunEngine,
+  type RunEvent,
+  RunNotFound,
+  RunStore,
+  ScriptedModel,
+} from '../src/index.js'
+import { follow, type Signal } from '../src/internal/follow.js'
+import { makeLedger, weatherTool } from './fixtures.js'
+
+/*
+ * Several engines (processes, in production) share one store: a run written by one is followed
+ * through another, which hears its own engine at once and reads the store for the rest.
+ */
+
+const interval = 250
+
+/** An engine over `store`, built in the test's scope: what another server process would run. */
+const engineOn = (store: RunStore) =>
+  Effect.map(
+    Layer.build(
+      RunEngine.layerWith({ eventPollInterval: interval }).pipe(
+        Layer.provide(Layer.succeed(RunStore, store)),
+        Layer.provide(IdGenerator.layer),
+      ),
+    ),
+    (context) => Context.get(context, RunEngine.RunEngine),
+  )
+
+/** Lets forked fibers run until one of them sleeps on the TestClock (a follower waiting for its next poll). */
+const untilSleeping = Effect.gen(function* () {
+  for (let turn = 0; turn < 10_000 && (yield* TestClock.sleeps()).length === 0; turn++)
+    yield* Effect.yieldNow()
+  expect((yield* TestClock.sleeps()).length).toBeGreaterThan(0)
+})
+
+const setup = () => {
+  const ledger = makeLedger()
+  const agent = defineAgent({
+    id: 'assistant',
+    name: 'Assistant',
+    model: ScriptedModel.make([
+      { toolCalls: [{ name: 'get_the_weather', args: { city: 'Oslo' } }] },
+      'Cold.',
+    ]),
+    tools: [weatherTool(ledger, { requiresConfirmation: true })],
+  })
+  return { agent, ledger, store: MemoryStore.make() }
+}
+
+const seqs = (events: Iterable<RunEvent>) => [...events].map((event) => event.seq)
+const tags = (events: Iterable<RunEvent>) => [...events].map((event) => event._tag)
+const range = (from: number, count: number) => Array.from({ length: count }, (_, index) => from + index)
+
+describe('following a run another engine writes', () => {
+  it.scoped('delivers every event engine A stores to a follower on engine B, once and in order', () =>
+    Effect.gen(function* () {
+      const { agent, ledger, store } = setup()
+      const [a, b] = [yield* engineOn(store), yield* engineOn(store)]
+      const paused = yield* a.run(agent, 'Weather in Oslo?')
+      const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
+
+      const follower = yield* Effect.fork(Stream.runCollect(b.followRun(agent, paused.runId, pausedAt)))
+      yield* untilSleeping
+      const done = yield* a.continueRun(agent, {
+        runId: paused.runId,
+        resolutions: [Resolutions.confirm(paused.activeRequirements[0]!.id)],
+      })
+      expect(done.status).toBe('completed')
+      // Engine B heard nothing of it: its follower reads the store at its next poll.
+      yield* TestClock.adjust(interval)
+      const events = Chunk.toReadonlyArray(yield* Fiber.join(follower))
+
+      expect(tags(events)[0]).toBe('RequirementResolved')
+      expect(tags(events).at(-1)).toBe('RunCompleted')
+      expect(seqs(events)).toEqual(range(pausedAt + 1, events.length))
+      expect(events).toEqual(yield* store.readEvents(paused.runId, pausedAt))
+      expect(ledger.count('get_the_weather')).toBe(1)
+    }),
+  )
+
+  it.scoped("hears its own engine's events at once, without waiting for a poll", () =>
+    Effect.gen(function* () {
+      const { agent, store } = setup()
+      const a = yield* engineOn(store)
+      const paused = yield* a.run(agent, 'Weather in Oslo?')
+      const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
+      const follower = yield* Effect.fork(Stream.runCollect(a.followRun(agent, paused.runId, pausedAt)))
+      yield* untilSleeping
+      yield* a.continueRun(agent, {
+        runId: paused.runId,
+        resolutions: [Resolutions.confirm(paused.activeRequirements[0]!.id)],
+      })
+      // The clock never moves: every event came through the engine itself.
+      const events = Chunk.toReadonlyArray(yield* Fiber.join(follower))
+      expect(seqs(events)).toEqual(range(pausedAt + 1, events.length))
+      expect(tags(events).at(-1)).toBe('RunCompleted')
+    }),
+  )
+
+  it.scoped('a follower on a third engine sees a run resolved and continued through a second', () =>
+    Effect.gen(function* () {
+      const { agent, ledger, store } = setup()
+      const [a, b, c] = [yield* engineOn(store), yield* engineOn(store), yield* engineOn(store)]
+      const paused = yield* a.run(agent, 'Weather in Oslo?')
+      const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
+      const follower = yield* Effect.fork(Stream.runCollect(c.followRun(agent, paused.runId, pausedAt)))
+      yield* untilSleeping
+      yield* b.resolve(agent, paused.runId, [Resolutions.confirm(paused.activeRequirements[0]!.id)])
+      // Polls that find nothing deliver nothing.
+      yield* TestClock.adjust(interval)
+      yield* untilSleeping
+      yield* b.continueRun(agent, { runId: paused.runId })
+      yield* TestClock.adjust(interval)
+      const events = Chunk.toReadonlyArray(yield* Fiber.join(follower))
+      expect(tags(events)).toEqual(tags(yield* store.readEvents(paused.runId, pausedAt)))
+      expect(seqs(events)).toEqual(range(pausedAt + 1, events.length))
+      expect(ledger.count('get_the_weather')).toBe(1)
+    }),
+  )
+
+  it.effect('an unknown run is not found', () =>
+    Effect.gen(function* () {
+      const { agent, store } = setup()
+      const b = yield* engineOn(store)
+      const error = yield* Effect.flip(Stream.runDrain(b.followRun(agent, 'nope')))
+      expect(error).toBeInstanceOf(RunNotFound)
+    }).pipe(Effect.scoped),
+  )
+})
+
+describe('follow: merging what the engine says with what the store holds', () => {
+  const runId = 'run-1'
+  const event = (seq: number, tag: 'RunContinued' | 'RunCompleted' = 'RunContinued'): RunEvent =>
+    tag === 'RunCompleted'
+      ? { _tag: 'RunCompleted', runId, seq, at: 0, content: 'done' }
+      : { _tag: 'RunContinued', runId, seq, at: 0 }
+
+  /** A store of one run's events, and a follower of it after `afterSeq` with its engine's signals. */
+  const harness = (afterSeq: number) =>
+    Effect.gen(function* () {
+      const stored: Array<RunEvent> = []
+      let reads = 0
+      const signals = yield* Queue.unbounded<Signal>()
+      const follower = yield* Effect.fork(
+        Stream.runCollect(
+          follow({
+            signals,
+            runId,
+            afterSeq,
+            pollInterval: interval,
+            readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
+          }),
+        ),
+      )
+      const store = (...events: ReadonlyArray<RunEvent>) => stored.push(...events)
+      const result = Effect.map(Fiber.join(follower), Chunk.toReadonlyArray)
+      return { signals, store, result, reads: () => reads }
+    })
+
+  it.effect('fills a gap from the store before delivering an event heard ahead of it', () =>
+    Effect.gen(function* () {
+      const { signals, store, result, reads } = yield* harness(1)
+      // Events 2 and 3 were stored by another process; this engine then stores and announces 4 and 5.
+      store(event(2), event(3), event(4), event(5, 'RunCompleted'))
+      yield* Queue.offerAll(signals, [event(4), event(5, 'RunCompleted')])
+      expect(seqs(yield* result)).toEqual([2, 3, 4, 5])
+      expect(reads()).toBe(1)
+    }),
+  )
+
+  it.effect('drops what it has delivered already, heard twice or read twice', () =>
+    Effect.gen(function* () {
+      const { signals, store, result } = yield* harness(0)
+      store(event(1), event(2))
+      yield* untilSleeping
+      yield* TestClock.adjust(interval)
+      yield* untilSleeping
+      // Heard again from the engine, and other runs' events, change nothing.
+      yield* Queue.offerAll(signals, [event(1), event(2), { ...event(3), runId: 'other' }])
+      store(event(3, 'RunCompleted'))
+      yield* Queue.offer(signals, event(3, 'RunCompleted'))
+      yield* Queue.offer(signals, event(3, 'RunCompleted'))
+      const events = yield* result
+      expect(seqs(events)).toEqual([1, 2, 3])
+      expect(tags(events).at(-1)).toBe('RunCompleted')
+    }),
+  )
+
+  it.effect(
+    'a writer of this engine that dies fails the follower, after what it stored; one that lost the run to another writer does not',
+    () =>
+      Effect.gen(function* () {
+        const died = yield* harness(0)
+        yield* Queue.offerAll(died.signals, [
+          event(1),
+          { _tag: 'WriterDied', runId, cause: Cause.die('boom') },
+        ])
+        died.store(event(1))
+        const exit = yield* Effect.exit(died.result)
+        expect(exit._tag).toBe('Failure')
+
+        const lost = yield* harness(0)
+        yield* Queue.offer(lost.signals, {
+          _tag: 'WriterDied',
+          runId,
+          cause: Cause.fail(new RunClaimed({ runId, epoch: 2 })),
+        })
+        lost.store(event(1), event(2, 'RunCompleted'))
+        yield* untilSleeping
+        yield* TestClock.adjust(interval)
+        expect(seqs(yield* lost.result)).toEqual([1, 2])
+      }),
+  )
+})
