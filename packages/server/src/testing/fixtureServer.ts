@@ -1,7 +1,14 @@
 /**
- * A server process for integration tests: scripted agents and a team over the memory store,
- * listening on a free port of 127.0.0.1. It prints `listening <port>` when ready and reads
- * commands, one a line, from stdin:
+ * A server process for integration tests: scripted agents and a team, listening on a free port
+ * of 127.0.0.1. Its arguments choose the store:
+ *
+ * - none: a memory store of its own;
+ * - `mongodb <url> <dbName>`: MongoDB (or FerretDB), which several such processes may share;
+ * - then, optionally, `--ledger <path>`: every run of the gated `transfer` tool appends its
+ *   run id and idempotency key to that file, one call a line (how a test counts calls across
+ *   processes).
+ *
+ * It prints `listening <port>` when ready and reads commands, one a line, from stdin:
  *
  * - `drop-sockets`: destroys every WebSocket connection from the server side (a network failure),
  *   then prints `dropped <count>`.
@@ -9,12 +16,37 @@
  *
  * SIGTERM closes the server gracefully: it prints `closing` at once, `closed` when done, and exits.
  */
+import { appendFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { createInterface } from 'node:readline'
-import { approval, defineAgent, defineTeam, type Message, ScriptedModel, Tool } from '@countersign/core'
+import {
+  approval,
+  defineAgent,
+  defineTeam,
+  type Message,
+  type RunStore,
+  ScriptedModel,
+  Tool,
+} from '@countersign/core'
 import { Schema } from 'effect'
 import { createServer, staticTokens } from '../index.js'
 import { tokens } from './tokens.js'
+
+/** The store and ledger the arguments ask for (see above). */
+const parseArgs = async (args: ReadonlyArray<string>) => {
+  const at = args.indexOf('--ledger')
+  const ledger = at >= 0 ? args[at + 1] : undefined
+  const [kind, url, dbName] = at >= 0 ? args.slice(0, at) : args
+  if (kind === undefined) return { ledger }
+  if (kind !== 'mongodb' || url === undefined || dbName === undefined)
+    throw new Error(`unknown store arguments: ${args.join(' ')} (expected: mongodb <url> <dbName>)`)
+  // Imported only when asked for: the memory store needs no MongoDB driver.
+  const { MongoStore } = await import('@countersign/mongodb')
+  const store: RunStore & { readonly close: () => Promise<void> } = await MongoStore.connect({ url, dbName })
+  return { ledger, store }
+}
+
+const { ledger, store } = await parseArgs(process.argv.slice(2))
 
 const toolResults = (messages: ReadonlyArray<Message>) =>
   messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
@@ -37,7 +69,10 @@ const transfer = Tool.make({
   description: 'Move money',
   parameters: Schema.Struct({ amount: Schema.Number }),
   requiresConfirmation: true,
-  execute: ({ amount }) => `moved ${amount}`,
+  execute: ({ amount }, ctx) => {
+    if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+    return `moved ${amount}`
+  },
 })
 
 const assistant = defineAgent({
@@ -95,6 +130,7 @@ const support = defineTeam({
 })
 
 const server = createServer({
+  ...(store === undefined ? {} : { store }),
   agents: [assistant, finance, slow],
   teams: [support],
   sweepEvery: false,
@@ -127,7 +163,8 @@ process.once('SIGTERM', () => {
   const closed = server.close()
   // close() refuses new work from its first step: the test may check that from here on.
   console.log('closing')
-  void closed.then(() => {
+  void closed.then(async () => {
+    await store?.close()
     console.log('closed')
     process.exit(0)
   })

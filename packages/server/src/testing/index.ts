@@ -26,14 +26,22 @@ export { tokenOf, tokens } from './tokens.js'
 export type { FixtureUser } from './tokens.js'
 
 /**
- * Starts a server entry in a child process (node with tsx, workspace packages read from source)
- * and resolves once it prints `listening <port>`: no sleeping, no polling.
+ * Starts a server entry in a child process (node with tsx, workspace packages read from source),
+ * passing it `args` (the fixture server's: its store and ledger), and resolves once it prints
+ * `listening <port>`: no sleeping, no polling.
  */
-export const startServerProcess = (entry: string = fixtureServerEntry): Promise<ServerProcess> => {
-  const child = spawn(process.execPath, ['--conditions=@countersign/source', '--import', 'tsx', entry], {
-    cwd: dirname(entry),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+export const startServerProcess = (
+  entry: string = fixtureServerEntry,
+  args: ReadonlyArray<string> = [],
+): Promise<ServerProcess> => {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@countersign/source', '--import', 'tsx', entry, ...args],
+    {
+      cwd: dirname(entry),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const output = createInterface({ input: child.stdout })

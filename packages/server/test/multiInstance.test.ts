@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Resolutions } from '@countersign/core'
+import { type MongoServer, startMongo } from '@countersign/ferretdb-harness'
+import { MongoClient } from 'mongodb'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
+import { connect, eventsOf, failure } from './harness.js'
+
+/*
+ * Several server processes share one MongoDB (FerretDB here, which has no change streams): the
+ * servers are stateless, the database is the engine. A run started through one is resolved
+ * through a second and streamed from a third.
+ */
+
+let mongo: MongoServer | undefined
+let servers: ReadonlyArray<ServerProcess> = []
+let ledgerDir: string | undefined
+const dbName = `countersign_test_${randomBytes(6).toString('hex')}`
+
+beforeAll(async () => {
+  mongo = await startMongo()
+  ledgerDir = mkdtempSync(join(tmpdir(), 'countersign-ledger-'))
+  const ledger = join(ledgerDir, 'ledger')
+  writeFileSync(ledger, '')
+  const start = () =>
+    startServerProcess(fixtureServerEntry, ['mongodb', mongo!.url, dbName, '--ledger', ledger])
+  // The first creates the indexes; the others find them.
+  const first = await start()
+  servers = [first, ...(await Promise.all([start(), start()]))]
+}, 120_000)
+
+afterAll(async () => {
+  for (const server of servers) server.kill()
+  await Promise.all(servers.map((server) => server.ended))
+  if (mongo !== undefined) {
+    const client = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect()
+    await client.db(dbName).dropDatabase()
+    await client.close()
+    await mongo.stop()
+  }
+  if (ledgerDir !== undefined) rmSync(ledgerDir, { recursive: true, force: true })
+})
+
+const clients: Array<{ close: () => Promise<void> }> = []
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()))
+})
+
+/** Alice's client of each of the three servers. */
+const instances = () => {
+  const [a, b, c] = servers.map((server) => {
+    const client = connect(server, 'alice')
+    clients.push(client)
+    return client.trpc
+  })
+  return { a: a!, b: b!, c: c! }
+}
+
+/** The transfer calls the servers ran for the run, from the ledger they all append to. */
+const callsOf = (runId: string) =>
+  readFileSync(join(ledgerDir!, 'ledger'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${runId} `))
+
+const seqsOf = (events: ReadonlyArray<{ data: { seq: number } }>) => events.map(({ data }) => data.seq)
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
+
+describe('three servers on one database', () => {
+  it('a run started through A and resolved through B streams to a subscriber on C, in order, without gaps', async () => {
+    const { a, b, c } = instances()
+    const paused = await a.runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })
+    expect(paused.status).toBe('paused')
+    const requirementId = paused.activeRequirementIds[0]!
+
+    let decided: Promise<unknown> | undefined
+    const events = await eventsOf<{ _tag: string; seq: number }>((handlers) =>
+      c.runs.events.subscribe(
+        { runId: paused.runId },
+        {
+          ...handlers,
+          onData: (value) => {
+            handlers.onData(value)
+            // Decided through B once C has seen the pause: the rest must reach C from the store.
+            if (value.data._tag === 'RunPaused')
+              decided = b.runs.continue.mutate({
+                runId: paused.runId,
+                resolutions: [Resolutions.confirm(requirementId)],
+              })
+          },
+        },
+      ),
+    )
+    expect(await decided).toMatchObject({ status: 'completed', content: 'Done: moved 100' })
+
+    const tags = events.map(({ data }) => data._tag)
+    const pausedAt = tags.indexOf('RunPaused')
+    expect(tags[0]).toBe('RunStarted')
+    expect(tags[pausedAt + 1]).toBe('RequirementResolved')
+    expect(tags.at(-1)).toBe('RunCompleted')
+    // Consecutive sequence numbers from 1: none lost, none repeated; the ids track them.
+    expect(seqsOf(events)).toStrictEqual(range(1, events.length))
+    expect(events.map(({ id }) => id)).toStrictEqual(seqsOf(events).map(String))
+    // What C streamed is what A reads back from the store.
+    const stored = await eventsOf<{ _tag: string; seq: number }>((handlers) =>
+      a.runs.events.subscribe({ runId: paused.runId }, handlers),
+    )
+    expect(stored.map(({ data }) => data)).toStrictEqual(events.map(({ data }) => data))
+    expect(callsOf(paused.runId)).toHaveLength(1)
+  })
+
+  it('a subscriber on C that reconnects after a pause resumes from its last event, hearing B continue the run', async () => {
+    const { a, b, c } = instances()
+    const paused = await a.runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })
+    // The subscriber leaves at the pause, as a client whose connection is cut would.
+    const lastSeq = await new Promise<number>((resolve, reject) => {
+      const subscription = c.runs.events.subscribe(
+        { runId: paused.runId },
+        {
+          onData: ({ data }) => {
+            if (data._tag !== 'RunPaused') return
+            subscription.unsubscribe()
+            resolve(data.seq)
+          },
+          onError: reject,
+        },
+      )
+    })
+    await b.runs.resolve.mutate({
+      runId: paused.runId,
+      resolutions: [Resolutions.confirm(paused.activeRequirementIds[0]!)],
+    })
+    const continued = b.runs.continue.mutate({ runId: paused.runId })
+    const rest = await eventsOf<{ _tag: string; seq: number }>((handlers) =>
+      c.runs.events.subscribe({ runId: paused.runId, lastEventId: String(lastSeq) }, handlers),
+    )
+    expect((await continued).status).toBe('completed')
+    expect(seqsOf(rest)).toStrictEqual(range(lastSeq + 1, lastSeq + rest.length))
+    expect(rest[0]!.data._tag).toBe('RequirementResolved')
+    expect(rest.at(-1)!.data._tag).toBe('RunCompleted')
+  })
+
+  it('two servers continuing the same run at once: exactly one wins, the gated tool runs once', async () => {
+    const { a, b, c } = instances()
+    for (let round = 0; round < 3; round++) {
+      const paused = await a.runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })
+      await c.runs.resolve.mutate({
+        runId: paused.runId,
+        resolutions: [Resolutions.confirm(paused.activeRequirementIds[0]!)],
+      })
+      const outcomes = await Promise.allSettled([
+        a.runs.continue.mutate({ runId: paused.runId }),
+        b.runs.continue.mutate({ runId: paused.runId }),
+      ])
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled')
+      expect(won).toHaveLength(1)
+      expect(won[0]!.value).toMatchObject({ status: 'completed', content: 'Done: moved 100' })
+      const lost = outcomes.find((outcome) => outcome.status === 'rejected')!
+      const { code } = await failure(Promise.reject(lost.reason as Error))
+      expect(['CONFLICT', 'PRECONDITION_FAILED']).toContain(code)
+      expect(callsOf(paused.runId)).toHaveLength(1)
+      expect((await c.runs.get.query({ runId: paused.runId })).status).toBe('completed')
+    }
+  })
+})
