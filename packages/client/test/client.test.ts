@@ -50,6 +50,7 @@ describe('createClient', () => {
       'assistant',
       'finance',
       'slow',
+      'treasury',
       'support',
     ])
     const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
