@@ -32,6 +32,7 @@ export type Resolutions = NonNullable<
 >
 export type ApprovalAnswer = RouterInputs['answer']
 export type ApprovalQuery = Parameters<TRPCClient<AppRouter>['approvals']['list']['query']>[0]
+export type RunListQuery = Parameters<TRPCClient<AppRouter>['runs']['list']['query']>[0]
 export type ApprovalFilter = Parameters<TRPCClient<AppRouter>['approvals']['count']['query']>[0]
 
 const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
@@ -97,6 +98,10 @@ export const createClient = (options: ClientOptions) => {
       startStream: (agentId: string, input: string, options: StartOptions = {}) =>
         trpc.runs.start.mutate({ agentId, input, ...options, stream: true }),
       get: (runId: string) => trpc.runs.get.query({ runId }),
+      /** The caller's runs (an admin's: everyone's), newest first, paged (`limit` ≤ 100), with the total. */
+      list: (query?: RunListQuery) => trpc.runs.list.query(query),
+      /** Pending requirements the caller may decide: their runs' (not approvals), and for approvers the approval queue. */
+      awaitingMe: () => trpc.runs.awaitingMe.query(),
       /** Records the decisions (merged by requirement id), then continues the run if none is left open. */
       continue: (runId: string, resolutions?: Resolutions) =>
         trpc.runs.continue.mutate({ runId, ...(resolutions === undefined ? {} : { resolutions }) }),

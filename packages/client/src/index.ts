@@ -10,15 +10,19 @@ export type {
   ClientOptions,
   CountersignClient,
   Resolutions,
+  RunListQuery,
 } from './createClient.js'
 export { errorOf, TRPCClientError } from './errors.js'
 export type { RunEventHandlers, Subscription } from './runEvents.js'
 export type {
   ApprovalPage,
   ApprovalView,
+  AwaitingView,
   DefinitionView,
   RequirementView,
   RunEvent,
+  RunPage,
+  RunSummaryView,
   RunView,
 } from './types.js'
 export type { AppRouter, ErrorData } from '@countersign/server'

@@ -13,6 +13,9 @@ export type RunView = Outputs['runs']['get']
 export type RequirementView = RunView['requirements'][number]
 export type ApprovalView = Outputs['approvals']['get']
 export type ApprovalPage = Outputs['approvals']['list']
+export type RunSummaryView = Outputs['runs']['list']['runs'][number]
+export type RunPage = Outputs['runs']['list']
+export type AwaitingView = Outputs['runs']['awaitingMe'][number]
 export type DefinitionView = Outputs['definitions']['list'][number]
 
 type EventsHandlers = NonNullable<Parameters<TRPCClient<AppRouter>['runs']['events']['subscribe']>[1]>

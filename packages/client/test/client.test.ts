@@ -50,6 +50,7 @@ describe('createClient', () => {
       'assistant',
       'finance',
       'slow',
+      'treasury',
       'support',
     ])
     const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
@@ -132,6 +133,31 @@ describe('createClient', () => {
       .catch((error: unknown) => error)
     expect(errorOf(second)).toMatchObject({ _tag: 'ApprovalAlreadyResolved', status: 'approved' })
     expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
+  })
+
+  it("runs.list and runs.awaitingMe: the caller's runs newest first, and what waits for them", async () => {
+    const alice = clientOf('alice')
+    const confirm = await alice.runs.start('assistant', 'Move 100')
+    const refund = await alice.runs.start('finance', 'Refund A-2')
+    const page = await alice.runs.list({ limit: 2 })
+    expect(new Set(page.runs.map(({ runId }) => runId))).toStrictEqual(new Set([refund.runId, confirm.runId]))
+    expect(page.runs[0]!.createdAt).toBeGreaterThanOrEqual(page.runs[1]!.createdAt)
+    expect(page.total).toBeGreaterThanOrEqual(2)
+    expect((await alice.runs.list({ definitionId: 'finance', status: 'paused' })).runs[0]).toMatchObject({
+      runId: refund.runId,
+      kind: 'agent',
+      activeRequirementIds: refund.activeRequirementIds,
+    })
+    expect(errorOf(await alice.runs.list({ limit: 101 }).catch((error: unknown) => error))).toMatchObject({
+      _tag: 'InvalidRequest',
+    })
+
+    const waiting = (await alice.runs.awaitingMe()).map(({ requirementId }) => requirementId)
+    expect(waiting).toContain(confirm.activeRequirementIds[0])
+    expect(waiting).not.toContain(refund.activeRequirementIds[0])
+    expect(
+      (await clientOf('ann').runs.awaitingMe()).find(({ runId }) => runId === refund.runId),
+    ).toMatchObject({ kind: 'approval', definitionId: 'finance', toolCall: { name: 'process_refund' } })
   })
 
   it('errors are typed: errorOf reads the tag and fields, for calls and for subscriptions', async () => {

@@ -192,6 +192,21 @@ export const make = (): RunStore => {
           .slice(0, limit),
       ),
 
+    listRuns: (query) =>
+      Effect.sync(() => {
+        const found = [...runTable.values()]
+          .map(runs.decode)
+          .filter(
+            (run) =>
+              run.parentRunId === undefined &&
+              (query.userId === undefined || run.userId === query.userId) &&
+              (query.status === undefined || run.status === query.status) &&
+              (query.agentId === undefined || run.agentId === query.agentId),
+          )
+          .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+        return { runs: found.slice(query.offset, query.offset + query.limit), total: found.length }
+      }),
+
     listApprovals: (query) =>
       Effect.sync(() => {
         const found = findApprovals(query)

@@ -48,6 +48,31 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   updatedAt: Schema.Number,
 }) {}
 
+/** Which runs `RunStore.listRuns` answers; it lists root runs only (a member's run is part of its root's). */
+export const RunFilter = Schema.Struct({
+  /** The user the run is for. */
+  userId: Schema.optional(Schema.String),
+  status: Schema.optional(RunStatus),
+  /** The agent, team or workflow it runs. */
+  agentId: Schema.optional(Schema.String),
+})
+export type RunFilter = typeof RunFilter.Type
+
+export const maxRunPageSize = 100
+
+export const RunQuery = Schema.Struct({
+  ...RunFilter.fields,
+  offset: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, maxRunPageSize)), { default: () => 20 }),
+})
+export type RunQuery = typeof RunQuery.Type
+
+export interface RunPage {
+  readonly runs: ReadonlyArray<RunRecord>
+  /** How many runs match in all. */
+  readonly total: number
+}
+
 /** The record of a run about to start: nothing done yet. */
 export const starting = (run: {
   readonly runId: string

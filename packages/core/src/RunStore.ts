@@ -12,7 +12,7 @@ import type {
 import type { Grant, GrantFilter, Revocation } from './Grant.js'
 import type { Message } from './Message.js'
 import type { RequirementRecord, Resolution } from './Requirement.js'
-import type { RunRecord } from './Run.js'
+import type { RunPage, RunQuery, RunRecord } from './Run.js'
 import type { RunEvent } from './RunEvent.js'
 
 /**
@@ -45,6 +45,11 @@ export interface RunStore {
   readonly createRun: (run: RunRecord) => Effect.Effect<void, RunAlreadyExists | StoreError>
   /** The record of the run's last stop (or its creation). */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, StoreError>
+  /**
+   * Root runs (those without `parentRunId`: a member's run is part of its root's) matching the
+   * query, as of their last stop, newest first (by `createdAt`, then run id), and how many match.
+   */
+  readonly listRuns: (query: RunQuery) => Effect.Effect<RunPage, StoreError>
 
   /**
    * Appends a batch to the journal. Its first event follows the run's last one stored (a run's

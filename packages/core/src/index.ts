@@ -92,7 +92,8 @@ export {
   ResolutionInput,
 } from './Requirement.js'
 export { Member } from './Member.js'
-export { RunKind, RunRecord, RunStatus } from './Run.js'
+export { maxRunPageSize, RunFilter, RunKind, RunQuery, RunRecord, RunStatus } from './Run.js'
+export type { RunPage } from './Run.js'
 export { RunEvent, StepType } from './RunEvent.js'
 export type { RunEventTag } from './RunEvent.js'
 export { FieldType, UserInputField } from './UserInputField.js'

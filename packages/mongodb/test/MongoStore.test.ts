@@ -221,6 +221,25 @@ const expectedIndexes = {
       ],
       unique: false,
     },
+    {
+      name: 'runs_roots_by_time',
+      key: [
+        ['parentRunId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'runs_roots_by_user',
+      key: [
+        ['userId', 1],
+        ['parentRunId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
   ],
 }
 
@@ -293,6 +312,7 @@ describe('MongoStore: documents (schema version 2)', () => {
       userId: 'user-ada',
       status: 'paused',
       updatedAt: paused.record.updatedAt,
+      createdAt: paused.record.createdAt,
       doc: 'string',
       requirements: 'string',
       raised: paused.requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),

@@ -18,6 +18,14 @@ export const makeCreateContext =
   async (opts: { readonly req: IncomingMessage; readonly info: TRPCRequestInfo }): Promise<Context> => {
     const fromParams = opts.info.connectionParams?.['token']
     const token = typeof fromParams === 'string' ? fromParams : bearerToken(opts.req.headers.authorization)
-    const found = token === undefined || token === '' ? null : await authenticate(token)
-    return { countersign, principal: found == null ? null : new Principal(found) }
+    return { countersign, principal: await principalOf(authenticate, token) }
   }
+
+/** The principal a token belongs to; null for no token or one `authenticate` does not know. */
+export const principalOf = async (
+  authenticate: Authenticate,
+  token: string | undefined,
+): Promise<Principal | null> => {
+  const found = token === undefined || token === '' ? null : await authenticate(token)
+  return found == null ? null : new Principal(found)
+}

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws'
 import type { Authenticate } from './auth.js'
 import { makeCreateContext } from './context.js'
 import { handleProbe } from './http.js'
+import { handleRest } from './rest.js'
 import { appRouter } from './router.js'
 
 export type ServerOptions = (CountersignOptions | { readonly countersign: Countersign }) & {
@@ -40,18 +41,17 @@ const mebibyte = 1024 * 1024
 
 /**
  * The Countersign server: the tRPC router over HTTP (queries and mutations) and WebSocket
- * (subscriptions) on one port, with `/healthz` and `/readyz`. A `Countersign` passed in stays the
- * caller's to dispose; one made from the options is disposed by `close()`.
+ * (subscriptions) on one port, with `/healthz`, `/readyz` and the REST routes of `/api/approvals`.
+ * A `Countersign` passed in stays the caller's to dispose; one made from the options is disposed
+ * by `close()`.
  */
 export const createServer = (options: ServerOptions): CountersignServer => {
   const owned = !('countersign' in options)
   const countersign = 'countersign' in options ? options.countersign : new Countersign(options)
   const createContext = makeCreateContext(countersign, options.authenticate)
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    createContext,
-    maxBodySize: options.maxBodySize ?? mebibyte,
-  })
+  const maxBodySize = options.maxBodySize ?? mebibyte
+  const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
+  const rest = { countersign, authenticate: options.authenticate, maxBodySize }
 
   let closing = false
   let inFlight = 0
@@ -68,9 +68,11 @@ export const createServer = (options: ServerOptions): CountersignServer => {
       inFlight -= 1
       if (inFlight === 0) drained?.()
     })
-    void handleProbe(req, res, countersign).then((handled) => {
-      if (!handled) trpc(req, res)
-    })
+    void (async () => {
+      if (await handleProbe(req, res, countersign)) return
+      if (await handleRest(req, res, rest)) return
+      trpc(req, res)
+    })()
   })
 
   const wss = new WebSocketServer({ server: httpServer, maxPayload: options.maxPayload ?? mebibyte })

@@ -33,12 +33,33 @@ export class DefinitionNotFound extends Schema.TaggedError<DefinitionNotFound>()
   }
 }
 
+/** A request body larger than the server accepts. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()('PayloadTooLarge', {
+  maxBytes: Schema.Number,
+}) {
+  override get message() {
+    return `The request body is larger than ${this.maxBytes} bytes.`
+  }
+}
+
+/** No REST route answers this method and path. */
+export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()('RouteNotFound', {
+  method: Schema.String,
+  path: Schema.String,
+}) {
+  override get message() {
+    return `No route ${this.method} ${this.path}.`
+  }
+}
+
 /** The HTTP status class of each typed error the procedures can raise. */
 const codes: Readonly<Record<string, TRPC_ERROR_CODE_KEY>> = {
   Unauthenticated: 'UNAUTHORIZED',
   RoleRequired: 'FORBIDDEN',
   NotAllowedToResolve: 'FORBIDDEN',
   DefinitionNotFound: 'NOT_FOUND',
+  RouteNotFound: 'NOT_FOUND',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   RunNotFound: 'NOT_FOUND',
   ApprovalNotFound: 'NOT_FOUND',
   RequirementNotFound: 'NOT_FOUND',

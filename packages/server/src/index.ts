@@ -9,6 +9,19 @@ export type { AppRouter } from './router.js'
 export { staticTokens } from './auth.js'
 export type { Authenticate, PrincipalInput } from './auth.js'
 export type { Context } from './context.js'
-export { DefinitionNotFound, RoleRequired, Unauthenticated } from './errors.js'
+export {
+  DefinitionNotFound,
+  PayloadTooLarge,
+  RoleRequired,
+  RouteNotFound,
+  Unauthenticated,
+} from './errors.js'
 export type { ErrorData } from './errors.js'
-export type { ApprovalView, RequirementView, RunEventView, RunView } from './views.js'
+export type {
+  ApprovalView,
+  AwaitingView,
+  RequirementView,
+  RunEventView,
+  RunSummaryView,
+  RunView,
+} from './views.js'

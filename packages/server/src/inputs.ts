@@ -1,4 +1,4 @@
-import { Approval, Approvals, ResolutionInput } from '@countersign/core'
+import { Approval, Approvals, ResolutionInput, RunQuery } from '@countersign/core'
 import { Schema } from 'effect'
 
 /*
@@ -47,3 +47,13 @@ export const DecideInput = Schema.Struct({
   approvalId: Schema.NonEmptyString,
   answer: Approvals.ApprovalAnswer,
 })
+
+/** The caller's runs (an admin's: everyone's), of a status or definition; paged like the core's RunQuery. */
+export const ListRunsInput = Schema.UndefinedOr(
+  Schema.Struct({
+    status: RunQuery.fields.status,
+    definitionId: Schema.optional(Schema.NonEmptyString),
+    offset: RunQuery.fields.offset,
+    limit: RunQuery.fields.limit,
+  }),
+)

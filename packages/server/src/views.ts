@@ -6,6 +6,8 @@ import {
   RequirementRecord,
   RunEvent,
   type RunOutput,
+  type RunPage,
+  type RunRecord,
 } from '@countersign/core'
 import { Schema } from 'effect'
 
@@ -18,6 +20,7 @@ const encodeMessages = Schema.encodeSync(Schema.Array(Message))
 const encodeRequirements = Schema.encodeSync(Schema.Array(RequirementRecord))
 const encodeEvent = Schema.encodeSync(RunEvent)
 const encodeApproval = Schema.encodeSync(ApprovalRecord)
+const encodeRequirement = Schema.encodeSync(RequirementRecord)
 
 /** A requirement as a run's output shows it, with its decision if it has one. */
 const requirementView = (requirement: Requirement) => ({
@@ -69,3 +72,41 @@ export const approvalPageView = (page: Approval.ApprovalPage) => ({
 })
 
 export const requirementsView = (records: ReadonlyArray<RequirementRecord>) => encodeRequirements(records)
+
+/** A run in a listing: where it stands, without its transcript or requirements (`runs.get` has them). */
+export const runSummaryView = (run: RunRecord) => ({
+  runId: run.runId,
+  agentId: run.agentId,
+  kind: run.kind ?? 'agent',
+  sessionId: run.sessionId,
+  userId: run.userId,
+  status: run.status,
+  content: run.content,
+  error: run.error,
+  /** The ids of the requirements waiting for a decision now (empty unless paused). */
+  activeRequirementIds: run.pendingRequirementIds,
+  createdAt: run.createdAt,
+  updatedAt: run.updatedAt,
+})
+export type RunSummaryView = ReturnType<typeof runSummaryView>
+
+export const runPageView = (page: RunPage) => ({ runs: page.runs.map(runSummaryView), total: page.total })
+
+/** A pending requirement someone may decide, with the run it holds up. */
+export const awaitingView = (requirement: RequirementRecord, run: RunRecord) => {
+  const encoded = encodeRequirement(requirement)
+  return {
+    requirementId: encoded.id,
+    runId: encoded.runId,
+    definitionId: run.agentId,
+    definitionKind: run.kind ?? 'agent',
+    /** The member whose call it is, in a team's or workflow's run. */
+    member: encoded.member,
+    kind: encoded.kind,
+    toolCall: encoded.toolCall,
+    request: encoded.request,
+    createdAt: encoded.createdAt,
+    expiresAt: encoded.expiresAt,
+  }
+}
+export type AwaitingView = ReturnType<typeof awaitingView>

@@ -19,6 +19,7 @@ describe('runs over the wire', () => {
       { id: 'assistant', name: 'Assistant', kind: 'agent' },
       { id: 'finance', name: 'Finance', kind: 'agent' },
       { id: 'slow', name: 'Slow', kind: 'agent' },
+      { id: 'treasury', name: 'Treasury', kind: 'agent' },
       { id: 'support', name: 'Support team', kind: 'team' },
     ])
   })

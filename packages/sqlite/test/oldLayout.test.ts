@@ -67,8 +67,18 @@ it('runs paused by schema version 2 read the same on the current version, their 
   const db = new Database(path, { readonly: true })
   cleanups.push(() => db.close())
   expect(db.pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion)
-  // The deadline column is new; the rest is untouched.
-  expect(rows(db).map((table) => table.map(({ expires_at: _, ...row }) => row))).toStrictEqual(rowsBefore)
+  // The deadline column (version 3) and the runs' creation time and parent (version 4) are new;
+  // the rest is untouched.
+  const [runsAfter, ...after] = rows(db)
+  expect([
+    runsAfter!.map(({ created_at: _c, parent_run_id: _p, ...row }) => row),
+    ...after.map((table) => table.map(({ expires_at: _e, ...row }) => row)),
+  ]).toStrictEqual(rowsBefore)
+  expect(db.prepare('SELECT DISTINCT created_at, parent_run_id FROM runs').all()).toStrictEqual([
+    { created_at: T0, parent_run_id: null },
+  ])
+  const listed = await run(store.listRuns({ userId: 'user-ada', offset: 0, limit: 20 }))
+  expect(listed.runs.map(({ runId }) => runId).sort()).toStrictEqual(['run-failed', 'run-paused'])
   const paused = await run(readStoredRun(store, 'run-paused'))
   expect(paused.record.status).toBe('paused')
   expect(paused.requirements.map(({ id, status }) => `${id}: ${status}`)).toStrictEqual([

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
-import { RunRecord } from '../Run.js'
+import { RunRecord, type RunQuery } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
 import { failureOf } from './failureOf.js'
@@ -267,6 +267,74 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRun(someValue(await run(store.getRun(created.runId))))).toStrictEqual(
           encodeRun(committed),
         )
+      })
+    })
+
+    describe('listing runs', () => {
+      const ids = (page: { readonly runs: ReadonlyArray<RunRecord> }) => page.runs.map(({ runId }) => runId)
+      const query = (fields: Partial<RunQuery>): RunQuery => ({ offset: 0, limit: 20, ...fields })
+      /** Pauses a created run on one requirement: its record becomes `created`'s, paused. */
+      const pause = async (store: RunStore, created: RunRecord) => {
+        const requirements = [sampleRequirement(created.runId, uid('req'))]
+        const paused = new RunRecord({
+          ...created,
+          status: 'paused',
+          lastSeq: 1,
+          pendingRequirementIds: requirements.map(({ id }) => id),
+          updatedAt: created.updatedAt + 5,
+        })
+        await run(
+          store.commit(
+            batchOf(created.runId, [pausedEvent(created.runId, 1, requirements)]),
+            paused,
+            requirements,
+          ),
+        )
+        return paused
+      }
+
+      test("listRuns: a user's root runs as of their last stop, newest first (ties by id), paged, with the total", async (store) => {
+        const userId = uid('user')
+        const [a, b, c] = [uid('run'), uid('run'), uid('run')].sort()
+        const first = sampleRun(a!, { userId, createdAt: T0 + 1 })
+        await run(store.createRun(first))
+        await run(store.createRun(sampleRun(c!, { userId, createdAt: T0 + 2 })))
+        await run(store.createRun(sampleRun(b!, { userId, createdAt: T0 + 2 })))
+        // A member's run and another user's run are not listed.
+        await run(store.createRun(sampleRun(uid('run'), { userId, createdAt: T0 + 3, parentRunId: a! })))
+        await run(store.createRun(sampleRun(uid('run'), { userId: uid('user'), createdAt: T0 + 4 })))
+        const paused = await pause(store, first)
+
+        const all = await run(store.listRuns(query({ userId })))
+        expect(ids(all)).toStrictEqual([b, c, a])
+        expect(all.total).toBe(3)
+        expect(encodeRun(all.runs[2]!)).toStrictEqual(encodeRun(paused))
+        const second = await run(store.listRuns(query({ userId, offset: 1, limit: 1 })))
+        expect([ids(second), second.total]).toStrictEqual([[c], 3])
+        expect(await run(store.listRuns(query({ userId, offset: 3 })))).toStrictEqual({ runs: [], total: 3 })
+        expect(await run(store.listRuns(query({ userId: uid('user') })))).toStrictEqual({
+          runs: [],
+          total: 0,
+        })
+      })
+
+      test('listRuns filters by status and by the agent run, together or alone', async (store) => {
+        const userId = uid('user')
+        const agentId = uid('agent')
+        const [x, y, z] = [uid('run'), uid('run'), uid('run')]
+        const first = sampleRun(x, { userId, agentId, createdAt: T0 + 1 })
+        await run(store.createRun(first))
+        await run(store.createRun(sampleRun(y, { userId, createdAt: T0 + 2 })))
+        await run(store.createRun(sampleRun(z, { userId, agentId, createdAt: T0 + 3 })))
+        await pause(store, first)
+
+        expect(ids(await run(store.listRuns(query({ userId, status: 'paused' }))))).toStrictEqual([x])
+        expect(ids(await run(store.listRuns(query({ userId, agentId }))))).toStrictEqual([z, x])
+        expect(ids(await run(store.listRuns(query({ userId, agentId, status: 'running' }))))).toStrictEqual([
+          z,
+        ])
+        // Without a user: every user's runs of the agent.
+        expect(ids(await run(store.listRuns(query({ agentId }))))).toStrictEqual([z, x])
       })
     })
 

@@ -56,6 +56,9 @@ export interface RunDocument {
   userId?: string
   status: string
   updatedAt: number
+  /** Copies of the record's, for `listRuns` (absent on documents written before it). */
+  createdAt?: number
+  parentRunId?: string
   doc: string
   requirements?: string
   raised?: Array<RaisedRequirement>
@@ -205,6 +208,9 @@ export const indexes: {
   runs: [
     // A user's runs, optionally of one status, most recently active first.
     { name: 'runs_by_user_status', key: { userId: 1, status: 1, updatedAt: -1 } },
+    // A user's root runs (no parent: `listRuns`), newest first; and everyone's, for admins.
+    { name: 'runs_roots_by_user', key: { userId: 1, parentRunId: 1, createdAt: -1, _id: 1 } },
+    { name: 'runs_roots_by_time', key: { parentRunId: 1, createdAt: -1, _id: 1 } },
     // Runs of a status (e.g. every paused run), most recently active first.
     { name: 'runs_by_status', key: { status: 1, updatedAt: -1 } },
     // What awaits a decision, newest first, of every kind or of one (the approval queue).

@@ -31,6 +31,8 @@ export const runDocument = (
     ...(run.userId === undefined ? {} : { userId: run.userId }),
     status: run.status,
     updatedAt: run.updatedAt,
+    createdAt: run.createdAt,
+    ...(run.parentRunId === undefined ? {} : { parentRunId: run.parentRunId }),
     doc: Docs.runs.encode(operation, run.runId, run),
     ...(requirements.length === 0
       ? {}

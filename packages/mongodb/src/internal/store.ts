@@ -288,6 +288,25 @@ export const makeRunStore = (db: Db): RunStore => {
         return found.slice(0, limit)
       }),
 
+    /*
+     * Filtered and ordered on the `runs` document's copies; each run read as of its last stop.
+     * Root runs are those whose document has no `parentRunId`.
+     */
+    listRuns: (query) =>
+      attempt('listRuns', async () => {
+        const filter = {
+          parentRunId: { $exists: false },
+          ...(query.userId === undefined ? {} : { userId: query.userId }),
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
+        }
+        const [documents, total] = await Promise.all([
+          c.runs.find(filter).sort({ createdAt: -1, _id: 1 }).skip(query.offset).limit(query.limit).toArray(),
+          c.runs.countDocuments(filter),
+        ])
+        const states = await runs.statesOf('listRuns', documents)
+        return { runs: documents.flatMap(({ _id }) => states.get(_id)?.record ?? []), total }
+      }),
     listApprovals: (query) => attempt('listApprovals', () => approvals.list('listApprovals', query)),
     countApprovals: (filter) => attempt('countApprovals', () => approvals.count('countApprovals', filter)),
     getApproval: (approvalId) => attempt('getApproval', () => approvals.get('getApproval', approvalId)),

@@ -2,11 +2,21 @@ import { Schema } from 'effect'
 import type { RunEvent } from '@countersign/core'
 import { tracked } from '@trpc/server'
 import { DefinitionNotFound, mapErrors, toTRPCError } from '../errors.js'
-import { ContinueRunInput, ResolveInput, RunEventsInput, RunIdInput, StartRunInput } from '../inputs.js'
+import { isAdmin } from '../auth.js'
+import {
+  ContinueRunInput,
+  ListRunsInput,
+  ResolveInput,
+  RunEventsInput,
+  RunIdInput,
+  StartRunInput,
+} from '../inputs.js'
+import { awaitingFor } from '../internal/awaiting.js'
+import { runToPromise } from '../internal/effects.js'
 import { untilAborted } from '../internal/abortable.js'
 import { visibleRun } from '../internal/runs.js'
 import { authedProcedure, router } from '../trpc.js'
-import { eventView, requirementsView, runView } from '../views.js'
+import { eventView, requirementsView, runPageView, runView } from '../views.js'
 
 /** Events after which a run never stores another. */
 const isEnding = (event: RunEvent) =>
@@ -36,6 +46,36 @@ export const runsRouter = router({
       if (first.done === true) throw new Error('a run stream ended without an event')
       return runView(await countersign.getRun(first.value.runId))
     }),
+  ),
+
+  /**
+   * The caller's runs (an admin's: everyone's), newest first and paged, with the total: root
+   * runs only (a team member's run is part of its team's). A run is the caller's when it was
+   * started for them (its `userId`, which `runs.start` sets).
+   */
+  list: authedProcedure.input(Schema.standardSchemaV1(ListRunsInput)).query(({ ctx, input }) =>
+    mapErrors(async () => {
+      const { definitionId, status, offset, limit } = input ?? {}
+      const page = await runToPromise(
+        ctx.countersign.store.listRuns({
+          ...(isAdmin(ctx.principal) ? {} : { userId: ctx.principal.id }),
+          ...(status === undefined ? {} : { status }),
+          ...(definitionId === undefined ? {} : { agentId: definitionId }),
+          offset: offset ?? 0,
+          limit: limit ?? 20,
+        }),
+      )
+      return runPageView(page)
+    }),
+  ),
+
+  /**
+   * Pending requirements the caller may decide, newest first: the open requirements of their own
+   * paused runs other than approvals; for approvers and admins, also the approval queue's pending
+   * approvals.
+   */
+  awaitingMe: authedProcedure.query(({ ctx }) =>
+    mapErrors(() => awaitingFor(ctx.countersign, ctx.principal)),
   ),
 
   get: authedProcedure.input(Schema.standardSchemaV1(RunIdInput)).query(({ ctx, input }) =>

@@ -97,6 +97,22 @@ const finance = defineAgent({
   ],
 })
 
+/** Its approvals are for admins only: an approver who is not one is NotAllowedToResolve. */
+const treasury = defineAgent({
+  id: 'treasury',
+  name: 'Treasury',
+  model: callingOnce('wire_funds', { amount: 9000 }),
+  tools: [
+    Tool.make({
+      name: 'wire_funds',
+      description: 'Wire funds abroad',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      approval: approval({ type: 'required', approvers: (principal) => principal.roles.includes('admin') }),
+      execute: ({ amount }) => `wired ${amount}`,
+    }),
+  ],
+})
+
 const slow = defineAgent({
   id: 'slow',
   name: 'Slow',
@@ -131,7 +147,7 @@ const support = defineTeam({
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, finance, slow],
+  agents: [assistant, finance, slow, treasury],
   teams: [support],
   sweepEvery: false,
   authenticate: staticTokens({

@@ -161,6 +161,19 @@ const migrations: ReadonlyArray<Migration> = [
       )
     }
   },
+  // 4: listing a user's runs. A run's creation time and parent (set on a member's run: only root
+  // runs are listed) are copied into columns from the documents that have them, and indexed for
+  // the listing's orders: a user's root runs newest first, and every root run newest first.
+  `
+  ALTER TABLE runs ADD COLUMN created_at REAL;
+  ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+  UPDATE runs SET created_at = json_extract(doc, '$.createdAt')
+    WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.createdAt') END) IN ('integer', 'real');
+  UPDATE runs SET parent_run_id = json_extract(doc, '$.parentRunId')
+    WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.parentRunId') END) = 'text';
+  CREATE INDEX runs_roots_by_user ON runs (user_id, created_at DESC, run_id) WHERE parent_run_id IS NULL;
+  CREATE INDEX runs_roots_by_time ON runs (created_at DESC, run_id) WHERE parent_run_id IS NULL;
+  `,
 ]
 
 /** The schema version this code writes. */

@@ -1,4 +1,4 @@
-import type { Approval, Grant } from '@countersign/core'
+import type { Approval, Grant, RunFilter, RunQuery } from '@countersign/core'
 import type Database from 'better-sqlite3'
 
 type ApprovalFilter = Approval.ApprovalFilter
@@ -11,6 +11,8 @@ export interface RunRow {
   readonly userId: string | null
   readonly status: string
   readonly updatedAt: number
+  readonly createdAt: number
+  readonly parentRunId: string | null
   readonly doc: string
 }
 
@@ -91,15 +93,16 @@ export interface Statements {
  */
 export const prepare = (db: Database.Database): Statements => ({
   insertRun: db.prepare(
-    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, doc)
-     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @doc)
+    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, doc)
+     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @doc)
      ON CONFLICT (run_id) DO NOTHING`,
   ),
   saveRun: db.prepare(
-    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, doc)
-     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @doc)
+    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, doc)
+     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @doc)
      ON CONFLICT (run_id) DO UPDATE SET agent_id = excluded.agent_id, user_id = excluded.user_id,
-       status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc`,
+       status = excluded.status, updated_at = excluded.updated_at, created_at = excluded.created_at,
+       parent_run_id = excluded.parent_run_id, doc = excluded.doc`,
   ),
   getRun: db.prepare('SELECT doc FROM runs WHERE run_id = ?'),
 
@@ -216,6 +219,15 @@ const approvalConditions: { readonly [K in keyof ApprovalFilter]-?: string } = {
   createdTo: 'a.created_at < @createdTo',
 }
 
+const runConditions: { readonly [K in keyof RunFilter]-?: string } = {
+  userId: 'user_id = @userId',
+  status: 'status = @status',
+  agentId: 'agent_id = @agentId',
+}
+
+/** Root runs only: a member's run is part of its root's. */
+const rootRuns = (where: string) => `${where === '' ? 'WHERE' : `${where} AND`} parent_run_id IS NULL`
+
 const grantConditions: { readonly [K in keyof GrantFilter]-?: string } = {
   sessionId: 'session_id = @sessionId',
   sourceId: 'source_id = @sourceId',
@@ -237,6 +249,18 @@ export const prepareListings = (db: Database.Database) => {
     approvalConditions,
     (where) => `SELECT count(*) AS total FROM approvals AS a ${where}`,
   )
+  const runPage = filtered<RunFilter>(
+    db,
+    runConditions,
+    (where) =>
+      `SELECT run_id AS id, doc FROM runs ${rootRuns(where)}
+       ORDER BY created_at DESC, run_id LIMIT @limit OFFSET @offset`,
+  )
+  const runCount = filtered<RunFilter>(
+    db,
+    runConditions,
+    (where) => `SELECT count(*) AS total FROM runs ${rootRuns(where)}`,
+  )
   const grants = filtered<GrantFilter>(
     db,
     grantConditions,
@@ -249,6 +273,14 @@ export const prepareListings = (db: Database.Database) => {
     },
     countApprovals: (filter: ApprovalFilter) => {
       const { statement, parameters } = count(filter)
+      return (statement.get(parameters) as { readonly total: number }).total
+    },
+    runs: (query: RunQuery) => {
+      const { statement, parameters } = runPage(query, { limit: query.limit, offset: query.offset })
+      return statement.all(parameters) as Array<Doc & { readonly id: string }>
+    },
+    countRuns: (filter: RunFilter) => {
+      const { statement, parameters } = runCount(filter)
       return (statement.get(parameters) as { readonly total: number }).total
     },
     grants: (filter: GrantFilter) => {

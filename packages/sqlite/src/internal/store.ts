@@ -12,6 +12,7 @@ import {
   type JournalBatch,
   type RequirementRecord,
   type Resolution,
+  type RunQuery,
   type RunRecord,
   type RunStore,
 } from '@countersign/core'
@@ -56,6 +57,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     userId: run.userId ?? null,
     status: run.status,
     updatedAt: run.updatedAt,
+    createdAt: run.createdAt,
+    parentRunId: run.parentRunId ?? null,
     doc: Docs.runs.encode(operation, Docs.key(run.runId), run),
   })
 
@@ -168,6 +171,12 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     total: listings.countApprovals(query),
   }))
 
+  /** Like the approvals: the page and its total from one transaction. */
+  const listRuns = db.transaction((query: RunQuery) => ({
+    runs: listings.runs(query).map((row) => Docs.runs.decode('listRuns', Docs.key(row.id), row.doc)),
+    total: listings.countRuns(query),
+  }))
+
   /**
    * Changes an active grant under the write lock: of concurrent callers, the first changes it and
    * the others read it changed. What `also` writes (a use's approval) commits with the change, or
@@ -265,6 +274,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           .map(({ id, doc }) => Docs.requirements.decode('listExpired', Docs.key(id), doc)),
       ),
 
+    listRuns: (query) => attempt('listRuns', () => listRuns(query)),
     listApprovals: (query) => attempt('listApprovals', () => listApprovals(query)),
     countApprovals: (filter) => attempt('countApprovals', () => listings.countApprovals(filter)),
     getApproval: (approvalId) =>
