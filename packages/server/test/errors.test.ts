@@ -1,6 +1,6 @@
 import { Resolutions } from '@countersign/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import { connect, eventsOf, failure, useServer } from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { useClients, eventsOf, failure, useServer } from './harness.js'
 
 /*
  * Every error reaches the client typed: a tRPC code, and the server's error with its `_tag` and
@@ -9,15 +9,7 @@ import { connect, eventsOf, failure, useServer } from './harness.js'
  */
 
 const server = useServer()
-const clients: Array<{ close: () => Promise<void> }> = []
-const as = (user?: Parameters<typeof connect>[1]) => {
-  const client = connect(server(), user)
-  clients.push(client)
-  return client.trpc
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
+const as = useClients(server)
 
 const pausedRun = (agentId = 'assistant') => as('alice').runs.start.mutate({ agentId, input: 'Go' })
 
@@ -27,8 +19,6 @@ describe('authentication', () => {
       code: 'UNAUTHORIZED',
       error: { _tag: 'Unauthenticated' },
     })
-    const stranger = connect(server())
-    clients.push(stranger)
     const response = await fetch(`${server().url}/definitions.list`, {
       headers: { authorization: 'Bearer not-a-token' },
     })

@@ -6,7 +6,7 @@ import {
   TRPCClientError,
   wsLink,
 } from '@trpc/client'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { WebSocket } from 'ws'
 import type { AppRouter } from '../src/index.js'
 import { type FixtureUser, startServerProcess, tokenOf, type ServerProcess } from '../src/testing/index.js'
@@ -48,6 +48,19 @@ export const connect = (server: ServerProcess, user?: FixtureUser) => {
 }
 
 /** The typed error a call failed with: its tRPC code and the server's `data.error`. */
+/** Clients of `server` as a fixture user, closed after each test. */
+export const useClients = (server: () => ServerProcess) => {
+  const clients: Array<{ close: () => Promise<void> }> = []
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()))
+  })
+  return (user?: FixtureUser) => {
+    const client = connect(server(), user)
+    clients.push(client)
+    return client.trpc
+  }
+}
+
 export const failure = async (call: Promise<unknown>) => {
   const error = await call.then(
     () => {

@@ -1,6 +1,6 @@
 import { Resolutions } from '@countersign/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import { connect, failure, useServer } from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { useClients, failure, useServer } from './harness.js'
 
 /*
  * `runs.list` and `runs.awaitingMe` over the wire. The server process is shared by the tests of
@@ -8,15 +8,7 @@ import { connect, failure, useServer } from './harness.js'
  */
 
 const server = useServer()
-const clients: Array<{ close: () => Promise<void> }> = []
-const as = (user?: Parameters<typeof connect>[1]) => {
-  const client = connect(server(), user)
-  clients.push(client)
-  return client.trpc
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
+const as = useClients(server)
 
 describe('runs.list', () => {
   it("a user's root runs, newest first, paged with a total; not other users' or team members' runs", async () => {

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FixtureUser } from '../src/testing/index.js'
-import { connect, useServer } from './harness.js'
+import { useClients, useServer } from './harness.js'
 
 /*
  * The REST routes of the approval queue over real sockets: plain `fetch` with a bearer token,
@@ -9,15 +9,7 @@ import { connect, useServer } from './harness.js'
  */
 
 const server = useServer()
-const clients: Array<{ close: () => Promise<void> }> = []
-const as = (user: FixtureUser) => {
-  const client = connect(server(), user)
-  clients.push(client)
-  return client.trpc
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
+const as = useClients(server)
 
 interface Call {
   readonly user?: FixtureUser | 'stranger'

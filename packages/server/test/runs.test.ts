@@ -1,17 +1,9 @@
 import { Resolutions } from '@countersign/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import { connect, eventsOf, useServer } from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { useClients, eventsOf, useServer } from './harness.js'
 
 const server = useServer()
-const clients: Array<{ close: () => Promise<void> }> = []
-const as = (user: Parameters<typeof connect>[1]) => {
-  const client = connect(server(), user)
-  clients.push(client)
-  return client.trpc
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
+const as = useClients(server)
 
 describe('runs over the wire', () => {
   it('lists the agents and teams served', async () => {
