@@ -1,18 +1,17 @@
 import { it } from '@effect/vitest'
 import { Chunk, Effect, Layer, Option, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
+import type { RunStore } from '../src/index.js'
 import {
   defineAgent,
-  IdGenerator,
   MemoryStore,
   Policy,
   RunEngine,
-  RunStore,
   ScriptedModel,
   Sweeper,
   type AgentDefinition,
 } from '../src/index.js'
-import { expiringRefundAgent as refundAgent, makeLedger } from './fixtures.js'
+import { expiringRefundAgent as refundAgent, makeLedger, engineOver } from './fixtures.js'
 
 /*
  * Expiry (Agno stored `expires_at` and never used it): a requirement left undecided past its
@@ -21,13 +20,6 @@ import { expiringRefundAgent as refundAgent, makeLedger } from './fixtures.js'
  */
 
 const hour = 3_600_000
-
-/** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
-const engineOver = (store: RunStore) =>
-  RunEngine.layer.pipe(
-    Layer.provideMerge(Layer.succeed(RunStore, store)),
-    Layer.provideMerge(IdGenerator.layer),
-  )
 
 const pauseIn = (store: RunStore, agent: AgentDefinition) =>
   Effect.flatMap(RunEngine.RunEngine, (engine) => engine.run(agent, 'refund 500')).pipe(

@@ -1,4 +1,4 @@
-import { Schema } from 'effect'
+import { Layer, Schema } from 'effect'
 import { expect } from 'vitest'
 import {
   Agent,
@@ -7,9 +7,11 @@ import {
   MemoryStore,
   ScriptedModel,
   Tool,
+  IdGenerator,
+  RunEngine,
+  RunStore,
   type AgentOptions,
   type Policy,
-  type RunStore,
 } from '../src/index.js'
 
 /** Counts executions per tool, with the arguments and idempotency keys they ran with. */
@@ -158,3 +160,10 @@ export const expiringRefundAgent = (
     ],
     policies,
   })
+
+/** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
+export const engineOver = (store: RunStore) =>
+  RunEngine.layer.pipe(
+    Layer.provideMerge(Layer.succeed(RunStore, store)),
+    Layer.provideMerge(IdGenerator.layer),
+  )

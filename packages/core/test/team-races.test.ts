@@ -1,8 +1,8 @@
 import { it as effectIt } from '@effect/vitest'
-import { Effect, Layer, Stream, TestClock } from 'effect'
+import { Effect, Stream, TestClock } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { defineTeam, IdGenerator, MemoryStore, Resolutions, RunEngine, RunStore, Team } from '../src/index.js'
-import { expiringRefundAgent, makeLedger, single } from './fixtures.js'
+import { defineTeam, MemoryStore, Resolutions, RunEngine, RunStore, Team } from '../src/index.js'
+import { expiringRefundAgent, makeLedger, single, engineOver } from './fixtures.js'
 import { delegatingTo, delegatingToAll, member } from './teams.js'
 
 /*
@@ -70,13 +70,6 @@ describe("a member's deadline", () => {
       expect(done.status).toBe('completed')
       expect(done.content).toContain('Told: Nobody decided on the call to process_refund in time')
       expect(ledger.count('process_refund')).toBe(0)
-    }).pipe(
-      Effect.provide(
-        RunEngine.layer.pipe(
-          Layer.provideMerge(Layer.succeed(RunStore, MemoryStore.make())),
-          Layer.provideMerge(IdGenerator.layer),
-        ),
-      ),
-    ),
+    }).pipe(Effect.provide(engineOver(MemoryStore.make()))),
   )
 })

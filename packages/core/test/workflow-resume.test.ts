@@ -1,20 +1,19 @@
 import { it as effectIt } from '@effect/vitest'
 import { Chunk, Effect, Layer, Option, Stream, TestClock } from 'effect'
 import { describe, expect, it } from 'vitest'
+import type { RunStore } from '../src/index.js'
 import {
   defineWorkflow,
-  IdGenerator,
   MemoryStore,
   type RunEvent,
   RunEngine,
-  RunStore,
   Sweeper,
   Workflow,
   type OnTimeout,
   type RunOutput,
 } from '../src/index.js'
 import { workflowPipeline } from '../src/testing/index.js'
-import { collect, gate, makeLedger, type Ledger, single } from './fixtures.js'
+import { collect, gate, makeLedger, type Ledger, single, engineOver } from './fixtures.js'
 import {
   counted,
   eventsOf,
@@ -249,13 +248,6 @@ describe('streaming', () => {
 })
 
 const hour = 3_600_000
-
-/** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
-const engineOver = (store: RunStore) =>
-  RunEngine.layer.pipe(
-    Layer.provideMerge(Layer.succeed(RunStore, store)),
-    Layer.provideMerge(IdGenerator.layer),
-  )
 
 /** fetch → process (confirmation, an hour to answer) → save. */
 const timed = (onTimeout: OnTimeout, ledger: Ledger) =>
