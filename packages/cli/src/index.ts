@@ -1,0 +1,6 @@
+/**
+ * @countersign/cli — the `countersign` command, against a Countersign server. `main` runs it
+ * with the arguments given and answers its exit code; `ExitCode` names the codes.
+ */
+export { ExitCode, exitCodeOfError, exitCodeOfStatus } from './ExitCode.js'
+export { main } from './main.js'

@@ -1,0 +1,54 @@
+import { text } from 'node:stream/consumers'
+import { printRun } from '../printRun.js'
+import type { Act, Program } from '../program.js'
+import { externalResult, userInput } from '../resolutions.js'
+import { UsageError } from '../UsageError.js'
+
+/** A value as typed: JSON when it parses (`3`, `true`, `"3"`, `[1,2]`), else the text itself. */
+const parsed = (value: string): unknown => {
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    return value
+  }
+}
+
+/** `name=value` pairs as a record; the value may contain `=`. */
+const fieldValues = (pairs: ReadonlyArray<string>) =>
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=')
+      if (at <= 0) throw new UsageError(`"${pair}" is not name=value`)
+      return [pair.slice(0, at), parsed(pair.slice(at + 1))] as const
+    }),
+  )
+
+/** Answers a requirement of the caller's run with user input or an external result, and continues it. */
+export const registerAnswers = (program: Program, act: Act) => {
+  program
+    .command('input')
+    .description(
+      'fill in the form of a user-input requirement of your run and continue the run (the server checks the values)',
+    )
+    .argument('<runId>')
+    .argument('<requirementId>')
+    .argument('<fields...>', 'name=value, a value read as JSON when it parses, else as text')
+    .action((runId, requirementId, pairs, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) => {
+        const values = fieldValues(pairs)
+        return printRun(output, await client.runs.continue(runId, [userInput(requirementId, values)]))
+      }),
+    )
+  program
+    .command('result')
+    .description('hand back the result of a call carried out outside the agent, and continue the run')
+    .argument('<runId>')
+    .argument('<requirementId>')
+    .argument('<result>', 'JSON (or text), or - to read it from stdin')
+    .action((runId, requirementId, result, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) => {
+        const value = parsed(result === '-' ? (await text(process.stdin)).trim() : result)
+        return printRun(output, await client.runs.continue(runId, [externalResult(requirementId, value)]))
+      }),
+    )
+}

@@ -1,0 +1,96 @@
+import type { ApprovalView } from '@countersign/client'
+import type { RequirementPlugin } from '@countersign/core'
+import { ExitCode } from '../../ExitCode.js'
+import type { Context } from '../Context.js'
+import { argsText } from '../describe.js'
+import { printRun } from '../printRun.js'
+import { decision } from '../resolutions.js'
+import type { Act, Program } from '../program.js'
+
+/** What a decision is about: an approval of the queue, or a requirement of the caller's run. */
+type Target =
+  | { readonly _tag: 'Approval'; readonly approvalId: string }
+  | { readonly _tag: 'Requirement'; readonly runId: string; readonly requirementId: string }
+
+/**
+ * The target of a single id from `countersign pending`: a requirement of the caller's run when
+ * one waits with that id, else an approval of the queue (whose id is its requirement's), which
+ * the server then finds or not.
+ */
+const locate = async ({ client }: Context, id: string): Promise<Target> => {
+  const awaiting = (await client.runs.awaitingMe()).find(({ requirementId }) => requirementId === id)
+  return awaiting === undefined || awaiting.kind === 'approval'
+    ? { _tag: 'Approval', approvalId: id }
+    : { _tag: 'Requirement', runId: awaiting.runId, requirementId: id }
+}
+
+const approvalLines = (approval: ApprovalView) => [
+  `Approval ${approval.id} ${approval.status}: ${approval.toolName}(${argsText(approval.toolArgs)}) in run ${approval.runId} (${approval.source.id})`,
+  `The run goes on once its owner continues it: countersign continue ${approval.runId}`,
+]
+
+/**
+ * Decides: an approval is recorded (continuing its run is its owner's), a requirement of the
+ * caller's run is recorded and the run continued, to where it stops next.
+ */
+const decide = async (
+  context: Context,
+  ids: readonly [string, string | undefined],
+  answer: RequirementPlugin.Decision,
+) => {
+  const [first, requirementId] = ids
+  const target: Target =
+    requirementId === undefined
+      ? await locate(context, first)
+      : { _tag: 'Requirement', runId: first, requirementId }
+  if (target._tag === 'Approval') {
+    const approval = await context.client.approvals.decide(target.approvalId, answer)
+    if (context.output.json) context.output.value(approval)
+    else context.output.lines(approvalLines(approval))
+    return ExitCode.ok
+  }
+  return printRun(
+    context.output,
+    await context.client.runs.continue(target.runId, [decision(target.requirementId, answer)]),
+  )
+}
+
+const ids = {
+  first: [
+    '<id>',
+    'an id from `countersign pending` (an approval, or a requirement of your run); the run id when the requirement id follows',
+  ],
+  requirement: ['[requirementId]', 'a requirement of the run <id>'],
+} as const
+
+export const registerDecide = (program: Program, act: Act) => {
+  program
+    .command('approve')
+    .description(
+      'approve an approval, or confirm a requirement of your run and continue the run (exit by where it stops)',
+    )
+    .argument(...ids.first)
+    .argument(...ids.requirement)
+    .option('--note <text>', 'why, kept with the decision')
+    .action((id, requirementId, options, command) =>
+      act(command.optsWithGlobals(), (context) =>
+        decide(context, [id, requirementId], {
+          approved: true,
+          ...(options.note === undefined ? {} : { note: options.note }),
+        }),
+      ),
+    )
+  program
+    .command('reject')
+    .description(
+      'reject an approval, or a requirement of your run and continue the run: the model is told the note',
+    )
+    .argument(...ids.first)
+    .argument(...ids.requirement)
+    .requiredOption('--note <text>', 'why: the model is told')
+    .action((id, requirementId, options, command) =>
+      act(command.optsWithGlobals(), (context) =>
+        decide(context, [id, requirementId], { approved: false, note: options.note }),
+      ),
+    )
+}

@@ -1,0 +1,37 @@
+import type { RunEvent } from '@countersign/client'
+import { eventLine } from '../events.js'
+import { printRun } from '../printRun.js'
+import type { Act, Program } from '../program.js'
+
+/** Events after which the run's stream pauses or ends. */
+const stopsAt = (event: RunEvent) =>
+  event._tag === 'RunPaused' ||
+  event._tag === 'RunCompleted' ||
+  event._tag === 'RunFailed' ||
+  event._tag === 'RunCancelled'
+
+export const registerRun = (program: Program, act: Act) =>
+  program
+    .command('run')
+    .description(
+      'start a run; print its answer when it completes, or what it waits for when it pauses (exit 0 or 3)',
+    )
+    .argument('<definitionId>', 'the agent, team or workflow (see `countersign definitions`)')
+    .argument('<input...>', 'what to ask it; words are joined with spaces')
+    .option('--session <id>', 'the session the run belongs to')
+    .option('--watch', 'print its events live until it pauses or ends')
+    .action((definitionId, words, options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) => {
+        const input = words.join(' ')
+        const start = options.session === undefined ? {} : { sessionId: options.session }
+        if (options.watch !== true)
+          return printRun(output, await client.runs.start(definitionId, input, start))
+        const { runId } = await client.runs.startStream(definitionId, input, start)
+        for await (const event of client.runEvents(runId)) {
+          if (output.json) output.value(event)
+          else output.lines([eventLine(output, event)])
+          if (stopsAt(event)) break
+        }
+        return printRun(output, await client.runs.get(runId))
+      }),
+    )

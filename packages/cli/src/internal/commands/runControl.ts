@@ -1,0 +1,37 @@
+import { ExitCode } from '../../ExitCode.js'
+import { printRun } from '../printRun.js'
+import type { Act, Program } from '../program.js'
+
+/** Where a run stands, continuing it, cancelling it. */
+export const registerRunControl = (program: Program, act: Act) => {
+  program
+    .command('status')
+    .description('print where a run stands and what it waits for; exit by its status')
+    .argument('<runId>')
+    .action((runId, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) =>
+        printRun(output, await client.runs.get(runId)),
+      ),
+    )
+  program
+    .command('continue')
+    .description(
+      'continue a paused run whose requirements are all decided (an approver decided its approval, say)',
+    )
+    .argument('<runId>')
+    .action((runId, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) =>
+        printRun(output, await client.runs.continue(runId)),
+      ),
+    )
+  program
+    .command('cancel')
+    .description('cancel a run')
+    .argument('<runId>')
+    .action((runId, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) => {
+        printRun(output, await client.runs.cancel(runId))
+        return ExitCode.ok
+      }),
+    )
+}

@@ -1,0 +1,59 @@
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings'
+import { ExitCode } from '../../ExitCode.js'
+import { age } from '../describe.js'
+import type { Act, Program } from '../program.js'
+import { table, truncate } from '../table.js'
+
+const statuses = ['running', 'paused', 'completed', 'failed', 'cancelled'] as const
+
+const count = (text: string) => {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('Not a whole number.')
+  return Number(text)
+}
+
+export const registerRuns = (program: Program, act: Act) =>
+  program
+    .command('runs')
+    .description("list your runs (an admin: everyone's), newest first")
+    .addOption(new Option('--status <status>', 'only runs of this status').choices(statuses))
+    .option('--definition <id>', 'only runs of this agent, team or workflow')
+    .option('--limit <n>', 'how many (at most 100)', count, 20)
+    .option('--offset <n>', 'how many to skip', count, 0)
+    .action((options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) => {
+        const page = await client.runs.list({
+          limit: options.limit,
+          offset: options.offset,
+          ...(options.status === undefined ? {} : { status: options.status }),
+          ...(options.definition === undefined ? {} : { definitionId: options.definition }),
+        })
+        if (output.json) {
+          output.value(page)
+          return ExitCode.ok
+        }
+        const now = Date.now()
+        output.lines([
+          ...table(
+            output,
+            [
+              { header: 'RUN' },
+              { header: 'DEFINITION', style: 'bold' },
+              { header: 'STATUS' },
+              { header: 'WAITING', align: 'right' },
+              { header: 'UPDATED', align: 'right' },
+              { header: 'ANSWER' },
+            ],
+            page.runs.map((run) => [
+              run.runId,
+              run.agentId,
+              run.status,
+              String(run.activeRequirementIds.length),
+              age(run.updatedAt, now),
+              truncate((run.content ?? run.error ?? '').replace(/\s+/g, ' '), 60),
+            ]),
+          ),
+          output.style('dim', `${page.runs.length} of ${page.total} runs`),
+        ])
+        return ExitCode.ok
+      }),
+    )

@@ -1,0 +1,96 @@
+import type { RequirementView, RunView } from '@countersign/client'
+import type { Output } from './Output.js'
+
+/*
+ * Values as a person reads them: strings bare, anything else as compact JSON; arguments as
+ * `key: value` pairs.
+ */
+
+export const valueText = (value: unknown): string =>
+  typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+
+export const argsText = (args: Readonly<Record<string, unknown>>): string =>
+  Object.entries(args)
+    .map(([key, value]) => `${key}: ${valueText(value)}`)
+    .join(', ')
+
+/** How long ago, in the largest unit that fits: `45s`, `12m`, `3h`, `2d`. */
+export const age = (since: number, now: number): string => {
+  const seconds = Math.max(0, Math.floor((now - since) / 1000))
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`
+  return `${Math.floor(seconds / 86_400)}d`
+}
+
+/** A tool call as a person reads it, with the team member or workflow step's agent making it. */
+export const callText = (requirement: Pick<RequirementView, 'toolCall' | 'member'>): string =>
+  requirement.member === undefined
+    ? requirement.toolCall.name
+    : `${requirement.toolCall.name} (by ${requirement.member.agentId})`
+
+/** A user-input form's fields: name, type, whether required, the prefill and the allowed values. */
+const fieldsText = (fields: NonNullable<RequirementView['userInputSchema']>) =>
+  fields.map((field) => {
+    const notes = [
+      field.type,
+      field.required ? 'required' : 'optional',
+      ...(field.value === undefined ? [] : [`now ${valueText(field.value)}`]),
+      ...(field.allowedValues === undefined
+        ? []
+        : [`one of ${field.allowedValues.map(valueText).join(' | ')}`]),
+    ]
+    return `${field.name} (${notes.join(', ')})${field.description === undefined ? '' : `: ${field.description}`}`
+  })
+
+/** The command that answers a requirement of `kind`, or who else must. */
+const howToAnswer = (requirement: RequirementView): Array<string> => {
+  const ids = `${requirement.runId} ${requirement.id}`
+  switch (requirement.kind) {
+    case 'approval':
+      return [`waits for an approver: countersign approve ${requirement.id}`]
+    case 'user_input':
+    case 'dynamic_user_input':
+      return [
+        ...fieldsText(requirement.userInputSchema ?? []).map((field) => `field ${field}`),
+        `answer: countersign input ${ids} name=value …`,
+      ]
+    case 'external_execution':
+      return [`answer: countersign result ${ids} <json|->`]
+    default:
+      return [`approve: countersign approve ${ids}`, `reject:  countersign reject ${ids} --note "…"`]
+  }
+}
+
+/** A requirement waiting for a decision: kind, id, call and arguments, then how to answer it. */
+const requirementLines = (output: Output, requirement: RequirementView): Array<string> => [
+  `  ${output.style('yellow', requirement.kind)}  ${requirement.id}  ${output.style('bold', callText(requirement))}  ${argsText(requirement.toolCall.args)}`,
+  ...howToAnswer(requirement).map((line) => `    ${output.style('dim', line)}`),
+]
+
+const statusStyle = { completed: 'green', paused: 'yellow', failed: 'red', cancelled: 'red' } as const
+
+/**
+ * Where a run stands: its status, then its answer when it completed, its error when it failed,
+ * or what it waits for when paused.
+ */
+export const runLines = (output: Output, run: RunView): Array<string> => {
+  const status = run.status in statusStyle ? statusStyle[run.status as keyof typeof statusStyle] : 'cyan'
+  const head = `Run ${run.runId} (${run.agentId}) ${output.style(status, run.status)}`
+  switch (run.status) {
+    case 'completed':
+      return run.content === undefined ? [head] : [head, run.content]
+    case 'failed':
+    case 'cancelled':
+      return [run.error === undefined ? head : `${head}: ${run.error}`]
+    case 'paused': {
+      const waiting = run.requirements.filter(({ id }) => run.activeRequirementIds.includes(id))
+      return [
+        `${head}, waiting for ${waiting.length === 1 ? '1 decision' : `${waiting.length} decisions`}:`,
+        ...waiting.flatMap((requirement) => requirementLines(output, requirement)),
+      ]
+    }
+    default:
+      return [head]
+  }
+}

@@ -1,0 +1,32 @@
+import type { Resolutions } from '@countersign/client'
+import type { RequirementPlugin } from '@countersign/core'
+
+/*
+ * Answers in the shapes `runs.continue` takes, those of the core's plugins (the core's
+ * `Resolutions` makes the same): built here from the core's types, so that the command loads
+ * no run engine just to send them.
+ */
+
+type Resolution = Resolutions[number]
+
+/** A confirmation's answer, the same decision an approval takes: approved or not, and why. */
+export const decision = (requirementId: string, answer: RequirementPlugin.Decision): Resolution => ({
+  requirementId,
+  value: answer,
+})
+
+export const userInput = (
+  requirementId: string,
+  values: RequirementPlugin.UserInputAnswer['values'],
+): Resolution => ({
+  requirementId,
+  value: { values } satisfies RequirementPlugin.UserInputAnswer,
+})
+
+export const externalResult = (
+  requirementId: string,
+  result: RequirementPlugin.ExternalResult['result'],
+): Resolution => ({
+  requirementId,
+  value: { result } satisfies RequirementPlugin.ExternalResult,
+})

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import { createClient, type CountersignClient } from '@countersign/client'
+import {
+  type FixtureUser,
+  type ServerProcess,
+  startServerProcess,
+  tokenOf,
+} from '@countersign/server/testing'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { WebSocket } from 'ws'
+
+/** The command as a user runs it: its bin, in node with tsx, workspace packages read from source. */
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+
+export interface Ended {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** stdout, line by line. */
+  readonly lines: ReadonlyArray<string>
+}
+
+export interface Running {
+  /** Resolves with the first line printed on stdout that `matches`; rejects if the command ends first. */
+  readonly nextLine: (matches: (line: string) => boolean) => Promise<string>
+  readonly ended: Promise<Ended>
+}
+
+export interface CliOptions {
+  /** Signs in as this fixture user through COUNTERSIGN_TOKEN (omit to set no token). */
+  readonly as?: FixtureUser
+  /** The server, through COUNTERSIGN_URL (omit to set no URL). */
+  readonly server?: ServerProcess
+  /** What the command reads on stdin (nothing when omitted). */
+  readonly stdin?: string
+}
+
+const running = new Set<() => void>()
+afterEach(() => {
+  for (const kill of running) kill()
+  running.clear()
+})
+
+/** Starts `countersign args…` in a child process, connected through its environment variables. */
+export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Running => {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  delete env.COUNTERSIGN_URL
+  delete env.COUNTERSIGN_TOKEN
+  if (options.server !== undefined) env.COUNTERSIGN_URL = options.server.url
+  if (options.as !== undefined) env.COUNTERSIGN_TOKEN = tokenOf(options.as)
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@countersign/source', '--import', 'tsx', bin, ...args],
+    {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
+  const kill = () => void child.kill('SIGKILL')
+  running.add(kill)
+  child.stdin.end(options.stdin ?? '')
+  let stdout = ''
+  let stderr = ''
+  const lines: Array<string> = []
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const output = createInterface({ input: child.stdout })
+  output.on('line', (line) => {
+    stdout += `${line}\n`
+    lines.push(line)
+  })
+  // 'close' comes after the output streams end: every line has been read by then.
+  const ended = new Promise<Ended>((resolve) =>
+    child.once('close', (code) => {
+      running.delete(kill)
+      resolve({ code, stdout, stderr, lines })
+    }),
+  )
+  const nextLine = (matches: (line: string) => boolean) =>
+    new Promise<string>((resolve, reject) => {
+      const onLine = (line: string) => {
+        if (!matches(line)) return
+        output.off('line', onLine)
+        resolve(line)
+      }
+      output.on('line', onLine)
+      void ended.then(({ code }) =>
+        reject(
+          new Error(`countersign ${args.join(' ')} ended (${code}) before the line; stderr:\n${stderr}`),
+        ),
+      )
+    })
+  return { nextLine, ended }
+}
+
+/** Runs `countersign args…` to its end. */
+export const cli = (args: ReadonlyArray<string>, options?: CliOptions) => startCli(args, options).ended
+
+/** A server process (the fixture server unless `entry` says otherwise) for the tests of one file. */
+export const useServer = (entry?: string) => {
+  let server: ServerProcess | undefined
+  beforeAll(async () => {
+    server = await startServerProcess(entry)
+  })
+  afterAll(() => server?.kill())
+  return () => {
+    if (server === undefined) throw new Error('the server process has not started')
+    return server
+  }
+}
+
+/** A client of the server as a fixture user, to set the scene and check what the command did; closed after the test. */
+export const useClients = (server: () => ServerProcess) => {
+  const clients: Array<CountersignClient> = []
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()))
+  })
+  return (user: FixtureUser) => {
+    const client = createClient({ url: server().url, token: tokenOf(user), WebSocket })
+    clients.push(client)
+    return client
+  }
+}
+
+/** The JSON the command printed. */
+export const json = <A = unknown>(ended: Ended): A => JSON.parse(ended.stdout) as A
