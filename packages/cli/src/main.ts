@@ -62,6 +62,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<ExitCode> => {
     .description(
       'Start Countersign runs, see what waits for you, decide it, and watch runs live, against a server.',
     )
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', `\n${exitCodesText}`)
     .showHelpAfterError('(countersign --help lists the commands and options)')
     .exitOverride()

@@ -27,6 +27,7 @@ const fieldValues = (pairs: ReadonlyArray<string>) =>
 export const registerAnswers = (program: Program, act: Act) => {
   program
     .command('input')
+    .summary('answer a user-input requirement of your run')
     .description(
       'fill in the form of a user-input requirement of your run and continue the run (the server checks the values)',
     )
@@ -41,6 +42,7 @@ export const registerAnswers = (program: Program, act: Act) => {
     )
   program
     .command('result')
+    .summary('hand back the result of a call made outside the agent')
     .description('hand back the result of a call carried out outside the agent, and continue the run')
     .argument('<runId>')
     .argument('<requirementId>')

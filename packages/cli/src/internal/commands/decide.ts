@@ -66,6 +66,7 @@ const ids = {
 export const registerDecide = (program: Program, act: Act) => {
   program
     .command('approve')
+    .summary('approve an approval, or a requirement of your run')
     .description(
       'approve an approval, or confirm a requirement of your run and continue the run (exit by where it stops)',
     )
@@ -82,6 +83,7 @@ export const registerDecide = (program: Program, act: Act) => {
     )
   program
     .command('reject')
+    .summary('reject an approval, or a requirement of your run')
     .description(
       'reject an approval, or a requirement of your run and continue the run: the model is told the note',
     )

@@ -5,6 +5,7 @@ import { table } from '../table.js'
 export const registerDefinitions = (program: Program, act: Act) =>
   program
     .command('definitions')
+    .summary('list the agents, teams and workflows served')
     .description('list the agents, teams and workflows the server serves')
     .action((_options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {

@@ -6,6 +6,7 @@ import { table, truncate } from '../table.js'
 export const registerPending = (program: Program, act: Act) =>
   program
     .command('pending')
+    .summary('list what waits for your decision')
     .description(
       'list what waits for your decision: the requirements of your paused runs and, for approvers, the approval queue',
     )

@@ -13,6 +13,7 @@ const stopsAt = (event: RunEvent) =>
 export const registerRun = (program: Program, act: Act) =>
   program
     .command('run')
+    .summary('start a run (exits 0 when it completes, 3 when it pauses)')
     .description(
       'start a run; print its answer when it completes, or what it waits for when it pauses (exit 0 or 3)',
     )

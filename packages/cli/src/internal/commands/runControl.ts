@@ -6,6 +6,7 @@ import type { Act, Program } from '../program.js'
 export const registerRunControl = (program: Program, act: Act) => {
   program
     .command('status')
+    .summary('print where a run stands')
     .description('print where a run stands and what it waits for; exit by its status')
     .argument('<runId>')
     .action((runId, _options, command) =>
@@ -15,6 +16,7 @@ export const registerRunControl = (program: Program, act: Act) => {
     )
   program
     .command('continue')
+    .summary('continue a paused run once its decisions are made')
     .description(
       'continue a paused run whose requirements are all decided (an approver decided its approval, say)',
     )
@@ -26,6 +28,7 @@ export const registerRunControl = (program: Program, act: Act) => {
     )
   program
     .command('cancel')
+    .summary('cancel a run')
     .description('cancel a run')
     .argument('<runId>')
     .action((runId, _options, command) =>

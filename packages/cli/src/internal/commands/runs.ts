@@ -14,6 +14,7 @@ const count = (text: string) => {
 export const registerRuns = (program: Program, act: Act) =>
   program
     .command('runs')
+    .summary('list your runs, newest first')
     .description("list your runs (an admin: everyone's), newest first")
     .addOption(new Option('--status <status>', 'only runs of this status').choices(statuses))
     .option('--definition <id>', 'only runs of this agent, team or workflow')

@@ -5,6 +5,7 @@ import type { Act, Program } from '../program.js'
 export const registerWatch = (program: Program, act: Act) =>
   program
     .command('watch')
+    .summary("print a run's events live until it ends")
     .description("print a run's events, stored then live, one a line, until it ends; exit by how it ended")
     .argument('<runId>')
     .action((runId, _options, command) =>

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { cli, useClients, useServer } from './cli.js'
+
+const server = useServer(fileURLToPath(new URL('./answersServer.ts', import.meta.url)))
+const clientOf = useClients(server)
+
+describe('countersign input and result', () => {
+  it('shows the form; the server refuses values of the wrong type (exit 2, its error shown), then takes the right ones', async () => {
+    const paused = await cli(['run', 'booking', 'A table tonight'], { server: server(), as: 'alice' })
+    expect(paused.code).toBe(3)
+    const runId = /^Run (\S+) /.exec(paused.stdout)![1]!
+    const requirementId = (await clientOf('alice').runs.get(runId)).activeRequirementIds[0]!
+    expect(paused.lines[1]).toMatch(
+      new RegExp(`^\\s+user_input\\s+${requirementId}\\s+book_table\\s+name: Ada$`),
+    )
+    expect(paused.stdout).toContain('field guests (number, required)')
+    expect(paused.stdout).toContain(`countersign input ${runId} ${requirementId} name=value …`)
+
+    const refused = await cli(['input', runId, requirementId, 'guests=many'], {
+      server: server(),
+      as: 'alice',
+    })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('(InvalidResolution)')
+    expect(refused.stderr).toContain('guests')
+    expect((await clientOf('alice').runs.get(runId)).requirements[0]).toMatchObject({ isResolved: false })
+
+    const answered = await cli(['input', runId, requirementId, 'guests=4'], { server: server(), as: 'alice' })
+    expect(answered.code).toBe(0)
+    expect(answered.lines).toStrictEqual([
+      `Run ${runId} (booking) completed`,
+      'Done: booked for Ada, 4 guests',
+    ])
+  })
+
+  it('result hands back JSON read from stdin, and the run completes with it', async () => {
+    const paused = await clientOf('alice').runs.start('weather', 'Tomorrow in Oslo?')
+    const requirementId = paused.activeRequirementIds[0]!
+    const shown = await cli(['status', paused.runId], { server: server(), as: 'alice' })
+    expect(shown.code).toBe(3)
+    expect(shown.stdout).toContain(`countersign result ${paused.runId} ${requirementId} <json|->`)
+
+    const ended = await cli(['result', paused.runId, requirementId, '-'], {
+      server: server(),
+      as: 'alice',
+      stdin: '{ "sky": "clear", "high": 21 }\n',
+    })
+    expect(ended.code).toBe(0)
+    expect(ended.lines[0]).toBe(`Run ${paused.runId} (weather) completed`)
+    expect((await clientOf('alice').runs.get(paused.runId)).requirements[0]).toMatchObject({
+      resolution: { result: { sky: 'clear', high: 21 } },
+    })
+  })
+
+  it('a result that is not JSON is handed back as text', async () => {
+    const paused = await clientOf('alice').runs.start('weather', 'Tomorrow in Oslo?')
+    const ended = await cli(['result', paused.runId, paused.activeRequirementIds[0]!, 'light rain'], {
+      server: server(),
+      as: 'alice',
+    })
+    expect(ended.code).toBe(0)
+    expect(ended.lines).toStrictEqual([`Run ${paused.runId} (weather) completed`, 'Done: light rain'])
+  })
+})
