@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { cli, useClients, useServer } from './cli.js'
+import { cli, severalRuns, useClients, useServer } from './cli.js'
 
 const server = useServer(fileURLToPath(new URL('./answersServer.ts', import.meta.url)))
 const clientOf = useClients(server)
 
-describe('countersign input and result', () => {
+describe('countersign input and result', severalRuns, () => {
   it('shows the form; the server refuses values of the wrong type (exit 2, its error shown), then takes the right ones', async () => {
     const paused = await cli(['run', 'booking', 'A table tonight'], { server: server(), as: 'alice' })
     expect(paused.code).toBe(3)

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { createClient, type CountersignClient } from '@countersign/client'
@@ -55,6 +56,8 @@ export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}):
     ['--conditions=@countersign/source', '--import', 'tsx', bin, ...args],
     {
       env,
+      // tsx resolves from here: the CLI package's own dependencies.
+      cwd: dirname(bin),
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   )
@@ -122,6 +125,9 @@ export const useClients = (server: () => ServerProcess) => {
     return client
   }
 }
+
+/** For describing blocks whose tests run the command several times, each a node process compiling TypeScript as it starts. */
+export const severalRuns = { timeout: 60_000 }
 
 /** The JSON the command printed. */
 export const json = <A = unknown>(ended: Ended): A => JSON.parse(ended.stdout) as A

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { cli, useClients, useServer } from './cli.js'
+import { cli, severalRuns, useClients, useServer } from './cli.js'
 
 const server = useServer()
 const clientOf = useClients(server)
 
-describe('exit codes and messages', () => {
+describe('exit codes and messages', severalRuns, () => {
   it('a token the server does not know: exit 7, and it says so', async () => {
     const ended = await cli(['--token', 'not-a-token', 'runs'], { server: server(), as: 'alice' })
     expect(ended.code).toBe(7)

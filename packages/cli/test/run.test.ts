@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cli, json, useClients, useServer } from './cli.js'
+import { cli, json, severalRuns, useClients, useServer } from './cli.js'
 
 /*
  * The command as a real child process against the fixture server in another: what it prints,
@@ -11,7 +11,7 @@ const clientOf = useClients(server)
 
 const runIdOf = (stdout: string) => /^Run (\S+) /.exec(stdout)?.[1]
 
-describe('countersign run, approve and reject', () => {
+describe('countersign run, approve and reject', severalRuns, () => {
   it('definitions lists what the server serves, as a table and as JSON', async () => {
     const table = await cli(['definitions'], { server: server(), as: 'alice' })
     expect(table.code).toBe(0)
@@ -89,7 +89,7 @@ describe('countersign run, approve and reject', () => {
   })
 })
 
-describe('countersign pending, runs and the approval queue', () => {
+describe('countersign pending, runs and the approval queue', severalRuns, () => {
   it("pending lists the requirements of the user's paused runs, with tool, args, requester and age", async () => {
     const paused = await clientOf('bob').runs.start('assistant', 'Move 100')
     const requirementId = paused.activeRequirementIds[0]!

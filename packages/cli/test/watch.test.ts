@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cli, startCli, useClients, useServer } from './cli.js'
+import { cli, severalRuns, startCli, useClients, useServer } from './cli.js'
 
 const server = useServer()
 const clientOf = useClients(server)
@@ -11,7 +11,7 @@ const eventOf = (line: string) => {
   return { seq: Number(match[1]), tag: match[3]!, gist: match[4]! }
 }
 
-describe('countersign watch', () => {
+describe('countersign watch', severalRuns, () => {
   it('prints the events live, in order, across the pause, and exits 0 once the run completes', async () => {
     const paused = await clientOf('alice').runs.start('assistant', 'Move 100')
     const requirementId = paused.activeRequirementIds[0]!
@@ -72,7 +72,7 @@ describe('countersign watch', () => {
   })
 })
 
-describe('countersign run --watch', () => {
+describe('countersign run --watch', severalRuns, () => {
   it('prints the events as the run goes, up to its pause, then what it waits for (exit 3)', async () => {
     const ended = await cli(['run', 'assistant', 'Move 100', '--watch'], { server: server(), as: 'alice' })
     expect(ended.code).toBe(3)

@@ -32,7 +32,8 @@ const gist = (event: RunEvent): string => {
     case 'ModelRequestCompleted':
       return event.model
     case 'RunContent':
-      return event.delta
+      // Quoted: a delta's spaces and line breaks are part of it.
+      return JSON.stringify(event.delta)
     case 'ToolCallStarted':
       return `${event.toolCall.name}(${argsText(event.toolCall.args)})`
     case 'ToolCallCompleted':
@@ -116,5 +117,7 @@ const timeText = (at: number) => {
 /** One event as one line: sequence number, time, tag, gist. */
 export const eventLine = (output: Output, event: RunEvent): string => {
   const tag = output.style(tagStyle(event._tag), event._tag.padEnd(tagWidth))
-  return `${String(event.seq).padStart(4)}  ${output.style('dim', timeText(event.at))}  ${tag}  ${gist(event)}`.trimEnd()
+  // One event, one line, whatever line breaks its content has.
+  const text = gist(event).replace(/\s*\n\s*/g, ' ⏎ ')
+  return `${String(event.seq).padStart(4)}  ${output.style('dim', timeText(event.at))}  ${tag}  ${text}`.trimEnd()
 }
