@@ -5,7 +5,7 @@ import { cli, severalRuns, useClients, useServer } from './cli.js'
 const server = useServer(fileURLToPath(new URL('./answersServer.ts', import.meta.url)))
 const clientOf = useClients(server)
 
-describe('countersign input and result', severalRuns, () => {
+describe('countersign input, result and resolve', severalRuns, () => {
   it('shows the form; the server refuses values of the wrong type (exit 2, its error shown), then takes the right ones', async () => {
     const paused = await cli(['run', 'booking', 'A table tonight'], { server: server(), as: 'alice' })
     expect(paused.code).toBe(3)
@@ -61,5 +61,22 @@ describe('countersign input and result', severalRuns, () => {
     })
     expect(ended.code).toBe(0)
     expect(ended.lines).toStrictEqual([`Run ${paused.runId} (weather) completed`, 'Done: light rain'])
+  })
+
+  it('resolve sends a resolution value as it is, for kinds of any shape', async () => {
+    const paused = await clientOf('alice').runs.start('weather', 'Tomorrow in Oslo?')
+    const requirementId = paused.activeRequirementIds[0]!
+    const wrong = await cli(['resolve', paused.runId, requirementId, '{"forecast": "snow"}'], {
+      server: server(),
+      as: 'alice',
+    })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('(InvalidResolution)')
+    const ended = await cli(['resolve', paused.runId, requirementId, '{"result": "snow"}'], {
+      server: server(),
+      as: 'alice',
+    })
+    expect(ended.code).toBe(0)
+    expect(ended.lines).toStrictEqual([`Run ${paused.runId} (weather) completed`, 'Done: snow'])
   })
 })

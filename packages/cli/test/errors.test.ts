@@ -75,7 +75,11 @@ describe('exit codes and messages', severalRuns, () => {
       'reject',
       'input',
       'result',
+      'resolve',
       'watch',
+      'status',
+      'continue',
+      'cancel',
     ])
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
     expect(help.stdout).toContain('Exit codes:')

@@ -43,23 +43,23 @@ const fieldsText = (fields: NonNullable<RequirementView['userInputSchema']>) =>
     return `${field.name} (${notes.join(', ')})${field.description === undefined ? '' : `: ${field.description}`}`
   })
 
-/** The command that answers a requirement of `kind`, or who else must. */
+/** The kinds answered with a decision, approved or not (the core's plugins that answer `decision`). */
+const decided = new Set(['confirmation', 'step_confirmation', 'interrupted_call'])
+
+/** The command that answers a requirement, or who else must. */
 const howToAnswer = (requirement: RequirementView): Array<string> => {
   const ids = `${requirement.runId} ${requirement.id}`
-  switch (requirement.kind) {
-    case 'approval':
-      return [`waits for an approver: countersign approve ${requirement.id}`]
-    case 'user_input':
-    case 'dynamic_user_input':
-      return [
-        ...fieldsText(requirement.userInputSchema ?? []).map((field) => `field ${field}`),
-        `answer: countersign input ${ids} name=value …`,
-      ]
-    case 'external_execution':
-      return [`answer: countersign result ${ids} <json|->`]
-    default:
-      return [`approve: countersign approve ${ids}`, `reject:  countersign reject ${ids} --note "…"`]
-  }
+  if (requirement.kind === 'approval') return [`waits for an approver: countersign approve ${requirement.id}`]
+  if (decided.has(requirement.kind))
+    return [`approve: countersign approve ${ids}`, `reject:  countersign reject ${ids} --note "…"`]
+  // Kinds answered with user input come with their form.
+  if (requirement.userInputSchema !== undefined)
+    return [
+      ...fieldsText(requirement.userInputSchema).map((field) => `field ${field}`),
+      `answer: countersign input ${ids} name=value …`,
+    ]
+  if (requirement.kind === 'external_execution') return [`answer: countersign result ${ids} <json|->`]
+  return [`request: ${valueText(requirement.request)}`, `answer: countersign resolve ${ids} <json|->`]
 }
 
 /** A requirement waiting for a decision: kind, id, call and arguments, then how to answer it. */

@@ -13,6 +13,10 @@ const parsed = (value: string): unknown => {
   }
 }
 
+/** An argument's value, or stdin's for `-`. */
+const valueOf = async (argument: string) =>
+  parsed(argument === '-' ? (await text(process.stdin)).trim() : argument)
+
 /** `name=value` pairs as a record; the value may contain `=`. */
 const fieldValues = (pairs: ReadonlyArray<string>) =>
   Object.fromEntries(
@@ -23,7 +27,7 @@ const fieldValues = (pairs: ReadonlyArray<string>) =>
     }),
   )
 
-/** Answers a requirement of the caller's run with user input or an external result, and continues it. */
+/** Answers a requirement of the caller's run (user input, an external result, any value), and continues it. */
 export const registerAnswers = (program: Program, act: Act) => {
   program
     .command('input')
@@ -34,12 +38,12 @@ export const registerAnswers = (program: Program, act: Act) => {
     .argument('<runId>')
     .argument('<requirementId>')
     .argument('<fields...>', 'name=value, a value read as JSON when it parses, else as text')
-    .action((runId, requirementId, pairs, _options, command) =>
-      act(command.optsWithGlobals(), async ({ client, output }) => {
-        const values = fieldValues(pairs)
-        return printRun(output, await client.runs.continue(runId, [userInput(requirementId, values)]))
-      }),
-    )
+    .action((runId, requirementId, pairs, _options, command) => {
+      const values = fieldValues(pairs)
+      return act(command.optsWithGlobals(), async ({ client, output }) =>
+        printRun(output, await client.runs.continue(runId, [userInput(requirementId, values)])),
+      )
+    })
   program
     .command('result')
     .summary('hand back the result of a call made outside the agent')
@@ -49,8 +53,22 @@ export const registerAnswers = (program: Program, act: Act) => {
     .argument('<result>', 'JSON (or text), or - to read it from stdin')
     .action((runId, requirementId, result, _options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {
-        const value = parsed(result === '-' ? (await text(process.stdin)).trim() : result)
+        const value = await valueOf(result)
         return printRun(output, await client.runs.continue(runId, [externalResult(requirementId, value)]))
       }),
+    )
+  program
+    .command('resolve')
+    .summary('answer a requirement of any kind with its resolution value')
+    .description(
+      "answer a requirement of your run with the value its kind's plugin takes (a workflow's route selection, your own kinds), and continue the run",
+    )
+    .argument('<runId>')
+    .argument('<requirementId>')
+    .argument('<value>', 'JSON (or text), or - to read it from stdin')
+    .action((runId, requirementId, value, _options, command) =>
+      act(command.optsWithGlobals(), async ({ client, output }) =>
+        printRun(output, await client.runs.continue(runId, [{ requirementId, value: await valueOf(value) }])),
+      ),
     )
 }

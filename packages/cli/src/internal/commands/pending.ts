@@ -3,6 +3,9 @@ import { age, argsText, callText } from '../describe.js'
 import type { Act, Program } from '../program.js'
 import { table, truncate } from '../table.js'
 
+/** The largest page of approvals the server answers. */
+const maxApprovalPage = 1000 // the core's Approval.maxPageSize
+
 export const registerPending = (program: Program, act: Act) =>
   program
     .command('pending')
@@ -21,17 +24,14 @@ export const registerPending = (program: Program, act: Act) =>
           output.lines(['Nothing waits for you.'])
           return ExitCode.ok
         }
-        // Whose call an approval is: the approval queue knows (one batched request for them all).
-        const requesters = new Map(
-          await Promise.all(
-            awaiting
-              .filter(({ kind }) => kind === 'approval')
-              .map(async ({ requirementId }) => {
-                const approval = await client.approvals.get(requirementId)
-                return [requirementId, approval.userId ?? approval.requestedBy.id] as const
-              }),
-          ),
-        )
+        // Whose call an approval is: the approval queue knows.
+        const requesters = awaiting.some(({ kind }) => kind === 'approval')
+          ? new Map(
+              (await client.approvals.list({ status: 'pending', limit: maxApprovalPage })).approvals.map(
+                (approval) => [approval.id, approval.userId ?? approval.requestedBy.id],
+              ),
+            )
+          : new Map<string, string>()
         const now = Date.now()
         output.lines(
           table(
@@ -53,7 +53,7 @@ export const registerPending = (program: Program, act: Act) =>
               item.kind,
               callText(item),
               truncate(argsText(item.toolCall.args), 60),
-              requesters.get(item.requirementId) ?? 'you',
+              item.kind === 'approval' ? (requesters.get(item.requirementId) ?? '') : 'you',
               age(item.createdAt, now),
             ]),
           ),
