@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws'
 import type { Authenticate } from './auth.js'
 import { makeCreateContext } from './context.js'
 import { handleProbe } from './http.js'
+import { staticFiles } from './internal/staticFiles.js'
 import { handleRest } from './rest.js'
 import { appRouter } from './router.js'
 
@@ -21,6 +22,8 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly keepAlive?: { readonly pingMs?: number; readonly pongWaitMs?: number } | false
   /** How long `close()` waits for in-flight requests before cutting them off (default 10 s). */
   readonly shutdownTimeoutMs?: number
+  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages. */
+  readonly webApp?: { readonly dir: string }
 }
 
 export interface CountersignServer {
@@ -52,6 +55,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
   const maxBodySize = options.maxBodySize ?? mebibyte
   const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
   const rest = { countersign, authenticate: options.authenticate, maxBodySize }
+  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
 
   let closing = false
   let inFlight = 0
@@ -71,6 +75,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     void (async () => {
       if (await handleProbe(req, res, countersign)) return
       if (await handleRest(req, res, rest)) return
+      if (webApp !== undefined && (await webApp(req, res))) return
       trpc(req, res)
     })()
   })
