@@ -96,4 +96,4 @@ export { maxRunPageSize, RunFilter, RunKind, RunQuery, RunRecord, RunStatus } fr
 export type { RunPage } from './Run.js'
 export { RunEvent, StepType } from './RunEvent.js'
 export type { RunEventTag } from './RunEvent.js'
-export { FieldType, UserInputField } from './UserInputField.js'
+export { completeAnswers, FieldType, UserInputField } from './UserInputField.js'

@@ -1,0 +1,9 @@
+import react from '@vitejs/plugin-react'
+import { defaultClientConditions, defineConfig } from 'vite'
+
+// Workspace packages are bundled from their source, like the tests read them: no build of theirs needed first.
+export default defineConfig({
+  plugins: [react()],
+  resolve: { conditions: ['@countersign/source', ...defaultClientConditions] },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+})
