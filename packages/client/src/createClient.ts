@@ -22,6 +22,10 @@ export interface ClientOptions {
   readonly WebSocket?: unknown
   /** How long to wait before the n-th attempt to reconnect the WebSocket (default: 0.5 s doubling, up to 30 s). */
   readonly retryDelayMs?: (attempt: number) => number
+  /** The WebSocket connected: at first, and after each reconnect. */
+  readonly onOpen?: () => void
+  /** The WebSocket closed (or failed to connect); unless `close()` was called, it reconnects by itself. */
+  readonly onClose?: () => void
 }
 
 type StartOptions = { readonly sessionId?: string }
@@ -47,6 +51,8 @@ export const createClient = (options: ClientOptions) => {
     url: options.url.replace(/^http/, 'ws'),
     connectionParams: { token: options.token },
     retryDelayMs: options.retryDelayMs ?? backoff,
+    ...(options.onOpen === undefined ? {} : { onOpen: options.onOpen }),
+    ...(options.onClose === undefined ? {} : { onClose: options.onClose }),
     ...(options.WebSocket === undefined
       ? {}
       : { WebSocket: options.WebSocket as NonNullable<Parameters<typeof createWSClient>[0]['WebSocket']> }),

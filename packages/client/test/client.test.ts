@@ -121,6 +121,34 @@ describe('createClient', () => {
     expect(seqs).toStrictEqual(stored.map(({ seq }) => seq))
   })
 
+  it('onOpen and onClose tell when the WebSocket connects, drops and connects again', async () => {
+    const seen: Array<'open' | 'close'> = []
+    let notify = () => {}
+    const reached = (count: number) =>
+      new Promise<void>((resolve) => {
+        notify = () => seen.length >= count && resolve()
+        notify()
+      })
+    const record = (what: 'open' | 'close') => () => {
+      seen.push(what)
+      notify()
+    }
+    clients.push(
+      createClient({
+        url: server.url,
+        token: tokenOf('alice'),
+        WebSocket,
+        retryDelayMs: () => 10,
+        onOpen: record('open'),
+        onClose: record('close'),
+      }),
+    )
+    await reached(1)
+    server.send('drop-sockets')
+    await reached(3)
+    expect(seen).toStrictEqual(['open', 'close', 'open'])
+  })
+
   it('approvals: an approver lists and decides; a second decision fails with a typed CONFLICT', async () => {
     const alice = clientOf('alice')
     const ann = clientOf('ann')
