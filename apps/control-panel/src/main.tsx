@@ -1,10 +1,10 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { createClient } from '@countersign/client'
+import { App } from './App.js'
+import './styles.css'
 
-console.log(createClient)
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <p>hi</p>
+    <App />
   </StrictMode>,
 )
