@@ -5,5 +5,11 @@ import { defaultClientConditions, defineConfig } from 'vite'
 export default defineConfig({
   plugins: [react()],
   resolve: { conditions: ['@countersign/source', ...defaultClientConditions] },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    // One small app in one chunk; most of it is Effect's Schema, which checks forms by the core's own rules.
+    chunkSizeWarningLimit: 800,
+  },
 })

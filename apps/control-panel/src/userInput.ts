@@ -73,7 +73,9 @@ export const readForm = (fields: ReadonlyArray<Field>, texts: FormTexts): FormRe
       continue
     }
     const given = 'value' in parsed ? { [field.name]: parsed.value } : {}
-    const judged = completeAnswers([field], given)
+    // A value given is judged as if the field were required, so that the explanation is about
+    // the value alone (not also about leaving an optional field out).
+    const judged = completeAnswers(['value' in parsed ? { ...field, required: true } : field], given)
     if (judged._tag === 'Left') errors[field.name] = reasonOf(judged.left)
     else Object.assign(values, given)
   }

@@ -58,6 +58,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
   const open =
     view?.requirements.filter((requirement) => view.activeRequirementIds.includes(requirement.id)) ?? []
   const decided = view?.requirements.filter((requirement) => requirement.isResolved) ?? []
+  const nameOf = (id: string) => definitions.data?.find((definition) => definition.id === id)?.name ?? id
   const continueRun = (resolutions?: Parameters<typeof client.runs.continue>[1]) =>
     client.runs.continue(runId, resolutions).finally(run.reload)
 
@@ -68,7 +69,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
       </p>
       <div className="page-title">
         <h2 id="run-title">
-          {view === undefined ? 'Run' : `${view.agentId} (${view.kind})`}{' '}
+          {view === undefined ? 'Run' : `${nameOf(view.agentId)} (${view.kind})`}{' '}
           <code className="run-id">{runId}</code>
         </h2>
         {view === undefined ? null : (

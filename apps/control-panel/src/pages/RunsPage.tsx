@@ -163,7 +163,7 @@ const StartRun = ({
   return (
     <details className="card start">
       <summary>Start a run</summary>
-      <form onSubmit={start}>
+      <form onSubmit={start} aria-label="Start a run">
         <div className="field">
           <label htmlFor={`${ids}-definition`}>Agent, team or workflow</label>
           <select
