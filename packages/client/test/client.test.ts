@@ -135,6 +135,27 @@ describe('createClient', () => {
     expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
   })
 
+  it('grants: an approver grants a tool for a session, a covered run does not pause; revoked twice is GrantInactive', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const grant = await ann.grants.create({
+      scope: 'session',
+      sessionId: 'client-grant',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+    })
+    expect(await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).toMatchObject({
+      status: 'completed',
+    })
+    expect(await ann.grants.list({ sessionId: 'client-grant' })).toMatchObject([
+      { id: grant.id, uses: 1, status: 'active' },
+    ])
+    expect(await ann.grants.revoke(grant.id, { note: 'done' })).toMatchObject({ status: 'revoked' })
+    const again = await ann.grants.revoke(grant.id).catch((error: unknown) => error)
+    expect(errorOf(again)).toMatchObject({ _tag: 'GrantInactive', grantId: grant.id, status: 'revoked' })
+    expect((await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).status).toBe('paused')
+  })
+
   it("runs.list and runs.awaitingMe: the caller's runs newest first, and what waits for them", async () => {
     const alice = clientOf('alice')
     const confirm = await alice.runs.start('assistant', 'Move 100')
