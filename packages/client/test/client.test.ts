@@ -49,8 +49,10 @@ describe('createClient', () => {
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
       'finance',
+      'refunds',
       'slow',
       'treasury',
+      'vault',
       'support',
     ])
     const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
@@ -121,7 +123,7 @@ describe('createClient', () => {
     expect(seqs).toStrictEqual(stored.map(({ seq }) => seq))
   })
 
-  it('approvals: an approver lists and decides; a second decision fails with a typed CONFLICT', async () => {
+  it('approvals: an approver lists and decides, the run goes on; a second decision fails with a typed CONFLICT', async () => {
     const alice = clientOf('alice')
     const ann = clientOf('ann')
     const paused = await alice.runs.start('finance', 'Refund A-1')
@@ -132,7 +134,8 @@ describe('createClient', () => {
       .decide(approvals[0]!.id, { approved: false })
       .catch((error: unknown) => error)
     expect(errorOf(second)).toMatchObject({ _tag: 'ApprovalAlreadyResolved', status: 'approved' })
-    expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
+    expect((await collect(alice.runEvents(paused.runId))).at(-1)?._tag).toBe('RunCompleted')
+    expect(await alice.runs.get(paused.runId)).toMatchObject({ status: 'completed' })
   })
 
   it('grants: an approver grants a tool for a session, a covered run does not pause; revoked twice is GrantInactive', async () => {
