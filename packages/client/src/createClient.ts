@@ -38,6 +38,8 @@ export type ApprovalAnswer = RouterInputs['answer']
 export type ApprovalQuery = Parameters<TRPCClient<AppRouter>['approvals']['list']['query']>[0]
 export type RunListQuery = Parameters<TRPCClient<AppRouter>['runs']['list']['query']>[0]
 export type ApprovalFilter = Parameters<TRPCClient<AppRouter>['approvals']['count']['query']>[0]
+export type GrantRequest = Parameters<TRPCClient<AppRouter>['grants']['create']['mutate']>[0]
+export type GrantFilter = Parameters<TRPCClient<AppRouter>['grants']['list']['query']>[0]
 
 const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
 
@@ -131,6 +133,14 @@ export const createClient = (options: ClientOptions) => {
       get: (approvalId: string) => trpc.approvals.get.query({ approvalId }),
       decide: (approvalId: string, answer: ApprovalAnswer) =>
         trpc.approvals.decide.mutate({ approvalId, answer }),
+    },
+    /** Approvals given ahead of time for a tool's calls in a session (approvers and admins). */
+    grants: {
+      list: (filter?: GrantFilter) => trpc.grants.list.query(filter),
+      create: (request: GrantRequest) => trpc.grants.create.mutate(request),
+      /** Ends the grant; one already revoked or used up fails with GrantInactive (CONFLICT). */
+      revoke: (grantId: string, options: { readonly note?: string } = {}) =>
+        trpc.grants.revoke.mutate({ grantId, ...options }),
     },
     /** The underlying tRPC client, for procedures without a method here. */
     trpc,

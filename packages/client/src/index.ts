@@ -9,6 +9,8 @@ export type {
   ApprovalQuery,
   ClientOptions,
   CountersignClient,
+  GrantFilter,
+  GrantRequest,
   Resolutions,
   RunListQuery,
 } from './createClient.js'
@@ -19,6 +21,7 @@ export type {
   ApprovalView,
   AwaitingView,
   DefinitionView,
+  GrantView,
   RequirementView,
   RunEvent,
   RunPage,

@@ -17,6 +17,7 @@ export type RunSummaryView = Outputs['runs']['list']['runs'][number]
 export type RunPage = Outputs['runs']['list']
 export type AwaitingView = Outputs['runs']['awaitingMe'][number]
 export type DefinitionView = Outputs['definitions']['list'][number]
+export type GrantView = Outputs['grants']['list'][number]
 
 type EventsHandlers = NonNullable<Parameters<TRPCClient<AppRouter>['runs']['events']['subscribe']>[1]>
 /** One event of a run, with its per-run sequence number `seq`. */

@@ -49,8 +49,10 @@ describe('createClient', () => {
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
       'finance',
+      'refunds',
       'slow',
       'treasury',
+      'vault',
       'support',
     ])
     const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
@@ -149,7 +151,7 @@ describe('createClient', () => {
     expect(seen).toStrictEqual(['open', 'close', 'open'])
   })
 
-  it('approvals: an approver lists and decides; a second decision fails with a typed CONFLICT', async () => {
+  it('approvals: an approver lists and decides, the run goes on; a second decision fails with a typed CONFLICT', async () => {
     const alice = clientOf('alice')
     const ann = clientOf('ann')
     const paused = await alice.runs.start('finance', 'Refund A-1')
@@ -160,7 +162,29 @@ describe('createClient', () => {
       .decide(approvals[0]!.id, { approved: false })
       .catch((error: unknown) => error)
     expect(errorOf(second)).toMatchObject({ _tag: 'ApprovalAlreadyResolved', status: 'approved' })
-    expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
+    expect((await collect(alice.runEvents(paused.runId))).at(-1)?._tag).toBe('RunCompleted')
+    expect(await alice.runs.get(paused.runId)).toMatchObject({ status: 'completed' })
+  })
+
+  it('grants: an approver grants a tool for a session, a covered run does not pause; revoked twice is GrantInactive', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const grant = await ann.grants.create({
+      scope: 'session',
+      sessionId: 'client-grant',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+    })
+    expect(await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).toMatchObject({
+      status: 'completed',
+    })
+    expect(await ann.grants.list({ sessionId: 'client-grant' })).toMatchObject([
+      { id: grant.id, uses: 1, status: 'active' },
+    ])
+    expect(await ann.grants.revoke(grant.id, { note: 'done' })).toMatchObject({ status: 'revoked' })
+    const again = await ann.grants.revoke(grant.id).catch((error: unknown) => error)
+    expect(errorOf(again)).toMatchObject({ _tag: 'GrantInactive', grantId: grant.id, status: 'revoked' })
+    expect((await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).status).toBe('paused')
   })
 
   it("runs.list and runs.awaitingMe: the caller's runs newest first, and what waits for them", async () => {

@@ -20,6 +20,7 @@ export type { ErrorData } from './errors.js'
 export type {
   ApprovalView,
   AwaitingView,
+  GrantView,
   RequirementView,
   RunEventView,
   RunSummaryView,

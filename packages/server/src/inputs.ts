@@ -1,4 +1,4 @@
-import { Approval, Approvals, ResolutionInput, RunQuery } from '@countersign/core'
+import { Approval, Approvals, Grant, ResolutionInput, RunQuery } from '@countersign/core'
 import { Schema } from 'effect'
 
 /*
@@ -42,6 +42,14 @@ export const ApprovalQueryInput = Schema.UndefinedOr(Approval.ApprovalQuery)
 export const ApprovalFilterInput = Schema.UndefinedOr(Approval.ApprovalFilter)
 
 export const ApprovalIdInput = Schema.Struct({ approvalId: Schema.NonEmptyString })
+
+export const GrantFilterInput = Schema.UndefinedOr(Grant.GrantFilter)
+
+export const RevokeGrantInput = Schema.Struct({
+  grantId: Schema.NonEmptyString,
+  /** Why, kept with the revocation. */
+  note: Schema.optional(Schema.String),
+})
 
 export const DecideInput = Schema.Struct({
   approvalId: Schema.NonEmptyString,

@@ -1,6 +1,7 @@
 import {
   type Approval,
   ApprovalRecord,
+  Grant,
   Message,
   type Requirement,
   RequirementRecord,
@@ -70,6 +71,12 @@ export const approvalPageView = (page: Approval.ApprovalPage) => ({
   approvals: page.approvals.map(approvalView),
   total: page.total,
 })
+
+const encodeGrant = Schema.encodeSync(Grant.Grant)
+
+/** A grant, with where it stands: `active`, `used` (a `once` grant that let its call through) or `revoked`. */
+export const grantView = (grant: Grant.Grant) => ({ ...encodeGrant(grant), status: Grant.statusOf(grant) })
+export type GrantView = ReturnType<typeof grantView>
 
 export const requirementsView = (records: ReadonlyArray<RequirementRecord>) => encodeRequirements(records)
 

@@ -4,7 +4,7 @@ import { ApprovalFilterInput, ApprovalIdInput, ApprovalQueryInput, DecideInput }
 import { approverProcedure, router } from '../trpc.js'
 import { approvalPageView, approvalView } from '../views.js'
 
-/** The approval queue, for approvers and admins. Deciding records the decision; continuing the run is separate. */
+/** The approval queue, for approvers and admins. */
 export const approvalsRouter = router({
   list: approverProcedure
     .input(Schema.standardSchemaV1(ApprovalQueryInput))
@@ -22,15 +22,18 @@ export const approvalsRouter = router({
       mapErrors(async () => approvalView(await ctx.countersign.approvals.get(input.approvalId))),
     ),
 
-  /** Of concurrent deciders exactly one wins; the others get ApprovalAlreadyResolved (CONFLICT). */
+  /**
+   * Of concurrent deciders exactly one wins; the others get ApprovalAlreadyResolved (CONFLICT).
+   * Answers at once; the run goes on in the background if this was its last open requirement.
+   */
   decide: approverProcedure.input(Schema.standardSchemaV1(DecideInput)).mutation(({ ctx, input }) =>
-    mapErrors(async () =>
-      approvalView(
-        await ctx.countersign.approvals.decide(input.approvalId, input.answer, {
-          principal: ctx.principal,
-          expectedStatus: 'pending',
-        }),
-      ),
-    ),
+    mapErrors(async () => {
+      const decided = await ctx.countersign.approvals.decide(input.approvalId, input.answer, {
+        principal: ctx.principal,
+        expectedStatus: 'pending',
+      })
+      ctx.afterDecision(decided.runId, ctx.principal)
+      return approvalView(decided)
+    }),
   ),
 })
