@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { ConnectionBanner } from './components/ConnectionBanner.js'
 import { ErrorMessage, Loading } from './components/Status.js'
 import { useConnection } from './connection.js'
@@ -97,6 +97,15 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
       ? pages[0]!.route
       : route
   const current = shown.page === 'run' ? 'runs' : shown.page
+  const title =
+    shown.page === 'run' ? 'Run' : (pages.find(({ route: page }) => page.page === current)?.label ?? '')
+  const firstPage = useRef(true)
+  useEffect(() => {
+    document.title = `${title} · Countersign`
+    // After a move to another page, start reading and tabbing from its top, as a page load would.
+    if (!firstPage.current) document.getElementById('main')?.focus()
+    firstPage.current = false
+  }, [title, shown.page === 'run' ? shown.runId : ''])
   return (
     <>
       {/* Not a `#main` link: the hash is the page's address here. */}
