@@ -7,8 +7,10 @@ import {
   wsLink,
 } from '@trpc/client'
 import type { AppRouter } from '@countersign/server'
-import type { RunEvent } from './types.js'
-import { runEventsIterable, type RunEventHandlers, type Subscription } from './runEvents.js'
+import type { ApprovalChangeHandlers, ApprovalChangesOptions } from './approvalChanges.js'
+import type { RunEventHandlers } from './runEvents.js'
+import { type Subscription, subscriptionIterable } from './subscriptions.js'
+import type { ApprovalChangeView, RunEvent } from './types.js'
 
 export interface ClientOptions {
   /** The server's base URL, `http(s)://host:port`; WebSocket subscriptions go to the same host and port. */
@@ -44,8 +46,8 @@ export type GrantFilter = Parameters<TRPCClient<AppRouter>['grants']['list']['qu
 const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
 
 /**
- * A typed Countersign client: Promise methods over HTTP (batched), run events over one
- * WebSocket that reconnects by itself and resumes after the last event seen. Failures reject
+ * A typed Countersign client: Promise methods over HTTP (batched), run events and the approval
+ * queue's changes over one WebSocket that reconnects by itself and resumes after the last one seen. Failures reject
  * with `TRPCClientError`; `errorOf(error)` reads the server's typed error (`_tag` and fields).
  */
 export const createClient = (options: ClientOptions) => {
@@ -91,7 +93,52 @@ export const createClient = (options: ClientOptions) => {
       )
     if (handlersOrOptions !== undefined && 'onEvent' in handlersOrOptions)
       return subscribe(handlersOrOptions, options?.afterSeq)
-    return runEventsIterable((handlers) => subscribe(handlers, handlersOrOptions?.afterSeq))
+    return subscriptionIterable<RunEvent>((listener) =>
+      subscribe({ ...listener, onEvent: listener.onItem }, handlersOrOptions?.afterSeq),
+    )
+  }
+
+  function approvalChanges(handlers: ApprovalChangeHandlers, options?: ApprovalChangesOptions): Subscription
+  function approvalChanges(options?: ApprovalChangesOptions): AsyncIterable<ApprovalChangeView>
+  function approvalChanges(
+    handlersOrOptions?: ApprovalChangeHandlers | ApprovalChangesOptions,
+    options?: ApprovalChangesOptions,
+  ): Subscription | AsyncIterable<ApprovalChangeView> {
+    const subscribeAfter = (handlers: ApprovalChangeHandlers, afterSeq: number): Subscription =>
+      trpc.approvals.changes.subscribe(
+        { afterSeq },
+        {
+          onData: ({ data }) => handlers.onChange(data),
+          onError: (error) => handlers.onError?.(error),
+          onComplete: () => handlers.onComplete?.(),
+        },
+      )
+    const subscribe = (handlers: ApprovalChangeHandlers, afterSeq: number | undefined): Subscription => {
+      if (afterSeq !== undefined) return subscribeAfter(handlers, afterSeq)
+      // Where the queue ends now, asked first: a reconnect before the first change then resumes
+      // from there, where a subscription without a number would start again at its new end.
+      let subscription: Subscription | undefined
+      let unsubscribed = false
+      trpc.approvals.list.query({ limit: 1 }).then(
+        ({ changeSeq }) => {
+          if (!unsubscribed) subscription = subscribeAfter(handlers, changeSeq)
+        },
+        (error: unknown) => {
+          if (!unsubscribed) handlers.onError?.(error)
+        },
+      )
+      return {
+        unsubscribe: () => {
+          unsubscribed = true
+          subscription?.unsubscribe()
+        },
+      }
+    }
+    if (handlersOrOptions !== undefined && 'onChange' in handlersOrOptions)
+      return subscribe(handlersOrOptions, options?.afterSeq)
+    return subscriptionIterable<ApprovalChangeView>((listener) =>
+      subscribe({ ...listener, onChange: listener.onItem }, handlersOrOptions?.afterSeq),
+    )
   }
 
   return {
@@ -127,6 +174,14 @@ export const createClient = (options: ClientOptions) => {
      * After a disconnect the client resubscribes from the last event it received.
      */
     runEvents,
+    /**
+     * The approval queue's changes after `afterSeq` (a page's `changeSeq`; by default, from the
+     * queue's end when subscribing), stored then live, each with the approval as it stands, until
+     * unsubscribed: with handlers, as callbacks; without, as an async iterable. After a
+     * disconnect the client resubscribes after the last change it received. Approvers and
+     * admins only (others: FORBIDDEN).
+     */
+    approvalChanges,
     approvals: {
       list: (query?: ApprovalQuery) => trpc.approvals.list.query(query),
       count: (filter?: ApprovalFilter) => trpc.approvals.count.query(filter),

@@ -15,8 +15,11 @@ export type {
   RunListQuery,
 } from './createClient.js'
 export { errorOf, TRPCClientError } from './errors.js'
-export type { RunEventHandlers, Subscription } from './runEvents.js'
+export type { ApprovalChangeHandlers, ApprovalChangesOptions } from './approvalChanges.js'
+export type { RunEventHandlers } from './runEvents.js'
+export type { Subscription } from './subscriptions.js'
 export type {
+  ApprovalChangeView,
   ApprovalPage,
   ApprovalView,
   AwaitingView,

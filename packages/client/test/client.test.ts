@@ -7,7 +7,14 @@ import {
 } from '@countersign/server/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createClient, type CountersignClient, errorOf, type RunEvent } from '../src/index.js'
+import {
+  type ApprovalChangeView,
+  createClient,
+  type CountersignClient,
+  errorOf,
+  type RunEvent,
+  type Subscription,
+} from '../src/index.js'
 
 /*
  * The client against a real server process, over real sockets: the fixture server of
@@ -187,6 +194,54 @@ describe('createClient', () => {
     expect((await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).status).toBe('paused')
   })
 
+  it("approvalChanges from a page's changeSeq: raised, then decided, in order, across a dropped socket", async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const { changeSeq } = await ann.approvals.list({ status: 'pending' })
+    const paused = await alice.runs.start('finance', 'Refund A-1')
+    const approvalId = paused.activeRequirementIds[0]!
+    const seen: Array<ApprovalChangeView> = []
+    for await (const change of ann.approvalChanges({ afterSeq: changeSeq })) {
+      seen.push(change)
+      if (change.status !== 'pending') break
+      server.send('drop-sockets')
+      expect(await server.nextLine((line) => line.startsWith('dropped '))).not.toBe('dropped 0')
+      await ann.approvals.decide(approvalId, { approved: true })
+    }
+    expect(seen.map(({ seq, approvalId, status }) => ({ seq, approvalId, status }))).toStrictEqual([
+      { seq: changeSeq + 1, approvalId, status: 'pending' },
+      { seq: changeSeq + 2, approvalId, status: 'approved' },
+    ])
+    expect(seen[1]!.approval).toStrictEqual(await ann.approvals.get(approvalId))
+  })
+
+  it('approvalChanges with callbacks and no afterSeq starts at the end of the queue: nothing raised before it', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const before = await alice.runs.start('finance', 'Refund A-1')
+    const changes: Array<ApprovalChangeView> = []
+    let subscription!: Subscription
+    const first = new Promise<void>((resolve, reject) => {
+      subscription = ann.approvalChanges({
+        onChange: (change) => {
+          changes.push(change)
+          resolve()
+        },
+        onError: reject,
+      })
+    })
+    // Raised until the subscriber hears one: only those raised after it started can be heard.
+    const raised: Array<string> = []
+    for (let attempt = 0; attempt < 50 && changes.length === 0; attempt++)
+      raised.push((await alice.runs.start('finance', 'Refund A-1')).activeRequirementIds[0]!)
+    await first
+    subscription.unsubscribe()
+
+    expect(changes[0]).toMatchObject({ status: 'pending' })
+    expect(raised).toContain(changes[0]!.approvalId)
+    expect(changes.map(({ approvalId }) => approvalId)).not.toContain(before.activeRequirementIds[0])
+  })
+
   it("runs.list and runs.awaitingMe: the caller's runs newest first, and what waits for them", async () => {
     const alice = clientOf('alice')
     const confirm = await alice.runs.start('assistant', 'Move 100')
@@ -225,5 +280,7 @@ describe('createClient', () => {
     const bob = clientOf('bob')
     const followed = await collect(bob.runEvents(paused.runId)).catch((error: unknown) => error)
     expect(errorOf(followed)).toMatchObject({ _tag: 'RunNotFound', runId: paused.runId })
+    const queue = await collect(alice.approvalChanges()).catch((error: unknown) => error)
+    expect(errorOf(queue)).toMatchObject({ _tag: 'RoleRequired', principalId: 'alice' })
   })
 })

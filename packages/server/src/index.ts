@@ -18,6 +18,7 @@ export {
 } from './errors.js'
 export type { ErrorData } from './errors.js'
 export type {
+  ApprovalChangeView,
   ApprovalView,
   AwaitingView,
   GrantView,

@@ -29,17 +29,27 @@ export const ResolveInput = Schema.Struct({
   resolutions: Schema.NonEmptyArray(ResolutionInput),
 })
 
+/** Set by tRPC on reconnect to the last tracked id seen (a sequence number): takes precedence over `afterSeq`. */
+const LastEventId = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+
 export const RunEventsInput = Schema.Struct({
   runId: RunId,
   /** Events after this sequence number (default: from the first). */
   afterSeq: Schema.optional(Schema.NonNegativeInt),
-  /** Set by tRPC on reconnect to the last tracked id seen: takes precedence over `afterSeq`. */
-  lastEventId: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  lastEventId: Schema.optional(LastEventId),
 })
 
 export const ApprovalQueryInput = Schema.UndefinedOr(Approval.ApprovalQuery)
 
 export const ApprovalFilterInput = Schema.UndefinedOr(Approval.ApprovalFilter)
+
+export const ApprovalChangesInput = Schema.UndefinedOr(
+  Schema.Struct({
+    /** Changes after this number, as `approvals.list` gives it in `changeSeq` (default: from the queue's end now). */
+    afterSeq: Schema.optional(Schema.NonNegativeInt),
+    lastEventId: Schema.optional(LastEventId),
+  }),
+)
 
 export const ApprovalIdInput = Schema.Struct({ approvalId: Schema.NonEmptyString })
 

@@ -12,6 +12,7 @@ import {
   type ServerProcess,
   startServerProcess,
 } from '../src/testing/index.js'
+import { followChanges, summaryOf } from './approvalFeed.js'
 import { connect, eventsOf, failure } from './harness.js'
 
 /*
@@ -56,7 +57,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()))
 })
 
-/** A user's client (alice's by default) of each of the three servers. */
+/** A user's client (Alice's by default) of each of the three servers. */
 const instances = (user: FixtureUser = 'alice') => {
   const [a, b, c] = servers.map((server) => {
     const client = connect(server, user)
@@ -171,6 +172,27 @@ describe('three servers on one database', () => {
       status: 'completed',
       content: 'Done: refunded 10 | refunded 20',
     })
+  })
+
+  it('an approval raised through A and decided through B reaches a subscriber on C, in order, from the store', async () => {
+    const { a } = instances()
+    const { b, c } = instances('ann')
+    const { changeSeq } = await c.approvals.list.query({ status: 'pending' })
+    const feed = followChanges(c, { afterSeq: changeSeq })
+
+    const paused = await a.runs.start.mutate({ agentId: 'finance', input: 'Refund 500' })
+    const approvalId = paused.activeRequirementIds[0]!
+    // C hears of it from the database: A wrote it.
+    await feed.until(1)
+    await b.approvals.decide.mutate({ approvalId, answer: { approved: true } })
+    await feed.until(2)
+
+    expect(feed.changes().map(summaryOf)).toStrictEqual([
+      { seq: changeSeq + 1, approvalId, status: 'pending', approvalStatus: 'pending' },
+      { seq: changeSeq + 2, approvalId, status: 'approved', approvalStatus: 'approved' },
+    ])
+    expect(feed.received.map(({ id }) => id)).toStrictEqual([String(changeSeq + 1), String(changeSeq + 2)])
+    expect(feed.changes()[1]!.approval.resolvedBy).toStrictEqual({ id: 'ann', roles: ['approver'] })
   })
 
   it('two servers continuing the same run at once: exactly one wins, the gated tool runs once', async () => {
