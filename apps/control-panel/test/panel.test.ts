@@ -24,6 +24,22 @@ const approvalCard = (page: Page, runId: string) =>
   page.locator('article.approval').filter({ has: page.getByText(runId, { exact: true }) })
 
 describe('the control panel', () => {
+  it('refuses a token the server does not know, and signs in and out with one it does', async () => {
+    const page = await browser.newPage({ viewport: phone })
+    await page.goto(url())
+    await page.getByLabel('Token').fill('not-a-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').getByText('The server does not recognise this token.').waitFor()
+    await screenshot(page, 'sign-in-refused')
+    await page.getByLabel('Token').fill('user-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect(page.locator('[data-role]').textContent()).resolves.toBe('user')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    await expect(page.evaluate(() => sessionStorage.length)).resolves.toBe(0)
+    await page.close()
+  })
+
   it('an approver approves a refund while the run waits: the run completes, and both pages update without a reload', async () => {
     const user = await signIn(browser, url(), 'user-token')
     const approver = await signIn(browser, url(), 'approver-token')
