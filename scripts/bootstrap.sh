@@ -37,6 +37,17 @@ chmod +x "$PNPM_BIN_DIR/pnpm"
 export PATH="$PNPM_BIN_DIR:$PATH"
 pnpm --version </dev/null >/dev/null || { echo "error: cannot run pnpm ${PNPM_VERSION}" >&2; exit 1; }
 
+# The control panel's browser tests drive Debian's chromium: playwright cannot download browsers here.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say 'installing chromium for the browser tests (apt-get install chromium)'
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } </dev/null ||
+      say 'could not install chromium: the control panel tests will fail until it is installed'
+  else
+    say 'chromium is missing: the control panel tests need it (as root: apt-get install -y chromium)'
+  fi
+fi
+
 say 'installing packages (pnpm install --frozen-lockfile)'
 # Never ask whether to purge an outdated node_modules (there may be nobody to answer), and leave
 # standard input alone: it belongs to the command that runs next (`echo y | bash scripts/demo.sh`).

@@ -7,8 +7,10 @@ import {
   wsLink,
 } from '@trpc/client'
 import type { AppRouter } from '@countersign/server'
-import type { RunEvent } from './types.js'
-import { runEventsIterable, type RunEventHandlers, type Subscription } from './runEvents.js'
+import type { ApprovalChangeHandlers, ApprovalChangesOptions } from './approvalChanges.js'
+import type { RunEventHandlers } from './runEvents.js'
+import { type Subscription, subscriptionIterable } from './subscriptions.js'
+import type { ApprovalChangeView, RunEvent } from './types.js'
 
 export interface ClientOptions {
   /** The server's base URL, `http(s)://host:port`; WebSocket subscriptions go to the same host and port. */
@@ -22,6 +24,10 @@ export interface ClientOptions {
   readonly WebSocket?: unknown
   /** How long to wait before the n-th attempt to reconnect the WebSocket (default: 0.5 s doubling, up to 30 s). */
   readonly retryDelayMs?: (attempt: number) => number
+  /** The WebSocket connected: at first, and after each reconnect. */
+  readonly onOpen?: () => void
+  /** The WebSocket closed (or failed to connect); unless `close()` was called, it reconnects by itself. */
+  readonly onClose?: () => void
 }
 
 type StartOptions = { readonly sessionId?: string }
@@ -34,12 +40,14 @@ export type ApprovalAnswer = RouterInputs['answer']
 export type ApprovalQuery = Parameters<TRPCClient<AppRouter>['approvals']['list']['query']>[0]
 export type RunListQuery = Parameters<TRPCClient<AppRouter>['runs']['list']['query']>[0]
 export type ApprovalFilter = Parameters<TRPCClient<AppRouter>['approvals']['count']['query']>[0]
+export type GrantRequest = Parameters<TRPCClient<AppRouter>['grants']['create']['mutate']>[0]
+export type GrantFilter = Parameters<TRPCClient<AppRouter>['grants']['list']['query']>[0]
 
 const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
 
 /**
- * A typed Countersign client: Promise methods over HTTP (batched), run events over one
- * WebSocket that reconnects by itself and resumes after the last event seen. Failures reject
+ * A typed Countersign client: Promise methods over HTTP (batched), run events and the approval
+ * queue's changes over one WebSocket that reconnects by itself and resumes after the last one seen. Failures reject
  * with `TRPCClientError`; `errorOf(error)` reads the server's typed error (`_tag` and fields).
  */
 export const createClient = (options: ClientOptions) => {
@@ -47,6 +55,8 @@ export const createClient = (options: ClientOptions) => {
     url: options.url.replace(/^http/, 'ws'),
     connectionParams: { token: options.token },
     retryDelayMs: options.retryDelayMs ?? backoff,
+    ...(options.onOpen === undefined ? {} : { onOpen: options.onOpen }),
+    ...(options.onClose === undefined ? {} : { onClose: options.onClose }),
     ...(options.WebSocket === undefined
       ? {}
       : { WebSocket: options.WebSocket as NonNullable<Parameters<typeof createWSClient>[0]['WebSocket']> }),
@@ -83,7 +93,52 @@ export const createClient = (options: ClientOptions) => {
       )
     if (handlersOrOptions !== undefined && 'onEvent' in handlersOrOptions)
       return subscribe(handlersOrOptions, options?.afterSeq)
-    return runEventsIterable((handlers) => subscribe(handlers, handlersOrOptions?.afterSeq))
+    return subscriptionIterable<RunEvent>((listener) =>
+      subscribe({ ...listener, onEvent: listener.onItem }, handlersOrOptions?.afterSeq),
+    )
+  }
+
+  function approvalChanges(handlers: ApprovalChangeHandlers, options?: ApprovalChangesOptions): Subscription
+  function approvalChanges(options?: ApprovalChangesOptions): AsyncIterable<ApprovalChangeView>
+  function approvalChanges(
+    handlersOrOptions?: ApprovalChangeHandlers | ApprovalChangesOptions,
+    options?: ApprovalChangesOptions,
+  ): Subscription | AsyncIterable<ApprovalChangeView> {
+    const subscribeAfter = (handlers: ApprovalChangeHandlers, afterSeq: number): Subscription =>
+      trpc.approvals.changes.subscribe(
+        { afterSeq },
+        {
+          onData: ({ data }) => handlers.onChange(data),
+          onError: (error) => handlers.onError?.(error),
+          onComplete: () => handlers.onComplete?.(),
+        },
+      )
+    const subscribe = (handlers: ApprovalChangeHandlers, afterSeq: number | undefined): Subscription => {
+      if (afterSeq !== undefined) return subscribeAfter(handlers, afterSeq)
+      // Where the queue ends now, asked first: a reconnect before the first change then resumes
+      // from there, where a subscription without a number would start again at its new end.
+      let subscription: Subscription | undefined
+      let unsubscribed = false
+      trpc.approvals.list.query({ limit: 1 }).then(
+        ({ changeSeq }) => {
+          if (!unsubscribed) subscription = subscribeAfter(handlers, changeSeq)
+        },
+        (error: unknown) => {
+          if (!unsubscribed) handlers.onError?.(error)
+        },
+      )
+      return {
+        unsubscribe: () => {
+          unsubscribed = true
+          subscription?.unsubscribe()
+        },
+      }
+    }
+    if (handlersOrOptions !== undefined && 'onChange' in handlersOrOptions)
+      return subscribe(handlersOrOptions, options?.afterSeq)
+    return subscriptionIterable<ApprovalChangeView>((listener) =>
+      subscribe({ ...listener, onChange: listener.onItem }, handlersOrOptions?.afterSeq),
+    )
   }
 
   return {
@@ -119,12 +174,28 @@ export const createClient = (options: ClientOptions) => {
      * After a disconnect the client resubscribes from the last event it received.
      */
     runEvents,
+    /**
+     * The approval queue's changes after `afterSeq` (a page's `changeSeq`; by default, from the
+     * queue's end when subscribing), stored then live, each with the approval as it stands, until
+     * unsubscribed: with handlers, as callbacks; without, as an async iterable. After a
+     * disconnect the client resubscribes after the last change it received. Approvers and
+     * admins only (others: FORBIDDEN).
+     */
+    approvalChanges,
     approvals: {
       list: (query?: ApprovalQuery) => trpc.approvals.list.query(query),
       count: (filter?: ApprovalFilter) => trpc.approvals.count.query(filter),
       get: (approvalId: string) => trpc.approvals.get.query({ approvalId }),
       decide: (approvalId: string, answer: ApprovalAnswer) =>
         trpc.approvals.decide.mutate({ approvalId, answer }),
+    },
+    /** Approvals given ahead of time for a tool's calls in a session (approvers and admins). */
+    grants: {
+      list: (filter?: GrantFilter) => trpc.grants.list.query(filter),
+      create: (request: GrantRequest) => trpc.grants.create.mutate(request),
+      /** Ends the grant; one already revoked or used up fails with GrantInactive (CONFLICT). */
+      revoke: (grantId: string, options: { readonly note?: string } = {}) =>
+        trpc.grants.revoke.mutate({ grantId, ...options }),
     },
     /** The underlying tRPC client, for procedures without a method here. */
     trpc,

@@ -9,16 +9,22 @@ export type {
   ApprovalQuery,
   ClientOptions,
   CountersignClient,
+  GrantFilter,
+  GrantRequest,
   Resolutions,
   RunListQuery,
 } from './createClient.js'
 export { errorOf, TRPCClientError } from './errors.js'
-export type { RunEventHandlers, Subscription } from './runEvents.js'
+export type { ApprovalChangeHandlers, ApprovalChangesOptions } from './approvalChanges.js'
+export type { RunEventHandlers } from './runEvents.js'
+export type { Subscription } from './subscriptions.js'
 export type {
+  ApprovalChangeView,
   ApprovalPage,
   ApprovalView,
   AwaitingView,
   DefinitionView,
+  GrantView,
   RequirementView,
   RunEvent,
   RunPage,

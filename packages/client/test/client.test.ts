@@ -7,7 +7,14 @@ import {
 } from '@countersign/server/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createClient, type CountersignClient, errorOf, type RunEvent } from '../src/index.js'
+import {
+  type ApprovalChangeView,
+  createClient,
+  type CountersignClient,
+  errorOf,
+  type RunEvent,
+  type Subscription,
+} from '../src/index.js'
 
 /*
  * The client against a real server process, over real sockets: the fixture server of
@@ -49,8 +56,10 @@ describe('createClient', () => {
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
       'finance',
+      'refunds',
       'slow',
       'treasury',
+      'vault',
       'support',
     ])
     const paused = await alice.runs.start('assistant', 'Move 100', { sessionId: 's-1' })
@@ -121,7 +130,35 @@ describe('createClient', () => {
     expect(seqs).toStrictEqual(stored.map(({ seq }) => seq))
   })
 
-  it('approvals: an approver lists and decides; a second decision fails with a typed CONFLICT', async () => {
+  it('onOpen and onClose tell when the WebSocket connects, drops and connects again', async () => {
+    const seen: Array<'open' | 'close'> = []
+    let notify = () => {}
+    const reached = (count: number) =>
+      new Promise<void>((resolve) => {
+        notify = () => seen.length >= count && resolve()
+        notify()
+      })
+    const record = (what: 'open' | 'close') => () => {
+      seen.push(what)
+      notify()
+    }
+    clients.push(
+      createClient({
+        url: server.url,
+        token: tokenOf('alice'),
+        WebSocket,
+        retryDelayMs: () => 10,
+        onOpen: record('open'),
+        onClose: record('close'),
+      }),
+    )
+    await reached(1)
+    server.send('drop-sockets')
+    await reached(3)
+    expect(seen).toStrictEqual(['open', 'close', 'open'])
+  })
+
+  it('approvals: an approver lists and decides, the run goes on; a second decision fails with a typed CONFLICT', async () => {
     const alice = clientOf('alice')
     const ann = clientOf('ann')
     const paused = await alice.runs.start('finance', 'Refund A-1')
@@ -132,7 +169,77 @@ describe('createClient', () => {
       .decide(approvals[0]!.id, { approved: false })
       .catch((error: unknown) => error)
     expect(errorOf(second)).toMatchObject({ _tag: 'ApprovalAlreadyResolved', status: 'approved' })
-    expect(await alice.runs.continue(paused.runId)).toMatchObject({ status: 'completed' })
+    expect((await collect(alice.runEvents(paused.runId))).at(-1)?._tag).toBe('RunCompleted')
+    expect(await alice.runs.get(paused.runId)).toMatchObject({ status: 'completed' })
+  })
+
+  it('grants: an approver grants a tool for a session, a covered run does not pause; revoked twice is GrantInactive', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const grant = await ann.grants.create({
+      scope: 'session',
+      sessionId: 'client-grant',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+    })
+    expect(await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).toMatchObject({
+      status: 'completed',
+    })
+    expect(await ann.grants.list({ sessionId: 'client-grant' })).toMatchObject([
+      { id: grant.id, uses: 1, status: 'active' },
+    ])
+    expect(await ann.grants.revoke(grant.id, { note: 'done' })).toMatchObject({ status: 'revoked' })
+    const again = await ann.grants.revoke(grant.id).catch((error: unknown) => error)
+    expect(errorOf(again)).toMatchObject({ _tag: 'GrantInactive', grantId: grant.id, status: 'revoked' })
+    expect((await alice.runs.start('finance', 'Refund', { sessionId: 'client-grant' })).status).toBe('paused')
+  })
+
+  it("approvalChanges from a page's changeSeq: raised, then decided, in order, across a dropped socket", async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const { changeSeq } = await ann.approvals.list({ status: 'pending' })
+    const paused = await alice.runs.start('finance', 'Refund A-1')
+    const approvalId = paused.activeRequirementIds[0]!
+    const seen: Array<ApprovalChangeView> = []
+    for await (const change of ann.approvalChanges({ afterSeq: changeSeq })) {
+      seen.push(change)
+      if (change.status !== 'pending') break
+      server.send('drop-sockets')
+      expect(await server.nextLine((line) => line.startsWith('dropped '))).not.toBe('dropped 0')
+      await ann.approvals.decide(approvalId, { approved: true })
+    }
+    expect(seen.map(({ seq, approvalId, status }) => ({ seq, approvalId, status }))).toStrictEqual([
+      { seq: changeSeq + 1, approvalId, status: 'pending' },
+      { seq: changeSeq + 2, approvalId, status: 'approved' },
+    ])
+    expect(seen[1]!.approval).toStrictEqual(await ann.approvals.get(approvalId))
+  })
+
+  it('approvalChanges with callbacks and no afterSeq starts at the end of the queue: nothing raised before it', async () => {
+    const alice = clientOf('alice')
+    const ann = clientOf('ann')
+    const before = await alice.runs.start('finance', 'Refund A-1')
+    const changes: Array<ApprovalChangeView> = []
+    let subscription!: Subscription
+    const first = new Promise<void>((resolve, reject) => {
+      subscription = ann.approvalChanges({
+        onChange: (change) => {
+          changes.push(change)
+          resolve()
+        },
+        onError: reject,
+      })
+    })
+    // Raised until the subscriber hears one: only those raised after it started can be heard.
+    const raised: Array<string> = []
+    for (let attempt = 0; attempt < 50 && changes.length === 0; attempt++)
+      raised.push((await alice.runs.start('finance', 'Refund A-1')).activeRequirementIds[0]!)
+    await first
+    subscription.unsubscribe()
+
+    expect(changes[0]).toMatchObject({ status: 'pending' })
+    expect(raised).toContain(changes[0]!.approvalId)
+    expect(changes.map(({ approvalId }) => approvalId)).not.toContain(before.activeRequirementIds[0])
   })
 
   it("runs.list and runs.awaitingMe: the caller's runs newest first, and what waits for them", async () => {
@@ -173,5 +280,7 @@ describe('createClient', () => {
     const bob = clientOf('bob')
     const followed = await collect(bob.runEvents(paused.runId)).catch((error: unknown) => error)
     expect(errorOf(followed)).toMatchObject({ _tag: 'RunNotFound', runId: paused.runId })
+    const queue = await collect(alice.approvalChanges()).catch((error: unknown) => error)
+    expect(errorOf(queue)).toMatchObject({ _tag: 'RoleRequired', principalId: 'alice' })
   })
 })

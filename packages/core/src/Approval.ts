@@ -67,6 +67,36 @@ export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord
   outcome: Schema.optional(CallOutcome),
 }) {}
 
+/**
+ * One change to the approval queue: an approval raised (pending) or recorded, or its status
+ * changed by a decision or a lapse. Stores number the changes of the whole queue 1, 2, 3, … in
+ * the order they are written, so a reader can follow the queue from any point (see
+ * `RunStore.readApprovalChanges`).
+ */
+export class ApprovalChange extends Schema.Class<ApprovalChange>('ApprovalChange')({
+  seq: Schema.Int.pipe(Schema.positive()),
+  approvalId: Schema.NonEmptyString,
+  /** The approval's status as the change left it. */
+  status: ApprovalStatus,
+  /** When it happened: the approval's creation, or its decision (or lapse). */
+  at: Schema.Number,
+}) {}
+
+/** A change to the queue as its feed delivers it: the change, with its approval as read when delivered. */
+export class ApprovalUpdate extends Schema.Class<ApprovalUpdate>('ApprovalUpdate')({
+  seq: ApprovalChange.fields.seq,
+  approvalId: ApprovalChange.fields.approvalId,
+  status: ApprovalChange.fields.status,
+  approval: ApprovalRecord,
+}) {}
+
+/** The change a write of `approval` appends, before the store numbers it. */
+export const changeOf = (approval: ApprovalRecord): Omit<ApprovalChange, 'seq'> => ({
+  approvalId: approval.id,
+  status: approval.status,
+  at: approval.resolvedAt ?? approval.createdAt,
+})
+
 /** What to list: every field given must match. */
 export const ApprovalFilter = Schema.Struct({
   status: Schema.optional(ApprovalStatus),
@@ -98,6 +128,15 @@ export type ApprovalQuery = typeof ApprovalQuery.Type
 export interface ApprovalPage {
   readonly approvals: ReadonlyArray<ApprovalRecord>
   readonly total: number
+}
+
+/**
+ * A page of the queue as `Approvals.list` answers it, with `changeSeq`: the number of the queue's
+ * last change, read before the page. Following the queue's changes after it (`Approvals.changes`)
+ * misses nothing the page does not show.
+ */
+export interface ApprovalListing extends ApprovalPage {
+  readonly changeSeq: number
 }
 
 const decodeDecision = Schema.decodeUnknownOption(Decision)

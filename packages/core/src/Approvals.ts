@@ -1,5 +1,11 @@
-import { Clock, Context, Effect, Layer, Option, Schema } from 'effect'
-import { ApprovalFilter, type ApprovalPage, ApprovalQuery, type ApprovalRecord } from './Approval.js'
+import { Clock, Context, Effect, Layer, Option, Schema, Stream } from 'effect'
+import {
+  ApprovalFilter,
+  type ApprovalListing,
+  ApprovalQuery,
+  type ApprovalRecord,
+  type ApprovalUpdate,
+} from './Approval.js'
 import {
   ApprovalAlreadyResolved,
   ApprovalNotFound,
@@ -69,10 +75,10 @@ export type RevokeOptions = typeof RevokeOptions.Encoded
  * with any requirement. Only principals the approval's rules allow may decide, grant or revoke.
  */
 export interface Approvals {
-  /** Newest first, with how many match in all. */
+  /** Newest first, with how many match in all, and where to follow the queue's changes from. */
   readonly list: (
     query?: typeof ApprovalQuery.Encoded,
-  ) => Effect.Effect<ApprovalPage, InvalidRequest | StoreError>
+  ) => Effect.Effect<ApprovalListing, InvalidRequest | StoreError>
   readonly count: (
     filter?: typeof ApprovalFilter.Encoded,
   ) => Effect.Effect<number, InvalidRequest | StoreError>
@@ -97,6 +103,12 @@ export interface Approvals {
     | RunNotFound
     | StoreError
   >
+  /**
+   * The queue's changes after `afterSeq` (by default, from its last change as of now), each with
+   * its approval as it stands, then live, each once and in order; it never ends of itself. List
+   * a page, then follow from its `changeSeq` to miss nothing.
+   */
+  readonly changes: (afterSeq?: number) => Stream.Stream<ApprovalUpdate, InvalidRequest | StoreError>
   readonly grant: (
     request: GrantRequest,
     options: { readonly principal: typeof Principal.Encoded },
@@ -236,12 +248,24 @@ const make = (definitions: ReadonlyArray<Runnable>) =>
 
     return Approvals.of({
       list: (query) =>
-        Effect.flatMap(decode(ApprovalQuery, query ?? {}, invalid('query')), store.listApprovals),
+        Effect.gen(function* () {
+          const decoded = yield* decode(ApprovalQuery, query ?? {}, invalid('query'))
+          // Read first: every change up to it is in what the page shows.
+          const changeSeq = yield* store.lastApprovalChangeSeq()
+          return { ...(yield* store.listApprovals(decoded)), changeSeq }
+        }),
       count: (filter) =>
         Effect.flatMap(decode(ApprovalFilter, filter ?? {}, invalid('filter')), store.countApprovals),
       get,
       history: (approvalId) => Effect.flatMap(get(approvalId), (approval) => historyOf(store, approval)),
       decide,
+      changes: (afterSeq) =>
+        Stream.unwrap(
+          Effect.map(
+            decode(Schema.UndefinedOr(Schema.NonNegativeInt), afterSeq, invalid('afterSeq')),
+            (from) => engine.followApprovals(from),
+          ),
+        ),
       grant,
       listGrants: (filter) =>
         Effect.flatMap(decode(GrantFilter, filter ?? {}, invalid('filter')), store.listGrants),

@@ -1,5 +1,11 @@
 import { type Duration, Effect, Layer, ManagedRuntime, Option, Stream } from 'effect'
-import type { ApprovalFilter, ApprovalPage, ApprovalQuery, ApprovalRecord } from './Approval.js'
+import type {
+  ApprovalFilter,
+  ApprovalListing,
+  ApprovalQuery,
+  ApprovalRecord,
+  ApprovalUpdate,
+} from './Approval.js'
 import * as Approvals from './Approvals.js'
 import { DefinitionError, RunNotFound } from './Errors.js'
 import { byId, findDefinition, type Runnable } from './Runnable.js'
@@ -30,6 +36,11 @@ export interface CountersignOptions {
    * it (default 200 ms); events of this process arrive at once. See `RunEngine.EngineOptions`.
    */
   readonly eventPollInterval?: Duration.DurationInput
+  /**
+   * How long a follower of the approval queue waits for a change whose number is missing before
+   * it goes past it (default 2 seconds). See `RunEngine.EngineOptions`.
+   */
+  readonly approvalChangeGracePeriod?: Duration.DurationInput
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -55,9 +66,12 @@ export class Countersign {
     const served = [...this.served.values()]
     this.store = options.store ?? MemoryStore.make()
     const sweepEvery = options.sweepEvery ?? '10 seconds'
-    const engine = RunEngine.layerWith(
-      options.eventPollInterval === undefined ? {} : { eventPollInterval: options.eventPollInterval },
-    ).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
+    const engine = RunEngine.layerWith({
+      ...(options.eventPollInterval === undefined ? {} : { eventPollInterval: options.eventPollInterval }),
+      ...(options.approvalChangeGracePeriod === undefined
+        ? {}
+        : { approvalChangeGracePeriod: options.approvalChangeGracePeriod }),
+    }).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
     const approvals = Approvals.layer(served).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
@@ -147,7 +161,8 @@ export class Countersign {
 
   /** The approval queue and its audit trail. */
   readonly approvals = {
-    list: (query?: typeof ApprovalQuery.Encoded): Promise<ApprovalPage> =>
+    /** A page of the queue, with `changeSeq`: follow `changes(changeSeq)` to miss nothing after it. */
+    list: (query?: typeof ApprovalQuery.Encoded): Promise<ApprovalListing> =>
       this.withApprovals((approvals) => approvals.list(query)),
     count: (filter?: typeof ApprovalFilter.Encoded): Promise<number> =>
       this.withApprovals((approvals) => approvals.count(filter)),
@@ -155,6 +170,16 @@ export class Countersign {
       this.withApprovals((approvals) => approvals.get(approvalId)),
     history: (approvalId: string): Promise<ReadonlyArray<Approvals.ApprovalEntry>> =>
       this.withApprovals((approvals) => approvals.history(approvalId)),
+    /**
+     * The queue's changes after `afterSeq` (by default, from its last change as of now), each
+     * with its approval as it stands, then live, each once and in order. It never ends: stop
+     * iterating to stop it. Rejects with InvalidRequest when `afterSeq` is not a whole number ≥ 0.
+     */
+    changes: (afterSeq?: number): AsyncIterable<ApprovalUpdate> =>
+      toAsyncIterable(
+        this.runtime,
+        Stream.unwrap(Effect.map(Approvals.Approvals, (approvals) => approvals.changes(afterSeq))),
+      ),
     /** Decides a pending approval (exactly one of concurrent deciders wins); continue the run separately. */
     decide: (
       approvalId: string,

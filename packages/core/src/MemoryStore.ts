@@ -1,6 +1,6 @@
 import { Effect, Layer, Option, Schema } from 'effect'
 import * as Approval from './Approval.js'
-import { ApprovalRecord } from './Approval.js'
+import { ApprovalChange, ApprovalRecord } from './Approval.js'
 import {
   EventSequenceConflict,
   GrantInactive,
@@ -34,6 +34,7 @@ const requirements = codec(RequirementRecord)
 const events = codec(RunEvent)
 const approvals = codec(ApprovalRecord)
 const grants = codec(Grant)
+const changes = codec(ApprovalChange)
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -63,6 +64,13 @@ export const make = (): RunStore => {
   const recordedApprovals = new Map<string, unknown>()
   const approvalRequirements = new Set<string>()
   const grantTable = new Map<string, unknown>()
+  // The queue's journal: change n at index n - 1.
+  const changeJournal: Array<unknown> = []
+
+  const appendChange = (approval: ApprovalRecord) =>
+    changeJournal.push(
+      changes.encode(new ApprovalChange({ seq: changeJournal.length + 1, ...Approval.changeOf(approval) })),
+    )
 
   /** Every approval as it stands, with its run's current status. */
   const allApprovals = (): Array<ApprovalRecord> => {
@@ -141,7 +149,10 @@ export const make = (): RunStore => {
           append()
           for (const requirement of raised) {
             requirementTable.set(requirement.id, requirements.encode(requirement))
-            if (requirement.kind === Approval.kind) approvalRequirements.add(requirement.id)
+            if (requirement.kind === Approval.kind) {
+              approvalRequirements.add(requirement.id)
+              appendChange(Approval.fromRequirement(requirement, run))
+            }
             const ids = requirementsByRun.get(requirement.runId) ?? []
             if (!ids.includes(requirement.id)) ids.push(requirement.id)
             requirementsByRun.set(requirement.runId, ids)
@@ -174,6 +185,8 @@ export const make = (): RunStore => {
             return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
           const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
           requirementTable.set(requirementId, requirements.encode(resolved))
+          if (resolved.kind === Approval.kind)
+            appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(runId))))
           return Effect.succeed(resolved)
         },
       ),
@@ -217,9 +230,16 @@ export const make = (): RunStore => {
       Effect.sync(() => Option.fromNullable(allApprovals().find((approval) => approval.id === approvalId))),
     recordApproval: (approval) =>
       Effect.sync(() => {
-        if (!recordedApprovals.has(approval.id) && !approvalRequirements.has(approval.id))
-          recordedApprovals.set(approval.id, approvals.encode(approval))
+        if (recordedApprovals.has(approval.id) || approvalRequirements.has(approval.id)) return
+        recordedApprovals.set(approval.id, approvals.encode(approval))
+        appendChange(approval)
       }),
+    readApprovalChanges: (afterSeq, limit) =>
+      Effect.sync(() => {
+        const from = Math.max(0, Math.floor(afterSeq))
+        return changeJournal.slice(from, from + Math.max(0, limit)).map(changes.decode)
+      }),
+    lastApprovalChangeSeq: () => Effect.sync(() => changeJournal.length),
 
     createGrant: (grant) => Effect.sync(() => void grantTable.set(grant.id, grants.encode(grant))),
     getGrant: (grantId) => Effect.sync(() => decodeGrant(grantId)),
@@ -247,6 +267,7 @@ export const make = (): RunStore => {
         const used = new Grant({ ...grant, uses: grant.uses + 1 })
         grantTable.set(grantId, grants.encode(used))
         recordedApprovals.set(approval.id, approvals.encode(approval))
+        appendChange(approval)
         return used
       }),
   }

@@ -46,6 +46,8 @@ import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
 import { defaultPollInterval, follow, type Signal } from './internal/follow.js'
+import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
+import { announcingApprovalWrites } from './internal/approvalWrites.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
 export type RunOptions = typeof requests.RunOptions.Encoded
@@ -62,6 +64,12 @@ export interface EngineOptions {
    * store arrive.
    */
   readonly eventPollInterval?: Duration.DurationInput
+  /**
+   * How long a follower of the approval queue (`followApprovals`) waits for a change whose
+   * number is missing before it goes past it (default 2 seconds): how late a change of another
+   * process may become visible, on stores that number changes after their approval's write.
+   */
+  readonly approvalChangeGracePeriod?: Duration.DurationInput
 }
 
 export interface RecoverOptions {
@@ -151,6 +159,13 @@ export interface RunEngine {
     afterSeq?: number,
   ) => Stream.Stream<RunEvent, RunNotFound | StoreError | RunFailure>
   /**
+   * The approval queue's changes after `afterSeq` (by default, from the queue's last change as
+   * of now): those stored, then those stored from now on, by this engine (heard at once) or by
+   * any other sharing its store (read every `eventPollInterval`), each once and in order, with
+   * the approval as it stands when delivered. It never ends of itself.
+   */
+  readonly followApprovals: (afterSeq?: number) => Stream.Stream<Approval.ApprovalUpdate, StoreError>
+  /**
    * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
    * cancels their runs or continues them with the call rejected, as each requirement says. Only
    * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
@@ -212,9 +227,11 @@ const maxSuspended = 1_000
 
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
-    const store = yield* RunStore
     const ids = yield* IdGenerator
     const signals = yield* PubSub.unbounded<Signal>()
+    // Word that this engine appended approval changes: one word stands for any number of writes.
+    const approvalWrites = yield* PubSub.sliding<void>(1)
+    const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
     const fibers = yield* FiberMap.make<string>()
     const suspensions = new Suspensions(maxSuspended)
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -298,6 +315,25 @@ const make = (options: EngineOptions) =>
               afterSeq: stored.at(-1)?.seq ?? afterSeq,
               readAfter: (seq) => store.readEvents(record.runId, seq),
               pollInterval: options.eventPollInterval ?? defaultPollInterval,
+            }),
+          )
+        }),
+      )
+
+    const followApprovals: RunEngine['followApprovals'] = (afterSeq) =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          // Subscribed before reading where to start: what is written after the read is still heard.
+          const wakeups = yield* PubSub.subscribe(approvalWrites)
+          const from = afterSeq ?? (yield* store.lastApprovalChangeSeq())
+          return withApprovals(
+            store,
+            followChanges({
+              store,
+              wakeups,
+              afterSeq: from,
+              pollInterval: options.eventPollInterval ?? defaultPollInterval,
+              gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
             }),
           )
         }),
@@ -776,6 +812,7 @@ const make = (options: EngineOptions) =>
       recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
       getRun,
       followRun,
+      followApprovals,
       sweep,
     })
   })

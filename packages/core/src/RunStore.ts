@@ -1,5 +1,11 @@
 import { Context, type Effect, type Option } from 'effect'
-import type { ApprovalFilter, ApprovalPage, ApprovalQuery, ApprovalRecord } from './Approval.js'
+import type {
+  ApprovalChange,
+  ApprovalFilter,
+  ApprovalPage,
+  ApprovalQuery,
+  ApprovalRecord,
+} from './Approval.js'
 import type {
   EventSequenceConflict,
   GrantInactive,
@@ -101,6 +107,12 @@ export interface RunStore {
    * `Approval.fromRequirement`), pending until its requirement is resolved; approvals decided
    * when written (audits, grant uses) are recorded with `recordApproval`. Every approval read
    * carries its run's current status.
+   *
+   * Every write that raises or records an approval, or changes its status (a commit raising
+   * approvals, `resolveRequirement` on one, `recordApproval` storing one, `useGrant`), appends an
+   * `ApprovalChange` per approval to the queue's journal, numbered 1, 2, 3, … across the store.
+   * A store whose numbering cannot be atomic with the approval's write numbers the change after
+   * the write, and says how its readers may see the numbers out of order or with holes.
    */
 
   /** Approvals matching the query, newest first (by `createdAt`, then id), and how many match in all. */
@@ -109,6 +121,16 @@ export interface RunStore {
   readonly getApproval: (approvalId: string) => Effect.Effect<Option.Option<ApprovalRecord>, StoreError>
   /** Writes an approval that is decided already. Writing one whose id is stored changes nothing. */
   readonly recordApproval: (approval: ApprovalRecord) => Effect.Effect<void, StoreError>
+  /** The queue's changes with `seq > afterSeq`, in order, at most `limit`. */
+  readonly readApprovalChanges: (
+    afterSeq: number,
+    limit: number,
+  ) => Effect.Effect<ReadonlyArray<ApprovalChange>, StoreError>
+  /**
+   * The number of the queue's last change (0 before the first). The approval writes of every
+   * change up to it are visible to reads made after this one.
+   */
+  readonly lastApprovalChangeSeq: () => Effect.Effect<number, StoreError>
 
   /*
    * Grants: stored when given, revoked at most once, and used (each use recorded with its

@@ -282,7 +282,12 @@ describe('MongoStore: indexes', () => {
 
     await mongo.open({ client, dbName })
 
-    expect(await indexesOf(client.db(dbName))).toStrictEqual(expectedIndexes)
+    // The pause's approval was journaled: the journal and its counter need no index but `_id`'s.
+    expect(await indexesOf(client.db(dbName))).toStrictEqual({
+      ...expectedIndexes,
+      approval_changes: [id],
+      counters: [id],
+    })
   })
 })
 
@@ -296,7 +301,9 @@ describe('MongoStore: documents (schema version 2)', () => {
 
     // Only the version 2 collections exist: no transcript, requirements or claims (`grants` has its indexes).
     expect((await db.listCollections().toArray()).map(({ name }) => name).sort()).toStrictEqual([
+      'approval_changes',
       'approvals',
+      'counters',
       'events',
       'grants',
       'resolutions',
@@ -393,6 +400,19 @@ describe('MongoStore: documents (schema version 2)', () => {
       sessionId: 'session-of-run-layout',
       doc: Schema.encodeSync(ApprovalRecord)(decidedApproval),
     })
+
+    // Its changes, raised then decided, each under its number, and the counter at the last one.
+    expect(await c.approvalChanges.find().sort({ _id: 1 }).toArray()).toStrictEqual([
+      { _id: 1, schemaVersion: 2, approvalId: decided!.id, status: 'pending', at: decided!.createdAt },
+      {
+        _id: 2,
+        schemaVersion: 2,
+        approvalId: decided!.id,
+        status: 'approved',
+        at: paused.resolution.resolvedAt,
+      },
+    ])
+    expect(await c.counters.find().toArray()).toStrictEqual([{ _id: 'approval_changes', seq: 2 }])
   })
 
   it('each batch is one insert carrying only its own messages, and no write of the run record carries the transcript (invariant 8)', async () => {

@@ -98,7 +98,7 @@ describe('MongoStore: an approval document that missed its update reads as its d
 
   it('the process died after the decision, before the approval: the queue counts, filters and shows it decided', async () => {
     const { store, db } = await pausedOnTwo()
-    const dying = storeFailingWrites(db, { approvals: ['replaceOne'] })
+    const dying = storeFailingWrites(db, { approvals: ['findOneAndReplace'] })
 
     const crashed = await failureOf(
       dying.resolveRequirement('run-x', 'x1', sampleResolution('fin', { approved: true, note: 'fine' })),
@@ -129,6 +129,36 @@ describe('MongoStore: an approval document that missed its update reads as its d
     // Repaired where it is stored: the document says approved, the flag is gone.
     expect(await storedStatuses(db)).toStrictEqual({ x1: 'approved', x2: 'pending' })
     expect(await collectionsOf(db).resolutions.findOne({ _id: 'x1' })).not.toHaveProperty('approvalOutdated')
+  })
+
+  it("the process died after the approval's write, before its change: the read that repairs the decision journals it", async () => {
+    const { store, db } = await pausedOnTwo()
+    const before = await run(store.lastApprovalChangeSeq())
+    const dying = storeFailingWrites(db, { approval_changes: ['insertMany'] })
+
+    const crashed = await failureOf(
+      dying.resolveRequirement('run-x', 'x1', sampleResolution('fin', { approved: false }, T + 100)),
+    )
+
+    expectFailedWrite(crashed, 'resolveRequirement')
+    // The approval says rejected; its number was taken and never used; the decision is still flagged.
+    expect(await storedStatuses(db)).toStrictEqual({ x1: 'rejected', x2: 'pending' })
+    expect(await run(store.lastApprovalChangeSeq())).toBe(before + 1)
+    expect(await run(store.readApprovalChanges(before, 100))).toStrictEqual([])
+    expect(await collectionsOf(db).resolutions.findOne({ _id: 'x1' })).toMatchObject({
+      approvalOutdated: true,
+    })
+
+    await run(store.countApprovals({}))
+
+    // Journaled under a new number, past the hole the dead process left.
+    const changes = await run(store.readApprovalChanges(before, 100))
+    expect(changes.map(({ seq, approvalId, status, at }) => ({ seq, approvalId, status, at }))).toStrictEqual(
+      [{ seq: before + 2, approvalId: 'x1', status: 'rejected', at: T + 100 }],
+    )
+    expect(await collectionsOf(db).resolutions.findOne({ _id: 'x1' })).not.toHaveProperty('approvalOutdated')
+    await run(store.countApprovals({}))
+    expect(await run(store.readApprovalChanges(before, 100))).toHaveLength(1)
   })
 
   it('a decision without the flag (an older writer): the approval is repaired when read, or when a page shows it', async () => {
@@ -377,7 +407,7 @@ describe('MongoStore: writes of approvals', () => {
       commandName: string
       command: Record<string, unknown>
     }) => {
-      if (['insert', 'update', 'delete'].includes(commandName))
+      if (['insert', 'update', 'delete', 'findAndModify'].includes(commandName))
         writes.push(`${commandName} ${String(command[commandName])}`)
     }
     const counted: Record<string, Array<string>> = {}
@@ -423,8 +453,21 @@ describe('MongoStore: writes of approvals', () => {
       'pause on a confirmation': ['insert events', 'update runs'],
       confirm: ['insert resolutions'],
       'create another': ['insert runs'],
-      'pause on an approval': ['insert events', 'insert approvals', 'update runs'],
-      approve: ['insert resolutions', 'update approvals', 'update resolutions'],
+      // The approval, then its change: a number taken from the counter, and the change under it.
+      'pause on an approval': [
+        'insert events',
+        'insert approvals',
+        'findAndModify counters',
+        'insert approval_changes',
+        'update runs',
+      ],
+      approve: [
+        'insert resolutions',
+        'findAndModify approvals',
+        'findAndModify counters',
+        'insert approval_changes',
+        'update resolutions',
+      ],
     })
   })
 })

@@ -4,7 +4,8 @@ import { makeRunStore } from '../src/internal/store.js'
 
 export const failureMessage = 'the process died before this write'
 
-type WriteMethod = 'insertOne' | 'insertMany' | 'replaceOne' | 'updateOne'
+type WriteMethod =
+  'insertOne' | 'insertMany' | 'replaceOne' | 'updateOne' | 'findOneAndReplace' | 'findOneAndUpdate'
 
 /**
  * A store over `db` whose writes of the given methods to the given collections never happen, as

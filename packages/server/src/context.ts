@@ -2,11 +2,14 @@ import type { IncomingMessage } from 'node:http'
 import { type Countersign, Principal } from '@countersign/core'
 import type { TRPCRequestInfo } from '@trpc/server/http'
 import { type Authenticate, bearerToken } from './auth.js'
+import type { Resumer } from './internal/resume.js'
 
 /** What every procedure gets: the deployment it serves, and who is calling (null: nobody proved who). */
 export interface Context {
   readonly countersign: Countersign
   readonly principal: Principal | null
+  /** Continues a run in the background once a decision leaves it nothing open (see `resumeOnDecision`). */
+  readonly afterDecision: Resumer['afterDecision']
 }
 
 /**
@@ -14,11 +17,15 @@ export interface Context {
  * in its connection params (browsers cannot set headers on a WebSocket).
  */
 export const makeCreateContext =
-  (countersign: Countersign, authenticate: Authenticate) =>
+  (countersign: Countersign, authenticate: Authenticate, resumer: Resumer) =>
   async (opts: { readonly req: IncomingMessage; readonly info: TRPCRequestInfo }): Promise<Context> => {
     const fromParams = opts.info.connectionParams?.['token']
     const token = typeof fromParams === 'string' ? fromParams : bearerToken(opts.req.headers.authorization)
-    return { countersign, principal: await principalOf(authenticate, token) }
+    return {
+      countersign,
+      principal: await principalOf(authenticate, token),
+      afterDecision: resumer.afterDecision,
+    }
   }
 
 /** The principal a token belongs to; null for no token or one `authenticate` does not know. */

@@ -7,6 +7,8 @@ import { WebSocketServer } from 'ws'
 import type { Authenticate } from './auth.js'
 import { makeCreateContext } from './context.js'
 import { handleProbe } from './http.js'
+import { makeResumer, manualResume } from './internal/resume.js'
+import { staticFiles } from './internal/staticFiles.js'
 import { handleRest } from './rest.js'
 import { appRouter } from './router.js'
 
@@ -19,8 +21,22 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly maxPayload?: number
   /** WebSocket pings that drop dead connections (default every 30 s, 5 s to answer); `false` for none. */
   readonly keepAlive?: { readonly pingMs?: number; readonly pongWaitMs?: number } | false
-  /** How long `close()` waits for in-flight requests before cutting them off (default 10 s). */
+  /**
+   * Whether a run goes on by itself once an approval decision (`approvals.decide`, or the REST
+   * resolve) leaves it nothing open (default true): the server continues it in the background,
+   * and the decider is answered without waiting for it. Of several deciders or servers, one
+   * continues the run. With `false`, someone calls `runs.continue`.
+   */
+  readonly resumeOnDecision?: boolean
+  /**
+   * Failures no request answers: a run continued in the background that could not be (its store
+   * failed, say). Default: `console.error`.
+   */
+  readonly onError?: (error: unknown, context: { readonly runId: string }) => void
+  /** How long `close()` waits for in-flight requests and runs it continues before cutting them off (default 10 s). */
   readonly shutdownTimeoutMs?: number
+  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages. */
+  readonly webApp?: { readonly dir: string }
 }
 
 export interface CountersignServer {
@@ -39,6 +55,9 @@ export interface CountersignServer {
 
 const mebibyte = 1024 * 1024
 
+const logBackgroundError = (error: unknown, { runId }: { readonly runId: string }) =>
+  console.error(`countersign: continuing run ${runId} after a decision failed`, error)
+
 /**
  * The Countersign server: the tRPC router over HTTP (queries and mutations) and WebSocket
  * (subscriptions) on one port, with `/healthz`, `/readyz` and the REST routes of `/api/approvals`.
@@ -48,10 +67,15 @@ const mebibyte = 1024 * 1024
 export const createServer = (options: ServerOptions): CountersignServer => {
   const owned = !('countersign' in options)
   const countersign = 'countersign' in options ? options.countersign : new Countersign(options)
-  const createContext = makeCreateContext(countersign, options.authenticate)
+  const resumer =
+    options.resumeOnDecision === false
+      ? manualResume
+      : makeResumer(countersign, options.onError ?? logBackgroundError)
+  const createContext = makeCreateContext(countersign, options.authenticate, resumer)
   const maxBodySize = options.maxBodySize ?? mebibyte
   const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
-  const rest = { countersign, authenticate: options.authenticate, maxBodySize }
+  const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer }
+  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
 
   let closing = false
   let inFlight = 0
@@ -71,6 +95,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     void (async () => {
       if (await handleProbe(req, res, countersign)) return
       if (await handleRest(req, res, rest)) return
+      if (webApp !== undefined && (await webApp(req, res))) return
       trpc(req, res)
     })()
   })
@@ -101,13 +126,11 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     // Subscriptions end with their sockets; clients reconnect and resume from their last event.
     for (const client of wss.clients) client.close(1001, 'server shutting down')
     await new Promise<void>((resolve) => wss.close(() => resolve()))
-    if (inFlight > 0) {
-      const timeout = options.shutdownTimeoutMs ?? 10_000
-      await new Promise<void>((resolve) => {
-        drained = resolve
-        setTimeout(resolve, timeout).unref()
-      })
-    }
+    const requestsDone = inFlight === 0 ? undefined : new Promise<void>((resolve) => (drained = resolve))
+    const timeout = new Promise<void>((resolve) =>
+      setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref(),
+    )
+    await Promise.race([Promise.all([requestsDone, resumer.settled()]), timeout])
     httpServer.closeAllConnections()
     await closed
     if (owned) await countersign.dispose()

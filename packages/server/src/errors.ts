@@ -79,7 +79,7 @@ const codes: Readonly<Record<string, TRPC_ERROR_CODE_KEY>> = {
   ApprovalPending: 'PRECONDITION_FAILED',
 }
 
-const tagOf = (error: unknown): string | undefined =>
+export const tagOf = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && '_tag' in error && typeof error._tag === 'string'
     ? error._tag
     : undefined

@@ -18,8 +18,10 @@ export {
 } from './errors.js'
 export type { ErrorData } from './errors.js'
 export type {
+  ApprovalChangeView,
   ApprovalView,
   AwaitingView,
+  GrantView,
   RequirementView,
   RunEventView,
   RunSummaryView,

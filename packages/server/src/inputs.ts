@@ -1,4 +1,4 @@
-import { Approval, Approvals, ResolutionInput, RunQuery } from '@countersign/core'
+import { Approval, Approvals, Grant, ResolutionInput, RunQuery } from '@countersign/core'
 import { Schema } from 'effect'
 
 /*
@@ -29,19 +29,37 @@ export const ResolveInput = Schema.Struct({
   resolutions: Schema.NonEmptyArray(ResolutionInput),
 })
 
+/** Set by tRPC on reconnect to the last tracked id seen (a sequence number): takes precedence over `afterSeq`. */
+const LastEventId = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+
 export const RunEventsInput = Schema.Struct({
   runId: RunId,
   /** Events after this sequence number (default: from the first). */
   afterSeq: Schema.optional(Schema.NonNegativeInt),
-  /** Set by tRPC on reconnect to the last tracked id seen: takes precedence over `afterSeq`. */
-  lastEventId: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  lastEventId: Schema.optional(LastEventId),
 })
 
 export const ApprovalQueryInput = Schema.UndefinedOr(Approval.ApprovalQuery)
 
 export const ApprovalFilterInput = Schema.UndefinedOr(Approval.ApprovalFilter)
 
+export const ApprovalChangesInput = Schema.UndefinedOr(
+  Schema.Struct({
+    /** Changes after this number, as `approvals.list` gives it in `changeSeq` (default: from the queue's end now). */
+    afterSeq: Schema.optional(Schema.NonNegativeInt),
+    lastEventId: Schema.optional(LastEventId),
+  }),
+)
+
 export const ApprovalIdInput = Schema.Struct({ approvalId: Schema.NonEmptyString })
+
+export const GrantFilterInput = Schema.UndefinedOr(Grant.GrantFilter)
+
+export const RevokeGrantInput = Schema.Struct({
+  grantId: Schema.NonEmptyString,
+  /** Why, kept with the revocation. */
+  note: Schema.optional(Schema.String),
+})
 
 export const DecideInput = Schema.Struct({
   approvalId: Schema.NonEmptyString,

@@ -13,6 +13,7 @@ import {
   toTRPCError,
   Unauthenticated,
 } from './errors.js'
+import type { Resumer } from './internal/resume.js'
 import { approvalPageView, approvalView } from './views.js'
 
 /*
@@ -30,6 +31,7 @@ export interface RestOptions {
   readonly countersign: Countersign
   readonly authenticate: Authenticate
   readonly maxBodySize: number
+  readonly resumer: Resumer
 }
 
 /** Every `/api/…` path is this module's: an unknown one is a 404 here, not a tRPC procedure. */
@@ -171,16 +173,12 @@ export const handleRest = async (
         Approvals.ApprovalAnswer,
         parseJson(await readBody(req, options.maxBodySize)),
       )
-      send(
-        res,
-        200,
-        approvalView(
-          await countersign.approvals.decide(approvalId, encodeAnswer(answer), {
-            principal,
-            expectedStatus: 'pending',
-          }),
-        ),
-      )
+      const decided = await countersign.approvals.decide(approvalId, encodeAnswer(answer), {
+        principal,
+        expectedStatus: 'pending',
+      })
+      options.resumer.afterDecision(decided.runId, principal)
+      send(res, 200, approvalView(decided))
     } else {
       throw new RouteNotFound({ method, path: url.pathname })
     }

@@ -1,5 +1,6 @@
 import { approvalsRouter } from './routers/approvals.js'
 import { definitionsRouter } from './routers/definitions.js'
+import { grantsRouter } from './routers/grants.js'
 import { runsRouter } from './routers/runs.js'
 import { router } from './trpc.js'
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   definitions: definitionsRouter,
   runs: runsRouter,
   approvals: approvalsRouter,
+  grants: grantsRouter,
 })
 
 /** The router's type, for typed clients: import it with `import type`, never as a value. */

@@ -1,6 +1,8 @@
 import {
   type Approval,
   ApprovalRecord,
+  type ApprovalUpdate,
+  Grant,
   Message,
   type Requirement,
   RequirementRecord,
@@ -66,10 +68,27 @@ export type RunEventView = typeof RunEvent.Encoded
 export const approvalView = (approval: ApprovalRecord): ApprovalView => encodeApproval(approval)
 export type ApprovalView = typeof ApprovalRecord.Encoded
 
-export const approvalPageView = (page: Approval.ApprovalPage) => ({
+/** A page of the queue; `changeSeq`: follow `approvals.changes` after it to miss nothing the page does not show. */
+export const approvalPageView = (page: Approval.ApprovalListing) => ({
   approvals: page.approvals.map(approvalView),
   total: page.total,
+  changeSeq: page.changeSeq,
 })
+
+const encodeGrant = Schema.encodeSync(Grant.Grant)
+
+/** A grant, with where it stands: `active`, `used` (a `once` grant that let its call through) or `revoked`. */
+export const grantView = (grant: Grant.Grant) => ({ ...encodeGrant(grant), status: Grant.statusOf(grant) })
+export type GrantView = ReturnType<typeof grantView>
+
+/** A change to the queue, numbered across the queue (`seq`), with the approval as it stands when sent. */
+export const approvalChangeView = (update: ApprovalUpdate) => ({
+  seq: update.seq,
+  approvalId: update.approvalId,
+  status: update.status,
+  approval: approvalView(update.approval),
+})
+export type ApprovalChangeView = ReturnType<typeof approvalChangeView>
 
 export const requirementsView = (records: ReadonlyArray<RequirementRecord>) => encodeRequirements(records)
 

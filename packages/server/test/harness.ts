@@ -9,13 +9,19 @@ import {
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { WebSocket } from 'ws'
 import type { AppRouter } from '../src/index.js'
-import { type FixtureUser, startServerProcess, tokenOf, type ServerProcess } from '../src/testing/index.js'
+import {
+  type FixtureUser,
+  fixtureServerEntry,
+  startServerProcess,
+  tokenOf,
+  type ServerProcess,
+} from '../src/testing/index.js'
 
-/** The fixture server in a child process for the tests of one file, killed after them. */
-export const useServer = () => {
+/** The fixture server in a child process for the tests of one file (with these arguments), killed after them. */
+export const useServer = (args: ReadonlyArray<string> = []) => {
   const holder: { current?: ServerProcess } = {}
   beforeAll(async () => {
-    holder.current = await startServerProcess()
+    holder.current = await startServerProcess(fixtureServerEntry, args)
   })
   afterAll(() => holder.current?.kill())
   return () => {
@@ -47,7 +53,6 @@ export const connect = (server: ServerProcess, user?: FixtureUser) => {
   return { trpc, close: () => ws.close() }
 }
 
-/** The typed error a call failed with: its tRPC code and the server's `data.error`. */
 /** Clients of `server` as a fixture user, closed after each test. */
 export const useClients = (server: () => ServerProcess) => {
   const clients: Array<{ close: () => Promise<void> }> = []
@@ -61,6 +66,7 @@ export const useClients = (server: () => ServerProcess) => {
   }
 }
 
+/** The typed error a call failed with: its tRPC code and the server's `data.error`. */
 export const failure = async (call: Promise<unknown>) => {
   const error = await call.then(
     () => {

@@ -6,7 +6,13 @@ import { Resolutions } from '@countersign/core'
 import { type MongoServer, startMongo } from '@countersign/ferretdb-harness'
 import { MongoClient } from 'mongodb'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
+import {
+  type FixtureUser,
+  fixtureServerEntry,
+  type ServerProcess,
+  startServerProcess,
+} from '../src/testing/index.js'
+import { followChanges, summaryOf } from './approvalFeed.js'
 import { connect, eventsOf, failure } from './harness.js'
 
 /*
@@ -34,7 +40,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of servers) server.kill()
-  await Promise.all(servers.map((server) => server.ended))
+  // A continue lost to another server is no failure: none was reported.
+  for (const { stderr } of await Promise.all(servers.map((server) => server.ended)))
+    expect(stderr).not.toContain('after a decision failed')
   if (mongo !== undefined) {
     const client = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect()
     await client.db(dbName).dropDatabase()
@@ -49,10 +57,10 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()))
 })
 
-/** Alice's client of each of the three servers. */
-const instances = () => {
+/** A user's client (Alice's by default) of each of the three servers. */
+const instances = (user: FixtureUser = 'alice') => {
   const [a, b, c] = servers.map((server) => {
-    const client = connect(server, 'alice')
+    const client = connect(server, user)
     clients.push(client)
     return client.trpc
   })
@@ -140,6 +148,51 @@ describe('three servers on one database', () => {
     expect(seqsOf(rest)).toStrictEqual(range(lastSeq + 1, lastSeq + rest.length))
     expect(rest[0]!.data._tag).toBe('RequirementResolved')
     expect(rest.at(-1)!.data._tag).toBe('RunCompleted')
+  })
+
+  it('two approvals of a run decided at once through A and B: the run goes on by itself, once, streamed to C', async () => {
+    const { a, c } = instances()
+    const approvers = instances('ann')
+    const paused = await a.runs.start.mutate({ agentId: 'refunds', input: 'Refund both' })
+    const [first, second] = paused.activeRequirementIds
+    const events = eventsOf<{ _tag: string; seq: number }>((handlers) =>
+      c.runs.events.subscribe({ runId: paused.runId }, handlers),
+    )
+    // Each decider's server may find the other's decision recorded and try to continue: one does.
+    await Promise.all([
+      approvers.a.approvals.decide.mutate({ approvalId: first!, answer: { approved: true } }),
+      approvers.b.approvals.decide.mutate({ approvalId: second!, answer: { approved: true } }),
+    ])
+    const received = await events
+    const tags = received.map(({ data }) => data._tag)
+    expect(tags.filter((tag) => tag === 'RunContinued')).toHaveLength(1)
+    expect(tags.at(-1)).toBe('RunCompleted')
+    expect(seqsOf(received)).toStrictEqual(range(1, received.length))
+    expect(await c.runs.get.query({ runId: paused.runId })).toMatchObject({
+      status: 'completed',
+      content: 'Done: refunded 10 | refunded 20',
+    })
+  })
+
+  it('an approval raised through A and decided through B reaches a subscriber on C, in order, from the store', async () => {
+    const { a } = instances()
+    const { b, c } = instances('ann')
+    const { changeSeq } = await c.approvals.list.query({ status: 'pending' })
+    const feed = followChanges(c, { afterSeq: changeSeq })
+
+    const paused = await a.runs.start.mutate({ agentId: 'finance', input: 'Refund 500' })
+    const approvalId = paused.activeRequirementIds[0]!
+    // C hears of it from the database: A wrote it.
+    await feed.until(1)
+    await b.approvals.decide.mutate({ approvalId, answer: { approved: true } })
+    await feed.until(2)
+
+    expect(feed.changes().map(summaryOf)).toStrictEqual([
+      { seq: changeSeq + 1, approvalId, status: 'pending', approvalStatus: 'pending' },
+      { seq: changeSeq + 2, approvalId, status: 'approved', approvalStatus: 'approved' },
+    ])
+    expect(feed.received.map(({ id }) => id)).toStrictEqual([String(changeSeq + 1), String(changeSeq + 2)])
+    expect(feed.changes()[1]!.approval.resolvedBy).toStrictEqual({ id: 'ann', roles: ['approver'] })
   })
 
   it('two servers continuing the same run at once: exactly one wins, the gated tool runs once', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { FixtureUser } from '../src/testing/index.js'
-import { useClients, useServer } from './harness.js'
+import { eventsOf, useClients, useServer } from './harness.js'
 
 /*
  * The REST routes of the approval queue over real sockets: plain `fetch` with a bearer token,
@@ -152,7 +152,7 @@ describe('GET /api/approvals/:id', () => {
 })
 
 describe('POST /api/approvals/:id/resolve', () => {
-  it('decides: 200 with the approval, stored with who decided and the note; the run can continue', async () => {
+  it('decides: 200 with the approval, stored with who decided and the note; the run goes on', async () => {
     const { runId, approvalId } = await pendingApproval()
     const decided = await api(`/api/approvals/${approvalId}/resolve`, {
       user: 'ann',
@@ -168,10 +168,15 @@ describe('POST /api/approvals/:id/resolve', () => {
         resolutionData: { ticket: 'T-9' },
       },
     })
-    expect(await as('root').approvals.get.query({ approvalId })).toStrictEqual(decided.body)
-    expect(await as('alice').runs.continue.mutate({ runId })).toMatchObject({
+    await eventsOf((handlers) => as('alice').runs.events.subscribe({ runId }, handlers))
+    expect(await as('alice').runs.get.query({ runId })).toMatchObject({
       status: 'completed',
       content: 'Done: refunded 500',
+    })
+    // Stored as answered; the run it held up has completed since.
+    expect(await as('root').approvals.get.query({ approvalId })).toMatchObject({
+      ...decided.body,
+      runStatus: 'completed',
     })
   })
 

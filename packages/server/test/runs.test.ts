@@ -10,8 +10,10 @@ describe('runs over the wire', () => {
     expect(await as('alice').definitions.list.query()).toStrictEqual([
       { id: 'assistant', name: 'Assistant', kind: 'agent' },
       { id: 'finance', name: 'Finance', kind: 'agent' },
+      { id: 'refunds', name: 'Refunds', kind: 'agent' },
       { id: 'slow', name: 'Slow', kind: 'agent' },
       { id: 'treasury', name: 'Treasury', kind: 'agent' },
+      { id: 'vault', name: 'Vault', kind: 'agent' },
       { id: 'support', name: 'Support team', kind: 'team' },
     ])
   })
@@ -76,7 +78,7 @@ describe('runs over the wire', () => {
     expect(done.status).toBe('completed')
   })
 
-  it('an approval is decided by an approver, then the user continues the run', async () => {
+  it('an approval is decided by an approver, and the run goes on by itself', async () => {
     const alice = as('alice')
     const ann = as('ann')
     const paused = await alice.runs.start.mutate({ agentId: 'finance', input: 'Refund A-1' })
@@ -88,7 +90,12 @@ describe('runs over the wire', () => {
     expect(await ann.approvals.get.query({ approvalId: pending!.id })).toStrictEqual(pending)
     const decided = await ann.approvals.decide.mutate({ approvalId: pending!.id, answer: { approved: true } })
     expect(decided).toMatchObject({ status: 'approved', resolvedBy: { id: 'ann' } })
-    expect(await alice.runs.continue.mutate({ runId: paused.runId })).toMatchObject({
+    // The subscription ends with the run, which nobody continued.
+    const events = await eventsOf<{ _tag: string }>((handlers) =>
+      alice.runs.events.subscribe({ runId: paused.runId }, handlers),
+    )
+    expect(events.at(-1)?.data._tag).toBe('RunCompleted')
+    expect(await alice.runs.get.query({ runId: paused.runId })).toMatchObject({
       status: 'completed',
       content: 'Done: refunded 500',
     })

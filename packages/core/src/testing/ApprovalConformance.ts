@@ -95,15 +95,19 @@ const awkwardJson = {
 }
 
 /** A requirement closed without a decision: its deadline passed, or its run was cancelled. */
-const lapse = (lapsed: 'expired' | 'cancelled', resolvedAt = T0 + 300) =>
+export const lapse = (lapsed: 'expired' | 'cancelled', resolvedAt = T0 + 300) =>
   new Resolution({ value: null, resolvedBy: samplePrincipal('sweeper', ['system']), resolvedAt, lapsed })
 
 /** The record of `runId` paused at its first event, its other fields as `changes` say. */
-const pausedRecord = (runId: string, changes: Partial<RunRecord> = {}) =>
+export const pausedRecord = (runId: string, changes: Partial<RunRecord> = {}) =>
   sampleRun(runId, { ...changes, status: 'paused', lastSeq: 1 })
 
 /** Creates the run of `paused` and commits its pause, raising `requirements`. */
-const pause = async (store: RunStore, paused: RunRecord, requirements: ReadonlyArray<RequirementRecord>) => {
+export const pause = async (
+  store: RunStore,
+  paused: RunRecord,
+  requirements: ReadonlyArray<RequirementRecord>,
+) => {
   const record = new RunRecord({ ...paused, pendingRequirementIds: idsOf(requirements) })
   await run(
     store.createRun(new RunRecord({ ...record, status: 'running', lastSeq: 0, pendingRequirementIds: [] })),
@@ -120,7 +124,11 @@ const pause = async (store: RunStore, paused: RunRecord, requirements: ReadonlyA
 }
 
 /** Commits the ending of a paused run (raising nothing, its requirements left as they are). */
-const end = async (store: RunStore, paused: RunRecord, status: 'completed' | 'failed' | 'cancelled') => {
+export const end = async (
+  store: RunStore,
+  paused: RunRecord,
+  status: 'completed' | 'failed' | 'cancelled',
+) => {
   const base = { runId: paused.runId, seq: paused.lastSeq + 1, at: T0 + 500 }
   const event: RunEvent =
     status === 'completed'
@@ -140,7 +148,7 @@ const end = async (store: RunStore, paused: RunRecord, status: 'completed' | 'fa
 }
 
 /** The approval recording one use of `grant` in run `runId`, as a writer would build it. */
-const useOf = (grant: Grant, runId: string, id: string, changes: Partial<ApprovalRecord> = {}) =>
+export const useOf = (grant: Grant, runId: string, id: string, changes: Partial<ApprovalRecord> = {}) =>
   sampleApproval(runId, id, {
     grantId: grant.id,
     sessionId: grant.sessionId,
@@ -151,7 +159,7 @@ const useOf = (grant: Grant, runId: string, id: string, changes: Partial<Approva
     ...changes,
   })
 
-const revocationBy = (principalId: string, revokedAt = T0 + 200, note?: string): Revocation =>
+export const revocationBy = (principalId: string, revokedAt = T0 + 200, note?: string): Revocation =>
   note === undefined
     ? { revokedBy: samplePrincipal(principalId, ['finance']), revokedAt }
     : { revokedBy: samplePrincipal(principalId, ['finance']), revokedAt, note }

@@ -5,6 +5,7 @@ import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord, type RunQuery } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
+import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
@@ -687,6 +688,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
     })
 
     describeApprovalConformance({ test, uid })
+    describeApprovalChangeConformance({ test, uid })
   })
 }
 

@@ -9,6 +9,9 @@
  * them for good. Approvals are inserted leaving a taken id as it is: a second write of one
  * approval (`recordApproval`, or a commit and a read both writing it) changes nothing.
  *
+ * Every approval inserted, and every decision written over one, has its change journaled after
+ * it (see approvalChanges.ts), by the writer that inserted or decided it.
+ *
  * The decision is the requirement's resolution, inserted once (the race's one winner); the
  * approval's document follows it. The resolution of an approval is inserted flagged
  * `approvalOutdated`, and the flag is cleared once the approval's document is written, so that
@@ -21,7 +24,8 @@
  */
 import { Approval, ApprovalRecord, type RequirementRecord, type RunRecord } from '@countersign/core'
 import { Option } from 'effect'
-import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb'
+import type { Filter } from 'mongodb'
+import { appendChanges } from './approvalChanges.js'
 import {
   type ApprovalDocument,
   type Collections,
@@ -29,7 +33,7 @@ import {
   schemaVersion,
 } from './collections.js'
 import * as Docs from './documents.js'
-import { isDuplicateKey } from './errors.js'
+import { isDuplicateKey, refusedAsTaken } from './errors.js'
 import type { RunReader, RunState } from './runs.js'
 
 /** An approval as stored: its record, and beside it what the queue filters and sorts on. */
@@ -53,23 +57,36 @@ export const approvalDocument = (
   doc: Docs.approvals.encode(operation, approval.id, approval),
 })
 
-/** Whether a failed insert failed only on keys that are taken. */
-const onlyTakenKeys = (cause: unknown) =>
-  cause instanceof MongoBulkWriteError
-    ? [cause.writeErrors].flat().every(({ code }) => code === 11000)
-    : isDuplicateKey(cause)
+/** An approval and its document, encoded before anything is written. */
+export interface Written {
+  readonly approval: ApprovalRecord
+  readonly document: ApprovalDocument
+}
 
-/** Inserts the documents, leaving each whose `_id` is taken as it is stored. */
-export const insertNew = async (
-  collection: Collection<ApprovalDocument>,
-  documents: Array<ApprovalDocument>,
-) => {
-  if (documents.length === 0) return
+export const written = (operation: string, approval: ApprovalRecord, usedGrant?: string): Written => ({
+  approval,
+  document: approvalDocument(operation, approval, usedGrant),
+})
+
+/**
+ * Inserts the approvals, leaving each whose id is taken as it is stored, then journals the
+ * changes of those it inserted.
+ */
+export const insertNew = async (c: Collections, approvals: ReadonlyArray<Written>) => {
+  if (approvals.length === 0) return
+  let refused: ReadonlySet<number> = new Set()
   try {
-    await collection.insertMany(documents, { ordered: false })
+    await c.approvals.insertMany(
+      approvals.map(({ document }) => document),
+      { ordered: false },
+    )
   } catch (cause) {
-    if (!onlyTakenKeys(cause)) throw cause
+    refused = refusedAsTaken(cause, approvals.length)
   }
+  await appendChanges(
+    c,
+    approvals.filter((_, index) => !refused.has(index)).map(({ approval }) => approval),
+  )
 }
 
 /** The approvals among the requirements a stop raised (those of kind `approval`), as of the stop's record. */
@@ -92,8 +109,8 @@ export const ensureRaisedApprovals = async (
     .toArray()
   const known = new Set(stored.map(({ _id }) => _id))
   await insertNew(
-    c.approvals,
-    approvals.filter(({ id }) => !known.has(id)).map((approval) => approvalDocument(operation, approval)),
+    c,
+    approvals.filter(({ id }) => !known.has(id)).map((approval) => written(operation, approval)),
   )
 }
 
@@ -122,19 +139,27 @@ const maxRounds = 3
 
 export const makeApprovalQueue = (c: Collections, runs: RunReader) => {
   /**
-   * Writes a decided approval over its document (or where it is missing), then clears its
-   * decision's flag. Only the decision's winner, or a read repairing what it left, writes it, and
-   * always the same record: concurrent writes agree.
+   * Writes a decided approval over its document (or where it is missing), journals its change,
+   * then clears its decision's flag. Only the decision's winner, or a read repairing what it
+   * left, writes it, and always the same record: concurrent writes agree. While the flag is up
+   * the change may not be journaled yet, so a repair of a flagged decision journals it whatever
+   * the document said: a change may then be journaled twice, never lost to a crash before the flag
+   * is cleared.
    */
   const storeDecided = async (operation: string, approval: ApprovalRecord, flagged: boolean) => {
     const { _id, ...replacement } = approvalDocument(operation, approval)
+    let before: string | undefined
     try {
-      await c.approvals.replaceOne({ _id }, replacement, { upsert: true })
+      before = (
+        await c.approvals.findOneAndReplace({ _id }, replacement, { upsert: true, returnDocument: 'before' })
+      )?.status
     } catch (cause) {
       // The pending approval was inserted (by its commit, or a read of its stop) between the upsert's look and its insert.
       if (!isDuplicateKey(cause)) throw cause
       await c.approvals.replaceOne({ _id }, replacement)
+      before = 'pending'
     }
+    if (flagged || before !== approval.status) await appendChanges(c, [approval])
     if (flagged) await c.resolutions.updateOne({ _id }, { $unset: { approvalOutdated: '' } })
   }
 
@@ -243,7 +268,6 @@ export const makeApprovalQueue = (c: Collections, runs: RunReader) => {
     },
 
     /** Writes an approval decided already; one whose id is stored is left as it is. */
-    record: (operation: string, approval: ApprovalRecord) =>
-      insertNew(c.approvals, [approvalDocument(operation, approval)]),
+    record: (operation: string, approval: ApprovalRecord) => insertNew(c, [written(operation, approval)]),
   }
 }

@@ -16,7 +16,7 @@ import type { Collection, Db, IndexDescription } from 'mongodb'
  * `transcript`, `requirements` and `claims` collections) are still read: see legacy.ts.
  *
  * Approvals and grants came later in version 2, in collections of their own (`approvals`,
- * `grants`, `grant_endings`) and in fields older documents lack (`expiresAt` of `runs`, the
+ * `grants`, `grant_endings`; then the queue's journal, `approval_changes`, and its `counters`) and in fields older documents lack (`expiresAt` of `runs`, the
  * `approvalOutdated` flag of `resolutions`): documents written before them read as they did. A
  * run paused before them has no approvals in the queue (nothing wrote them); its requirements
  * and their decisions read as ever.
@@ -32,6 +32,8 @@ export const collectionNames = {
   approvals: 'approvals',
   grants: 'grants',
   grantEndings: 'grant_endings',
+  approvalChanges: 'approval_changes',
+  counters: 'counters',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -148,6 +150,28 @@ export interface GrantEndingDocument {
   approval?: string
 }
 
+/**
+ * A change to the approval queue (`_id`: its number, 1, 2, 3, … across the database), inserted
+ * once its approval's write has succeeded (see approvalChanges.ts). Its fields are plain: they
+ * are stored as they are, not as a record's text.
+ */
+export interface ApprovalChangeDocument {
+  _id: number
+  schemaVersion: number
+  approvalId: string
+  status: string
+  at: number
+}
+
+/** A counter handing out numbers (`_id`: what it numbers): `seq` is the last one taken. */
+export interface CounterDocument {
+  _id: string
+  seq: number
+}
+
+/** The counter of the approval queue's changes. */
+export const approvalChangeCounter = 'approval_changes'
+
 /** Version 1: the messages of one append, at positions `start…`. `_id`: `runId:start`. */
 export interface ChunkDocument {
   _id: string
@@ -179,6 +203,8 @@ export interface Collections {
   readonly approvals: Collection<ApprovalDocument>
   readonly grants: Collection<GrantDocument>
   readonly grantEndings: Collection<GrantEndingDocument>
+  readonly approvalChanges: Collection<ApprovalChangeDocument>
+  readonly counters: Collection<CounterDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -190,6 +216,8 @@ export const collectionsOf = (db: Db): Collections => ({
   approvals: db.collection(collectionNames.approvals),
   grants: db.collection(collectionNames.grants),
   grantEndings: db.collection(collectionNames.grantEndings),
+  approvalChanges: db.collection(collectionNames.approvalChanges),
+  counters: db.collection(collectionNames.counters),
 })
 
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */

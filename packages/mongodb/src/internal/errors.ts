@@ -1,6 +1,6 @@
 import { StoreError } from '@countersign/core'
 import { Effect } from 'effect'
-import { MongoServerError } from 'mongodb'
+import { MongoBulkWriteError, MongoServerError } from 'mongodb'
 
 /** A driver or server error as one line: its code name (or name) and message. */
 export const reasonOf = (cause: unknown): string => {
@@ -12,6 +12,18 @@ export const reasonOf = (cause: unknown): string => {
 /** The server refused an insert because its key is taken: how every race here is decided. */
 export const isDuplicateKey = (cause: unknown): boolean =>
   cause instanceof MongoServerError && cause.code === 11000
+
+/**
+ * Which documents of an unordered insert of `count` the server refused because their `_id` is
+ * taken (the others are in). A failure of any other kind is thrown on.
+ */
+export const refusedAsTaken = (cause: unknown, count: number): ReadonlySet<number> => {
+  if (cause instanceof MongoBulkWriteError) {
+    const errors = [cause.writeErrors].flat()
+    if (errors.every(({ code }) => code === 11000)) return new Set(errors.map(({ index }) => index))
+  } else if (count === 1 && isDuplicateKey(cause)) return new Set([0])
+  throw cause
+}
 
 /** A failure as the operation's StoreError: one it threw passes through. */
 export const storeError = (operation: string, cause: unknown) =>

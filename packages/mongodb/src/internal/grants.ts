@@ -15,7 +15,7 @@
 import { type ApprovalRecord, Grant, GrantInactive, GrantNotFound, type StoreError } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import type { Filter } from 'mongodb'
-import { approvalDocument, insertNew } from './approvals.js'
+import { insertNew, written } from './approvals.js'
 import {
   type Collections,
   type GrantDocument,
@@ -50,7 +50,7 @@ export const makeGrants = (c: Collections) => {
       if (ending?.kind === 'used' && ending.approval !== undefined && recorded === 0) {
         const approval = Docs.useApprovals.decode(operation, ending)
         if ((await c.approvals.findOne({ _id: approval.id }, { projection: { _id: 1 } })) === null)
-          await insertNew(c.approvals, [approvalDocument(operation, approval, grant.id)])
+          await insertNew(c, [written(operation, approval, grant.id)])
       }
       const revocation =
         grant.revocation ??
@@ -162,17 +162,17 @@ export const makeGrants = (c: Collections) => {
       Effect.gen(function* () {
         const operation = 'useGrant'
         const grant = yield* active(operation, grantId)
-        const [document, text] = yield* encode(
+        const [use, text] = yield* encode(
           operation,
           () =>
             [
-              approvalDocument(operation, approval, grantId),
+              written(operation, approval, grantId),
               Docs.useApprovals.encode(operation, grantId, approval),
             ] as const,
         )
         if (grant.scope === 'once')
           yield* end(operation, grantId, { kind: 'used', at: approval.createdAt, approval: text })
-        yield* attempt(operation, () => insertNew(c.approvals, [document]))
+        yield* attempt(operation, () => insertNew(c, [use]))
         return new Grant.Grant({ ...grant, uses: grant.uses + 1 })
       }),
   }

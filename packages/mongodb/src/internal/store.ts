@@ -10,7 +10,8 @@ import {
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
-import { approvalDocument, insertNew, makeApprovalQueue, raisedApprovals } from './approvals.js'
+import { lastChangeSeq, readChanges } from './approvalChanges.js'
+import { insertNew, makeApprovalQueue, raisedApprovals, written } from './approvals.js'
 import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
 import * as Docs from './documents.js'
 import { attempt, insert, isDuplicateKey, storeError } from './errors.js'
@@ -140,12 +141,11 @@ export const makeRunStore = (db: Db): RunStore => {
             [
               batchDocuments('commit', batch, { record: run, requirements }),
               runDocument('commit', run, requirements),
-              raisedApprovals(raised, run).map((approval) => approvalDocument('commit', approval)),
+              raisedApprovals(raised, run).map((approval) => written('commit', approval)),
             ] as const,
         )
         yield* insertBatch('commit', batch, documents)
-        if (approvalDocuments.length > 0)
-          yield* attempt('commit', () => insertNew(c.approvals, approvalDocuments))
+        if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
         yield* attempt('commit', () =>
           c.runs.updateOne(
             { _id: run.runId },
@@ -312,6 +312,9 @@ export const makeRunStore = (db: Db): RunStore => {
     getApproval: (approvalId) => attempt('getApproval', () => approvals.get('getApproval', approvalId)),
     recordApproval: (approval) =>
       attempt('recordApproval', () => approvals.record('recordApproval', approval)),
+    readApprovalChanges: (afterSeq, limit) =>
+      attempt('readApprovalChanges', () => readChanges(c, 'readApprovalChanges', afterSeq, limit)),
+    lastApprovalChangeSeq: () => attempt('lastApprovalChangeSeq', () => lastChangeSeq(c)),
 
     createGrant: grants.create,
     getGrant: grants.get,

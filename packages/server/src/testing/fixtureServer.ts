@@ -6,13 +6,15 @@
  * - `mongodb <url> <dbName>`: MongoDB (or FerretDB), which several such processes may share;
  * - then, optionally, `--ledger <path>`: every run of the gated `transfer` tool appends its
  *   run id and idempotency key to that file, one call a line (how a test counts calls across
- *   processes).
+ *   processes);
+ * - and `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`).
  *
  * It prints `listening <port>` when ready and reads commands, one a line, from stdin:
  *
  * - `drop-sockets`: destroys every WebSocket connection from the server side (a network failure),
  *   then prints `dropped <count>`.
- * - `release`: lets the held `slow_task` tool finish (it prints `slow-entered` once it is running).
+ * - `release`: lets the held `slow_task` and `open_vault` tools finish (they print `slow-entered`
+ *   and `vault-entered` once they are running).
  *
  * SIGTERM closes the server gracefully: it prints `closing` at once, `closed` when done, and exits.
  */
@@ -32,31 +34,37 @@ import { Schema } from 'effect'
 import { createServer, staticTokens } from '../index.js'
 import { tokens } from './tokens.js'
 
-/** The store and ledger the arguments ask for (see above). */
+/** The store, ledger and options the arguments ask for (see above). */
 const parseArgs = async (args: ReadonlyArray<string>) => {
   const at = args.indexOf('--ledger')
   const ledger = at >= 0 ? args[at + 1] : undefined
-  const [kind, url, dbName] = at >= 0 ? args.slice(0, at) : args
-  if (kind === undefined) return { ledger }
+  const manualResume = args.includes('--manual-resume')
+  const flagsAt = args.findIndex((arg) => arg.startsWith('--'))
+  const [kind, url, dbName] = flagsAt < 0 ? args : args.slice(0, flagsAt)
+  if (kind === undefined) return { ledger, manualResume }
   if (kind !== 'mongodb' || url === undefined || dbName === undefined)
     throw new Error(`unknown store arguments: ${args.join(' ')} (expected: mongodb <url> <dbName>)`)
   // Imported only when asked for: the memory store needs no MongoDB driver.
   const { MongoStore } = await import('@countersign/mongodb')
   const store: RunStore & { readonly close: () => Promise<void> } = await MongoStore.connect({ url, dbName })
-  return { ledger, store }
+  return { ledger, manualResume, store }
 }
 
-const { ledger, store } = await parseArgs(process.argv.slice(2))
+const { ledger, manualResume, store } = await parseArgs(process.argv.slice(2))
 
 const toolResults = (messages: ReadonlyArray<Message>) =>
   messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
 
-/** A model that makes one tool call, then reports what the tool said. */
-const callingOnce = (name: string, args: Record<string, unknown>) =>
+/** A model that makes these tool calls at once, then reports what the tools said. */
+const calling = (
+  toolCalls: ReadonlyArray<{ readonly name: string; readonly args: Record<string, unknown> }>,
+) =>
   ScriptedModel.make((request) => {
     const results = toolResults(request.messages)
-    return results.length === 0 ? { toolCalls: [{ name, args }] } : `Done: ${results.join(' | ')}`
+    return results.length === 0 ? { toolCalls } : `Done: ${results.join(' | ')}`
   })
+
+const callingOnce = (name: string, args: Record<string, unknown>) => calling([{ name, args }])
 
 const release = (() => {
   let open!: () => void
@@ -82,19 +90,30 @@ const assistant = defineAgent({
   tools: [transfer],
 })
 
+const processRefund = Tool.make({
+  name: 'process_refund',
+  description: 'Refund',
+  parameters: Schema.Struct({ amount: Schema.Number }),
+  approval: approval({ type: 'required' }),
+  execute: ({ amount }) => `refunded ${amount}`,
+})
+
 const finance = defineAgent({
   id: 'finance',
   name: 'Finance',
   model: callingOnce('process_refund', { amount: 500 }),
-  tools: [
-    Tool.make({
-      name: 'process_refund',
-      description: 'Refund',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      approval: approval({ type: 'required' }),
-      execute: ({ amount }) => `refunded ${amount}`,
-    }),
-  ],
+  tools: [processRefund],
+})
+
+/** Two refunds at once: its run pauses on two approvals. */
+const refunds = defineAgent({
+  id: 'refunds',
+  name: 'Refunds',
+  model: calling([
+    { name: 'process_refund', args: { amount: 10 } },
+    { name: 'process_refund', args: { amount: 20 } },
+  ]),
+  tools: [processRefund],
 })
 
 /** Its approvals are for admins only: an approver who is not one is NotAllowedToResolve. */
@@ -131,6 +150,26 @@ const slow = defineAgent({
   ],
 })
 
+/** Its approved call is held like `slow_task`'s: the run is still working when its decider is answered. */
+const vault = defineAgent({
+  id: 'vault',
+  name: 'Vault',
+  model: callingOnce('open_vault', {}),
+  tools: [
+    Tool.make({
+      name: 'open_vault',
+      description: 'Opens the vault, once approved, when the test says so',
+      parameters: Schema.Struct({}),
+      approval: approval({ type: 'required' }),
+      execute: async () => {
+        console.log('vault-entered')
+        await release.opened
+        return 'opened'
+      },
+    }),
+  ],
+})
+
 const worker = defineAgent({
   id: 'worker',
   name: 'Worker',
@@ -147,7 +186,7 @@ const support = defineTeam({
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, finance, slow, treasury],
+  agents: [assistant, finance, refunds, slow, treasury, vault],
   teams: [support],
   sweepEvery: false,
   authenticate: staticTokens({
@@ -158,6 +197,7 @@ const server = createServer({
   }),
   maxBodySize: 64 * 1024,
   maxPayload: 64 * 1024,
+  resumeOnDecision: !manualResume,
 })
 
 const sockets = new Set<Duplex>()

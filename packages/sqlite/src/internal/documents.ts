@@ -1,4 +1,5 @@
 import {
+  ApprovalChange,
   ApprovalRecord,
   Grant,
   Message,
@@ -9,7 +10,8 @@ import {
   StoredText,
   StoreError,
 } from '@countersign/core'
-import { Either, type Schema } from 'effect'
+import { Either, ParseResult, Schema } from 'effect'
+import type { ChangeRow } from './statements.js'
 
 /**
  * The JSON text of a stored record, written and read through the record's Schema. A row that
@@ -43,3 +45,16 @@ export const grants = document(Grant.Grant, 'grants')
 /** How rows are named in errors: `"run-1"`, `("run-1", 3)`. */
 export const key = (...parts: ReadonlyArray<string | number>) =>
   parts.length === 1 ? JSON.stringify(parts[0]) : `(${parts.map((part) => JSON.stringify(part)).join(', ')})`
+
+const decodeChange = Schema.decodeUnknownEither(ApprovalChange)
+
+/** A row of the approval queue's journal (its columns are the change's fields), checked like a document. */
+export const change = (operation: string, row: ChangeRow): ApprovalChange =>
+  Either.getOrThrowWith(
+    decodeChange(row),
+    (error) =>
+      new StoreError({
+        operation,
+        reason: `approval_changes row ${key(row.seq)} is corrupt: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+      }),
+  )

@@ -174,6 +174,19 @@ const migrations: ReadonlyArray<Migration> = [
   CREATE INDEX runs_roots_by_user ON runs (user_id, created_at DESC, run_id) WHERE parent_run_id IS NULL;
   CREATE INDEX runs_roots_by_time ON runs (created_at DESC, run_id) WHERE parent_run_id IS NULL;
   `,
+  // 5: the approval queue's journal, which its change feed follows. Each write of an approval
+  // appends its change in the write's transaction, numbered by AUTOINCREMENT: numbers rise in
+  // commit order across every process sharing the file, and are never reused. A change is flat,
+  // so its fields are its columns (there is no document). Approvals stored before this version
+  // have no change: the feed starts from the journal's end, past them.
+  `
+  CREATE TABLE approval_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    approval_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at REAL NOT NULL
+  ) STRICT;
+  `,
 ]
 
 /** The schema version this code writes. */

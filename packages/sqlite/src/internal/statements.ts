@@ -54,6 +54,13 @@ interface Doc {
   readonly doc: unknown
 }
 
+export interface ChangeRow {
+  readonly seq: number
+  readonly approvalId: string
+  readonly status: string
+  readonly at: number
+}
+
 /*
  * Every approval read carries its run's current status: its document as read has `runStatus`
  * set from the run's row (the stored one stays only for an approval whose run is not stored).
@@ -78,6 +85,9 @@ export interface Statements {
   readonly putApproval: Database.Statement<[ApprovalRow]>
   readonly recordApproval: Database.Statement<[ApprovalRow]>
   readonly getApproval: Database.Statement<[string], Doc>
+  readonly appendChange: Database.Statement<[{ approvalId: string; status: string; at: number }]>
+  readonly readChanges: Database.Statement<[number, number], ChangeRow>
+  readonly lastChangeSeq: Database.Statement<[], { readonly seq: number }>
   readonly putGrant: Database.Statement<[GrantRow]>
   readonly getGrant: Database.Statement<[string], Doc>
   readonly updateGrant: Database.Statement<[{ id: string; status: string; doc: string }]>
@@ -157,6 +167,16 @@ export const prepare = (db: Database.Database): Statements => ({
      ON CONFLICT (id) DO NOTHING`,
   ),
   getApproval: db.prepare(`SELECT ${approvalDoc} AS doc ${approvalsWithRuns} WHERE a.id = ?`),
+
+  // Run in the transaction of the approval's write, after it.
+  appendChange: db.prepare(
+    'INSERT INTO approval_changes (approval_id, status, at) VALUES (@approvalId, @status, @at)',
+  ),
+  readChanges: db.prepare(
+    `SELECT seq, approval_id AS approvalId, status, at FROM approval_changes
+     WHERE seq > ? ORDER BY seq LIMIT ?`,
+  ),
+  lastChangeSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM approval_changes'),
 
   putGrant: db.prepare(
     `INSERT INTO grants (id, session_id, source_id, tool_name, status, granted_at, doc)

@@ -86,6 +86,18 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     doc: Docs.grants.encode(operation, Docs.key(grant.id), grant),
   })
 
+  /** Writes an approval over what its id held, with its change: inside the transaction of the write it belongs to. */
+  const putApproval = (operation: string, approval: ApprovalRecord) => {
+    sql.putApproval.run(approvalRow(operation, approval))
+    sql.appendChange.run(Approval.changeOf(approval))
+  }
+
+  /** An approval decided when written, and its change, unless its id is taken. */
+  const recordApproval = db.transaction((approval: ApprovalRecord) => {
+    if (sql.recordApproval.run(approvalRow('recordApproval', approval)).changes > 0)
+      sql.appendChange.run(Approval.changeOf(approval))
+  })
+
   /** Appends a batch; thrown inside a transaction, a taken sequence number rolls all of it back. */
   const append = (operation: string, { runId, events, transcriptStart, messages }: JournalBatch) => {
     for (const event of events) {
@@ -116,8 +128,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
             reason: `requirement ${Docs.key(id)} is already stored`,
           })
         // Raised with the pause: in the queue exactly when the pause is stored.
-        if (kind === Approval.kind)
-          sql.putApproval.run(approvalRow('commit', Approval.fromRequirement(record, run)))
+        if (kind === Approval.kind) putApproval('commit', Approval.fromRequirement(record, run))
       }
       sql.saveRun.run(runRow('commit', run))
     },
@@ -156,7 +167,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
             reason: `approval ${Docs.key(requirementId)} has no run ${Docs.key(runId)} stored`,
           })
         const run = Docs.runs.decode(operation, Docs.key(runId), stored.doc)
-        sql.putApproval.run(approvalRow(operation, Approval.fromRequirement(resolved, run)))
+        putApproval(operation, Approval.fromRequirement(resolved, run))
       }
       return resolved
     },
@@ -283,8 +294,12 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           Option.map(({ doc }) => decodeApproval('getApproval')({ id: approvalId, doc })),
         ),
       ),
-    recordApproval: (approval) =>
-      attempt('recordApproval', () => void sql.recordApproval.run(approvalRow('recordApproval', approval))),
+    recordApproval: (approval) => attempt('recordApproval', () => recordApproval.immediate(approval)),
+    readApprovalChanges: (afterSeq, limit) =>
+      attempt('readApprovalChanges', () =>
+        sql.readChanges.all(afterSeq, sqlLimit(limit)).map((row) => Docs.change('readApprovalChanges', row)),
+      ),
+    lastApprovalChangeSeq: () => attempt('lastApprovalChangeSeq', () => sql.lastChangeSeq.get()?.seq ?? 0),
 
     createGrant: (grant) =>
       attempt('createGrant', () => void sql.putGrant.run(grantRow('createGrant', grant))),
@@ -313,7 +328,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           'useGrant',
           grantId,
           (grant) => new Grant.Grant({ ...grant, uses: grant.uses + 1 }),
-          () => void sql.putApproval.run(approvalRow('useGrant', approval)),
+          () => putApproval('useGrant', approval),
         ),
       ),
 

@@ -1,0 +1,200 @@
+import type { DefinitionView } from '@countersign/client'
+import { type FormEvent, useId, useState } from 'react'
+import { Pager } from '../components/Pager.js'
+import { RunStatusBadge } from '../components/RunStatus.js'
+import { ErrorMessage, Loading } from '../components/Status.js'
+import { useConnection } from '../connection.js'
+import { useResource } from '../resource.js'
+import { hrefOf, navigate } from '../routes.js'
+import type { Session } from '../session.js'
+import { formatTime } from '../time.js'
+
+const pageSize = 20
+const statuses = ['running', 'paused', 'completed', 'failed', 'cancelled'] as const
+type Status = (typeof statuses)[number]
+
+/** The caller's runs (an admin's: everyone's), newest first, with a form to start one. */
+export const RunsPage = ({ session }: { readonly session: Session }) => {
+  const { client } = session
+  const { reconnects } = useConnection(session.connection)
+  const [status, setStatus] = useState<Status | ''>('')
+  const [definitionId, setDefinitionId] = useState('')
+  const [offset, setOffset] = useState(0)
+  const ids = useId()
+  const definitions = useResource(() => client.definitions.list(), [client, reconnects])
+  const runs = useResource(
+    () =>
+      client.runs.list({
+        ...(status === '' ? {} : { status }),
+        ...(definitionId === '' ? {} : { definitionId }),
+        offset,
+        limit: pageSize,
+      }),
+    [client, status, definitionId, offset, reconnects],
+  )
+  const names = new Map((definitions.data ?? []).map((definition) => [definition.id, definition.name]))
+
+  return (
+    <section aria-labelledby="runs-title">
+      <div className="page-title">
+        <h2 id="runs-title">Runs</h2>
+        <button type="button" className="secondary" onClick={runs.reload} disabled={runs.loading}>
+          {runs.loading ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </div>
+      <StartRun session={session} definitions={definitions.data} />
+      <form className="filters" aria-label="Filter the runs" onSubmit={(event) => event.preventDefault()}>
+        <div className="field">
+          <label htmlFor={`${ids}-status`}>Status</label>
+          <select
+            id={`${ids}-status`}
+            value={status}
+            onChange={(event) => {
+              setStatus(event.target.value as Status | '')
+              setOffset(0)
+            }}
+          >
+            <option value="">Any</option>
+            {statuses.map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-definition`}>Agent, team or workflow</label>
+          <select
+            id={`${ids}-definition`}
+            value={definitionId}
+            onChange={(event) => {
+              setDefinitionId(event.target.value)
+              setOffset(0)
+            }}
+          >
+            <option value="">Any</option>
+            {(definitions.data ?? []).map((definition) => (
+              <option key={definition.id} value={definition.id}>
+                {definition.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {runs.error === undefined ? null : (
+        <ErrorMessage error={runs.error} retry={runs.reload} prefix="The runs could not be loaded." />
+      )}
+      {runs.data === undefined ? (
+        runs.error === undefined ? (
+          <Loading what="the runs" />
+        ) : null
+      ) : runs.data.runs.length === 0 ? (
+        <p className="empty">No run yet.</p>
+      ) : (
+        <table className="runs">
+          <caption className="sr-only">Runs, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">Waiting for</th>
+              <th scope="col">Started</th>
+              <th scope="col">User</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.data.runs.map((run) => (
+              <tr key={run.runId} data-run-id={run.runId}>
+                <td data-label="Run">
+                  <a href={hrefOf({ page: 'run', runId: run.runId })}>
+                    {names.get(run.agentId) ?? run.agentId}
+                  </a>
+                  <div className="muted">
+                    {run.kind} · <code>{run.runId}</code>
+                  </div>
+                </td>
+                <td data-label="Status">
+                  <RunStatusBadge status={run.status} />
+                </td>
+                <td data-label="Waiting for">
+                  {run.activeRequirementIds.length === 0
+                    ? '—'
+                    : `${run.activeRequirementIds.length} decision${run.activeRequirementIds.length === 1 ? '' : 's'}`}
+                </td>
+                <td data-label="Started">{formatTime(run.createdAt)}</td>
+                <td data-label="User">{run.userId ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager offset={offset} size={pageSize} total={runs.data?.total} onChange={setOffset} />
+    </section>
+  )
+}
+
+/** Starts a run of a served agent, team or workflow, and opens its page to follow it. */
+const StartRun = ({
+  session,
+  definitions,
+}: {
+  readonly session: Session
+  readonly definitions: ReadonlyArray<DefinitionView> | undefined
+}) => {
+  const ids = useId()
+  const [chosen, setChosen] = useState('')
+  const [input, setInput] = useState('')
+  const [sending, setSending] = useState(false)
+  const [error, setError] = useState<unknown>(undefined)
+  const definitionId = chosen === '' ? (definitions?.[0]?.id ?? '') : chosen
+  const start = (event: FormEvent) => {
+    event.preventDefault()
+    if (definitionId === '' || input.trim() === '') return
+    setSending(true)
+    setError(undefined)
+    session.client.runs.startStream(definitionId, input.trim()).then(
+      (run) => navigate({ page: 'run', runId: run.runId }),
+      (failure: unknown) => {
+        setSending(false)
+        setError(failure)
+      },
+    )
+  }
+  return (
+    <details className="card start">
+      <summary>Start a run</summary>
+      <form onSubmit={start} aria-label="Start a run">
+        <div className="field">
+          <label htmlFor={`${ids}-definition`}>Agent, team or workflow</label>
+          <select
+            id={`${ids}-definition`}
+            value={definitionId}
+            onChange={(event) => setChosen(event.target.value)}
+          >
+            {(definitions ?? []).map((definition) => (
+              <option key={definition.id} value={definition.id}>
+                {definition.name} ({definition.kind})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-input`}>Input</label>
+          <textarea
+            id={`${ids}-input`}
+            rows={2}
+            required
+            value={input}
+            onChange={(event) => setInput(event.target.value)}
+          />
+        </div>
+        <div className="actions">
+          <button type="submit" disabled={sending || definitionId === '' || input.trim() === ''}>
+            {sending ? 'Starting…' : 'Start'}
+          </button>
+        </div>
+        {error === undefined ? null : <ErrorMessage error={error} />}
+      </form>
+    </details>
+  )
+}

@@ -1,0 +1,36 @@
+import { useEffect, useState } from 'react'
+
+/** The pages, addressed by the URL's hash (`#/runs/<id>`): the server needs to know none of them. */
+export type Route =
+  | { readonly page: 'approvals' }
+  | { readonly page: 'history' }
+  | { readonly page: 'runs' }
+  | { readonly page: 'run'; readonly runId: string }
+  | { readonly page: 'home' }
+
+export const parseRoute = (hash: string): Route => {
+  const [, page, id] = hash.replace(/^#/, '').split('/')
+  if (page === 'approvals' || page === 'history') return { page }
+  if (page === 'runs' && id !== undefined && id !== '') return { page: 'run', runId: decodeURIComponent(id) }
+  if (page === 'runs') return { page }
+  return { page: 'home' }
+}
+
+export const hrefOf = (route: Route) =>
+  route.page === 'run'
+    ? `#/runs/${encodeURIComponent(route.runId)}`
+    : `#/${route.page === 'home' ? '' : route.page}`
+
+export const navigate = (route: Route) => {
+  window.location.hash = hrefOf(route)
+}
+
+export const useRoute = () => {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash))
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash))
+    window.addEventListener('hashchange', onChange)
+    return () => window.removeEventListener('hashchange', onChange)
+  }, [])
+  return route
+}

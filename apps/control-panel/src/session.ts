@@ -1,0 +1,67 @@
+import { createClient, type CountersignClient, errorOf } from '@countersign/client'
+import { type Connection, makeConnection } from './connection.js'
+
+/** What the signed-in principal may do here: approvers (and admins) also see the approval queue and its history. */
+export type Role = 'approver' | 'user'
+
+export interface Session {
+  readonly client: CountersignClient
+  readonly connection: Connection
+  readonly role: Role
+}
+
+/** The token is kept for the tab only: closing it signs out. */
+const tokenKey = 'countersign.token'
+
+export const storedToken = () => sessionStorage.getItem(tokenKey)
+
+/** The token was refused by the server: the person must sign in again. */
+export class TokenRefused extends Error {
+  readonly _tag = 'TokenRefused'
+  constructor() {
+    super('The server does not recognise this token.')
+  }
+}
+
+/**
+ * Signs in with a token: the server must know it (TokenRefused otherwise), and the approval queue
+ * answering tells an approver from a plain user. Keeps the token for the tab.
+ */
+export const signIn = async (token: string): Promise<Session> => {
+  const connection = makeConnection()
+  const client = createClient({
+    // The panel is served by the server it talks to.
+    url: window.location.origin,
+    token,
+    // A person watches the banner while it reconnects: try at least every 5 s, not the client's 30.
+    retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 5_000),
+    onOpen: connection.opened,
+    onClose: connection.closed,
+  })
+  try {
+    const role = await roleOf(client)
+    sessionStorage.setItem(tokenKey, token)
+    return { client, connection, role }
+  } catch (error) {
+    await client.close()
+    if (error instanceof TokenRefused) sessionStorage.removeItem(tokenKey)
+    throw error
+  }
+}
+
+const roleOf = async (client: CountersignClient): Promise<Role> => {
+  try {
+    await client.approvals.count({ status: 'pending' })
+    return 'approver'
+  } catch (error) {
+    const tag = errorOf(error)?._tag
+    if (tag === 'RoleRequired') return 'user'
+    if (tag === 'Unauthenticated') throw new TokenRefused()
+    throw error
+  }
+}
+
+export const signOut = async (session: Session) => {
+  sessionStorage.removeItem(tokenKey)
+  await session.client.close()
+}

@@ -1,0 +1,44 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, screenshot, signIn, stillSamePage } from './browser.js'
+import { usePanelServer } from './panelProcess.js'
+
+const panel = usePanelServer()
+let browser: Browser
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser.close()
+})
+
+describe('the control panel across a server restart', () => {
+  it('shows that it is reconnecting while the server is down, then the same pending state, live again, without a reload', async () => {
+    const before = await panel.client('user-token').runs.start('finance', 'Refund order C-3 for 120')
+    const page = await signIn(browser, panel.server().url, 'approver-token')
+    const card = (runId: string) =>
+      page.locator('article.approval').filter({ has: page.getByText(runId, { exact: true }) })
+    await card(before.runId).waitFor()
+    const approvalId = await card(before.runId).getAttribute('data-approval-id')
+    await page.locator('[data-connection="connected"]').waitFor()
+
+    await panel.kill()
+    await page.locator('[data-connection="reconnecting"]').waitFor()
+    await expect(page.getByRole('status').filter({ hasText: 'Reconnecting' }).count()).resolves.toBe(1)
+    await screenshot(page, 'reconnecting')
+
+    await panel.start()
+    await page.locator('[data-connection="connected"]').waitFor()
+    // The same approval still waits: the queue came back from the store, not from the page's memory.
+    await expect(page.locator('article.approval').count()).resolves.toBe(1)
+    await expect(card(before.runId).getAttribute('data-approval-id')).resolves.toBe(approvalId)
+
+    // And the queue is live again: a request made now appears by itself, and a decision leaves it.
+    const after = await panel.client('user-token').runs.start('finance', 'Refund order D-4 for 80')
+    await card(after.runId).waitFor()
+    await card(before.runId).getByRole('button', { name: 'Approve' }).click()
+    await card(before.runId).waitFor({ state: 'detached' })
+    await expect(page.locator('article.approval').count()).resolves.toBe(1)
+    expect(await stillSamePage(page)).toBe(true)
+  })
+})

@@ -1,0 +1,123 @@
+import { Chunk, Clock, Duration, Effect, Option, Queue, Stream } from 'effect'
+import { type ApprovalChange, ApprovalUpdate } from '../Approval.js'
+import { StoreError } from '../Errors.js'
+import type { RunStore } from '../RunStore.js'
+
+/** How long the feed waits for a change whose number is missing before it goes past it, unless told otherwise. */
+export const defaultGracePeriod: Duration.Duration = Duration.seconds(2)
+
+/** How many changes one read of the store takes. */
+const pageSize = 100
+
+export interface ApprovalFeedOptions {
+  readonly store: RunStore
+  /** Word of this engine's approval writes, subscribed to before `afterSeq` was read. */
+  readonly wakeups: Queue.Dequeue<void>
+  /** The last change the follower has (or was given). */
+  readonly afterSeq: number
+  /** How long the feed waits without word before it reads the store (for other processes' writes). */
+  readonly pollInterval: Duration.DurationInput
+  /** How long a missing number is waited for (see `RunStore.readApprovalChanges`). */
+  readonly gracePeriod: Duration.DurationInput
+}
+
+interface State {
+  /** The last change delivered. */
+  readonly last: number
+  /** When the store is next read, by the Clock, unless word comes before. */
+  readonly readAt: number
+  /** The first number of each hole the feed is waiting on, and when it was first seen. */
+  readonly holes: ReadonlyMap<number, number>
+}
+
+/**
+ * The changes of the queue after `options.afterSeq`, each once and in order, for as long as it
+ * is consumed. Changes this engine writes are read at once (its wake-ups); others, after each
+ * `pollInterval` of silence.
+ *
+ * A store may show a change before one numbered lower (MongoDB numbers a change after its
+ * approval's write, and may never write one at all: see `RunStore`). So a hole before the next
+ * change found is waited for, re-reading the store, and gone past only once it has been open
+ * for `gracePeriod`: a change that comes later than that is not delivered.
+ */
+export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<ApprovalChange, StoreError> => {
+  const interval = Duration.toMillis(Duration.decode(options.pollInterval))
+  const grace = Duration.toMillis(Duration.decode(options.gracePeriod))
+  const { store, wakeups } = options
+
+  /** What can be delivered of a page read after `state.last`, and the holes it left open. */
+  const deliverable = (state: State, page: ReadonlyArray<ApprovalChange>, now: number) => {
+    const delivered: Array<ApprovalChange> = []
+    const holes = new Map<number, number>()
+    let last = state.last
+    for (const change of page) {
+      if (change.seq <= last) continue
+      if (change.seq > last + 1) {
+        const since = state.holes.get(last + 1) ?? now
+        if (now - since < grace) {
+          holes.set(last + 1, since)
+          break
+        }
+      }
+      delivered.push(change)
+      last = change.seq
+    }
+    return { delivered, last, holes }
+  }
+
+  const step = (state: State) =>
+    Effect.gen(function* () {
+      const before = yield* Clock.currentTimeMillis
+      if (before < state.readAt) {
+        const heard = yield* Queue.take(wakeups).pipe(
+          Effect.timeout(Duration.millis(state.readAt - before)),
+          Effect.option,
+        )
+        // Word of several writes is one reason to read.
+        if (Option.isSome(heard)) yield* Queue.takeAll(wakeups)
+      }
+      const page = yield* store.readApprovalChanges(state.last, pageSize)
+      const now = yield* Clock.currentTimeMillis
+      const { delivered, last, holes } = deliverable(state, page, now)
+      // A full page delivered: there may be more already. A hole: read again by the end of its grace.
+      const readAt =
+        delivered.length === pageSize
+          ? now
+          : Math.min(now + interval, ...[...holes.values()].map((since) => since + grace))
+      return [Chunk.unsafeFromArray(delivered), { last, readAt, holes }] as const
+    })
+
+  return Stream.unwrap(
+    Effect.map(Clock.currentTimeMillis, (now) =>
+      Stream.paginateChunkEffect<State, ApprovalChange, StoreError, never>(
+        { last: options.afterSeq, readAt: now, holes: new Map() },
+        (state) => Effect.map(step(state), ([chunk, next]) => [chunk, Option.some(next)] as const),
+      ),
+    ),
+  )
+}
+
+/** Each change with its approval as it stands now. */
+export const withApprovals = (
+  store: RunStore,
+  changes: Stream.Stream<ApprovalChange, StoreError>,
+): Stream.Stream<ApprovalUpdate, StoreError> =>
+  Stream.mapEffect(changes, (change) =>
+    Effect.flatMap(store.getApproval(change.approvalId), (approval) =>
+      Option.isSome(approval)
+        ? Effect.succeed(
+            new ApprovalUpdate({
+              seq: change.seq,
+              approvalId: change.approvalId,
+              status: change.status,
+              approval: approval.value,
+            }),
+          )
+        : Effect.fail(
+            new StoreError({
+              operation: 'readApprovalChanges',
+              reason: `approval change ${change.seq} is of approval ${JSON.stringify(change.approvalId)}, which is not stored`,
+            }),
+          ),
+    ),
+  )

@@ -1,0 +1,272 @@
+import { it } from '@effect/vitest'
+import { Clock, Context, Effect, Fiber, Layer, Stream, TestClock } from 'effect'
+import { describe, expect } from 'vitest'
+import {
+  approval,
+  ApprovalRecord,
+  type ApprovalUpdate,
+  Countersign,
+  defineAgent,
+  IdGenerator,
+  MemoryStore,
+  Principal,
+  RunEngine,
+  RunStore,
+  ScriptedModel,
+} from '../src/index.js'
+import { sampleApproval } from '../src/testing/index.js'
+import { makeLedger, weatherTool } from './fixtures.js'
+
+/*
+ * The approval queue's change feed: replayed from the store after a number, then live, woken at
+ * once by its own engine's writes and reading the store for those of other engines (servers
+ * sharing the store), each change once and in order, waiting a while for a number that shows up
+ * late.
+ */
+
+const interval = 250
+const grace = 1_000
+
+const approver = new Principal({ id: 'boss-grace', roles: ['approver'] })
+
+/** An engine over `store`, built in the test's scope: what another server process would run. */
+const engineOn = (store: RunStore) =>
+  Effect.map(
+    Layer.build(
+      RunEngine.layerWith({ eventPollInterval: interval, approvalChangeGracePeriod: grace }).pipe(
+        Layer.provide(Layer.succeed(RunStore, store)),
+        Layer.provide(IdGenerator.layer),
+      ),
+    ),
+    (context) => Context.get(context, RunEngine.RunEngine),
+  )
+
+/** Lets forked fibers run until one of them sleeps on the TestClock (a follower waiting for its next read). */
+const untilSleeping = Effect.gen(function* () {
+  for (let turn = 0; turn < 10_000 && (yield* TestClock.sleeps()).length === 0; turn++)
+    yield* Effect.yieldNow()
+  expect((yield* TestClock.sleeps()).length).toBeGreaterThan(0)
+})
+
+/** Lets forked fibers run until `seen` holds `count` updates (or the test fails). */
+const untilSeen = (seen: ReadonlyArray<unknown>, count: number) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 10_000 && seen.length < count; turn++) yield* Effect.yieldNow()
+    expect(seen).toHaveLength(count)
+  })
+
+/** Lets forked fibers run until the follower waits on the TestClock again, for a time still to come: it has read. */
+const untilWaitingAgain = Effect.gen(function* () {
+  const now = yield* Clock.currentTimeMillis
+  const waiting = Effect.map(
+    TestClock.sleeps(),
+    (sleeps) => sleeps.length > 0 && [...sleeps].every((at) => at > now),
+  )
+  for (let turn = 0; turn < 10_000 && !(yield* waiting); turn++) yield* Effect.yieldNow()
+  expect(yield* waiting).toBe(true)
+})
+
+/** An agent whose first call of the weather tool needs an approver's sign-off. */
+const gatedAgent = () =>
+  defineAgent({
+    id: 'assistant',
+    name: 'Assistant',
+    model: ScriptedModel.make([
+      { toolCalls: [{ name: 'get_the_weather', args: { city: 'Oslo' } }] },
+      'Cold.',
+    ]),
+    tools: [weatherTool(makeLedger(), { approval: approval() })],
+  })
+
+/** Follows the feed in the background, each update pushed to `seen` as it comes. */
+const followInto = (feed: Stream.Stream<ApprovalUpdate, unknown>) =>
+  Effect.gen(function* () {
+    const seen: Array<ApprovalUpdate> = []
+    const fiber = yield* Effect.fork(
+      Stream.runForEach(feed, (update) => Effect.sync(() => seen.push(update))),
+    )
+    yield* untilSleeping
+    return { seen, fiber }
+  })
+
+const summary = (updates: ReadonlyArray<ApprovalUpdate>) =>
+  updates.map(({ seq, approvalId, status, approval }) => ({
+    seq,
+    approvalId,
+    status,
+    approvalStatus: approval.status,
+  }))
+
+describe('following the approval queue', () => {
+  it.scoped(
+    "hears its own engine's writes at once: raised pending, then approved, with the approval as it stands",
+    () =>
+      Effect.gen(function* () {
+        const store = MemoryStore.make()
+        const agent = gatedAgent()
+        const engine = yield* engineOn(store)
+        const { seen, fiber } = yield* followInto(engine.followApprovals())
+
+        const paused = yield* engine.run(agent, 'Weather in Oslo?')
+        const approvalId = paused.activeRequirements[0]!.id
+        yield* untilSeen(seen, 1)
+        // The clock never moved: the pause was heard through the engine itself.
+        expect(summary(seen)).toStrictEqual([
+          { seq: 1, approvalId, status: 'pending', approvalStatus: 'pending' },
+        ])
+        yield* engine.resolve(
+          agent,
+          paused.runId,
+          [{ requirementId: approvalId, value: { approved: true } }],
+          {
+            principal: approver,
+          },
+        )
+        yield* untilSeen(seen, 2)
+
+        expect(summary(seen)).toStrictEqual([
+          { seq: 1, approvalId, status: 'pending', approvalStatus: 'pending' },
+          { seq: 2, approvalId, status: 'approved', approvalStatus: 'approved' },
+        ])
+        expect(seen[1]!.approval).toStrictEqual(yield* Effect.flatten(store.getApproval(approvalId)))
+        yield* Fiber.interrupt(fiber)
+      }),
+  )
+
+  it.scoped("reads other engines' writes from the store at its next read, and replays after a number", () =>
+    Effect.gen(function* () {
+      const store = MemoryStore.make()
+      const agent = gatedAgent()
+      const [a, b] = [yield* engineOn(store), yield* engineOn(store)]
+      const first = yield* a.run(agent, 'Weather in Oslo?')
+      const { seen, fiber } = yield* followInto(b.followApprovals())
+
+      const second = yield* a.run(agent, 'Weather in Bergen?')
+      // Engine B heard nothing of it: its follower reads the store at its next read.
+      expect(seen).toStrictEqual([])
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 1)
+
+      const secondId = second.activeRequirements[0]!.id
+      expect(summary(seen)).toStrictEqual([
+        { seq: 2, approvalId: secondId, status: 'pending', approvalStatus: 'pending' },
+      ])
+      // From the start: both, in the order they were raised.
+      const replayed = yield* Stream.runCollect(Stream.take(b.followApprovals(0), 2))
+      expect([...replayed].map(({ seq, approvalId }) => [seq, approvalId])).toStrictEqual([
+        [1, first.activeRequirements[0]!.id],
+        [2, secondId],
+      ])
+      yield* Fiber.interrupt(fiber)
+    }),
+  )
+
+  it.scoped('waits for a number that shows up late, and delivers it in its place', () =>
+    Effect.gen(function* () {
+      const late = changeShownLate(MemoryStore.make(), 2)
+      const engine = yield* engineOn(late.store)
+      const { seen, fiber } = yield* followInto(engine.followApprovals(0))
+      const audits = [1, 2, 3].map((n) => sampleApproval('run-1', `audit-${n}`))
+      // Written past the engine, as another process would: read at the next read.
+      for (const audit of audits) yield* late.store.recordApproval(audit)
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 1)
+
+      // Within the grace period the hole holds the changes after it back.
+      yield* TestClock.adjust(grace - interval)
+      yield* untilWaitingAgain
+      expect(seen.map(({ seq }) => seq)).toStrictEqual([1])
+      late.show()
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 3)
+
+      expect(seen.map(({ seq, approvalId }) => [seq, approvalId])).toStrictEqual([
+        [1, 'audit-1'],
+        [2, 'audit-2'],
+        [3, 'audit-3'],
+      ])
+      yield* Fiber.interrupt(fiber)
+    }),
+  )
+
+  it.scoped('goes past a number missing for the whole grace period, and never delivers it after', () =>
+    Effect.gen(function* () {
+      const late = changeShownLate(MemoryStore.make(), 2)
+      const engine = yield* engineOn(late.store)
+      const { seen, fiber } = yield* followInto(engine.followApprovals(0))
+      for (const n of [1, 2, 3]) yield* late.store.recordApproval(sampleApproval('run-1', `audit-${n}`))
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 1)
+
+      yield* TestClock.adjust(grace)
+      yield* untilSeen(seen, 2)
+      expect(seen.map(({ seq }) => seq)).toStrictEqual([1, 3])
+      late.show()
+      yield* late.store.recordApproval(sampleApproval('run-1', 'audit-4'))
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 3)
+
+      expect(seen.map(({ seq }) => seq)).toStrictEqual([1, 3, 4])
+      yield* Fiber.interrupt(fiber)
+    }),
+  )
+})
+
+describe('countersign.approvals.changes', () => {
+  it.live('lists a page, then follows from its changeSeq: what the page shows, then the decision', () =>
+    Effect.promise(async () => {
+      const store = MemoryStore.make()
+      const app = new Countersign({ agents: [gatedAgent()], store, sweepEvery: false })
+      try {
+        const paused = await app.run('assistant', 'Weather in Oslo?')
+        const approvalId = paused.activeRequirements[0]!.id
+        const page = await app.approvals.list({ status: 'pending' })
+        expect(page.approvals.map(({ id }) => id)).toStrictEqual([approvalId])
+        expect(page.changeSeq).toBe(1)
+
+        const decided = app.approvals.decide(approvalId, { approved: true }, { principal: approver })
+        let first: ApprovalUpdate | undefined
+        for await (const update of app.approvals.changes(page.changeSeq)) {
+          first = update
+          break
+        }
+        await decided
+
+        expect(first).toMatchObject({ seq: 2, approvalId, status: 'approved' })
+        expect(first?.approval).toBeInstanceOf(ApprovalRecord)
+        expect(first?.approval.resolvedBy?.id).toBe(approver.id)
+      } finally {
+        await app.dispose()
+      }
+    }),
+  )
+
+  it.live('refuses a starting number that is not a whole number of zero or more', () =>
+    Effect.promise(async () => {
+      const app = new Countersign({ agents: [gatedAgent()], sweepEvery: false })
+      try {
+        for (const afterSeq of [-1, 1.5, Number.NaN]) {
+          const iterator = app.approvals.changes(afterSeq)[Symbol.asyncIterator]()
+          await expect(iterator.next()).rejects.toMatchObject({ _tag: 'InvalidRequest' })
+        }
+      } finally {
+        await app.dispose()
+      }
+    }),
+  )
+})
+
+/** The store, its change `hidden` unseen by readers until `show()`: MongoDB may show change n + 1 before n. */
+const changeShownLate = (store: RunStore, hidden: number) => {
+  let shown = false
+  return {
+    store: {
+      ...store,
+      readApprovalChanges: (afterSeq: number, limit: number) =>
+        Effect.map(store.readApprovalChanges(afterSeq, limit), (changes) =>
+          shown ? changes : changes.filter(({ seq }) => seq !== hidden),
+        ),
+    } satisfies RunStore,
+    show: () => void (shown = true),
+  }
+}
