@@ -35,7 +35,7 @@ Countersign demo listening on ${url}
     demo-approver   grace, who decides the approval queue
 
   Or from a terminal (another shell):
-    pnpm countersign --url ${url} --token demo-user pending
+    npm run -s countersign -- pending --url ${url} --token demo-user
 
 Press Ctrl+C to stop; paused runs stay in the store.`)
 
