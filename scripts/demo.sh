@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job. For now: the terminal demo, an agent that pauses before a refund until you decide.
+# The main job: the demo server (apps/demo) on the embedded store, with the seed scenarios' agents, team and
+# workflow. It prints the URL to open and the tokens to sign in with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 
-say 'starting the terminal demo (apps/demo)'
+say 'starting the demo server (apps/demo)'
 pnpm --silent --filter @countersign/demo start

@@ -1,188 +1,247 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type {} from '@countersign/ferretdb-harness/globalSetup' // types `inject('mongodbUrl')`
-import { Agent, ScriptedModel, type RunStore } from '@countersign/core'
-import { MongoStore } from '@countersign/mongodb'
-import { SqliteStore } from '@countersign/sqlite'
-import { Effect } from 'effect'
+import { errorOf } from '@countersign/client'
+import { Resolutions } from '@countersign/core'
 import { MongoClient } from 'mongodb'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { type DemoProcess, startDemo, tempDatabase } from './demoProcess.js'
 
-const demoDir = fileURLToPath(new URL('..', import.meta.url))
-const children: Array<ChildProcessWithoutNullStreams> = []
-const cleanups: Array<() => Promise<void> | void> = []
+const database = tempDatabase()
+let demo: DemoProcess
 
-/** A SQLite file of the test's own, so that the demo's runs do not land in apps/demo/.countersign. */
-const tempDatabase = () => {
-  const directory = mkdtempSync(join(tmpdir(), 'countersign-demo-'))
-  cleanups.push(() => rmSync(directory, { recursive: true, force: true }))
-  return join(directory, 'countersign.db')
-}
-
-/**
- * Starts the demo as a real process, the way `pnpm start` does: tsx, with the workspace's
- * source condition so `@countersign/core` resolves to its TypeScript source. `store` is the
- * environment that picks its store: by default a SQLite file of its own, whatever MONGODB_URL the
- * tests run with.
- */
-const startDemo = (
-  store: { COUNTERSIGN_DB: string } | { MONGODB_URL: string } = { COUNTERSIGN_DB: tempDatabase() },
-) => {
-  const { MONGODB_URL: _shared, COUNTERSIGN_DB: _own, ...inherited } = process.env
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@countersign/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: demoDir,
-      env: { ...inherited, NO_COLOR: '1', ...store },
-    },
-  )
-  children.push(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
-
-  /** Resolves once `text` has appeared on stdout; rejects if the demo exits first. */
-  const waitFor = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!stdout.includes(text)) return
-        child.stdout.off('data', check)
-        resolve()
-      }
-      child.stdout.on('data', check)
-      check()
-      void exited.then(() => {
-        child.stdout.off('data', check)
-        if (!stdout.includes(text))
-          reject(
-            new Error(
-              `the demo exited before printing "${text}"\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
-            ),
-          )
-      })
-    })
-
-  const answer = (line: string) => void child.stdin.write(`${line}\n`)
-  const closeInput = () => void child.stdin.end()
-  return { waitFor, answer, closeInput, exited, stdout: () => stdout, stderr: () => stderr }
-}
-
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill()
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+beforeAll(async () => {
+  demo = await startDemo({ COUNTERSIGN_DB: database.path })
+})
+afterAll(async () => {
+  await demo.stop()
+  database.remove()
 })
 
-/** The id the demo printed for its run. */
-const runIdIn = (stdout: string) => /^\[run\] (\S+) started/m.exec(stdout)?.[1] ?? ''
-
-/** The run as another process sharing the store sees it, through an agent of the same id. */
-const readRun = async (store: RunStore, runId: string) => {
-  const agent = new Agent({ id: 'support', model: ScriptedModel.make([]), store })
-  try {
-    return await agent.getRun(runId)
-  } finally {
-    await agent.dispose()
-  }
+/** The run's only open requirement. */
+const openRequirement = (run: {
+  requirements: ReadonlyArray<{ id: string; kind: string }>
+  activeRequirementIds: ReadonlyArray<string>
+}) => {
+  expect(run.activeRequirementIds).toHaveLength(1)
+  return run.requirements.find((requirement) => requirement.id === run.activeRequirementIds[0])!
 }
 
-/** The URL of the test server with `name` as its database. */
-const withDatabase = (url: string, name: string) =>
-  url.replace(/^([a-z+]+:\/\/[^/?]*)\/?[^?]*/i, `$1/${name}`)
-
-describe('the terminal demo', () => {
-  it('pauses before the refund, shows it, and refunds once approved', async () => {
-    const demo = startDemo()
-    await demo.waitFor('Approve? [y/n]')
-    const beforeAnswer = demo.stdout()
-    expect(beforeAnswer).toContain('[run] paused: 1 decision(s) needed')
-    expect(beforeAnswer).toContain('[confirmation] refund_payment {"orderId":"A-1001","amount":42.5}')
-    // The harmless lookup ran right away; the refund did not.
-    expect(beforeAnswer).toContain('<- lookup_order')
-    expect(beforeAnswer).not.toContain('<- refund_payment')
-
-    demo.answer('y')
-    expect(await demo.exited, demo.stderr()).toBe(0)
-    const output = demo.stdout()
-    expect(output).toContain('[run] continued')
-    expect(output).toContain('<- refund_payment {"refunded":42.5')
-    expect(output).toContain('[run] completed')
-    expect(output).toContain('Final answer: Done: I refunded $42.50 for order A-1001 to your card.')
-  })
-
-  it('skips the refund when rejected and tells the model why', async () => {
-    const demo = startDemo()
-    await demo.waitFor('Approve? [y/n]')
-    demo.answer('n')
-    await demo.waitFor('Note for the agent (optional):')
-    demo.answer('The customer already got a replacement.')
-
-    expect(await demo.exited, demo.stderr()).toBe(0)
-    const output = demo.stdout()
-    expect(output).toContain('"approved":false')
-    expect(output).not.toContain('<- refund_payment')
-    expect(output).toContain(
-      'Final answer: I have not refunded order A-1001: the refund was declined. Reason given: The customer already got a replacement.',
-    )
-  })
-
-  it('asks again on an unclear answer, and exits with a message when input closes unanswered', async () => {
-    const demo = startDemo()
-    await demo.waitFor('Approve? [y/n]')
-    demo.answer('maybe')
-    await demo.waitFor('Approve? [y/n] maybe\nApprove? [y/n]')
-    demo.closeInput()
-
-    expect(await demo.exited).toBe(2)
-    expect(demo.stderr()).toContain('No answer: standard input closed while a decision was pending.')
-    expect(demo.stdout()).not.toContain('[run] completed')
-  })
-
-  it('keeps its runs in a local SQLite file: a run left paused is found there, still waiting, by another process', async () => {
-    const path = tempDatabase()
-    const demo = startDemo({ COUNTERSIGN_DB: path })
-    await demo.waitFor('Approve? [y/n]')
-    expect(demo.stdout()).toContain(`[store] SQLite file ${path}`)
-    demo.closeInput()
-    expect(await demo.exited).toBe(2)
-
-    const store = SqliteStore.make({ path })
-    cleanups.push(store.close)
-    const run = await readRun(store, runIdIn(demo.stdout()))
-    expect(run.status).toBe('paused')
-    expect(run.activeRequirements.map(({ kind, toolCall }) => [kind, toolCall.name])).toStrictEqual([
-      ['confirmation', 'refund_payment'],
+describe('the demo server', () => {
+  it('serves the seed scenarios and prints where to sign in', async () => {
+    expect(demo.stdout()).toContain('[store] SQLite file')
+    expect(demo.stdout()).toMatch(/demo-user\s+ada/)
+    expect(demo.stdout()).toMatch(/demo-approver\s+grace/)
+    const definitions = await demo.client('demo-user').definitions.list()
+    expect(definitions.map(({ id, kind }) => `${kind}:${id}`).sort()).toStrictEqual([
+      'agent:finance',
+      'agent:infrastructure',
+      'agent:support',
+      'team:refund-desk',
+      'workflow:data-pipeline',
     ])
+  })
+
+  it('starts with runs waiting for each kind of decision', async () => {
+    const { runs } = await demo.client('demo-user').runs.list()
+    expect(runs.map(({ agentId, status }) => `${agentId}:${status}`).sort()).toStrictEqual([
+      'data-pipeline:paused',
+      'finance:paused',
+      'support:paused',
+    ])
+    const { approvals } = await demo.client('demo-approver').approvals.list({ status: 'pending' })
+    expect(approvals.map(({ toolName, toolArgs }) => [toolName, toolArgs])).toContainEqual([
+      'process_refund',
+      { customerId: 'C-1042', amount: 250 },
+    ])
+  })
+})
+
+describe('finance', () => {
+  it('refunds up to $100 at once', async () => {
+    const run = await demo.client('demo-user').runs.start('finance', 'Refund $60 to customer C-7')
+    expect(run.status).toBe('completed')
+    expect(run.content).toContain('Refunded $60.00 to customer C-7.')
+  })
+
+  it('waits for an approver above $100, and refunds once approved', async () => {
+    const user = demo.client('demo-user')
+    const paused = await user.runs.start('finance', 'Refund $180 to customer C-8')
+    expect(paused.status).toBe('paused')
+    const requirement = openRequirement(paused)
+    expect(requirement.kind).toBe('approval')
+
+    // Ada cannot sign off her own refund.
+    const refused = await user.runs
+      .continue(paused.runId, [Resolutions.confirm(requirement.id)])
+      .catch(errorOf)
+    expect(refused).toMatchObject({ _tag: 'NotAllowedToResolve' })
+
+    const decided = await demo
+      .client('demo-approver')
+      .approvals.decide(requirement.id, { approved: true, note: 'receipt checked' })
+    expect(decided).toMatchObject({
+      status: 'approved',
+      resolvedBy: { id: 'grace' },
+      toolArgs: { amount: 180 },
+    })
+    const done = await user.runs.continue(paused.runId)
+    expect(done.status).toBe('completed')
+    expect(done.content).toContain('Refunded $180.00 to customer C-8.')
+  })
+
+  it('tells the customer the approver’s reason when a refund is rejected', async () => {
+    const user = demo.client('demo-user')
+    const paused = await user.runs.start('finance', 'Refund $900 to customer C-9')
+    await demo
+      .client('demo-approver')
+      .approvals.decide(openRequirement(paused).id, { approved: false, note: 'Over the yearly allowance' })
+    const done = await user.runs.continue(paused.runId)
+    expect(done.content).toContain('I did not refund $900.00 to C-9.')
+    expect(done.content).toContain('Over the yearly allowance')
+  })
+
+  it('exports customer data at once and leaves an audit record', async () => {
+    const run = await demo.client('demo-user').runs.start('finance', 'Export the data of customer C-11')
+    expect(run.status).toBe('completed')
+    const { approvals } = await demo
+      .client('demo-approver')
+      .approvals.list({ type: 'audit', runId: run.runId })
+    expect(approvals.map(({ toolName, status }) => [toolName, status])).toStrictEqual([
+      ['export_customer_data', 'approved'],
+    ])
+  })
+})
+
+describe('support', () => {
+  it('sends the email the user confirms', async () => {
+    const user = demo.client('demo-user')
+    const paused = await user.runs.start('support', 'Tell customer C-5 that the order ships today.')
+    const requirement = openRequirement(paused)
+    expect(requirement).toMatchObject({ kind: 'confirmation', toolCall: { name: 'send_customer_email' } })
+    const done = await user.runs.continue(paused.runId, [Resolutions.confirm(requirement.id)])
+    expect(done.content).toBe('The email to C-5 is sent.')
+  })
+
+  it('does not send a rejected email, and says why', async () => {
+    const user = demo.client('demo-user')
+    const paused = await user.runs.start('support', 'Tell customer C-6 that the order is lost.')
+    const done = await user.runs.continue(paused.runId, [
+      Resolutions.reject(openRequirement(paused).id, 'Call them instead'),
+    ])
+    expect(done.content).toBe('I did not send the email to C-6. Your note: Call them instead')
+    expect(done.toolExecutions.map(({ toolName, status }) => [toolName, status])).toContainEqual([
+      'send_customer_email',
+      'skipped',
+    ])
+  })
+})
+
+describe('infrastructure', () => {
+  it('asks for the maintenance window, hands the change to a person, and reports what they did', async () => {
+    const user = demo.client('demo-user')
+    const asked = await user.runs.start('infrastructure', 'Scale the checkout service to 6 replicas')
+    const form = openRequirement(asked)
+    expect(form).toMatchObject({ kind: 'user_input', toolCall: { name: 'plan_change' } })
+    const handedOver = await user.runs.continue(asked.runId, [
+      Resolutions.userInput(form.id, { window: 'Sunday 02:00' }),
+    ])
+    const external = openRequirement(handedOver)
+    expect(external).toMatchObject({ kind: 'external_execution', toolCall: { name: 'apply_change' } })
+    const done = await user.runs.continue(asked.runId, [
+      Resolutions.externalResult(external.id, 'scaled to 6 replicas at 02:04, all healthy'),
+    ])
+    expect(done.content).toContain('The operator reports: scaled to 6 replicas at 02:04, all healthy')
+  })
+})
+
+describe('the refund desk team', () => {
+  it('pauses once for the member refund over $100, after the smaller ones went through', async () => {
+    const user = demo.client('demo-user')
+    const paused = await user.runs.start('refund-desk', 'Process refunds for churned users')
+    expect(paused.status).toBe('paused')
+    const requirement = openRequirement(paused)
+    expect(requirement).toMatchObject({
+      kind: 'approval',
+      member: { agentId: 'billing', agentName: 'Billing' },
+      toolCall: { name: 'process_refund', args: { customerId: 'C-2002', amount: 180 } },
+    })
+    const [approval] = (await demo.client('demo-approver').approvals.list({ runId: paused.runId })).approvals
+    expect(approval).toMatchObject({
+      source: { type: 'team', id: 'refund-desk' },
+      member: { agentId: 'billing' },
+    })
+
+    await demo.client('demo-approver').approvals.decide(requirement.id, { approved: true })
+    const done = await user.runs.continue(paused.runId)
+    expect(done.status).toBe('completed')
+    for (const refund of [
+      '$40.00 to customer C-2001',
+      '$180.00 to customer C-2002',
+      '$75.00 to customer C-2003',
+    ])
+      expect(done.content).toContain(`Refunded ${refund}`)
+  })
+})
+
+describe('the data pipeline workflow', () => {
+  it('takes a valid data set, transforms it, and pushes to production only once confirmed', async () => {
+    const user = demo.client('demo-user')
+    const asked = await user.runs.start('data-pipeline', 'Publish the weekly report.')
+    const form = openRequirement(asked)
+    expect(form.kind).toBe('step_user_input')
+
+    const refused = await user.runs
+      .continue(asked.runId, [Resolutions.userInput(form.id, { dataset: 'customers' })])
+      .catch(errorOf)
+    expect(refused).toMatchObject({ _tag: 'InvalidResolution' })
+    expect((await user.runs.get(asked.runId)).activeRequirementIds).toStrictEqual([form.id])
+
+    const gated = await user.runs.continue(asked.runId, [
+      Resolutions.userInput(form.id, { dataset: 'refunds' }),
+    ])
+    const gate = openRequirement(gated)
+    expect(gate.kind).toBe('step_confirmation')
+    const done = await user.runs.continue(asked.runId, [Resolutions.confirm(gate.id)])
+    expect(done.status).toBe('completed')
+    expect(done.content).toMatch(/^Published to production \(deployment .+\): Report: 2 rows cleaned/)
+  })
+})
+
+describe('restarts', () => {
+  it('finds its paused runs again after a restart and does not seed twice', async () => {
+    const { path, remove } = tempDatabase()
+    const first = await startDemo({ COUNTERSIGN_DB: path })
+    expect(first.stdout()).toContain('[seed] started 3 runs')
+    const before = await first.client('demo-user').runs.list()
+    expect(await first.stop()).toBe(0)
+
+    const second = await startDemo({ COUNTERSIGN_DB: path })
+    try {
+      expect(second.stdout()).not.toContain('[seed]')
+      const after = await second.client('demo-user').runs.list()
+      expect(after.runs.map(({ runId, status }) => [runId, status])).toStrictEqual(
+        before.runs.map(({ runId, status }) => [runId, status]),
+      )
+    } finally {
+      await second.stop()
+      remove()
+    }
   })
 
   it('keeps its runs in MongoDB when MONGODB_URL is set', async () => {
     const url = inject('mongodbUrl')
     const dbName = `countersign_demo_${randomBytes(6).toString('hex')}`
-    cleanups.push(async () => {
+    const onMongo = await startDemo({
+      MONGODB_URL: url.replace(/^([a-z+]+:\/\/[^/?]*)\/?[^?]*/i, `$1/${dbName}`),
+    })
+    try {
+      expect(onMongo.stdout()).toContain(`[store] MongoDB (MONGODB_URL), database "${dbName}"`)
+      expect((await onMongo.client('demo-user').runs.list()).total).toBe(3)
+    } finally {
+      await onMongo.stop()
       const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 })
       await client.db(dbName).dropDatabase()
       await client.close()
-    })
-    const demo = startDemo({ MONGODB_URL: withDatabase(url, dbName) })
-    await demo.waitFor('Approve? [y/n]')
-    expect(demo.stdout()).toContain(`[store] MongoDB (MONGODB_URL), database "${dbName}"`)
-    demo.answer('y')
-    expect(await demo.exited, demo.stderr()).toBe(0)
-    expect(demo.stdout()).toContain('[run] completed')
-
-    const run = await Effect.runPromise(
-      Effect.scoped(
-        Effect.flatMap(MongoStore.make({ url, dbName }), (store) =>
-          Effect.promise(() => readRun(store, runIdIn(demo.stdout()))),
-        ),
-      ),
-    )
-    expect(run.status).toBe('completed')
+    }
   })
 })

@@ -1,0 +1,72 @@
+import { defineAgent, defineTeam, ScriptedModel, Tool } from '@countersign/core'
+import { Schema } from 'effect'
+import { amountIn, customerIn, dollars, taskOf, toolMessages } from './conversation.js'
+import { processRefund, refundPolicy, refundReport } from './finance.js'
+
+/** The customers who left this month and what each is owed. */
+export const churnedUsers = [
+  { customerId: 'C-2001', amount: 40 },
+  { customerId: 'C-2002', amount: 180 },
+  { customerId: 'C-2003', amount: 75 },
+] as const
+
+const listChurnedUsers = Tool.make({
+  name: 'list_churned_users',
+  description: 'The customers who cancelled this month, with the refund each is owed',
+  parameters: Schema.Struct({}),
+  execute: () => churnedUsers,
+})
+
+/** Refunds one customer per task; the refund policy applies to it as to the finance agent. */
+const billing = defineAgent({
+  id: 'billing',
+  name: 'Billing',
+  instructions: 'You refund one customer per task.',
+  model: ScriptedModel.make(
+    (request) => {
+      const task = taskOf(request)
+      const customerId = customerIn(task) ?? 'C-2001'
+      const amount = amountIn(task) ?? 0
+      return (
+        refundReport(request, customerId, amount) ?? {
+          toolCalls: [{ name: 'process_refund', args: { customerId, amount } }],
+        }
+      )
+    },
+    { id: 'scripted-billing' },
+  ),
+  tools: [processRefund],
+  policies: [refundPolicy],
+})
+
+/**
+ * Looks up who churned, hands each refund to Billing in one turn (the refunds under the limit go
+ * through while the larger one waits, and the team pauses once for it), then sums up.
+ */
+const leader = ScriptedModel.make(
+  (request) => {
+    const results = toolMessages(request)
+    if (results.length === 0) return { toolCalls: [{ name: 'list_churned_users', args: {} }] }
+    if (results.length === 1)
+      return {
+        content: `${churnedUsers.length} customers churned; Billing refunds each of them.`,
+        toolCalls: churnedUsers.map(({ customerId, amount }) => ({
+          name: 'delegate_task_to_member',
+          args: { member_id: 'billing', task: `Refund ${dollars(amount)} to customer ${customerId}` },
+        })),
+      }
+    return `Refunds for churned users: ${results
+      .slice(1)
+      .map((result) => result.content)
+      .join(' ')}`
+  },
+  { id: 'scripted-refund-desk' },
+)
+
+export const refundDesk = defineTeam({
+  id: 'refund-desk',
+  name: 'Refund desk',
+  model: leader,
+  members: [billing],
+  tools: [listChurnedUsers],
+})
