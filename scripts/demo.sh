@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 
+say 'building the control panel (apps/control-panel, vite build)'
+pnpm --silent --filter @countersign/control-panel build
 say 'starting the demo server (apps/demo)'
 pnpm --silent --filter @countersign/demo start

@@ -19,5 +19,8 @@ say 'running every test (vitest run)'
 tests=0
 pnpm vitest run || tests=$?
 
+# The README's first command, as a newcomer runs it: the demo comes up and serves the control panel.
+bash scripts/smoke-demo.sh || tests=$?
+
 if [[ $checks -ne 0 ]]; then exit "$checks"; fi
 exit "$tests"

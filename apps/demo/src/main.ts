@@ -6,6 +6,8 @@
  * Run it with `bash scripts/demo.sh`. PORT (default 3000) and HOST (default 127.0.0.1) choose
  * where it listens; PORT=0 takes any free port.
  */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createServer, staticTokens } from '@countersign/server'
 import { demoPrincipals, served } from './served.js'
 import { seed } from './seed.js'
@@ -14,7 +16,18 @@ import { openStore } from './store.js'
 const { store, description, close: closeStore } = await openStore()
 console.log(`[store] ${description}`)
 
-const server = createServer({ ...served, store, authenticate: staticTokens(demoPrincipals) })
+// Built by scripts/demo.sh (`pnpm --filter @countersign/control-panel build`).
+const panel = fileURLToPath(new URL('../../control-panel/dist', import.meta.url))
+const panelBuilt = existsSync(`${panel}/index.html`)
+if (!panelBuilt)
+  console.log('[panel] not built: serving the API only (pnpm --filter @countersign/control-panel build)')
+
+const server = createServer({
+  ...served,
+  store,
+  authenticate: staticTokens(demoPrincipals),
+  ...(panelBuilt ? { webApp: { dir: panel } } : {}),
+})
 const seeded = await seed(server.countersign, demoPrincipals['demo-user'])
 if (seeded > 0) console.log(`[seed] started ${seeded} runs that wait for a decision`)
 
