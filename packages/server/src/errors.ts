@@ -33,12 +33,12 @@ export class DefinitionNotFound extends Schema.TaggedError<DefinitionNotFound>()
   }
 }
 
-/** A request body larger than the server accepts. */
+/** A request body (HTTP) or message (WebSocket) larger than the server accepts. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()('PayloadTooLarge', {
   maxBytes: Schema.Number,
 }) {
   override get message() {
-    return `The request body is larger than ${this.maxBytes} bytes.`
+    return `The request is larger than ${this.maxBytes} bytes.`
   }
 }
 
