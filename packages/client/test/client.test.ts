@@ -48,6 +48,7 @@ describe('createClient', () => {
     const alice = clientOf('alice')
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
+      'chatty',
       'finance',
       'refunds',
       'slow',

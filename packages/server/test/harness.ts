@@ -30,11 +30,18 @@ export const useServer = (args: ReadonlyArray<string> = []) => {
   }
 }
 
-/** A raw tRPC client of the server as `user` (nobody: no token), HTTP for calls and WebSocket for subscriptions. */
-export const connect = (server: ServerProcess, user?: FixtureUser) => {
+/**
+ * A raw tRPC client of the server as `user` (nobody: no token), HTTP for calls and WebSocket for
+ * subscriptions (made with `socketClass`, `ws`'s WebSocket by default).
+ */
+export const connect = (
+  server: ServerProcess,
+  user?: FixtureUser,
+  socketClass: new (url: string) => WebSocket = WebSocket,
+) => {
   const ws = createWSClient({
     url: server.url.replace('http', 'ws'),
-    WebSocket: WebSocket as never,
+    WebSocket: socketClass as never,
     retryDelayMs: () => 20,
     ...(user === undefined ? {} : { connectionParams: { token: tokenOf(user) } }),
   })

@@ -9,6 +9,7 @@ describe('runs over the wire', () => {
   it('lists the agents and teams served', async () => {
     expect(await as('alice').definitions.list.query()).toStrictEqual([
       { id: 'assistant', name: 'Assistant', kind: 'agent' },
+      { id: 'chatty', name: 'Chatty', kind: 'agent' },
       { id: 'finance', name: 'Finance', kind: 'agent' },
       { id: 'refunds', name: 'Refunds', kind: 'agent' },
       { id: 'slow', name: 'Slow', kind: 'agent' },

@@ -170,6 +170,40 @@ const vault = defineAgent({
   ],
 })
 
+/** How many bulky tool calls a `chatty` run makes once continued, and how large each result is. */
+const chattyCalls = 60
+const chunkResult = 'x'.repeat(2048)
+
+/** Pauses on a confirmation, then makes many calls with bulky results: a run that emits much. */
+const chatty = defineAgent({
+  id: 'chatty',
+  name: 'Chatty',
+  model: ScriptedModel.make((request) => {
+    const results = toolResults(request.messages)
+    if (results.length === 0) return { toolCalls: [{ name: 'begin', args: {} }] }
+    if (results.length === 1)
+      return {
+        toolCalls: Array.from({ length: chattyCalls }, (_, index) => ({ name: 'chunk', args: { index } })),
+      }
+    return `Done: ${results.length - 1} chunks`
+  }),
+  tools: [
+    Tool.make({
+      name: 'begin',
+      description: 'Asks before the chatter',
+      parameters: Schema.Struct({}),
+      requiresConfirmation: true,
+      execute: () => 'begun',
+    }),
+    Tool.make({
+      name: 'chunk',
+      description: 'A bulky result',
+      parameters: Schema.Struct({ index: Schema.Number }),
+      execute: ({ index }) => `${index}:${chunkResult}`,
+    }),
+  ],
+})
+
 const worker = defineAgent({
   id: 'worker',
   name: 'Worker',
@@ -186,7 +220,7 @@ const support = defineTeam({
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, finance, refunds, slow, treasury, vault],
+  agents: [assistant, chatty, finance, refunds, slow, treasury, vault],
   teams: [support],
   sweepEvery: false,
   authenticate: staticTokens({
@@ -197,6 +231,7 @@ const server = createServer({
   }),
   maxBodySize: 64 * 1024,
   maxPayload: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
   resumeOnDecision: !manualResume,
 })
 
