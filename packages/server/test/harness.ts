@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   createTRPCClient,
   createWSClient,
@@ -23,7 +26,10 @@ export const useServer = (args: ReadonlyArray<string> = []) => {
   beforeAll(async () => {
     holder.current = await startServerProcess(fixtureServerEntry, args)
   })
-  afterAll(() => holder.current?.kill())
+  afterAll(async () => {
+    holder.current?.kill()
+    await holder.current?.ended
+  })
   return () => {
     if (holder.current === undefined) throw new Error('the server process has not started')
     return holder.current
@@ -58,6 +64,16 @@ export const connect = (
     ],
   })
   return { trpc, close: () => ws.close() }
+}
+
+/**
+ * Arguments that give the fixture server a SQLite file of its own, in a temporary directory
+ * removed after the tests of the enclosing block (call it before `useServer`).
+ */
+export const sqliteFileArgs = (): ReadonlyArray<string> => {
+  const directory = mkdtempSync(join(tmpdir(), 'countersign-sqlite-'))
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  return ['sqlite', join(directory, 'countersign.db')]
 }
 
 /** Clients of `server` as a fixture user, closed after each test. */
