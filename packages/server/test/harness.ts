@@ -36,20 +36,24 @@ export const useServer = (args: ReadonlyArray<string> = []) => {
   }
 }
 
+/** Who a test client is: a fixture user, a `stranger` with a token the server does not know, or nobody (no token). */
+export type Caller = FixtureUser | 'stranger' | undefined
+
 /**
- * A raw tRPC client of the server as `user` (nobody: no token), HTTP for calls and WebSocket for
- * subscriptions (made with `socketClass`, `ws`'s WebSocket by default).
+ * A raw tRPC client of the server as `user`, HTTP for calls and WebSocket for subscriptions
+ * (made with `socketClass`, `ws`'s WebSocket by default).
  */
 export const connect = (
   server: ServerProcess,
-  user?: FixtureUser,
+  user?: Caller,
   socketClass: new (url: string) => WebSocket = WebSocket,
 ) => {
+  const token = user === undefined ? undefined : user === 'stranger' ? 'not-a-token' : tokenOf(user)
   const ws = createWSClient({
     url: server.url.replace('http', 'ws'),
     WebSocket: socketClass as never,
     retryDelayMs: () => 20,
-    ...(user === undefined ? {} : { connectionParams: { token: tokenOf(user) } }),
+    ...(token === undefined ? {} : { connectionParams: { token } }),
   })
   const trpc = createTRPCClient<AppRouter>({
     links: [
@@ -58,7 +62,7 @@ export const connect = (
         true: wsLink({ client: ws }),
         false: httpBatchLink({
           url: server.url,
-          headers: user === undefined ? {} : { authorization: `Bearer ${tokenOf(user)}` },
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
         }),
       }),
     ],
@@ -82,7 +86,7 @@ export const useClients = (server: () => ServerProcess) => {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()))
   })
-  return (user?: FixtureUser) => {
+  return (user?: Caller) => {
     const client = connect(server(), user)
     clients.push(client)
     return client.trpc
