@@ -9,11 +9,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
   type ApprovalChangeView,
+  type AppRouter,
   createClient,
   type CountersignClient,
   errorOf,
   type RunEvent,
   type Subscription,
+  TRPCClientError,
 } from '../src/index.js'
 
 /*
@@ -55,6 +57,7 @@ describe('createClient', () => {
     const alice = clientOf('alice')
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
+      'chatty',
       'finance',
       'refunds',
       'slow',
@@ -282,5 +285,44 @@ describe('createClient', () => {
     expect(errorOf(followed)).toMatchObject({ _tag: 'RunNotFound', runId: paused.runId })
     const queue = await collect(alice.approvalChanges()).catch((error: unknown) => error)
     expect(errorOf(queue)).toMatchObject({ _tag: 'RoleRequired', principalId: 'alice' })
+  })
+
+  it('each class of error has its tRPC code and typed error: FORBIDDEN, BAD_REQUEST, CONFLICT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE', async () => {
+    const alice = clientOf('alice')
+    const failed = async (call: Promise<unknown>) => {
+      const error = await call.then(
+        () => expect.unreachable('the call succeeded'),
+        (error: unknown) => error,
+      )
+      expect(error).toBeInstanceOf(TRPCClientError)
+      return { code: (error as TRPCClientError<AppRouter>).data?.code, error: errorOf(error) }
+    }
+    expect(await failed(alice.approvals.list())).toMatchObject({
+      code: 'FORBIDDEN',
+      error: { _tag: 'RoleRequired', principalId: 'alice' },
+    })
+    expect(await failed(alice.runs.resolve('some-run', []))).toMatchObject({
+      code: 'BAD_REQUEST',
+      error: { _tag: 'InvalidRequest', issues: [{ path: 'resolutions.0' }] },
+    })
+    const paused = await alice.runs.start('assistant', 'Move 100')
+    const requirementId = paused.activeRequirementIds[0]!
+    await alice.runs.resolve(paused.runId, [Resolutions.confirm(requirementId)])
+    expect(await failed(alice.runs.resolve(paused.runId, [Resolutions.reject(requirementId)]))).toMatchObject(
+      {
+        code: 'CONFLICT',
+        error: { _tag: 'RequirementAlreadyResolved', requirementId },
+      },
+    )
+    await alice.runs.cancel(paused.runId)
+    expect(await failed(alice.runs.continue(paused.runId))).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      error: { _tag: 'RunNotContinuable', status: 'cancelled' },
+    })
+    const tooLarge = { code: 'PAYLOAD_TOO_LARGE', error: { _tag: 'PayloadTooLarge', maxBytes: 64 * 1024 } }
+    expect(await failed(alice.runs.start('assistant', 'x'.repeat(100 * 1024)))).toMatchObject(tooLarge)
+    expect(await failed(collect(alice.runEvents('x'.repeat(100 * 1024))))).toMatchObject(tooLarge)
+    // The same client goes on over the same WebSocket.
+    expect((await collect(alice.runEvents(paused.runId))).at(-1)?._tag).toBe('RunCancelled')
   })
 })

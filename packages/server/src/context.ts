@@ -10,6 +10,8 @@ export interface Context {
   readonly principal: Principal | null
   /** Continues a run in the background once a decision leaves it nothing open (see `resumeOnDecision`). */
   readonly afterDecision: Resumer['afterDecision']
+  /** The largest request body accepted, in bytes: what a PayloadTooLarge over HTTP names. */
+  readonly maxBodySize: number
 }
 
 /**
@@ -17,7 +19,17 @@ export interface Context {
  * in its connection params (browsers cannot set headers on a WebSocket).
  */
 export const makeCreateContext =
-  (countersign: Countersign, authenticate: Authenticate, resumer: Resumer) =>
+  ({
+    countersign,
+    authenticate,
+    resumer,
+    maxBodySize,
+  }: {
+    readonly countersign: Countersign
+    readonly authenticate: Authenticate
+    readonly resumer: Resumer
+    readonly maxBodySize: number
+  }) =>
   async (opts: { readonly req: IncomingMessage; readonly info: TRPCRequestInfo }): Promise<Context> => {
     const fromParams = opts.info.connectionParams?.['token']
     const token = typeof fromParams === 'string' ? fromParams : bearerToken(opts.req.headers.authorization)
@@ -25,6 +37,7 @@ export const makeCreateContext =
       countersign,
       principal: await principalOf(authenticate, token),
       afterDecision: resumer.afterDecision,
+      maxBodySize,
     }
   }
 

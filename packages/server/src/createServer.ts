@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws'
 import type { Authenticate } from './auth.js'
 import { makeCreateContext } from './context.js'
 import { handleProbe } from './http.js'
+import { hardLimitFactor, limitedWebSocket } from './internal/limitedSocket.js'
 import { makeResumer, manualResume } from './internal/resume.js'
 import { staticFiles } from './internal/staticFiles.js'
 import { handleRest } from './rest.js'
@@ -17,8 +18,18 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly authenticate: Authenticate
   /** Largest HTTP request body accepted, in bytes (default 1 MiB); larger ones get PAYLOAD_TOO_LARGE. */
   readonly maxBodySize?: number
-  /** Largest WebSocket message accepted, in bytes (default 1 MiB); a larger one closes its socket with 1009. */
+  /**
+   * Largest WebSocket message accepted, in bytes (default 1 MiB): the requests of a larger one are
+   * answered PAYLOAD_TOO_LARGE and the connection goes on; one over four times the limit closes
+   * its socket with 1009.
+   */
   readonly maxPayload?: number
+  /**
+   * How far a WebSocket client may fall behind, in bytes queued for it (default 4 MiB). A client
+   * that stops reading is disconnected beyond it rather than buffered for without bound; it
+   * reconnects and resumes its subscriptions after the last event it received.
+   */
+  readonly maxBufferedBytes?: number
   /** WebSocket pings that drop dead connections (default every 30 s, 5 s to answer); `false` for none. */
   readonly keepAlive?: { readonly pingMs?: number; readonly pongWaitMs?: number } | false
   /**
@@ -71,8 +82,13 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     options.resumeOnDecision === false
       ? manualResume
       : makeResumer(countersign, options.onError ?? logBackgroundError)
-  const createContext = makeCreateContext(countersign, options.authenticate, resumer)
   const maxBodySize = options.maxBodySize ?? mebibyte
+  const createContext = makeCreateContext({
+    countersign,
+    authenticate: options.authenticate,
+    resumer,
+    maxBodySize,
+  })
   const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
   const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer }
   const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
@@ -100,7 +116,15 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     })()
   })
 
-  const wss = new WebSocketServer({ server: httpServer, maxPayload: options.maxPayload ?? mebibyte })
+  const maxPayload = options.maxPayload ?? mebibyte
+  const wss = new WebSocketServer({
+    server: httpServer,
+    maxPayload: maxPayload * hardLimitFactor,
+    WebSocket: limitedWebSocket(appRouter, {
+      maxPayload,
+      maxBufferedBytes: options.maxBufferedBytes ?? 4 * mebibyte,
+    }),
+  })
   const keepAlive = options.keepAlive ?? {}
   const wsHandler = applyWSSHandler({
     wss,

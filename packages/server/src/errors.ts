@@ -1,3 +1,4 @@
+import { RunNotContinuable } from '@countersign/core'
 import { Schema } from 'effect'
 import { type TRPCError, TRPCError as TRPCErrorClass } from '@trpc/server'
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
@@ -33,12 +34,12 @@ export class DefinitionNotFound extends Schema.TaggedError<DefinitionNotFound>()
   }
 }
 
-/** A request body larger than the server accepts. */
+/** A request body (HTTP) or message (WebSocket) larger than the server accepts. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()('PayloadTooLarge', {
   maxBytes: Schema.Number,
 }) {
   override get message() {
-    return `The request body is larger than ${this.maxBytes} bytes.`
+    return `The request is larger than ${this.maxBytes} bytes.`
   }
 }
 
@@ -73,7 +74,7 @@ const codes: Readonly<Record<string, TRPC_ERROR_CODE_KEY>> = {
   RunClaimed: 'CONFLICT',
   RunBusy: 'CONFLICT',
   GrantInactive: 'CONFLICT',
-  // The run is not in the state the call needs: the caller must do something else first.
+  // The run is not in the state the call needs: the caller must do something else first (but see isRunWorking).
   RunNotContinuable: 'PRECONDITION_FAILED',
   RequirementsUnresolved: 'PRECONDITION_FAILED',
   ApprovalPending: 'PRECONDITION_FAILED',
@@ -84,10 +85,21 @@ export const tagOf = (error: unknown): string | undefined =>
     ? error._tag
     : undefined
 
+/**
+ * A run that is working now was taken up by someone else's continue (or the server's, after a
+ * decision): the caller lost a race, as with RunClaimed. A run working for another (`rootRunId`)
+ * is not a race: that one is to be continued.
+ */
+const isRunWorking = (error: unknown) =>
+  error instanceof RunNotContinuable && error.status === 'running' && error.rootRunId === undefined
+
+const codeOf = (error: unknown): TRPC_ERROR_CODE_KEY =>
+  isRunWorking(error) ? 'CONFLICT' : (codes[tagOf(error) ?? ''] ?? 'INTERNAL_SERVER_ERROR')
+
 /** A procedure's failure as tRPC sends it: typed errors keep their class as `cause`; anything else is a 500. */
 export const toTRPCError = (error: unknown): TRPCError => {
   if (error instanceof TRPCErrorClass) return error
-  const code = codes[tagOf(error) ?? ''] ?? 'INTERNAL_SERVER_ERROR'
+  const code = codeOf(error)
   const message = error instanceof Error ? error.message : String(error)
   return new TRPCErrorClass({ code, message, cause: error })
 }

@@ -2,13 +2,18 @@ import { initTRPC } from '@trpc/server'
 import type { Principal } from '@countersign/core'
 import { approverRoles, isApprover } from './auth.js'
 import type { Context } from './context.js'
-import { errorData, RoleRequired, toTRPCError, Unauthenticated } from './errors.js'
+import { errorData, PayloadTooLarge, RoleRequired, toTRPCError, Unauthenticated } from './errors.js'
 
 const t = initTRPC.context<Context>().create({
   // Stack traces stay on the server, whatever NODE_ENV says.
   isDev: false,
-  errorFormatter: ({ shape, error }) => {
-    const data = errorData(error)
+  errorFormatter: ({ shape, error, ctx }) => {
+    // tRPC refuses a body over `maxBodySize` itself, without a cause: it gets the server's typed error.
+    const refusedBody =
+      error.code === 'PAYLOAD_TOO_LARGE' && error.cause === undefined && ctx !== undefined
+        ? toTRPCError(new PayloadTooLarge({ maxBytes: ctx.maxBodySize }))
+        : undefined
+    const data = errorData(refusedBody ?? error)
     return { ...shape, data: { ...shape.data, ...(data === undefined ? {} : { error: data }) } }
   },
 })

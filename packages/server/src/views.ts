@@ -62,7 +62,16 @@ export const runView = (run: RunOutput) => ({
 })
 export type RunView = ReturnType<typeof runView>
 
-export const eventView = (event: RunEvent): RunEventView => encodeEvent(event)
+/** Encoded once per event, however many subscribers it goes to (a live event is one object for all). */
+const encodedEvents = new WeakMap<RunEvent, RunEventView>()
+
+export const eventView = (event: RunEvent): RunEventView => {
+  const cached = encodedEvents.get(event)
+  if (cached !== undefined) return cached
+  const encoded = encodeEvent(event)
+  encodedEvents.set(event, encoded)
+  return encoded
+}
 export type RunEventView = typeof RunEvent.Encoded
 
 export const approvalView = (approval: ApprovalRecord): ApprovalView => encodeApproval(approval)

@@ -1,6 +1,6 @@
 import { Resolutions } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
-import { useClients, eventsOf, failure, useServer } from './harness.js'
+import { type Caller, eventsOf, failure, useClients, useServer } from './harness.js'
 
 /*
  * Every error reaches the client typed: a tRPC code, and the server's error with its `_tag` and
@@ -12,6 +12,16 @@ const server = useServer()
 const as = useClients(server)
 
 const pausedRun = (agentId = 'assistant') => as('alice').runs.start.mutate({ agentId, input: 'Go' })
+
+/** How a subscription of `caller` to a run's events failed (undefined if it did not). */
+const subscriptionFailure = (caller: Caller, input: { runId: string; afterSeq?: number }) =>
+  eventsOf((handlers) => as(caller).runs.events.subscribe(input, handlers)).then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+
+/** Every run of every user, as an admin lists them: what a refused call must leave as it was. */
+const allRuns = async () => (await as('root').runs.list.query({ limit: 100 })).runs
 
 describe('authentication', () => {
   it('a call without a token, or with an unknown one, is UNAUTHORIZED', async () => {
@@ -34,6 +44,39 @@ describe('authentication', () => {
       (error: unknown) => error,
     )
     expect(error).toMatchObject({ data: { code: 'UNAUTHORIZED', error: { _tag: 'Unauthenticated' } } })
+  })
+})
+
+describe('authentication, for every kind of call', () => {
+  it('no token or an unknown one: UNAUTHORIZED for queries, mutations and subscriptions, over HTTP and WebSocket; nothing changes', async () => {
+    const run = await pausedRun('finance')
+    const approvalId = run.activeRequirementIds[0]!
+    const before = await allRuns()
+    const unauthorized = { code: 'UNAUTHORIZED', error: { _tag: 'Unauthenticated' } }
+    for (const caller of [undefined, 'stranger'] as const) {
+      const client = as(caller)
+      const calls: ReadonlyArray<() => Promise<unknown>> = [
+        () => client.runs.start.mutate({ agentId: 'assistant', input: 'Go' }),
+        () => client.runs.get.query({ runId: run.runId }),
+        () => client.runs.list.query(),
+        () => client.runs.awaitingMe.query(),
+        () => client.runs.cancel.mutate({ runId: run.runId }),
+        () => client.approvals.count.query(),
+        () => client.approvals.decide.mutate({ approvalId, answer: { approved: true } }),
+        () =>
+          client.grants.create.mutate({
+            scope: 'session',
+            sessionId: 's',
+            sourceId: 'finance',
+            toolName: 'process_refund',
+          }),
+      ]
+      for (const call of calls) expect(await failure(call())).toMatchObject(unauthorized)
+      expect(await subscriptionFailure(caller, { runId: run.runId })).toMatchObject({ data: unauthorized })
+    }
+    expect(await allRuns()).toStrictEqual(before)
+    expect(await as('ann').approvals.get.query({ approvalId })).toMatchObject({ status: 'pending' })
+    expect(await as('root').grants.list.query({ sessionId: 's' })).toStrictEqual([])
   })
 })
 
@@ -73,9 +116,27 @@ describe('authorisation', () => {
       error: { _tag: 'RoleRequired', principalId: 'alice', roles: ['approver', 'admin'] },
     }
     expect(await failure(alice.approvals.list.query())).toMatchObject(forbidden)
+    expect(await failure(alice.approvals.count.query())).toMatchObject(forbidden)
+    expect(await failure(alice.approvals.get.query({ approvalId: approval!.id }))).toMatchObject(forbidden)
     expect(
       await failure(alice.approvals.decide.mutate({ approvalId: approval!.id, answer: { approved: true } })),
     ).toMatchObject(forbidden)
+    expect(await as('ann').approvals.get.query({ approvalId: approval!.id })).toMatchObject({
+      status: 'pending',
+    })
+  })
+
+  it("an approver the tool's rule does not allow may not decide: FORBIDDEN, NotAllowedToResolve; the approval stays pending", async () => {
+    const run = await pausedRun('treasury')
+    const approvalId = run.activeRequirementIds[0]!
+    expect(
+      await failure(as('ann').approvals.decide.mutate({ approvalId, answer: { approved: true } })),
+    ).toMatchObject({
+      code: 'FORBIDDEN',
+      error: { _tag: 'NotAllowedToResolve', principalId: 'ann', requirementId: approvalId },
+    })
+    expect(await as('root').approvals.get.query({ approvalId })).toMatchObject({ status: 'pending' })
+    expect(await as('alice').runs.get.query({ runId: run.runId })).toMatchObject({ status: 'paused' })
   })
 
   it('the requester cannot approve their own call through continue: FORBIDDEN or PRECONDITION_FAILED, nothing recorded', async () => {
@@ -111,10 +172,21 @@ describe('bad requests', () => {
       code: 'NOT_FOUND',
       error: { _tag: 'DefinitionNotFound', definitionId: 'nobody' },
     })
-    expect(await failure(as('ann').approvals.get.query({ approvalId: 'no-such-approval' }))).toMatchObject({
+    const noApproval = {
       code: 'NOT_FOUND',
       error: { _tag: 'ApprovalNotFound', approvalId: 'no-such-approval' },
-    })
+    }
+    expect(await failure(as('ann').approvals.get.query({ approvalId: 'no-such-approval' }))).toMatchObject(
+      noApproval,
+    )
+    expect(
+      await failure(
+        as('ann').approvals.decide.mutate({ approvalId: 'no-such-approval', answer: { approved: true } }),
+      ),
+    ).toMatchObject(noApproval)
+    const noRun = { code: 'NOT_FOUND', error: { _tag: 'RunNotFound', runId: 'no-such-run' } }
+    expect(await failure(alice.runs.cancel.mutate({ runId: 'no-such-run' }))).toMatchObject(noRun)
+    expect(await subscriptionFailure('alice', { runId: 'no-such-run' })).toMatchObject({ data: noRun })
     const run = await pausedRun()
     expect(
       await failure(
@@ -159,6 +231,83 @@ describe('bad requests', () => {
       status: 'paused',
       activeRequirementIds: [requirementId],
     })
+  })
+
+  it('missing fields and wrong types are BAD_REQUEST listing each issue, for calls and subscriptions; nothing changes', async () => {
+    const alice = as('alice')
+    const run = await pausedRun('finance')
+    const approvalId = run.activeRequirementIds[0]!
+    const before = await allRuns()
+    const pathsOf = async (call: Promise<unknown>) => {
+      const refused = await failure(call)
+      expect(refused).toMatchObject({ code: 'BAD_REQUEST', error: { _tag: 'InvalidRequest' } })
+      return (refused.error?.['issues'] as ReadonlyArray<{ path: string }>).map(({ path }) => path)
+    }
+    expect(await pathsOf(alice.runs.start.mutate({ agentId: 'assistant' } as never))).toStrictEqual(['input'])
+    expect(
+      await pathsOf(alice.runs.start.mutate({ agentId: 7, input: 'Go', stream: 'yes' } as never)),
+    ).toStrictEqual(expect.arrayContaining(['agentId', 'stream']))
+    expect(
+      await pathsOf(alice.runs.resolve.mutate({ runId: run.runId, resolutions: [] as never })),
+    ).toStrictEqual(['resolutions.0'])
+    expect(await pathsOf(alice.runs.get.query({} as never))).toStrictEqual(['runId'])
+    expect(
+      await pathsOf(as('ann').approvals.decide.mutate({ approvalId, answer: { approved: 'yes' } as never })),
+    ).toStrictEqual(['answer.approved'])
+    expect(await pathsOf(as('ann').approvals.list.query({ limit: 0 }))).toContain('limit')
+    expect(await subscriptionFailure('alice', { runId: run.runId, afterSeq: -1 })).toMatchObject({
+      data: {
+        code: 'BAD_REQUEST',
+        error: {
+          _tag: 'InvalidRequest',
+          issues: expect.arrayContaining([
+            { path: 'afterSeq', message: 'Expected a non-negative number, actual -1' },
+          ]) as unknown,
+        },
+      },
+    })
+    expect(await allRuns()).toStrictEqual(before)
+    expect(await as('ann').approvals.get.query({ approvalId })).toMatchObject({ status: 'pending' })
+  })
+
+  it('a lost race is a CONFLICT: of two deciders at once one wins; a continue finds the run taken up', async () => {
+    const run = await pausedRun('finance')
+    const approvalId = run.activeRequirementIds[0]!
+    const outcomes = await Promise.allSettled([
+      as('ann').approvals.decide.mutate({ approvalId, answer: { approved: true } }),
+      as('root').approvals.decide.mutate({ approvalId, answer: { approved: false } }),
+    ])
+    const won = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []))
+    expect(won).toHaveLength(1)
+    const lost = outcomes.find((outcome) => outcome.status === 'rejected')!
+    expect(await failure(Promise.reject(lost.reason as Error))).toMatchObject({
+      code: 'CONFLICT',
+      error: { _tag: 'ApprovalAlreadyResolved', approvalId, status: won[0]!.status },
+    })
+    expect(await as('root').approvals.get.query({ approvalId })).toMatchObject({
+      status: won[0]!.status,
+      resolvedBy: won[0]!.resolvedBy,
+    })
+
+    // The vault's approved call holds its run, which the server took up after the decision.
+    const vault = await pausedRun('vault')
+    const entered = server().nextLine((line) => line === 'vault-entered')
+    await as('ann').approvals.decide.mutate({
+      approvalId: vault.activeRequirementIds[0]!,
+      answer: { approved: true },
+    })
+    await entered
+    const late = await failure(as('alice').runs.continue.mutate({ runId: vault.runId }))
+    expect(late.code).toBe('CONFLICT')
+    expect(['RunClaimed', 'RunNotContinuable']).toContain(late.error?._tag)
+    server().send('release')
+    const events = await eventsOf<{ _tag: string }>((handlers) =>
+      as('alice').runs.events.subscribe({ runId: vault.runId }, handlers),
+    )
+    expect(events.filter(({ data }) => data._tag === 'RunContinued')).toHaveLength(1)
+    const done = await as('alice').runs.get.query({ runId: vault.runId })
+    expect(done).toMatchObject({ status: 'completed', content: 'Done: opened' })
+    expect(done.toolExecutions).toHaveLength(1)
   })
 
   it('a second decision is a CONFLICT: on an approval, and on a requirement', async () => {

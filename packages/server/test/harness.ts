@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   createTRPCClient,
   createWSClient,
@@ -23,20 +26,34 @@ export const useServer = (args: ReadonlyArray<string> = []) => {
   beforeAll(async () => {
     holder.current = await startServerProcess(fixtureServerEntry, args)
   })
-  afterAll(() => holder.current?.kill())
+  afterAll(async () => {
+    holder.current?.kill()
+    await holder.current?.ended
+  })
   return () => {
     if (holder.current === undefined) throw new Error('the server process has not started')
     return holder.current
   }
 }
 
-/** A raw tRPC client of the server as `user` (nobody: no token), HTTP for calls and WebSocket for subscriptions. */
-export const connect = (server: ServerProcess, user?: FixtureUser) => {
+/** Who a test client is: a fixture user, a `stranger` with a token the server does not know, or nobody (no token). */
+export type Caller = FixtureUser | 'stranger' | undefined
+
+/**
+ * A raw tRPC client of the server as `user`, HTTP for calls and WebSocket for subscriptions
+ * (made with `socketClass`, `ws`'s WebSocket by default).
+ */
+export const connect = (
+  server: ServerProcess,
+  user?: Caller,
+  socketClass: new (url: string) => WebSocket = WebSocket,
+) => {
+  const token = user === undefined ? undefined : user === 'stranger' ? 'not-a-token' : tokenOf(user)
   const ws = createWSClient({
     url: server.url.replace('http', 'ws'),
-    WebSocket: WebSocket as never,
+    WebSocket: socketClass as never,
     retryDelayMs: () => 20,
-    ...(user === undefined ? {} : { connectionParams: { token: tokenOf(user) } }),
+    ...(token === undefined ? {} : { connectionParams: { token } }),
   })
   const trpc = createTRPCClient<AppRouter>({
     links: [
@@ -45,12 +62,22 @@ export const connect = (server: ServerProcess, user?: FixtureUser) => {
         true: wsLink({ client: ws }),
         false: httpBatchLink({
           url: server.url,
-          headers: user === undefined ? {} : { authorization: `Bearer ${tokenOf(user)}` },
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
         }),
       }),
     ],
   })
   return { trpc, close: () => ws.close() }
+}
+
+/**
+ * Arguments that give the fixture server a SQLite file of its own, in a temporary directory
+ * removed after the tests of the enclosing block (call it before `useServer`).
+ */
+export const sqliteFileArgs = (): ReadonlyArray<string> => {
+  const directory = mkdtempSync(join(tmpdir(), 'countersign-sqlite-'))
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  return ['sqlite', join(directory, 'countersign.db')]
 }
 
 /** Clients of `server` as a fixture user, closed after each test. */
@@ -59,7 +86,7 @@ export const useClients = (server: () => ServerProcess) => {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()))
   })
-  return (user?: FixtureUser) => {
+  return (user?: Caller) => {
     const client = connect(server(), user)
     clients.push(client)
     return client.trpc

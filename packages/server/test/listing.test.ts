@@ -90,6 +90,15 @@ describe('runs.list', () => {
 })
 
 describe('runs.awaitingMe', () => {
+  it('pages through every paused run of the caller, more than a page of them', async () => {
+    const bob = as('bob')
+    const runs = await Promise.all(
+      Array.from({ length: 105 }, () => bob.runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })),
+    )
+    const waiting = new Set((await bob.runs.awaitingMe.query()).map(({ requirementId }) => requirementId))
+    for (const run of runs) expect(waiting).toContain(run.activeRequirementIds[0])
+  })
+
   it("a user sees their own runs' open requirements but not approvals; an approver sees the approval queue", async () => {
     const alice = as('alice')
     const confirm = await alice.runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })

@@ -1,64 +1,93 @@
-import { Approval, type Countersign, maxRunPageSize, type Principal, type RunRecord } from '@countersign/core'
+import {
+  Approval,
+  type ApprovalRecord,
+  type Countersign,
+  maxRunPageSize,
+  type Principal,
+  type RunRecord,
+  type RunStore,
+} from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { isApprover } from '../auth.js'
 import { awaitingView, type AwaitingView } from '../views.js'
 import { runToPromise } from './effects.js'
 
-/** The paused root runs of a user, every page of them. */
-const allPaused = async (countersign: Countersign, userId: string): Promise<Array<RunRecord>> => {
-  const runs: Array<RunRecord> = []
-  for (let offset = 0; ; offset += maxRunPageSize) {
-    const page = await runToPromise(
-      countersign.store.listRuns({ userId, status: 'paused', offset, limit: maxRunPageSize }),
-    )
-    runs.push(...page.runs)
-    if (page.runs.length < maxRunPageSize || runs.length >= page.total) return runs
-  }
-}
+/** How many store reads one call keeps in flight: enough to overlap round trips, few enough to share the store. */
+const readConcurrency = 16
+
+/** Every item of a paged listing, page after page, until a short page or the total is reached. */
+const allPages = <A, E>(
+  pageSize: number,
+  page: (offset: number) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly total: number }, E>,
+) =>
+  Effect.gen(function* () {
+    const items: Array<A> = []
+    for (let offset = 0; ; offset += pageSize) {
+      const next = yield* page(offset)
+      items.push(...next.items)
+      if (next.items.length < pageSize || items.length >= next.total) return items
+    }
+  })
+
+/** The open requirements of a user's own paused run, other than approvals (those are an approver's). */
+const openInRun = (store: RunStore, run: RunRecord) =>
+  Effect.map(store.listRequirements(run.runId), (requirements) =>
+    requirements
+      .filter(
+        (requirement) =>
+          requirement.status === 'pending' &&
+          requirement.kind !== Approval.kind &&
+          run.pendingRequirementIds.includes(requirement.id),
+      )
+      .map((requirement) => awaitingView(requirement, run)),
+  )
+
+/** A pending approval as awaiting, if it is still decidable: held by a requirement of a paused run. */
+const decidable = (store: RunStore, approval: ApprovalRecord) =>
+  Effect.map(
+    Effect.all([store.getRequirement(approval.runId, approval.id), store.getRun(approval.runId)]),
+    ([requirement, run]) =>
+      Option.isSome(requirement) && Option.isSome(run) && run.value.status === 'paused'
+        ? [awaitingView(requirement.value, run.value)]
+        : [],
+  )
 
 /**
  * What waits for the caller: the open requirements of their own paused runs that are not
  * approvals (an approval is for an approver, not the requester), and, for approvers and admins,
- * every pending approval of the queue. Newest first.
+ * every pending approval of the queue. Newest first. The reads of each run and approval go on
+ * side by side, `readConcurrency` at a time.
  */
-export const awaitingFor = async (
-  countersign: Countersign,
-  principal: Principal,
-): Promise<Array<AwaitingView>> => {
+export const awaitingFor = (countersign: Countersign, principal: Principal): Promise<Array<AwaitingView>> => {
   const store = countersign.store
-  const own = await Promise.all(
-    (await allPaused(countersign, principal.id)).map(async (run) => {
-      const requirements = await runToPromise(store.listRequirements(run.runId))
-      return requirements
-        .filter(
-          (requirement) =>
-            requirement.status === 'pending' &&
-            requirement.kind !== Approval.kind &&
-            run.pendingRequirementIds.includes(requirement.id),
-        )
-        .map((requirement) => awaitingView(requirement, run))
-    }),
-  )
-  const approvals: Array<AwaitingView> = []
-  if (isApprover(principal)) {
-    for (let offset = 0; ; offset += Approval.maxPageSize) {
-      const page = await countersign.approvals.list({
-        status: 'pending',
-        offset,
-        limit: Approval.maxPageSize,
+  return runToPromise(
+    Effect.gen(function* () {
+      const paused = yield* allPages(maxRunPageSize, (offset) =>
+        Effect.map(
+          store.listRuns({ userId: principal.id, status: 'paused', offset, limit: maxRunPageSize }),
+          ({ runs, total }) => ({ items: runs, total }),
+        ),
+      )
+      const own = yield* Effect.forEach(paused, (run) => openInRun(store, run), {
+        concurrency: readConcurrency,
       })
-      for (const approval of page.approvals) {
-        const [requirement, run] = await runToPromise(
-          Effect.all([store.getRequirement(approval.runId, approval.id), store.getRun(approval.runId)]),
-        )
-        // Only approvals held by a requirement of a paused run are still decidable.
-        if (Option.isSome(requirement) && Option.isSome(run) && run.value.status === 'paused')
-          approvals.push(awaitingView(requirement.value, run.value))
-      }
-      if (page.approvals.length < Approval.maxPageSize) break
-    }
-  }
-  return [...own.flat(), ...approvals].sort(
-    (a, b) => b.createdAt - a.createdAt || (a.requirementId < b.requirementId ? -1 : 1),
+      const pending = isApprover(principal)
+        ? yield* allPages(Approval.maxPageSize, (offset) =>
+            Effect.map(
+              store.listApprovals({ status: 'pending', offset, limit: Approval.maxPageSize }),
+              ({ approvals, total }) => ({ items: approvals, total }),
+            ),
+          )
+        : []
+      const approvals = yield* Effect.forEach(
+        // A run that moved on since needs no reads: its approvals are no longer decidable.
+        pending.filter((approval) => approval.runStatus === 'paused'),
+        (approval) => decidable(store, approval),
+        { concurrency: readConcurrency },
+      )
+      return [...own.flat(), ...approvals.flat()].sort(
+        (a, b) => b.createdAt - a.createdAt || (a.requirementId < b.requirementId ? -1 : 1),
+      )
+    }),
   )
 }

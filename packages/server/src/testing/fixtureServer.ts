@@ -4,6 +4,7 @@
  *
  * - none: a memory store of its own;
  * - `mongodb <url> <dbName>`: MongoDB (or FerretDB), which several such processes may share;
+ * - `sqlite <path>`: a SQLite file, which several such processes may share too;
  * - then, optionally, `--ledger <path>`: every run of the gated `transfer` tool appends its
  *   run id and idempotency key to that file, one call a line (how a test counts calls across
  *   processes);
@@ -34,19 +35,32 @@ import { Schema } from 'effect'
 import { createServer, staticTokens } from '../index.js'
 import { tokens } from './tokens.js'
 
+type ClosableStore = RunStore & { readonly close: () => void | Promise<void> }
+
+/** The store the arguments name; its package is imported only when asked for. */
+const openStore = async ([kind, ...rest]: ReadonlyArray<string>): Promise<ClosableStore | undefined> => {
+  const [url, dbName] = rest
+  if (kind === undefined) return undefined
+  if (kind === 'mongodb' && url !== undefined && dbName !== undefined) {
+    const { MongoStore } = await import('@countersign/mongodb')
+    return MongoStore.connect({ url, dbName })
+  }
+  if (kind === 'sqlite' && url !== undefined) {
+    const { SqliteStore } = await import('@countersign/sqlite')
+    return SqliteStore.make({ path: url })
+  }
+  throw new Error(
+    `unknown store arguments: ${[kind, ...rest].join(' ')} (expected: mongodb <url> <dbName>, or sqlite <path>)`,
+  )
+}
+
 /** The store, ledger and options the arguments ask for (see above). */
 const parseArgs = async (args: ReadonlyArray<string>) => {
   const at = args.indexOf('--ledger')
   const ledger = at >= 0 ? args[at + 1] : undefined
   const manualResume = args.includes('--manual-resume')
   const flagsAt = args.findIndex((arg) => arg.startsWith('--'))
-  const [kind, url, dbName] = flagsAt < 0 ? args : args.slice(0, flagsAt)
-  if (kind === undefined) return { ledger, manualResume }
-  if (kind !== 'mongodb' || url === undefined || dbName === undefined)
-    throw new Error(`unknown store arguments: ${args.join(' ')} (expected: mongodb <url> <dbName>)`)
-  // Imported only when asked for: the memory store needs no MongoDB driver.
-  const { MongoStore } = await import('@countersign/mongodb')
-  const store: RunStore & { readonly close: () => Promise<void> } = await MongoStore.connect({ url, dbName })
+  const store = await openStore(flagsAt < 0 ? args : args.slice(0, flagsAt))
   return { ledger, manualResume, store }
 }
 
@@ -170,6 +184,40 @@ const vault = defineAgent({
   ],
 })
 
+/** How many bulky tool calls a `chatty` run makes once continued, and how large each result is. */
+const chattyCalls = 60
+const chunkResult = 'x'.repeat(2048)
+
+/** Pauses on a confirmation, then makes many calls with bulky results: a run that emits much. */
+const chatty = defineAgent({
+  id: 'chatty',
+  name: 'Chatty',
+  model: ScriptedModel.make((request) => {
+    const results = toolResults(request.messages)
+    if (results.length === 0) return { toolCalls: [{ name: 'begin', args: {} }] }
+    if (results.length === 1)
+      return {
+        toolCalls: Array.from({ length: chattyCalls }, (_, index) => ({ name: 'chunk', args: { index } })),
+      }
+    return `Done: ${results.length - 1} chunks`
+  }),
+  tools: [
+    Tool.make({
+      name: 'begin',
+      description: 'Asks before the chatter',
+      parameters: Schema.Struct({}),
+      requiresConfirmation: true,
+      execute: () => 'begun',
+    }),
+    Tool.make({
+      name: 'chunk',
+      description: 'A bulky result',
+      parameters: Schema.Struct({ index: Schema.Number }),
+      execute: ({ index }) => `${index}:${chunkResult}`,
+    }),
+  ],
+})
+
 const worker = defineAgent({
   id: 'worker',
   name: 'Worker',
@@ -186,7 +234,7 @@ const support = defineTeam({
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, finance, refunds, slow, treasury, vault],
+  agents: [assistant, chatty, finance, refunds, slow, treasury, vault],
   teams: [support],
   sweepEvery: false,
   authenticate: staticTokens({
@@ -197,6 +245,7 @@ const server = createServer({
   }),
   maxBodySize: 64 * 1024,
   maxPayload: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
   resumeOnDecision: !manualResume,
 })
 
