@@ -20,10 +20,10 @@ export interface Result {
   readonly commandsPerCycle: CommandCounts | undefined
 }
 
-const fixed = (value: number, digits: number) => value.toFixed(digits)
+export const fixed = (value: number, digits: number) => value.toFixed(digits)
 
-/** Columns left-aligned for text, right-aligned for figures. */
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+/** Columns left-aligned for text (the first two), right-aligned for figures. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
   )

@@ -1,0 +1,75 @@
+import { fixed, table } from './report.js'
+import type { ServerStoreName } from './serverProcess.js'
+import type { Latency } from './stats.js'
+
+/** Through the server (a client over loopback), or the engine in the benchmark's own process. */
+export type Where = 'server' | 'in-process'
+
+/** The milliseconds from a confirmation being sent to `RunContinued` reaching an observer of the run. */
+export interface LatencyResult {
+  readonly store: ServerStoreName
+  readonly where: Where
+  readonly samples: number
+  readonly latency: Latency
+  /** p50 and p99 over the in-process engine's on the same store (1 for the in-process engine). */
+  readonly vsInProcess: { readonly p50: number; readonly p99: number } | undefined
+}
+
+/** Whole runs, start → pause → confirm → complete, driven by many clients (or loops) at once. */
+export interface ThroughputResult {
+  readonly store: ServerStoreName
+  readonly where: Where
+  readonly clients: number
+  readonly runsEach: number
+  readonly runs: number
+  readonly seconds: number
+  readonly runsPerSecond: number
+  /** Of one run, from its start to its completion. */
+  readonly latency: Latency
+  /** Runs per second over the in-process engine's on the same store (1 for the in-process engine). */
+  readonly vsInProcess: number | undefined
+}
+
+const ratio = (value: number | undefined) => (value === undefined ? '-' : `${fixed(value, 2)}×`)
+
+export const renderLatency = (results: ReadonlyArray<LatencyResult>): string =>
+  table(
+    [
+      'store',
+      'where',
+      'samples',
+      'mean ms',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'p50 vs in-process',
+      'p99 vs in-process',
+    ],
+    results.map((result) => [
+      result.store,
+      result.where,
+      String(result.samples),
+      fixed(result.latency.meanMs, 2),
+      fixed(result.latency.p50Ms, 2),
+      fixed(result.latency.p99Ms, 2),
+      fixed(result.latency.maxMs, 2),
+      ratio(result.vsInProcess?.p50),
+      ratio(result.vsInProcess?.p99),
+    ]),
+  )
+
+export const renderThroughput = (results: ReadonlyArray<ThroughputResult>): string =>
+  table(
+    ['store', 'where', 'clients×runs', 'runs/s', 'vs in-process', 'mean ms', 'p50 ms', 'p99 ms', 'max ms'],
+    results.map((result) => [
+      result.store,
+      result.where,
+      `${result.clients}×${result.runsEach}`,
+      fixed(result.runsPerSecond, 1),
+      ratio(result.vsInProcess),
+      fixed(result.latency.meanMs, 2),
+      fixed(result.latency.p50Ms, 2),
+      fixed(result.latency.p99Ms, 2),
+      fixed(result.latency.maxMs, 2),
+    ]),
+  )
