@@ -1,19 +1,19 @@
 import type { Side } from './sides.js'
 
 /**
- * Resolve-to-event latency: one run at a time, paused, then confirmed while observed. The warm-up
- * samples are taken the same way and thrown away.
+ * Samples of a duration `take` measures, one at a time; the warm-up samples are taken the same
+ * way and thrown away.
  */
-export const measureLatency = async (
-  side: Side,
+export const sample = async (
+  take: () => Promise<number>,
   { warmup, samples }: { readonly warmup: number; readonly samples: number },
 ): Promise<ReadonlyArray<number>> => {
-  const latenciesMs: Array<number> = []
+  const durationsMs: Array<number> = []
   for (let taken = 0; taken < warmup + samples; taken++) {
-    const ms = await side.timeContinued(await side.start())
-    if (taken >= warmup) latenciesMs.push(ms)
+    const ms = await take()
+    if (taken >= warmup) durationsMs.push(ms)
   }
-  return latenciesMs
+  return durationsMs
 }
 
 export interface Throughput {

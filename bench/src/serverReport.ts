@@ -5,13 +5,19 @@ import type { Latency } from './stats.js'
 /** Through the server (a client over loopback), or the engine in the benchmark's own process. */
 export type Where = 'server' | 'in-process'
 
-/** The milliseconds from a confirmation being sent to `RunContinued` reaching an observer of the run. */
+/**
+ * What a latency sample times: from a confirmation being sent to `RunContinued` reaching an
+ * observer of the run, or (through the server) a call that does no engine work, there and back.
+ */
+export type Timed = 'resolve → RunContinued' | 'round trip'
+
 export interface LatencyResult {
   readonly store: ServerStoreName
   readonly where: Where
+  readonly timed: Timed
   readonly samples: number
   readonly latency: Latency
-  /** p50 and p99 over the in-process engine's on the same store (1 for the in-process engine). */
+  /** p50 and p99 over the in-process engine's resolve → RunContinued on the same store. */
   readonly vsInProcess: { readonly p50: number; readonly p99: number } | undefined
 }
 
@@ -37,6 +43,7 @@ export const renderLatency = (results: ReadonlyArray<LatencyResult>): string =>
     [
       'store',
       'where',
+      'timed',
       'samples',
       'mean ms',
       'p50 ms',
@@ -48,6 +55,7 @@ export const renderLatency = (results: ReadonlyArray<LatencyResult>): string =>
     results.map((result) => [
       result.store,
       result.where,
+      result.timed,
       String(result.samples),
       fixed(result.latency.meanMs, 2),
       fixed(result.latency.p50Ms, 2),
@@ -56,6 +64,7 @@ export const renderLatency = (results: ReadonlyArray<LatencyResult>): string =>
       ratio(result.vsInProcess?.p50),
       ratio(result.vsInProcess?.p99),
     ]),
+    3,
   )
 
 export const renderThroughput = (results: ReadonlyArray<ThroughputResult>): string =>

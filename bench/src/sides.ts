@@ -38,12 +38,18 @@ const deferred = <A>() => {
   return { promise, resolve, reject }
 }
 
+/** A side through the server, which can also time a bare round trip to it. */
+export interface ServerSide extends Side {
+  /** The milliseconds of one call that does no engine work (`definitions.list`), there and back. */
+  readonly roundTrip: () => Promise<number>
+}
+
 /**
  * A client of the server at `url`, with a WebSocket of its own. The observer is a `runEvents`
  * subscription: it replays the run's stored events, then follows live; it is known to be live
  * once the stored `RunPaused` has arrived, and the clock starts only then.
  */
-export const overServer = (url: string): Side => {
+export const overServer = (url: string): ServerSide => {
   const client = createClient({ url, token: benchToken, WebSocket })
   const continueRun = async (paused: Paused) => {
     const run = await client.runs.continue(paused.runId, confirmations(paused))
@@ -79,6 +85,11 @@ export const overServer = (url: string): Side => {
       } finally {
         subscription.unsubscribe()
       }
+    },
+    roundTrip: async () => {
+      const sent = performance.now()
+      await client.definitions.list()
+      return performance.now() - sent
     },
     close: () => client.close(),
   }
