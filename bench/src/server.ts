@@ -7,12 +7,14 @@
  */
 import { Countersign } from '@countersign/core'
 import { confirmOnce } from './confirmOnce.js'
+import { type CpuClock, cpuMs, type CpuSpent } from './cpu.js'
 import { fixed } from './report.js'
 import { describeMachine, say, thisMachine, writeResults } from './output.js'
 import { readServerConfig, type ServerConfig, usage } from './serverConfig.js'
-import { measureThroughput, sample, type Throughput } from './serverMeasures.js'
+import { measureThroughput, sample, type Samples, type Throughput } from './serverMeasures.js'
 import { startServer, type ServerStoreName } from './serverProcess.js'
 import {
+  type CpuPer,
   type LatencyResult,
   renderLatency,
   renderThroughput,
@@ -29,9 +31,9 @@ const targetP99Ms = 10
 
 interface Measured {
   /** Confirmation sent → `RunContinued` observed, one run at a time. */
-  readonly continuedMs: ReadonlyArray<number>
+  readonly continued: Samples
   /** Through the server: a bare round trip, the floor under the above. */
-  readonly roundTripMs?: ReadonlyArray<number>
+  readonly roundTrip?: Samples
   readonly throughput: Throughput
 }
 
@@ -40,25 +42,30 @@ const measureSides = async (
   label: string,
   sides: ReadonlyArray<Side>,
   config: ServerConfig,
-): Promise<Omit<Measured, 'roundTripMs'>> => {
+  clock: CpuClock,
+): Promise<Omit<Measured, 'roundTrip'>> => {
   const first = sides[0]!
   say(`${label}: resolve → RunContinued, ${config.warmup} warm-up + ${config.samples} measured`)
-  const continuedMs = await sample(async () => first.timeContinued(await first.start()), config)
+  const continued = await sample(async () => first.timeContinued(await first.start()), config, clock)
   const warmupEach = Math.ceil(config.warmup / config.clients)
   say(`${label}: ${config.clients} at once × (${warmupEach} warm-up + ${config.runs} measured) runs`)
-  const throughput = await measureThroughput(sides, { warmupEach, runsEach: config.runs })
-  return { continuedMs, throughput }
+  const throughput = await measureThroughput(sides, { warmupEach, runsEach: config.runs }, clock)
+  return { continued, throughput }
 }
+
+/** This process's CPU time so far. */
+const ownCpuMs = () => cpuMs(process.cpuUsage())
 
 /** Through a server process over `store`, by `clients` clients with connections of their own. */
 const overTheServer = async (store: ServerStoreName, config: ServerConfig): Promise<Measured> => {
   say(`${store}: starting the server process`)
   const server = await startServer(store)
+  const clock: CpuClock = async () => ({ engineMs: await server.cpuMs(), benchMs: ownCpuMs() })
   const sides = Array.from({ length: config.clients }, () => overServer(server.url))
   try {
     say(`${store}, server: round trip, ${config.warmup} warm-up + ${config.samples} measured`)
-    const roundTripMs = await sample(sides[0]!.roundTrip, config)
-    return { roundTripMs, ...(await measureSides(`${store}, server`, sides, config)) }
+    const roundTrip = await sample(sides[0]!.roundTrip, config, clock)
+    return { roundTrip, ...(await measureSides(`${store}, server`, sides, config, clock)) }
   } finally {
     try {
       await Promise.all(sides.map((side) => side.close()))
@@ -75,7 +82,11 @@ const inThisProcess = async (store: ServerStoreName, config: ServerConfig): Prom
   try {
     const side = inProcess(countersign)
     const sides = Array.from({ length: config.clients }, () => side)
-    return await measureSides(`${store}, in-process`, sides, config)
+    const clock: CpuClock = () => {
+      const spent = ownCpuMs()
+      return Promise.resolve({ engineMs: spent, benchMs: spent })
+    }
+    return await measureSides(`${store}, in-process`, sides, config, clock)
   } finally {
     try {
       await countersign.dispose()
@@ -85,11 +96,18 @@ const inThisProcess = async (store: ServerStoreName, config: ServerConfig): Prom
   }
 }
 
+/** CPU time per sample or run; the benchmark's own only where the engine ran elsewhere. */
+const cpuPer = (where: Where, { engineMs, benchMs }: CpuSpent, count: number): CpuPer => ({
+  engineMs: engineMs / count,
+  benchMs: where === 'server' ? benchMs / count : undefined,
+})
+
 /** One store's figures, each side's against the in-process engine's. */
 const results = (store: ServerStoreName, config: ServerConfig, server: Measured, peer: Measured) => {
-  const peerLatency = latency(peer.continuedMs)
+  const peerLatency = latency(peer.continued.durationsMs)
   const peerRate = peer.throughput.runs / peer.throughput.seconds
-  const latencyOf = (where: Where, timed: Timed, durationsMs: ReadonlyArray<number>): LatencyResult => {
+  const peerCpuPerRun = peer.throughput.cpu.engineMs / peer.throughput.runs
+  const latencyOf = (where: Where, timed: Timed, { durationsMs, cpu }: Samples): LatencyResult => {
     const figures = latency(durationsMs)
     return {
       store,
@@ -98,24 +116,30 @@ const results = (store: ServerStoreName, config: ServerConfig, server: Measured,
       samples: durationsMs.length,
       latency: figures,
       vsInProcess: { p50: figures.p50Ms / peerLatency.p50Ms, p99: figures.p99Ms / peerLatency.p99Ms },
+      cpuPerSample: cpuPer(where, cpu, durationsMs.length),
     }
   }
-  const throughputOf = (where: Where, { runs, seconds, latenciesMs }: Throughput): ThroughputResult => ({
-    store,
-    where,
-    clients: config.clients,
-    runsEach: config.runs,
-    runs,
-    seconds,
-    runsPerSecond: runs / seconds,
-    latency: latency(latenciesMs),
-    vsInProcess: runs / seconds / peerRate,
-  })
+  const throughputOf = (where: Where, { runs, seconds, latenciesMs, cpu }: Throughput): ThroughputResult => {
+    const cpuPerRun = cpuPer(where, cpu, runs)
+    return {
+      store,
+      where,
+      clients: config.clients,
+      runsEach: config.runs,
+      runs,
+      seconds,
+      runsPerSecond: runs / seconds,
+      latency: latency(latenciesMs),
+      vsInProcess: runs / seconds / peerRate,
+      cpuPerRun,
+      cpuVsInProcess: cpuPerRun.engineMs / peerCpuPerRun,
+    }
+  }
   return {
     latency: [
-      ...(server.roundTripMs === undefined ? [] : [latencyOf('server', 'round trip', server.roundTripMs)]),
-      latencyOf('server', 'resolve → RunContinued', server.continuedMs),
-      latencyOf('in-process', 'resolve → RunContinued', peer.continuedMs),
+      ...(server.roundTrip === undefined ? [] : [latencyOf('server', 'round trip', server.roundTrip)]),
+      latencyOf('server', 'resolve → RunContinued', server.continued),
+      latencyOf('in-process', 'resolve → RunContinued', peer.continued),
     ],
     throughput: [throughputOf('server', server.throughput), throughputOf('in-process', peer.throughput)],
   }

@@ -1,19 +1,28 @@
+import { type CpuClock, type CpuSpent, withCpu } from './cpu.js'
 import type { Side } from './sides.js'
 
+export interface Samples {
+  /** Each sample, in milliseconds, in the order taken. */
+  readonly durationsMs: ReadonlyArray<number>
+  /** The CPU time of the measured samples (the warm-up left out). */
+  readonly cpu: CpuSpent
+}
+
 /**
- * Samples of a duration `take` measures, one at a time; the warm-up samples are taken the same
- * way and thrown away.
+ * Samples of a duration `take` measures, one at a time, after as many thrown away as a warm-up.
  */
 export const sample = async (
   take: () => Promise<number>,
   { warmup, samples }: { readonly warmup: number; readonly samples: number },
-): Promise<ReadonlyArray<number>> => {
-  const durationsMs: Array<number> = []
-  for (let taken = 0; taken < warmup + samples; taken++) {
-    const ms = await take()
-    if (taken >= warmup) durationsMs.push(ms)
-  }
-  return durationsMs
+  clock: CpuClock,
+): Promise<Samples> => {
+  for (let taken = 0; taken < warmup; taken++) await take()
+  const { result: durationsMs, cpu } = await withCpu(clock, async () => {
+    const durations: Array<number> = []
+    for (let taken = 0; taken < samples; taken++) durations.push(await take())
+    return durations
+  })
+  return { durationsMs, cpu }
 }
 
 export interface Throughput {
@@ -22,10 +31,11 @@ export interface Throughput {
   readonly seconds: number
   /** Each run's time from its start to its completion, in milliseconds, in the order they completed. */
   readonly latenciesMs: ReadonlyArray<number>
+  readonly cpu: CpuSpent
 }
 
 /** Each side runs `runsEach` runs in a row, start → pause → confirm → complete, all sides at once. */
-const cycleAll = async (sides: ReadonlyArray<Side>, runsEach: number): Promise<Throughput> => {
+const cycleAll = async (sides: ReadonlyArray<Side>, runsEach: number) => {
   const latenciesMs: Array<number> = []
   const started = performance.now()
   await Promise.all(
@@ -44,7 +54,9 @@ const cycleAll = async (sides: ReadonlyArray<Side>, runsEach: number): Promise<T
 export const measureThroughput = async (
   sides: ReadonlyArray<Side>,
   { warmupEach, runsEach }: { readonly warmupEach: number; readonly runsEach: number },
+  clock: CpuClock,
 ): Promise<Throughput> => {
   await cycleAll(sides, warmupEach)
-  return cycleAll(sides, runsEach)
+  const { result, cpu } = await withCpu(clock, () => cycleAll(sides, runsEach))
+  return { ...result, cpu }
 }

@@ -11,6 +11,8 @@ export type ServerStoreName = (typeof serverStoreNames)[number]
 export interface RunningServer {
   /** The HTTP base URL on 127.0.0.1. */
   readonly url: string
+  /** The CPU time the process has used so far, in milliseconds. */
+  readonly cpuMs: () => Promise<number>
   /** Stops the process and removes what its store wrote. */
   readonly stop: () => Promise<void>
 }
@@ -32,6 +34,11 @@ export const startServer = async (store: ServerStoreName): Promise<RunningServer
     )
     return {
       url: server.url,
+      cpuMs: async () => {
+        const answer = server.nextLine((line) => line.startsWith('cpu '))
+        server.send('cpu')
+        return Number((await answer).slice('cpu '.length))
+      },
       stop: async () => {
         server.kill('SIGTERM')
         const { code, stderr } = await server.ended

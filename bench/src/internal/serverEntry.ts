@@ -6,12 +6,18 @@
  * - `sqlite <path>`: the embedded store, a SQLite file at `<path>` (the benchmark made its
  *   directory and removes it).
  *
- * It prints `listening <port>` when ready. On SIGTERM, or when its stdin ends (the benchmark's
- * process is gone, however it ended), it closes the server and the store and exits.
+ * It prints `listening <port>` when ready, and reads commands, one a line, from stdin:
+ *
+ * - `cpu`: prints `cpu <ms>`, the CPU time this process has used so far, in milliseconds.
+ *
+ * On SIGTERM, or when its stdin ends (the benchmark's process is gone, however it ended), it
+ * closes the server and the store and exits.
  */
+import { createInterface } from 'node:readline'
 import { createServer, staticTokens } from '@countersign/server'
 import { SqliteStore } from '@countersign/sqlite'
 import { confirmOnce } from '../confirmOnce.js'
+import { cpuMs } from '../cpu.js'
 import { benchToken, benchUser } from './credentials.js'
 
 const openStore = (args: ReadonlyArray<string>) => {
@@ -36,7 +42,11 @@ const stop = async () => {
   process.exit(0)
 }
 process.once('SIGTERM', () => void stop())
-process.stdin.once('end', () => void stop()).resume()
+createInterface({ input: process.stdin })
+  .on('line', (command) => {
+    if (command === 'cpu') console.log(`cpu ${cpuMs(process.cpuUsage())}`)
+  })
+  .once('close', () => void stop())
 
 const { port } = await server.listen(0, '127.0.0.1')
 console.log(`listening ${port}`)
