@@ -65,6 +65,7 @@ export const overServer = (url: string): ServerSide => {
       const live = deferred<void>()
       const continued = deferred<number>()
       const ended = deferred<void>()
+      // Settling one already settled does nothing: whatever happens first decides.
       const fail = (error: unknown) => [live, continued, ended].forEach(({ reject }) => reject(error))
       const subscription = client.runEvents(paused.runId, {
         onEvent: (event: RunEvent) => {
@@ -72,12 +73,16 @@ export const overServer = (url: string): ServerSide => {
           if (event._tag === 'RunContinued') continued.resolve(performance.now())
         },
         onError: fail,
-        onComplete: () => ended.resolve(),
+        onComplete: () => {
+          ended.resolve()
+          fail(new Error(`the events of run ${paused.runId} ended without RunPaused and RunContinued`))
+        },
       })
       try {
         await live.promise
         const sent = performance.now()
         const continuing = continueRun(paused)
+        continuing.catch(fail)
         const arrived = await continued.promise
         await continuing
         await ended.promise
