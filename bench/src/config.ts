@@ -30,7 +30,8 @@ export const usage = [
   `  LIST is a comma-separated subset of ${storeNames.join(', ')}. MONGODB_URL: use that server, not a FerretDB.`,
 ].join('\n')
 
-const positive = (name: string, text: string) => {
+/** A positive integer from a setting's text; throws naming the setting otherwise. */
+export const positive = (name: string, text: string) => {
   const value = Number(text)
   if (!Number.isSafeInteger(value) || value < 1)
     throw new Error(`${name} must be a positive integer, not "${text}"`)

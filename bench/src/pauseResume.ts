@@ -4,19 +4,14 @@
  * run cycling alone, then in several runs cycling at once; on MongoDB, the commands each cycle
  * sends. Prints a table and writes the figures to bench/results/latest.json. See bench/README.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus } from 'node:os'
 import { divideCounts } from '@countersign/mongodb/testing'
 import { readConfig, usage, type Config } from './config.js'
 import { measure, type Shape } from './measure.js'
+import { describeMachine, say, thisMachine, writeResults } from './output.js'
 import { render, type Result, type Variant } from './report.js'
 import { latency } from './stats.js'
 import { openers, type OpenStore, type StoreName } from './stores.js'
 import { cyclingAgent } from './workload.js'
-
-const resultsDir = new URL('../results/', import.meta.url)
-
-const say = (message: string) => process.stderr.write(`==> ${message}\n`)
 
 /** Each variant's measured cycles, and the warm-up before them, laid out the same way. */
 const variants = (config: Config): ReadonlyArray<{ variant: Variant; measured: Shape; warmup: Shape }> => [
@@ -81,10 +76,10 @@ const main = async (config: Config) => {
     return { ...result, vsMemory: memory && result.cyclesPerSecond / memory.cyclesPerSecond }
   })
 
-  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length }
+  const machine = thisMachine()
   console.log(
     [
-      `Pause/resume cycles per store (Node ${machine.node}, ${machine.cpu}, ${machine.cores} cores)`,
+      `Pause/resume cycles per store (${describeMachine(machine)})`,
       `warm-up ${config.warmup} cycles per variant; sequential: 1 run × ${config.cycles} cycles; ` +
         `concurrent: ${config.concurrency} runs × ${config.concurrentCycles} cycles`,
       ...Object.entries(stores).map(([name, description]) => `${name}: ${description}`),
@@ -92,11 +87,13 @@ const main = async (config: Config) => {
       render(results),
     ].join('\n'),
   )
-  await mkdir(resultsDir, { recursive: true })
-  const file = new URL('latest.json', resultsDir)
-  const report = { generatedAt: new Date().toISOString(), machine, config, stores, results }
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
-  say(`wrote ${file.pathname}`)
+  await writeResults('latest.json', {
+    generatedAt: new Date().toISOString(),
+    machine,
+    config,
+    stores,
+    results,
+  })
 }
 
 let config: Config | 'help'

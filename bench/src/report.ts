@@ -20,16 +20,22 @@ export interface Result {
   readonly commandsPerCycle: CommandCounts | undefined
 }
 
-const fixed = (value: number, digits: number) => value.toFixed(digits)
+export const fixed = (value: number, digits: number) => value.toFixed(digits)
 
-/** Columns left-aligned for text, right-aligned for figures. */
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+/** The first `textColumns` columns left-aligned, for text; the others right-aligned, for figures. */
+export const table = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  textColumns = 2,
+) => {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
   )
   const line = (cells: ReadonlyArray<string>) =>
     cells
-      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) =>
+        column < textColumns ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+      )
       .join('  ')
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
 }

@@ -2,6 +2,7 @@ export interface Latency {
   readonly meanMs: number
   readonly p50Ms: number
   readonly p99Ms: number
+  readonly maxMs: number
   /**
    * Mean of the first and of the last tenth of the cycles, in the order they ended. A cycle
    * costs more as its run grows (a resume reloads the run from the store): these show how much.
@@ -24,6 +25,7 @@ export const latency = (durationsMs: ReadonlyArray<number>): Latency => {
     meanMs: mean(sorted),
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
     firstTenthMs: mean(durationsMs.slice(0, tenth)),
     lastTenthMs: mean(durationsMs.slice(-tenth)),
   }

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util'
+import { positive } from './config.js'
+import { serverStoreNames, type ServerStoreName } from './serverProcess.js'
+
+export interface ServerConfig {
+  readonly stores: ReadonlyArray<ServerStoreName>
+  /** Resolve-to-event samples taken and thrown away before the measured ones, on each side. */
+  readonly warmup: number
+  /** Resolve-to-event samples measured on each side. */
+  readonly samples: number
+  /** Clients (each its own connections) driving runs at once in the throughput measure. */
+  readonly clients: number
+  /** Runs each of those clients drives, one after the other. */
+  readonly runs: number
+}
+
+/** Each setting: its flag, its environment variable, its default (sized to finish in about a minute). */
+const settings = {
+  samples: { flag: 'samples', env: 'BENCH_SERVER_SAMPLES', fallback: '300' },
+  warmup: { flag: 'warmup', env: 'BENCH_SERVER_WARMUP', fallback: '50' },
+  clients: { flag: 'clients', env: 'BENCH_SERVER_CLIENTS', fallback: '50' },
+  runs: { flag: 'runs', env: 'BENCH_SERVER_RUNS', fallback: '20' },
+  stores: { flag: 'stores', env: 'BENCH_SERVER_STORES', fallback: serverStoreNames.join(',') },
+} as const
+
+export const usage = [
+  'Usage: pnpm bench:server [--samples N] [--warmup N] [--clients K] [--runs N] [--stores LIST]',
+  ...Object.values(settings).map(
+    ({ flag, env, fallback }) => `  --${flag.padEnd(10)} or ${env.padEnd(22)} default ${fallback}`,
+  ),
+  `  LIST is a comma-separated subset of ${serverStoreNames.join(', ')}.`,
+].join('\n')
+
+/** The settings from the flags, else the environment, else the defaults; 'help' for --help. Throws on a bad value. */
+export const readServerConfig = (
+  args: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv,
+): ServerConfig | 'help' => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      help: { type: 'boolean' },
+      samples: { type: 'string' },
+      warmup: { type: 'string' },
+      clients: { type: 'string' },
+      runs: { type: 'string' },
+      stores: { type: 'string' },
+    },
+  })
+  if (values.help === true) return 'help'
+  const read = (key: keyof typeof settings) => {
+    const { flag, env: variable, fallback } = settings[key]
+    const given = values[flag]
+    return typeof given === 'string' ? given : env[variable] || fallback
+  }
+  const stores = read('stores')
+    .split(',')
+    .map((name) => name.trim())
+  for (const name of stores)
+    if (!serverStoreNames.includes(name as ServerStoreName))
+      throw new Error(`unknown store "${name}": the stores are ${serverStoreNames.join(', ')}`)
+  return {
+    stores: serverStoreNames.filter((name) => stores.includes(name)),
+    samples: positive('--samples', read('samples')),
+    warmup: positive('--warmup', read('warmup')),
+    clients: positive('--clients', read('clients')),
+    runs: positive('--runs', read('runs')),
+  }
+}
