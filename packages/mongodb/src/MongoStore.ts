@@ -34,6 +34,11 @@ export interface Options {
  * A RunStore in MongoDB, on any deployment (standalone, replica set, Atlas) or FerretDB: it
  * relies only on single-document writes and unique keys, so servers sharing the database
  * continue each other's runs and agree on every decision.
+ *
+ * So the approval queue's journal numbers a change just after its approval's write, from a
+ * counter: a reader may see a change before one numbered lower, and a process killed between
+ * the two writes leaves a number unused. The change feed waits for a missing number up to its
+ * grace period (`approvalChangeGracePeriod`) before it goes past it.
  */
 export interface MongoStore extends RunStore {
   /** The database the store uses. */
