@@ -262,7 +262,7 @@ describe('MongoStore: indexes', () => {
   })
 
   it('ensureIndexes creates an index for every query the API makes, and calling it again changes nothing', async () => {
-    const { store, db } = await fresh({ ensureIndexes: false })
+    const { store, db } = await fresh({ ensureIndexes: false, migrate: false })
     expect(await db.listCollections().toArray()).toStrictEqual([])
 
     await run(store.ensureIndexes())
@@ -287,6 +287,7 @@ describe('MongoStore: indexes', () => {
       ...expectedIndexes,
       approval_changes: [id],
       counters: [id],
+      migrations: [id],
     })
   })
 })
@@ -306,6 +307,7 @@ describe('MongoStore: documents (schema version 2)', () => {
       'counters',
       'events',
       'grants',
+      'migrations',
       'resolutions',
       'runs',
     ])

@@ -112,6 +112,9 @@ it('runs paused by schema version 2 read the same on the current version, their 
   })
   expect(await run(store.countApprovals({ status: 'pending', runId: 'run-paused' }))).toBe(2)
 
+  // The queue's journal (version 5) starts empty: approvals stored before it have no change.
+  expect(await run(store.lastApprovalChangeSeq())).toBe(0)
+
   // The sweeper closes one; the approval lapses with it, and the deadline is no longer listed.
   const sweeper = new Principal({ id: 'sweeper', roles: ['system'] })
   await run(
@@ -125,4 +128,13 @@ it('runs paused by schema version 2 read the same on the current version, their 
   expect((await run(store.listExpired(T0 + 1_000, 10))).map(({ id }) => id)).toStrictEqual([
     'confirmation-expired',
   ])
+  // Its change is the journal's first.
+  expect(
+    (await run(store.readApprovalChanges(0, 10))).map(({ seq, approvalId, status, at }) => ({
+      seq,
+      approvalId,
+      status,
+      at,
+    })),
+  ).toStrictEqual([{ seq: 1, approvalId: 'approval-expired', status: 'expired', at: T0 + 1_000 }])
 })

@@ -26,8 +26,8 @@ interface State {
   readonly last: number
   /** When the store is next read, by the Clock, unless word comes before. */
   readonly readAt: number
-  /** The first number of each hole the feed is waiting on, and when it was first seen. */
-  readonly holes: ReadonlyMap<number, number>
+  /** The missing number the feed is waiting on, and since when (by the Clock). */
+  readonly hole?: { readonly seq: number; readonly since: number }
 }
 
 /**
@@ -45,24 +45,20 @@ export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<Appro
   const grace = Duration.toMillis(Duration.decode(options.gracePeriod))
   const { store, wakeups } = options
 
-  /** What can be delivered of a page read after `state.last`, and the holes it left open. */
+  /** What can be delivered of a page read after `state.last`, and the hole that holds the rest back. */
   const deliverable = (state: State, page: ReadonlyArray<ApprovalChange>, now: number) => {
     const delivered: Array<ApprovalChange> = []
-    const holes = new Map<number, number>()
     let last = state.last
     for (const change of page) {
       if (change.seq <= last) continue
       if (change.seq > last + 1) {
-        const since = state.holes.get(last + 1) ?? now
-        if (now - since < grace) {
-          holes.set(last + 1, since)
-          break
-        }
+        const since = state.hole?.seq === last + 1 ? state.hole.since : now
+        if (now - since < grace) return { delivered, last, hole: { seq: last + 1, since } }
       }
       delivered.push(change)
       last = change.seq
     }
-    return { delivered, last, holes }
+    return { delivered, last }
   }
 
   const step = (state: State) =>
@@ -78,19 +74,20 @@ export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<Appro
       }
       const page = yield* store.readApprovalChanges(state.last, pageSize)
       const now = yield* Clock.currentTimeMillis
-      const { delivered, last, holes } = deliverable(state, page, now)
+      const { delivered, last, hole } = deliverable(state, page, now)
       // A full page delivered: there may be more already. A hole: read again by the end of its grace.
       const readAt =
         delivered.length === pageSize
           ? now
-          : Math.min(now + interval, ...[...holes.values()].map((since) => since + grace))
-      return [Chunk.unsafeFromArray(delivered), { last, readAt, holes }] as const
+          : Math.min(now + interval, hole === undefined ? Infinity : hole.since + grace)
+      const next: State = hole === undefined ? { last, readAt } : { last, readAt, hole }
+      return [Chunk.unsafeFromArray(delivered), next] as const
     })
 
   return Stream.unwrap(
     Effect.map(Clock.currentTimeMillis, (now) =>
       Stream.paginateChunkEffect<State, ApprovalChange, StoreError, never>(
-        { last: options.afterSeq, readAt: now, holes: new Map() },
+        { last: options.afterSeq, readAt: now },
         (state) => Effect.map(step(state), ([chunk, next]) => [chunk, Option.some(next)] as const),
       ),
     ),

@@ -19,7 +19,8 @@ import type { Collection, Db, IndexDescription } from 'mongodb'
  * `grants`, `grant_endings`; then the queue's journal, `approval_changes`, and its `counters`) and in fields older documents lack (`expiresAt` of `runs`, the
  * `approvalOutdated` flag of `resolutions`): documents written before them read as they did. A
  * run paused before them has no approvals in the queue (nothing wrote them); its requirements
- * and their decisions read as ever.
+ * and their decisions read as ever. Fields that later versions query on are backfilled into
+ * older documents at start (see backfills.ts).
  */
 export const schemaVersion = 2
 
@@ -34,6 +35,7 @@ export const collectionNames = {
   grantEndings: 'grant_endings',
   approvalChanges: 'approval_changes',
   counters: 'counters',
+  migrations: 'migrations',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -58,7 +60,7 @@ export interface RunDocument {
   userId?: string
   status: string
   updatedAt: number
-  /** Copies of the record's, for `listRuns` (absent on documents written before it). */
+  /** Copies of the record's, for `listRuns` (backfilled into documents written before it). */
   createdAt?: number
   parentRunId?: string
   doc: string
@@ -169,6 +171,12 @@ export interface CounterDocument {
   seq: number
 }
 
+/** A backfill applied to the documents of earlier versions (`_id`: its id; see backfills.ts). */
+export interface MigrationDocument {
+  _id: string
+  appliedAt: number
+}
+
 /** The counter of the approval queue's changes. */
 export const approvalChangeCounter = 'approval_changes'
 
@@ -205,6 +213,7 @@ export interface Collections {
   readonly grantEndings: Collection<GrantEndingDocument>
   readonly approvalChanges: Collection<ApprovalChangeDocument>
   readonly counters: Collection<CounterDocument>
+  readonly migrations: Collection<MigrationDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -218,6 +227,7 @@ export const collectionsOf = (db: Db): Collections => ({
   grantEndings: db.collection(collectionNames.grantEndings),
   approvalChanges: db.collection(collectionNames.approvalChanges),
   counters: db.collection(collectionNames.counters),
+  migrations: db.collection(collectionNames.migrations),
 })
 
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */
