@@ -21,7 +21,8 @@ describe('countersign run, approve and reject', severalRuns, () => {
     const listed = json<Array<{ id: string }>>(
       await cli(['definitions', '--json'], { server: server(), as: 'alice' }),
     )
-    expect(listed.map(({ id }) => id)).toStrictEqual(['assistant', 'finance', 'slow', 'treasury', 'support'])
+    expect(listed.map(({ id }) => id)).toEqual(expect.arrayContaining(['assistant', 'finance', 'support']))
+    expect(listed).toHaveLength(table.lines.length - 1)
   })
 
   it('run pauses (exit 3) showing the requirement; approve confirms it, the run completes (exit 0) with its answer', async () => {
@@ -109,7 +110,7 @@ describe('countersign pending, runs and the approval queue', severalRuns, () => 
     expect(listed.map((item) => item.requirementId)).toContain(requirementId)
   })
 
-  it('an approver sees the approval with its requester, approves it (exit 0), the owner continues the run', async () => {
+  it('an approver sees the approval with its requester, approves it (exit 0), and the run goes on by itself', async () => {
     const paused = await clientOf('alice').runs.start('finance', 'Refund A-1')
     const approvalId = paused.activeRequirementIds[0]!
     const pending = await cli(['pending'], { server: server(), as: 'ann' })
@@ -129,7 +130,7 @@ describe('countersign pending, runs and the approval queue', severalRuns, () => 
     expect(approved.code).toBe(0)
     expect(approved.lines).toStrictEqual([
       `Approval ${approvalId} approved: process_refund(amount: 500) in run ${paused.runId} (finance)`,
-      `The run goes on once its owner continues it: countersign continue ${paused.runId}`,
+      `Its run goes on once nothing else in it waits for a decision: countersign watch ${paused.runId}`,
     ])
     const twice = await cli(['reject', approvalId, '--note', 'changed my mind'], {
       server: server(),
@@ -138,9 +139,12 @@ describe('countersign pending, runs and the approval queue', severalRuns, () => 
     expect(twice.code).toBe(6)
     expect(twice.stderr).toContain('ApprovalAlreadyResolved')
 
-    const continued = await cli(['continue', paused.runId], { server: server(), as: 'alice' })
-    expect(continued.code).toBe(0)
-    expect(continued.lines).toStrictEqual([`Run ${paused.runId} (finance) completed`, 'Done: refunded 500'])
+    // The server continued the run once the approval was decided: its owner watches it end.
+    const watched = await cli(['watch', paused.runId], { server: server(), as: 'alice' })
+    expect(watched.code).toBe(0)
+    expect(watched.lines.at(-1)).toContain('RunCompleted')
+    const status = await cli(['status', paused.runId], { server: server(), as: 'alice' })
+    expect(status.lines).toContain('Done: refunded 500')
   })
 
   it('runs lists the runs of a status; status exits by where a run stands', async () => {

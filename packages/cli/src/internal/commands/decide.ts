@@ -26,11 +26,12 @@ const locate = async ({ client }: Context, id: string): Promise<Target> => {
 
 const approvalLines = (approval: ApprovalView) => [
   `Approval ${approval.id} ${approval.status}: ${approval.toolName}(${argsText(approval.toolArgs)}) in run ${approval.runId} (${approval.source.id})`,
-  `The run goes on once its owner continues it: countersign continue ${approval.runId}`,
+  // The server resumes a run once its last open decision is made (unless it leaves that to the owner: `continue`).
+  `Its run goes on once nothing else in it waits for a decision: countersign watch ${approval.runId}`,
 ]
 
 /**
- * Decides: an approval is recorded (continuing its run is its owner's), a requirement of the
+ * Decides: an approval is recorded (the server continues its run), a requirement of the
  * caller's run is recorded and the run continued, to where it stops next.
  */
 const decide = async (
