@@ -386,10 +386,7 @@ const make = (options: EngineOptions) =>
     const claimedStretch = ({ claim, announce }: Stretch) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
-        const stop = yield* driveStretch(writer, decided, interrupted)
-        // A workflow that cancelled itself (a rejected step) leaves no run working for it.
-        if (stop._tag === 'Cancelled') yield* cancelMembers(writer.agent, writer.run.runId)
-        return stop
+        return yield* driveStretch(writer, decided, interrupted)
       }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
 
     /**
@@ -702,38 +699,12 @@ const make = (options: EngineOptions) =>
       })
 
     /**
-     * Cancels the runs working for a cancelled run, at any depth: each is announced in its
-     * parent's journal (MemberRunStarted). Their requirements are the root's, lapsed with it.
-     */
-    const cancelMembers = (root: Agent, runId: string): Effect.Effect<void, StoreError> =>
-      Effect.gen(function* () {
-        const events = yield* store.readEvents(runId, 0)
-        for (const event of events) {
-          if (event._tag !== 'MemberRunStarted') continue
-          const member = yield* store.getRun(event.memberRunId)
-          if (Option.isNone(member)) continue
-          const record = member.value
-          if (!isFinal(record.status)) {
-            const since = yield* store.readEvents(record.runId, record.lastSeq)
-            // Only the stop is written: the root's definition serves as well as the member's.
-            const { writer } = yield* takeOver(root, { record, since })
-            yield* writer
-              .commit(
-                { _tag: 'RunCancelled', runId: record.runId },
-                { status: 'cancelled', pendingRequirementIds: [] },
-              )
-              .pipe(Effect.catchTag('RunClaimed', () => Effect.void))
-            // A member that ended has no member still working.
-            yield* cancelMembers(root, record.runId)
-          }
-        }
-      })
-
-    /**
      * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
      * continue that claims the run first makes it fail, and a writer it overtakes fails at its
      * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
      * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
+     * The pause's requirements lapse, and the runs working for it are cancelled, before its
+     * RunCancelled is published.
      */
     const cancelRun: RunEngine['cancelRun'] = (agent, runId, rawOptions) =>
       Effect.gen(function* () {
@@ -757,16 +728,13 @@ const make = (options: EngineOptions) =>
             return yield* new RunNotContinuable({ runId: id, status: run.record.status })
           const { writer } = yield* takeOver(agent, run)
           const cancelled = yield* Effect.either(
-            writer.commit(
-              { _tag: 'RunCancelled', runId: id },
-              { status: 'cancelled', pendingRequirementIds: [] },
-            ),
+            writer.cancel({
+              settle: Effect.asVoid(
+                lapse(run.record, 'cancelled', options.principal ?? run.record.principal),
+              ),
+            }),
           )
-          if (Either.isRight(cancelled)) {
-            yield* lapse(run.record, 'cancelled', options.principal ?? run.record.principal)
-            yield* cancelMembers(agent, id)
-            return yield* getRun(agent, id)
-          }
+          if (Either.isRight(cancelled)) return yield* getRun(agent, id)
           // Lost to a continue or another cancel: look again at what the run has become.
           if (cancelled.left._tag !== 'RunClaimed' || attempt >= 3) return yield* cancelled.left
         }

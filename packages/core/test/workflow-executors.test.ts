@@ -6,6 +6,7 @@ import {
   approveOutput,
   Countersign,
   defineAgent,
+  MemoryStore,
   defineWorkflow,
   Tool,
   rejectOutput,
@@ -332,5 +333,52 @@ describe('parallel branches', () => {
     // The agent went on meanwhile and paused again; the cancel reached its run.
     expect(await stored(workflow.store, `${done.runId}/ship`)).toMatchObject({ status: 'cancelled' })
     expect(outputsOf(await eventsOf(workflow.store, done.runId))).toEqual({})
+  })
+
+  it('cancels the agent runs still working for it before anyone hears it was cancelled, on a store that answers later', async () => {
+    const { agent } = releaser()
+    const memory = MemoryStore.make()
+    // Like a store across a network, it answers a read of a run on a later turn of the event loop.
+    const store: RunStore = {
+      ...memory,
+      getRun: (runId) =>
+        Effect.zipRight(
+          Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void))),
+          memory.getRun(runId),
+        ),
+    }
+    const workflow = new Workflow({
+      id: 'flow',
+      store,
+      steps: [
+        Workflow.parallel({
+          name: 'both',
+          steps: [
+            Workflow.step({
+              name: 'gate',
+              executor: () => 'open',
+              requiresConfirmation: true,
+              onReject: 'cancel',
+            }),
+            Workflow.step({ name: 'ship', executor: agent }),
+          ],
+        }),
+      ],
+    })
+    const paused = await workflow.run('Ship it')
+    for (const requirement of paused.activeRequirements)
+      if (requirement.member === undefined) requirement.reject()
+      else requirement.confirm()
+    // What a follower finds of the agent's run the moment it hears that the workflow was cancelled.
+    const heard = (async () => {
+      const { lastSeq } = await stored(memory, paused.runId)
+      for await (const event of workflow.followRun(paused.runId, lastSeq))
+        if (event._tag === 'RunCancelled') return (await stored(memory, `${paused.runId}/ship`)).status
+      return undefined
+    })()
+    const done = await workflow.continueRun(paused)
+    expect(done.status).toBe('cancelled')
+    expect(await heard).toBe('cancelled')
+    expect(await stored(memory, `${paused.runId}/ship`)).toMatchObject({ status: 'cancelled' })
   })
 })

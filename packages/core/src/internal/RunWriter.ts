@@ -1,4 +1,4 @@
-import { Clock, Deferred, Effect } from 'effect'
+import { Clock, Deferred, Effect, Option } from 'effect'
 import type { ApprovalSource } from '../Approval.js'
 import {
   type EventSequenceConflict,
@@ -10,7 +10,7 @@ import {
 import { Member } from '../Member.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
-import { RunRecord } from '../Run.js'
+import { isFinal, RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
@@ -156,6 +156,34 @@ export class RunWriter<D extends Runnable = Runnable> {
     body: RunEventBody,
     changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
     requirements: ReadonlyArray<RequirementRecord> = [],
+  ): Effect.Effect<void, WriteError> => this.stop(body, changes, requirements, Effect.void)
+
+  /**
+   * Commits the run's cancellation, then cancels the runs working for it, at any depth, and only
+   * then publishes: whoever hears that the run was cancelled finds them cancelled too, as well
+   * as whatever `settle` does (the requirements of a cancelled pause lapsing, say).
+   */
+  cancel = ({
+    reason,
+    content,
+    settle = Effect.void,
+  }: {
+    readonly reason?: string
+    readonly content?: string
+    readonly settle?: Effect.Effect<void, StoreError>
+  } = {}): Effect.Effect<void, WriteError> =>
+    this.stop(
+      { _tag: 'RunCancelled', runId: this.record.runId, ...(reason === undefined ? {} : { reason }) },
+      { status: 'cancelled', pendingRequirementIds: [], ...(content === undefined ? {} : { content }) },
+      [],
+      Effect.zipRight(settle, this.cancelMembers),
+    )
+
+  private stop = (
+    body: RunEventBody,
+    changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
+    requirements: ReadonlyArray<RequirementRecord>,
+    settle: Effect.Effect<void, StoreError>,
   ): Effect.Effect<void, WriteError> =>
     Effect.gen(this, function* () {
       yield* this.emit(body)
@@ -166,13 +194,45 @@ export class RunWriter<D extends Runnable = Runnable> {
         lastSeq: this.seq,
         updatedAt: yield* Clock.currentTimeMillis,
       })
-      yield* this.write((batch) => this.store.commit(batch, record, requirements))
+      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle)
       this.record = record
     })
 
-  /** One batch at a time, in order, each published once stored. */
+  /**
+   * Cancels the runs working for this one (each announced in its journal by MemberRunStarted),
+   * taking each over like any writer: one that another writer holds is left to it.
+   */
+  private get cancelMembers(): Effect.Effect<void, StoreError> {
+    return Effect.gen(this, function* () {
+      for (const event of yield* this.store.readEvents(this.record.runId, 0)) {
+        if (event._tag !== 'MemberRunStarted') continue
+        const found = yield* this.store.getRun(event.memberRunId)
+        if (Option.isNone(found) || isFinal(found.value.status)) continue
+        const record = found.value
+        const since = yield* this.store.readEvents(record.runId, record.lastSeq)
+        const messages = yield* this.store.readTranscript(record.runId)
+        // Only the stop is written: this run's definition serves as well as the member's.
+        const member = new RunWriter(
+          this.agent,
+          this.root,
+          undefined,
+          new RunRecord({ ...record, epoch: record.epoch + 1 }),
+          [...messages],
+          messages.length,
+          since.at(-1)?.seq ?? record.lastSeq,
+          this.store,
+          this.publish,
+          undefined,
+        )
+        yield* member.cancel().pipe(Effect.catchTag('RunClaimed', () => Effect.void))
+      }
+    })
+  }
+
+  /** One batch at a time, in order, each published once stored and `settle` is done. */
   private write = (
     store: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>,
+    settle: Effect.Effect<void, StoreError> = Effect.void,
   ): Effect.Effect<void, WriteError> =>
     this.lock.withPermits(1)(
       Effect.uninterruptible(
@@ -197,7 +257,8 @@ export class RunWriter<D extends Runnable = Runnable> {
             yield* Deferred.succeed(this.onClaimed, undefined)
           this.claimed = true
           this.stored = batch.transcriptStart + batch.messages.length
-          yield* Effect.forEach(events, this.publish, { discard: true })
+          // Stored is stored: its events are heard even if what settles it failed.
+          yield* Effect.ensuring(settle, Effect.forEach(events, this.publish, { discard: true }))
         }),
       ),
     )

@@ -73,11 +73,9 @@ export const driveWorkflow = (
             )
             .pipe(Effect.as<StretchEnd>({ _tag: 'Paused', raised: stretch.raised })),
         Cancelled: ({ reason }) =>
+          // The runs still working for it (a parallel's other agents) are cancelled with it.
           writer
-            .commit(
-              { _tag: 'RunCancelled', runId, reason },
-              { status: 'cancelled', content: `Workflow cancelled: ${reason}`, pendingRequirementIds: [] },
-            )
+            .cancel({ reason, content: `Workflow cancelled: ${reason}` })
             .pipe(Effect.as<StretchEnd>({ _tag: 'Cancelled', reason })),
         Failed: ({ error }) =>
           writer
