@@ -1,5 +1,5 @@
 import { it } from '@effect/vitest'
-import { Clock, Context, Effect, Fiber, Layer, Stream, TestClock } from 'effect'
+import { Clock, Effect, Fiber, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
   approval,
@@ -7,15 +7,13 @@ import {
   type ApprovalUpdate,
   Countersign,
   defineAgent,
-  IdGenerator,
   MemoryStore,
   Principal,
-  RunEngine,
-  RunStore,
+  type RunStore,
   ScriptedModel,
 } from '../src/index.js'
 import { sampleApproval } from '../src/testing/index.js'
-import { makeLedger, weatherTool } from './fixtures.js'
+import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
  * The approval queue's change feed: replayed from the store after a number, then live, woken at
@@ -26,27 +24,10 @@ import { makeLedger, weatherTool } from './fixtures.js'
 
 const interval = 250
 const grace = 1_000
+/** What each engine over the shared store is set up with. */
+const engineOptions = { eventPollInterval: interval, approvalChangeGracePeriod: grace }
 
 const approver = new Principal({ id: 'boss-grace', roles: ['approver'] })
-
-/** An engine over `store`, built in the test's scope: what another server process would run. */
-const engineOn = (store: RunStore) =>
-  Effect.map(
-    Layer.build(
-      RunEngine.layerWith({ eventPollInterval: interval, approvalChangeGracePeriod: grace }).pipe(
-        Layer.provide(Layer.succeed(RunStore, store)),
-        Layer.provide(IdGenerator.layer),
-      ),
-    ),
-    (context) => Context.get(context, RunEngine.RunEngine),
-  )
-
-/** Lets forked fibers run until one of them sleeps on the TestClock (a follower waiting for its next read). */
-const untilSleeping = Effect.gen(function* () {
-  for (let turn = 0; turn < 10_000 && (yield* TestClock.sleeps()).length === 0; turn++)
-    yield* Effect.yieldNow()
-  expect((yield* TestClock.sleeps()).length).toBeGreaterThan(0)
-})
 
 /** Lets forked fibers run until `seen` holds `count` updates (or the test fails). */
 const untilSeen = (seen: ReadonlyArray<unknown>, count: number) =>
@@ -104,7 +85,7 @@ describe('following the approval queue', () => {
       Effect.gen(function* () {
         const store = MemoryStore.make()
         const agent = gatedAgent()
-        const engine = yield* engineOn(store)
+        const engine = yield* engineOn(store, engineOptions)
         const { seen, fiber } = yield* followInto(engine.followApprovals())
 
         const paused = yield* engine.run(agent, 'Weather in Oslo?')
@@ -137,7 +118,7 @@ describe('following the approval queue', () => {
     Effect.gen(function* () {
       const store = MemoryStore.make()
       const agent = gatedAgent()
-      const [a, b] = [yield* engineOn(store), yield* engineOn(store)]
+      const [a, b] = [yield* engineOn(store, engineOptions), yield* engineOn(store, engineOptions)]
       const first = yield* a.run(agent, 'Weather in Oslo?')
       const { seen, fiber } = yield* followInto(b.followApprovals())
 
@@ -164,7 +145,7 @@ describe('following the approval queue', () => {
   it.scoped('waits for a number that shows up late, and delivers it in its place', () =>
     Effect.gen(function* () {
       const late = changeShownLate(MemoryStore.make(), 2)
-      const engine = yield* engineOn(late.store)
+      const engine = yield* engineOn(late.store, engineOptions)
       const { seen, fiber } = yield* followInto(engine.followApprovals(0))
       const audits = [1, 2, 3].map((n) => sampleApproval('run-1', `audit-${n}`))
       // Written past the engine, as another process would: read at the next read.
@@ -192,7 +173,7 @@ describe('following the approval queue', () => {
   it.scoped('goes past a number missing for the whole grace period, and never delivers it after', () =>
     Effect.gen(function* () {
       const late = changeShownLate(MemoryStore.make(), 2)
-      const engine = yield* engineOn(late.store)
+      const engine = yield* engineOn(late.store, engineOptions)
       const { seen, fiber } = yield* followInto(engine.followApprovals(0))
       for (const n of [1, 2, 3]) yield* late.store.recordApproval(sampleApproval('run-1', `audit-${n}`))
       yield* TestClock.adjust(interval)

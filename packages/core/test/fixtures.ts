@@ -1,4 +1,4 @@
-import { Layer, Schema } from 'effect'
+import { Context, Effect, Layer, Schema, TestClock } from 'effect'
 import { expect } from 'vitest'
 import {
   Agent,
@@ -162,8 +162,19 @@ export const expiringRefundAgent = (
   })
 
 /** An engine over `store`: building it again is a restart, with nothing carried over but the store. */
-export const engineOver = (store: RunStore) =>
-  RunEngine.layer.pipe(
+export const engineOver = (store: RunStore, options: RunEngine.EngineOptions = {}) =>
+  RunEngine.layerWith(options).pipe(
     Layer.provideMerge(Layer.succeed(RunStore, store)),
     Layer.provideMerge(IdGenerator.layer),
   )
+
+/** An engine over `store`, built in the test's scope: what another server process sharing the store would run. */
+export const engineOn = (store: RunStore, options: RunEngine.EngineOptions = {}) =>
+  Effect.map(Layer.build(engineOver(store, options)), (context) => Context.get(context, RunEngine.RunEngine))
+
+/** Lets forked fibers run until one of them sleeps on the TestClock (a follower waiting for its next read). */
+export const untilSleeping = Effect.gen(function* () {
+  for (let turn = 0; turn < 10_000 && (yield* TestClock.sleeps()).length === 0; turn++)
+    yield* Effect.yieldNow()
+  expect((yield* TestClock.sleeps()).length).toBeGreaterThan(0)
+})

@@ -1,20 +1,17 @@
 import { it } from '@effect/vitest'
-import { Cause, Chunk, Context, Effect, Fiber, Layer, Queue, Stream, TestClock } from 'effect'
+import { Cause, Chunk, Effect, Fiber, Queue, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
   defineAgent,
-  IdGenerator,
   MemoryStore,
   Resolutions,
   RunClaimed,
-  RunEngine,
   type RunEvent,
   RunNotFound,
-  RunStore,
   ScriptedModel,
 } from '../src/index.js'
 import { follow, type Signal } from '../src/internal/follow.js'
-import { makeLedger, weatherTool } from './fixtures.js'
+import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
  * Several engines (processes, in production) share one store: a run written by one is followed
@@ -22,25 +19,6 @@ import { makeLedger, weatherTool } from './fixtures.js'
  */
 
 const interval = 250
-
-/** An engine over `store`, built in the test's scope: what another server process would run. */
-const engineOn = (store: RunStore) =>
-  Effect.map(
-    Layer.build(
-      RunEngine.layerWith({ eventPollInterval: interval }).pipe(
-        Layer.provide(Layer.succeed(RunStore, store)),
-        Layer.provide(IdGenerator.layer),
-      ),
-    ),
-    (context) => Context.get(context, RunEngine.RunEngine),
-  )
-
-/** Lets forked fibers run until one of them sleeps on the TestClock (a follower waiting for its next poll). */
-const untilSleeping = Effect.gen(function* () {
-  for (let turn = 0; turn < 10_000 && (yield* TestClock.sleeps()).length === 0; turn++)
-    yield* Effect.yieldNow()
-  expect((yield* TestClock.sleeps()).length).toBeGreaterThan(0)
-})
 
 const setup = () => {
   const ledger = makeLedger()
@@ -64,7 +42,10 @@ describe('following a run another engine writes', () => {
   it.scoped('delivers every event engine A stores to a follower on engine B, once and in order', () =>
     Effect.gen(function* () {
       const { agent, ledger, store } = setup()
-      const [a, b] = [yield* engineOn(store), yield* engineOn(store)]
+      const [a, b] = [
+        yield* engineOn(store, { eventPollInterval: interval }),
+        yield* engineOn(store, { eventPollInterval: interval }),
+      ]
       const paused = yield* a.run(agent, 'Weather in Oslo?')
       const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
 
@@ -90,7 +71,7 @@ describe('following a run another engine writes', () => {
   it.scoped("hears its own engine's events at once, without waiting for a poll", () =>
     Effect.gen(function* () {
       const { agent, store } = setup()
-      const a = yield* engineOn(store)
+      const a = yield* engineOn(store, { eventPollInterval: interval })
       const paused = yield* a.run(agent, 'Weather in Oslo?')
       const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
       const follower = yield* Effect.fork(Stream.runCollect(a.followRun(agent, paused.runId, pausedAt)))
@@ -109,7 +90,11 @@ describe('following a run another engine writes', () => {
   it.scoped('a follower on a third engine sees a run resolved and continued through a second', () =>
     Effect.gen(function* () {
       const { agent, ledger, store } = setup()
-      const [a, b, c] = [yield* engineOn(store), yield* engineOn(store), yield* engineOn(store)]
+      const [a, b, c] = [
+        yield* engineOn(store, { eventPollInterval: interval }),
+        yield* engineOn(store, { eventPollInterval: interval }),
+        yield* engineOn(store, { eventPollInterval: interval }),
+      ]
       const paused = yield* a.run(agent, 'Weather in Oslo?')
       const pausedAt = (yield* store.readEvents(paused.runId, 0)).length
       const follower = yield* Effect.fork(Stream.runCollect(c.followRun(agent, paused.runId, pausedAt)))
@@ -130,7 +115,7 @@ describe('following a run another engine writes', () => {
   it.effect('an unknown run is not found', () =>
     Effect.gen(function* () {
       const { agent, store } = setup()
-      const b = yield* engineOn(store)
+      const b = yield* engineOn(store, { eventPollInterval: interval })
       const error = yield* Effect.flip(Stream.runDrain(b.followRun(agent, 'nope')))
       expect(error).toBeInstanceOf(RunNotFound)
     }).pipe(Effect.scoped),

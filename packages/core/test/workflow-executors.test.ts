@@ -2,6 +2,7 @@ import { Effect, Option } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Schema } from 'effect'
 import {
+  type AgentDefinition,
   approval,
   approveOutput,
   Countersign,
@@ -10,6 +11,7 @@ import {
   defineWorkflow,
   Tool,
   rejectOutput,
+  type RunOutput,
   type RunStore,
   ScriptedModel,
   Workflow,
@@ -43,6 +45,23 @@ const releaser = () => {
     tools: [gatedTool(ledger, 'stage'), gatedTool(ledger, 'release')],
   })
   return { ledger, model, agent }
+}
+
+/** A confirmation gate that cancels the workflow when rejected, in parallel with `agent` shipping. */
+const gateBesideShipping = (agent: AgentDefinition) =>
+  Workflow.parallel({
+    name: 'both',
+    steps: [
+      Workflow.step({ name: 'gate', executor: () => 'open', requiresConfirmation: true, onReject: 'cancel' }),
+      Workflow.step({ name: 'ship', executor: agent }),
+    ],
+  })
+
+/** Rejects the gate and confirms what the shipping agent asks. */
+const rejectGateConfirmShipping = (paused: RunOutput) => {
+  for (const requirement of paused.activeRequirements)
+    if (requirement.member === undefined) requirement.reject()
+    else requirement.confirm()
 }
 
 describe('an agent or team running a step', () => {
@@ -308,25 +327,10 @@ describe('parallel branches', () => {
 
   it('a branch rejected with cancel cancels the run and the agent runs still working for it', async () => {
     const { agent } = releaser()
-    const workflow = workflowOf(
-      Workflow.parallel({
-        name: 'both',
-        steps: [
-          Workflow.step({
-            name: 'gate',
-            executor: () => 'open',
-            requiresConfirmation: true,
-            onReject: 'cancel',
-          }),
-          Workflow.step({ name: 'ship', executor: agent }),
-        ],
-      }),
-    )
+    const workflow = workflowOf(gateBesideShipping(agent))
     const paused = await workflow.run('Ship it')
     expect(paused.activeRequirements).toHaveLength(2)
-    for (const requirement of paused.activeRequirements)
-      if (requirement.member === undefined) requirement.reject()
-      else requirement.confirm()
+    rejectGateConfirmShipping(paused)
     const done = await workflow.continueRun(paused)
     expect(done.status).toBe('cancelled')
     expect(done.content).toBe("Workflow cancelled: Step 'gate' was rejected")
@@ -350,25 +354,10 @@ describe('parallel branches', () => {
     const workflow = new Workflow({
       id: 'flow',
       store,
-      steps: [
-        Workflow.parallel({
-          name: 'both',
-          steps: [
-            Workflow.step({
-              name: 'gate',
-              executor: () => 'open',
-              requiresConfirmation: true,
-              onReject: 'cancel',
-            }),
-            Workflow.step({ name: 'ship', executor: agent }),
-          ],
-        }),
-      ],
+      steps: [gateBesideShipping(agent)],
     })
     const paused = await workflow.run('Ship it')
-    for (const requirement of paused.activeRequirements)
-      if (requirement.member === undefined) requirement.reject()
-      else requirement.confirm()
+    rejectGateConfirmShipping(paused)
     // What a follower finds of the agent's run the moment it hears that the workflow was cancelled.
     const heard = (async () => {
       const { lastSeq } = await stored(memory, paused.runId)
