@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util'
-import { positive } from './config.js'
 import { serverStoreNames, type ServerStoreName } from './serverProcess.js'
+import { positive, readSettings, settingsUsage, storesIn } from './settings.js'
 
 export interface ServerConfig {
   readonly stores: ReadonlyArray<ServerStoreName>
@@ -25,9 +24,7 @@ const settings = {
 
 export const usage = [
   'Usage: pnpm bench:server [--samples N] [--warmup N] [--clients K] [--runs N] [--stores LIST]',
-  ...Object.values(settings).map(
-    ({ flag, env, fallback }) => `  --${flag.padEnd(10)} or ${env.padEnd(22)} default ${fallback}`,
-  ),
+  ...settingsUsage(settings),
   `  LIST is a comma-separated subset of ${serverStoreNames.join(', ')}.`,
 ].join('\n')
 
@@ -36,34 +33,13 @@ export const readServerConfig = (
   args: ReadonlyArray<string>,
   env: NodeJS.ProcessEnv,
 ): ServerConfig | 'help' => {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      help: { type: 'boolean' },
-      samples: { type: 'string' },
-      warmup: { type: 'string' },
-      clients: { type: 'string' },
-      runs: { type: 'string' },
-      stores: { type: 'string' },
-    },
-  })
-  if (values.help === true) return 'help'
-  const read = (key: keyof typeof settings) => {
-    const { flag, env: variable, fallback } = settings[key]
-    const given = values[flag]
-    return typeof given === 'string' ? given : env[variable] || fallback
-  }
-  const stores = read('stores')
-    .split(',')
-    .map((name) => name.trim())
-  for (const name of stores)
-    if (!serverStoreNames.includes(name as ServerStoreName))
-      throw new Error(`unknown store "${name}": the stores are ${serverStoreNames.join(', ')}`)
+  const read = readSettings(settings, args, env)
+  if (read === 'help') return 'help'
   return {
-    stores: serverStoreNames.filter((name) => stores.includes(name)),
-    samples: positive('--samples', read('samples')),
-    warmup: positive('--warmup', read('warmup')),
-    clients: positive('--clients', read('clients')),
-    runs: positive('--runs', read('runs')),
+    stores: storesIn(read.stores, serverStoreNames),
+    samples: positive('--samples', read.samples),
+    warmup: positive('--warmup', read.warmup),
+    clients: positive('--clients', read.clients),
+    runs: positive('--runs', read.runs),
   }
 }
