@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createInterface } from 'node:readline'
 import { createClient, type CountersignClient } from '@countersign/client'
 import {
   type FixtureUser,
   type ServerProcess,
   startServerProcess,
+  startSourceProcess,
   tokenOf,
 } from '@countersign/server/testing'
 import { afterAll, afterEach, beforeAll } from 'vitest'
@@ -51,50 +49,21 @@ export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}):
   delete env.COUNTERSIGN_TOKEN
   if (options.server !== undefined) env.COUNTERSIGN_URL = options.server.url
   if (options.as !== undefined) env.COUNTERSIGN_TOKEN = tokenOf(options.as)
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@countersign/source', '--import', 'tsx', bin, ...args],
-    {
-      env,
-      // tsx resolves from here: the CLI package's own dependencies.
-      cwd: dirname(bin),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  )
-  const kill = () => void child.kill('SIGKILL')
+  const command = startSourceProcess(bin, args, { name: `countersign ${args.join(' ')}`, env })
+  const kill = () => void command.child.kill('SIGKILL')
   running.add(kill)
-  child.stdin.end(options.stdin ?? '')
+  command.child.stdin.end(options.stdin ?? '')
   let stdout = ''
-  let stderr = ''
   const lines: Array<string> = []
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const output = createInterface({ input: child.stdout })
-  output.on('line', (line) => {
+  command.output.on('line', (line) => {
     stdout += `${line}\n`
     lines.push(line)
   })
-  // 'close' comes after the output streams end: every line has been read by then.
-  const ended = new Promise<Ended>((resolve) =>
-    child.once('close', (code) => {
-      running.delete(kill)
-      resolve({ code, stdout, stderr, lines })
-    }),
-  )
-  const nextLine = (matches: (line: string) => boolean) =>
-    new Promise<string>((resolve, reject) => {
-      const onLine = (line: string) => {
-        if (!matches(line)) return
-        output.off('line', onLine)
-        resolve(line)
-      }
-      output.on('line', onLine)
-      void ended.then(({ code }) =>
-        reject(
-          new Error(`countersign ${args.join(' ')} ended (${code}) before the line; stderr:\n${stderr}`),
-        ),
-      )
-    })
-  return { nextLine, ended }
+  const ended = command.ended.then(({ code, stderr }): Ended => {
+    running.delete(kill)
+    return { code, stdout, stderr, lines }
+  })
+  return { nextLine: command.nextLine, ended }
 }
 
 /** Runs `countersign args…` to its end. */
