@@ -20,6 +20,10 @@ export const launchChromium = () =>
     ],
   })
 
+/** The approver's card for a run's approval, once it is in the queue. */
+export const approvalCard = (page: Page, runId: string) =>
+  page.locator('article.approval').filter({ has: page.getByText(runId, { exact: true }) })
+
 /** Screenshots of the main pages, kept as artifacts of the run (git-ignored). */
 const artifacts = fileURLToPath(new URL('../test-results/', import.meta.url))
 

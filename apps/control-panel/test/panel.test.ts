@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, phone, runIdOf, screenshot, signIn, stillSamePage } from './browser.js'
+import { describe, expect, it } from 'vitest'
+import { approvalCard, phone, runIdOf, screenshot, signIn, stillSamePage } from './browser.js'
+import { useChromium } from './useChromium.js'
 import { usePanelServer } from './panelProcess.js'
 
 /*
@@ -9,23 +9,13 @@ import { usePanelServer } from './panelProcess.js'
  */
 
 const panel = usePanelServer()
-let browser: Browser
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser.close()
-})
+const browser = useChromium()
 
 const url = () => panel.server().url
 
-/** The approver's card for a run's approval, once it is in the queue. */
-const approvalCard = (page: Page, runId: string) =>
-  page.locator('article.approval').filter({ has: page.getByText(runId, { exact: true }) })
-
 describe('the control panel', () => {
   it('refuses a token the server does not know, and signs in and out with one it does', async () => {
-    const page = await browser.newPage({ viewport: phone })
+    const page = await browser().newPage({ viewport: phone })
     await page.goto(url())
     await page.getByLabel('Token').fill('not-a-token')
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -41,8 +31,8 @@ describe('the control panel', () => {
   })
 
   it('an approver approves a refund while the run waits: the run completes, and both pages update without a reload', async () => {
-    const user = await signIn(browser, url(), 'user-token')
-    const approver = await signIn(browser, url(), 'approver-token')
+    const user = await signIn(browser(), url(), 'user-token')
+    const approver = await signIn(browser(), url(), 'approver-token')
     await approver.getByText('Nothing waits for a decision.').waitFor()
     await expect(user.getByRole('link', { name: 'Approvals' }).count()).resolves.toBe(0)
 
@@ -103,10 +93,10 @@ describe('the control panel', () => {
   it("a rejection with a note: the agent's reply, on the user's page, gives the approver's reason", async () => {
     const started = await panel.client('user-token').runs.start('finance', 'Refund order B-2 for 900')
     expect(started.status).toBe('paused')
-    const user = await signIn(browser, `${url()}/#/runs/${started.runId}`, 'user-token')
+    const user = await signIn(browser(), `${url()}/#/runs/${started.runId}`, 'user-token')
     await user.getByText('Waiting for an approver to decide.').waitFor()
     // On a phone's screen.
-    const approver = await signIn(browser, url(), 'approver-token', phone)
+    const approver = await signIn(browser(), url(), 'approver-token', phone)
     const card = approvalCard(approver, started.runId)
     await card.getByLabel('Note').fill('Refunds over 500 need a receipt')
     await card.getByRole('button', { name: 'Reject' }).click()
@@ -124,7 +114,7 @@ describe('the control panel', () => {
     const client = panel.client('user-token')
     const started = await client.runs.start('travel', 'Book me a trip')
     const [requirementId] = started.activeRequirementIds
-    const page = await signIn(browser, `${url()}/#/runs/${started.runId}`, 'user-token')
+    const page = await signIn(browser(), `${url()}/#/runs/${started.runId}`, 'user-token')
     const sent: Array<string> = []
     page.on('request', (request) => {
       if (request.url().includes('runs.continue')) sent.push(request.postData() ?? '')
@@ -170,7 +160,7 @@ describe('the control panel', () => {
   })
 
   it('a team run shows its member run in the timeline, and its confirmation is answered on the page', async () => {
-    const page = await signIn(browser, url(), 'user-token', phone)
+    const page = await signIn(browser(), url(), 'user-token', phone)
     await page.getByText('Start a run').click()
     const start = page.getByRole('form', { name: 'Start a run' })
     await start.getByLabel('Agent, team or workflow').selectOption('office')

@@ -1,23 +1,16 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, screenshot, signIn, stillSamePage } from './browser.js'
+import { describe, expect, it } from 'vitest'
+import { approvalCard, screenshot, signIn, stillSamePage } from './browser.js'
+import { useChromium } from './useChromium.js'
 import { usePanelServer } from './panelProcess.js'
 
 const panel = usePanelServer()
-let browser: Browser
-beforeAll(async () => {
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser.close()
-})
+const browser = useChromium()
 
 describe('the control panel across a server restart', () => {
   it('shows that it is reconnecting while the server is down, then the same pending state, live again, without a reload', async () => {
     const before = await panel.client('user-token').runs.start('finance', 'Refund order C-3 for 120')
-    const page = await signIn(browser, panel.server().url, 'approver-token')
-    const card = (runId: string) =>
-      page.locator('article.approval').filter({ has: page.getByText(runId, { exact: true }) })
+    const page = await signIn(browser(), panel.server().url, 'approver-token')
+    const card = (runId: string) => approvalCard(page, runId)
     await card(before.runId).waitFor()
     const approvalId = await card(before.runId).getAttribute('data-approval-id')
     await page.locator('[data-connection="connected"]').waitFor()
