@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react'
 import { type Field, initialTexts, readForm, textOf } from '../userInput.js'
+import { describedBy, FieldNotes } from './FieldNotes.js'
 import { ErrorMessage } from './Status.js'
 
 /**
@@ -48,16 +49,13 @@ export const UserInputForm = ({
         const id = `${formId}-${field.name}`
         const error = errors[field.name]
         const hint = [field.description, hintOf(field)].filter(Boolean).join(' · ')
-        const described = [hint === '' ? '' : `${id}-hint`, error === undefined ? '' : `${id}-error`]
-          .filter(Boolean)
-          .join(' ')
         const common = {
           id,
           name: field.name,
           value: texts[field.name] ?? '',
           'aria-invalid': error !== undefined,
           'aria-required': field.required,
-          ...(described === '' ? {} : { 'aria-describedby': described }),
+          'aria-describedby': describedBy(id, hint, error),
         }
         const set = (text: string) => setTexts((previous) => ({ ...previous, [field.name]: text }))
         return (
@@ -93,16 +91,7 @@ export const UserInputForm = ({
                 ))}
               </datalist>
             )}
-            {hint === '' ? null : (
-              <p className="hint" id={`${id}-hint`}>
-                {hint}
-              </p>
-            )}
-            {error === undefined ? null : (
-              <p className="field-error" id={`${id}-error`}>
-                {error}
-              </p>
-            )}
+            <FieldNotes id={id} hint={hint} error={error} />
           </div>
         )
       })}

@@ -1,4 +1,5 @@
 import { type FormEvent, useId, useState } from 'react'
+import { describedBy, FieldNotes } from './FieldNotes.js'
 import { ErrorMessage } from './Status.js'
 
 const parseJson = (text: string): { value: unknown } | undefined => {
@@ -41,6 +42,10 @@ export const ValueForm = ({
       },
     )
   }
+  const hint =
+    mode === 'result'
+      ? 'What the call returned: text, or JSON (a number, list or object). The agent receives it as is.'
+      : 'The answer in the shape this kind of requirement expects.'
   return (
     <form onSubmit={submit} noValidate>
       <div className="field">
@@ -50,19 +55,10 @@ export const ValueForm = ({
           rows={3}
           value={text}
           aria-invalid={error !== undefined}
-          aria-describedby={`${id}-hint${error === undefined ? '' : ` ${id}-error`}`}
+          aria-describedby={describedBy(id, hint, error)}
           onChange={(event) => setText(event.target.value)}
         />
-        <p className="hint" id={`${id}-hint`}>
-          {mode === 'result'
-            ? 'What the call returned: text, or JSON (a number, list or object). The agent receives it as is.'
-            : 'The answer in the shape this kind of requirement expects.'}
-        </p>
-        {error === undefined ? null : (
-          <p className="field-error" id={`${id}-error`}>
-            {error}
-          </p>
-        )}
+        <FieldNotes id={id} hint={hint} error={error} />
       </div>
       <div className="actions">
         <button type="submit" disabled={sending}>
