@@ -1,6 +1,7 @@
 import type { ApprovalView } from '@countersign/client'
 import { useId, useState } from 'react'
 import { ApprovalCard, sourceOf } from '../components/ApprovalCard.js'
+import { FilterSelect } from '../components/FilterSelect.js'
 import { ErrorMessage, Loading } from '../components/Status.js'
 import { useConnection } from '../connection.js'
 import { useLiveApprovals } from '../liveApprovals.js'
@@ -46,21 +47,13 @@ export const ApprovalsPage = ({ session }: { readonly session: Session }) => {
   }
 
   const select = (key: keyof Filters, label: string, options: ReadonlyArray<readonly [string, string]>) => (
-    <div className="field">
-      <label htmlFor={`${filterId}-${key}`}>{label}</label>
-      <select
-        id={`${filterId}-${key}`}
-        value={filters[key]}
-        onChange={(event) => setFilters({ ...filters, [key]: event.target.value })}
-      >
-        <option value="">All</option>
-        {options.map(([value, text]) => (
-          <option key={value} value={value}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </div>
+    <FilterSelect
+      id={`${filterId}-${key}`}
+      label={label}
+      value={filters[key]}
+      options={options}
+      onChange={(value) => setFilters({ ...filters, [key]: value })}
+    />
   )
 
   return (

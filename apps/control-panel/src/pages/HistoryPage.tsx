@@ -2,6 +2,7 @@ import type { ApprovalView } from '@countersign/client'
 import { useId, useState } from 'react'
 import { sourceOf } from '../components/ApprovalCard.js'
 import { Pager } from '../components/Pager.js'
+import { FilterSelect } from '../components/FilterSelect.js'
 import { Badge, ErrorMessage, Loading } from '../components/Status.js'
 import { Fields } from '../components/Values.js'
 import { useConnection } from '../connection.js'
@@ -44,24 +45,16 @@ export const HistoryPage = ({ session }: { readonly session: Session }) => {
         <h2 id="history-title">History</h2>
       </div>
       <form className="filters" aria-label="Filter the history" onSubmit={(event) => event.preventDefault()}>
-        <div className="field">
-          <label htmlFor={statusId}>Decision</label>
-          <select
-            id={statusId}
-            value={status}
-            onChange={(event) => {
-              setStatus(event.target.value as Decision | '')
-              setOffset(0)
-            }}
-          >
-            <option value="">Any</option>
-            {decisions.map((decision) => (
-              <option key={decision} value={decision}>
-                {decision}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id={statusId}
+          label="Decision"
+          value={status}
+          options={decisions.map((decision) => [decision, decision])}
+          onChange={(value) => {
+            setStatus(value as Decision | '')
+            setOffset(0)
+          }}
+        />
       </form>
       {live.error === undefined ? null : (
         <ErrorMessage error={live.error} retry={live.reload} prefix="The history could not be loaded." />

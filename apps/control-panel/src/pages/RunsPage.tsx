@@ -2,6 +2,7 @@ import type { DefinitionView } from '@countersign/client'
 import { type FormEvent, useId, useState } from 'react'
 import { Pager } from '../components/Pager.js'
 import { RunStatusBadge } from '../components/RunStatus.js'
+import { FilterSelect } from '../components/FilterSelect.js'
 import { ErrorMessage, Loading } from '../components/Status.js'
 import { useConnection } from '../connection.js'
 import { useResource } from '../resource.js'
@@ -44,42 +45,26 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
       </div>
       <StartRun session={session} definitions={definitions.data} />
       <form className="filters" aria-label="Filter the runs" onSubmit={(event) => event.preventDefault()}>
-        <div className="field">
-          <label htmlFor={`${ids}-status`}>Status</label>
-          <select
-            id={`${ids}-status`}
-            value={status}
-            onChange={(event) => {
-              setStatus(event.target.value as Status | '')
-              setOffset(0)
-            }}
-          >
-            <option value="">Any</option>
-            {statuses.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${ids}-definition`}>Agent, team or workflow</label>
-          <select
-            id={`${ids}-definition`}
-            value={definitionId}
-            onChange={(event) => {
-              setDefinitionId(event.target.value)
-              setOffset(0)
-            }}
-          >
-            <option value="">Any</option>
-            {(definitions.data ?? []).map((definition) => (
-              <option key={definition.id} value={definition.id}>
-                {definition.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id={`${ids}-status`}
+          label="Status"
+          value={status}
+          options={statuses.map((value) => [value, value])}
+          onChange={(value) => {
+            setStatus(value as Status | '')
+            setOffset(0)
+          }}
+        />
+        <FilterSelect
+          id={`${ids}-definition`}
+          label="Agent, team or workflow"
+          value={definitionId}
+          options={(definitions.data ?? []).map((definition) => [definition.id, definition.name])}
+          onChange={(value) => {
+            setDefinitionId(value)
+            setOffset(0)
+          }}
+        />
       </form>
       {runs.error === undefined ? null : (
         <ErrorMessage error={runs.error} retry={runs.reload} prefix="The runs could not be loaded." />
