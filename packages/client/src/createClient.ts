@@ -1,11 +1,4 @@
-import {
-  createTRPCClient,
-  createWSClient,
-  httpBatchLink,
-  splitLink,
-  type TRPCClient,
-  wsLink,
-} from '@trpc/client'
+import { createTRPCClient, createWSClient, httpLink, splitLink, type TRPCClient, wsLink } from '@trpc/client'
 import type { AppRouter } from '@countersign/server'
 import type { ApprovalChangeHandlers, ApprovalChangesOptions } from './approvalChanges.js'
 import type { RunEventHandlers } from './runEvents.js'
@@ -46,7 +39,7 @@ export type GrantFilter = Parameters<TRPCClient<AppRouter>['grants']['list']['qu
 const backoff = (attempt: number) => Math.min(500 * 2 ** attempt, 30_000)
 
 /**
- * A typed Countersign client: Promise methods over HTTP (batched), run events and the approval
+ * A typed Countersign client: Promise methods over HTTP, run events and the approval
  * queue's changes over one WebSocket that reconnects by itself and resumes after the last one seen. Failures reject
  * with `TRPCClientError`; `errorOf(error)` reads the server's typed error (`_tag` and fields).
  */
@@ -66,7 +59,8 @@ export const createClient = (options: ClientOptions) => {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: options.url, headers: { authorization: `Bearer ${options.token}` } }),
+        // One request per call: a batching link holds each call for a timer (a millisecond or more) first.
+        false: httpLink({ url: options.url, headers: { authorization: `Bearer ${options.token}` } }),
       }),
     ],
   })

@@ -45,7 +45,8 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
-import { defaultPollInterval, follow, type Signal } from './internal/follow.js'
+import { defaultPollInterval, follow } from './internal/follow.js'
+import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
 
@@ -214,6 +215,10 @@ const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Ex
     ? Deferred.failCause(announce, exit.cause)
     : Deferred.succeed(announce, undefined)
 
+/** The run a continue names, as sent: callers without types may send anything. */
+const runIdOf = (request: ContinueRequest): unknown =>
+  typeof request === 'object' && request !== null ? request.runId : undefined
+
 /** A run as it stands: its record, and the events stored since its last stop (a writer is at work, or died). */
 interface Current {
   readonly record: RunRecord
@@ -228,7 +233,7 @@ const maxSuspended = 1_000
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
-    const signals = yield* PubSub.unbounded<Signal>()
+    const signals = new RunSignals()
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
@@ -239,8 +244,6 @@ const make = (options: EngineOptions) =>
     let stopping = false
     // Runs before FiberMap's own finalizer interrupts the fibers: they then tell their listeners why.
     yield* Effect.addFinalizer(() => Effect.sync(() => (stopping = true)))
-
-    const publish = (event: RunEvent) => Effect.asVoid(PubSub.publish(signals, event))
 
     /** The agent's run: another agent's run is not found, as its tools and plugins would not fit it. */
     const getRecord = (agent: Agent, runId: unknown) =>
@@ -299,8 +302,8 @@ const make = (options: EngineOptions) =>
     const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          // Subscribed before reading: what is stored after the read is still heard.
-          const subscription = yield* PubSub.subscribe(signals)
+          // Listening before reading: what is stored after the read is still heard.
+          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
           const record = yield* getRecord(agent, runId)
           const stored = yield* store.readEvents(record.runId, afterSeq)
           const stop = stored.findIndex(isStop)
@@ -310,8 +313,7 @@ const make = (options: EngineOptions) =>
           return Stream.concat(
             Stream.fromIterable(stored),
             follow({
-              signals: subscription,
-              runId: record.runId,
+              signals: signalsOfRun,
               afterSeq: stored.at(-1)?.seq ?? afterSeq,
               readAfter: (seq) => store.readEvents(record.runId, seq),
               pollInterval: options.eventPollInterval ?? defaultPollInterval,
@@ -355,7 +357,7 @@ const make = (options: EngineOptions) =>
         const decided = ofPause(run, yield* store.listRequirements(runId))
         // Numbered on from the pause: if another writer got there first, the first batch is refused.
         const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
-        return { writer: RunWriter.make(agent, position, store, publish, claimed), decided }
+        return { writer: RunWriter.make(agent, position, store, signals, claimed), decided }
       })
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
@@ -430,10 +432,10 @@ const make = (options: EngineOptions) =>
         }
       }).pipe(
         // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
-        Effect.catchAllCause((cause) => PubSub.publish(signals, { _tag: 'WriterDied', runId, cause })),
+        Effect.catchAllCause((cause) => signals.publish({ _tag: 'WriterDied', runId, cause })),
         Effect.onInterrupt(() =>
           stopping
-            ? PubSub.publish(signals, {
+            ? signals.publish({
                 _tag: 'WriterDied',
                 runId,
                 cause: Cause.fail(new EngineStopped({ runId })),
@@ -445,19 +447,16 @@ const make = (options: EngineOptions) =>
       )
 
     /**
-     * A run's events from a subscription taken before the run was set going, from `afterSeq` on,
+     * A run's events from listening that began before the run was set going, from `afterSeq` on,
      * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
      * published as it is continued, say), and would end the stream early.
      */
     const eventsOf = (
-      subscription: Queue.Dequeue<Signal>,
-      runId: string,
+      signalsOfRun: Queue.Dequeue<Signal>,
       afterSeq: number,
     ): Stream.Stream<RunEvent, RunFailure> =>
-      Stream.fromQueue(subscription).pipe(
-        Stream.filter(
-          (signal) => signal.runId === runId && (signal._tag === 'WriterDied' || signal.seq > afterSeq),
-        ),
+      Stream.fromQueue(signalsOfRun).pipe(
+        Stream.filter((signal) => signal._tag === 'WriterDied' || signal.seq > afterSeq),
         Stream.mapEffect((signal) =>
           signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
         ),
@@ -468,9 +467,9 @@ const make = (options: EngineOptions) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
           const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
-          const subscription = yield* PubSub.subscribe(signals)
           const now = yield* Clock.currentTimeMillis
           const runId = yield* ids.next
+          const signalsOfRun = yield* signals.listen(runId)
           const record = starting({
             runId,
             definition: agent,
@@ -481,10 +480,10 @@ const make = (options: EngineOptions) =>
             now,
           })
           yield* store.createRun(record)
-          const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, publish)
+          const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals)
           const start = Effect.as(writer.begin, { writer, decided: [] })
           yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
-          return eventsOf(subscription, runId, 0)
+          return eventsOf(signalsOfRun, 0)
         }),
       )
 
@@ -540,10 +539,7 @@ const make = (options: EngineOptions) =>
       rawOptions: ResolveOptions | undefined,
     ) =>
       Effect.gen(function* () {
-        const run = yield* paused(
-          agent,
-          typeof request === 'object' && request !== null ? request.runId : undefined,
-        )
+        const run = yield* paused(agent, runIdOf(request))
         const options = yield* requests.decodeResolveOptions(rawOptions)
         const listed = yield* store.listRequirements(run.runId)
         const decided =
@@ -605,9 +601,9 @@ const make = (options: EngineOptions) =>
     const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const subscription = yield* PubSub.subscribe(signals)
+          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
           const run = yield* resume(agent, request, options)
-          return eventsOf(subscription, run.runId, run.lastSeq)
+          return eventsOf(signalsOfRun, run.lastSeq)
         }),
       )
 
@@ -694,7 +690,7 @@ const make = (options: EngineOptions) =>
         const messages = yield* store.readTranscript(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
         const record = new RunRecord({ ...run.record, epoch: run.record.epoch + 1 })
-        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, publish, onClaimed)
+        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, onClaimed)
         return { writer, messages, lastSeq }
       })
 
@@ -743,7 +739,7 @@ const make = (options: EngineOptions) =>
     const recoverRunStream: RunEngine['recoverRunStream'] = (agent, runId, options) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const subscription = yield* PubSub.subscribe(signals)
+          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
           const run = yield* currentRoot(agent, runId)
           const id = run.record.runId
           const status = statusOf(run)
@@ -765,7 +761,7 @@ const make = (options: EngineOptions) =>
             return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
           })
           yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
-          return eventsOf(subscription, id, lastSeq)
+          return eventsOf(signalsOfRun, lastSeq)
         }),
       )
 

@@ -5,7 +5,9 @@ import {
   RequirementAlreadyResolved,
   Resolutions,
   ScriptedModel,
+  Tool,
 } from '../src/index.js'
+import { Schema } from 'effect'
 import { deleteFileTool, makeLedger, rejectionOf, single } from './fixtures.js'
 
 /** The Promise API a server hosts: what it adds over an agent's own methods. */
@@ -50,6 +52,41 @@ describe('Countersign', () => {
     // Nothing will come for a paused run: return() must not wait for the pending next().
     expect(await iterator.return?.()).toStrictEqual({ done: true, value: undefined })
     void waiting
+    await app.dispose()
+  })
+
+  it("a run's listener hears it continue before the continued call runs, not after the run's next stop", async () => {
+    const heard: Array<string> = []
+    const agent = defineAgent({
+      id: 'cleaner',
+      model: ScriptedModel.make([
+        { toolCalls: [{ name: 'delete_file', args: { path: 'a.txt' } }] },
+        'Cleaned',
+      ]),
+      tools: [
+        Tool.make({
+          name: 'delete_file',
+          description: 'Delete a file',
+          parameters: Schema.Struct({ path: Schema.String }),
+          requiresConfirmation: true,
+          execute: ({ path }) => {
+            heard.push('delete_file ran')
+            return `deleted ${path}`
+          },
+        }),
+      ],
+    })
+    const app = new Countersign({ agents: [agent], sweepEvery: false })
+    const paused = await app.run('cleaner', 'Clean up')
+    const confirmed = [Resolutions.confirm(single(paused.activeRequirements).id)]
+    for await (const event of app.continueRunStream(paused.runId, confirmed)) heard.push(event._tag)
+    expect(heard.slice(0, 4)).toEqual([
+      'RequirementResolved',
+      'RunContinued',
+      'ToolCallStarted',
+      'delete_file ran',
+    ])
+    expect(heard.at(-1)).toBe('RunCompleted')
     await app.dispose()
   })
 })

@@ -10,7 +10,8 @@ import {
   RunNotFound,
   ScriptedModel,
 } from '../src/index.js'
-import { follow, type Signal } from '../src/internal/follow.js'
+import { follow } from '../src/internal/follow.js'
+import type { Signal } from '../src/internal/signals.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
@@ -139,7 +140,6 @@ describe('follow: merging what the engine says with what the store holds', () =>
         Stream.runCollect(
           follow({
             signals,
-            runId,
             afterSeq,
             pollInterval: interval,
             readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
@@ -169,8 +169,8 @@ describe('follow: merging what the engine says with what the store holds', () =>
       yield* untilSleeping
       yield* TestClock.adjust(interval)
       yield* untilSleeping
-      // Heard again from the engine, and other runs' events, change nothing.
-      yield* Queue.offerAll(signals, [event(1), event(2), { ...event(3), runId: 'other' }])
+      // Heard again from the engine, they change nothing.
+      yield* Queue.offerAll(signals, [event(1), event(2)])
       store(event(3, 'RunCompleted'))
       yield* Queue.offer(signals, event(3, 'RunCompleted'))
       yield* Queue.offer(signals, event(3, 'RunCompleted'))

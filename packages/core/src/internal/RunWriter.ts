@@ -14,6 +14,7 @@ import { isFinal, RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
+import type { Announcer } from './signals.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
 export interface Position {
@@ -64,7 +65,7 @@ export class RunWriter<D extends Runnable = Runnable> {
     private stored: number,
     private seq: number,
     private readonly store: RunStore,
-    private readonly publish: (event: RunEvent) => Effect.Effect<void>,
+    private readonly announcer: Announcer,
     private readonly onClaimed: Deferred.Deferred<void, RunFailure> | undefined,
   ) {}
 
@@ -73,7 +74,7 @@ export class RunWriter<D extends Runnable = Runnable> {
     definition: D,
     { record, messages, lastSeq }: Position,
     store: RunStore,
-    publish: (event: RunEvent) => Effect.Effect<void>,
+    announcer: Announcer,
     onClaimed?: Deferred.Deferred<void, RunFailure>,
   ): RunWriter<D> =>
     new RunWriter(
@@ -85,7 +86,7 @@ export class RunWriter<D extends Runnable = Runnable> {
       messages.length,
       lastSeq,
       store,
-      publish,
+      announcer,
       onClaimed,
     )
 
@@ -105,7 +106,7 @@ export class RunWriter<D extends Runnable = Runnable> {
       messages.length,
       lastSeq,
       this.store,
-      this.publish,
+      this.announcer,
       undefined,
     )
 
@@ -143,9 +144,15 @@ export class RunWriter<D extends Runnable = Runnable> {
     this.messages.push(message)
   }
 
-  /** Stores the events kept so far with the transcript's new messages, then publishes them. */
+  /**
+   * Stores the events kept so far with the transcript's new messages, then publishes them, and
+   * goes on once the run's listeners have had their turn with them.
+   */
   flush: Effect.Effect<void, WriteError> = Effect.suspend(() =>
-    this.write((batch) => this.store.appendBatch(batch)),
+    Effect.zipRight(
+      this.write((batch) => this.store.appendBatch(batch)),
+      this.announcer.letListenersHear(this.record.runId),
+    ),
   )
 
   /**
@@ -221,7 +228,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           messages.length,
           since.at(-1)?.seq ?? record.lastSeq,
           this.store,
-          this.publish,
+          this.announcer,
           undefined,
         )
         yield* member.cancel().pipe(Effect.catchTag('RunClaimed', () => Effect.void))
@@ -258,7 +265,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           this.claimed = true
           this.stored = batch.transcriptStart + batch.messages.length
           // Stored is stored: its events are heard even if what settles it failed.
-          yield* Effect.ensuring(settle, Effect.forEach(events, this.publish, { discard: true }))
+          yield* Effect.ensuring(settle, Effect.forEach(events, this.announcer.publish, { discard: true }))
         }),
       ),
     )

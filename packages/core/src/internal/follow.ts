@@ -1,18 +1,14 @@
 import { Cause, Chunk, Clock, Duration, Effect, Option, Queue, Stream } from 'effect'
 import type { RunFailure, StoreError } from '../Errors.js'
 import { isStop, type RunEvent } from '../RunEvent.js'
-
-/** What flows to a run's listeners in one engine: its stored events, or word that its writer died without storing an ending. */
-export type Signal =
-  RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
+import type { Signal } from './signals.js'
 
 /** How often a follower reads the store while it hears nothing, unless the engine is told otherwise. */
 export const defaultPollInterval: Duration.Duration = Duration.millis(200)
 
 export interface FollowOptions {
-  /** This engine's signals, subscribed to before the store was last read. */
+  /** This engine's signals of the run, listened to before the store was last read. */
   readonly signals: Queue.Dequeue<Signal>
-  readonly runId: string
   /** The last sequence number the follower has delivered (or was given). */
   readonly afterSeq: number
   /** The run's stored events after a sequence number, in order. */
@@ -54,7 +50,7 @@ const lostToAnother = (cause: Cause.Cause<RunFailure>) => {
  */
 export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailure | StoreError> => {
   const interval = Duration.toMillis(Duration.decode(options.pollInterval))
-  const { signals, runId, readAfter } = options
+  const { signals, readAfter } = options
 
   /** The stored events after `last` that follow on from it without a gap, to the first stop. */
   const consecutive = (last: number, events: ReadonlyArray<RunEvent>) => {
@@ -99,7 +95,7 @@ export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailu
         } else {
           const batch = [first.value, ...Chunk.toReadonlyArray(yield* Queue.takeAll(signals))]
           for (const signal of batch) {
-            if (signal.runId !== runId || delivered.some(isStop) || failure !== undefined) continue
+            if (delivered.some(isStop) || failure !== undefined) continue
             heard = true
             if (signal._tag === 'WriterDied') {
               // Another writer holds the run (another engine, maybe another process): the store will tell.

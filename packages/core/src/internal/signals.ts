@@ -1,0 +1,66 @@
+import { type Cause, Effect, Queue, type Scope } from 'effect'
+import type { RunFailure } from '../Errors.js'
+import type { RunEvent } from '../RunEvent.js'
+
+/** What flows to a run's listeners in one engine: its stored events, or word that its writer died without storing an ending. */
+export type Signal =
+  RunEvent | { readonly _tag: 'WriterDied'; readonly runId: string; readonly cause: Cause.Cause<RunFailure> }
+
+/** How a writer tells a run's listeners what it stored. */
+export interface Announcer {
+  readonly publish: (signal: Signal) => Effect.Effect<void>
+  /**
+   * Waits while the run's listeners deal with what they were told. A writer that goes on at once
+   * keeps the event loop to itself until its next stop, and a listener that passes events on (a
+   * server sending them on a socket) would send them only then.
+   */
+  readonly letListenersHear: (runId: string) => Effect.Effect<void>
+}
+
+/** The rest of this turn of the event loop: its promise callbacks and the I/O already due. */
+const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
+  // Browsers have no setImmediate; there a timer is the next best turn.
+  if (typeof setImmediate !== 'function') {
+    const timer = setTimeout(() => resume(Effect.void), 0)
+    return Effect.sync(() => clearTimeout(timer))
+  }
+  const immediate = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(immediate))
+})
+
+/**
+ * The signals of an engine's runs, each run's to its own listeners: what one run publishes costs
+ * nothing to those following others, however many runs are going at once.
+ */
+export class RunSignals implements Announcer {
+  private readonly listeners = new Map<string, Set<Queue.Queue<Signal>>>()
+
+  /** The run's signals from now on, queued until taken, for as long as the scope lasts. */
+  listen = (runId: string): Effect.Effect<Queue.Dequeue<Signal>, never, Scope.Scope> =>
+    Effect.acquireRelease(
+      Effect.tap(Queue.unbounded<Signal>(), (queue) =>
+        Effect.sync(() => {
+          const listening = this.listeners.get(runId)
+          if (listening === undefined) this.listeners.set(runId, new Set([queue]))
+          else listening.add(queue)
+        }),
+      ),
+      (queue) =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            const listening = this.listeners.get(runId)
+            listening?.delete(queue)
+            if (listening?.size === 0) this.listeners.delete(runId)
+          }),
+          Queue.shutdown(queue),
+        ),
+    )
+
+  publish = (signal: Signal): Effect.Effect<void> =>
+    Effect.sync(() => {
+      for (const queue of this.listeners.get(signal.runId) ?? []) queue.unsafeOffer(signal)
+    })
+
+  letListenersHear = (runId: string): Effect.Effect<void> =>
+    Effect.suspend(() => (this.listeners.has(runId) ? nextTurn : Effect.void))
+}
