@@ -152,10 +152,8 @@ describe('the control panel', () => {
     // One request in all: the valid answers.
     expect(sent).toHaveLength(1)
     expect(JSON.parse(sent[0]!)).toMatchObject({
-      0: {
-        runId: started.runId,
-        resolutions: [{ requirementId, value: { values: { nights: 3, seat: 'window', vegetarian: true } } }],
-      },
+      runId: started.runId,
+      resolutions: [{ requirementId, value: { values: { nights: 3, seat: 'window', vegetarian: true } } }],
     })
   })
 

@@ -99,10 +99,15 @@ export class Countersign {
     )
   }
 
-  /** The run's events after `afterSeq`, stored then live, up to its next pause or ending. */
-  followRun(runId: string, afterSeq?: number): AsyncIterable<RunEvent> {
+  /**
+   * The run's events after `afterSeq`, stored then live, up to its next pause or ending; with
+   * `until: 'end'`, through its pauses to its ending.
+   */
+  followRun(runId: string, afterSeq?: number, options?: RunEngine.FollowRunOptions): AsyncIterable<RunEvent> {
     return this.iterate((engine) =>
-      Stream.unwrap(Effect.map(this.agentOfRun(runId), (agent) => engine.followRun(agent, runId, afterSeq))),
+      Stream.unwrap(
+        Effect.map(this.agentOfRun(runId), (agent) => engine.followRun(agent, runId, afterSeq, options)),
+      ),
     )
   }
 

@@ -73,6 +73,16 @@ export interface RunPage {
   readonly total: number
 }
 
+/**
+ * A stored run with some of its fields changed, without checking it again: the engine derives
+ * records from ones read through the Schema, with values its types hold to, and a check on every
+ * step of every run would cost more than the step.
+ */
+export const revise = (
+  run: RunRecord,
+  changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
+): RunRecord => new RunRecord({ ...run, ...changes }, true)
+
 /** The record of a run about to start: nothing done yet. */
 export const starting = (run: {
   readonly runId: string

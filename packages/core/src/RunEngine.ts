@@ -11,7 +11,7 @@ import {
   Layer,
   Option,
   PubSub,
-  type Queue,
+  Queue,
   Stream,
 } from 'effect'
 import * as Approval from './Approval.js'
@@ -33,8 +33,8 @@ import {
 import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
 import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
-import { isFinal, RunRecord, starting } from './Run.js'
-import { isStop, type RunEvent } from './RunEvent.js'
+import { isFinal, revise, type RunRecord, starting } from './Run.js'
+import { isEnding, isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
@@ -76,6 +76,11 @@ export interface EngineOptions {
 export interface RecoverOptions {
   /** What to do with calls that started and stored no result. */
   readonly interruptedCalls: 'retry' | 'ask'
+}
+
+export interface FollowRunOptions {
+  /** Where following ends: at the run's next stop (`'stop'`, the default), or at its ending (`'end'`). */
+  readonly until?: 'stop' | 'end'
 }
 
 export interface ContinueRequest {
@@ -152,12 +157,14 @@ export interface RunEngine {
   /**
    * A run's events after `afterSeq`: those stored, then those stored from now on, by this engine
    * (heard at once) or by any other sharing its store (read every `eventPollInterval`), each once
-   * and in order, up to and including the next stop (pause or ending).
+   * and in order, up to and including the next stop (pause or ending), or with `until: 'end'`
+   * through its pauses to its ending.
    */
   readonly followRun: (
     agent: Agent,
     runId: string,
     afterSeq?: number,
+    options?: FollowRunOptions,
   ) => Stream.Stream<RunEvent, RunNotFound | StoreError | RunFailure>
   /**
    * The approval queue's changes after `afterSeq` (by default, from the queue's last change as
@@ -214,6 +221,12 @@ const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Ex
   Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
     ? Deferred.failCause(announce, exit.cause)
     : Deferred.succeed(announce, undefined)
+
+/** A run set going by this engine: listened to from before, and its events after `afterSeq` still to come. */
+interface Going {
+  readonly signalsOfRun: Queue.Dequeue<Signal>
+  readonly afterSeq: number
+}
 
 /** The run a continue names, as sent: callers without types may send anything. */
 const runIdOf = (request: ContinueRequest): unknown =>
@@ -288,7 +301,7 @@ const make = (options: EngineOptions) =>
           ([messages, requirements]) =>
             new RunOutput(
               agent,
-              new RunRecord({ ...run.record, status: statusOf(run) }),
+              revise(run.record, { status: statusOf(run) }),
               messages,
               requirements,
               new Set(startedWithoutResult(run.since, messages).keys()),
@@ -299,15 +312,16 @@ const make = (options: EngineOptions) =>
     const getRun = (agent: Agent, runId: string) =>
       Effect.flatMap(current(agent, runId), (run) => output(agent, run))
 
-    const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0) =>
+    const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0, followOptions) =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
+          const until = followOptions?.until === 'end' ? isEnding : isStop
           // Listening before reading: what is stored after the read is still heard.
           const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
           const record = yield* getRecord(agent, runId)
           const stored = yield* store.readEvents(record.runId, afterSeq)
-          const stop = stored.findIndex(isStop)
-          if (stop >= 0) return Stream.fromIterable(stored.slice(0, stop + 1))
+          const last = stored.findIndex(until)
+          if (last >= 0) return Stream.fromIterable(stored.slice(0, last + 1))
           // Ended before afterSeq: nothing comes after its ending.
           if (isFinal(record.status) && stored.length === 0) return Stream.empty
           return Stream.concat(
@@ -317,6 +331,7 @@ const make = (options: EngineOptions) =>
               afterSeq: stored.at(-1)?.seq ?? afterSeq,
               readAfter: (seq) => store.readEvents(record.runId, seq),
               pollInterval: options.eventPollInterval ?? defaultPollInterval,
+              until,
             }),
           )
         }),
@@ -356,7 +371,7 @@ const make = (options: EngineOptions) =>
         const messages = yield* store.readTranscript(runId)
         const decided = ofPause(run, yield* store.listRequirements(runId))
         // Numbered on from the pause: if another writer got there first, the first batch is refused.
-        const position = { record: new RunRecord({ ...run, epoch }), messages, lastSeq: fromSeq }
+        const position = { record: revise(run, { epoch }), messages, lastSeq: fromSeq }
         return { writer: RunWriter.make(agent, position, store, signals, claimed), decided }
       })
 
@@ -451,10 +466,7 @@ const make = (options: EngineOptions) =>
      * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
      * published as it is continued, say), and would end the stream early.
      */
-    const eventsOf = (
-      signalsOfRun: Queue.Dequeue<Signal>,
-      afterSeq: number,
-    ): Stream.Stream<RunEvent, RunFailure> =>
+    const eventsOf = ({ signalsOfRun, afterSeq }: Going): Stream.Stream<RunEvent, RunFailure> =>
       Stream.fromQueue(signalsOfRun).pipe(
         Stream.filter((signal) => signal._tag === 'WriterDied' || signal.seq > afterSeq),
         Stream.mapEffect((signal) =>
@@ -463,35 +475,38 @@ const make = (options: EngineOptions) =>
         Stream.takeUntil(isStop),
       )
 
-    const runStream: RunEngine['runStream'] = (agent, rawInput, rawOptions) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
-          const now = yield* Clock.currentTimeMillis
-          const runId = yield* ids.next
-          const signalsOfRun = yield* signals.listen(runId)
-          const record = starting({
-            runId,
-            definition: agent,
-            input,
-            principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
-            sessionId: options.sessionId,
-            userId: options.userId,
-            now,
-          })
-          yield* store.createRun(record)
-          const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals)
-          const start = Effect.as(writer.begin, { writer, decided: [] })
-          yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
-          return eventsOf(signalsOfRun, 0)
-        }),
-      )
-
-    const runToStop = <E>(agent: Agent, events: Stream.Stream<RunEvent, E>) =>
+    /** The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a stream. */
+    const atStop = (agent: Agent, { signalsOfRun, afterSeq }: Going) =>
       Effect.gen(function* () {
-        const last = yield* Stream.runLast(events)
-        if (Option.isNone(last)) return yield* Effect.die(new Error('a run stream ended without an event'))
-        return yield* getRun(agent, last.value.runId).pipe(Effect.orDie)
+        for (;;) {
+          const signal = yield* Queue.take(signalsOfRun)
+          if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
+          if (signal.seq > afterSeq && isStop(signal))
+            return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
+        }
+      })
+
+    /** Creates a run and sets it going, listened to from before its first event. */
+    const startRun = (agent: Agent, rawInput: unknown, rawOptions: unknown) =>
+      Effect.gen(function* () {
+        const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
+        const now = yield* Clock.currentTimeMillis
+        const runId = yield* ids.next
+        const signalsOfRun = yield* signals.listen(runId)
+        const record = starting({
+          runId,
+          definition: agent,
+          input,
+          principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
+          sessionId: options.sessionId,
+          userId: options.userId,
+          now,
+        })
+        yield* store.createRun(record)
+        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals)
+        const start = Effect.as(writer.begin, { writer, decided: [] })
+        yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
+        return { signalsOfRun, afterSeq: 0 } satisfies Going
       })
 
     /** A run that is paused and that nobody has claimed since. */
@@ -598,14 +613,13 @@ const make = (options: EngineOptions) =>
         return run
       })
 
-    const continueRunStream: RunEngine['continueRunStream'] = (agent, request, options) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
-          const run = yield* resume(agent, request, options)
-          return eventsOf(signalsOfRun, run.lastSeq)
-        }),
-      )
+    /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
+    const startContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+      Effect.gen(function* () {
+        const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
+        const run = yield* resume(agent, request, options)
+        return { signalsOfRun, afterSeq: run.lastSeq } satisfies Going
+      })
 
     /**
      * Closes the still-open requirements of a run's pause without a decision. Each has one ending:
@@ -689,7 +703,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const messages = yield* store.readTranscript(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
-        const record = new RunRecord({ ...run.record, epoch: run.record.epoch + 1 })
+        const record = revise(run.record, { epoch: run.record.epoch + 1 })
         const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, onClaimed)
         return { writer, messages, lastSeq }
       })
@@ -736,44 +750,51 @@ const make = (options: EngineOptions) =>
         }
       })
 
-    const recoverRunStream: RunEngine['recoverRunStream'] = (agent, runId, options) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
-          const run = yield* currentRoot(agent, runId)
-          const id = run.record.runId
-          const status = statusOf(run)
-          if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
-          if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
-          const claimed = yield* Deferred.make<void, RunFailure>()
-          const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
-          const interrupted = startedWithoutResult(run.since, messages)
-          // A stretch that died after claiming a pause still owes the pause's decisions.
-          const decided = ofPause(run.record, yield* store.listRequirements(id)).filter(
-            (requirement) => requirement.status === 'resolved',
-          )
-          const start = Effect.gen(function* () {
-            yield* writer.emit({
-              _tag: 'RunRecovered',
-              runId: id,
-              interruptedToolCallIds: [...interrupted.keys()],
-            })
-            return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
+    /** Takes over a run whose writer died and sets it going, listened to from before it is claimed. */
+    const startRecover = (agent: Agent, runId: unknown, options: RecoverOptions) =>
+      Effect.gen(function* () {
+        const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
+        const run = yield* currentRoot(agent, runId)
+        const id = run.record.runId
+        const status = statusOf(run)
+        if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
+        if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
+        const claimed = yield* Deferred.make<void, RunFailure>()
+        const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
+        const interrupted = startedWithoutResult(run.since, messages)
+        // A stretch that died after claiming a pause still owes the pause's decisions.
+        const decided = ofPause(run.record, yield* store.listRequirements(id)).filter(
+          (requirement) => requirement.status === 'resolved',
+        )
+        const start = Effect.gen(function* () {
+          yield* writer.emit({
+            _tag: 'RunRecovered',
+            runId: id,
+            interruptedToolCallIds: [...interrupted.keys()],
           })
-          yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
-          return eventsOf(signalsOfRun, lastSeq)
-        }),
-      )
+          return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
+        })
+        yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
+        return { signalsOfRun, afterSeq: lastSeq } satisfies Going
+      })
 
     return RunEngine.of({
-      runStream,
-      run: (agent, input, options) => runToStop(agent, runStream(agent, input, options)),
+      runStream: (agent, input, options) =>
+        Stream.unwrapScoped(Effect.map(startRun(agent, input, options), eventsOf)),
+      run: (agent, input, options) =>
+        Effect.scoped(Effect.flatMap(startRun(agent, input, options), (going) => atStop(agent, going))),
       resolve,
-      continueRunStream,
-      continueRun: (agent, request, options) => runToStop(agent, continueRunStream(agent, request, options)),
+      continueRunStream: (agent, request, options) =>
+        Stream.unwrapScoped(Effect.map(startContinue(agent, request, options), eventsOf)),
+      continueRun: (agent, request, options) =>
+        Effect.scoped(
+          Effect.flatMap(startContinue(agent, request, options), (going) => atStop(agent, going)),
+        ),
       cancelRun,
-      recoverRunStream,
-      recoverRun: (agent, runId, options) => runToStop(agent, recoverRunStream(agent, runId, options)),
+      recoverRunStream: (agent, runId, options) =>
+        Stream.unwrapScoped(Effect.map(startRecover(agent, runId, options), eventsOf)),
+      recoverRun: (agent, runId, options) =>
+        Effect.scoped(Effect.flatMap(startRecover(agent, runId, options), (going) => atStop(agent, going))),
       getRun,
       followRun,
       followApprovals,

@@ -186,9 +186,9 @@ export type RunEventBody = RunEvent extends infer E
     : never
   : never
 
+/** Events after which a run never stores another. */
+export const isEnding = (event: RunEvent) =>
+  event._tag === 'RunCompleted' || event._tag === 'RunFailed' || event._tag === 'RunCancelled'
+
 /** Events after which a run's stream ends: the run stopped, for now or for good. */
-export const isStop = (event: RunEvent) =>
-  event._tag === 'RunPaused' ||
-  event._tag === 'RunCompleted' ||
-  event._tag === 'RunFailed' ||
-  event._tag === 'RunCancelled'
+export const isStop = (event: RunEvent) => event._tag === 'RunPaused' || isEnding(event)

@@ -4,6 +4,7 @@ import {
   defineAgent,
   RequirementAlreadyResolved,
   Resolutions,
+  type RunEvent,
   ScriptedModel,
   Tool,
 } from '../src/index.js'
@@ -87,6 +88,35 @@ describe('Countersign', () => {
       'delete_file ran',
     ])
     expect(heard.at(-1)).toBe('RunCompleted')
+    await app.dispose()
+  })
+
+  it("with until 'end', a follower goes through the run's pauses to its ending, each event once and in order", async () => {
+    const { app } = cleaner()
+    const paused = await app.run('cleaner', 'Clean up')
+    const heard: Array<RunEvent> = []
+    let live!: () => void
+    const following = new Promise<void>((resolve) => (live = resolve))
+    const follower = (async () => {
+      for await (const event of app.followRun(paused.runId, 0, { until: 'end' })) {
+        heard.push(event)
+        if (event._tag === 'RunPaused') live()
+      }
+    })()
+    await following
+    await app.continueRun(paused.runId, [Resolutions.confirm(single(paused.activeRequirements).id)])
+    await follower
+    const tags = heard.map((event) => event._tag)
+    expect(tags.indexOf('RunPaused')).toBeLessThan(tags.indexOf('RunContinued'))
+    expect(tags.at(-1)).toBe('RunCompleted')
+    expect(heard.map((event) => event.seq)).toEqual(heard.map((_, index) => index + 1))
+
+    // Once it has ended: all of it from the start, and nothing after its ending.
+    const replayed = []
+    for await (const event of app.followRun(paused.runId, 0, { until: 'end' })) replayed.push(event)
+    expect(replayed).toEqual(heard)
+    for await (const event of app.followRun(paused.runId, heard.at(-1)!.seq, { until: 'end' }))
+      expect.unreachable(`nothing follows the ending, got ${event._tag}`)
     await app.dispose()
   })
 })

@@ -10,6 +10,7 @@ import {
   RunNotFound,
   ScriptedModel,
 } from '../src/index.js'
+import { isStop } from '../src/RunEvent.js'
 import { follow } from '../src/internal/follow.js'
 import type { Signal } from '../src/internal/signals.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
@@ -142,6 +143,7 @@ describe('follow: merging what the engine says with what the store holds', () =>
             signals,
             afterSeq,
             pollInterval: interval,
+            until: isStop,
             readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
           }),
         ),

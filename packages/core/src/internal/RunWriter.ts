@@ -10,7 +10,7 @@ import {
 import { Member } from '../Member.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
-import { isFinal, RunRecord } from '../Run.js'
+import { isFinal, revise, type RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
@@ -194,8 +194,7 @@ export class RunWriter<D extends Runnable = Runnable> {
   ): Effect.Effect<void, WriteError> =>
     Effect.gen(this, function* () {
       yield* this.emit(body)
-      const record = new RunRecord({
-        ...this.record,
+      const record = revise(this.record, {
         ...changes,
         transcriptLength: this.messages.length,
         lastSeq: this.seq,
@@ -223,7 +222,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           this.agent,
           this.root,
           undefined,
-          new RunRecord({ ...record, epoch: record.epoch + 1 }),
+          revise(record, { epoch: record.epoch + 1 }),
           [...messages],
           messages.length,
           since.at(-1)?.seq ?? record.lastSeq,

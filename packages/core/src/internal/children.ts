@@ -2,7 +2,7 @@ import { Clock, Effect, Option } from 'effect'
 import { type RunFailure, RunClaimed } from '../Errors.js'
 import type { IdGenerator } from '../IdGenerator.js'
 import type { RequirementRecord } from '../Requirement.js'
-import { RunRecord, starting } from '../Run.js'
+import { revise, starting } from '../Run.js'
 import { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
 import { startedWithoutResult } from './journal.js'
@@ -67,7 +67,7 @@ export const enterChild = (
     const messages = yield* store.readTranscript(runId)
     const lastSeq = since.at(-1)?.seq ?? record.lastSeq
     const writer = parent.child(child, {
-      record: new RunRecord({ ...record, epoch: record.epoch + 1 }),
+      record: revise(record, { epoch: record.epoch + 1 }),
       messages,
       lastSeq,
     })

@@ -1,6 +1,6 @@
 import { Cause, Chunk, Clock, Duration, Effect, Option, Queue, Stream } from 'effect'
 import type { RunFailure, StoreError } from '../Errors.js'
-import { isStop, type RunEvent } from '../RunEvent.js'
+import type { RunEvent } from '../RunEvent.js'
 import type { Signal } from './signals.js'
 
 /** How often a follower reads the store while it hears nothing, unless the engine is told otherwise. */
@@ -15,6 +15,8 @@ export interface FollowOptions {
   readonly readAfter: (afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   /** How long the follower waits in silence before it reads the store. */
   readonly pollInterval: Duration.DurationInput
+  /** The event the follower ends with: the run's next stop, or its ending. */
+  readonly until: (event: RunEvent) => boolean
 }
 
 interface State {
@@ -39,10 +41,10 @@ const lostToAnother = (cause: Cause.Cause<RunFailure>) => {
 }
 
 /**
- * A run's events after `afterSeq`, up to and including its next stop, whoever writes them. Events
- * this engine stores arrive at once through its signals; events another process stores (a run
- * continued elsewhere: servers sharing one database) are read from the store after each
- * `pollInterval` of silence. Both sources are merged by sequence number: each event is delivered
+ * A run's events after `afterSeq`, up to and including the first that `until` holds for, whoever
+ * writes them. Events this engine stores arrive at once through its signals; events another
+ * process stores (a run continued elsewhere: servers sharing one database) are read from the
+ * store after each `pollInterval` of silence. Both sources are merged by sequence number: each event is delivered
  * once and in order. An event heard ahead of the next one expected (the one between was stored
  * by another process) makes the follower read the store to fill the gap first.
  *
@@ -50,9 +52,9 @@ const lostToAnother = (cause: Cause.Cause<RunFailure>) => {
  */
 export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailure | StoreError> => {
   const interval = Duration.toMillis(Duration.decode(options.pollInterval))
-  const { signals, readAfter } = options
+  const { signals, readAfter, until } = options
 
-  /** The stored events after `last` that follow on from it without a gap, to the first stop. */
+  /** The stored events after `last` that follow on from it without a gap, to the last one to deliver. */
   const consecutive = (last: number, events: ReadonlyArray<RunEvent>) => {
     const next: Array<RunEvent> = []
     let seq = last
@@ -61,7 +63,7 @@ export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailu
       if (event.seq !== seq + 1) break
       next.push(event)
       seq = event.seq
-      if (isStop(event)) break
+      if (until(event)) break
     }
     return next
   }
@@ -95,7 +97,7 @@ export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailu
         } else {
           const batch = [first.value, ...Chunk.toReadonlyArray(yield* Queue.takeAll(signals))]
           for (const signal of batch) {
-            if (delivered.some(isStop) || failure !== undefined) continue
+            if (delivered.some(until) || failure !== undefined) continue
             heard = true
             if (signal._tag === 'WriterDied') {
               // Another writer holds the run (another engine, maybe another process): the store will tell.
@@ -109,7 +111,7 @@ export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailu
           }
         }
       }
-      const done = delivered.some(isStop)
+      const done = delivered.some(until)
       const pollAt = heard || now >= state.pollAt ? (yield* Clock.currentTimeMillis) + interval : state.pollAt
       // What the writer stored before dying is delivered before its death.
       if (failure !== undefined && delivered.length === 0) return yield* Effect.failCause(failure)

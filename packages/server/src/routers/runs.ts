@@ -1,5 +1,4 @@
 import { Schema } from 'effect'
-import type { RunEvent } from '@countersign/core'
 import { tracked } from '@trpc/server'
 import { DefinitionNotFound, mapErrors, toTRPCError } from '../errors.js'
 import { isAdmin } from '../auth.js'
@@ -17,10 +16,6 @@ import { untilAborted } from '../internal/abortable.js'
 import { visibleRun } from '../internal/runs.js'
 import { authedProcedure, router } from '../trpc.js'
 import { eventView, requirementsView, runPageView, runView } from '../views.js'
-
-/** Events after which a run never stores another. */
-const isEnding = (event: RunEvent) =>
-  event._tag === 'RunCompleted' || event._tag === 'RunFailed' || event._tag === 'RunCancelled'
 
 export const runsRouter = router({
   /**
@@ -127,21 +122,14 @@ export const runsRouter = router({
     } catch (error) {
       throw toTRPCError(error)
     }
-    let afterSeq = input.lastEventId ?? input.afterSeq ?? 0
-    while (signal?.aborted !== true) {
-      // `followRun` ends at the run's next stop; after a pause, follow again from there.
-      let last: RunEvent | undefined
-      try {
-        for await (const event of untilAborted(ctx.countersign.followRun(input.runId, afterSeq), signal)) {
-          last = event
-          afterSeq = event.seq
-          yield tracked(String(event.seq), eventView(event))
-        }
-      } catch (error) {
-        throw toTRPCError(error)
+    const afterSeq = input.lastEventId ?? input.afterSeq ?? 0
+    const events = ctx.countersign.followRun(input.runId, afterSeq, { until: 'end' })
+    try {
+      for await (const event of untilAborted(events, signal)) {
+        yield tracked(String(event.seq), eventView(event))
       }
-      // Nothing came (the run had ended before `afterSeq`), or it ended for good.
-      if (last === undefined || isEnding(last)) return
+    } catch (error) {
+      throw toTRPCError(error)
     }
   }),
 })
