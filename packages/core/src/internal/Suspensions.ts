@@ -31,7 +31,12 @@ export class Suspensions {
   /** The fiber of `runId` waits now; answers the runs to let go to stay within the limit. */
   wait = (runId: string): ReadonlyArray<string> => {
     this.waiting.add(runId)
-    const over = [...this.waiting].slice(0, Math.max(0, this.waiting.size - this.limit))
+    const over: Array<string> = []
+    // Oldest first, and only as many as there are too many: a pause costs nothing more within the limit.
+    for (const oldest of this.waiting) {
+      if (this.waiting.size - over.length <= this.limit) break
+      over.push(oldest)
+    }
     for (const evicted of over) this.take(evicted)
     return over
   }
