@@ -45,7 +45,7 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
-import { defaultPollInterval, follow } from './internal/follow.js'
+import { defaultPollInterval, follow, type Tick } from './internal/follow.js'
 import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
@@ -317,7 +317,7 @@ const make = (options: EngineOptions) =>
         Effect.gen(function* () {
           const until = followOptions?.until === 'end' ? isEnding : isStop
           // Listening before reading: what is stored after the read is still heard.
-          const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
+          const signalsOfRun = yield* signals.listen<typeof Tick>(yield* requests.decodeRunId(runId))
           const record = yield* getRecord(agent, runId)
           const stored = yield* store.readEvents(record.runId, afterSeq)
           const last = stored.findIndex(until)

@@ -11,8 +11,7 @@ import {
   ScriptedModel,
 } from '../src/index.js'
 import { isStop } from '../src/RunEvent.js'
-import { follow } from '../src/internal/follow.js'
-import type { Signal } from '../src/internal/signals.js'
+import { follow, type Heard } from '../src/internal/follow.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
@@ -136,7 +135,7 @@ describe('follow: merging what the engine says with what the store holds', () =>
     Effect.gen(function* () {
       const stored: Array<RunEvent> = []
       let reads = 0
-      const signals = yield* Queue.unbounded<Signal>()
+      const signals = yield* Queue.unbounded<Heard>()
       const follower = yield* Effect.fork(
         Stream.runCollect(
           follow({
@@ -160,6 +159,24 @@ describe('follow: merging what the engine says with what the store holds', () =>
       store(event(2), event(3), event(4), event(5, 'RunCompleted'))
       yield* Queue.offerAll(signals, [event(4), event(5, 'RunCompleted')])
       expect(seqs(yield* result)).toEqual([2, 3, 4, 5])
+      expect(reads()).toBe(1)
+    }),
+  )
+
+  it.effect('reads the store only at a tick with nothing heard since the one before', () =>
+    Effect.gen(function* () {
+      const { signals, store, result, reads } = yield* harness(0)
+      store(event(1))
+      yield* Queue.offer(signals, event(1))
+      yield* untilSleeping
+      // The engine spoke in this interval: the run is written here, nothing to read.
+      yield* TestClock.adjust(interval)
+      yield* untilSleeping
+      expect(reads()).toBe(0)
+      // A whole interval of silence: someone else may be writing it.
+      store(event(2, 'RunCompleted'))
+      yield* TestClock.adjust(interval)
+      expect(seqs(yield* result)).toEqual([1, 2])
       expect(reads()).toBe(1)
     }),
   )

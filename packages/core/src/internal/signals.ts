@@ -33,12 +33,16 @@ const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
  * nothing to those following others, however many runs are going at once.
  */
 export class RunSignals implements Announcer {
-  private readonly listeners = new Map<string, Set<Queue.Queue<Signal>>>()
+  private readonly listeners = new Map<string, Set<Queue.Enqueue<Signal>>>()
 
-  /** The run's signals from now on, queued until taken, for as long as the scope lasts. */
-  listen = (runId: string): Effect.Effect<Queue.Dequeue<Signal>, never, Scope.Scope> =>
+  /**
+   * The run's signals from now on, queued until taken, for as long as the scope lasts. The queue
+   * also takes what the listener adds of its own (`Own`: a follower's poll ticks), so that one
+   * wait hears both.
+   */
+  listen = <Own = never>(runId: string): Effect.Effect<Queue.Queue<Signal | Own>, never, Scope.Scope> =>
     Effect.acquireRelease(
-      Effect.tap(Queue.unbounded<Signal>(), (queue) =>
+      Effect.tap(Queue.unbounded<Signal | Own>(), (queue) =>
         Effect.sync(() => {
           const listening = this.listeners.get(runId)
           if (listening === undefined) this.listeners.set(runId, new Set([queue]))
