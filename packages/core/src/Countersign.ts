@@ -32,8 +32,9 @@ export interface CountersignOptions {
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
   readonly sweepEvery?: Duration.DurationInput | false
   /**
-   * How often a follower of a run reads the store for events written by other processes sharing
-   * it (default 200 ms); events of this process arrive at once. See `RunEngine.EngineOptions`.
+   * How often a follower of a run checks the store for events written by other processes sharing
+   * it, when this process has said nothing of the run for that long (default 200 ms); events of
+   * this process arrive at once. See `RunEngine.EngineOptions`.
    */
   readonly eventPollInterval?: Duration.DurationInput
   /**

@@ -59,10 +59,10 @@ export type ResolveOptions = typeof requests.ResolveOptions.Encoded
 /** How an engine is set up. */
 export interface EngineOptions {
   /**
-   * How long a follower of a run (`followRun`) waits without hearing from this engine before it
-   * reads the store for events another process wrote (default 200 ms). Events this engine
-   * writes reach its followers at once; this bounds how late those of other servers sharing the
-   * store arrive.
+   * How often a follower of a run (`followRun`) ticks (default 200 ms): at a tick that ends an
+   * interval in which this engine said nothing of the run, it reads the store for events another
+   * process wrote. Events this engine writes reach its followers at once; this bounds how late
+   * those of other servers sharing the store arrive (two intervals at most).
    */
   readonly eventPollInterval?: Duration.DurationInput
   /**
