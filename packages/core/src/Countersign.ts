@@ -21,7 +21,7 @@ import { RunStore } from './RunStore.js'
 import * as Sweeper from './Sweeper.js'
 import type { TeamDefinition } from './Team.js'
 import type { WorkflowDefinition } from './Workflow.js'
-import { toAsyncIterable, toPromise } from './internal/promises.js'
+import { followerToAsyncIterable, toAsyncIterable, toPromise } from './internal/promises.js'
 
 export interface CountersignOptions {
   readonly agents?: ReadonlyArray<AgentDefinition>
@@ -105,9 +105,10 @@ export class Countersign {
    * `until: 'end'`, through its pauses to its ending.
    */
   followRun(runId: string, afterSeq?: number, options?: RunEngine.FollowRunOptions): AsyncIterable<RunEvent> {
-    return this.iterate((engine) =>
-      Stream.unwrap(
-        Effect.map(this.agentOfRun(runId), (agent) => engine.followRun(agent, runId, afterSeq, options)),
+    return followerToAsyncIterable(
+      this.runtime,
+      Effect.flatMap(RunEngine.RunEngine, (engine) =>
+        Effect.flatMap(this.agentOfRun(runId), (agent) => engine.follower(agent, runId, afterSeq, options)),
       ),
     )
   }

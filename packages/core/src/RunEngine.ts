@@ -12,6 +12,7 @@ import {
   Option,
   PubSub,
   Queue,
+  type Scope,
   Stream,
 } from 'effect'
 import * as Approval from './Approval.js'
@@ -45,7 +46,12 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { RunWriter } from './internal/RunWriter.js'
-import { defaultPollInterval, follow, type Tick } from './internal/follow.js'
+import {
+  defaultPollInterval,
+  follower as followStepwise,
+  stepsToStream,
+  type Tick,
+} from './internal/follow.js'
 import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
@@ -81,6 +87,14 @@ export interface RecoverOptions {
 export interface FollowRunOptions {
   /** Where following ends: at the run's next stop (`'stop'`, the default), or at its ending (`'end'`). */
   readonly until?: 'stop' | 'end'
+}
+
+/** What one step of a run's follower (`RunEngine.follower`) delivered, and whether it was the last. */
+export interface FollowStep {
+  /** The events delivered, in order; none when the step only found nothing new. */
+  readonly events: ReadonlyArray<RunEvent>
+  /** True once the follower has delivered its last event: later steps deliver nothing. */
+  readonly done: boolean
 }
 
 export interface ContinueRequest {
@@ -166,6 +180,22 @@ export interface RunEngine {
     afterSeq?: number,
     options?: FollowRunOptions,
   ) => Stream.Stream<RunEvent, RunNotFound | StoreError | RunFailure>
+  /**
+   * `followRun` a step at a time, for callers that drive it themselves rather than through a
+   * stream (the Promise API does, a step for each `next()` of its iterator): the first step
+   * delivers what is stored, each later one waits for what comes next. It follows the run for as
+   * long as the scope lasts.
+   */
+  readonly follower: (
+    agent: Agent,
+    runId: string,
+    afterSeq?: number,
+    options?: FollowRunOptions,
+  ) => Effect.Effect<
+    Effect.Effect<FollowStep, StoreError | RunFailure>,
+    RunNotFound | StoreError,
+    Scope.Scope
+  >
   /**
    * The approval queue's changes after `afterSeq` (by default, from the queue's last change as
    * of now): those stored, then those stored from now on, by this engine (heard at once) or by
@@ -312,30 +342,35 @@ const make = (options: EngineOptions) =>
     const getRun = (agent: Agent, runId: string) =>
       Effect.flatMap(current(agent, runId), (run) => output(agent, run))
 
-    const followRun: RunEngine['followRun'] = (agent, runId, afterSeq = 0, followOptions) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const until = followOptions?.until === 'end' ? isEnding : isStop
-          // Listening before reading: what is stored after the read is still heard.
-          const signalsOfRun = yield* signals.listen<typeof Tick>(yield* requests.decodeRunId(runId))
-          const record = yield* getRecord(agent, runId)
-          const stored = yield* store.readEvents(record.runId, afterSeq)
-          const last = stored.findIndex(until)
-          if (last >= 0) return Stream.fromIterable(stored.slice(0, last + 1))
-          // Ended before afterSeq: nothing comes after its ending.
-          if (isFinal(record.status) && stored.length === 0) return Stream.empty
-          return Stream.concat(
-            Stream.fromIterable(stored),
-            follow({
-              signals: signalsOfRun,
-              afterSeq: stored.at(-1)?.seq ?? afterSeq,
-              readAfter: (seq) => store.readEvents(record.runId, seq),
-              pollInterval: options.eventPollInterval ?? defaultPollInterval,
-              until,
-            }),
-          )
-        }),
-      )
+    const follower: RunEngine['follower'] = (agent, runId, afterSeq = 0, followOptions) =>
+      Effect.gen(function* () {
+        const until = followOptions?.until === 'end' ? isEnding : isStop
+        // Listening before reading: what is stored after the read is still heard.
+        const signalsOfRun = yield* signals.listen<typeof Tick>(yield* requests.decodeRunId(runId))
+        const record = yield* getRecord(agent, runId)
+        const stored = yield* store.readEvents(record.runId, afterSeq)
+        const last = stored.findIndex(until)
+        if (last >= 0) return Effect.succeed<FollowStep>({ events: stored.slice(0, last + 1), done: true })
+        // Ended before afterSeq: nothing comes after its ending.
+        if (isFinal(record.status) && stored.length === 0)
+          return Effect.succeed<FollowStep>({ events: [], done: true })
+        const live = yield* followStepwise({
+          signals: signalsOfRun,
+          afterSeq: stored.at(-1)?.seq ?? afterSeq,
+          readAfter: (seq) => store.readEvents(record.runId, seq),
+          pollInterval: options.eventPollInterval ?? defaultPollInterval,
+          until,
+        })
+        let replayed = stored.length === 0
+        return Effect.suspend(() => {
+          if (replayed) return live
+          replayed = true
+          return Effect.succeed<FollowStep>({ events: stored, done: false })
+        })
+      })
+
+    const followRun: RunEngine['followRun'] = (agent, runId, afterSeq, followOptions) =>
+      stepsToStream(follower(agent, runId, afterSeq, followOptions))
 
     const followApprovals: RunEngine['followApprovals'] = (afterSeq) =>
       Stream.unwrapScoped(
@@ -797,6 +832,7 @@ const make = (options: EngineOptions) =>
         Effect.scoped(Effect.flatMap(startRecover(agent, runId, options), (going) => atStop(agent, going))),
       getRun,
       followRun,
+      follower,
       followApprovals,
       sweep,
     })

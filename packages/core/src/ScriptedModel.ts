@@ -1,4 +1,4 @@
-import { Effect, Stream } from 'effect'
+import { Chunk, Stream } from 'effect'
 import { ModelError } from './Errors.js'
 import type { Model, ModelChunk, ModelRequest } from './Model.js'
 
@@ -35,16 +35,14 @@ export const make = (
     id,
     requests,
     stream: (request) =>
-      Stream.unwrap(
-        Effect.suspend(() => {
-          requests.push(request)
-          const index = request.messages.filter((message) => message._tag === 'Assistant').length
-          const turn = typeof script === 'function' ? script(request) : script[index]
-          if (turn === undefined)
-            return Effect.fail(new ModelError({ model: id, reason: `the script has no turn ${index + 1}` }))
-          return Effect.succeed(Stream.fromIterable(chunks(turn, index)))
-        }),
-      ),
+      Stream.suspend(() => {
+        requests.push(request)
+        const index = request.messages.filter((message) => message._tag === 'Assistant').length
+        const turn = typeof script === 'function' ? script(request) : script[index]
+        if (turn === undefined)
+          return Stream.fail(new ModelError({ model: id, reason: `the script has no turn ${index + 1}` }))
+        return Stream.fromChunk(Chunk.unsafeFromArray(chunks(turn, index)))
+      }),
   }
 }
 

@@ -4,6 +4,7 @@ import {
   defineAgent,
   RequirementAlreadyResolved,
   Resolutions,
+  RunNotFound,
   type RunEvent,
   ScriptedModel,
   Tool,
@@ -52,7 +53,15 @@ describe('Countersign', () => {
     const waiting = iterator.next()
     // Nothing will come for a paused run: return() must not wait for the pending next().
     expect(await iterator.return?.()).toStrictEqual({ done: true, value: undefined })
-    void waiting
+    expect(await waiting).toStrictEqual({ done: true, value: undefined })
+    expect(await iterator.next()).toStrictEqual({ done: true, value: undefined })
+    await app.dispose()
+  })
+
+  it('following a run that does not exist fails with RunNotFound', async () => {
+    const { app } = cleaner()
+    const following = app.followRun('run-that-does-not-exist')[Symbol.asyncIterator]().next()
+    expect(await rejectionOf(following)).toBeInstanceOf(RunNotFound)
     await app.dispose()
   })
 

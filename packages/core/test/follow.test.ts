@@ -113,6 +113,37 @@ describe('following a run another engine writes', () => {
     }),
   )
 
+  it.scoped(
+    'a follower driven step by step delivers what is stored first, then each live event once, then nothing',
+    () =>
+      Effect.gen(function* () {
+        const { agent, store } = setup()
+        const a = yield* engineOn(store, { eventPollInterval: interval })
+        const paused = yield* a.run(agent, 'Weather in Oslo?')
+        const stored = yield* store.readEvents(paused.runId, 0)
+
+        const step = yield* a.follower(agent, paused.runId, 0, { until: 'end' })
+        const first = yield* step
+        expect(first).toEqual({ events: stored, done: false })
+        const continuing = yield* Effect.fork(
+          a.continueRun(agent, {
+            runId: paused.runId,
+            resolutions: [Resolutions.confirm(paused.activeRequirements[0]!.id)],
+          }),
+        )
+        const live: Array<RunEvent> = []
+        for (let done = false; !done;) {
+          const next = yield* step
+          live.push(...next.events)
+          done = next.done
+        }
+        yield* Fiber.join(continuing)
+        expect([...stored, ...live]).toEqual(yield* store.readEvents(paused.runId, 0))
+        expect(tags(live).at(-1)).toBe('RunCompleted')
+        expect(yield* step).toEqual({ events: [], done: true })
+      }),
+  )
+
   it.effect('an unknown run is not found', () =>
     Effect.gen(function* () {
       const { agent, store } = setup()

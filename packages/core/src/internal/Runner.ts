@@ -8,7 +8,7 @@ import type { ContinueRequest } from '../RunEngine.js'
 import { RunOutput } from '../RunOutput.js'
 import { RunStore } from '../RunStore.js'
 import type { Runnable } from '../Runnable.js'
-import { toAsyncIterable, toPromise } from './promises.js'
+import { followerToAsyncIterable, toAsyncIterable, toPromise } from './promises.js'
 
 /** What `continueRun` accepts: a paused run's output with decisions made on its requirements, or a run id and decisions. */
 export type ContinueInput = RunOutput | ContinueRequest
@@ -101,7 +101,10 @@ export abstract class Runner {
 
   /** The run's events after `afterSeq`, stored then live, up to its next pause or ending. */
   followRun(runId: string, afterSeq?: number): AsyncIterable<RunEvent> {
-    return this.iterate((engine) => engine.followRun(this.definition, runId, afterSeq))
+    return followerToAsyncIterable(
+      this.runtime,
+      Effect.flatMap(RunEngine.RunEngine, (engine) => engine.follower(this.definition, runId, afterSeq)),
+    )
   }
 
   /** Stops this instance's engine. Paused runs stay in the store; runs still working are left for recovery. */
