@@ -16,7 +16,8 @@ export interface ServerConfig {
 /** Each setting: its flag, its environment variable, its default (sized to finish in about a minute). */
 const settings = {
   samples: { flag: 'samples', env: 'BENCH_SERVER_SAMPLES', fallback: '300' },
-  warmup: { flag: 'warmup', env: 'BENCH_SERVER_WARMUP', fallback: '50' },
+  // A fresh server process's latency settles only after a few hundred runs, as V8 optimises its hot paths.
+  warmup: { flag: 'warmup', env: 'BENCH_SERVER_WARMUP', fallback: '500' },
   clients: { flag: 'clients', env: 'BENCH_SERVER_CLIENTS', fallback: '50' },
   runs: { flag: 'runs', env: 'BENCH_SERVER_RUNS', fallback: '20' },
   stores: { flag: 'stores', env: 'BENCH_SERVER_STORES', fallback: serverStoreNames.join(',') },
