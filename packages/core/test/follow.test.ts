@@ -11,7 +11,7 @@ import {
   ScriptedModel,
 } from '../src/index.js'
 import { isStop } from '../src/RunEvent.js'
-import { follow, type Heard } from '../src/internal/follow.js'
+import { follower, type Heard, stepsToStream } from '../src/internal/follow.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
@@ -167,19 +167,21 @@ describe('follow: merging what the engine says with what the store holds', () =>
       const stored: Array<RunEvent> = []
       let reads = 0
       const signals = yield* Queue.unbounded<Heard>()
-      const follower = yield* Effect.fork(
+      const following = yield* Effect.fork(
         Stream.runCollect(
-          follow({
-            signals,
-            afterSeq,
-            pollInterval: interval,
-            until: isStop,
-            readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
-          }),
+          stepsToStream(
+            follower({
+              signals,
+              afterSeq,
+              pollInterval: interval,
+              until: isStop,
+              readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
+            }),
+          ),
         ),
       )
       const store = (...events: ReadonlyArray<RunEvent>) => stored.push(...events)
-      const result = Effect.map(Fiber.join(follower), Chunk.toReadonlyArray)
+      const result = Effect.map(Fiber.join(following), Chunk.toReadonlyArray)
       return { signals, store, result, reads: () => reads }
     })
 

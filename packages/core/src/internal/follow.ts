@@ -128,7 +128,3 @@ export const stepsToStream = <StepError, OpenError, R>(
       ),
     ),
   )
-
-/** `follower` as a stream of the events it delivers. */
-export const follow = (options: FollowOptions): Stream.Stream<RunEvent, RunFailure | StoreError> =>
-  stepsToStream(follower(options))
