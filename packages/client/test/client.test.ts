@@ -59,6 +59,8 @@ describe('createClient', () => {
       'assistant',
       'chatty',
       'finance',
+      'payments',
+      'payouts',
       'refunds',
       'slow',
       'treasury',
@@ -181,6 +183,7 @@ describe('createClient', () => {
     const ann = clientOf('ann')
     const grant = await ann.grants.create({
       scope: 'session',
+      principalId: 'alice',
       sessionId: 'client-grant',
       sourceId: 'finance',
       toolName: 'process_refund',

@@ -27,7 +27,7 @@ import { RunStore } from './RunStore.js'
 import { byId, findDefinition, type Runnable } from './Runnable.js'
 import { ApprovalEntry, historyOf } from './internal/approvalHistory.js'
 import { decode } from './internal/requests.js'
-import { mayApprove } from './internal/resolutions.js'
+import { type DecisionRules, mayApprove } from './internal/resolutions.js'
 
 export { ApprovalEntry }
 
@@ -58,6 +58,8 @@ export type DecideOptions = typeof DecideOptions.Encoded
 /** A grant as an approver gives it directly, not through an approval. */
 export const GrantRequest = Schema.Struct({
   scope: GrantScope,
+  /** Whose runs it covers: the principal who works in the session. */
+  principalId: Schema.NonEmptyString,
   sessionId: Schema.NonEmptyString,
   sourceId: Schema.NonEmptyString,
   toolName: Schema.NonEmptyString,
@@ -126,7 +128,14 @@ export const Approvals = Context.GenericTag<Approvals>('@countersign/core/Approv
 
 const invalid = (what: string) => (reason: string) => new InvalidRequest({ reason: `${what}: ${reason}` })
 
-const make = (definitions: ReadonlyArray<Runnable>) =>
+/**
+ * Whose runs a grant covers, as the policies judging it see them. A grant stored before grants
+ * named a principal covers nobody's: it is judged as asked for by no one in particular.
+ */
+const requesterOf = (grant: Pick<Grant, 'principalId'>) =>
+  new Principal({ id: grant.principalId ?? 'countersign:nobody', roles: [] })
+
+const make = (definitions: ReadonlyArray<Runnable>, rules: DecisionRules) =>
   Effect.gen(function* () {
     const store = yield* RunStore
     const engine = yield* RunEngine
@@ -147,13 +156,22 @@ const make = (definitions: ReadonlyArray<Runnable>) =>
       )
 
     /** Checks that an approver may approve calls of this tool of this agent ahead of time. */
-    const mayGrant = (principal: Principal, grant: Pick<Grant, 'id' | 'sourceId' | 'toolName' | 'args'>) =>
+    const mayGrant = (
+      principal: Principal,
+      grant: Pick<Grant, 'id' | 'sourceId' | 'toolName' | 'args' | 'principalId'>,
+    ) =>
       Effect.gen(function* () {
         const agent = yield* agentOf(grant.sourceId)
-        const refused = yield* mayApprove(agent, principal, {
-          toolCall: { id: grant.id, name: grant.toolName, args: grant.args ?? {} },
-          runId: grant.id,
-        })
+        const refused = yield* mayApprove(
+          agent,
+          principal,
+          {
+            toolCall: { id: grant.id, name: grant.toolName, args: grant.args ?? {} },
+            runId: grant.id,
+            requester: requesterOf(grant),
+          },
+          rules,
+        )
         if (refused !== undefined)
           return yield* new NotAllowedToResolve({
             requirementId: grant.id,
@@ -200,6 +218,7 @@ const make = (definitions: ReadonlyArray<Runnable>) =>
               id: yield* ids.next,
               scope: grant.scope,
               sessionId: approval.sessionId,
+              principalId: approval.requestedBy.id,
               // A member's tool is the member's to grant.
               sourceId: approval.member?.agentId ?? approval.source.id,
               toolName: approval.toolName,
@@ -273,5 +292,11 @@ const make = (definitions: ReadonlyArray<Runnable>) =>
     })
   })
 
-/** The approvals of the runs of `definitions` (agents, teams), over the RunStore and RunEngine provided. */
-export const layer = (definitions: ReadonlyArray<Runnable>) => Layer.effect(Approvals, make(definitions))
+/**
+ * The approvals of the runs of `definitions` (agents, teams), over the RunStore and RunEngine
+ * provided; `allowSelfApproval` as the engine's (see `EngineOptions`).
+ */
+export const layer = (
+  definitions: ReadonlyArray<Runnable>,
+  options: { readonly allowSelfApproval?: boolean } = {},
+) => Layer.effect(Approvals, make(definitions, { allowSelfApproval: options.allowSelfApproval === true }))

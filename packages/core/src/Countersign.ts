@@ -42,6 +42,11 @@ export interface CountersignOptions {
    * it goes past it (default 2 seconds). See `RunEngine.EngineOptions`.
    */
   readonly approvalChangeGracePeriod?: Duration.DurationInput
+  /**
+   * Whether a requester may approve their own calls (default false: nobody does, whatever their
+   * roles). Only for setups with one person in them. See `RunEngine.EngineOptions`.
+   */
+  readonly allowSelfApproval?: boolean
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -72,8 +77,9 @@ export class Countersign {
       ...(options.approvalChangeGracePeriod === undefined
         ? {}
         : { approvalChangeGracePeriod: options.approvalChangeGracePeriod }),
+      ...(options.allowSelfApproval === undefined ? {} : { allowSelfApproval: options.allowSelfApproval }),
     }).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
-    const approvals = Approvals.layer(served).pipe(Layer.provideMerge(engine))
+    const approvals = Approvals.layer(served, options).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
         ? approvals

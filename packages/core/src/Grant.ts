@@ -1,13 +1,13 @@
 import { Schema } from 'effect'
-import { Json } from './Json.js'
+import { Json, sameJson } from './Json.js'
 import type { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
 
 /*
- * A grant is an approver's sign-off given ahead of time: calls of one tool in one session (with
- * exactly these arguments, if it names them) need no approval while it is active. A `session`
- * grant lasts until revoked; a `once` grant lets one call through. Every use is recorded as an
- * approval naming the grant.
+ * A grant is an approver's sign-off given ahead of time: calls of one tool in one session of one
+ * principal (with exactly these arguments, if it names them) need no approval while it is active.
+ * A `session` grant lasts until revoked; a `once` grant lets one call through. Every use is
+ * recorded as an approval naming the grant.
  */
 
 export const GrantScope = Schema.Literal('session', 'once')
@@ -27,6 +27,11 @@ export class Grant extends Schema.Class<Grant>('Grant')({
   id: Schema.NonEmptyString,
   scope: GrantScope,
   sessionId: Schema.NonEmptyString,
+  /**
+   * The principal whose runs it covers: session ids are chosen by clients, so a session alone
+   * names nobody. Grants stored before grants named one have none, and cover no run.
+   */
+  principalId: Schema.optional(Schema.NonEmptyString),
   /** The agent (team, workflow) whose calls it covers. */
   sourceId: Schema.NonEmptyString,
   toolName: Schema.NonEmptyString,
@@ -53,23 +58,19 @@ export const GrantFilter = Schema.Struct({
 })
 export type GrantFilter = typeof GrantFilter.Type
 
-/** Equal as JSON values, whatever the order of object keys. */
-const sameJson = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  const keysA = Object.keys(a)
-  const keysB = Object.keys(b)
-  return (
-    keysA.length === keysB.length &&
-    keysA.every((key) => sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
-  )
+/** Where a call is made: by whose run, in which session, of which agent (team, workflow). */
+export interface CallSite {
+  readonly principalId: string
+  readonly sessionId: string | undefined
+  readonly sourceId: string
 }
 
-/** Whether an active grant covers this call of `sourceId` in `sessionId`. */
-export const covers = (grant: Grant, sourceId: string, sessionId: string | undefined, call: ToolCall) =>
+/** Whether an active grant covers this call, made at `site`. */
+export const covers = (grant: Grant, site: CallSite, call: ToolCall) =>
   statusOf(grant) === 'active' &&
-  grant.sessionId === sessionId &&
-  grant.sourceId === sourceId &&
+  grant.principalId !== undefined &&
+  grant.principalId === site.principalId &&
+  grant.sessionId === site.sessionId &&
+  grant.sourceId === site.sourceId &&
   grant.toolName === call.name &&
   (grant.args === undefined || sameJson(grant.args, call.args))

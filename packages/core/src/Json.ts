@@ -35,3 +35,16 @@ export const Json: Schema.Schema<unknown> = Schema.Unknown.pipe(
       'a JSON value (null, a boolean, a finite number, a string, an array or a plain object)',
   ),
 )
+
+/** Equal as JSON values, whatever the order of object keys. */
+export const sameJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const keysA = Object.keys(a)
+  const keysB = Object.keys(b)
+  return (
+    keysA.length === keysB.length &&
+    keysA.every((key) => sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  )
+}

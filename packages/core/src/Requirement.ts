@@ -89,7 +89,7 @@ export class Requirement {
   readonly onExpire: ExpiryAction | undefined
   /** The team member (or workflow step's agent) whose call it blocks; undefined for the run's own calls. */
   readonly member: Member | undefined
-  /** The form to fill in, for kinds answered with user input: every field, prefilled where the model gave a value. */
+  /** The form to fill in, for kinds answered with user input: the fields asked for, prefilled where the model gave a value. */
   readonly userInputSchema: ReadonlyArray<UserInputField> | undefined
   private decision: unknown = undefined
 

@@ -39,7 +39,7 @@ import { isEnding, isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
-import { checkResolutions } from './internal/resolutions.js'
+import { checkResolutions, type DecisionRules } from './internal/resolutions.js'
 import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
 import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
@@ -77,6 +77,11 @@ export interface EngineOptions {
    * process may become visible, on stores that number changes after their approval's write.
    */
   readonly approvalChangeGracePeriod?: Duration.DurationInput
+  /**
+   * Whether a requester may approve their own calls (default false: separation of duties, whatever
+   * their roles). Only for setups with one person in them, such as a developer's own machine.
+   */
+  readonly allowSelfApproval?: boolean
 }
 
 export interface RecoverOptions {
@@ -276,6 +281,7 @@ const maxSuspended = 1_000
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
+    const rules: DecisionRules = { allowSelfApproval: options.allowSelfApproval === true }
     const signals = new RunSignals()
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
@@ -564,7 +570,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const inputs = yield* requests.decodeResolutions(rawResolutions)
         const principal = options.principal ?? run.principal
-        const checked = yield* checkResolutions(agent, run, requirements, inputs, principal)
+        const checked = yield* checkResolutions(agent, run, requirements, inputs, principal, rules)
         const resolvedAt = yield* Clock.currentTimeMillis
         return yield* Effect.forEach(checked, ({ requirement, value }) =>
           store.resolveRequirement(

@@ -1,9 +1,8 @@
 import { type AgentDefinition, type AgentSpec, define as defineAgent } from './Agent.js'
 import { DefinitionError } from './Errors.js'
-import type { RunStore } from './RunStore.js'
 import type { Actor } from './Runnable.js'
 import { delegationTools } from './internal/delegation.js'
-import { Runner } from './internal/Runner.js'
+import { Runner, type RunnerOptions } from './internal/Runner.js'
 
 export interface TeamSpec extends AgentSpec {
   /** The leader's model: it answers, uses the team's tools, and delegates tasks to members. */
@@ -99,10 +98,8 @@ export const define = (spec: TeamSpec): TeamDefinition => {
   return { ...leader, kind: 'team', members, participants: participantsOf(members) }
 }
 
-export interface TeamOptions extends TeamSpec {
-  /** Where runs are kept (the team's and its members'). Defaults to a new memory store. */
-  readonly store?: RunStore
-}
+/** A team's spec, with where its runs are kept (the team's and its members') and how they are judged. */
+export interface TeamOptions extends TeamSpec, RunnerOptions {}
 
 /** A team with a Promise API (see `Runner`); Effect users run `TeamDefinition`s on the `RunEngine`. */
 export class Team extends Runner implements TeamDefinition {
@@ -119,7 +116,7 @@ export class Team extends Runner implements TeamDefinition {
   declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: TeamOptions) {
-    super(options.store)
+    super(options)
     Object.assign(this, define(options))
   }
 

@@ -123,18 +123,29 @@ const userInputWanted = (flags: HitlFlags) =>
 const omit = (args: Readonly<Record<string, unknown>>, names: ReadonlyArray<string>) =>
   Object.fromEntries(Object.entries(args).filter(([name]) => !names.includes(name)))
 
-/** The user-input form of a call: every parameter, prefilled with what the model gave. */
+/**
+ * The user-input form of a call: the parameters the person is asked for (those hidden from the
+ * model, or every one when none is), prefilled with what the model gave. An answer sets these
+ * and nothing else; the call's other arguments are shown with it, not offered for editing.
+ */
 const formFields = (
   schema: JsonSchemaObject,
+  asked: ReadonlyArray<string>,
   args: Readonly<Record<string, unknown>>,
 ): Array<UserInputField> =>
-  Object.entries(schema.properties).map(([name, property]) => ({
-    name,
-    type: fieldType(property),
-    required: schema.required.includes(name),
-    ...(property.description === undefined ? {} : { description: property.description }),
-    ...(args[name] === undefined ? {} : { value: args[name] }),
-  }))
+  Object.entries(schema.properties).flatMap(([name, property]) =>
+    asked.length > 0 && !asked.includes(name)
+      ? []
+      : [
+          {
+            name,
+            type: fieldType(property),
+            required: schema.required.includes(name),
+            ...(property.description === undefined ? {} : { description: property.description }),
+            ...(args[name] === undefined ? {} : { value: args[name] }),
+          },
+        ],
+  )
 
 /**
  * Declares a tool. The HITL flags are checked here: at most one of confirmation, user input and
@@ -187,7 +198,7 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
       ...(spec.requiresConfirmation === true ? [Confirmation.need({})] : []),
       // A hidden argument the model slipped in anyway is not a prefill: the person gives it.
       ...(userInputWanted(spec)
-        ? [UserInput.need({ fields: formFields(full, omit(call.args, hidden)) })]
+        ? [UserInput.need({ fields: formFields(full, hidden, omit(call.args, hidden)) })]
         : []),
       ...(spec.externalExecution === true ? [ExternalExecution.need({})] : []),
       ...(spec.approval?.type === 'required'

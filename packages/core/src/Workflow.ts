@@ -3,12 +3,11 @@ import { DefinitionError } from './Errors.js'
 import type { Answer, Policy } from './Policy.js'
 import type { Principal } from './Principal.js'
 import type { AnyRequirementPlugin } from './RequirementPlugin.js'
-import type { RunStore } from './RunStore.js'
 import type { Actor } from './Runnable.js'
 import { inherit } from './Team.js'
 import type { Tool } from './Tool.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
-import { Runner } from './internal/Runner.js'
+import { Runner, type RunnerOptions } from './internal/Runner.js'
 import { workflowPlugins } from './internal/registry.js'
 import * as Shape from './internal/workflow/shape.js'
 
@@ -327,10 +326,8 @@ export const define = (spec: WorkflowSpec): WorkflowDefinition => {
   })
 }
 
-export interface WorkflowOptions extends WorkflowSpec {
-  /** Where runs are kept (the workflow's and its steps' agents'). Defaults to a new memory store. */
-  readonly store?: RunStore
-}
+/** A workflow's spec, with where its runs are kept (the workflow's and its steps' agents') and how they are judged. */
+export interface WorkflowOptions extends WorkflowSpec, RunnerOptions {}
 
 /**
  * A workflow with a Promise API (see `Runner`); Effect users run `WorkflowDefinition`s on the
@@ -357,7 +354,7 @@ export class Workflow extends Runner implements WorkflowDefinition {
   declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: WorkflowOptions) {
-    super(options.store)
+    super(options)
     Object.assign(this, define(options))
   }
 

@@ -581,25 +581,45 @@ describe('grants', () => {
     })
   })
 
-  it('approvers create grants directly; others may not', async () => {
+  it('approvers create grants directly, for one principal; others may not', async () => {
     const { app, agent, ledger } = finance()
-    await expect(
-      app.grants.create(
-        { scope: 'session', sessionId: 's-9', sourceId: 'finance', toolName: 'process_refund' },
-        { principal: user },
-      ),
-    ).rejects.toBeInstanceOf(NotAllowedToResolve)
-    await app.grants.create(
-      {
-        scope: 'session',
-        sessionId: 's-9',
-        sourceId: 'finance',
-        toolName: 'process_refund',
-        note: 'month end',
-      },
-      { principal: approver },
-    )
+    const direct = {
+      scope: 'session' as const,
+      principalId: user.id,
+      sessionId: 's-9',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+    }
+    await expect(app.grants.create(direct, { principal: user })).rejects.toBeInstanceOf(NotAllowedToResolve)
+    await app.grants.create({ ...direct, note: 'month end' }, { principal: approver })
     expect((await agent.run('Refund A-1', { sessionId: 's-9', principal: user })).status).toBe('completed')
     expect(ledger.count('process_refund')).toBe(1)
+  })
+
+  it("a grant covers only its principal's runs, whatever session id another sends", async () => {
+    const { app, agent, ledger } = await granted('session', 'any')
+    const mallory = new Principal({ id: 'mallory', roles: ['user'] })
+    const theirs = await agent.run('the second refund', { sessionId: 's-1', principal: mallory })
+    expect(theirs.status).toBe('paused')
+    expect(ledger.count('process_refund')).toBe(1)
+    expect((await app.grants.list({ sessionId: 's-1' }))[0]).toMatchObject({ principalId: user.id, uses: 0 })
+  })
+
+  it('an approver may not grant approval of their own calls', async () => {
+    const { app, agent, ledger } = finance()
+    const own = {
+      scope: 'session' as const,
+      principalId: approver.id,
+      sessionId: 's-own',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+    }
+    await expect(app.grants.create(own, { principal: approver })).rejects.toMatchObject({
+      _tag: 'NotAllowedToResolve',
+      reason: 'nobody approves their own calls (separation of duties)',
+    })
+    expect(await app.grants.list()).toEqual([])
+    expect((await agent.run('Refund A-1', { sessionId: 's-own', principal: approver })).status).toBe('paused')
+    expect(ledger.count('process_refund')).toBe(0)
   })
 })

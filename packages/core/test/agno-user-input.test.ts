@@ -60,7 +60,7 @@ describe('userInputFields hide arguments from the model and ask the person', () 
     expect(shown.parameters.required).toEqual(['city'])
   })
 
-  it('pauses with a form: city prefilled from the model, temperature empty', async () => {
+  it('pauses with a form of the asked field only; the model-given city is shown with the call', async () => {
     const ledger = makeLedger()
     const { agent } = inputAgent(ledger, { userInputFields: ['temperature'] })
 
@@ -70,10 +70,8 @@ describe('userInputFields hide arguments from the model and ask the person', () 
     expect(requirement.kind).toBe('user_input')
     expect(requirement.needsUserInput).toBe(true)
     expect(requirement.needsConfirmation).toBe(false)
-    expect(requirement.userInputSchema).toEqual([
-      { name: 'city', type: 'string', required: true, value: 'Tokyo' },
-      { name: 'temperature', type: 'number', required: true },
-    ])
+    expect(requirement.userInputSchema).toEqual([{ name: 'temperature', type: 'number', required: true }])
+    expect(requirement.toolCall.args).toEqual({ city: 'Tokyo' })
     expect(ledger.calls).toEqual([])
   })
 

@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { Agent, DefinitionError, ScriptedModel, Tool, Toolkit } from '../src/index.js'
+import { Agent, DefinitionError, InvalidResolution, ScriptedModel, Tool, Toolkit } from '../src/index.js'
 import { listFilesTool, makeLedger, scriptedAgent, sendEmailTool, weatherTool } from './fixtures.js'
 
 /*
@@ -212,7 +212,7 @@ describe('userInputFields', () => {
     expect(shown.parameters.required).not.toContain('to')
   })
 
-  it('asks the person for every parameter: the hidden ones empty, the model-given ones prefilled', async () => {
+  it('asks the person for the hidden parameters only; the others stay as the model gave them', async () => {
     const ledger = makeLedger()
     const { agent } = scriptedAgent(
       [{ toolCalls: [{ name: 'send_email', args: { subject: 'Hi', body: 'Hello' } }] }, 'Sent.'],
@@ -221,11 +221,10 @@ describe('userInputFields', () => {
     const paused = await agent.run('email ada')
     const [requirement] = paused.activeRequirements
     expect(requirement?.needsUserInput).toBe(true)
-    expect(requirement?.userInputSchema).toEqual([
-      { name: 'to', type: 'string', required: true },
-      { name: 'subject', type: 'string', required: true, value: 'Hi' },
-      { name: 'body', type: 'string', required: true, value: 'Hello' },
-    ])
+    expect(requirement?.userInputSchema).toEqual([{ name: 'to', type: 'string', required: true }])
+    expect(() => requirement!.provideUserInput({ to: 'ada@example.com', subject: 'Bye' })).toThrow(
+      InvalidResolution,
+    )
 
     requirement!.provideUserInput({ to: 'ada@example.com' })
     const done = await agent.continueRun(paused)

@@ -152,7 +152,7 @@ describe('policies', () => {
     expect(ledger.count('refund')).toBe(1)
   })
 
-  it('add to what the tool requires itself, and every requirement must be met', async () => {
+  it('add to what the tool requires itself, judged once its form is filled, and every requirement must be met', async () => {
     const ledger = makeLedger()
     const { agent } = scriptedAgent(
       [
@@ -167,14 +167,20 @@ describe('policies', () => {
       },
     )
     const paused = await agent.run('email ada')
-    expect(paused.activeRequirements.map((requirement) => requirement.kind)).toEqual([
-      'user_input',
-      'confirmation',
-    ])
-    const [input, confirmation] = paused.activeRequirements
-    input!.provideUserInput({ body: 'Hello from a person' })
+    expect(paused.activeRequirements.map((requirement) => requirement.kind)).toEqual(['user_input'])
+    paused.activeRequirements[0]!.provideUserInput({ body: 'Hello from a person' })
+    const filled = await agent.continueRun(paused)
+    const [confirmation] = filled.activeRequirements
+    expect(filled.activeRequirements.map((requirement) => requirement.kind)).toEqual(['confirmation'])
+    // The confirmation is asked about the call as it will run.
+    expect(confirmation!.toolCall.args).toEqual({
+      to: 'ada@example.com',
+      subject: 'Hi',
+      body: 'Hello from a person',
+    })
+    expect(ledger.calls).toEqual([])
     confirmation!.confirm()
-    await agent.continueRun(paused)
+    await agent.continueRun(filled)
     expect(ledger.calls.map((call) => call.args)).toEqual([
       { to: 'ada@example.com', subject: 'Hi', body: 'Hello from a person' },
     ])

@@ -174,6 +174,23 @@ describe('step user input', () => {
     )
   })
 
+  it('a step with a form and a confirmation asks the form first, then confirms the step as filled in', async () => {
+    const workflow = pipeline({ ...preference, requiresConfirmation: true })
+    const paused = await workflow.run('test data')
+    const form = single(paused.activeRequirements)
+    expect(form.kind).toBe('step_user_input')
+    form.provideUserInput({ preference: 'thorough' })
+    const filled = await workflow.continueRun(paused)
+    const confirmation = single(filled.activeRequirements)
+    expect(confirmation.kind).toBe('step_confirmation')
+    expect(confirmation.request).toMatchObject({ input: { preference: 'thorough' } })
+    confirmation.confirm()
+    const done = await workflow.continueRun(filled)
+    expect(outputsOf(await eventsOf(workflow.store, done.runId)).process).toBe(
+      'Processed data with preference: thorough',
+    )
+  })
+
   it('a value of the wrong type, or not among the allowed ones, is refused with a typed error and nothing is recorded', async () => {
     const workflow = pipeline(preference)
     const paused = await workflow.run('test data')

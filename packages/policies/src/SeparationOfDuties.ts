@@ -11,9 +11,13 @@ export interface SeparationOfDutiesOptions {
 const subject = 'separationOfDuties'
 
 /**
- * Nobody signs off on their own request: the principal who started the run (the requester) may
- * not resolve its requirements of the guarded kinds, even when they hold the approver role. Any
+ * Nobody resolves their own requests: the principal who started the run (the requester) may not
+ * resolve its requirements of the guarded kinds, even when they hold the approver role. Any
  * other principal the kind's own rules allow still may.
+ *
+ * The engine already refuses anyone approving their own call unless the deployment allows it
+ * (`allowSelfApproval`); this policy keeps the rule for an agent where that is relaxed, and
+ * extends it to other kinds (`kinds: ['approval', 'confirmation']`, say).
  *
  * People are told apart by principal id. A run started without a principal belongs to
  * `anonymous` (or its `userId`), and resolving without a principal means resolving as the run's

@@ -158,10 +158,11 @@ describe('all and any: who may resolve', () => {
   it('any(separationOfDuties, roleGate): nobody approves their own refund, unless an admin', async () => {
     const policy = any(separationOfDuties(), roleGate({ tools: { process_refund: ['admin'] } }))
     const attempt = async (runBy: Principal, decidedBy: Principal) => {
-      const { agent, ledger } = makeAgent(refundScript({ amount: 500 }), [
-        amountThreshold({ above: 100 }),
-        policy,
-      ])
+      const { agent, ledger } = makeAgent(
+        refundScript({ amount: 500 }),
+        [amountThreshold({ above: 100 }), policy],
+        { allowSelfApproval: true },
+      )
       const paused = await agent.run('refund A-1', { principal: runBy })
       const resolutions = [Resolutions.confirm(single(paused.activeRequirements).id)]
       return {

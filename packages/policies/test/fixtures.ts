@@ -83,12 +83,24 @@ export const refundScript = (args: Readonly<Record<string, unknown>>): ReadonlyA
 export const makeAgent = (
   script: ReadonlyArray<ScriptedModel.Turn>,
   policies: ReadonlyArray<Policy.Policy>,
-  options: { readonly ledger?: Ledger; readonly tools?: (ledger: Ledger) => ReadonlyArray<Tool.Tool> } = {},
+  options: {
+    readonly ledger?: Ledger
+    readonly tools?: (ledger: Ledger) => ReadonlyArray<Tool.Tool>
+    /** The deployment's own rule against approving one's own calls relaxed, so that policies draw the line. */
+    readonly allowSelfApproval?: boolean
+  } = {},
 ) => {
   const ledger = options.ledger ?? makeLedger()
   const model = ScriptedModel.make(script)
   const tools = options.tools?.(ledger) ?? [refundTool(ledger), payoutTool(ledger), lookupTool(ledger)]
-  const agent = new Agent({ id: 'support', model, tools, policies, store: MemoryStore.make() })
+  const agent = new Agent({
+    id: 'support',
+    model,
+    tools,
+    policies,
+    store: MemoryStore.make(),
+    ...(options.allowSelfApproval === undefined ? {} : { allowSelfApproval: options.allowSelfApproval }),
+  })
   return { agent, model, ledger }
 }
 

@@ -14,9 +14,12 @@ import {
 
 const largeRefunds = amountThreshold({ tools: ['process_refund'], above: 100 })
 
-/** A refund of 500 by `requester` (an approver themselves), paused for an approval. */
-const pausedRefund = async (policies = [largeRefunds, separationOfDuties()]) => {
-  const { agent, ledger } = makeAgent(refundScript({ amount: 500 }), policies)
+/**
+ * A refund of 500 by `requester` (an approver themselves), paused for an approval, in a
+ * deployment that relaxed the engine's own separation of duties: the policy draws the line.
+ */
+const pausedRefund = async (policies = [largeRefunds, separationOfDuties()], allowSelfApproval = true) => {
+  const { agent, ledger } = makeAgent(refundScript({ amount: 500 }), policies, { allowSelfApproval })
   const paused = await agent.run('refund A-1', { principal: requester })
   const approval = single(paused.activeRequirements)
   expect(approval.kind).toBe(Approval.kind)
@@ -62,7 +65,7 @@ describe('separationOfDuties', () => {
     expect(ledger.count('process_refund')).toBe(1)
   })
 
-  it('is what refuses: without it, the requester who is an approver approves their own refund', async () => {
+  it('is what refuses where self-approval is allowed: without it, the requester who is an approver approves their own refund', async () => {
     const { agent, ledger, runId, approvalId } = await pausedRefund([largeRefunds])
     const done = await agent.continueRun(
       { runId, resolutions: [Resolutions.confirm(approvalId)] },
@@ -70,6 +73,16 @@ describe('separationOfDuties', () => {
     )
     expect(done.status).toBe('completed')
     expect(ledger.count('process_refund')).toBe(1)
+  })
+
+  it('is not needed for approvals by default: the engine refuses the requester on its own', async () => {
+    const { agent, ledger, runId, approvalId } = await pausedRefund([largeRefunds], false)
+    await expectRefused(
+      agent.continueRun({ runId, resolutions: [Resolutions.confirm(approvalId)] }, { principal: requester }),
+      requester.id,
+      'nobody approves their own calls (separation of duties)',
+    )
+    expect(ledger.calls).toEqual([])
   })
 
   it('guards only the kinds it is given: by default a requester still confirms their own confirmation', async () => {

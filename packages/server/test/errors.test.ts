@@ -66,6 +66,7 @@ describe('authentication, for every kind of call', () => {
         () =>
           client.grants.create.mutate({
             scope: 'session',
+            principalId: 'alice',
             sessionId: 's',
             sourceId: 'finance',
             toolName: 'process_refund',

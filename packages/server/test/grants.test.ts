@@ -10,7 +10,13 @@ const server = useServer()
 const as = useClients(server)
 
 const refundGrant = (sessionId: string) =>
-  ({ scope: 'session', sessionId, sourceId: 'finance', toolName: 'process_refund' }) as const
+  ({
+    scope: 'session',
+    principalId: 'alice',
+    sessionId,
+    sourceId: 'finance',
+    toolName: 'process_refund',
+  }) as const
 
 describe('grants', () => {
   it('a grant lets a matching call through without pausing; revoked, the next call pauses again', async () => {
@@ -95,6 +101,7 @@ describe('grants', () => {
   it("an approver the tool's rule does not allow is FORBIDDEN (NotAllowedToResolve); an admin may", async () => {
     const wire = {
       scope: 'session',
+      principalId: 'alice',
       sessionId: 'g-wire',
       sourceId: 'treasury',
       toolName: 'wire_funds',

@@ -21,6 +21,14 @@ const continueRequest = (input: ContinueInput): ContinueRequest =>
       }
     : input
 
+/** Where an agent, team or workflow with a Promise API keeps its runs, and how its engine judges. */
+export interface RunnerOptions {
+  /** Where runs are kept. Those that share a store share runs: one can continue what another paused. Defaults to a new memory store. */
+  readonly store?: RunStore
+  /** Whether a requester may approve their own calls (default false). See `RunEngine.EngineOptions`. */
+  readonly allowSelfApproval?: boolean
+}
+
 /**
  * The Promise API shared by agents, teams and workflows: each instance runs its own engine over
  * its store. Methods reject with the typed errors of `Errors`.
@@ -29,10 +37,10 @@ export abstract class Runner {
   readonly store: RunStore
   private readonly runtime: ManagedRuntime.ManagedRuntime<RunEngine.RunEngine, never>
 
-  constructor(store: RunStore | undefined) {
+  constructor({ store, allowSelfApproval }: RunnerOptions) {
     this.store = store ?? MemoryStore.make()
     this.runtime = ManagedRuntime.make(
-      RunEngine.layer.pipe(
+      RunEngine.layerWith(allowSelfApproval === undefined ? {} : { allowSelfApproval }).pipe(
         Layer.provide(Layer.succeed(RunStore, this.store)),
         Layer.provide(IdGenerator.layer),
       ),

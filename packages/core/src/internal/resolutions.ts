@@ -9,7 +9,7 @@ import * as Approval from '../Approval.js'
 import * as Policy from '../Policy.js'
 import type { ToolCall } from '../Message.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
-import { Principal } from '../Principal.js'
+import type { Principal } from '../Principal.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import type { RunRecord } from '../Run.js'
@@ -63,6 +63,14 @@ const allows = (rule: () => boolean) => {
   }
 }
 
+/** How strict the engine is about who decides: set once per deployment (see `EngineOptions`). */
+export interface DecisionRules {
+  /** Whether the requester may approve their own calls; separation of duties is the default. */
+  readonly allowSelfApproval: boolean
+}
+
+export const defaultRules: DecisionRules = { allowSelfApproval: false }
+
 interface Judged {
   readonly kind: string
   readonly toolCall: ToolCall
@@ -74,9 +82,16 @@ interface Judged {
 
 /**
  * Why `principal` may not resolve a requirement, or undefined if they may: the kind's rule (for
- * an approval, the tool's own approvers if it names them), then every policy of the agent.
+ * an approval, the tool's own approvers if it names them), separation of duties for approvals,
+ * then every policy of the agent.
  */
-const refusal = (agent: Judge, plugin: AnyRequirementPlugin, principal: Principal, judged: Judged) =>
+const refusal = (
+  agent: Judge,
+  plugin: AnyRequirementPlugin,
+  principal: Principal,
+  judged: Judged,
+  rules: DecisionRules,
+) =>
   Effect.gen(function* () {
     const context = { request: judged.request, runPrincipal: judged.runPrincipal, toolCall: judged.toolCall }
     const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
@@ -86,6 +101,8 @@ const refusal = (agent: Judge, plugin: AnyRequirementPlugin, principal: Principa
       return approvers === undefined
         ? `the rules of kind "${judged.kind}" do not allow it`
         : "the tool's approvers do not include them"
+    if (judged.kind === Approval.kind && !rules.allowSelfApproval && principal.id === judged.runPrincipal.id)
+      return 'nobody approves their own calls (separation of duties)'
     for (const policy of agent.policies) {
       const refused = yield* Policy.refusal(policy, { principal, ...judged, agentId: agent.id })
       if (refused !== undefined) return refused
@@ -94,24 +111,27 @@ const refusal = (agent: Judge, plugin: AnyRequirementPlugin, principal: Principa
   })
 
 /**
- * Who a grant is asked by: nobody in particular. Policies that judge approvers by the requester
- * (separation of duties) see this principal, which no approver is.
+ * Why `principal` may not approve ahead of time (a grant) calls like `toolCall` of the agent in
+ * runs of `requester`, if they may not: as if `requester` had asked for each. Separation of
+ * duties keeps approvers from granting themselves.
  */
-export const grantRequester = new Principal({ id: 'countersign:grant', roles: [] })
-
-/** Why `principal` may not approve calls like `toolCall` of the agent ahead of time (a grant), if they may not. */
 export const mayApprove = (
   agent: Judge,
   principal: Principal,
-  { toolCall, runId }: { readonly toolCall: ToolCall; readonly runId: string },
-) =>
-  refusal(agent, RequiredApproval, principal, {
-    kind: Approval.kind,
+  {
     toolCall,
-    request: {},
     runId,
-    runPrincipal: grantRequester,
-  })
+    requester,
+  }: { readonly toolCall: ToolCall; readonly runId: string; readonly requester: Principal },
+  rules: DecisionRules,
+) =>
+  refusal(
+    agent,
+    RequiredApproval,
+    principal,
+    { kind: Approval.kind, toolCall, request: {}, runId, runPrincipal: requester },
+    rules,
+  )
 
 /**
  * Checks every answer of a request before any is recorded (bad input changes nothing): the
@@ -124,6 +144,7 @@ export const checkResolutions = (
   requirements: ReadonlyArray<RequirementRecord>,
   inputs: ReadonlyArray<ResolutionInput>,
   principal: Principal,
+  rules: DecisionRules,
 ) =>
   Effect.gen(function* () {
     const runId = run.runId
@@ -158,13 +179,19 @@ export const checkResolutions = (
         })
       // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
       const request = yield* decodeRequest(plugin, requirement)
-      const refused = yield* refusal(agent, plugin, principal, {
-        kind: requirement.kind,
-        toolCall: requirement.toolCall,
-        request,
-        runId,
-        runPrincipal: run.principal,
-      })
+      const refused = yield* refusal(
+        agent,
+        plugin,
+        principal,
+        {
+          kind: requirement.kind,
+          toolCall: requirement.toolCall,
+          request,
+          runId,
+          runPrincipal: run.principal,
+        },
+        rules,
+      )
       if (refused !== undefined)
         return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
       checked.push({ requirement, value: yield* validateResolution(plugin, requirement, value) })

@@ -11,13 +11,14 @@ import {
 } from '../Errors.js'
 import * as Grant from '../Grant.js'
 import { IdGenerator } from '../IdGenerator.js'
+import { sameJson } from '../Json.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
 import * as Policy from '../Policy.js'
 import type { Principal } from '../Principal.js'
 import { ownerRunId, RequirementRecord } from '../Requirement.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
-import { type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
+import { type AnyRequirementPlugin, type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
 import { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
 import type { Tool } from '../Tool.js'
@@ -80,7 +81,7 @@ const normalise = (result: unknown): { content: string; result?: unknown } => {
 }
 
 const argsIfChanged = (call: ToolCall, args: Readonly<Record<string, unknown>>) =>
-  JSON.stringify(args) === JSON.stringify(call.args) ? {} : { args: { ...args } }
+  sameJson(args, call.args) ? {} : { args: { ...args } }
 
 const toolMessage = (
   call: ToolCall,
@@ -166,36 +167,56 @@ const settle = (
     Result: ({ result }) => completed(writer, call, 'external', result),
   })
 
-/** Folds a call's resolved requirements, in order, into what happens to it. */
-const outcomeOf = (
+/** What was decided for a call, and the kinds whose answers settled its arguments (see `decided`). */
+interface Decided {
+  readonly outcome: Outcome
+  /** Kinds answered with arguments (a form, an edit): the call they made is judged again, without them. */
+  readonly supplied: ReadonlySet<string>
+}
+
+/** Kinds whose answers are arguments (forms): asked before the requirements that judge them. */
+const suppliesArguments = (plugin: AnyRequirementPlugin) => plugin.answers === 'user_input'
+
+/**
+ * Folds a call's resolved requirements, in order, into what happens to it, starting from the
+ * arguments they were shown (`judged`, the call as their pause stored it).
+ */
+const decided = (
   writer: RunWriter<Actor>,
-  call: ToolCall,
+  judged: ToolCall,
   requirements: ReadonlyArray<RequirementRecord>,
-): Effect.Effect<Outcome, DefinitionError> =>
+): Effect.Effect<Decided, DefinitionError> =>
   Effect.try({
     try: () => {
-      let outcome: Outcome = Outcome.Execute({ args: call.args })
+      let outcome: Outcome = Outcome.Execute({ args: judged.args })
+      const supplied = new Set<string>()
       for (const requirement of requirements) {
         if (outcome._tag !== 'Execute') break
         if (requirement.resolution?.lapsed !== undefined)
-          return Outcome.Skip({
-            message: `Nobody decided on the call to ${call.name} in time (the ${requirement.kind} ${requirement.resolution.lapsed}); it was not executed.`,
-          })
+          return {
+            outcome: Outcome.Skip({
+              message: `Nobody decided on the call to ${judged.name} in time (the ${requirement.kind} ${requirement.resolution.lapsed}); it was not executed.`,
+            }),
+            supplied,
+          }
         const plugin = writer.agent.plugins.get(requirement.kind)
         if (plugin === undefined || requirement.resolution === undefined)
           throw new Error(`requirement ${requirement.id} of kind "${requirement.kind}" cannot be applied`)
+        const before = outcome.args
         outcome = plugin.outcome({
-          call,
+          call: judged,
           request: Schema.decodeUnknownSync(plugin.request)(requirement.request) as unknown,
           resolution: Schema.decodeUnknownSync(plugin.resolution)(requirement.resolution.value) as unknown,
-          args: outcome.args,
+          args: before,
         })
+        if (suppliesArguments(plugin) || (outcome._tag === 'Execute' && !sameJson(outcome.args, before)))
+          supplied.add(requirement.kind)
       }
-      return outcome
+      return { outcome, supplied }
     },
     catch: (cause) =>
       new DefinitionError({
-        subject: `tool call ${call.id}`,
+        subject: `tool call ${judged.id}`,
         reason: describe(cause),
       }),
   })
@@ -293,8 +314,8 @@ const decidedApproval = (
   })
 
 /**
- * Lets the call through on an active grant of its session, if there is one: the grant's use is
- * recorded with its approval. A `once` grant another run used first is passed over.
+ * Lets the call through on an active grant of its principal's session, if there is one: the
+ * grant's use is recorded with its approval. A `once` grant another run used first is passed over.
  */
 const throughGrant = (
   writer: RunWriter<Actor>,
@@ -310,7 +331,8 @@ const throughGrant = (
       toolName: call.name,
       status: 'active',
     })
-    for (const grant of grants.filter((grant) => Grant.covers(grant, writer.agent.id, sessionId, call))) {
+    const site = { principalId: writer.run.principal.id, sessionId, sourceId: writer.agent.id }
+    for (const grant of grants.filter((grant) => Grant.covers(grant, site, call))) {
       // Only the run's writer spends a grant.
       if (!writer.hasClaimed) yield* writer.flush
       const use = yield* decidedApproval(writer, call, {
@@ -345,14 +367,15 @@ const audit = (
     yield* store.recordApproval(record)
   })
 
-const askAgain = (writer: RunWriter<Actor>, call: ToolCall, args: Readonly<Record<string, unknown>>) =>
+const askAgain = (writer: RunWriter<Actor>, call: ToolCall) =>
   InterruptedCall.need({
     message: `The call to ${call.name} was running when its process stopped; it may or may not have taken effect. Run it again?`,
-    args: { ...args },
+    args: { ...call.args },
     idempotencyKey: idempotencyKey(writer, call),
   })
 
 interface Gated {
+  /** The call as its requirements are shown it: the model's, with the arguments they judge. */
   readonly call: ToolCall
   readonly needs: ReadonlyArray<Need>
   /** What the members a delegation call handed its task to are waiting for. */
@@ -363,6 +386,10 @@ interface Gated {
  * Works through one batch of calls in order: calls whose requirements are resolved run as
  * decided, calls that need nothing run now, and the calls that need a person are returned
  * untouched.
+ *
+ * A call runs only with arguments that every requirement and policy on it saw. Arguments are
+ * asked for first (forms), on their own; once answered, or changed by any answer, the call is
+ * judged afresh with its new arguments, so an approval covers exactly what runs.
  */
 const settleBatch = (
   writer: RunWriter<Actor>,
@@ -372,12 +399,36 @@ const settleBatch = (
 ): Effect.Effect<ReadonlyArray<Gated>, RunFailure, RunStore | IdGenerator> =>
   Effect.gen(function* () {
     const gated: Array<Gated> = []
-    /** Runs what was decided, and records it if the tool is audited. */
-    const settleAudited = (call: ToolCall, outcome: Outcome, decidedBy: Principal = writer.run.principal) =>
+    /** Runs what was decided for `call` (its arguments as `judged`), and records it if the tool is audited. */
+    const settleAudited = (
+      call: ToolCall,
+      judged: ToolCall,
+      outcome: Outcome,
+      decidedBy: Principal = writer.run.principal,
+    ) =>
       Effect.gen(function* () {
         const done = yield* settle(writer, call, outcome)
         if (writer.agent.tools.get(call.name)?.flags.approval?.type === 'audit')
-          yield* audit(writer, call, done, decidedBy)
+          yield* audit(writer, judged, done, decidedBy)
+      })
+    /**
+     * Asks what the tool and the policies require of the call with these arguments, but for the
+     * kinds already answered with them; runs it if nothing is left.
+     */
+    const judge = (call: ToolCall, judged: ToolCall, answered: ReadonlySet<string>) =>
+      Effect.gen(function* () {
+        const tool = writer.agent.tools.get(call.name)
+        if (tool === undefined) return yield* settle(writer, call, Outcome.Execute({ args: judged.args }))
+        const needs = yield* needsOf(writer, tool, judged)
+        if (Either.isLeft(needs)) return yield* failed(writer, call, needs.left, judged.args)
+        const asked = needs.right.filter((need) => !answered.has(need.plugin.kind))
+        const supplying = asked.filter((need) => suppliesArguments(need.plugin))
+        if (supplying.length > 0) return gated.push({ call: judged, needs: supplying })
+        const granted =
+          asked.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, judged))
+        const remaining = granted ? asked.filter((need) => need.plugin.kind !== Approval.kind) : asked
+        if (remaining.length > 0) return gated.push({ call: judged, needs: remaining })
+        return yield* settleAudited(call, judged, Outcome.Execute({ args: judged.args }))
       })
     for (const call of calls) {
       if (isDelegation(writer.agent, call.name)) {
@@ -396,35 +447,25 @@ const settleBatch = (
       // Checked first: an interrupted call may have run already, whatever was decided for it.
       const startedWith = interrupted?.calls.get(call.id)
       if (startedWith !== undefined) {
-        if (interrupted?.then === 'retry') yield* settleAudited(call, Outcome.Execute({ args: startedWith }))
-        else gated.push({ call, needs: [askAgain(writer, call, startedWith)] })
+        const started = { ...call, args: startedWith }
+        if (interrupted?.then === 'retry')
+          yield* settleAudited(call, started, Outcome.Execute({ args: startedWith }))
+        else gated.push({ call: started, needs: [askAgain(writer, started)] })
         continue
       }
       const requirements = resolved.filter(
         (requirement) => requirement.toolCall.id === call.id && ownerRunId(requirement) === writer.run.runId,
       )
-      if (requirements.length > 0) {
-        const decidedBy = requirements.at(-1)!.resolution!.resolvedBy
-        yield* settleAudited(call, yield* outcomeOf(writer, call, requirements), decidedBy)
+      if (requirements.length === 0) {
+        yield* judge(call, call, new Set())
         continue
       }
-      const tool = writer.agent.tools.get(call.name)
-      if (tool === undefined) {
-        yield* settle(writer, call, Outcome.Execute({ args: call.args }))
-        continue
-      }
-      const needs = yield* needsOf(writer, tool, call)
-      if (Either.isLeft(needs)) {
-        yield* failed(writer, call, needs.left)
-        continue
-      }
-      const granted =
-        needs.right.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, call))
-      const remaining = granted
-        ? needs.right.filter((need) => need.plugin.kind !== Approval.kind)
-        : needs.right
-      if (remaining.length > 0) gated.push({ call, needs: remaining })
-      else yield* settleAudited(call, Outcome.Execute({ args: call.args }))
+      // One pause's requirements on a call are shown the same arguments.
+      const judged = requirements[0]!.toolCall
+      const { outcome, supplied } = yield* decided(writer, judged, requirements)
+      if (outcome._tag === 'Execute' && supplied.size > 0)
+        yield* judge(call, { ...judged, args: outcome.args }, supplied)
+      else yield* settleAudited(call, judged, outcome, requirements.at(-1)!.resolution!.resolvedBy)
     }
     return gated
   })

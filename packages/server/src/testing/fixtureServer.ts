@@ -27,6 +27,8 @@ import {
   defineAgent,
   defineTeam,
   type Message,
+  Policy,
+  RequiredApproval,
   type RunStore,
   ScriptedModel,
   Tool,
@@ -146,6 +148,52 @@ const treasury = defineAgent({
   ],
 })
 
+const wireParameters = Schema.Struct({
+  to: Schema.String,
+  amount: Schema.Number,
+  memo: Schema.optional(Schema.String),
+})
+const wired = ({ to, amount, memo }: typeof wireParameters.Type) =>
+  `wired ${amount} to ${to}${memo === undefined ? '' : ` (${memo})`}`
+
+/** Its wire asks the requester for a memo, then an approver for sign-off of the call as it will run. */
+const payments = defineAgent({
+  id: 'payments',
+  name: 'Payments',
+  model: callingOnce('wire', { to: 'acct-legit', amount: 10 }),
+  tools: [
+    Tool.make({
+      name: 'wire',
+      description: 'Wire money, with a memo from the requester',
+      parameters: wireParameters,
+      userInputFields: ['memo'],
+      approval: approval({ type: 'required' }),
+      execute: wired,
+    }),
+  ],
+})
+
+/** The requester fills in the whole payout; amounts over 100 need an approval, as a policy says. */
+const payouts = defineAgent({
+  id: 'payouts',
+  name: 'Payouts',
+  model: callingOnce('payout', { to: 'acct-legit', amount: 50 }),
+  tools: [
+    Tool.make({
+      name: 'payout',
+      description: 'Pay out, as the requester fills it in',
+      parameters: wireParameters,
+      requiresUserInput: true,
+      execute: wired,
+    }),
+  ],
+  policies: [
+    Policy.make('payouts over 100 need an approval', ({ call }) =>
+      typeof call.args['amount'] === 'number' && call.args['amount'] > 100 ? [RequiredApproval.need({})] : [],
+    ),
+  ],
+})
+
 const slow = defineAgent({
   id: 'slow',
   name: 'Slow',
@@ -234,13 +282,14 @@ const support = defineTeam({
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, chatty, finance, refunds, slow, treasury, vault],
+  agents: [assistant, chatty, finance, payments, payouts, refunds, slow, treasury, vault],
   teams: [support],
   sweepEvery: false,
   authenticate: staticTokens({
     'alice-token': tokens.alice,
     'bob-token': tokens.bob,
     'ann-token': tokens.ann,
+    'grace-token': tokens.grace,
     'root-token': tokens.root,
   }),
   maxBodySize: 64 * 1024,

@@ -3,6 +3,8 @@ export const tokens = {
   alice: { id: 'alice', roles: ['user'] },
   bob: { id: 'bob', roles: ['user'] },
   ann: { id: 'ann', roles: ['approver'] },
+  /** A requester who is an approver too: separation of duties keeps her from approving her own calls. */
+  grace: { id: 'grace', roles: ['user', 'approver'] },
   root: { id: 'root', roles: ['admin'] },
 } as const
 

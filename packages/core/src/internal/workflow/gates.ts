@@ -124,13 +124,14 @@ export const retriesSpent = (component: Asking) =>
   })
 
 /**
- * Asks whether the part may start, until a person says yes or no; with `retry`, a rejection asks
- * again, at most `maxRetries` times.
+ * Asks whether the part may start (with `input`, its form as answered), until a person says yes
+ * or no; with `retry`, a rejection asks again, at most `maxRetries` times.
  */
 export const confirmation = (
   stretch: Stretch,
   component: Asking,
   key: string,
+  input?: Readonly<Record<string, unknown>>,
 ): Work<{ readonly _tag: 'Confirmed' } | { readonly _tag: 'Rejected' } | Flow> =>
   Effect.gen(function* () {
     for (let attempt = 0; ; attempt++) {
@@ -149,6 +150,7 @@ export const confirmation = (
                 ? {}
                 : { message: component.confirmationMessage }),
               stepType: component.type,
+              ...(input === undefined ? {} : { input }),
             },
           )
         case 'Lapsed':

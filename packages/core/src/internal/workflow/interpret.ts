@@ -96,24 +96,33 @@ const body = (stretch: Stretch, component: Component, key: string, scope: Scope)
   }
 }
 
-/** Asks for confirmation if the part requires it: Confirmed lets it start; a rejection skips or cancels it. */
-const confirmed = (stretch: Stretch, component: Asking, key: string): Work<Flow | 'confirmed'> =>
+/**
+ * Asks for confirmation if the part requires it (showing `input`, its answered form): Confirmed
+ * lets it start; a rejection skips or cancels it.
+ */
+const confirmed = (
+  stretch: Stretch,
+  component: Asking,
+  key: string,
+  input?: Readonly<Record<string, unknown>>,
+): Work<Flow | 'confirmed'> =>
   component.requiresConfirmation
-    ? Effect.map(confirmation(stretch, component, key), (answer) =>
+    ? Effect.map(confirmation(stretch, component, key, input), (answer) =>
         answer._tag === 'Confirmed' ? 'confirmed' : answer._tag === 'Rejected' ? rejected(component) : answer,
       )
     : Effect.succeed('confirmed')
 
 /**
- * A step: confirmed, its form filled in, then attempts until one's output is approved (or needs
- * no review). With `retry`, a rejected output runs the step again, told the feedback.
+ * A step: its form filled in, confirmed as filled in (what is confirmed is what runs), then
+ * attempts until one's output is approved (or needs no review). With `retry`, a rejected output
+ * runs the step again, told the feedback.
  */
 const runStep = (stretch: Stretch, step: Step, key: string, scope: Scope): Work =>
   Effect.gen(function* () {
-    const start = yield* confirmed(stretch, step, key)
-    if (start !== 'confirmed') return start
     const answers = step.requiresUserInput ? yield* userInput(stretch, step, key) : undefined
     if (answers !== undefined && answers._tag !== 'Answered') return answers
+    const start = yield* confirmed(stretch, step, key, answers?.values)
+    if (start !== 'confirmed') return start
     let rejection = scope.rejection
     for (let attempt = 0; ; attempt++) {
       const reviewed = attemptKey(key, attempt)
