@@ -62,7 +62,7 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly maxSubscriptionsPerSocket?: number
   /**
    * Most `runs.start` and `runs.continue` calls one principal has being answered at once by this
-   * process (default 100); one more is TOO_MANY_REQUESTS (`TooManyRequests`, `concurrentRuns`).
+   * process (default 250); one more is TOO_MANY_REQUESTS (`TooManyRequests`, `concurrentRuns`).
    */
   readonly maxConcurrentRuns?: number
   /**
