@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startMongo } from '@countersign/ferretdb-harness'
-import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
 import { rawSocket } from './harness.js'
+import { ferretDb, sqliteFile } from './stores.js'
 
 /*
  * JSON input is nested at most `maxJsonDepth` levels (32 by default, the fixture server's): a
@@ -15,36 +13,6 @@ import { rawSocket } from './harness.js'
  * failed in the store with a 500 and ~5,000 answered a RangeError's stack trace with the server's
  * file paths.
  */
-
-interface Store {
-  readonly name: string
-  readonly open: (
-    directory: string,
-  ) => Promise<{ readonly args: ReadonlyArray<string>; readonly dispose: () => Promise<void> }>
-}
-
-const sqlite: Store = {
-  name: 'SQLite',
-  open: async (directory) => ({
-    args: ['sqlite', join(directory, 'countersign.db')],
-    dispose: async () => {},
-  }),
-}
-
-const ferretDb: Store = {
-  name: 'FerretDB',
-  open: async () => {
-    const mongo = await startMongo()
-    const dbName = `countersign_test_${randomBytes(6).toString('hex')}`
-    const dispose = async () => {
-      const client = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect()
-      await client.db(dbName).dropDatabase()
-      await client.close()
-      await mongo.stop()
-    }
-    return { args: ['mongodb', mongo.url, dbName], dispose }
-  },
-}
 
 const maxDepth = 32
 
@@ -58,7 +26,7 @@ const traceFree = (text: string) => {
   expect(text).not.toContain('RangeError')
 }
 
-describe.each([sqlite, ferretDb])('JSON nesting on $name', (store) => {
+describe.each([sqliteFile, ferretDb])('JSON nesting on $name', (store) => {
   let server: ServerProcess
   let directory: string
   let dispose: () => Promise<void> = async () => {}
