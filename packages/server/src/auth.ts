@@ -1,11 +1,12 @@
-import type { Principal } from '@countersign/core'
+import { Principal } from '@countersign/core'
 
 /** Who a token belongs to, as the host application knows it. */
 export type PrincipalInput = typeof Principal.Encoded
 
 /**
  * Turns a bearer token into the principal acting with it; `null` (or undefined) when the token is
- * unknown. The server calls it once per HTTP request and once per WebSocket connection.
+ * unknown. The server calls it for every HTTP request and every WebSocket operation, and again
+ * every `reauthenticateMs` while a WebSocket connection or a subscription is open.
  */
 export type Authenticate = (
   token: string,
@@ -24,6 +25,15 @@ export const staticTokens =
 export const bearerToken = (header: string | undefined): string | undefined => {
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
   return match?.[1]
+}
+
+/** The principal a token belongs to; null for no token or one `authenticate` does not know. */
+export const principalOf = async (
+  authenticate: Authenticate,
+  token: string | undefined,
+): Promise<Principal | null> => {
+  const found = token === undefined || token === '' ? null : await authenticate(token)
+  return found == null ? null : new Principal(found)
 }
 
 /** Roles that see and decide the approval queue. */

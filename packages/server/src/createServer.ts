@@ -5,8 +5,13 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { WebSocketServer } from 'ws'
 import type { Authenticate } from './auth.js'
-import { makeCreateContext } from './context.js'
+import { makeCreateContext, type Guards } from './context.js'
 import { handleProbe } from './http.js'
+import { callsOf, refuseBatch } from './internal/batchLimit.js'
+import { defaultLimits, type Limits, type RateLimit } from './internal/limits.js'
+import { makeRateLimiter } from './internal/rateLimiter.js'
+import { retryAfterOf } from './internal/retryAfter.js'
+import { makeRunSlots } from './internal/runSlots.js'
 import { hardLimitFactor, limitedWebSocket } from './internal/limitedSocket.js'
 import { makeResumer, manualResume } from './internal/resume.js'
 import { staticFiles } from './internal/staticFiles.js'
@@ -48,6 +53,32 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly shutdownTimeoutMs?: number
   /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages. */
   readonly webApp?: { readonly dir: string }
+  /**
+   * Most calls in one HTTP batch (`?batch=1`) or one WebSocket message (default 500); a larger
+   * batch is answered PAYLOAD_TOO_LARGE (`BatchTooLarge`) for every call, and none runs.
+   */
+  readonly maxBatchSize?: number
+  /** Most subscriptions open at once on one WebSocket connection (default 500); one more is TOO_MANY_REQUESTS (`TooManySubscriptions`). */
+  readonly maxSubscriptionsPerSocket?: number
+  /**
+   * Most `runs.start` and `runs.continue` calls one principal has being answered at once by this
+   * process (default 250); one more is TOO_MANY_REQUESTS (`TooManyRequests`, `concurrentRuns`).
+   */
+  readonly maxConcurrentRuns?: number
+  /**
+   * Requests per principal, as a token bucket: `burst` at once, refilled at `perSecond`
+   * (default 500 a second, 1000 at once), over HTTP, WebSocket and REST alike; one more is
+   * TOO_MANY_REQUESTS (`TooManyRequests`, `requestRate`) with `Retry-After`. `false`: no limit.
+   */
+  readonly rateLimit?: RateLimit | false
+  /**
+   * How often, in milliseconds, an open WebSocket connection (or an HTTP subscription) has its
+   * token checked again (default 10 s). Each WebSocket operation is checked anew besides; when the
+   * token names nobody, subscriptions end UNAUTHORIZED and the connection is closed (4401).
+   */
+  readonly reauthenticateMs?: number
+  /** Deepest nesting of JSON input accepted (default 32 levels); deeper is BAD_REQUEST (`NestingTooDeep`). */
+  readonly maxJsonDepth?: number
 }
 
 export interface CountersignServer {
@@ -66,6 +97,15 @@ export interface CountersignServer {
 
 const mebibyte = 1024 * 1024
 
+const limitsOf = (options: ServerOptions): Limits => ({
+  maxBatchSize: options.maxBatchSize ?? defaultLimits.maxBatchSize,
+  maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? defaultLimits.maxSubscriptionsPerSocket,
+  maxConcurrentRuns: options.maxConcurrentRuns ?? defaultLimits.maxConcurrentRuns,
+  rateLimit: options.rateLimit ?? defaultLimits.rateLimit,
+  reauthenticateMs: options.reauthenticateMs ?? defaultLimits.reauthenticateMs,
+  maxJsonDepth: options.maxJsonDepth ?? defaultLimits.maxJsonDepth,
+})
+
 const logBackgroundError = (error: unknown, { runId }: { readonly runId: string }) =>
   console.error(`countersign: continuing run ${runId} after a decision failed`, error)
 
@@ -83,14 +123,26 @@ export const createServer = (options: ServerOptions): CountersignServer => {
       ? manualResume
       : makeResumer(countersign, options.onError ?? logBackgroundError)
   const maxBodySize = options.maxBodySize ?? mebibyte
+  const limits = limitsOf(options)
+  const guards: Guards = {
+    limits,
+    rate: makeRateLimiter(limits.rateLimit),
+    runs: makeRunSlots(limits.maxConcurrentRuns),
+  }
   const createContext = makeCreateContext({
     countersign,
     authenticate: options.authenticate,
     resumer,
     maxBodySize,
+    guards,
   })
-  const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
-  const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer }
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    maxBodySize,
+    responseMeta: ({ errors }) => retryAfterOf(errors.map((error) => error.cause)),
+  })
+  const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer, guards }
   const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
 
   let closing = false
@@ -112,6 +164,8 @@ export const createServer = (options: ServerOptions): CountersignServer => {
       if (await handleProbe(req, res, countersign)) return
       if (await handleRest(req, res, rest)) return
       if (webApp !== undefined && (await webApp(req, res))) return
+      if (callsOf(new URL(req.url ?? '/', 'http://localhost')) > limits.maxBatchSize)
+        return refuseBatch(res, appRouter, limits.maxBatchSize)
       trpc(req, res)
     })()
   })
@@ -123,6 +177,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     WebSocket: limitedWebSocket(appRouter, {
       maxPayload,
       maxBufferedBytes: options.maxBufferedBytes ?? 4 * mebibyte,
+      maxBatchSize: limits.maxBatchSize,
     }),
   })
   const keepAlive = options.keepAlive ?? {}

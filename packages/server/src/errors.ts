@@ -2,6 +2,7 @@ import { RunNotContinuable } from '@countersign/core'
 import { Schema } from 'effect'
 import { type TRPCError, TRPCError as TRPCErrorClass } from '@trpc/server'
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import { withoutTrace } from './internal/safeText.js'
 
 /*
  * The server's own typed errors, beside the core's: like them, tagged, so that a client matches
@@ -43,6 +44,50 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()('Payl
   }
 }
 
+/** A batch (HTTP `?batch=1`, or one WebSocket message) of more calls than the server runs at once: none of them ran. */
+export class BatchTooLarge extends Schema.TaggedError<BatchTooLarge>()('BatchTooLarge', {
+  maxCalls: Schema.Number,
+}) {
+  override get message() {
+    return `A batch may hold at most ${this.maxCalls} calls.`
+  }
+}
+
+/** JSON input nested deeper than the server reads: refused before validation, so before any store. */
+export class NestingTooDeep extends Schema.TaggedError<NestingTooDeep>()('NestingTooDeep', {
+  maxDepth: Schema.Number,
+}) {
+  override get message() {
+    return `The input is nested deeper than ${this.maxDepth} levels.`
+  }
+}
+
+/**
+ * A principal over one of its limits: requests per second (`requestRate`) or runs working at once
+ * (`concurrentRuns`). Over HTTP the response carries `Retry-After: <retryAfter>`.
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()('TooManyRequests', {
+  limit: Schema.Literal('requestRate', 'concurrentRuns'),
+  max: Schema.Number,
+  /** Seconds to wait before trying again. */
+  retryAfter: Schema.Number,
+}) {
+  override get message() {
+    return this.limit === 'requestRate'
+      ? `Too many requests: at most ${this.max} a second; retry after ${this.retryAfter} s.`
+      : `Too many runs at once: at most ${this.max}; retry after ${this.retryAfter} s.`
+  }
+}
+
+/** A WebSocket connection with as many subscriptions open as it may have. */
+export class TooManySubscriptions extends Schema.TaggedError<TooManySubscriptions>()('TooManySubscriptions', {
+  maxSubscriptions: Schema.Number,
+}) {
+  override get message() {
+    return `A connection may hold at most ${this.maxSubscriptions} subscriptions.`
+  }
+}
+
 /** No REST route answers this method and path. */
 export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()('RouteNotFound', {
   method: Schema.String,
@@ -61,6 +106,10 @@ const codes: Readonly<Record<string, TRPC_ERROR_CODE_KEY>> = {
   DefinitionNotFound: 'NOT_FOUND',
   RouteNotFound: 'NOT_FOUND',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  BatchTooLarge: 'PAYLOAD_TOO_LARGE',
+  NestingTooDeep: 'BAD_REQUEST',
+  TooManyRequests: 'TOO_MANY_REQUESTS',
+  TooManySubscriptions: 'TOO_MANY_REQUESTS',
   RunNotFound: 'NOT_FOUND',
   ApprovalNotFound: 'NOT_FOUND',
   RequirementNotFound: 'NOT_FOUND',
@@ -138,15 +187,25 @@ export const errorData = (error: TRPCError): ErrorData | undefined => {
   const cause: unknown = error.cause
   const tag = tagOf(cause)
   if (tag !== undefined) {
-    // A tagged error's own enumerable properties are its schema fields, all JSON.
+    // A tagged error's own enumerable properties are its schema fields, all JSON; text ones may
+    // describe a thrown error, its trace included.
+    const fields = Object.entries(cause as object).map(
+      ([key, value]: [string, unknown]): [string, unknown] => [
+        key,
+        typeof value === 'string' ? withoutTrace(value) : value,
+      ],
+    )
     return {
-      ...Object.fromEntries(Object.entries(cause as object)),
+      ...Object.fromEntries(fields),
       _tag: tag,
-      message: (cause as Error).message,
+      message: withoutTrace((cause as Error).message),
     }
   }
   if (error.code === 'BAD_REQUEST' && isSchemaFailure(cause)) {
-    const issues = cause.issues.map((issue) => ({ path: pathOf(issue), message: issue.message }))
+    const issues = cause.issues.map((issue) => ({
+      path: pathOf(issue),
+      message: withoutTrace(issue.message),
+    }))
     const reason = issues.map((issue) => `${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`)
     return {
       _tag: 'InvalidRequest',

@@ -3,16 +3,19 @@ import { Approval, Approvals, type Countersign, InvalidRequest, type Principal }
 import { TRPCError } from '@trpc/server'
 import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { Schema } from 'effect'
-import { approverRoles, type Authenticate, bearerToken, isApprover } from './auth.js'
-import { principalOf } from './context.js'
+import { approverRoles, type Authenticate, bearerToken, isApprover, principalOf } from './auth.js'
+import type { Guards } from './context.js'
 import {
   errorData,
+  NestingTooDeep,
   PayloadTooLarge,
   RoleRequired,
   RouteNotFound,
   toTRPCError,
   Unauthenticated,
 } from './errors.js'
+import { nestsDeeperThan } from './internal/jsonDepth.js'
+import { retryAfterOf } from './internal/retryAfter.js'
 import type { Resumer } from './internal/resume.js'
 import { approvalPageView, approvalView } from './views.js'
 
@@ -32,6 +35,7 @@ export interface RestOptions {
   readonly authenticate: Authenticate
   readonly maxBodySize: number
   readonly resumer: Resumer
+  readonly guards: Guards
 }
 
 /** Every `/api/…` path is this module's: an unknown one is a 404 here, not a tRPC procedure. */
@@ -73,7 +77,8 @@ const sendError = (res: ServerResponse, error: unknown) => {
     message: trpcError.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : trpcError.message,
   }
   // A body refused before it was read: the connection is not reused for what follows it.
-  send(res, status, { error: data }, status === 413 ? { connection: 'close' } : {})
+  const headers = { ...(status === 413 ? { connection: 'close' } : {}), ...retryAfterOf([error]).headers }
+  send(res, status, { error: data }, headers)
 }
 
 /** The body, up to `maxBytes`; more is PayloadTooLarge (the rest is drained, not kept). */
@@ -97,12 +102,15 @@ const readBody = (req: IncomingMessage, maxBytes: number) =>
     req.once('error', reject)
   })
 
-const parseJson = (text: string): unknown => {
+const parseJson = (text: string, maxDepth: number): unknown => {
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch {
     throw new InvalidRequest({ reason: 'the body is not JSON' })
   }
+  if (nestsDeeperThan(parsed, maxDepth)) throw new NestingTooDeep({ maxDepth })
+  return parsed
 }
 
 /** Query parameters that the core's ApprovalQuery reads as numbers. */
@@ -133,11 +141,12 @@ const decodeSegment = (segment: string) => {
   }
 }
 
-/** The caller, who must be an approver or an admin. */
-const approver = async (req: IncomingMessage, authenticate: Authenticate): Promise<Principal> => {
-  const principal = await principalOf(authenticate, bearerToken(req.headers.authorization))
+/** The caller, who must be an approver or an admin, within their request rate. */
+const approver = async (req: IncomingMessage, options: RestOptions): Promise<Principal> => {
+  const principal = await principalOf(options.authenticate, bearerToken(req.headers.authorization))
   if (principal === null) throw new Unauthenticated()
   if (!isApprover(principal)) throw new RoleRequired({ principalId: principal.id, roles: approverRoles })
+  options.guards.rate.take(principal.id)
   return principal
 }
 
@@ -160,18 +169,18 @@ export const handleRest = async (
       throw new RouteNotFound({ method, path: url.pathname })
     const [, rawId, action] = segments
     if (method === 'GET' && rawId === undefined) {
-      await approver(req, options.authenticate)
+      await approver(req, options)
       const query = await validate(Approval.ApprovalQuery, approvalQueryOf(url.searchParams))
       send(res, 200, approvalPageView(await countersign.approvals.list(encodeQuery(query))))
     } else if (method === 'GET' && rawId !== undefined && action === undefined) {
-      await approver(req, options.authenticate)
+      await approver(req, options)
       send(res, 200, approvalView(await countersign.approvals.get(decodeSegment(rawId))))
     } else if (method === 'POST' && rawId !== undefined && action === 'resolve') {
-      const principal = await approver(req, options.authenticate)
+      const principal = await approver(req, options)
       const approvalId = decodeSegment(rawId)
       const answer = await validate(
         Approvals.ApprovalAnswer,
-        parseJson(await readBody(req, options.maxBodySize)),
+        parseJson(await readBody(req, options.maxBodySize), options.guards.limits.maxJsonDepth),
       )
       const decided = await countersign.approvals.decide(approvalId, encodeAnswer(answer), {
         principal,

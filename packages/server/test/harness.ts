@@ -71,6 +71,49 @@ export const connect = (
 }
 
 /**
+ * A tRPC client of the server that sends every call over one WebSocket, signed in with `token`
+ * (which the fixture server's `grant` and `revoke` commands change); `closed` resolves with the
+ * code of the first socket the server closes.
+ */
+export const connectSocket = (server: ServerProcess, token: string) => {
+  let serverClosed!: (code: number) => void
+  const closed = new Promise<number>((resolve) => (serverClosed = resolve))
+  const ws = createWSClient({
+    url: server.url.replace('http', 'ws'),
+    WebSocket: WebSocket as never,
+    retryDelayMs: () => 20,
+    connectionParams: { token },
+    onClose: (cause) => serverClosed(cause?.code ?? 0),
+  })
+  const trpc = createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] })
+  return { trpc, closed, close: () => ws.close() }
+}
+
+/** A raw WebSocket to the server that sends `token` in tRPC's connection params message (none: no token). */
+export const rawSocket = async (server: ServerProcess, token: string | undefined) => {
+  const params = token === undefined ? '' : '?connectionParams=1'
+  const socket = new WebSocket(`${server.url.replace('http', 'ws')}${params}`)
+  const received: Array<Record<string, unknown>> = []
+  const waiting: Array<() => void> = []
+  socket.on('message', (data: Buffer) => {
+    received.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>)
+    for (const wake of waiting.splice(0)) wake()
+  })
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
+  if (token !== undefined) socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }))
+  /** The first message received (from the start) that `matches`. */
+  const message = async (matches: (message: Record<string, unknown>) => boolean) => {
+    for (;;) {
+      const found = received.find(matches)
+      if (found !== undefined) return found
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+  }
+  return { socket, received, message, closed }
+}
+
+/**
  * Arguments that give the fixture server a SQLite file of its own, in a temporary directory
  * removed after the tests of the enclosing block (call it before `useServer`).
  */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
-import { eventsOf, failure, useClients, useServer } from './harness.js'
+import { eventsOf, failure, rawSocket as rawSocketAs, useClients, useServer } from './harness.js'
 
 const server = useServer()
 const as = useClients(server)
@@ -9,27 +8,7 @@ const as = useClients(server)
 const maxBytes = 64 * 1024
 
 /** A raw WebSocket to the server, signed in as alice through tRPC's connection params message. */
-const rawSocket = async () => {
-  const socket = new WebSocket(`${server().url.replace('http', 'ws')}?connectionParams=1`)
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
-  socket.send(JSON.stringify({ method: 'connectionParams', data: { token: 'alice-token' } }))
-  const received: Array<Record<string, unknown>> = []
-  const waiting: Array<() => void> = []
-  socket.on('message', (data: Buffer) => {
-    received.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>)
-    for (const wake of waiting.splice(0)) wake()
-  })
-  /** The first message received (from the start) that `matches`. */
-  const message = async (matches: (message: Record<string, unknown>) => boolean) => {
-    for (;;) {
-      const found = received.find(matches)
-      if (found !== undefined) return found
-      await new Promise<void>((resolve) => waiting.push(resolve))
-    }
-  }
-  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
-  return { socket, message, closed }
-}
+const rawSocket = () => rawSocketAs(server(), 'alice-token')
 
 const subscribeMessage = (id: number, input: unknown) =>
   JSON.stringify({ id, method: 'subscription', params: { path: 'runs.events', input } })

@@ -1,6 +1,6 @@
 import { getTRPCErrorShape, transformTRPCResponse } from '@trpc/server'
 import { type RawData, WebSocket } from 'ws'
-import { PayloadTooLarge, toTRPCError } from '../errors.js'
+import { BatchTooLarge, PayloadTooLarge, toTRPCError } from '../errors.js'
 import type { AppRouter } from '../router.js'
 
 export interface SocketLimits {
@@ -8,6 +8,8 @@ export interface SocketLimits {
   readonly maxPayload: number
   /** How far behind (bytes queued to send) a client may fall before it is disconnected. */
   readonly maxBufferedBytes: number
+  /** The most requests one message may hold; each of a larger one is answered BATCH_TOO_LARGE. */
+  readonly maxBatchSize: number
 }
 
 /**
@@ -19,6 +21,12 @@ export const hardLimitFactor = 4
 
 const sizeOf = (data: RawData) =>
   Array.isArray(data) ? data.reduce((size, chunk) => size + chunk.length, 0) : data.byteLength
+
+/** A message that is a JSON array: a batch, whose length is worth a look (tRPC parses it again). */
+const mayBeBatch = (data: RawData) => {
+  const bytes = Array.isArray(data) ? data[0] : Buffer.isBuffer(data) ? data : Buffer.from(data)
+  return bytes !== undefined && bytes.subarray(0, 64).toString('utf8').trimStart().startsWith('[')
+}
 
 const textOf = (data: RawData) => {
   const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
@@ -54,6 +62,8 @@ const requestsOf = (text: string) => {
  * - A message over `maxPayload` is not handed to tRPC: each request in it is answered
  *   PAYLOAD_TOO_LARGE (`PayloadTooLarge`, with the limit), and the connection goes on. One whose
  *   requests cannot be told closes the socket with 1009, as `ws` does.
+ * - A message of more than `maxBatchSize` requests is not handed to tRPC either: each is answered
+ *   PAYLOAD_TOO_LARGE (`BatchTooLarge`, with the limit), and none runs.
  * - A client that has fallen more than `maxBufferedBytes` behind is cut off rather than buffered
  *   for: its subscriptions' events were tracked, so it reconnects and resumes after the last one
  *   it received.
@@ -62,9 +72,19 @@ export const limitedWebSocket = (router: AppRouter, limits: SocketLimits) =>
   class LimitedWebSocket extends WebSocket {
     override emit(event: string | symbol, ...args: Array<unknown>): boolean {
       const data = args[0] as RawData
-      if (event !== 'message' || sizeOf(data) <= limits.maxPayload) return super.emit(event, ...args)
-      this.refuse(data)
-      return true
+      if (event !== 'message') return super.emit(event, ...args)
+      if (sizeOf(data) > limits.maxPayload) {
+        this.refuse(data, new PayloadTooLarge({ maxBytes: limits.maxPayload }))
+        return true
+      }
+      if (mayBeBatch(data)) {
+        const requests = requestsOf(textOf(data))
+        if (requests.length > limits.maxBatchSize) {
+          this.answer(requests, new BatchTooLarge({ maxCalls: limits.maxBatchSize }))
+          return true
+        }
+      }
+      return super.emit(event, ...args)
     }
 
     override send(data: Parameters<WebSocket['send']>[0], cb?: (err?: Error) => void): void
@@ -79,11 +99,16 @@ export const limitedWebSocket = (router: AppRouter, limits: SocketLimits) =>
       super.send(...args)
     }
 
-    private refuse(data: RawData) {
+    private refuse(data: RawData, refusal: PayloadTooLarge) {
       const requests = requestsOf(textOf(data))
       if (requests.length === 0) return this.close(1009, 'message too big')
+      this.answer(requests, refusal)
+    }
+
+    /** Answers each request with the same typed error, none of them run. */
+    private answer(requests: ReturnType<typeof requestsOf>, refusal: PayloadTooLarge | BatchTooLarge) {
       const config = router._def._config
-      const error = toTRPCError(new PayloadTooLarge({ maxBytes: limits.maxPayload }))
+      const error = toTRPCError(refusal)
       for (const { id, type, path } of requests) {
         const shape = getTRPCErrorShape({ config, error, type, path, input: undefined, ctx: undefined })
         this.send(JSON.stringify(transformTRPCResponse(config, { id, error: shape })))

@@ -40,7 +40,11 @@ export const approvalsRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       try {
         const afterSeq = input?.lastEventId ?? input?.afterSeq
-        for await (const update of untilAborted(ctx.countersign.approvals.changes(afterSeq), signal))
+        for await (const update of untilAborted(
+          ctx.countersign.approvals.changes(afterSeq),
+          signal,
+          ctx.revoked,
+        ))
           yield tracked(String(update.seq), approvalChangeView(update))
       } catch (error) {
         throw toTRPCError(error)

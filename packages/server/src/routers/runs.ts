@@ -14,7 +14,7 @@ import { awaitingFor } from '../internal/awaiting.js'
 import { runToPromise } from '../internal/effects.js'
 import { untilAborted } from '../internal/abortable.js'
 import { visibleRun } from '../internal/runs.js'
-import { authedProcedure, router } from '../trpc.js'
+import { authedProcedure, router, runProcedure } from '../trpc.js'
 import { eventView, requirementsView, runPageView, runView } from '../views.js'
 
 export const runsRouter = router({
@@ -22,7 +22,7 @@ export const runsRouter = router({
    * Starts a run for the caller. Answers when it completes, fails or pauses; with `stream`, as
    * soon as it has started (the run goes on in the server: follow it with `runs.events`).
    */
-  start: authedProcedure.input(Schema.standardSchemaV1(StartRunInput)).mutation(({ ctx, input }) =>
+  start: runProcedure.input(Schema.standardSchemaV1(StartRunInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       const { countersign, principal } = ctx
       if (!countersign.served.has(input.agentId))
@@ -81,7 +81,7 @@ export const runsRouter = router({
   ),
 
   /** Records the decisions given (merged into the stored requirements by id), then continues the run. */
-  continue: authedProcedure.input(Schema.standardSchemaV1(ContinueRunInput)).mutation(({ ctx, input }) =>
+  continue: runProcedure.input(Schema.standardSchemaV1(ContinueRunInput)).mutation(({ ctx, input }) =>
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return runView(
@@ -125,7 +125,7 @@ export const runsRouter = router({
     const afterSeq = input.lastEventId ?? input.afterSeq ?? 0
     const events = ctx.countersign.followRun(input.runId, afterSeq, { until: 'end' })
     try {
-      for await (const event of untilAborted(events, signal)) {
+      for await (const event of untilAborted(events, signal, ctx.revoked)) {
         yield tracked(String(event.seq), eventView(event))
       }
     } catch (error) {

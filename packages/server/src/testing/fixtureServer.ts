@@ -8,7 +8,10 @@
  * - then, optionally, `--ledger <path>`: every run of the gated `transfer` tool appends its
  *   run id and idempotency key to that file, one call a line (how a test counts calls across
  *   processes);
- * - and `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`).
+ * - and `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`);
+ * - and `--tight-limits`: small limits, reached in a few calls (see `tightLimits`).
+ *
+ * Its tokens are checked again every 50 ms on open connections (`reauthenticateMs`).
  *
  * It prints `listening <port>` when ready and reads commands, one a line, from stdin:
  *
@@ -16,6 +19,8 @@
  *   then prints `dropped <count>`.
  * - `release`: lets the held `slow_task` and `open_vault` tools finish (they print `slow-entered`
  *   and `vault-entered` once they are running).
+ * - `grant <token> <user>`: the token signs in as that fixture user from now on; prints `granted <token>`.
+ * - `revoke <token>`: the token signs in as nobody from now on; prints `revoked <token>`.
  *
  * SIGTERM closes the server gracefully: it prints `closing` at once, `closed` when done, and exits.
  */
@@ -34,8 +39,8 @@ import {
   Tool,
 } from '@countersign/core'
 import { Schema } from 'effect'
-import { createServer, staticTokens } from '../index.js'
-import { tokens } from './tokens.js'
+import { createServer, type PrincipalInput, staticTokens } from '../index.js'
+import { type FixtureUser, tokens } from './tokens.js'
 
 type ClosableStore = RunStore & { readonly close: () => void | Promise<void> }
 
@@ -61,12 +66,13 @@ const parseArgs = async (args: ReadonlyArray<string>) => {
   const at = args.indexOf('--ledger')
   const ledger = at >= 0 ? args[at + 1] : undefined
   const manualResume = args.includes('--manual-resume')
+  const tight = args.includes('--tight-limits')
   const flagsAt = args.findIndex((arg) => arg.startsWith('--'))
   const store = await openStore(flagsAt < 0 ? args : args.slice(0, flagsAt))
-  return { ledger, manualResume, store }
+  return { ledger, manualResume, tight, store }
 }
 
-const { ledger, manualResume, store } = await parseArgs(process.argv.slice(2))
+const { ledger, manualResume, tight, store } = await parseArgs(process.argv.slice(2))
 
 const toolResults = (messages: ReadonlyArray<Message>) =>
   messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
@@ -280,18 +286,33 @@ const support = defineTeam({
   members: [worker],
 })
 
+/** The sign-in table, which the `grant` and `revoke` commands change while the server runs. */
+const tokenTable: Record<string, PrincipalInput> = {
+  'alice-token': tokens.alice,
+  'bob-token': tokens.bob,
+  'ann-token': tokens.ann,
+  'grace-token': tokens.grace,
+  'root-token': tokens.root,
+}
+
+/** Limits a test reaches in a few calls, each with a request or two to spare for checking. */
+const tightLimits = {
+  maxBatchSize: 5,
+  maxSubscriptionsPerSocket: 3,
+  maxConcurrentRuns: 2,
+  rateLimit: { perSecond: 1, burst: 30 },
+  maxJsonDepth: 8,
+}
+
 const server = createServer({
   ...(store === undefined ? {} : { store }),
   agents: [assistant, chatty, finance, payments, payouts, refunds, slow, treasury, vault],
   teams: [support],
   sweepEvery: false,
-  authenticate: staticTokens({
-    'alice-token': tokens.alice,
-    'bob-token': tokens.bob,
-    'ann-token': tokens.ann,
-    'grace-token': tokens.grace,
-    'root-token': tokens.root,
-  }),
+  // Looked up at each call: a token the test revokes stops working at once.
+  authenticate: (token) => staticTokens(tokenTable)(token),
+  reauthenticateMs: 50,
+  ...(tight ? tightLimits : {}),
   maxBodySize: 64 * 1024,
   maxPayload: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
@@ -306,6 +327,15 @@ server.httpServer.on('upgrade', (_req, socket: Duplex) => {
 
 createInterface({ input: process.stdin }).on('line', (command) => {
   if (command === 'release') release.open()
+  const [verb, token, user] = command.split(' ')
+  if (verb === 'grant' && token !== undefined && user !== undefined && Object.hasOwn(tokens, user)) {
+    tokenTable[token] = tokens[user as FixtureUser]
+    console.log(`granted ${token}`)
+  }
+  if (verb === 'revoke' && token !== undefined) {
+    delete tokenTable[token]
+    console.log(`revoked ${token}`)
+  }
   if (command === 'drop-sockets') {
     const count = sockets.size
     for (const socket of sockets) socket.destroy()
