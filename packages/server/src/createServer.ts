@@ -46,8 +46,8 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly onError?: (error: unknown, context: { readonly runId: string }) => void
   /** How long `close()` waits for in-flight requests and runs it continues before cutting them off (default 10 s). */
   readonly shutdownTimeoutMs?: number
-  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages. */
-  readonly webApp?: { readonly dir: string }
+  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages; `.map` files only with `sourceMaps`. */
+  readonly webApp?: { readonly dir: string; readonly sourceMaps?: boolean }
 }
 
 export interface CountersignServer {
@@ -91,7 +91,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
   })
   const trpc = createHTTPHandler({ router: appRouter, createContext, maxBodySize })
   const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer }
-  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
+  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp)
 
   let closing = false
   let inFlight = 0
