@@ -1,9 +1,9 @@
 /**
  * A server process for the CLI's tests of the answers the fixture server's agents never ask
- * for: user input (the tool's own fields, or a form) and an external execution. It prints `listening <port>` when ready (what
+ * for: user input and an external execution. It prints `listening <port>` when ready (what
  * `startServerProcess` waits for); the fixture server's users and tokens sign in.
  */
-import { defineAgent, type Message, ScriptedModel, Tool, UserInput } from '@countersign/core'
+import { defineAgent, type Message, ScriptedModel, Tool } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
 import { tokenOf, tokens } from '@countersign/server/testing'
 import { Schema } from 'effect'
@@ -33,7 +33,7 @@ const booking = defineAgent({
   ],
 })
 
-/** Asks for a time (text) and a head count, both required, through a form of its own. */
+/** Asks the person for a time (text) and a head count, both required: the model gives neither. */
 const dinner = defineAgent({
   id: 'dinner',
   name: 'Dinner',
@@ -42,18 +42,8 @@ const dinner = defineAgent({
     Tool.make({
       name: 'reserve',
       description: 'Reserve a table',
-      parameters: Schema.Struct({
-        window: Schema.optional(Schema.String),
-        guests: Schema.optional(Schema.Number),
-      }),
-      requires: () => [
-        UserInput.need({
-          fields: [
-            { name: 'window', type: 'string', required: true },
-            { name: 'guests', type: 'number', required: true },
-          ],
-        }),
-      ],
+      parameters: Schema.Struct({ window: Schema.String, guests: Schema.Number }),
+      userInputFields: ['window', 'guests'],
       execute: ({ window, guests }) => `reserved for ${guests} at ${window}`,
     }),
   ],
