@@ -152,6 +152,7 @@ describe('createServer({ webApp }) serves a built web app', () => {
       expect(answer.headers['x-frame-options']).toBe('DENY')
       expect(answer.headers['referrer-policy']).toBe('no-referrer')
       expect(answer.headers['x-content-type-options']).toBe('nosniff')
+      expect(answer.headers['cross-origin-opener-policy']).toBe('same-origin')
     }
   })
 
