@@ -8,7 +8,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // Source maps give the app's source away: only on request (the server then serves them with `webApp.sourceMaps`).
+    sourcemap: process.env.COUNTERSIGN_PANEL_SOURCEMAP === '1',
     // One small app in one chunk; most of it is Effect's Schema, which checks forms by the core's own rules.
     chunkSizeWarningLimit: 800,
   },

@@ -3,7 +3,7 @@ import { completeAnswers, type UserInputField } from '@countersign/core'
 /*
  * A user-input form in the browser: each field is edited as text (a select for booleans) and read
  * back into its type; the answers are then judged by the core's own `completeAnswers`, the rule the
- * server applies, so that nothing it would refuse is sent.
+ * server applies, so that nothing it would refuse is sent, and what is wrong is said in its words.
  */
 
 /** A field as the wire carries it (the core's encoded `UserInputField`). */
@@ -22,61 +22,50 @@ export const initialTexts = (fields: ReadonlyArray<Field>): FormTexts =>
 
 const numeric = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/
 
-/** A field's text as a value of its type; undefined when left empty; a message when it cannot be one. */
-const parse = (field: Field, text: string): { value?: unknown } | { error: string } => {
-  if (text.trim() === '') return {}
+/**
+ * A field's text as a value of its type when it reads as one; else the text itself, for the core
+ * to say what is wrong with it; undefined when left blank.
+ */
+const parse = (field: Field, text: string): unknown => {
+  if (text.trim() === '') return undefined
   switch (field.type) {
     case 'string':
-      return { value: text }
+      return text
     case 'number':
     case 'integer':
-      return numeric.test(text.trim())
-        ? { value: Number(text.trim()) }
-        : { error: field.type === 'integer' ? 'Enter a whole number.' : 'Enter a number.' }
+      return numeric.test(text.trim()) ? Number(text.trim()) : text
     case 'boolean':
-      return text === 'true' || text === 'false' ? { value: text === 'true' } : { error: 'Choose yes or no.' }
+      return text === 'true' || text === 'false' ? text === 'true' : text
     case 'array':
     case 'object':
       try {
-        return { value: JSON.parse(text) }
+        return JSON.parse(text) as unknown
       } catch {
-        return { error: `Enter ${field.type === 'array' ? 'a JSON list' : 'a JSON object'}.` }
+        return text
       }
   }
 }
 
-/** The last line of the core's explanation, which names what is wrong with one field's value. */
-const reasonOf = (explanation: string) => {
-  const leaf =
-    explanation
-      .trim()
-      .split('\n')
-      .at(-1)
-      ?.replace(/^[\s└├─│]+/, '') ?? explanation
-  return leaf === 'is missing'
-    ? 'This field is required.'
-    : `${leaf.charAt(0).toUpperCase()}${leaf.slice(1)}.`
-}
+/** The core's words about one field, as a sentence: `Nights must be a whole number, not "two".` */
+const sentence = (problem: string) => `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`
 
 export type FormReading =
   | { readonly ok: true; readonly values: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly errors: Readonly<Record<string, string>> }
 
-/** The answers of a form, or, by field name, why they cannot be sent. Empty fields are not answers. */
+/**
+ * The answers of a form, or, by field name, why they cannot be sent: every field's problem at
+ * once, in the core's words, the ones the server would answer with. Blank fields are not answers.
+ */
 export const readForm = (fields: ReadonlyArray<Field>, texts: FormTexts): FormReading => {
   const values: Record<string, unknown> = {}
   const errors: Record<string, string> = {}
   for (const field of fields) {
-    const parsed = parse(field, texts[field.name] ?? '')
-    if ('error' in parsed) {
-      errors[field.name] = parsed.error
-      continue
-    }
-    const given = 'value' in parsed ? { [field.name]: parsed.value } : {}
-    // A value given is judged as if the field were required, so that the explanation is about
-    // the value alone (not also about leaving an optional field out).
-    const judged = completeAnswers(['value' in parsed ? { ...field, required: true } : field], given)
-    if (judged._tag === 'Left') errors[field.name] = reasonOf(judged.left)
+    const value = parse(field, texts[field.name] ?? '')
+    const given = value === undefined ? {} : { [field.name]: value }
+    // One field at a time, so that each problem lands under its own input.
+    const judged = completeAnswers([field], given)
+    if (judged._tag === 'Left') errors[field.name] = sentence(judged.left)
     else Object.assign(values, given)
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, values }

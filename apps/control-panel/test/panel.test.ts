@@ -127,7 +127,7 @@ describe('the control panel', () => {
     await nights.fill('two')
     await seat.fill('aisle')
     await send.click()
-    await form.getByText('Enter a whole number.').waitFor()
+    await form.getByText('Nights must be a whole number, not "two".').waitFor()
     await expect(nights.getAttribute('aria-invalid')).resolves.toBe('true')
     await expect(nights.evaluate((input) => input === document.activeElement)).resolves.toBe(true)
 

@@ -94,6 +94,37 @@ const travel = defineAgent({
   ],
 })
 
+/** A table booked with a time and a head count, both required: the time is text, which blanks do not answer. */
+const dinner = defineAgent({
+  id: 'dinner',
+  name: 'Dinner',
+  model: ScriptedModel.make(({ messages }) => {
+    const [result] = toolMessages(messages)
+    return result === undefined
+      ? { toolCalls: [{ name: 'book_table', args: {} }] }
+      : `Booked: ${result.content}.`
+  }),
+  tools: [
+    Tool.make({
+      name: 'book_table',
+      description: 'Book a table',
+      parameters: Schema.Struct({
+        window: Schema.optional(Schema.String),
+        guests: Schema.optional(Schema.Number),
+      }),
+      requires: () => [
+        UserInput.need({
+          fields: [
+            { name: 'window', type: 'string', required: true, description: 'When, such as 19:00-21:00' },
+            { name: 'guests', type: 'number', required: true },
+          ],
+        }),
+      ],
+      execute: ({ window, guests }) => `a table for ${guests} at ${window}`,
+    }),
+  ],
+})
+
 /** A team whose member's call needs a confirmation: its member run shows in the team's timeline. */
 const clerk = defineAgent({
   id: 'clerk',
@@ -132,7 +163,7 @@ const office = defineTeam({
 const store = SqliteStore.make({ path: database })
 const server = createServer({
   store,
-  agents: [finance, travel],
+  agents: [finance, travel, dinner],
   teams: [office],
   sweepEvery: false,
   authenticate: staticTokens({

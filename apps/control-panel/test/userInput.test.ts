@@ -39,24 +39,32 @@ describe('readForm: a form read back into typed answers, judged by the core', ()
     })
   })
 
-  it('refuses a wrong type, a missing required field and a value outside the allowed ones, each by name', () => {
+  it("refuses a wrong type, a missing required field and a value outside the allowed ones, every field at once, in the core's words", () => {
     const reading = readForm(fields, { nights: 'two', seat: 'middle', budget: 'lots', stops: '{' })
     expect(reading).toStrictEqual({
       ok: false,
       errors: {
-        nights: 'Enter a whole number.',
+        nights: 'Nights must be a whole number, not "two".',
         seat: 'Seat must be one of ["aisle","window"], not "middle".',
-        budget: 'Enter a number.',
-        stops: 'Enter a JSON list.',
+        budget: 'Budget must be a number, not "lots".',
+        stops: 'Stops must be a list, not "{".',
       },
     })
     expect(readForm(fields, { nights: '2.5', seat: '' })).toStrictEqual({
       ok: false,
-      errors: { nights: 'Expected an integer, actual 2.5.', seat: 'This field is required.' },
+      errors: { nights: 'Nights must be a whole number, not 2.5.', seat: 'Seat is required.' },
     })
     expect(readForm(fields, { nights: '1', seat: 'aisle', stops: '{"a":1}' })).toStrictEqual({
       ok: false,
-      errors: { stops: 'Expected ReadonlyArray<unknown>, actual {"a":1}.' },
+      errors: { stops: 'Stops must be a list, not {"a":1}.' },
+    })
+  })
+
+  it('a required text field of blanks is missing', () => {
+    const window: ReadonlyArray<Field> = [{ name: 'window', type: 'string', required: true }]
+    expect(readForm(window, { window: '   ' })).toStrictEqual({
+      ok: false,
+      errors: { window: 'Window is required.' },
     })
   })
 })

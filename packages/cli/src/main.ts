@@ -11,6 +11,7 @@ import { registerRunControl } from './internal/commands/runControl.js'
 import { registerRuns } from './internal/commands/runs.js'
 import { registerWatch } from './internal/commands/watch.js'
 import { type Output, processOutput } from './internal/Output.js'
+import { printable } from './internal/printable.js'
 import { type Act, rootCommand } from './internal/program.js'
 import { UsageError } from './internal/UsageError.js'
 
@@ -42,7 +43,7 @@ const report = (output: Output, error: unknown): ExitCode => {
   if (output.json) output.error(JSON.stringify({ error: data ?? { message }, exitCode: code }))
   else {
     const tag = data === undefined ? '' : ` (${data._tag})`
-    output.error(`${output.errorStyle('red', 'error:')} ${message}${tag}`)
+    output.error(`${output.errorStyle('red', 'error:')} ${printable(`${message}${tag}`)}`)
     const hint = hintOf(error, data?._tag)
     if (hint !== undefined) output.error(hint)
   }

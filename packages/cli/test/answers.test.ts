@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { errorOf } from '@countersign/client'
 import { describe, expect, it } from 'vitest'
 import { cli, severalRuns, useClients, useServer } from './cli.js'
 
@@ -31,6 +32,42 @@ describe('countersign input, result and resolve', severalRuns, () => {
     expect(answered.lines).toStrictEqual([
       `Run ${runId} (booking) completed`,
       'Done: booked for Ada, 4 guests',
+    ])
+  })
+
+  it('blanks for a required field are refused (InvalidResolution, nothing changes); every problem is told at once, in words', async () => {
+    const client = clientOf('alice')
+    const paused = await client.runs.start('dinner', 'A table tonight')
+    const [requirementId] = paused.activeRequirementIds
+    const input = (...fields: Array<string>) =>
+      cli(['input', paused.runId, requirementId!, ...fields], { server: server(), as: 'alice' })
+
+    const both = await input('window=', 'guests=abc')
+    expect(both.code).toBe(2)
+    // One error, every field's problem in it, in words: no schema tree.
+    expect(both.stderr).toBe(
+      `error: Invalid resolution for requirement "${requirementId}" (user_input): window is required; guests must be a number, not "abc" (InvalidResolution)\n`,
+    )
+    const blanks = await input('window=   ', 'guests=4')
+    expect(blanks.code).toBe(2)
+    expect(blanks.stderr).toContain('(user_input): window is required (InvalidResolution)\n')
+    // The server says the same to any client.
+    const refused = await client.runs
+      .continue(paused.runId, [
+        { requirementId: requirementId!, value: { values: { window: '', guests: 4 } } },
+      ])
+      .catch((error: unknown) => errorOf(error))
+    expect(refused).toMatchObject({ _tag: 'InvalidResolution', reason: 'window is required' })
+    expect(await client.runs.get(paused.runId)).toStrictEqual(paused)
+
+    const malformed = await input('window', 'guests')
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toContain('"window" is not name=value; "guests" is not name=value')
+
+    const answered = await input('window=19:00', 'guests=2')
+    expect(answered.lines).toStrictEqual([
+      `Run ${paused.runId} (dinner) completed`,
+      'Done: reserved for 2 at 19:00',
     ])
   })
 

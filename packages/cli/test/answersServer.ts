@@ -33,6 +33,22 @@ const booking = defineAgent({
   ],
 })
 
+/** Asks the person for a time (text) and a head count, both required: the model gives neither. */
+const dinner = defineAgent({
+  id: 'dinner',
+  name: 'Dinner',
+  model: callingOnce('reserve', {}),
+  tools: [
+    Tool.make({
+      name: 'reserve',
+      description: 'Reserve a table',
+      parameters: Schema.Struct({ window: Schema.String, guests: Schema.Number }),
+      userInputFields: ['window', 'guests'],
+      execute: ({ window, guests }) => `reserved for ${guests} at ${window}`,
+    }),
+  ],
+})
+
 /** The forecast is fetched outside the agent and handed back. */
 const weather = defineAgent({
   id: 'weather',
@@ -49,7 +65,7 @@ const weather = defineAgent({
 })
 
 const server = createServer({
-  agents: [booking, weather],
+  agents: [booking, dinner, weather],
   sweepEvery: false,
   authenticate: staticTokens({ [tokenOf('alice')]: tokens.alice, [tokenOf('bob')]: tokens.bob }),
 })

@@ -51,8 +51,8 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly onError?: (error: unknown, context: { readonly runId: string }) => void
   /** How long `close()` waits for in-flight requests and runs it continues before cutting them off (default 10 s). */
   readonly shutdownTimeoutMs?: number
-  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages. */
-  readonly webApp?: { readonly dir: string }
+  /** A built web app (the control panel's `dist`) to serve on the same port: its files, and `index.html` for its pages; `.map` files only with `sourceMaps`. */
+  readonly webApp?: { readonly dir: string; readonly sourceMaps?: boolean }
   /**
    * Most calls in one HTTP batch (`?batch=1`) or one WebSocket message (default 500); a larger
    * batch is answered PAYLOAD_TOO_LARGE (`BatchTooLarge`) for every call, and none runs.
@@ -143,7 +143,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     responseMeta: ({ errors }) => retryAfterOf(errors.map((error) => error.cause)),
   })
   const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer, guards }
-  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp.dir)
+  const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp)
 
   let closing = false
   let inFlight = 0

@@ -33,9 +33,10 @@ const dir = join(fixture, 'dist')
 const indexHtml = '<!doctype html><title>panel</title>'
 const script = 'console.log("panel")'
 const secret = 'not for the web'
+const sourceMap = '{"version":3,"sources":["../../src/App.tsx"]}'
 
 const servers: Array<CountersignServer> = []
-const serve = async (webApp?: { readonly dir: string }) => {
+const serve = async (webApp?: { readonly dir: string; readonly sourceMaps?: boolean }) => {
   const server = createServer({
     agents: [],
     sweepEvery: false,
@@ -52,6 +53,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), indexHtml)
   writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js'), script)
   writeFileSync(join(dir, 'assets', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>')
+  writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js.map'), sourceMap)
+  writeFileSync(join(dir, '.env'), secret)
+  mkdirSync(join(dir, '.git'))
+  writeFileSync(join(dir, '.git', 'config'), secret)
+  writeFileSync(join(dir, 'assets', '.hidden.js'), secret)
+  symlinkSync(join(dir, '.env'), join(dir, 'env.txt'))
   writeFileSync(join(fixture, 'secret.txt'), secret)
   symlinkSync(join(fixture, 'secret.txt'), join(dir, 'linked.txt'))
   port = await serve({ dir })
@@ -119,6 +126,63 @@ describe('createServer({ webApp }) serves a built web app', () => {
     expect((await get(port, '/healthz', { headers: page })).body).toBe('{"status":"ok"}')
     const post = await get(port, '/', { method: 'POST', headers: page })
     expect(post.body).not.toContain(indexHtml)
+  })
+
+  it('every file it serves, page or asset, fresh or 304, forbids framing and foreign code, and sends no referrer', async () => {
+    const index = await get(port, '/')
+    const answers = [
+      index,
+      await get(port, '/runs/run-1', { headers: page }),
+      await get(port, '/assets/index-Ab12Cd34.js'),
+      await get(port, '/assets/logo.svg', { method: 'HEAD' }),
+      await get(port, '/', { headers: { 'if-none-match': String(index.headers.etag) } }),
+    ]
+    expect(answers.map(({ status }) => status)).toStrictEqual([200, 200, 200, 200, 304])
+    for (const answer of answers) {
+      const policy = String(answer.headers['content-security-policy'])
+      expect(policy.split('; ')).toEqual(
+        expect.arrayContaining([
+          "frame-ancestors 'none'",
+          "default-src 'none'",
+          "script-src 'self'",
+          "style-src 'self'",
+          "connect-src 'self'",
+        ]),
+      )
+      expect(answer.headers['x-frame-options']).toBe('DENY')
+      expect(answer.headers['referrer-policy']).toBe('no-referrer')
+      expect(answer.headers['x-content-type-options']).toBe('nosniff')
+      expect(answer.headers['cross-origin-opener-policy']).toBe('same-origin')
+    }
+  })
+
+  it('no dotfile is served, under any spelling, nor the page in its place, nor through a link', async () => {
+    for (const path of [
+      '/.env',
+      '/%2eenv',
+      '/.git/config',
+      '/.git/',
+      '/assets/.hidden.js',
+      '/assets/%2Ehidden.js',
+      '/env.txt',
+    ]) {
+      const answer = await get(port, path, { headers: page })
+      expect(answer.status, path).toBe(404)
+      expect(answer.body, path).not.toContain(secret)
+      expect(answer.body, path).not.toContain(indexHtml)
+    }
+  })
+
+  it('source maps are not served unless asked for', async () => {
+    for (const path of ['/assets/index-Ab12Cd34.js.map', '/assets/index-Ab12Cd34.js.%6Dap']) {
+      const answer = await get(port, path, { headers: page })
+      expect(answer.status, path).toBe(404)
+      expect(answer.body, path).not.toContain(sourceMap)
+    }
+    const withMaps = await serve({ dir, sourceMaps: true })
+    const answer = await get(withMaps, '/assets/index-Ab12Cd34.js.map')
+    expect([answer.status, answer.body]).toStrictEqual([200, sourceMap])
+    expect(answer.headers['x-frame-options']).toBe('DENY')
   })
 
   it('without webApp no page is served', async () => {

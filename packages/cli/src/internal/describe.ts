@@ -1,17 +1,19 @@
 import type { RequirementView, RunView } from '@countersign/client'
 import type { Output } from './Output.js'
+import { printable } from './printable.js'
 
 /*
  * Values as a person reads them: strings bare, anything else as compact JSON; arguments as
- * `key: value` pairs.
+ * `key: value` pairs. Whatever the server sent is printable: no control character of it reaches
+ * the terminal.
  */
 
 export const valueText = (value: unknown): string =>
-  typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  printable(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)))
 
 export const argsText = (args: Readonly<Record<string, unknown>>): string =>
   Object.entries(args)
-    .map(([key, value]) => `${key}: ${valueText(value)}`)
+    .map(([key, value]) => `${printable(key)}: ${valueText(value)}`)
     .join(', ')
 
 /** How long ago, in the largest unit that fits: `45s`, `12m`, `3h`, `2d`. */
@@ -25,9 +27,11 @@ export const age = (since: number, now: number): string => {
 
 /** A tool call as a person reads it, with the team member or workflow step's agent making it. */
 export const callText = (requirement: Pick<RequirementView, 'toolCall' | 'member'>): string =>
-  requirement.member === undefined
-    ? requirement.toolCall.name
-    : `${requirement.toolCall.name} (by ${requirement.member.agentId})`
+  printable(
+    requirement.member === undefined
+      ? requirement.toolCall.name
+      : `${requirement.toolCall.name} (by ${requirement.member.agentId})`,
+  )
 
 /** A user-input form's fields: name, type, whether required, the prefill and the allowed values. */
 const fieldsText = (fields: NonNullable<RequirementView['userInputSchema']>) =>
@@ -40,7 +44,9 @@ const fieldsText = (fields: NonNullable<RequirementView['userInputSchema']>) =>
         ? []
         : [`one of ${field.allowedValues.map(valueText).join(' | ')}`]),
     ]
-    return `${field.name} (${notes.join(', ')})${field.description === undefined ? '' : `: ${field.description}`}`
+    return printable(
+      `${field.name} (${notes.join(', ')})${field.description === undefined ? '' : `: ${field.description}`}`,
+    )
   })
 
 /** The kinds answered with a decision, approved or not (the core's plugins that answer `decision`). */
@@ -64,8 +70,8 @@ const howToAnswer = (requirement: RequirementView): Array<string> => {
 
 /** A requirement waiting for a decision: kind, id, call and arguments, then how to answer it. */
 const requirementLines = (output: Output, requirement: RequirementView): Array<string> => [
-  `  ${output.style('yellow', requirement.kind)}  ${requirement.id}  ${output.style('bold', callText(requirement))}  ${argsText(requirement.toolCall.args)}`,
-  ...howToAnswer(requirement).map((line) => `    ${output.style('dim', line)}`),
+  `  ${output.style('yellow', printable(requirement.kind))}  ${printable(requirement.id)}  ${output.style('bold', callText(requirement))}  ${argsText(requirement.toolCall.args)}`,
+  ...howToAnswer(requirement).map((line) => `    ${output.style('dim', printable(line))}`),
 ]
 
 const statusStyle = { completed: 'green', paused: 'yellow', failed: 'red', cancelled: 'red' } as const
@@ -76,13 +82,14 @@ const statusStyle = { completed: 'green', paused: 'yellow', failed: 'red', cance
  */
 export const runLines = (output: Output, run: RunView): Array<string> => {
   const status = run.status in statusStyle ? statusStyle[run.status as keyof typeof statusStyle] : 'cyan'
-  const head = `Run ${run.runId} (${run.agentId}) ${output.style(status, run.status)}`
+  const head = `Run ${printable(run.runId)} (${printable(run.agentId)}) ${output.style(status, printable(run.status))}`
   switch (run.status) {
     case 'completed':
-      return run.content === undefined ? [head] : [head, run.content]
+      // An answer of several lines is printed as several lines, each printable.
+      return run.content === undefined ? [head] : [head, ...run.content.split(/\r?\n/).map(printable)]
     case 'failed':
     case 'cancelled':
-      return [run.error === undefined ? head : `${head}: ${run.error}`]
+      return [run.error === undefined ? head : `${head}: ${printable(run.error)}`]
     case 'paused': {
       const waiting = run.requirements.filter(({ id }) => run.activeRequirementIds.includes(id))
       return [

@@ -1,6 +1,7 @@
 import type { RunEvent } from '@countersign/client'
 import { argsText, callText, valueText } from './describe.js'
 import type { Output, Style } from './Output.js'
+import { printable } from './printable.js'
 
 /** What happened to a requirement, read from its resolution value. */
 const decisionText = (event: Extract<RunEvent, { _tag: 'RequirementResolved' }>) => {
@@ -117,7 +118,7 @@ const timeText = (at: number) => {
 /** One event as one line: sequence number, time, tag, gist. */
 export const eventLine = (output: Output, event: RunEvent): string => {
   const tag = output.style(tagStyle(event._tag), event._tag.padEnd(tagWidth))
-  // One event, one line, whatever line breaks its content has.
-  const text = gist(event).replace(/\s*\n\s*/g, ' ⏎ ')
+  // One event, one line, whatever line breaks its content has; nothing in it drives the terminal.
+  const text = printable(gist(event).replace(/\s*\n\s*/g, ' ⏎ '))
   return `${String(event.seq).padStart(4)}  ${output.style('dim', timeText(event.at))}  ${tag}  ${text}`.trimEnd()
 }

@@ -1,4 +1,5 @@
 import type { Output, Style } from './Output.js'
+import { printable } from './printable.js'
 
 export interface Column {
   readonly header: string
@@ -9,13 +10,15 @@ export interface Column {
 
 /**
  * Rows as aligned columns under a header, two spaces apart. Widths are measured on the plain
- * text, before styling; the last column is not padded, so no line ends in spaces.
+ * text, before styling; the last column is not padded, so no line ends in spaces. The cells are
+ * the server's words: made printable first.
  */
 export const table = (
   output: Output,
   columns: ReadonlyArray<Column>,
-  rows: ReadonlyArray<ReadonlyArray<string>>,
+  cells: ReadonlyArray<ReadonlyArray<string>>,
 ): Array<string> => {
+  const rows = cells.map((row) => row.map(printable))
   const widths = columns.map((column, index) =>
     Math.max(column.header.length, ...rows.map((row) => (row[index] ?? '').length)),
   )

@@ -8,7 +8,9 @@ import { pipeline } from 'node:stream/promises'
  * The files of a built web app (the control panel), served beside the API on the same port. Only
  * GET and HEAD, and only what lies inside the directory: anything else is left to the routes after
  * this (tRPC's procedures are paths too, such as `/runs.get`). A page address that names no file
- * gets `index.html`, so that the app's own routes survive a reload.
+ * gets `index.html`, so that the app's own routes survive a reload. Dotfiles are never served, nor
+ * source maps unless asked for; every file goes with headers that keep other sites from framing
+ * the app or running anything in it that is not its own.
  */
 
 const contentTypes: Readonly<Record<string, string>> = {
@@ -42,20 +44,56 @@ const isServerRoute = (path: string) => path.startsWith('/api/') || path === '/h
 
 const isInside = (root: string, path: string) => path === root || path.startsWith(root + sep)
 
-/** The regular file a URL path names inside `root`, following no link out of it; undefined if none. */
-const fileAt = async (root: string, urlPath: string) => {
-  let decoded: string
+/** A path with a segment that starts with a dot: `.env`, `.git/config`, and every `..`. */
+const isHidden = (path: string) => path.split(/[/\\]/).some((segment) => segment.startsWith('.'))
+
+/*
+ * The built app needs nothing but its own origin: its script and stylesheet, and the API over
+ * HTTP and WebSocket (`'self'` covers ws: and wss: of the same host), and a `data:` favicon.
+ * No page may frame it: a framed panel, signed in, would put live Approve buttons under another
+ * site's clicks. `X-Frame-Options` says the same to browsers that predate `frame-ancestors`.
+ */
+const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+const securityHeaders = {
+  'content-security-policy': contentSecurityPolicy,
+  'x-frame-options': 'DENY',
+  // Addresses of runs and approvals are nobody else's business.
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  // No page this one opens, or that opens it, gets a handle on its window.
+  'cross-origin-opener-policy': 'same-origin',
+} as const
+
+/** A URL path as the file system reads it; undefined when it cannot be decoded or holds a NUL. */
+const decodedPath = (urlPath: string) => {
   try {
-    decoded = decodeURIComponent(urlPath)
+    const decoded = decodeURIComponent(urlPath)
+    return decoded.includes('\0') ? undefined : decoded
   } catch {
     return undefined
   }
-  if (decoded.includes('\0')) return undefined
-  const candidate = join(root, decoded)
+}
+
+/** The regular file a decoded path names inside `root`, following no link out of it; undefined if none. */
+const fileAt = async (root: string, path: string) => {
+  const candidate = join(root, path)
   if (!isInside(root, candidate)) return undefined
   try {
     const [realRoot, real] = await Promise.all([realpath(root), realpath(candidate)])
-    if (!isInside(realRoot, real)) return undefined
+    // A link inside the directory to a dotfile in it is a dotfile all the same.
+    if (!isInside(realRoot, real) || isHidden(real.slice(realRoot.length))) return undefined
     const stats = await stat(real)
     if (stats.isFile()) return { path: real, stats }
     if (!stats.isDirectory()) return undefined
@@ -83,7 +121,7 @@ const send = async (
     'cache-control': cacheControl,
     etag,
     'last-modified': new Date(file.stats.mtimeMs).toUTCString(),
-    'x-content-type-options': 'nosniff',
+    ...securityHeaders,
   }
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers)
@@ -103,18 +141,29 @@ const send = async (
   }
 }
 
+export interface WebAppOptions {
+  /** The built app's directory. */
+  readonly dir: string
+  /** Whether `.map` files are served (default false: they give the app's source away). */
+  readonly sourceMaps?: boolean
+}
+
 /**
  * Answers a GET or HEAD with a file of `dir`, or `index.html` for a page the app routes itself;
  * false when the request is someone else's (another method, a server route, a missing file
- * that is not a page).
+ * that is not a page, a dotfile, a source map not asked for).
  */
-export const staticFiles = (dir: string) => {
+export const staticFiles = ({ dir, sourceMaps = false }: WebAppOptions) => {
   const root = resolve(dir)
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     if (isServerRoute(path)) return false
-    const file = await fileAt(root, path)
+    const decoded = decodedPath(path)
+    // Neither a dotfile nor what a `..` leads to, not even the app's page in their place.
+    if (decoded === undefined || isHidden(decoded)) return false
+    const file = await fileAt(root, decoded)
+    if (file !== undefined && !sourceMaps && extname(file.path).toLowerCase() === '.map') return false
     if (file !== undefined) {
       await send(req, res, file, path.startsWith(hashedPrefix) ? immutable : revalidate)
       return true

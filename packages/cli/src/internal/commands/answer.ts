@@ -17,15 +17,18 @@ const parsed = (value: string): unknown => {
 const valueOf = async (argument: string) =>
   parsed(argument === '-' ? (await text(process.stdin)).trim() : argument)
 
-/** `name=value` pairs as a record; the value may contain `=`. */
-const fieldValues = (pairs: ReadonlyArray<string>) =>
-  Object.fromEntries(
+/** `name=value` pairs as a record; the value may contain `=`. Every malformed pair is told at once. */
+const fieldValues = (pairs: ReadonlyArray<string>) => {
+  const malformed = pairs.filter((pair) => pair.indexOf('=') <= 0)
+  if (malformed.length > 0)
+    throw new UsageError(malformed.map((pair) => `"${pair}" is not name=value`).join('; '))
+  return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf('=')
-      if (at <= 0) throw new UsageError(`"${pair}" is not name=value`)
       return [pair.slice(0, at), parsed(pair.slice(at + 1))] as const
     }),
   )
+}
 
 /** Answers a requirement of the caller's run (user input, an external result, any value), and continues it. */
 export const registerAnswers = (program: Program, act: Act) => {

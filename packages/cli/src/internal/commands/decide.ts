@@ -3,6 +3,7 @@ import type { RequirementPlugin } from '@countersign/core'
 import { ExitCode } from '../../ExitCode.js'
 import type { Context } from '../Context.js'
 import { argsText } from '../describe.js'
+import { printable } from '../printable.js'
 import { printRun } from '../printRun.js'
 import { decision } from '../resolutions.js'
 import type { Act, Program } from '../program.js'
@@ -24,11 +25,12 @@ const locate = async ({ client }: Context, id: string): Promise<Target> => {
     : { _tag: 'Requirement', runId: awaiting.runId, requirementId: id }
 }
 
-const approvalLines = (approval: ApprovalView) => [
-  `Approval ${approval.id} ${approval.status}: ${approval.toolName}(${argsText(approval.toolArgs)}) in run ${approval.runId} (${approval.source.id})`,
-  // The server resumes a run once its last open decision is made (unless it leaves that to the owner: `continue`).
-  `Its run goes on once nothing else in it waits for a decision: countersign watch ${approval.runId}`,
-]
+const approvalLines = (approval: ApprovalView) =>
+  [
+    `Approval ${approval.id} ${approval.status}: ${approval.toolName}(${argsText(approval.toolArgs)}) in run ${approval.runId} (${approval.source.id})`,
+    // The server resumes a run once its last open decision is made (unless it leaves that to the owner: `continue`).
+    `Its run goes on once nothing else in it waits for a decision: countersign watch ${approval.runId}`,
+  ].map(printable)
 
 /**
  * Decides: an approval is recorded (the server continues its run), a requirement of the
