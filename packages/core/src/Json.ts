@@ -14,6 +14,27 @@ const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
 
 const isJsonValue = Schema.is(JsonValue)
 
+/**
+ * How deep a JSON value may nest arrays and objects: MongoDB refuses documents past 100 levels,
+ * and checking a value nested thousands deep would overflow the stack.
+ */
+export const maxJsonDepth = 64
+
+/**
+ * Whether `value` nests arrays and objects more than `maxDepth` levels deep (a scalar is 0 levels,
+ * `[]` and `{}` are 1). Measured without recursion, so that no depth can overflow the stack.
+ */
+export const nestsDeeperThan = (value: unknown, maxDepth: number): boolean => {
+  const pending: Array<readonly [unknown, number]> = [[value, 0]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next
+    if (typeof item !== 'object' || item === null) continue
+    if (depth >= maxDepth) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
 /** The size of a value as JSON text, or undefined for what JSON cannot hold (cycles, BigInts, functions). */
 export const jsonSize = (value: unknown): number | undefined => {
   try {
@@ -29,11 +50,12 @@ export const jsonSize = (value: unknown): number | undefined => {
  * decoded, so a value JSON cannot hold is a typed error at the boundary, not a crash in a store.
  */
 export const Json: Schema.Schema<unknown> = Schema.Unknown.pipe(
-  Schema.filter(
-    (value) =>
-      (jsonSize(value) !== undefined && isJsonValue(value)) ||
-      'a JSON value (null, a boolean, a finite number, a string, an array or a plain object)',
-  ),
+  Schema.filter((value) => {
+    const expected = `a JSON value (null, a boolean, a finite number, a string, an array or a plain object) nested at most ${maxJsonDepth} levels deep`
+    // Measured as text first: a cycle is no JSON value, and would send the depth count round it.
+    if (jsonSize(value) === undefined || nestsDeeperThan(value, maxJsonDepth)) return expected
+    return isJsonValue(value) || expected
+  }),
 )
 
 /** Equal as JSON values, whatever the order of object keys. */

@@ -5,6 +5,7 @@ import {
   InvalidRequest,
   InvalidResolution,
   InvalidRunInput,
+  maxJsonDepth,
   NotAllowedToResolve,
   Principal,
   RequirementAlreadyResolved,
@@ -231,6 +232,28 @@ describe('wrongly shaped resolutions', () => {
       expect(error).toBeInstanceOf(InvalidResolution)
       expect(error).toMatchObject({ requirementId: requirement.id, kind: 'confirmation' })
     }
+  })
+
+  it('are InvalidResolution for values nested past the JSON depth bound, with no stack trace in the message', async () => {
+    const { agent, store, runId, requirement } = await externalRun()
+    const nested = (levels: number) => {
+      let value: unknown = 'bottom'
+      for (let level = 0; level < levels; level++) value = [value]
+      return value
+    }
+    for (const levels of [maxJsonDepth, 10_000]) {
+      const error = await refusedWithoutChange(store, runId, () =>
+        agent.resolve(runId, [{ requirementId: requirement.id, value: { result: nested(levels) } }]),
+      )
+      expectOneOf(error, [InvalidRequest, InvalidResolution])
+      const message = (error as Error).message
+      expect(message).toContain(`nested at most ${maxJsonDepth} levels deep`)
+      expect(message).not.toMatch(/RangeError|\n\s+at |\/work\/|node_modules/)
+    }
+    const fits = await agent.resolve(runId, [
+      { requirementId: requirement.id, value: { result: nested(maxJsonDepth - 2) } },
+    ])
+    expect(fits).toHaveLength(1)
   })
 
   it('are InvalidResolution for an external result that is missing', async () => {

@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Approval, Approvals, type Countersign, InvalidRequest, type Principal } from '@countersign/core'
+import {
+  Approval,
+  Approvals,
+  type Countersign,
+  InvalidRequest,
+  nestsDeeperThan,
+  type Principal,
+} from '@countersign/core'
 import { TRPCError } from '@trpc/server'
 import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { Schema } from 'effect'
@@ -14,7 +21,6 @@ import {
   toTRPCError,
   Unauthenticated,
 } from './errors.js'
-import { nestsDeeperThan } from './internal/jsonDepth.js'
 import { retryAfterOf } from './internal/retryAfter.js'
 import type { Resumer } from './internal/resume.js'
 import { approvalPageView, approvalView } from './views.js'

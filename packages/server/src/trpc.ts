@@ -1,5 +1,5 @@
 import { initTRPC } from '@trpc/server'
-import type { Principal } from '@countersign/core'
+import { nestsDeeperThan, type Principal } from '@countersign/core'
 import { approverRoles, isApprover } from './auth.js'
 import type { Context } from './context.js'
 import {
@@ -12,7 +12,6 @@ import {
   TooManySubscriptions,
   Unauthenticated,
 } from './errors.js'
-import { nestsDeeperThan } from './internal/jsonDepth.js'
 import { withoutTrace } from './internal/safeText.js'
 import { once, releasingWhenDone } from './internal/subscriptionSlots.js'
 
