@@ -206,6 +206,11 @@ describe('what executes is what was decided', () => {
     expect((await app.continueRun(paused.runId)).status).toBe('completed')
     expect(ledger.calls.map((call) => call.args)).toEqual([{ to: 'acct-legit', amount: 999999 }])
     expect((await app.approvals.get(second.id)).toolArgs).toEqual({ to: 'acct-legit', amount: 999999 })
+    // The first approval's trail shows what it approved and, apart, what the call ran with after it was asked again.
+    const trail = await app.approvals.history(first.id)
+    expect(trail.map((entry) => entry._tag)).toEqual(['Requested', 'Decided', 'CallStarted', 'CallCompleted'])
+    expect(trail[0]).toMatchObject({ toolArgs: { to: 'acct-legit', amount: 10 } })
+    expect(trail[2]).toMatchObject({ args: { to: 'acct-legit', amount: 999999 } })
   })
 })
 

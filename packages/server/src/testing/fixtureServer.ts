@@ -154,29 +154,26 @@ const treasury = defineAgent({
   ],
 })
 
-const wireParameters = Schema.Struct({
-  to: Schema.String,
-  amount: Schema.Number,
-  memo: Schema.optional(Schema.String),
-})
-const wired = ({ to, amount, memo }: typeof wireParameters.Type) =>
-  `wired ${amount} to ${to}${memo === undefined ? '' : ` (${memo})`}`
+/** A payment tool of `name`, asking people as `flags` say: it answers with what it paid. */
+const paymentTool = (name: string, flags: Tool.HitlFlags) =>
+  Tool.make({
+    name,
+    description: 'Pay money to an account',
+    parameters: Schema.Struct({
+      to: Schema.String,
+      amount: Schema.Number,
+      memo: Schema.optional(Schema.String),
+    }),
+    ...flags,
+    execute: ({ to, amount, memo }) => `wired ${amount} to ${to}${memo === undefined ? '' : ` (${memo})`}`,
+  })
 
 /** Its wire asks the requester for a memo, then an approver for sign-off of the call as it will run. */
 const payments = defineAgent({
   id: 'payments',
   name: 'Payments',
   model: callingOnce('wire', { to: 'acct-legit', amount: 10 }),
-  tools: [
-    Tool.make({
-      name: 'wire',
-      description: 'Wire money, with a memo from the requester',
-      parameters: wireParameters,
-      userInputFields: ['memo'],
-      approval: approval({ type: 'required' }),
-      execute: wired,
-    }),
-  ],
+  tools: [paymentTool('wire', { userInputFields: ['memo'], approval: approval({ type: 'required' }) })],
 })
 
 /** The requester fills in the whole payout; amounts over 100 need an approval, as a policy says. */
@@ -184,15 +181,7 @@ const payouts = defineAgent({
   id: 'payouts',
   name: 'Payouts',
   model: callingOnce('payout', { to: 'acct-legit', amount: 50 }),
-  tools: [
-    Tool.make({
-      name: 'payout',
-      description: 'Pay out, as the requester fills it in',
-      parameters: wireParameters,
-      requiresUserInput: true,
-      execute: wired,
-    }),
-  ],
+  tools: [paymentTool('payout', { requiresUserInput: true })],
   policies: [
     Policy.make('payouts over 100 need an approval', ({ call }) =>
       typeof call.args['amount'] === 'number' && call.args['amount'] > 100 ? [RequiredApproval.need({})] : [],
