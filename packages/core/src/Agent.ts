@@ -6,7 +6,7 @@ import type { AnyRequirementPlugin } from './RequirementPlugin.js'
 import type { Tool } from './Tool.js'
 import type { Toolkit } from './Toolkit.js'
 import { builtinPlugins } from './internal/registry.js'
-import { Runner } from './internal/Runner.js'
+import { Runner, type RunnerOptions } from './internal/Runner.js'
 
 export type { ContinueInput } from './internal/Runner.js'
 
@@ -64,10 +64,7 @@ export const define = (spec: AgentSpec): AgentDefinition => {
   }
 }
 
-export interface AgentOptions extends AgentSpec {
-  /** Where runs are kept. Agents that share a store share runs: one can continue what another paused. Defaults to a new memory store. */
-  readonly store?: RunStore
-}
+export interface AgentOptions extends AgentSpec, RunnerOptions {}
 
 /**
  * An agent with a Promise API, for code that does not use Effect (see `Runner`). Each instance
@@ -86,7 +83,7 @@ export class Agent extends Runner implements AgentDefinition {
   declare readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
 
   constructor(options: AgentOptions) {
-    super(options.store)
+    super(options)
     Object.assign(this, define(options))
   }
 

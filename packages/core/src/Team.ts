@@ -3,7 +3,7 @@ import { DefinitionError } from './Errors.js'
 import type { RunStore } from './RunStore.js'
 import type { Actor } from './Runnable.js'
 import { delegationTools } from './internal/delegation.js'
-import { Runner } from './internal/Runner.js'
+import { Runner, type RunnerOptions } from './internal/Runner.js'
 
 export interface TeamSpec extends AgentSpec {
   /** The leader's model: it answers, uses the team's tools, and delegates tasks to members. */
@@ -99,10 +99,8 @@ export const define = (spec: TeamSpec): TeamDefinition => {
   return { ...leader, kind: 'team', members, participants: participantsOf(members) }
 }
 
-export interface TeamOptions extends TeamSpec {
-  /** Where runs are kept (the team's and its members'). Defaults to a new memory store. */
-  readonly store?: RunStore
-}
+/** `store` keeps the team's runs and its members'. */
+export interface TeamOptions extends TeamSpec, RunnerOptions {}
 
 /** A team with a Promise API (see `Runner`); Effect users run `TeamDefinition`s on the `RunEngine`. */
 export class Team extends Runner implements TeamDefinition {
@@ -119,7 +117,7 @@ export class Team extends Runner implements TeamDefinition {
   declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: TeamOptions) {
-    super(options.store)
+    super(options)
     Object.assign(this, define(options))
   }
 

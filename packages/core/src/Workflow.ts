@@ -8,7 +8,7 @@ import type { Actor } from './Runnable.js'
 import { inherit } from './Team.js'
 import type { Tool } from './Tool.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
-import { Runner } from './internal/Runner.js'
+import { Runner, type RunnerOptions } from './internal/Runner.js'
 import { workflowPlugins } from './internal/registry.js'
 import * as Shape from './internal/workflow/shape.js'
 
@@ -327,10 +327,8 @@ export const define = (spec: WorkflowSpec): WorkflowDefinition => {
   })
 }
 
-export interface WorkflowOptions extends WorkflowSpec {
-  /** Where runs are kept (the workflow's and its steps' agents'). Defaults to a new memory store. */
-  readonly store?: RunStore
-}
+/** `store` keeps the workflow's runs and its steps' agents'. */
+export interface WorkflowOptions extends WorkflowSpec, RunnerOptions {}
 
 /**
  * A workflow with a Promise API (see `Runner`); Effect users run `WorkflowDefinition`s on the
@@ -357,7 +355,7 @@ export class Workflow extends Runner implements WorkflowDefinition {
   declare readonly participants: ReadonlyMap<string, Actor>
 
   constructor(options: WorkflowOptions) {
-    super(options.store)
+    super(options)
     Object.assign(this, define(options))
   }
 

@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime, Stream } from 'effect'
+import { type Duration, Effect, Layer, ManagedRuntime, Stream } from 'effect'
 import * as IdGenerator from '../IdGenerator.js'
 import * as MemoryStore from '../MemoryStore.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
@@ -21,6 +21,14 @@ const continueRequest = (input: ContinueInput): ContinueRequest =>
       }
     : input
 
+/** How an agent, team or workflow with a Promise API keeps its runs. */
+export interface RunnerOptions {
+  /** Where runs are kept. Instances that share a store share runs: one can continue what another paused. Defaults to a new memory store. */
+  readonly store?: RunStore
+  /** How long a run's writer holds its lease (default 30 seconds): see `RunEngine.EngineOptions.writerLease`. */
+  readonly writerLease?: Duration.DurationInput
+}
+
 /**
  * The Promise API shared by agents, teams and workflows: each instance runs its own engine over
  * its store. Methods reject with the typed errors of `Errors`.
@@ -29,10 +37,10 @@ export abstract class Runner {
   readonly store: RunStore
   private readonly runtime: ManagedRuntime.ManagedRuntime<RunEngine.RunEngine, never>
 
-  constructor(store: RunStore | undefined) {
+  constructor({ store, writerLease }: RunnerOptions) {
     this.store = store ?? MemoryStore.make()
     this.runtime = ManagedRuntime.make(
-      RunEngine.layer.pipe(
+      RunEngine.layerWith(writerLease === undefined ? {} : { writerLease }).pipe(
         Layer.provide(Layer.succeed(RunStore, this.store)),
         Layer.provide(IdGenerator.layer),
       ),
