@@ -285,10 +285,6 @@ interface Current {
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
 
-/** Being worked on without a live lease: its writer died, or stalled past its lease. */
-const isInterrupted = (run: Current, now: number) =>
-  isWorking(run.record, run.since.length > 0) && !holdsAt(run.record, run.lease, now)
-
 /** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
 const maxSuspended = 1_000
 
@@ -297,6 +293,14 @@ const make = (options: EngineOptions) =>
     const ids = yield* IdGenerator
     const signals = new RunSignals()
     const terms = leaseTerms(options.writerLease)
+    // The claim of each run whose writer stopped in this engine without a stop of the run (the
+    // store failed, say): its lease holds no one, whatever the store says. Taking the run over forgets it.
+    const endedHere = new Map<string, number>()
+
+    /** Being worked on without a live lease: its writer died, or stalled past its lease. */
+    const isInterrupted = (run: Current, now: number) =>
+      isWorking(run.record, run.since.length > 0) &&
+      (!holdsAt(run.record, run.lease, now) || endedHere.get(run.record.runId) === run.lease?.claimSeq)
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
@@ -469,8 +473,14 @@ const make = (options: EngineOptions) =>
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(
-          // Stopped from outside: the run is left for whoever takes it over, at once.
-          Effect.onInterrupt(() => writer.endLease),
+          // Stopped without a stop of the run (from outside, or the store failing): the run is
+          // left for whoever takes it over, at once.
+          Effect.onExit((exit) => {
+            const claimSeq = writer.leasedClaim
+            if (Exit.isSuccess(exit) || claimSeq === undefined) return Effect.void
+            endedHere.set(writer.run.runId, claimSeq)
+            return writer.endLease
+          }),
         )
       }).pipe(
         Effect.scoped,
@@ -773,6 +783,7 @@ const make = (options: EngineOptions) =>
     const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
       Effect.gen(function* () {
         const messages = yield* store.readTranscript(run.record.runId)
+        endedHere.delete(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
         const record = revise(run.record, { epoch: run.record.epoch + 1 })
         const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, terms, onClaimed)

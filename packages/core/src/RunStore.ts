@@ -32,7 +32,10 @@ export interface JournalBatch {
   readonly events: ReadonlyArray<RunEvent>
   readonly transcriptStart: number
   readonly messages: ReadonlyArray<Message>
-  /** The writer's lease, on its first batch (its claim): `appendBatch` stores it with the batch. */
+  /**
+   * The writer's lease: on its first batch (its claim), stored with it by `appendBatch`; on a
+   * stop (`commit`), the lease that the stop ends, for stores that end leases one by one.
+   */
   readonly lease?: RunLease
 }
 
@@ -87,7 +90,10 @@ export interface RunStore {
    * is written by its own writer only, so no two writers ever write the same lease.
    */
   readonly renewLease: (lease: RunLease) => Effect.Effect<void, StoreError>
-  /** The lease of the run's latest claim that has one (the highest `claimSeq`), if any is stored. */
+  /**
+   * The lease of the run's latest claim that has one (the highest `claimSeq`), if any is stored
+   * since the run's last stop (a stop ends the leases before it).
+   */
   readonly getLease: (runId: string) => Effect.Effect<Option.Option<RunLease>, StoreError>
 
   /** A run's events with `seq > afterSeq`, in order. */

@@ -94,6 +94,7 @@ export {
 export { Member } from './Member.js'
 export {
   holdsAt,
+  isFinal,
   isWorking,
   maxRunPageSize,
   RunFilter,

@@ -147,6 +147,11 @@ export class RunWriter<D extends Runnable = Runnable> {
     return this.record
   }
 
+  /** The claim whose lease this writer holds until its stop, if it leases the run and has claimed it. */
+  get leasedClaim(): number | undefined {
+    return this.lease === undefined || this.stopped ? undefined : this.claimSeq
+  }
+
   /** Whether this writer has stored a batch yet: its first is its claim. */
   get hasClaimed(): boolean {
     return this.claimed
@@ -233,7 +238,7 @@ export class RunWriter<D extends Runnable = Runnable> {
         lastSeq: this.seq,
         updatedAt: yield* Clock.currentTimeMillis,
       })
-      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle)
+      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
       this.record = record
       this.stopped = true
     })
@@ -315,6 +320,7 @@ export class RunWriter<D extends Runnable = Runnable> {
   private write = (
     store: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>,
     settle: Effect.Effect<void, StoreError> = Effect.void,
+    isStop = false,
   ): Effect.Effect<void, WriteError> =>
     this.lock.withPermits(1)(
       Effect.uninterruptible(
@@ -324,16 +330,20 @@ export class RunWriter<D extends Runnable = Runnable> {
           if (events.length === 0) return
           this.buffered = []
           const claimSeq = this.claimSeq ?? events[0]!.seq
+          const now = yield* Clock.currentTimeMillis
+          // A claim carries the lease it takes; a stop, the lease it ends.
+          const lease =
+            this.lease === undefined || (this.claimed && !isStop)
+              ? undefined
+              : isStop
+                ? { runId: this.record.runId, claimSeq, expiresAt: now }
+                : leaseFrom(this.record.runId, claimSeq, this.lease, now)
           const batch: JournalBatch = {
             runId: this.record.runId,
             events,
             transcriptStart: this.stored,
             messages: this.messages.slice(this.stored),
-            ...(this.claimed || this.lease === undefined
-              ? {}
-              : {
-                  lease: leaseFrom(this.record.runId, claimSeq, this.lease, yield* Clock.currentTimeMillis),
-                }),
+            ...(lease === undefined ? {} : { lease }),
           }
           yield* store(batch).pipe(
             Effect.catchTag('EventSequenceConflict', () =>
