@@ -66,6 +66,18 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
       expect(await getLease(store, runId)).toStrictEqual(leaseOf(runId, 3, T0 + 50))
     })
 
+    test('a new run’s writer renews the lease it was created with', async (store) => {
+      const created = sampleRun(uid('run'))
+      const runId = created.runId
+      await run(store.createRun(created, leaseOf(runId, 1, T0 + 30)))
+      await run(
+        store.appendBatch({ ...batchOf(runId, [continued(runId, 1)]), lease: leaseOf(runId, 1, T0 + 40) }),
+      )
+      await run(store.renewLease(leaseOf(runId, 1, T0 + 90)))
+
+      expect(await getLease(store, runId)).toStrictEqual(leaseOf(runId, 1, T0 + 90))
+    })
+
     test('a stop ends every lease of the run', async (store) => {
       const created = sampleRun(uid('run'))
       await run(store.createRun(created, leaseOf(created.runId, 1, T0 + 30)))

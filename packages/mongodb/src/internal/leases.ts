@@ -40,8 +40,12 @@ const latestLeases = async (
   ]) {
     const latest = leases.get(lease.runId)
     const record = records.get(lease.runId)
-    if (record !== undefined && lease.claimSeq > record.lastSeq && (latest?.claimSeq ?? 0) < lease.claimSeq)
-      leases.set(lease.runId, lease)
+    // A new run's first writer's lease is in both of its claim's documents: the renewed one is later.
+    const later =
+      latest === undefined ||
+      lease.claimSeq > latest.claimSeq ||
+      (lease.claimSeq === latest.claimSeq && lease.expiresAt > latest.expiresAt)
+    if (record !== undefined && lease.claimSeq > record.lastSeq && later) leases.set(lease.runId, lease)
   }
   return leases
 }
