@@ -1,5 +1,4 @@
 import { DefinitionError } from './Errors.js'
-import type { RunStore } from './RunStore.js'
 import type { Model } from './Model.js'
 import type { Policy } from './Policy.js'
 import type { AnyRequirementPlugin } from './RequirementPlugin.js'

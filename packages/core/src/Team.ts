@@ -1,6 +1,5 @@
 import { type AgentDefinition, type AgentSpec, define as defineAgent } from './Agent.js'
 import { DefinitionError } from './Errors.js'
-import type { RunStore } from './RunStore.js'
 import type { Actor } from './Runnable.js'
 import { delegationTools } from './internal/delegation.js'
 import { Runner, type RunnerOptions } from './internal/Runner.js'

@@ -71,7 +71,10 @@ it('runs paused by schema version 2 read the same on the current version, their 
   // stop's sequence number (version 6) are new; the rest is untouched.
   const [runsAfter, ...after] = rows(db)
   expect(runsAfter!.map(({ run_id, last_seq }) => [run_id, last_seq])).toStrictEqual(
-    rowsBefore[0]!.map(({ run_id, doc }) => [run_id, JSON.parse(String(doc)).lastSeq]),
+    rowsBefore[0]!.map(({ run_id, doc }) => [
+      run_id,
+      (JSON.parse(String(doc)) as { lastSeq: number }).lastSeq,
+    ]),
   )
   expect([
     runsAfter!.map(({ created_at: _c, parent_run_id: _p, last_seq: _l, ...row }) => row),
