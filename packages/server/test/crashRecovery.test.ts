@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout } from 'node:timers/promises'
 import { Resolutions } from '@countersign/core'
-import { startMongo } from '@countersign/ferretdb-harness'
-import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
 import { connect, failure } from './harness.js'
+import { ferretDb, sqliteFile } from './sharedStores.js'
 
 /*
  * A server killed (SIGKILL) with 20 runs inside a tool call, and a server started on the same
@@ -17,36 +15,6 @@ import { connect, failure } from './harness.js'
  * answered) or cancelled — by those allowed. The ledger, a file every execution of the tool
  * appends to, says which ran twice: exactly those a recovery decision ran again.
  */
-
-interface SharedStore {
-  readonly name: string
-  readonly open: (
-    directory: string,
-  ) => Promise<{ readonly args: ReadonlyArray<string>; readonly dispose: () => Promise<void> }>
-}
-
-const ferretDb: SharedStore = {
-  name: 'FerretDB',
-  open: async () => {
-    const mongo = await startMongo()
-    const dbName = `countersign_test_${randomBytes(6).toString('hex')}`
-    const dispose = async () => {
-      const client = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect()
-      await client.db(dbName).dropDatabase()
-      await client.close()
-      await mongo.stop()
-    }
-    return { args: ['mongodb', mongo.url, dbName], dispose }
-  },
-}
-
-const sqliteFile: SharedStore = {
-  name: 'SQLite',
-  open: async (directory) => ({
-    args: ['sqlite', join(directory, 'countersign.db')],
-    dispose: async () => {},
-  }),
-}
 
 /** Long enough that a live writer's renewals (every third of it) keep it, short enough to wait out. */
 const writerLease = 2_000

@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Resolutions } from '@countersign/core'
-import { startMongo } from '@countersign/ferretdb-harness'
-import { MongoClient } from 'mongodb'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   type FixtureUser,
@@ -13,6 +10,7 @@ import {
   startServerProcess,
 } from '../src/testing/index.js'
 import { followChanges, summaryOf } from './approvalFeed.js'
+import { ferretDb, sqliteFile } from './sharedStores.js'
 import { connect, eventsOf, failure } from './harness.js'
 
 /*
@@ -21,38 +19,6 @@ import { connect, eventsOf, failure } from './harness.js'
  * scenario runs on FerretDB (the MongoDB protocol without change streams) and on one SQLite file
  * opened by three processes.
  */
-
-/** A store three servers can share: the fixture server's arguments for it, and how to remove it. */
-interface SharedStore {
-  readonly name: string
-  readonly open: (
-    directory: string,
-  ) => Promise<{ readonly args: ReadonlyArray<string>; readonly dispose: () => Promise<void> }>
-}
-
-const ferretDb: SharedStore = {
-  name: 'FerretDB',
-  open: async () => {
-    const mongo = await startMongo()
-    const dbName = `countersign_test_${randomBytes(6).toString('hex')}`
-    const dispose = async () => {
-      const client = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect()
-      await client.db(dbName).dropDatabase()
-      await client.close()
-      await mongo.stop()
-    }
-    return { args: ['mongodb', mongo.url, dbName], dispose }
-  },
-}
-
-const sqliteFile: SharedStore = {
-  name: 'one SQLite file',
-  // The file lives in the suite's directory, removed with it.
-  open: async (directory) => ({
-    args: ['sqlite', join(directory, 'countersign.db')],
-    dispose: async () => {},
-  }),
-}
 
 const seqsOf = (events: ReadonlyArray<{ data: { seq: number } }>) => events.map(({ data }) => data.seq)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
