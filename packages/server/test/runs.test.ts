@@ -15,6 +15,8 @@ describe.each([
         { id: 'assistant', name: 'Assistant', kind: 'agent' },
         { id: 'chatty', name: 'Chatty', kind: 'agent' },
         { id: 'finance', name: 'Finance', kind: 'agent' },
+        { id: 'guarded_holder', name: 'Guarded holder', kind: 'agent' },
+        { id: 'holder', name: 'Holder', kind: 'agent' },
         { id: 'refunds', name: 'Refunds', kind: 'agent' },
         { id: 'slow', name: 'Slow', kind: 'agent' },
         { id: 'treasury', name: 'Treasury', kind: 'agent' },
