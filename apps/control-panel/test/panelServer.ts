@@ -5,7 +5,9 @@
  *
  * Prints `listening <port>` when ready (port 0 or none: any free one; a fixed one to come back on
  * the same address after a restart). Signs in `user-token` (uma, a user) and `approver-token`
- * (abe, an approver). Killed, it loses nothing: the runs and the approval queue are in the file.
+ * (abe, an approver). Killed, it loses nothing: the runs and the approval queue are in the file;
+ * a run killed in a call is interrupted a second after (its writer's lease is that short). The
+ * `holder` agent's `hold` call prints `held <runId>` and never returns: kill the server in it.
  */
 import {
   approval,
@@ -160,10 +162,31 @@ const office = defineTeam({
   members: [clerk],
 })
 
+/** Its call never returns: a run of it is working until its server is killed. */
+const holder = defineAgent({
+  id: 'holder',
+  name: 'Holder',
+  model: ScriptedModel.make(({ messages }) =>
+    toolMessages(messages).length === 0 ? { toolCalls: [{ name: 'hold', args: {} }] } : 'Released.',
+  ),
+  tools: [
+    Tool.make({
+      name: 'hold',
+      description: 'Holds until the server dies',
+      parameters: Schema.Struct({}),
+      execute: (_args, ctx) => {
+        console.log(`held ${ctx.runId}`)
+        return new Promise<string>(() => undefined)
+      },
+    }),
+  ],
+})
+
 const store = SqliteStore.make({ path: database })
 const server = createServer({
   store,
-  agents: [finance, travel, dinner],
+  agents: [finance, holder, travel, dinner],
+  writerLease: 1_000,
   teams: [office],
   sweepEvery: false,
   authenticate: staticTokens({

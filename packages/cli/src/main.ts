@@ -6,6 +6,7 @@ import { registerAnswers } from './internal/commands/answer.js'
 import { registerDecide } from './internal/commands/decide.js'
 import { registerDefinitions } from './internal/commands/definitions.js'
 import { registerPending } from './internal/commands/pending.js'
+import { registerRecover } from './internal/commands/recover.js'
 import { registerRun } from './internal/commands/run.js'
 import { registerRunControl } from './internal/commands/runControl.js'
 import { registerRuns } from './internal/commands/runs.js'
@@ -76,6 +77,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<ExitCode> => {
     registerAnswers,
     registerWatch,
     registerRunControl,
+    registerRecover,
   ])
     register(program, act)
   try {

@@ -160,7 +160,14 @@ export const createClient = (options: ClientOptions) => {
           runId,
           resolutions: resolutions as [Resolutions[number], ...Resolutions],
         }),
+      /** Cancels a running or paused run; an interrupted one too (its writer died). */
       cancel: (runId: string) => trpc.runs.cancel.mutate({ runId }),
+      /**
+       * Takes over an interrupted run (its writer died) and goes on: its calls that started
+       * without a result run again (`retry`: admins only) or are put to a person (`ask`).
+       */
+      recover: (runId: string, interruptedCalls: 'retry' | 'ask') =>
+        trpc.runs.recover.mutate({ runId, interruptedCalls }),
     },
     /**
      * A run's events after `afterSeq`, stored then live, until the run ends: with handlers, as

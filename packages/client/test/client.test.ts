@@ -59,6 +59,8 @@ describe('createClient', () => {
       'assistant',
       'chatty',
       'finance',
+      'guarded_holder',
+      'holder',
       'payments',
       'payouts',
       'refunds',

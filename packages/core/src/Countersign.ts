@@ -47,6 +47,12 @@ export interface CountersignOptions {
    * roles). Only for setups with one person in them. See `RunEngine.EngineOptions`.
    */
   readonly allowSelfApproval?: boolean
+  /**
+   * How long a run's writer holds its lease (default 30 seconds, renewed every 10): a run being
+   * worked on whose lease lapsed is interrupted, for `recoverRun` or `cancelRun`. See
+   * `RunEngine.EngineOptions`.
+   */
+  readonly writerLease?: Duration.DurationInput
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -78,6 +84,7 @@ export class Countersign {
         ? {}
         : { approvalChangeGracePeriod: options.approvalChangeGracePeriod }),
       ...(options.allowSelfApproval === undefined ? {} : { allowSelfApproval: options.allowSelfApproval }),
+      ...(options.writerLease === undefined ? {} : { writerLease: options.writerLease }),
     }).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
     const approvals = Approvals.layer(served, options).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
@@ -164,6 +171,17 @@ export class Countersign {
   cancelRun(runId: string, options?: RunEngine.ResolveOptions): Promise<RunOutput> {
     return this.withEngine((engine) =>
       Effect.flatMap(this.agentOfRun(runId), (agent) => engine.cancelRun(agent, runId, options)),
+    )
+  }
+
+  /**
+   * Takes over an interrupted run (being worked on, its writer's lease lapsed: its process died)
+   * and goes on from what the store has: calls that started without a result run again
+   * (`interruptedCalls: 'retry'`) or wait for a person (`'ask'`). See `RunEngine.recoverRun`.
+   */
+  recoverRun(runId: string, options: RunEngine.RecoverOptions): Promise<RunOutput> {
+    return this.withEngine((engine) =>
+      Effect.flatMap(this.agentOfRun(runId), (agent) => engine.recoverRun(agent, runId, options)),
     )
   }
 

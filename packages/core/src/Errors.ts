@@ -143,7 +143,7 @@ export class RunBusy extends Schema.TaggedError<RunBusy>()('RunBusy', {
   runId: Schema.String,
 }) {
   override get message() {
-    return `Run "${this.runId}" is working in another engine; try again once it has paused or ended.`
+    return `Run "${this.runId}" is working in another engine, whose lease on it holds; try again once it has paused or ended, or once the lease has lapsed.`
   }
 }
 

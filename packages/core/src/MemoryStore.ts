@@ -12,7 +12,7 @@ import {
 import { Grant, statusOf as grantStatus } from './Grant.js'
 import { Message } from './Message.js'
 import { RequirementRecord } from './Requirement.js'
-import { RunRecord } from './Run.js'
+import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
 import { type JournalBatch, RunStore } from './RunStore.js'
 
@@ -64,6 +64,8 @@ export const make = (): RunStore => {
   const recordedApprovals = new Map<string, unknown>()
   const approvalRequirements = new Set<string>()
   const grantTable = new Map<string, unknown>()
+  // Each run's leases, by claim.
+  const leaseTable = new Map<string, Map<number, RunLease>>()
   // The queue's journal: change n at index n - 1.
   const changeJournal: Array<unknown> = []
 
@@ -115,6 +117,22 @@ export const make = (): RunStore => {
     return requirement.runId === runId ? Option.some(requirement) : Option.none()
   }
 
+  const putLease = (lease: RunLease) => {
+    const leases = leaseTable.get(lease.runId) ?? new Map<number, RunLease>()
+    leases.set(lease.claimSeq, { runId: lease.runId, claimSeq: lease.claimSeq, expiresAt: lease.expiresAt })
+    leaseTable.set(lease.runId, leases)
+  }
+
+  const latestLease = (runId: string): RunLease | undefined =>
+    [...(leaseTable.get(runId)?.values() ?? [])].reduce<RunLease | undefined>(
+      (latest, lease) => (latest === undefined || lease.claimSeq > latest.claimSeq ? lease : latest),
+      undefined,
+    )
+
+  const isInterrupted = (run: RunRecord, now: number) =>
+    isWorking(run, eventTable.get(run.runId)?.has(run.lastSeq + 1) ?? false) &&
+    !holdsAt(run, latestLease(run.runId), now)
+
   /** Checks a batch can be appended, and returns how to append it: a commit must check before it writes anything. */
   const prepare = (batch: JournalBatch) => {
     const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
@@ -124,6 +142,7 @@ export const make = (): RunStore => {
     return Effect.succeed(() => {
       for (const event of batch.events) log.set(event.seq, events.encode(event))
       eventTable.set(batch.runId, log)
+      if (batch.lease !== undefined) putLease(batch.lease)
       const transcript = transcripts.get(batch.runId) ?? []
       batch.messages.forEach(
         (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
@@ -133,10 +152,11 @@ export const make = (): RunStore => {
   }
 
   return {
-    createRun: (run) =>
+    createRun: (run, lease) =>
       Effect.suspend(() => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
         runTable.set(run.runId, runs.encode(run))
+        if (lease !== undefined) putLease(lease)
         return Effect.void
       }),
     getRun: (runId) =>
@@ -158,8 +178,11 @@ export const make = (): RunStore => {
             requirementsByRun.set(requirement.runId, ids)
           }
           runTable.set(run.runId, runs.encode(run))
+          leaseTable.delete(run.runId)
         }),
       ),
+    renewLease: (lease) => Effect.sync(() => putLease(lease)),
+    getLease: (runId) => Effect.sync(() => Option.fromNullable(latestLease(runId))),
 
     readEvents: (runId, afterSeq) =>
       Effect.sync(() =>
@@ -214,7 +237,8 @@ export const make = (): RunStore => {
               run.parentRunId === undefined &&
               (query.userId === undefined || run.userId === query.userId) &&
               (query.status === undefined || run.status === query.status) &&
-              (query.agentId === undefined || run.agentId === query.agentId),
+              (query.agentId === undefined || run.agentId === query.agentId) &&
+              (query.interruptedAt === undefined || isInterrupted(run, query.interruptedAt)),
           )
           .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
         return { runs: found.slice(query.offset, query.offset + query.limit), total: found.length }

@@ -4,11 +4,11 @@ import { Principal } from './Principal.js'
 export const RunStatus = Schema.Literal('running', 'paused', 'completed', 'failed', 'cancelled')
 export type RunStatus = typeof RunStatus.Type
 
-/** Statuses a run never leaves. */
 /** What a run runs: an agent, a team (a leader delegating to members), or a workflow of steps. */
 export const RunKind = Schema.Literal('agent', 'team', 'workflow')
 export type RunKind = typeof RunKind.Type
 
+/** Statuses a run never leaves. */
 export const isFinal = (status: RunStatus) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
 
@@ -55,8 +55,36 @@ export const RunFilter = Schema.Struct({
   status: Schema.optional(RunStatus),
   /** The agent, team or workflow it runs. */
   agentId: Schema.optional(Schema.String),
+  /**
+   * Only runs interrupted at this time (epoch milliseconds): being worked on (claimed since their
+   * last stop, or never stopped) with no live lease (see `RunLease`). Their writer died, or stalled
+   * past its lease; `recoverRun` and `cancelRun` take them over.
+   */
+  interruptedAt: Schema.optional(Schema.Number),
 })
 export type RunFilter = typeof RunFilter.Type
+
+/**
+ * The sign that a run's writer is alive. A writer leases the run from its claim (its first batch,
+ * or the run's creation) and renews the lease while it works; its stop ends it. The lease is a
+ * liveness signal only: the claim (a sequence number taken once) is what makes the writer the
+ * only one, so a writer whose lease lapsed while it was alive is still stopped at its next write.
+ */
+export interface RunLease {
+  readonly runId: string
+  /** The writer's claim: the sequence number of the first event it stores (1 for a new run's writer). */
+  readonly claimSeq: number
+  /** Until when it holds, unless renewed (epoch milliseconds). */
+  readonly expiresAt: number
+}
+
+/** Whether a run that stopped as `record` is being worked on: claimed since, or never stopped. */
+export const isWorking = (record: RunRecord, hasEventsSinceStop: boolean) =>
+  !isFinal(record.status) && (record.status === 'running' || hasEventsSinceStop)
+
+/** Whether `lease` is of a claim made since the run's last stop, and holds at `now`. */
+export const holdsAt = (record: RunRecord, lease: RunLease | undefined, now: number) =>
+  lease !== undefined && lease.claimSeq > record.lastSeq && lease.expiresAt > now
 
 export const maxRunPageSize = 100
 

@@ -34,7 +34,7 @@ import {
 import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
 import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
-import { isFinal, revise, type RunRecord, starting } from './Run.js'
+import { holdsAt, isFinal, isWorking, revise, type RunLease, type RunRecord, starting } from './Run.js'
 import { isEnding, isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
@@ -45,7 +45,7 @@ import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
-import { RunWriter } from './internal/RunWriter.js'
+import { leaseFrom, leaseTerms, RunWriter } from './internal/RunWriter.js'
 import {
   defaultPollInterval,
   follower as followStepwise,
@@ -82,6 +82,14 @@ export interface EngineOptions {
    * their roles). Only for setups with one person in them, such as a developer's own machine.
    */
   readonly allowSelfApproval?: boolean
+  /**
+   * How long a run's writer holds its lease (default 30 seconds): it renews it every third of
+   * that while it works, and a run being worked on whose lease lapsed is interrupted, for
+   * `recoverRun` or `cancelRun` to take over. Shorter finds dead writers sooner; it must stay
+   * well above the longest pause of a live process (a store outage, a stalled event loop), or a
+   * live writer's run may be taken over (it is then stopped at its next write).
+   */
+  readonly writerLease?: Duration.DurationInput
 }
 
 export interface RecoverOptions {
@@ -147,7 +155,9 @@ export interface RunEngine {
   ) => Effect.Effect<RunOutput, ContinueError | RunFailure>
   /**
    * Stops a running or paused run for good. The open requirements of its pause lapse as
-   * cancelled, recorded as by `options.principal` (the run's own principal by default).
+   * cancelled, recorded as by `options.principal` (the run's own principal by default). A run
+   * working in another engine is RunBusy while its writer's lease holds; an interrupted one is
+   * cancelled.
    */
   readonly cancelRun: (
     agent: Agent,
@@ -155,11 +165,12 @@ export interface RunEngine {
     options?: ResolveOptions,
   ) => Effect.Effect<RunOutput, CancelError | RunFailure>
   /**
-   * Takes over a run whose writer died (its process was killed, say) and goes on from what the
-   * store has. Calls that had started without storing a result are run again with the same
-   * idempotency key (`'retry'`), or put to a person first (`'ask'`, an `interrupted_call`
-   * requirement). Only call it for a run nobody is working on: a writer still alive elsewhere
-   * is stopped at its next write, though a call it is running then may still take effect.
+   * Takes over an interrupted run — one being worked on whose writer's lease lapsed: its process
+   * was killed, say (see `EngineOptions.writerLease`) — and goes on from what the store has.
+   * Calls that had started without storing a result are run again with the same idempotency key
+   * (`'retry'`), or put to a person first (`'ask'`, an `interrupted_call` requirement). A run
+   * whose writer's lease holds is RunBusy. A writer that stalled past its lease and comes back is
+   * stopped at its next write, though a call it is running then may still take effect.
    */
   readonly recoverRunStream: (
     agent: Agent,
@@ -267,10 +278,14 @@ interface Going {
 const runIdOf = (request: ContinueRequest): unknown =>
   typeof request === 'object' && request !== null ? request.runId : undefined
 
-/** A run as it stands: its record, and the events stored since its last stop (a writer is at work, or died). */
+/**
+ * A run as it stands: its record, the events stored since its last stop (a writer is at work, or
+ * died), and, when it is being worked on, its writer's lease.
+ */
 interface Current {
   readonly record: RunRecord
   readonly since: ReadonlyArray<RunEvent>
+  readonly lease: RunLease | undefined
 }
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
@@ -283,6 +298,15 @@ const make = (options: EngineOptions) =>
     const ids = yield* IdGenerator
     const rules: DecisionRules = { allowSelfApproval: options.allowSelfApproval === true }
     const signals = new RunSignals()
+    const terms = leaseTerms(options.writerLease)
+    // The claim of each run whose writer stopped in this engine without a stop of the run (the
+    // store failed, say): its lease holds no one, whatever the store says. Taking the run over forgets it.
+    const endedHere = new Map<string, number>()
+
+    /** Being worked on without a live lease: its writer died, or stalled past its lease. */
+    const isInterrupted = (run: Current, now: number) =>
+      isWorking(run.record, run.since.length > 0) &&
+      (!holdsAt(run.record, run.lease, now) || endedHere.get(run.record.runId) === run.lease?.claimSeq)
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
@@ -307,7 +331,10 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const record = yield* getRecord(agent, runId)
         const since = isFinal(record.status) ? [] : yield* store.readEvents(record.runId, record.lastSeq)
-        return { record, since }
+        const lease = isWorking(record, since.length > 0)
+          ? Option.getOrUndefined(yield* store.getLease(record.runId))
+          : undefined
+        return { record, since, lease }
       })
 
     /**
@@ -332,15 +359,20 @@ const make = (options: EngineOptions) =>
       })
 
     const output = (agent: Agent, run: Current) =>
-      Effect.all([store.readTranscript(run.record.runId), store.listRequirements(run.record.runId)]).pipe(
+      Effect.all([
+        store.readTranscript(run.record.runId),
+        store.listRequirements(run.record.runId),
+        Clock.currentTimeMillis,
+      ]).pipe(
         Effect.map(
-          ([messages, requirements]) =>
+          ([messages, requirements, now]) =>
             new RunOutput(
               agent,
               revise(run.record, { status: statusOf(run) }),
               messages,
               requirements,
               new Set(startedWithoutResult(run.since, messages).keys()),
+              isInterrupted(run, now),
             ),
         ),
       )
@@ -413,7 +445,7 @@ const make = (options: EngineOptions) =>
         const decided = ofPause(run, yield* store.listRequirements(runId))
         // Numbered on from the pause: if another writer got there first, the first batch is refused.
         const position = { record: revise(run, { epoch }), messages, lastSeq: fromSeq }
-        return { writer: RunWriter.make(agent, position, store, signals, claimed), decided }
+        return { writer: RunWriter.make(agent, position, store, signals, terms, claimed), decided }
       })
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
@@ -444,8 +476,22 @@ const make = (options: EngineOptions) =>
     const claimedStretch = ({ claim, announce }: Stretch) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
-        return yield* driveStretch(writer, decided, interrupted)
-      }).pipe(Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))))
+        // Renewed for the stretch only: while the run is paused, nobody holds it.
+        yield* Effect.forkScoped(writer.keepLease)
+        return yield* driveStretch(writer, decided, interrupted).pipe(
+          // Stopped without a stop of the run (from outside, or the store failing): the run is
+          // left for whoever takes it over, at once.
+          Effect.onExit((exit) => {
+            const claimSeq = writer.leasedClaim
+            if (Exit.isSuccess(exit) || claimSeq === undefined) return Effect.void
+            endedHere.set(writer.run.runId, claimSeq)
+            return writer.endLease
+          }),
+        )
+      }).pipe(
+        Effect.scoped,
+        Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))),
+      )
 
     /**
      * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
@@ -543,8 +589,8 @@ const make = (options: EngineOptions) =>
           userId: options.userId,
           now,
         })
-        yield* store.createRun(record)
-        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals)
+        yield* store.createRun(record, leaseFrom(runId, 1, terms, now))
+        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
         const start = Effect.as(writer.begin, { writer, decided: [] })
         yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
         return { signalsOfRun, afterSeq: 0 } satisfies Going
@@ -743,17 +789,27 @@ const make = (options: EngineOptions) =>
     const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
       Effect.gen(function* () {
         const messages = yield* store.readTranscript(run.record.runId)
+        endedHere.delete(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
         const record = revise(run.record, { epoch: run.record.epoch + 1 })
-        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, onClaimed)
+        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, terms, onClaimed)
         return { writer, messages, lastSeq }
+      })
+
+    /** Whether a run being worked on is held by a writer that is alive: one of this engine's, or one whose lease holds. */
+    const heldByLiveWriter = (run: Current) =>
+      Effect.gen(function* () {
+        if (yield* FiberMap.has(fibers, run.record.runId)) return true
+        return !isInterrupted(run, yield* Clock.currentTimeMillis)
       })
 
     /**
      * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
      * continue that claims the run first makes it fail, and a writer it overtakes fails at its
      * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
-     * writes nothing when interrupted). A run working in another engine cannot be stopped from here.
+     * writes nothing when interrupted). A run working in another engine cannot be stopped from
+     * here while its writer's lease holds (RunBusy); once it has lapsed, the run is interrupted
+     * and cancelled like any.
      * The pause's requirements lapse, and the runs working for it are cancelled, before its
      * RunCancelled is published.
      */
@@ -765,7 +821,11 @@ const make = (options: EngineOptions) =>
           const id = before.record.runId
           if (isFinal(before.record.status))
             return yield* new RunNotContinuable({ runId: id, status: before.record.status })
-          if (statusOf(before) === 'running' && !(yield* workingHere(id)))
+          if (
+            statusOf(before) === 'running' &&
+            !(yield* workingHere(id)) &&
+            !isInterrupted(before, yield* Clock.currentTimeMillis)
+          )
             return yield* new RunBusy({ runId: id })
           yield* handOver.withPermits(1)(
             Effect.suspend(() => {
@@ -791,7 +851,10 @@ const make = (options: EngineOptions) =>
         }
       })
 
-    /** Takes over a run whose writer died and sets it going, listened to from before it is claimed. */
+    /**
+     * Takes over an interrupted run (its writer died, or stalled past its lease) and sets it going,
+     * listened to from before it is claimed. A run held by a live writer is RunBusy.
+     */
     const startRecover = (agent: Agent, runId: unknown, options: RecoverOptions) =>
       Effect.gen(function* () {
         const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runId))
@@ -799,7 +862,7 @@ const make = (options: EngineOptions) =>
         const id = run.record.runId
         const status = statusOf(run)
         if (status !== 'running') return yield* new RunNotContinuable({ runId: id, status })
-        if (yield* FiberMap.has(fibers, id)) return yield* new RunBusy({ runId: id })
+        if (yield* heldByLiveWriter(run)) return yield* new RunBusy({ runId: id })
         const claimed = yield* Deferred.make<void, RunFailure>()
         const { writer, messages, lastSeq } = yield* takeOver(agent, run, claimed)
         const interrupted = startedWithoutResult(run.since, messages)

@@ -25,6 +25,11 @@ export class RunOutput {
   readonly sessionId: string | undefined
   readonly userId: string | undefined
   readonly status: RunStatus
+  /**
+   * True when the run is being worked on (`running`) and its writer's lease has lapsed: the
+   * writer died, and `recoverRun` or `cancelRun` may take the run over.
+   */
+  readonly interrupted: boolean
   readonly content: string
   readonly error: string | undefined
   readonly messages: ReadonlyArray<Message>
@@ -39,6 +44,7 @@ export class RunOutput {
     requirements: ReadonlyArray<RequirementRecord>,
     /** Calls that started and have no result yet. */
     started: ReadonlySet<string> = new Set(),
+    interrupted = false,
   ) {
     this.runId = run.runId
     this.agentId = run.agentId
@@ -46,6 +52,7 @@ export class RunOutput {
     this.sessionId = run.sessionId
     this.userId = run.userId
     this.status = run.status
+    this.interrupted = interrupted
     this.content = run.content
     this.error = run.error
     this.messages = messages

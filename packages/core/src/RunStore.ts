@@ -18,7 +18,7 @@ import type {
 import type { Grant, GrantFilter, Revocation } from './Grant.js'
 import type { Message } from './Message.js'
 import type { RequirementRecord, Resolution } from './Requirement.js'
-import type { RunPage, RunQuery, RunRecord } from './Run.js'
+import type { RunLease, RunPage, RunQuery, RunRecord } from './Run.js'
 import type { RunEvent } from './RunEvent.js'
 
 /**
@@ -32,6 +32,11 @@ export interface JournalBatch {
   readonly events: ReadonlyArray<RunEvent>
   readonly transcriptStart: number
   readonly messages: ReadonlyArray<Message>
+  /**
+   * The writer's lease: on its first batch (its claim), stored with it by `appendBatch`; on a
+   * stop (`commit`), the lease that the stop ends, for stores that end leases one by one.
+   */
+  readonly lease?: RunLease
 }
 
 /**
@@ -44,11 +49,15 @@ export interface JournalBatch {
  * resumes from, and a writer that was overtaken finds out when its next batch is refused. The
  * run record is the state as of the last stop (pause or ending), written with it.
  *
+ * A writer also leases the run while it works (see `RunLease`): a run being worked on without a
+ * live lease is interrupted, and `listRuns` finds such runs with `interruptedAt`.
+ *
  * The guarantees need only single-document atomicity: `appendBatch` and `commit` refuse a
  * taken sequence number, and `resolveRequirement` has one winner among concurrent callers.
  */
 export interface RunStore {
-  readonly createRun: (run: RunRecord) => Effect.Effect<void, RunAlreadyExists | StoreError>
+  /** Stores a new run, and its first writer's lease if given (`claimSeq` 1). */
+  readonly createRun: (run: RunRecord, lease?: RunLease) => Effect.Effect<void, RunAlreadyExists | StoreError>
   /** The record of the run's last stop (or its creation). */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, StoreError>
   /**
@@ -60,18 +69,32 @@ export interface RunStore {
   /**
    * Appends a batch to the journal. Its first event follows the run's last one stored (a run's
    * events are numbered 1, 2, … without gaps). Refused whole, with EventSequenceConflict, when
-   * its first sequence number is taken.
+   * its first sequence number is taken. Its `lease`, if any, is stored like `renewLease` does;
+   * a store without transactions may store it even when the batch is refused (it is then the
+   * lease of the winner's claim, which the winner renews).
    */
   readonly appendBatch: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>
   /**
    * Appends the batch that ends in a stop, with the requirements the stop raises, and makes
    * `run` the run's record. Readers see all of it or none of it; refused whole like `appendBatch`.
+   * Every lease of the run ends with it (a store without transactions removes them just after).
    */
   readonly commit: (
     batch: JournalBatch,
     run: RunRecord,
     requirements: ReadonlyArray<RequirementRecord>,
   ) => Effect.Effect<void, EventSequenceConflict | StoreError>
+
+  /**
+   * Stores a writer's lease, over the one of the same claim if there is one. Each claim's lease
+   * is written by its own writer only, so no two writers ever write the same lease.
+   */
+  readonly renewLease: (lease: RunLease) => Effect.Effect<void, StoreError>
+  /**
+   * The lease of the run's latest claim that has one (the highest `claimSeq`), if any is stored
+   * since the run's last stop (a stop ends the leases before it).
+   */
+  readonly getLease: (runId: string) => Effect.Effect<Option.Option<RunLease>, StoreError>
 
   /** A run's events with `seq > afterSeq`, in order. */
   readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>

@@ -92,7 +92,18 @@ export {
   ResolutionInput,
 } from './Requirement.js'
 export { Member } from './Member.js'
-export { maxRunPageSize, RunFilter, RunKind, RunQuery, RunRecord, RunStatus } from './Run.js'
+export {
+  holdsAt,
+  isFinal,
+  isWorking,
+  maxRunPageSize,
+  RunFilter,
+  RunKind,
+  type RunLease,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+} from './Run.js'
 export type { RunPage } from './Run.js'
 export { RunEvent, StepType } from './RunEvent.js'
 export type { RunEventTag } from './RunEvent.js'

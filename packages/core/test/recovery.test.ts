@@ -75,13 +75,47 @@ describe('a run whose writer died during a tool call', () => {
     const output = await agent.getRun(runId)
 
     expect(output.status).toBe('running')
+    // Its engine ended its lease as it stopped: the run is interrupted at once.
+    expect(output.interrupted).toBe(true)
     expect(output.toolExecutions.map(({ toolName, status }) => [toolName, status])).toStrictEqual([
       ['refund', 'started'],
     ])
     expect(ledger.count('refund')).toBe(1)
-    // Not continued, nor cancelled, behind the back of whoever might still hold it.
+    // Not continued as if paused: only a recovery decides what becomes of the call.
     await expect(agent.continueRun({ runId })).rejects.toBeInstanceOf(RunNotContinuable)
-    await expect(agent.cancelRun(runId)).rejects.toBeInstanceOf(RunBusy)
+    expect(ledger.count('refund')).toBe(1)
+  })
+
+  it('is cancelled once interrupted, the call not run again', async () => {
+    const { store, ledger, runId } = await diedInTool()
+    const { agent } = refundAgent(store, ledger)
+
+    const cancelled = await agent.cancelRun(runId)
+
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.interrupted).toBe(false)
+    expect(ledger.count('refund')).toBe(1)
+  })
+
+  it("is neither recovered nor cancelled by another engine while its writer's lease holds", async () => {
+    const store = MemoryStore.make()
+    const ledger = makeLedger()
+    const [entered, release] = [gate(), gate()]
+    const first = refundAgent(store, ledger, { entered, release: release.opened })
+    const paused = await first.agent.run('refund A-1')
+    paused.activeRequirements[0]!.confirm()
+    const working = first.agent.continueRun(paused)
+    await entered.opened
+    const second = refundAgent(store, ledger)
+
+    expect((await second.agent.getRun(paused.runId)).interrupted).toBe(false)
+    await expect(second.agent.recoverRun(paused.runId, { interruptedCalls: 'retry' })).rejects.toBeInstanceOf(
+      RunBusy,
+    )
+    await expect(second.agent.cancelRun(paused.runId)).rejects.toBeInstanceOf(RunBusy)
+    release.open()
+
+    expect((await working).status).toBe('completed')
     expect(ledger.count('refund')).toBe(1)
   })
 
@@ -157,11 +191,19 @@ describe('a run whose writer died during a tool call', () => {
     expect((await working).status).toBe('completed')
   })
 
-  it('a writer still alive elsewhere is overtaken: its next write is refused and it stops', async () => {
+  it('a writer that outlived its lease is overtaken: its next write is refused and it stops', async () => {
     const store = MemoryStore.make()
+    // The first writer's lease lapses as it is written: a writer stalled past its lease.
+    const stalled: RunStore = {
+      ...store,
+      appendBatch: (batch) =>
+        store.appendBatch(
+          batch.lease === undefined ? batch : { ...batch, lease: { ...batch.lease, expiresAt: 0 } },
+        ),
+    }
     const ledger = makeLedger()
     const [entered, release] = [gate(), gate()]
-    const first = refundAgent(store, ledger, { entered, release: release.opened })
+    const first = refundAgent(stalled, ledger, { entered, release: release.opened })
     const paused = await first.agent.run('refund A-1')
     paused.activeRequirements[0]!.confirm()
     const working = first.agent.continueRun(paused)

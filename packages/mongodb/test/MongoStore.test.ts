@@ -151,6 +151,7 @@ const expectedIndexes = {
       ],
       unique: true,
     },
+    { name: 'events_leased', key: [['leaseExpiresAt', 1]], unique: false },
     {
       name: 'events_transcript',
       key: [

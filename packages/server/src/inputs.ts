@@ -11,6 +11,12 @@ const RunId = Schema.NonEmptyString
 
 export const RunIdInput = Schema.Struct({ runId: RunId })
 
+/** What becomes of an interrupted run's calls that started without a result (see `RunEngine.recoverRun`). */
+export const RecoverRunInput = Schema.Struct({
+  runId: RunId,
+  interruptedCalls: Schema.Literal('retry', 'ask'),
+})
+
 export const StartRunInput = Schema.Struct({
   agentId: Schema.NonEmptyString,
   input: Schema.String,
@@ -70,6 +76,8 @@ export const DecideInput = Schema.Struct({
 export const ListRunsInput = Schema.UndefinedOr(
   Schema.Struct({
     status: RunQuery.fields.status,
+    /** Only interrupted runs (being worked on, their writer's lease lapsed: to recover or cancel). */
+    interrupted: Schema.optional(Schema.Literal(true)),
     definitionId: Schema.optional(Schema.NonEmptyString),
     offset: RunQuery.fields.offset,
     limit: RunQuery.fields.limit,

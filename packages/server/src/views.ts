@@ -51,6 +51,8 @@ export const runView = (run: RunOutput) => ({
   sessionId: run.sessionId,
   userId: run.userId,
   status: run.status,
+  /** Being worked on with its writer's lease lapsed: its owner or an admin may recover or cancel it. */
+  interrupted: run.interrupted,
   content: run.content,
   error: run.error,
   messages: encodeMessages(run.messages),
@@ -101,14 +103,18 @@ export type ApprovalChangeView = ReturnType<typeof approvalChangeView>
 
 export const requirementsView = (records: ReadonlyArray<RequirementRecord>) => encodeRequirements(records)
 
-/** A run in a listing: where it stands, without its transcript or requirements (`runs.get` has them). */
-export const runSummaryView = (run: RunRecord) => ({
+/**
+ * A run in a listing: where it stands as of its last stop, without its transcript or requirements
+ * (`runs.get` has them, and where it stands now). A listing of interrupted runs shows them so.
+ */
+export const runSummaryView = (run: RunRecord, interrupted = false) => ({
   runId: run.runId,
   agentId: run.agentId,
   kind: run.kind ?? 'agent',
   sessionId: run.sessionId,
   userId: run.userId,
-  status: run.status,
+  status: interrupted ? ('running' as const) : run.status,
+  interrupted,
   content: run.content,
   error: run.error,
   /** The ids of the requirements waiting for a decision now (empty unless paused). */
@@ -118,7 +124,11 @@ export const runSummaryView = (run: RunRecord) => ({
 })
 export type RunSummaryView = ReturnType<typeof runSummaryView>
 
-export const runPageView = (page: RunPage) => ({ runs: page.runs.map(runSummaryView), total: page.total })
+/** A page of runs; `interrupted` when it lists interrupted runs. */
+export const runPageView = (page: RunPage, interrupted = false) => ({
+  runs: page.runs.map((run) => runSummaryView(run, interrupted)),
+  total: page.total,
+})
 
 /** A pending requirement someone may decide, with the run it holds up. */
 export const awaitingView = (requirement: RequirementRecord, run: RunRecord) => {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Resolutions } from '@countersign/core'
-import { startMongo } from '@countersign/ferretdb-harness'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
 import { eventsOf, failure, useClients } from './harness.js'
+import { ferretDb, sqliteFile } from './stores.js'
 
 /*
  * Approvals that cannot be bypassed, tried over the wire as an attacker would (issue 16, findings
@@ -15,33 +15,11 @@ import { eventsOf, failure, useClients } from './harness.js'
  * the runs of the principal it was given for. On a SQLite file and on FerretDB.
  */
 
-const stores = [
-  {
-    name: 'a SQLite file',
-    open: async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'countersign-decisions-'))
-      return {
-        args: ['sqlite', join(directory, 'countersign.db')],
-        dispose: async () => rmSync(directory, { recursive: true, force: true }),
-      }
-    },
-  },
-  {
-    name: 'FerretDB',
-    open: async () => {
-      const mongo = await startMongo()
-      return {
-        args: ['mongodb', mongo.url, `countersign_decisions_${randomBytes(6).toString('hex')}`],
-        dispose: () => mongo.stop(),
-      }
-    },
-  },
-]
-
-describe.each(stores)('on $name', (store) => {
-  const holder: { server?: ServerProcess; dispose?: () => Promise<void> } = {}
+describe.each([sqliteFile, ferretDb])('on $name', (store) => {
+  const holder: { server?: ServerProcess; dispose?: () => Promise<void>; directory?: string } = {}
   beforeAll(async () => {
-    const opened = await store.open()
+    holder.directory = mkdtempSync(join(tmpdir(), 'countersign-decisions-'))
+    const opened = await store.open(holder.directory)
     holder.dispose = opened.dispose
     holder.server = await startServerProcess(fixtureServerEntry, opened.args)
   }, 120_000)
@@ -49,6 +27,7 @@ describe.each(stores)('on $name', (store) => {
     holder.server?.kill()
     await holder.server?.ended
     await holder.dispose?.()
+    if (holder.directory !== undefined) rmSync(holder.directory, { recursive: true, force: true })
   })
   const server = () => holder.server!
   const as = useClients(server)

@@ -36,6 +36,7 @@ describe('runs.list', () => {
       kind: 'team',
       userId: 'alice',
       status: 'paused',
+      interrupted: false,
       content: '',
       activeRequirementIds: team.activeRequirementIds,
       createdAt: expect.any(Number) as number,

@@ -15,6 +15,8 @@ describe.each([
         { id: 'assistant', name: 'Assistant', kind: 'agent' },
         { id: 'chatty', name: 'Chatty', kind: 'agent' },
         { id: 'finance', name: 'Finance', kind: 'agent' },
+        { id: 'guarded_holder', name: 'Guarded holder', kind: 'agent' },
+        { id: 'holder', name: 'Holder', kind: 'agent' },
         { id: 'payments', name: 'Payments', kind: 'agent' },
         { id: 'payouts', name: 'Payouts', kind: 'agent' },
         { id: 'refunds', name: 'Refunds', kind: 'agent' },

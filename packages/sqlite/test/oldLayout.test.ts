@@ -67,11 +67,17 @@ it('runs paused by schema version 2 read the same on the current version, their 
   const db = new Database(path, { readonly: true })
   cleanups.push(() => db.close())
   expect(db.pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion)
-  // The deadline column (version 3) and the runs' creation time and parent (version 4) are new;
-  // the rest is untouched.
+  // The deadline column (version 3), the runs' creation time and parent (version 4) and last
+  // stop's sequence number (version 6) are new; the rest is untouched.
   const [runsAfter, ...after] = rows(db)
+  expect(runsAfter!.map(({ run_id, last_seq }) => [run_id, last_seq])).toStrictEqual(
+    rowsBefore[0]!.map(({ run_id, doc }) => [
+      run_id,
+      (JSON.parse(String(doc)) as { lastSeq: number }).lastSeq,
+    ]),
+  )
   expect([
-    runsAfter!.map(({ created_at: _c, parent_run_id: _p, ...row }) => row),
+    runsAfter!.map(({ created_at: _c, parent_run_id: _p, last_seq: _l, ...row }) => row),
     ...after.map((table) => table.map(({ expires_at: _e, ...row }) => row)),
   ]).toStrictEqual(rowsBefore)
   expect(db.prepare('SELECT DISTINCT created_at, parent_run_id FROM runs').all()).toStrictEqual([

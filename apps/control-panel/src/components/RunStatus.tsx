@@ -6,6 +6,7 @@ const tones: Readonly<Record<string, string>> = {
   completed: 'ok',
   failed: 'bad',
   cancelled: 'muted',
+  interrupted: 'bad',
 }
 
 export const RunStatusBadge = ({ status }: { readonly status: string }) => (

@@ -1,6 +1,7 @@
 import type { RunEvent } from '@countersign/client'
 import { useEffect, useState } from 'react'
 import { ContinueRun } from '../components/ContinueRun.js'
+import { RecoverRun } from '../components/RecoverRun.js'
 import { RequirementCard } from '../components/RequirementCard.js'
 import { RunStatusBadge } from '../components/RunStatus.js'
 import { ErrorMessage, Loading } from '../components/Status.js'
@@ -75,6 +76,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
         {view === undefined ? null : (
           <p role="status" aria-live="polite" className="run-status">
             <RunStatusBadge status={view.status} />
+            {view.interrupted ? <RunStatusBadge status="interrupted" /> : null}
           </p>
         )}
       </div>
@@ -97,6 +99,14 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
             <p className="notice error" role="alert">
               The run failed: {view.error}
             </p>
+          ) : null}
+          {view.interrupted ? (
+            <RecoverRun
+              onRecover={(interruptedCalls) =>
+                client.runs.recover(runId, interruptedCalls).finally(run.reload)
+              }
+              onCancel={() => client.runs.cancel(runId).finally(run.reload)}
+            />
           ) : null}
           {view.status === 'paused' ? (
             <section aria-labelledby="waiting-title">

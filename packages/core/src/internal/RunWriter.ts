@@ -1,4 +1,4 @@
-import { Clock, Deferred, Effect, Option } from 'effect'
+import { Clock, Deferred, Duration, Effect, Option } from 'effect'
 import type { ApprovalSource } from '../Approval.js'
 import {
   type EventSequenceConflict,
@@ -10,7 +10,7 @@ import {
 import { Member } from '../Member.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
-import { isFinal, revise, type RunRecord } from '../Run.js'
+import { isFinal, revise, type RunLease, type RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
@@ -40,6 +40,27 @@ const rootOf = (definition: Runnable, record: RunRecord): Root => ({
   source: { type: definition.kind, id: definition.id, name: definition.name },
 })
 
+/** How long a root writer's lease lasts, and how often it renews it while it works. */
+export interface LeaseTerms {
+  readonly duration: Duration.Duration
+  readonly renewEvery: Duration.Duration
+}
+
+/** A lease of 30 seconds renewed every 10: a writer that stalls for 20 seconds still holds. */
+export const defaultLeaseDuration = Duration.seconds(30)
+
+export const leaseTerms = (duration: Duration.DurationInput = defaultLeaseDuration): LeaseTerms => {
+  const length = Duration.decode(duration)
+  return { duration: length, renewEvery: Duration.unsafeDivide(length, 3) }
+}
+
+/** The lease of `claimSeq` from `now`. */
+export const leaseFrom = (runId: string, claimSeq: number, terms: LeaseTerms, now: number): RunLease => ({
+  runId,
+  claimSeq,
+  expiresAt: now + Duration.toMillis(terms.duration),
+})
+
 /**
  * The holder of a run's current claim, and so its only writer: it numbers the run's events and
  * stores them with the transcript in batches, at the points where what it did must be durable
@@ -52,6 +73,10 @@ export class RunWriter<D extends Runnable = Runnable> {
   private claimed = false
   /** Set when a batch failed: what was written is unknown, so nothing more may be. */
   private broken: WriteError | undefined
+  /** The sequence number of its claim, once stored: what its lease names. */
+  private claimSeq: number | undefined
+  /** Set once it committed a stop: the stop ended its lease, which it must not write again. */
+  private stopped = false
   private readonly lock = Effect.unsafeMakeSemaphore(1)
 
   private constructor(
@@ -67,14 +92,20 @@ export class RunWriter<D extends Runnable = Runnable> {
     private readonly store: RunStore,
     private readonly announcer: Announcer,
     private readonly onClaimed: Deferred.Deferred<void, RunFailure> | undefined,
+    /** Set on a root run's writer: a member's run is worked on under its root's lease. */
+    private readonly lease: LeaseTerms | undefined,
   ) {}
 
-  /** `onClaimed` is told when the writer's first batch is stored. */
+  /**
+   * The writer of a root run, which leases it on `terms` from its first batch. `onClaimed` is
+   * told when that batch is stored.
+   */
   static make = <D extends Runnable>(
     definition: D,
     { record, messages, lastSeq }: Position,
     store: RunStore,
     announcer: Announcer,
+    terms: LeaseTerms,
     onClaimed?: Deferred.Deferred<void, RunFailure>,
   ): RunWriter<D> =>
     new RunWriter(
@@ -88,6 +119,7 @@ export class RunWriter<D extends Runnable = Runnable> {
       store,
       announcer,
       onClaimed,
+      terms,
     )
 
   /** The writer of a run working for this one (a member's), under the same root. */
@@ -108,10 +140,16 @@ export class RunWriter<D extends Runnable = Runnable> {
       this.store,
       this.announcer,
       undefined,
+      undefined,
     )
 
   get run(): RunRecord {
     return this.record
+  }
+
+  /** The claim whose lease this writer holds until its stop, if it leases the run and has claimed it. */
+  get leasedClaim(): number | undefined {
+    return this.lease === undefined || this.stopped ? undefined : this.claimSeq
   }
 
   /** Whether this writer has stored a batch yet: its first is its claim. */
@@ -200,9 +238,51 @@ export class RunWriter<D extends Runnable = Runnable> {
         lastSeq: this.seq,
         updatedAt: yield* Clock.currentTimeMillis,
       })
-      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle)
+      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
       this.record = record
+      this.stopped = true
     })
+
+  /**
+   * Renews the writer's lease every `renewEvery`, for as long as it runs (its stretch's), between
+   * its batches: a renewal never overlaps a batch, so none comes after the stop that ends the
+   * lease. A renewal that fails is tried again at the next interval: the lease is only a sign of
+   * life, and a writer taken over meanwhile is stopped at its next batch.
+   */
+  get keepLease(): Effect.Effect<void> {
+    const terms = this.lease
+    if (terms === undefined) return Effect.void
+    return Effect.forever(
+      Effect.zipRight(
+        Effect.sleep(terms.renewEvery),
+        this.writeLease((now) => now + Duration.toMillis(terms.duration)),
+      ),
+    )
+  }
+
+  /**
+   * Ends the writer's lease now, for a writer stopped without a stop of the run (its engine
+   * closing): the run is interrupted at once, rather than when the lease would have lapsed.
+   */
+  get endLease(): Effect.Effect<void> {
+    return this.writeLease((now) => now)
+  }
+
+  /** Writes the lease of the writer's claim to last until `until(now)`, unless it has none or it ended. */
+  private writeLease = (until: (now: number) => number): Effect.Effect<void> =>
+    this.lock.withPermits(1)(
+      Effect.suspend(() => {
+        const claimSeq = this.claimSeq
+        if (this.lease === undefined || claimSeq === undefined || this.stopped || this.broken !== undefined)
+          return Effect.void
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          this.store.renewLease({ runId: this.record.runId, claimSeq, expiresAt: until(now) }),
+        )
+      }).pipe(
+        // Only a sign of life: the next renewal tries again, and the claim keeps the run safe meanwhile.
+        Effect.catchAll((error) => Effect.logWarning('a run lease was not written', error)),
+      ),
+    )
 
   /**
    * Cancels the runs working for this one (each announced in its journal by MemberRunStarted),
@@ -229,6 +309,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           this.store,
           this.announcer,
           undefined,
+          undefined,
         )
         yield* member.cancel().pipe(Effect.catchTag('RunClaimed', () => Effect.void))
       }
@@ -239,6 +320,7 @@ export class RunWriter<D extends Runnable = Runnable> {
   private write = (
     store: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>,
     settle: Effect.Effect<void, StoreError> = Effect.void,
+    isStop = false,
   ): Effect.Effect<void, WriteError> =>
     this.lock.withPermits(1)(
       Effect.uninterruptible(
@@ -247,11 +329,21 @@ export class RunWriter<D extends Runnable = Runnable> {
           const events = this.buffered
           if (events.length === 0) return
           this.buffered = []
+          const claimSeq = this.claimSeq ?? events[0]!.seq
+          const now = yield* Clock.currentTimeMillis
+          // A claim carries the lease it takes; a stop, the lease it ends.
+          const lease =
+            this.lease === undefined || (this.claimed && !isStop)
+              ? undefined
+              : isStop
+                ? { runId: this.record.runId, claimSeq, expiresAt: now }
+                : leaseFrom(this.record.runId, claimSeq, this.lease, now)
           const batch: JournalBatch = {
             runId: this.record.runId,
             events,
             transcriptStart: this.stored,
             messages: this.messages.slice(this.stored),
+            ...(lease === undefined ? {} : { lease }),
           }
           yield* store(batch).pipe(
             Effect.catchTag('EventSequenceConflict', () =>
@@ -262,6 +354,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           if (!this.claimed && this.onClaimed !== undefined)
             yield* Deferred.succeed(this.onClaimed, undefined)
           this.claimed = true
+          this.claimSeq = claimSeq
           this.stored = batch.transcriptStart + batch.messages.length
           // Stored is stored: its events are heard even if what settles it failed.
           yield* Effect.ensuring(settle, Effect.forEach(events, this.announcer.publish, { discard: true }))

@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime, Stream } from 'effect'
+import { type Duration, Effect, Layer, ManagedRuntime, Stream } from 'effect'
 import * as IdGenerator from '../IdGenerator.js'
 import * as MemoryStore from '../MemoryStore.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
@@ -21,12 +21,14 @@ const continueRequest = (input: ContinueInput): ContinueRequest =>
       }
     : input
 
-/** Where an agent, team or workflow with a Promise API keeps its runs, and how its engine judges. */
+/** How an agent, team or workflow with a Promise API keeps its runs, and how its engine judges. */
 export interface RunnerOptions {
-  /** Where runs are kept. Those that share a store share runs: one can continue what another paused. Defaults to a new memory store. */
+  /** Where runs are kept. Instances that share a store share runs: one can continue what another paused. Defaults to a new memory store. */
   readonly store?: RunStore
   /** Whether a requester may approve their own calls (default false). See `RunEngine.EngineOptions`. */
   readonly allowSelfApproval?: boolean
+  /** How long a run's writer holds its lease (default 30 seconds): see `RunEngine.EngineOptions.writerLease`. */
+  readonly writerLease?: Duration.DurationInput
 }
 
 /**
@@ -37,13 +39,13 @@ export abstract class Runner {
   readonly store: RunStore
   private readonly runtime: ManagedRuntime.ManagedRuntime<RunEngine.RunEngine, never>
 
-  constructor({ store, allowSelfApproval }: RunnerOptions) {
+  constructor({ store, allowSelfApproval, writerLease }: RunnerOptions) {
     this.store = store ?? MemoryStore.make()
     this.runtime = ManagedRuntime.make(
-      RunEngine.layerWith(allowSelfApproval === undefined ? {} : { allowSelfApproval }).pipe(
-        Layer.provide(Layer.succeed(RunStore, this.store)),
-        Layer.provide(IdGenerator.layer),
-      ),
+      RunEngine.layerWith({
+        ...(allowSelfApproval === undefined ? {} : { allowSelfApproval }),
+        ...(writerLease === undefined ? {} : { writerLease }),
+      }).pipe(Layer.provide(Layer.succeed(RunStore, this.store)), Layer.provide(IdGenerator.layer)),
     )
   }
 

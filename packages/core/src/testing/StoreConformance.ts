@@ -7,6 +7,7 @@ import { RunRecord, type RunQuery } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
+import { describeLeaseConformance } from './LeaseConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -689,6 +690,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
 
     describeApprovalConformance({ test, uid })
     describeApprovalChangeConformance({ test, uid })
+    describeLeaseConformance({ test, uid })
   })
 }
 

@@ -11,19 +11,27 @@
  *   enter LEDGER RUN_ID    confirms and continues the run like `resume`, but the gated tool, once it has
  *                          recorded its execution, prints `in-tool` and never returns, until killed
  *   recover LEDGER RUN_ID retry|ask
- *                          prints the run's status and each tool call's (`run STATUS`, `call TOOL
- *                          STATUS`), tries to continue it (`continue ERROR` when refused), then
+ *                          waits until the run is interrupted (its killed writer's lease lapsed,
+ *                          reading it every third of a lease), prints the run's status and each
+ *                          tool call's (`run STATUS`, `call TOOL STATUS`), tries to continue it
+ *                          (`continue ERROR` when refused), then
  *                          recovers it with the option; a question it is asked (`asked
  *                          REQUIREMENT_ID KIND`) it confirms; prints `STATUS CONTENT` and exits
  *
  * Each line is printed once what it reports is done, so the test waits for lines, never for time.
- * Every execution of the gated tool appends its idempotency key to LEDGER, as a line.
+ * Every execution of the gated tool appends its idempotency key to LEDGER, as a line. Runs are
+ * leased for `writerLease` only, so that a killed writer's run is interrupted soon.
  */
+import { setTimeout } from 'node:timers/promises'
+import { Duration } from 'effect'
 import * as Resolutions from '../Resolutions.js'
 import type { RunOutput } from '../RunOutput.js'
 import { recordInLedger, say, stayAlive } from './childSide.js'
 import type { StoreUnderTest } from './StoreConformance.js'
 import { treasurer } from './treasurer.js'
+
+/** Short enough that a recovery waits little for a killed writer's lease to lapse. */
+const writerLease = 300
 
 export const runAgentProcess = async (
   command: ReadonlyArray<string>,
@@ -42,6 +50,7 @@ export const runAgentProcess = async (
   const { store, close } = await open()
   const agent = treasurer({
     store,
+    writerLease: Duration.millis(writerLease),
     onTransfer: async (key) => {
       recordInLedger(ledger, key)
       if (step !== 'enter') return
@@ -58,7 +67,11 @@ export const runAgentProcess = async (
   }
   let done: RunOutput
   if (step === 'recover') {
-    const found = await agent.getRun(runId)
+    let found = await agent.getRun(runId)
+    while (found.status === 'running' && !found.interrupted) {
+      await setTimeout(writerLease / 3)
+      found = await agent.getRun(runId)
+    }
     say(`run ${found.status}`)
     for (const { toolName, status } of found.toolExecutions) say(`call ${toolName} ${status}`)
     await agent.continueRun({ runId }).then(

@@ -1,4 +1,4 @@
-import { Schema } from 'effect'
+import { type Duration, Schema } from 'effect'
 import { Agent } from '../Agent.js'
 import { approval } from '../Approval.js'
 import type { RunStore } from '../RunStore.js'
@@ -24,6 +24,8 @@ export const treasurer = (options: {
   readonly onTransfer: (idempotencyKey: string) => void | Promise<void>
   /** What `transfer` waits for: the requester's confirmation (default), or an approver's sign-off. */
   readonly gate?: 'confirmation' | 'approval'
+  /** How long its runs' writers hold their leases (the engine's default unless given). */
+  readonly writerLease?: Duration.DurationInput
 }): Agent => {
   const transfer = Tool.make({
     name: 'transfer',
@@ -41,5 +43,11 @@ export const treasurer = (options: {
     { content: 'Moving it now.', toolCalls: [{ name: 'transfer', args: { amount: 40 } }] },
     treasurerAnswer,
   ])
-  return new Agent({ id: 'treasurer', model, tools: [transfer], store: options.store })
+  return new Agent({
+    id: 'treasurer',
+    model,
+    tools: [transfer],
+    store: options.store,
+    ...(options.writerLease === undefined ? {} : { writerLease: options.writerLease }),
+  })
 }

@@ -67,6 +67,8 @@ export interface RunDocument {
   requirements?: string
   raised?: Array<RaisedRequirement>
   expiresAt?: number
+  /** Until when its first writer's lease holds, as created (its claim is the run's creation: `claimSeq` 1). */
+  leaseExpiresAt?: number
 }
 
 /**
@@ -83,6 +85,11 @@ export interface EventDocument {
   messages?: string
   record?: string
   requirements?: string
+  /**
+   * On a writer's claim (the first event it stored): until when its lease holds. Written by that
+   * writer only — with the batch, then renewed — so no two writers write it; its stop removes it.
+   */
+  leaseExpiresAt?: number
 }
 
 /**
@@ -260,6 +267,8 @@ export const indexes: {
     { name: 'events_by_run', key: { runId: 1, seq: 1 }, unique: true },
     // The documents that carry a run's transcript.
     { name: 'events_transcript', key: { runId: 1, transcriptStart: 1 } },
+    // Claims whose lease is not ended: the runs being worked on (`listRuns` with `interruptedAt`).
+    { name: 'events_leased', key: { leaseExpiresAt: 1 }, sparse: true },
   ],
   resolutions: [
     { name: 'resolutions_by_run', key: { runId: 1 } },

@@ -16,7 +16,7 @@ import * as Docs from './documents.js'
  */
 export const batchDocuments = (
   operation: string,
-  { runId, events, transcriptStart, messages }: JournalBatch,
+  { runId, events, transcriptStart, messages, lease }: JournalBatch,
   stop?: { readonly record: RunRecord; readonly requirements: ReadonlyArray<RequirementRecord> },
 ): Array<EventDocument> =>
   events.map((event, index) => {
@@ -29,6 +29,10 @@ export const batchDocuments = (
       doc: Docs.events.encode(operation, _id, event),
       ...(index === 0 && messages.length > 0
         ? { transcriptStart, messages: Docs.batchMessages.encode(operation, _id, messages) }
+        : {}),
+      // A claim's lease, in its first event's document (a stop's batch ends its lease instead).
+      ...(stop === undefined && lease !== undefined && lease.claimSeq === event.seq
+        ? { leaseExpiresAt: lease.expiresAt }
         : {}),
       ...(stop !== undefined && index === events.length - 1
         ? {

@@ -19,6 +19,7 @@ import { makeGrants } from './grants.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 import { makeRunReader, runDocument } from './runs.js'
+import { endLease, makeLeaseReader, renewLease } from './leases.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -49,6 +50,7 @@ export const makeRunStore = (db: Db): RunStore => {
   const { readRun, hasEventAfter } = runs
   const approvals = makeApprovalQueue(c, runs)
   const grants = makeGrants(c)
+  const leases = makeLeaseReader(c, runs)
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
@@ -102,19 +104,25 @@ export const makeRunStore = (db: Db): RunStore => {
     Effect.try({ try: build, catch: (cause) => storeError(operation, cause) })
 
   return {
-    createRun: (run) =>
+    createRun: (run, lease) =>
       Effect.flatMap(
         encode('createRun', () => runDocument('createRun', run, [])),
         (document) =>
           insert(
             'createRun',
-            () => c.runs.insertOne({ _id: run.runId, ...document }),
+            () =>
+              c.runs.insertOne({
+                _id: run.runId,
+                ...document,
+                ...(lease === undefined ? {} : { leaseExpiresAt: lease.expiresAt }),
+              }),
             () => new RunAlreadyExists({ runId: run.runId }),
           ),
       ),
     getRun: (runId) =>
       attempt('getRun', async () => Option.fromNullable((await readRun('getRun', runId))?.record)),
 
+    // A claim's lease is in its first event's document (see leases.ts).
     appendBatch: (batch) =>
       Effect.flatMap(
         encode('appendBatch', () => batchDocuments('appendBatch', batch)),
@@ -146,17 +154,28 @@ export const makeRunStore = (db: Db): RunStore => {
         )
         yield* insertBatch('commit', batch, documents)
         if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
+        // The stop's writer ends its lease beside the `runs` write: once the batch is in, the lease
+        // is of a claim before the stop, over whatever its document says (see leases.ts).
+        const ended =
+          batch.lease !== undefined && batch.lease.claimSeq < (batch.events[0]?.seq ?? 0)
+            ? batch.lease
+            : undefined
         yield* attempt('commit', () =>
-          c.runs.updateOne(
-            { _id: run.runId },
-            {
-              $set: runDocumentValue,
-              ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
-            },
-            { upsert: true },
-          ),
+          Promise.all([
+            c.runs.updateOne(
+              { _id: run.runId },
+              {
+                $set: runDocumentValue,
+                ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
+              },
+              { upsert: true },
+            ),
+            ended === undefined ? undefined : endLease(c, ended),
+          ]),
         )
       }),
+    renewLease: (lease) => attempt('renewLease', () => renewLease(c, lease)),
+    getLease: (runId) => attempt('getLease', async () => Option.fromNullable(await leases.getLease(runId))),
 
     readEvents: (runId, afterSeq) =>
       attempt('readEvents', async () =>
@@ -294,6 +313,7 @@ export const makeRunStore = (db: Db): RunStore => {
      */
     listRuns: (query) =>
       attempt('listRuns', async () => {
+        if (query.interruptedAt !== undefined) return leases.listInterrupted(query)
         const filter = {
           parentRunId: { $exists: false },
           ...(query.userId === undefined ? {} : { userId: query.userId }),

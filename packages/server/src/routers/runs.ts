@@ -1,10 +1,11 @@
 import { Schema } from 'effect'
 import { tracked } from '@trpc/server'
-import { DefinitionNotFound, mapErrors, toTRPCError } from '../errors.js'
+import { DefinitionNotFound, mapErrors, RoleRequired, toTRPCError } from '../errors.js'
 import { isAdmin } from '../auth.js'
 import {
   ContinueRunInput,
   ListRunsInput,
+  RecoverRunInput,
   ResolveInput,
   RunEventsInput,
   RunIdInput,
@@ -50,17 +51,18 @@ export const runsRouter = router({
    */
   list: authedProcedure.input(Schema.standardSchemaV1(ListRunsInput)).query(({ ctx, input }) =>
     mapErrors(async () => {
-      const { definitionId, status, offset, limit } = input ?? {}
+      const { definitionId, status, interrupted, offset, limit } = input ?? {}
       const page = await runToPromise(
         ctx.countersign.store.listRuns({
           ...(isAdmin(ctx.principal) ? {} : { userId: ctx.principal.id }),
           ...(status === undefined ? {} : { status }),
           ...(definitionId === undefined ? {} : { agentId: definitionId }),
+          ...(interrupted === true ? { interruptedAt: Date.now() } : {}),
           offset: offset ?? 0,
           limit: limit ?? 20,
         }),
       )
-      return runPageView(page)
+      return runPageView(page, interrupted === true)
     }),
   ),
 
@@ -96,6 +98,23 @@ export const runsRouter = router({
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return requirementsView(
         await ctx.countersign.resolve(input.runId, input.resolutions, { principal: ctx.principal }),
+      )
+    }),
+  ),
+
+  /**
+   * Takes over an interrupted run (its writer died: its lease lapsed) and goes on: calls that
+   * started without a result run again (`retry`) or are put to a person (`ask`). The run's owner
+   * may ask; only an admin may retry, which runs a call that may have taken effect without anyone
+   * deciding that it should run again. Answers when the run pauses or ends.
+   */
+  recover: authedProcedure.input(Schema.standardSchemaV1(RecoverRunInput)).mutation(({ ctx, input }) =>
+    mapErrors(async () => {
+      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      if (input.interruptedCalls === 'retry' && !isAdmin(ctx.principal))
+        throw new RoleRequired({ principalId: ctx.principal.id, roles: ['admin'] })
+      return runView(
+        await ctx.countersign.recoverRun(input.runId, { interruptedCalls: input.interruptedCalls }),
       )
     }),
   ),

@@ -8,17 +8,22 @@
  * - then, optionally, `--ledger <path>`: every run of the gated `transfer` tool appends its
  *   run id and idempotency key to that file, one call a line (how a test counts calls across
  *   processes);
- * - and `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`);
- * - and `--tight-limits`: small limits, reached in a few calls (see `tightLimits`).
+ * - `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`);
+ * - `--tight-limits`: small limits, reached in a few calls (see `tightLimits`);
+ * - and `--writer-lease <ms>`: how long a run's writer holds its lease (a killed server's runs are
+ *   interrupted that long after its last renewal).
  *
  * Its tokens are checked again every 50 ms on open connections (`reauthenticateMs`).
+ *
+ * The `holder` agent's `hold` tool (and `guarded_holder`'s, once confirmed) appends its run id and
+ * idempotency key to the ledger, prints `held <runId>`, and waits like `slow_task`.
  *
  * It prints `listening <port>` when ready and reads commands, one a line, from stdin:
  *
  * - `drop-sockets`: destroys every WebSocket connection from the server side (a network failure),
  *   then prints `dropped <count>`.
- * - `release`: lets the held `slow_task` and `open_vault` tools finish (they print `slow-entered`
- *   and `vault-entered` once they are running).
+ * - `release`: lets the held `slow_task`, `open_vault` and `hold` tools finish (they print
+ *   `slow-entered`, `vault-entered` and `held <runId>` once they are running).
  * - `grant <token> <user>`: the token signs in as that fixture user from now on; prints `granted <token>`.
  * - `revoke <token>`: the token signs in as nobody from now on; prints `revoked <token>`.
  *
@@ -67,12 +72,14 @@ const parseArgs = async (args: ReadonlyArray<string>) => {
   const ledger = at >= 0 ? args[at + 1] : undefined
   const manualResume = args.includes('--manual-resume')
   const tight = args.includes('--tight-limits')
+  const leaseAt = args.indexOf('--writer-lease')
+  const writerLease = leaseAt >= 0 ? Number(args[leaseAt + 1]) : undefined
   const flagsAt = args.findIndex((arg) => arg.startsWith('--'))
   const store = await openStore(flagsAt < 0 ? args : args.slice(0, flagsAt))
-  return { ledger, manualResume, tight, store }
+  return { ledger, manualResume, tight, writerLease, store }
 }
 
-const { ledger, manualResume, tight, store } = await parseArgs(process.argv.slice(2))
+const { ledger, manualResume, tight, writerLease, store } = await parseArgs(process.argv.slice(2))
 
 const toolResults = (messages: ReadonlyArray<Message>) =>
   messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
@@ -227,6 +234,35 @@ const vault = defineAgent({
   ],
 })
 
+/** Records its call in the ledger, then holds until released: a server killed meanwhile leaves its run interrupted. */
+const hold = (requiresConfirmation: boolean) =>
+  Tool.make({
+    name: 'hold',
+    description: 'Holds funds until the test says so',
+    parameters: Schema.Struct({}),
+    requiresConfirmation,
+    execute: async (_args, ctx) => {
+      if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+      console.log(`held ${ctx.runId}`)
+      await release.opened
+      return 'held'
+    },
+  })
+
+const holder = defineAgent({
+  id: 'holder',
+  name: 'Holder',
+  model: callingOnce('hold', {}),
+  tools: [hold(false)],
+})
+
+const guardedHolder = defineAgent({
+  id: 'guarded_holder',
+  name: 'Guarded holder',
+  model: callingOnce('hold', {}),
+  tools: [hold(true)],
+})
+
 /** How many bulky tool calls a `chatty` run makes once continued, and how large each result is. */
 const chattyCalls = 60
 const chunkResult = 'x'.repeat(2048)
@@ -295,7 +331,19 @@ const tightLimits = {
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [assistant, chatty, finance, payments, payouts, refunds, slow, treasury, vault],
+  agents: [
+    assistant,
+    chatty,
+    finance,
+    guardedHolder,
+    holder,
+    payments,
+    payouts,
+    refunds,
+    slow,
+    treasury,
+    vault,
+  ],
   teams: [support],
   sweepEvery: false,
   // Looked up at each call: a token the test revokes stops working at once.
@@ -306,6 +354,7 @@ const server = createServer({
   maxPayload: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
   resumeOnDecision: !manualResume,
+  ...(writerLease === undefined ? {} : { writerLease }),
 })
 
 const sockets = new Set<Duplex>()

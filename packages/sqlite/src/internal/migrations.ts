@@ -187,6 +187,21 @@ const migrations: ReadonlyArray<Migration> = [
     at REAL NOT NULL
   ) STRICT;
   `,
+  // 6: writers' leases, and listing interrupted runs. A writer leases its run from its claim (the
+  // first event it stores) and renews the lease while it works; a stop removes the run's leases.
+  // A run's last stop's sequence number is copied into a column (from the documents that have it)
+  // so that a run worked on since (an event past it) and its latest claim's lease are found by key.
+  `
+  CREATE TABLE leases (
+    run_id TEXT NOT NULL,
+    claim_seq INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (run_id, claim_seq)
+  ) STRICT, WITHOUT ROWID;
+  ALTER TABLE runs ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
+    WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
+  `,
 ]
 
 /** The schema version this code writes. */

@@ -13,6 +13,7 @@ export interface RunRow {
   readonly updatedAt: number
   readonly createdAt: number
   readonly parentRunId: string | null
+  readonly lastSeq: number
   readonly doc: string
 }
 
@@ -93,6 +94,15 @@ export interface Statements {
   readonly updateGrant: Database.Statement<[{ id: string; status: string; doc: string }]>
   readonly insertEvent: Database.Statement<[string, number, string]>
   readonly readEvents: Database.Statement<[string, number], Doc & { readonly seq: number }>
+  readonly putLease: Database.Statement<[LeaseRow]>
+  readonly endLeases: Database.Statement<[string]>
+  readonly latestLease: Database.Statement<[string], LeaseRow>
+}
+
+export interface LeaseRow {
+  readonly runId: string
+  readonly claimSeq: number
+  readonly expiresAt: number
 }
 
 /**
@@ -103,16 +113,16 @@ export interface Statements {
  */
 export const prepare = (db: Database.Database): Statements => ({
   insertRun: db.prepare(
-    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, doc)
-     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @doc)
+    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, last_seq, doc)
+     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @lastSeq, @doc)
      ON CONFLICT (run_id) DO NOTHING`,
   ),
   saveRun: db.prepare(
-    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, doc)
-     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @doc)
+    `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, last_seq, doc)
+     VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @lastSeq, @doc)
      ON CONFLICT (run_id) DO UPDATE SET agent_id = excluded.agent_id, user_id = excluded.user_id,
        status = excluded.status, updated_at = excluded.updated_at, created_at = excluded.created_at,
-       parent_run_id = excluded.parent_run_id, doc = excluded.doc`,
+       parent_run_id = excluded.parent_run_id, last_seq = excluded.last_seq, doc = excluded.doc`,
   ),
   getRun: db.prepare('SELECT doc FROM runs WHERE run_id = ?'),
 
@@ -196,6 +206,17 @@ export const prepare = (db: Database.Database): Statements => ({
     'INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING',
   ),
   readEvents: db.prepare('SELECT seq, doc FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
+
+  // Each claim's lease is written by its own writer only.
+  putLease: db.prepare(
+    `INSERT INTO leases (run_id, claim_seq, expires_at) VALUES (@runId, @claimSeq, @expiresAt)
+     ON CONFLICT (run_id, claim_seq) DO UPDATE SET expires_at = excluded.expires_at`,
+  ),
+  endLeases: db.prepare('DELETE FROM leases WHERE run_id = ?'),
+  latestLease: db.prepare(
+    `SELECT run_id AS runId, claim_seq AS claimSeq, expires_at AS expiresAt FROM leases
+     WHERE run_id = ? ORDER BY claim_seq DESC LIMIT 1`,
+  ),
 })
 
 /**
@@ -243,6 +264,12 @@ const runConditions: { readonly [K in keyof RunFilter]-?: string } = {
   userId: 'user_id = @userId',
   status: 'status = @status',
   agentId: 'agent_id = @agentId',
+  // Worked on (never stopped, or an event past its last stop) and its latest claim's lease, if
+  // that claim came after the stop, lapsed by then.
+  interruptedAt: `status IN ('running', 'paused')
+    AND (status = 'running' OR EXISTS (SELECT 1 FROM events AS e WHERE e.run_id = runs.run_id AND e.seq = runs.last_seq + 1))
+    AND NOT EXISTS (SELECT 1 FROM (SELECT claim_seq, expires_at FROM leases AS l WHERE l.run_id = runs.run_id
+      ORDER BY claim_seq DESC LIMIT 1) AS latest WHERE latest.claim_seq > runs.last_seq AND latest.expires_at > @interruptedAt)`,
 }
 
 /** Root runs only: a member's run is part of its root's. */

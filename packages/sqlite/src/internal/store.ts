@@ -12,6 +12,7 @@ import {
   type JournalBatch,
   type RequirementRecord,
   type Resolution,
+  type RunLease,
   type RunQuery,
   type RunRecord,
   type RunStore,
@@ -36,12 +37,6 @@ const attempt = <A>(operation: string, call: () => A): Effect.Effect<A, StoreErr
       cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) }),
   })
 
-/** Fails with `taken()` when an insert changed nothing: the database found its key already there. */
-const insert = <E>(operation: string, write: () => Database.RunResult, taken: () => E) =>
-  Effect.flatMap(attempt(operation, write), ({ changes }) =>
-    changes === 0 ? Effect.fail(taken()) : Effect.void,
-  )
-
 /** A listing's `limit` as SQLite's LIMIT takes it: a whole number, none below zero (-1 is no limit). */
 const sqlLimit = (limit: number) =>
   Number.isNaN(limit) || limit <= 0 ? 0 : Number.isFinite(limit) ? Math.trunc(limit) : -1
@@ -59,6 +54,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     updatedAt: run.updatedAt,
     createdAt: run.createdAt,
     parentRunId: run.parentRunId ?? null,
+    lastSeq: run.lastSeq,
     doc: Docs.runs.encode(operation, Docs.key(run.runId), run),
   })
 
@@ -99,7 +95,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
   })
 
   /** Appends a batch; thrown inside a transaction, a taken sequence number rolls all of it back. */
-  const append = (operation: string, { runId, events, transcriptStart, messages }: JournalBatch) => {
+  const append = (operation: string, { runId, events, transcriptStart, messages, lease }: JournalBatch) => {
     for (const event of events) {
       const doc = Docs.events.encode(operation, Docs.key(runId, event.seq), event)
       if (sql.insertEvent.run(runId, event.seq, doc).changes === 0)
@@ -109,6 +105,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       const position = transcriptStart + offset
       sql.putMessage.run(runId, position, Docs.messages.encode(operation, Docs.key(runId, position), message))
     })
+    if (lease !== undefined) sql.putLease.run(lease)
   }
 
   // Writes of several rows are immediate transactions: they take the write lock up front, so one
@@ -131,8 +128,15 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         if (kind === Approval.kind) putApproval('commit', Approval.fromRequirement(record, run))
       }
       sql.saveRun.run(runRow('commit', run))
+      sql.endLeases.run(run.runId)
     },
   )
+
+  const createRun = db.transaction((run: RunRecord, lease: RunLease | undefined) => {
+    const { changes } = sql.insertRun.run(runRow('createRun', run))
+    if (changes > 0 && lease !== undefined) sql.putLease.run(lease)
+    return changes
+  })
 
   /** A batch's outcome: EventSequenceConflict is the answer of a race, not a failure of the store. */
   const write = (operation: string, call: () => void) =>
@@ -226,11 +230,10 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     )
 
   return {
-    createRun: (run) =>
-      insert(
-        'createRun',
-        () => sql.insertRun.run(runRow('createRun', run)),
-        () => new RunAlreadyExists({ runId: run.runId }),
+    createRun: (run, lease) =>
+      Effect.flatMap(
+        attempt('createRun', () => createRun.immediate(run, lease)),
+        (changes) => (changes === 0 ? Effect.fail(new RunAlreadyExists({ runId: run.runId })) : Effect.void),
       ),
     getRun: (runId) =>
       attempt('getRun', () =>
@@ -286,6 +289,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       ),
 
     listRuns: (query) => attempt('listRuns', () => listRuns(query)),
+    renewLease: (lease) => attempt('renewLease', () => void sql.putLease.run(lease)),
+    getLease: (runId) => attempt('getLease', () => Option.fromNullable(sql.latestLease.get(runId))),
     listApprovals: (query) => attempt('listApprovals', () => listApprovals(query)),
     countApprovals: (filter) => attempt('countApprovals', () => listings.countApprovals(filter)),
     getApproval: (approvalId) =>

@@ -29,7 +29,7 @@ export const registerRunControl = (program: Program, act: Act) => {
   program
     .command('cancel')
     .summary('cancel a run')
-    .description('cancel a run')
+    .description('cancel a running, paused or interrupted run (one whose server died while it worked)')
     .argument('<runId>')
     .action((runId, _options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {

@@ -18,6 +18,10 @@ export const registerRuns = (program: Program, act: Act) =>
     .description("list your runs (an admin: everyone's), newest first")
     .addOption(new Option('--status <status>', 'only runs of this status').choices(statuses))
     .option('--definition <id>', 'only runs of this agent, team or workflow')
+    .option(
+      '--interrupted',
+      'only interrupted runs (their server died while they worked): recover or cancel them',
+    )
     .option('--limit <n>', 'how many (at most 100)', count, 20)
     .option('--offset <n>', 'how many to skip', count, 0)
     .action((options, command) =>
@@ -27,6 +31,7 @@ export const registerRuns = (program: Program, act: Act) =>
           offset: options.offset,
           ...(options.status === undefined ? {} : { status: options.status }),
           ...(options.definition === undefined ? {} : { definitionId: options.definition }),
+          ...(options.interrupted === true ? { interrupted: true as const } : {}),
         })
         if (output.json) {
           output.value(page)
