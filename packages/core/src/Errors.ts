@@ -179,9 +179,18 @@ export class DefinitionError extends Schema.TaggedError<DefinitionError>()('Defi
   }
 }
 
+/**
+ * The model failed to answer a turn (after whatever retries its client made). `status` and `code`
+ * are the provider's, when it answered with an error; `retryable` says whether asking again may
+ * succeed (a rate limit, a server error, a timeout, a dropped stream): a run pauses on such a
+ * failure, to be taken up again, rather than failing.
+ */
 export class ModelError extends Schema.TaggedError<ModelError>()('ModelError', {
   model: Schema.String,
   reason: Schema.String,
+  status: Schema.optional(Schema.Int),
+  code: Schema.optional(Schema.String),
+  retryable: Schema.optional(Schema.Boolean),
 }) {
   override get message() {
     return `Model "${this.model}" failed: ${this.reason}`

@@ -2,6 +2,7 @@ import { Effect, Stream } from 'effect'
 import { ModelError } from './Errors.js'
 import type { Message, ToolCall } from './Message.js'
 import type { JsonSchemaObject } from './Tool.js'
+import type { Usage } from './Usage.js'
 import { describe } from './internal/describe.js'
 
 /** A tool as the model is shown it. */
@@ -17,10 +18,14 @@ export interface ModelRequest {
   readonly tools: ReadonlyArray<ToolSchema>
 }
 
-/** What a model streams back: text as it comes, and complete tool calls. */
+/**
+ * What a model streams back: text as it comes, complete tool calls (with the provider's call
+ * ids), and what the turn cost, once known (several `Usage` chunks in a turn add up).
+ */
 export type ModelChunk =
   | { readonly _tag: 'TextDelta'; readonly text: string }
   | { readonly _tag: 'ToolCall'; readonly call: ToolCall }
+  | { readonly _tag: 'Usage'; readonly usage: Usage }
 
 /** A language model: messages and tool schemas in, streamed text and tool calls out. */
 export interface Model {
@@ -39,7 +44,9 @@ export const fromAsyncIterable = (
       const controller = new AbortController()
       return Stream.fromAsyncIterable(
         stream(request, controller.signal),
-        (cause) => new ModelError({ model: id, reason: describe(cause) }),
+        // A ModelError thrown by the iterable keeps what it says of the fault (status, retryable).
+        (cause) =>
+          cause instanceof ModelError ? cause : new ModelError({ model: id, reason: describe(cause) }),
       ).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
     }),
 })

@@ -1,4 +1,5 @@
 import { Schema } from 'effect'
+import { Usage } from './Usage.js'
 import { Principal } from './Principal.js'
 
 export const RunStatus = Schema.Literal('running', 'paused', 'completed', 'failed', 'cancelled')
@@ -44,6 +45,8 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   lastSeq: Schema.Int,
   /** The requirements of the current pause; empty unless paused. */
   pendingRequirementIds: Schema.Array(Schema.String),
+  /** What its model turns cost so far, summed (absent until a model says). */
+  usage: Schema.optional(Usage),
   createdAt: Schema.Number,
   updatedAt: Schema.Number,
 }) {}

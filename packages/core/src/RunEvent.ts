@@ -2,6 +2,7 @@ import { Schema } from 'effect'
 import { Json } from './Json.js'
 import { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
+import { Usage } from './Usage.js'
 import { RequirementRecord } from './Requirement.js'
 
 const base = {
@@ -23,6 +24,8 @@ export const ModelRequestStarted = Schema.TaggedStruct('ModelRequestStarted', {
 export const ModelRequestCompleted = Schema.TaggedStruct('ModelRequestCompleted', {
   ...base,
   model: Schema.String,
+  /** What the turn cost, when the model said. */
+  usage: Schema.optional(Usage),
 })
 export const RunContent = Schema.TaggedStruct('RunContent', { ...base, delta: Schema.String })
 export const ToolCallStarted = Schema.TaggedStruct('ToolCallStarted', { ...base, toolCall: ToolCall })

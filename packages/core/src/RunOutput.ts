@@ -1,6 +1,7 @@
 import type { Message, ToolOutcome } from './Message.js'
 import { Requirement, type RequirementRecord } from './Requirement.js'
 import type { RunKind, RunRecord, RunStatus } from './Run.js'
+import type { Usage } from './Usage.js'
 import { ownerOf, type Runnable } from './Runnable.js'
 
 /** One tool call of the run and what became of it; `pending` while it waits for a person. */
@@ -32,6 +33,8 @@ export class RunOutput {
   readonly interrupted: boolean
   readonly content: string
   readonly error: string | undefined
+  /** What the run's model turns cost so far, summed; undefined when no model said. */
+  readonly usage: Usage | undefined
   readonly messages: ReadonlyArray<Message>
   readonly toolExecutions: ReadonlyArray<ToolExecution>
   /** Every requirement of the run, across all its pauses, oldest first. */
@@ -55,6 +58,7 @@ export class RunOutput {
     this.interrupted = interrupted
     this.content = run.content
     this.error = run.error
+    this.usage = run.usage
     this.messages = messages
     this.toolExecutions = toolExecutions(messages, started)
     this.requirements = requirements.map(

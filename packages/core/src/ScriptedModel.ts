@@ -1,8 +1,9 @@
 import { Chunk, Stream } from 'effect'
 import { ModelError } from './Errors.js'
 import type { Model, ModelChunk, ModelRequest } from './Model.js'
+import type { Usage } from './Usage.js'
 
-/** One scripted model answer: plain text, or text and tool calls. */
+/** One scripted model answer: plain text, or text and tool calls (and what the turn cost). */
 export type Turn =
   | string
   | {
@@ -12,6 +13,7 @@ export type Turn =
         readonly args?: Readonly<Record<string, unknown>>
         readonly id?: string
       }>
+      readonly usage?: Usage
     }
 
 export interface ScriptedModel extends Model {
@@ -47,12 +49,13 @@ export const make = (
 }
 
 const chunks = (turn: Turn, index: number): Array<ModelChunk> => {
-  const { content = '', toolCalls = [] } = typeof turn === 'string' ? { content: turn } : turn
+  const { content = '', toolCalls = [], usage } = typeof turn === 'string' ? { content: turn } : turn
   return [
     ...(content.match(/\s*\S+/g) ?? []).map((text): ModelChunk => ({ _tag: 'TextDelta', text })),
     ...toolCalls.map((call, position): ModelChunk => ({
       _tag: 'ToolCall',
       call: { id: call.id ?? `call_${index + 1}_${position + 1}`, name: call.name, args: { ...call.args } },
     })),
+    ...(usage === undefined ? [] : [{ _tag: 'Usage', usage } as const]),
   ]
 }

@@ -66,6 +66,7 @@ export { approval } from './Approval.js'
 export { RequiredApproval } from './plugins/RequiredApproval.js'
 
 export * as Model from './Model.js'
+export { Usage } from './Usage.js'
 export * as ScriptedModel from './ScriptedModel.js'
 
 export * as RunEngine from './RunEngine.js'

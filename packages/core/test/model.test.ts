@@ -1,4 +1,4 @@
-import { Schema } from 'effect'
+import { Effect, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Agent, Model, ScriptedModel, Tool } from '../src/index.js'
 import { collect } from './fixtures.js'
@@ -43,6 +43,42 @@ describe('models written with async iterables', () => {
     expect(output.status).toBe('failed')
     expect(output.error).toContain('connection reset')
     expect((await agent.getRun(output.runId)).status).toBe('failed')
+  })
+})
+
+describe('what model turns cost', () => {
+  it('is recorded with each turn and summed on the run, across a pause and a cold resume', async () => {
+    const costs = [
+      { inputTokens: 100, outputTokens: 20, cachedInputTokens: 60 },
+      { inputTokens: 150, outputTokens: 5, reasoningTokens: 3 },
+    ]
+    const script: ReadonlyArray<ScriptedModel.Turn> = [
+      { toolCalls: [{ name: 'gated_echo', args: { text: 'hi' } }], usage: costs[0]! },
+      { content: 'Echoed.', usage: costs[1]! },
+    ]
+    const gated = Tool.make({ ...echo.spec, name: 'gated_echo', requiresConfirmation: true })
+    const first = new Agent({ id: 'costly', model: ScriptedModel.make(script), tools: [gated] })
+    const paused = await first.run('echo hi')
+    expect(paused.usage).toEqual(costs[0])
+    paused.activeRequirements[0]!.confirm()
+    const second = new Agent({
+      id: 'costly',
+      model: ScriptedModel.make(script),
+      tools: [gated],
+      store: first.store,
+    })
+    const done = await second.continueRun(paused)
+    expect(done.status).toBe('completed')
+    expect(done.usage).toEqual({
+      inputTokens: 250,
+      outputTokens: 25,
+      cachedInputTokens: 60,
+      reasoningTokens: 3,
+    })
+    const turns = (await Effect.runPromise(second.store.readEvents(done.runId, 0))).filter(
+      (event) => event._tag === 'ModelRequestCompleted',
+    )
+    expect(turns.map((event) => event.usage)).toEqual(costs)
   })
 })
 

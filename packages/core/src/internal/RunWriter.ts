@@ -14,6 +14,7 @@ import { isFinal, revise, type RunLease, type RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
+import * as Usage from '../Usage.js'
 import type { Announcer } from './signals.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
@@ -223,6 +224,12 @@ export class RunWriter<D extends Runnable = Runnable> {
       [],
       Effect.zipRight(settle, this.cancelMembers),
     )
+
+  /** Adds a model turn's cost to the run's, stored with its next stop. */
+  spent(usage: Usage.Usage): void {
+    const before = this.record.usage
+    this.record = revise(this.record, { usage: before === undefined ? usage : Usage.add(before, usage) })
+  }
 
   private stop = (
     body: RunEventBody,

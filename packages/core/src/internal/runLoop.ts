@@ -20,6 +20,7 @@ import { InterruptedCall } from '../plugins/InterruptedCall.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
 import { type AnyRequirementPlugin, type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
 import { RunStore } from '../RunStore.js'
+import * as Usage from '../Usage.js'
 import type { Actor } from '../Runnable.js'
 import type { Tool } from '../Tool.js'
 import { delegate, isDelegation } from './delegation.js'
@@ -531,6 +532,7 @@ const callModel = (
     if (!writer.hasClaimed) yield* writer.flush
     let content = ''
     const toolCalls: Array<ToolCall> = []
+    let usage: Usage.Usage | undefined
     const delayedFlush = yield* FiberHandle.make<void, WriteError>()
     // Pulled chunk by chunk rather than run with Stream.runForEach: half the work for the same chunks.
     const pull = yield* Stream.toPull(
@@ -556,6 +558,10 @@ const callModel = (
           toolCalls.push(chunk.call)
           continue
         }
+        if (chunk._tag === 'Usage') {
+          usage = usage === undefined ? chunk.usage : Usage.add(usage, chunk.usage)
+          continue
+        }
         content += chunk.text
         yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
         yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay), {
@@ -563,7 +569,13 @@ const callModel = (
         })
       }
     }
-    yield* writer.emit({ _tag: 'ModelRequestCompleted', runId, model: agent.model.id })
+    if (usage !== undefined) writer.spent(usage)
+    yield* writer.emit({
+      _tag: 'ModelRequestCompleted',
+      runId,
+      model: agent.model.id,
+      ...(usage === undefined ? {} : { usage }),
+    })
     return { content, toolCalls }
   }).pipe(Effect.scoped)
 
