@@ -59,6 +59,7 @@ describe('createClient', () => {
       'assistant',
       'chatty',
       'finance',
+      'flaky',
       'guarded_holder',
       'holder',
       'payments',

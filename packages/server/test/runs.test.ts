@@ -15,6 +15,7 @@ describe.each([
         { id: 'assistant', name: 'Assistant', kind: 'agent' },
         { id: 'chatty', name: 'Chatty', kind: 'agent' },
         { id: 'finance', name: 'Finance', kind: 'agent' },
+        { id: 'flaky', name: 'Flaky', kind: 'agent' },
         { id: 'guarded_holder', name: 'Guarded holder', kind: 'agent' },
         { id: 'holder', name: 'Holder', kind: 'agent' },
         { id: 'payments', name: 'Payments', kind: 'agent' },

@@ -2,6 +2,7 @@ import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import { Confirmation } from '../plugins/Confirmation.js'
 import { ExternalExecution } from '../plugins/ExternalExecution.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
+import { ModelFailure } from '../plugins/ModelFailure.js'
 import { OutputReview } from '../plugins/OutputReview.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
 import { RouteSelection } from '../plugins/RouteSelection.js'
@@ -16,6 +17,7 @@ export const builtinPlugins: ReadonlyArray<AnyRequirementPlugin> = [
   DynamicUserInput,
   ExternalExecution,
   InterruptedCall,
+  ModelFailure,
   RequiredApproval,
 ]
 

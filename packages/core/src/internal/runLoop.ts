@@ -3,6 +3,7 @@ import * as Approval from '../Approval.js'
 import { ApprovalRecord, type CallOutcome } from '../Approval.js'
 import {
   DefinitionError,
+  type ModelError,
   type PolicyFailed,
   type RunFailure,
   type StoreError,
@@ -17,6 +18,7 @@ import * as Policy from '../Policy.js'
 import type { Principal } from '../Principal.js'
 import { ownerRunId, RequirementRecord } from '../Requirement.js'
 import { InterruptedCall } from '../plugins/InterruptedCall.js'
+import { ModelFailure } from '../plugins/ModelFailure.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
 import { type AnyRequirementPlugin, type Expiry, Outcome, type Need } from '../RequirementPlugin.js'
 import { RunStore } from '../RunStore.js'
@@ -579,6 +581,43 @@ const callModel = (
     return { content, toolCalls }
   }).pipe(Effect.scoped)
 
+/** The call a model failure's requirement names: the model turn it blocks. */
+const modelTurn = (writer: RunWriter<Actor>): ToolCall => ({
+  id: `countersign:model-turn:${writer.messages.filter((message) => message._tag === 'Assistant').length + 1}`,
+  name: writer.agent.model.id,
+  args: {},
+})
+
+/** Pauses the run for a person to say whether to ask the model again (see `ModelFailure`). */
+const pauseOnModelFailure = (writer: RunWriter<Actor>, error: ModelError) =>
+  pause(writer, [
+    {
+      call: modelTurn(writer),
+      needs: [
+        ModelFailure.need({
+          message: `The model failed to answer (${error.reason}); nothing done or decided is lost. Ask it again?`,
+          model: error.model,
+          reason: error.reason,
+          ...(error.status === undefined ? {} : { status: error.status }),
+          ...(error.code === undefined ? {} : { code: error.code }),
+        }),
+      ],
+    },
+  ])
+
+/**
+ * What was decided about a model failure the run paused on, if it did: ask the model again
+ * (`Execute`), or end the run (`Skip`, with why).
+ */
+const afterModelFailure = (writer: RunWriter<Actor>, resolved: ReadonlyArray<RequirementRecord>) => {
+  const failure = resolved.find(
+    (requirement) => requirement.kind === ModelFailure.kind && ownerRunId(requirement) === writer.run.runId,
+  )
+  return failure === undefined
+    ? Effect.succeed(undefined)
+    : Effect.map(decided(writer, failure.toolCall, [failure]), ({ outcome }) => outcome)
+}
+
 /**
  * Runs the agent loop from wherever the transcript stands until the run pauses or completes:
  * first the unanswered calls of the last turn (with `resolved`, the requirements just decided,
@@ -592,6 +631,15 @@ const drive = (
   Effect.gen(function* () {
     let decisions = resolved
     let died = interrupted
+    const retry = yield* afterModelFailure(writer, resolved)
+    if (retry !== undefined && retry._tag !== 'Execute') {
+      const error = retry._tag === 'Skip' ? retry.message : 'the model failed'
+      yield* writer.commit(
+        { _tag: 'RunFailed', runId: writer.run.runId, error },
+        { status: 'failed', error, pendingRequirementIds: [] },
+      )
+      return { _tag: 'Failed', error } satisfies Stop
+    }
     for (;;) {
       const pending = unansweredCalls(writer.messages)
       if (pending.length > 0) {
@@ -601,7 +649,15 @@ const drive = (
         if (gated.length > 0) return yield* pause(writer, gated)
         continue
       }
-      const turn = yield* callModel(writer)
+      const answered = yield* Effect.either(callModel(writer))
+      if (Either.isLeft(answered)) {
+        const error = answered.left
+        // What asking again may fix waits for a person; anything else ends the run.
+        if (error._tag === 'ModelError' && error.retryable === true)
+          return yield* pauseOnModelFailure(writer, error)
+        return yield* Effect.fail(error)
+      }
+      const turn = answered.right
       writer.append({ _tag: 'Assistant', content: turn.content, toolCalls: turn.toolCalls })
       if (turn.toolCalls.length === 0) {
         yield* writer.commit(

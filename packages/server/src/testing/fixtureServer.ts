@@ -37,6 +37,8 @@ import {
   defineAgent,
   defineTeam,
   type Message,
+  Model,
+  ModelError,
   Policy,
   RequiredApproval,
   type RunStore,
@@ -110,6 +112,34 @@ const transfer = Tool.make({
     if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
     return `moved ${amount}`
   },
+})
+
+/** Whether the `flaky` agent's model answers the turn after its tool: not until the test says `model-up`. */
+const modelStatus = { up: false }
+
+/**
+ * Asks for a transfer, then answers 503 (retryably, as a client that gave up would) on the turn
+ * after it while the model is down: its run pauses on a model failure, to be taken up again.
+ */
+const flaky = defineAgent({
+  id: 'flaky',
+  name: 'Flaky',
+  model: Model.fromAsyncIterable('flaky-model', async function* (request): AsyncIterable<Model.ModelChunk> {
+    const results = toolResults(request.messages)
+    if (results.length === 0) {
+      yield { _tag: 'ToolCall', call: { id: 'call_transfer', name: 'transfer', args: { amount: 3 } } }
+      return
+    }
+    if (!modelStatus.up)
+      throw new ModelError({
+        model: 'flaky-model',
+        reason: '503 Service Unavailable',
+        status: 503,
+        retryable: true,
+      })
+    yield { _tag: 'TextDelta', text: `Done: ${results.join(' | ')}` }
+  }),
+  tools: [transfer],
 })
 
 const assistant = defineAgent({
@@ -335,6 +365,7 @@ const server = createServer({
     assistant,
     chatty,
     finance,
+    flaky,
     guardedHolder,
     holder,
     payments,
@@ -365,6 +396,10 @@ server.httpServer.on('upgrade', (_req, socket: Duplex) => {
 
 createInterface({ input: process.stdin }).on('line', (command) => {
   if (command === 'release') release.open()
+  if (command === 'model-up') {
+    modelStatus.up = true
+    console.log('model up')
+  }
   const [verb, token, user] = command.split(' ')
   if (verb === 'grant' && token !== undefined && user !== undefined && Object.hasOwn(tokens, user)) {
     tokenTable[token] = tokens[user as FixtureUser]
