@@ -20,11 +20,21 @@ export interface ModelRequest {
 
 /**
  * What a model streams back: text as it comes, complete tool calls (with the provider's call
- * ids), and what the turn cost, once known (several `Usage` chunks in a turn add up).
+ * ids), and what the turn cost, once known (several `Usage` chunks in a turn add up). A call
+ * whose arguments could not be read (not JSON, not an object) is an `InvalidToolCall`: it never
+ * runs, and the model is told why, as the call's failed result, so that it may try again.
  */
 export type ModelChunk =
   | { readonly _tag: 'TextDelta'; readonly text: string }
   | { readonly _tag: 'ToolCall'; readonly call: ToolCall }
+  | {
+      readonly _tag: 'InvalidToolCall'
+      readonly id: string
+      readonly name: string
+      /** What the model sent as arguments, as it sent it. */
+      readonly args: string
+      readonly reason: string
+    }
   | { readonly _tag: 'Usage'; readonly usage: Usage }
 
 /** A language model: messages and tool schemas in, streamed text and tool calls out. */

@@ -109,3 +109,60 @@ describe('the scripted model', () => {
     expect(output.error).toContain('script bug')
   })
 })
+
+describe('tool calls whose arguments are not JSON', () => {
+  /** A model that sends `bad` unreadable calls to echo, then a good one, then reports. */
+  const sloppy = (bad: number) => {
+    const requests: Array<Model.ModelRequest> = []
+    const model = Model.fromAsyncIterable(
+      'sloppy',
+      async function* (request): AsyncIterable<Model.ModelChunk> {
+        requests.push(request)
+        const turn = request.messages.filter((message) => message._tag === 'Assistant').length
+        if (turn < bad) {
+          yield {
+            _tag: 'InvalidToolCall',
+            id: `bad_${turn}`,
+            name: 'echo',
+            args: '{"text": "hi',
+            reason: 'unexpected end',
+          }
+          return
+        }
+        const last = request.messages.at(-1)
+        if (last?._tag === 'Tool' && last.toolCallId.startsWith('good')) {
+          yield { _tag: 'TextDelta', text: `Echoed ${last.content}` }
+          return
+        }
+        yield { _tag: 'ToolCall', call: { id: `good_${turn}`, name: 'echo', args: { text: 'hi' } } }
+      },
+    )
+    return { model, requests }
+  }
+
+  it('never run: the model is told why, as the call failing, and may try again', async () => {
+    let ran = 0
+    const counted = Tool.make({
+      ...echo.spec,
+      execute: ({ text }: { text: string }) => `${(ran += 1)}:${text}`,
+    } as never)
+    const { model, requests } = sloppy(1)
+    const output = await new Agent({ id: 'sloppy', model, tools: [counted] }).run('echo hi')
+    expect(output.status).toBe('completed')
+    expect(output.content).toBe('Echoed 1:hi')
+    expect(ran).toBe(1)
+    const told = requests[1]!.messages.at(-1)
+    expect(told).toMatchObject({ _tag: 'Tool', toolCallId: 'bad_0', outcome: 'failed' })
+    expect((told as { content: string }).content).toContain(
+      'the arguments were not a JSON object (unexpected end)',
+    )
+  })
+
+  it('fail the run clearly when the model keeps sending them', async () => {
+    const { model, requests } = sloppy(10)
+    const output = await new Agent({ id: 'sloppy', model, tools: [echo] }).run('echo hi')
+    expect(output.status).toBe('failed')
+    expect(output.error).toContain('not JSON 3 turns in a row')
+    expect(requests).toHaveLength(3)
+  })
+})

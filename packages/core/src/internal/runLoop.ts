@@ -525,7 +525,10 @@ const pause = (
 
 const callModel = (
   writer: RunWriter<Actor>,
-): Effect.Effect<{ content: string; toolCalls: Array<ToolCall> }, RunFailure> =>
+): Effect.Effect<
+  { content: string; toolCalls: Array<ToolCall>; invalid: ReadonlyMap<string, string> },
+  RunFailure
+> =>
   Effect.gen(function* () {
     const { agent } = writer
     const runId = writer.run.runId
@@ -534,6 +537,7 @@ const callModel = (
     if (!writer.hasClaimed) yield* writer.flush
     let content = ''
     const toolCalls: Array<ToolCall> = []
+    const invalid = new Map<string, string>()
     let usage: Usage.Usage | undefined
     const delayedFlush = yield* FiberHandle.make<void, WriteError>()
     // Pulled chunk by chunk rather than run with Stream.runForEach: half the work for the same chunks.
@@ -560,6 +564,12 @@ const callModel = (
           toolCalls.push(chunk.call)
           continue
         }
+        if (chunk._tag === 'InvalidToolCall') {
+          // Kept in the transcript with no arguments, and answered at once: it never runs.
+          toolCalls.push({ id: chunk.id, name: chunk.name, args: {} })
+          invalid.set(chunk.id, `${invalidArguments} (${chunk.reason}): ${chunk.args.slice(0, 200)}`)
+          continue
+        }
         if (chunk._tag === 'Usage') {
           usage = usage === undefined ? chunk.usage : Usage.add(usage, chunk.usage)
           continue
@@ -578,8 +588,30 @@ const callModel = (
       model: agent.model.id,
       ...(usage === undefined ? {} : { usage }),
     })
-    return { content, toolCalls }
+    return { content, toolCalls, invalid }
   }).pipe(Effect.scoped)
+
+/** How many turns in a row a model may send unreadable tool arguments before the run fails. */
+const maxInvalidTurns = 2
+
+/** How an unreadable call's failure begins, as the model reads it (see `failed`). */
+const invalidArguments = 'the arguments were not a JSON object'
+
+/** How many of the last model turns, in a row, asked for calls whose arguments were unreadable. */
+const invalidTurnsInARow = (messages: ReadonlyArray<Message>) => {
+  let turns = 0
+  let invalidHere = false
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index]!
+    if (message._tag === 'Tool') invalidHere ||= message.content.startsWith(`Error: ${invalidArguments}`)
+    else if (message._tag === 'Assistant') {
+      if (!invalidHere) return turns
+      turns += 1
+      invalidHere = false
+    } else return turns
+  }
+  return turns
+}
 
 /** The call a model failure's requirement names: the model turn it blocks. */
 const modelTurn = (writer: RunWriter<Actor>): ToolCall => ({
@@ -659,6 +691,18 @@ const drive = (
       }
       const turn = answered.right
       writer.append({ _tag: 'Assistant', content: turn.content, toolCalls: turn.toolCalls })
+      for (const call of turn.toolCalls) {
+        const reason = turn.invalid.get(call.id)
+        if (reason !== undefined) yield* failed(writer, call, reason)
+      }
+      if (turn.invalid.size > 0 && invalidTurnsInARow(writer.messages) > maxInvalidTurns) {
+        const error = `the model sent tool arguments that were not JSON ${maxInvalidTurns + 1} turns in a row`
+        yield* writer.commit(
+          { _tag: 'RunFailed', runId: writer.run.runId, error },
+          { status: 'failed', error, pendingRequirementIds: [] },
+        )
+        return { _tag: 'Failed', error } satisfies Stop
+      }
       if (turn.toolCalls.length === 0) {
         yield* writer.commit(
           { _tag: 'RunCompleted', runId: writer.run.runId, content: turn.content },
