@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check: type checks and lint in every package (turbo), then every test (vitest, all projects).
+# Every check: builds, type checks and lint in every package (turbo), then every test (vitest, all projects).
 # The tests run even when a static check fails, so one run reports everything; the exit status
 # is non-zero if anything failed.
 set -euo pipefail
@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 export TURBO_TELEMETRY_DISABLED=1
 
-say 'type-checking and linting every package (turbo run typecheck lint), checking formatting (prettier)'
+say 'building, type-checking and linting every package (turbo run build typecheck lint), checking formatting (prettier)'
 checks=0
-pnpm turbo run typecheck lint --continue || checks=$?
+pnpm turbo run build typecheck lint --continue || checks=$?
 pnpm --silent format:check || checks=$?
 if [[ $checks -ne 0 ]]; then
-  say "type checks or lint FAILED (exit ${checks}, see above); running the tests anyway"
+  say "builds, type checks or lint FAILED (exit ${checks}, see above); running the tests anyway"
 fi
 
 say 'running every test (vitest run)'

@@ -68,7 +68,7 @@ const requestsOf = (text: string) => {
  *   for: its subscriptions' events were tracked, so it reconnects and resumes after the last one
  *   it received.
  */
-export const limitedWebSocket = (router: AppRouter, limits: SocketLimits) =>
+export const limitedWebSocket = (router: AppRouter, limits: SocketLimits): typeof WebSocket =>
   class LimitedWebSocket extends WebSocket {
     override emit(event: string | symbol, ...args: Array<unknown>): boolean {
       const data = args[0] as RawData
