@@ -56,33 +56,23 @@ describe.each<Api>(['responses', 'chat'])('faults on the %s API', (api) => {
     expect(chunks).toContainEqual({ _tag: 'TextDelta', text: 'Hello.' })
   })
 
-  it('does not call an exhausted quota retryable, though it comes as a 429', async () => {
-    await wire.script(
-      apiError(429, {
-        message: 'You exceeded your quota',
-        type: 'insufficient_quota',
-        code: 'insufficient_quota',
-      }),
-    )
+  // The SDK retries any 429, a spent quota too (asked `maxRetries` times); a 400 it does not retry.
+  it.each([
+    { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message: 'Quota spent', asked: 3 },
+    {
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'invalid_function_parameters',
+      message: 'Bad',
+      asked: 1,
+    },
+  ])('fails a $status $code, not retryable', async ({ status, asked, ...error }) => {
+    await wire.script(...Array.from({ length: asked }, () => apiError(status, error)))
 
-    const error = await failureOf(model(wire.baseURL, api), ask('hi'))
+    const failure = await failureOf(model(wire.baseURL, api, { maxRetries: 2 }), ask('hi'))
 
-    expect(error).toMatchObject({ status: 429, code: 'insufficient_quota', retryable: false })
-  })
-
-  it('fails a 400 at once, not retryable', async () => {
-    await wire.script(
-      apiError(400, {
-        message: 'Invalid schema for function',
-        type: 'invalid_request_error',
-        code: 'invalid_function_parameters',
-      }),
-    )
-
-    const error = await failureOf(model(wire.baseURL, api, { maxRetries: 2 }), ask('hi'))
-
-    expect(error).toMatchObject({ status: 400, code: 'invalid_function_parameters', retryable: false })
-    expect(await wire.requests()).toHaveLength(1)
+    expect(failure).toMatchObject({ status, code: error.code, retryable: false })
+    expect(await wire.requests()).toHaveLength(asked)
   })
 
   it('times out a response that does not start in time, closing the connection', async () => {
@@ -140,24 +130,18 @@ describe.each<Api>(['responses', 'chat'])('faults on the %s API', (api) => {
 })
 
 describe('streams that end before the turn does', () => {
-  it('fails a Responses stream that ends without response.completed', async () => {
-    await wire.script({
-      type: 'raw',
-      body: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"Hi","logprobs":[],"sequence_number":0}\n\n',
-    })
+  const responsesDelta =
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"Hi","logprobs":[],"sequence_number":0}\n\n'
+  const chatDelta =
+    'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
 
-    const error = await failureOf(model(wire.baseURL, 'responses'), ask('hi'))
+  it.each<[Api, string]>([
+    ['responses', responsesDelta],
+    ['chat', chatDelta],
+  ])('fail on the %s API when the stream ends without saying the turn is over', async (api, body) => {
+    await wire.script({ type: 'raw', body })
 
-    expect(error).toMatchObject({ code: 'stream_dropped', retryable: true })
-  })
-
-  it('fails a Chat Completions stream that ends without a finish reason', async () => {
-    await wire.script({
-      type: 'raw',
-      body: 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n',
-    })
-
-    const error = await failureOf(model(wire.baseURL, 'chat'), ask('hi'))
+    const error = await failureOf(model(wire.baseURL, api), ask('hi'))
 
     expect(error).toMatchObject({ code: 'stream_dropped', retryable: true })
   })

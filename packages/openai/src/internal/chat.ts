@@ -7,8 +7,9 @@ import type {
 } from 'openai/resources/chat/completions'
 import { endedEarly } from './errors.js'
 import { defined, type Settings } from './settings.js'
-import { decodeArguments, idsInTranscript, namedCall, uniqueCallId } from './toolCalls.js'
+import { decodeArguments, namedCall, turnEnd } from './toolCalls.js'
 import { toolOutput } from './transcript.js'
+import { usageChunk } from './usage.js'
 
 type ModelRequest = Model.ModelRequest
 
@@ -126,29 +127,20 @@ export async function* chatChunks(
   // The SDK ends the stream quietly when the request is aborted: the run has stopped listening.
   if (signal.aborted) return
   if (!finished) throw endedEarly(model)
-  const taken = idsInTranscript(request.messages)
   // Decoded first: a turn with one bad call yields none of its calls.
   const decoded = calls.map((call) => {
     const name = namedCall(model, call.name)
     return { name, args: decodeArguments(model, name, call.args), provided: call.id }
   })
-  for (const call of decoded) {
-    yield {
-      _tag: 'ToolCall',
-      call: { id: uniqueCallId(call.provided, taken), name: call.name, args: call.args },
-    }
-  }
-  if (usage) {
-    yield {
-      _tag: 'Usage',
-      usage: {
-        inputTokens: usage.prompt_tokens,
-        outputTokens: usage.completion_tokens,
-        ...defined({
-          cachedInputTokens: usage.prompt_tokens_details?.cached_tokens,
-          reasoningTokens: usage.completion_tokens_details?.reasoning_tokens,
-        }),
-      },
-    }
-  }
+  yield* turnEnd(
+    request.messages,
+    decoded,
+    usage &&
+      usageChunk(
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.prompt_tokens_details?.cached_tokens,
+        usage.completion_tokens_details?.reasoning_tokens,
+      ),
+  )
 }

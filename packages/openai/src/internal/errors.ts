@@ -16,7 +16,7 @@ const permanentCodes = new Set([
 const transientStatus = (status: number) =>
   status === 408 || status === 409 || status === 429 || status >= 500
 
-const codeOf = (error: APIError): string | undefined => {
+const codeOf = (error: { readonly code?: unknown; readonly type?: unknown }): string | undefined => {
   const code = error.code ?? error.type
   return typeof code === 'string' && code !== '' ? code : undefined
 }

@@ -1,15 +1,15 @@
 /** The Responses API (`POST /responses`, streamed): the transcript out as input items, model chunks in. */
-import type { Message, Model, ToolCall } from '@countersign/core'
+import type { Message, Model } from '@countersign/core'
 import type {
   ResponseCreateParamsStreaming,
   ResponseInputItem,
   ResponseStreamEvent,
-  ResponseUsage,
 } from 'openai/resources/responses/responses'
 import { endedEarly, streamError } from './errors.js'
 import { defined, type Settings } from './settings.js'
-import { decodeArguments, idsInTranscript, namedCall, uniqueCallId } from './toolCalls.js'
+import { decodeArguments, namedCall, turnEnd, type DecodedCall } from './toolCalls.js'
 import { toolOutput } from './transcript.js'
+import { usageChunk } from './usage.js'
 
 type ModelRequest = Model.ModelRequest
 
@@ -70,18 +70,6 @@ export const responsesParams = (request: ModelRequest, settings: Settings): Resp
   }
 }
 
-const usageChunk = (usage: ResponseUsage): Model.ModelChunk => ({
-  _tag: 'Usage',
-  usage: {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    ...defined({
-      cachedInputTokens: usage.input_tokens_details?.cached_tokens,
-      reasoningTokens: usage.output_tokens_details?.reasoning_tokens,
-    }),
-  },
-})
-
 interface PendingCall {
   readonly callId: string | undefined
   readonly name: string | undefined
@@ -102,11 +90,7 @@ export async function* responsesChunks(
 ): AsyncGenerator<Model.ModelChunk> {
   const calls = new Map<number, PendingCall>()
   // Emitted with the response's end: a turn with one bad call yields none of its calls.
-  const done: Array<{
-    readonly callId: string | undefined
-    readonly name: string
-    readonly args: ToolCall['args']
-  }> = []
+  const done: Array<DecodedCall> = []
   for await (const event of stream) {
     switch (event.type) {
       case 'response.output_text.delta':
@@ -133,19 +117,23 @@ export async function* responsesChunks(
           const name = namedCall(model, event.item.name || pending?.name)
           // The done item carries the whole arguments; the deltas stand in for a server that leaves them out.
           const args = decodeArguments(model, name, event.item.arguments || pending?.args || '')
-          done.push({ callId: event.item.call_id || pending?.callId, name, args })
+          done.push({ provided: event.item.call_id || pending?.callId, name, args })
         }
         break
       case 'response.completed':
       case 'response.incomplete': {
-        const taken = idsInTranscript(request.messages)
-        for (const call of done) {
-          yield {
-            _tag: 'ToolCall',
-            call: { id: uniqueCallId(call.callId, taken), name: call.name, args: call.args },
-          }
-        }
-        if (event.response.usage) yield usageChunk(event.response.usage)
+        const usage = event.response.usage
+        yield* turnEnd(
+          request.messages,
+          done,
+          usage &&
+            usageChunk(
+              usage.input_tokens,
+              usage.output_tokens,
+              usage.input_tokens_details?.cached_tokens,
+              usage.output_tokens_details?.reasoning_tokens,
+            ),
+        )
         return
       }
       case 'response.failed':

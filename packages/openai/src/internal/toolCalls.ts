@@ -1,12 +1,12 @@
 /** Turning the provider's tool call pieces into the core's complete `ToolCall`s. */
 import { randomUUID } from 'node:crypto'
-import { ModelError, type Message, type ToolCall } from '@countersign/core'
+import { ModelError, type Message, type Model, type ToolCall } from '@countersign/core'
 
 /**
  * The call ids already in the transcript. A call's id keys its result and its idempotency key
  * (`runId:callId`), so a server that reuses ids (or sends none) must not hand the run one twice.
  */
-export const idsInTranscript = (messages: ReadonlyArray<Message>): Set<string> => {
+const idsInTranscript = (messages: ReadonlyArray<Message>): Set<string> => {
   const ids = new Set<string>()
   for (const message of messages) {
     if (message._tag === 'Assistant') for (const call of message.toolCalls) ids.add(call.id)
@@ -14,8 +14,28 @@ export const idsInTranscript = (messages: ReadonlyArray<Message>): Set<string> =
   return ids
 }
 
+/** A call of the turn, its arguments decoded, its id as the provider gave it (if it did). */
+export interface DecodedCall {
+  readonly provided: string | undefined
+  readonly name: string
+  readonly args: ToolCall['args']
+}
+
+/** How a turn ends: its calls, each under an id new to the run, then what it cost (when known). */
+export function* turnEnd(
+  messages: ReadonlyArray<Message>,
+  calls: ReadonlyArray<DecodedCall>,
+  usage: Model.ModelChunk | null | undefined,
+): Generator<Model.ModelChunk> {
+  const taken = idsInTranscript(messages)
+  for (const { provided, name, args } of calls) {
+    yield { _tag: 'ToolCall', call: { id: uniqueCallId(provided, taken), name, args } }
+  }
+  if (usage) yield usage
+}
+
 /** The provider's id when it is new to the run, else a fresh one; either way recorded in `taken`. */
-export const uniqueCallId = (provided: string | undefined | null, taken: Set<string>): string => {
+const uniqueCallId = (provided: string | undefined | null, taken: Set<string>): string => {
   const id = provided && !taken.has(provided) ? provided : `call_${randomUUID().replaceAll('-', '')}`
   taken.add(id)
   return id
