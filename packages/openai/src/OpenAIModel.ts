@@ -7,6 +7,7 @@ import type { Model } from '@countersign/core'
 import OpenAI from 'openai'
 import { chatChunks, chatParams } from './internal/chat.js'
 import { abortableStream } from './internal/abortableStream.js'
+import { idleTimeout } from './internal/idleTimeout.js'
 import { responsesChunks, responsesParams } from './internal/responses.js'
 import type { Settings } from './internal/settings.js'
 
@@ -25,7 +26,10 @@ export interface Options extends Settings {
   readonly headers?: Readonly<Record<string, string>>
   /** Extra query parameters sent with every request. */
   readonly query?: Readonly<Record<string, string>>
-  /** Milliseconds to wait for the response to start (the SDK's `timeout`; its default is 10 minutes). */
+  /**
+   * Milliseconds to wait for the response to start (the SDK's `timeout`), and then between two events of its
+   * stream. Defaults to the client's (the SDK's default is 10 minutes).
+   */
   readonly timeout?: number
   /** Retries of 408, 409, 429, 5xx and connection failures, with backoff, by the SDK (its default is 2). */
   readonly maxRetries?: number
@@ -54,6 +58,7 @@ const clientOf = (options: Options): OpenAI =>
 export const make = (options: Options): Model.Model => {
   const client = clientOf(options)
   const id = options.model
+  const silence = options.timeout ?? client.timeout
   return {
     id,
     stream: (request) =>
@@ -63,13 +68,13 @@ export const make = (options: Options): Model.Model => {
             chatParams(request, options),
             requestOptions(options, signal),
           )
-          yield* chatChunks(id, request, stream, signal)
+          yield* chatChunks(id, request, idleTimeout(id, stream, silence), signal)
         } else {
           const stream = await client.responses.create(
             responsesParams(request, options),
             requestOptions(options, signal),
           )
-          yield* responsesChunks(id, request, stream, signal)
+          yield* responsesChunks(id, request, idleTimeout(id, stream, silence), signal)
         }
       }),
   }

@@ -84,6 +84,15 @@ describe.each<Api>(['responses', 'chat'])('faults on the %s API', (api) => {
     expect((await wire.waitForClose(0)).closedByClient).toBe(true)
   })
 
+  it('times out a stream that goes silent mid-way, closing the connection', async () => {
+    await wire.script(turn({ text: ['a', 'b', 'c'], holdAfter: 3 }))
+
+    const error = await failureOf(model(wire.baseURL, api, { timeout: 300 }), ask('hi'))
+
+    expect(error).toMatchObject({ code: 'timeout', retryable: true })
+    expect((await wire.waitForClose(0)).closedByClient).toBe(true)
+  })
+
   it('fails retryably when the connection drops mid-stream', async () => {
     await wire.script(turn({ text: ['a', 'b', 'c', 'd'], cutAfter: 4 }))
 
