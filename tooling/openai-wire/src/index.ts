@@ -98,6 +98,8 @@ export const startOpenAIWire = async (): Promise<OpenAIWire> => {
     close: () =>
       (closing ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
+          // Waited for: the process must not end on an awaited exit that nothing keeps it alive for.
+          child.ref()
           child.kill('SIGTERM')
           await exited
         }
