@@ -39,7 +39,11 @@ const supportAgent = (store: RunStore, flags: Tool.HitlFlags, refunds: Array<unk
   return agent
 }
 
-const refundCall = (args: string | ReadonlyArray<string>) => ({ id: 'call_refund_1', name: 'refund_payment', arguments: args })
+const refundCall = (args: string | ReadonlyArray<string>) => ({
+  id: 'call_refund_1',
+  name: 'refund_payment',
+  arguments: args,
+})
 
 /** The messages of the n-th request the server received. */
 const messagesOf = async (index: number) => bodyOf((await wire.current.requests())[index]).messages
@@ -54,13 +58,20 @@ describe('an agent on an AI SDK provider model, over the wire', () => {
         toolCalls: [refundCall(['{"orderId":', '"A-1001","amount"', ':42.5}'])],
         usage: { inputTokens: 50, outputTokens: 12, cachedInputTokens: 20 },
       }),
-      turn({ text: ['Your refund of $42.50 ', 'is on its way.'], usage: { inputTokens: 80, outputTokens: 9, reasoningTokens: 3 } }),
+      turn({
+        text: ['Your refund of $42.50 ', 'is on its way.'],
+        usage: { inputTokens: 80, outputTokens: 9, reasoningTokens: 3 },
+      }),
     )
 
     const paused = await supportAgent(store, { requiresConfirmation: true }).run(question)
     expect(paused.status).toBe('paused')
     const [requirement] = paused.activeRequirements
-    expect(requirement?.toolCall).toEqual({ id: 'call_refund_1', name: 'refund_payment', args: { orderId: 'A-1001', amount: 42.5 } })
+    expect(requirement?.toolCall).toEqual({
+      id: 'call_refund_1',
+      name: 'refund_payment',
+      args: { orderId: 'A-1001', amount: 42.5 },
+    })
     expect(refunds).toEqual([])
 
     const output = await supportAgent(store, { requiresConfirmation: true }, refunds).continueRun({
@@ -71,7 +82,12 @@ describe('an agent on an AI SDK provider model, over the wire', () => {
     expect(output.status).toBe('completed')
     expect(output.content).toBe('Your refund of $42.50 is on its way.')
     expect(refunds).toEqual([{ orderId: 'A-1001', amount: 42.5 }])
-    expect(output.usage).toEqual({ inputTokens: 130, outputTokens: 21, cachedInputTokens: 20, reasoningTokens: 3 })
+    expect(output.usage).toEqual({
+      inputTokens: 130,
+      outputTokens: 21,
+      cachedInputTokens: 20,
+      reasoningTokens: 3,
+    })
 
     const [first, second] = await wire.current.requests()
     expect(first?.path).toBe('/v1/chat/completions')

@@ -29,6 +29,8 @@ export const toModelError = (model: string, cause: unknown): ModelError => {
 
 const refused = (model: string, cause: APICallError): ModelError => {
   const status = cause.statusCode
+  // The request was answered, and the answer broke off while it was being read.
+  if (status !== undefined && status < 300) return droppedStream(model)
   const code = errorCode(parseJson(cause.responseBody))
   return new ModelError({
     model,
