@@ -1,4 +1,4 @@
-import { Agent, MemoryStore, Resolutions, type RunStore, Tool } from '@countersign/core'
+import { Agent, MemoryStore, type ResolutionInput, Resolutions, type RunStore, Tool } from '@countersign/core'
 import { turn } from '@countersign/openai-wire'
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -45,8 +45,27 @@ const refundCall = (args: string | ReadonlyArray<string>) => ({
   arguments: args,
 })
 
-/** The messages of the n-th request the server received. */
-const messagesOf = async (index: number) => bodyOf((await wire.current.requests())[index]).messages
+/**
+ * The model calls `refund_payment` with `modelArgs`; the run pauses; a fresh agent on the same store
+ * resumes it with `resolve`'s answer. Returns the run's end, the refunds made, and the tool message
+ * the model was sent in its second request.
+ */
+const pauseThenResume = async (
+  flags: Tool.HitlFlags,
+  modelArgs: string,
+  resolve: (requirementId: string) => ResolutionInput,
+) => {
+  const store = MemoryStore.make()
+  const refunds: Array<unknown> = []
+  await wire.current.script(turn({ toolCalls: [refundCall(modelArgs)] }), turn({ text: 'Done.' }))
+  const paused = await supportAgent(store, flags).run(question)
+  const output = await supportAgent(store, flags, refunds).continueRun({
+    runId: paused.runId,
+    resolutions: [resolve(paused.activeRequirements[0]!.id)],
+  })
+  const messages = bodyOf((await wire.current.requests())[1]).messages as ReadonlyArray<{ role: string }>
+  return { output, refunds, toolMessage: messages.find((message) => message.role === 'tool') }
+}
 
 describe('an agent on an AI SDK provider model, over the wire', () => {
   it('pauses on a confirmation; a fresh agent on the same store resumes it and the run completes', async () => {
@@ -132,22 +151,15 @@ describe('an agent on an AI SDK provider model, over the wire', () => {
   })
 
   it("tells the model a person's note when they reject the call", async () => {
-    const store = MemoryStore.make()
-    const refunds: Array<unknown> = []
-    await wire.current.script(
-      turn({ toolCalls: [refundCall('{"orderId":"A-1001","amount":42.5}')] }),
-      turn({ text: 'I will send a replacement.' }),
+    const { output, refunds, toolMessage } = await pauseThenResume(
+      { requiresConfirmation: true },
+      '{"orderId":"A-1001","amount":42.5}',
+      (requirementId) => Resolutions.reject(requirementId, 'Send a replacement instead'),
     )
-    const paused = await supportAgent(store, { requiresConfirmation: true }).run(question)
-
-    const output = await supportAgent(store, { requiresConfirmation: true }, refunds).continueRun({
-      runId: paused.runId,
-      resolutions: [Resolutions.reject(paused.activeRequirements[0]!.id, 'Send a replacement instead')],
-    })
 
     expect(output.status).toBe('completed')
     expect(refunds).toEqual([])
-    expect((await messagesOf(1)) as Array<unknown>).toContainEqual({
+    expect(toolMessage).toEqual({
       role: 'tool',
       tool_call_id: 'call_refund_1',
       content: 'Send a replacement instead',
@@ -155,25 +167,18 @@ describe('an agent on an AI SDK provider model, over the wire', () => {
   })
 
   it('tells the model the arguments a person filled in', async () => {
-    const store = MemoryStore.make()
-    const refunds: Array<unknown> = []
-    await wire.current.script(
-      turn({ toolCalls: [refundCall('{"orderId":"A-1001"}')] }),
-      turn({ text: 'Refunded $40.' }),
+    const { output, refunds, toolMessage } = await pauseThenResume(
+      { userInputFields: ['amount'] },
+      '{"orderId":"A-1001"}',
+      (requirementId) => Resolutions.userInput(requirementId, { amount: 40 }),
     )
-    const paused = await supportAgent(store, { userInputFields: ['amount'] }).run(question)
+
     expect(bodyOf((await wire.current.requests())[0]).tools).toMatchObject([
       { function: { parameters: { properties: { orderId: { type: 'string' } }, required: ['orderId'] } } },
     ])
-
-    const output = await supportAgent(store, { userInputFields: ['amount'] }, refunds).continueRun({
-      runId: paused.runId,
-      resolutions: [Resolutions.userInput(paused.activeRequirements[0]!.id, { amount: 40 })],
-    })
-
     expect(output.status).toBe('completed')
     expect(refunds).toEqual([{ orderId: 'A-1001', amount: 40 }])
-    expect((await messagesOf(1)) as Array<unknown>).toContainEqual({
+    expect(toolMessage).toEqual({
       role: 'tool',
       tool_call_id: 'call_refund_1',
       content:
@@ -182,22 +187,15 @@ describe('an agent on an AI SDK provider model, over the wire', () => {
   })
 
   it('gives the model the result of a call carried out elsewhere', async () => {
-    const store = MemoryStore.make()
-    const refunds: Array<unknown> = []
-    await wire.current.script(
-      turn({ toolCalls: [refundCall('{"orderId":"A-1001","amount":42.5}')] }),
-      turn({ text: 'The bank refunded it.' }),
+    const { output, refunds, toolMessage } = await pauseThenResume(
+      { externalExecution: true },
+      '{"orderId":"A-1001","amount":42.5}',
+      (requirementId) => Resolutions.externalResult(requirementId, { bankReference: 'ZX-9' }),
     )
-    const paused = await supportAgent(store, { externalExecution: true }).run(question)
-
-    const output = await supportAgent(store, { externalExecution: true }, refunds).continueRun({
-      runId: paused.runId,
-      resolutions: [Resolutions.externalResult(paused.activeRequirements[0]!.id, { bankReference: 'ZX-9' })],
-    })
 
     expect(output.status).toBe('completed')
     expect(refunds).toEqual([])
-    expect((await messagesOf(1)) as Array<unknown>).toContainEqual({
+    expect(toolMessage).toEqual({
       role: 'tool',
       tool_call_id: 'call_refund_1',
       content: '{"bankReference":"ZX-9"}',

@@ -43,32 +43,24 @@ export type OpenTurn = (
 ) => PromiseLike<{ readonly stream: ReadableStream<StreamPart> }>
 
 export const openTurn = (model: LanguageModel, settings: CallSettings): OpenTurn => {
-  const tools = (request: Model.ModelRequest) => toTools(request.tools)
+  const options =
+    <Denied>(denied: (note: string) => Denied) =>
+    (request: Model.ModelRequest, abortSignal: AbortSignal): CallOptions<Denied> => ({
+      ...settings,
+      prompt: toPrompt(request, denied),
+      tools: toTools(request.tools),
+      abortSignal,
+    })
   switch (model.specificationVersion) {
-    case 'v2':
-      return (request, abortSignal) =>
-        model.doStream({
-          ...settings,
-          prompt: toPrompt(request, deniedV2),
-          tools: tools(request),
-          abortSignal,
-        })
+    case 'v2': {
+      const v2 = options(deniedV2)
+      return (request, abortSignal) => model.doStream(v2(request, abortSignal))
+    }
     case 'v3':
-      return (request, abortSignal) =>
-        model.doStream({
-          ...settings,
-          prompt: toPrompt(request, deniedV3),
-          tools: tools(request),
-          abortSignal,
-        })
-    case 'v4':
-      return (request, abortSignal) =>
-        model.doStream({
-          ...settings,
-          prompt: toPrompt(request, deniedV3),
-          tools: tools(request),
-          abortSignal,
-        })
+    case 'v4': {
+      const v3 = options(deniedV3)
+      return (request, abortSignal) => model.doStream(v3(request, abortSignal))
+    }
     default:
       // A plain-JavaScript caller may hand over anything: say what is expected.
       throw new DefinitionError({
