@@ -146,16 +146,21 @@ describe('one model turn of an AI SDK provider model, over the wire', () => {
     })
   })
 
-  it('fails tool-call arguments that are not JSON clearly, as retryable', async () => {
+  it('hands on tool-call arguments that are not JSON as an InvalidToolCall, for the run to tell the model', async () => {
     await wire.current.script(
       turn({ toolCalls: [{ id: 'call_a', name: 'lookup_order', arguments: ['{"orderId": "A-', '1'] }] }),
     )
 
-    expect(await failureOf(chatModel())).toMatchObject({
-      reason: 'the model called "lookup_order" with arguments that are not a JSON object',
-      code: 'invalid_tool_arguments',
-      retryable: true,
-    })
+    const result = await runTurn(chatModel())
+    expect(Either.getOrThrow(result).filter((chunk) => chunk._tag !== 'Usage')).toEqual([
+      {
+        _tag: 'InvalidToolCall',
+        id: 'call_a',
+        name: 'lookup_order',
+        args: '{"orderId": "A-1',
+        reason: 'not a JSON object',
+      },
+    ])
   })
 
   it('aborts the request in flight when the run stops listening mid-stream', async () => {

@@ -43,20 +43,36 @@ export interface Model {
   readonly stream: (request: ModelRequest) => Stream.Stream<ModelChunk, ModelError>
 }
 
-/** Adapts a model written with async iterables (no Effect needed). `signal` aborts when the run stops listening. */
+/**
+ * Adapts a model written with async iterables (no Effect needed). `signal` aborts as soon as the
+ * run stops listening (it was cancelled, say): at once, even while the iterable waits on a
+ * network that sends nothing, which an iterator's `return()` would not interrupt. A `ModelError`
+ * the iterable throws is kept as it is; anything else it throws becomes one.
+ */
 export const fromAsyncIterable = (
   id: string,
   stream: (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelChunk>,
 ): Model => ({
   id,
   stream: (request) =>
-    Stream.suspend(() => {
-      const controller = new AbortController()
-      return Stream.fromAsyncIterable(
-        stream(request, controller.signal),
-        // A ModelError thrown by the iterable keeps what it says of the fault (status, retryable).
-        (cause) =>
-          cause instanceof ModelError ? cause : new ModelError({ model: id, reason: describe(cause) }),
-      ).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
-    }),
+    Stream.asyncPush<ModelChunk, ModelError>((emit) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          const controller = new AbortController()
+          const pump = async () => {
+            try {
+              for await (const chunk of stream(request, controller.signal)) emit.single(chunk)
+              emit.end()
+            } catch (cause) {
+              emit.fail(
+                cause instanceof ModelError ? cause : new ModelError({ model: id, reason: describe(cause) }),
+              )
+            }
+          }
+          void pump()
+          return controller
+        }),
+        (controller) => Effect.sync(() => controller.abort()),
+      ),
+    ),
 })

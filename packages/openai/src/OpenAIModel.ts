@@ -3,10 +3,10 @@
  * streamed, and any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, …) through `baseURL`
  * with `api: 'chat'`.
  */
-import type { Model } from '@countersign/core'
+import { Model } from '@countersign/core'
 import OpenAI from 'openai'
 import { chatChunks, chatParams } from './internal/chat.js'
-import { abortableStream } from './internal/abortableStream.js'
+import { toModelError } from './internal/errors.js'
 import { idleTimeout } from './internal/idleTimeout.js'
 import { responsesChunks, responsesParams } from './internal/responses.js'
 import type { Settings } from './internal/settings.js'
@@ -59,23 +59,23 @@ export const make = (options: Options): Model.Model => {
   const client = clientOf(options)
   const id = options.model
   const silence = options.timeout ?? client.timeout
-  return {
-    id,
-    stream: (request) =>
-      abortableStream(id, async function* (signal) {
-        if (options.api === 'chat') {
-          const stream = await client.chat.completions.create(
-            chatParams(request, options),
-            requestOptions(options, signal),
-          )
-          yield* chatChunks(id, request, idleTimeout(id, stream, silence), signal)
-        } else {
-          const stream = await client.responses.create(
-            responsesParams(request, options),
-            requestOptions(options, signal),
-          )
-          yield* responsesChunks(id, request, idleTimeout(id, stream, silence), signal)
-        }
-      }),
-  }
+  return Model.fromAsyncIterable(id, async function* (request, signal) {
+    try {
+      if (options.api === 'chat') {
+        const stream = await client.chat.completions.create(
+          chatParams(request, options),
+          requestOptions(options, signal),
+        )
+        yield* chatChunks(id, request, idleTimeout(id, stream, silence), signal)
+      } else {
+        const stream = await client.responses.create(
+          responsesParams(request, options),
+          requestOptions(options, signal),
+        )
+        yield* responsesChunks(id, request, idleTimeout(id, stream, silence), signal)
+      }
+    } catch (cause) {
+      throw toModelError(id, cause)
+    }
+  })
 }

@@ -121,7 +121,7 @@ describe.each<Api>(['responses', 'chat'])('faults on the %s API', (api) => {
     expect(error.reason).toContain('The model crashed')
   })
 
-  it('fails retryably, running nothing, when a tool call has arguments that are not JSON', async () => {
+  it('hands on a tool call whose arguments are not JSON as an InvalidToolCall, for the run to tell the model', async () => {
     await wire.script(
       turn({
         toolCalls: [
@@ -131,10 +131,12 @@ describe.each<Api>(['responses', 'chat'])('faults on the %s API', (api) => {
       }),
     )
 
-    const error = await failureOf(model(wire.baseURL, api), { ...ask('hi'), tools: [] })
+    const chunks = await chunksOf(model(wire.baseURL, api), { ...ask('hi'), tools: [] })
 
-    expect(error).toMatchObject({ code: 'invalid_tool_arguments', retryable: true })
-    expect(error.reason).toContain('"lookup"')
+    expect(chunks.filter((chunk) => chunk._tag !== 'Usage')).toMatchObject([
+      { _tag: 'ToolCall', call: { id: 'call_ok', name: 'lookup', args: { name: 'Ada' } } },
+      { _tag: 'InvalidToolCall', id: 'call_bad', name: 'lookup', args: '{"name":"Ada' },
+    ])
   })
 })
 

@@ -1,5 +1,4 @@
 import type { JsonValue, Model, Usage } from '@countersign/core'
-import { ModelError } from '@countersign/core'
 import { parseJson } from './json.js'
 
 /**
@@ -55,17 +54,14 @@ interface UsageV3 {
 }
 
 /** One stream part as what the run reads, or nothing for parts it has no use for. */
-export const toChunk = (model: string, part: StreamPart): Model.ModelChunk | undefined => {
+export const toChunk = (part: StreamPart): Model.ModelChunk | undefined => {
   switch (part.type) {
     case 'text-delta':
       return part.delta === '' ? undefined : { _tag: 'TextDelta', text: part.delta }
     case 'tool-call':
       // The provider ran it itself (a hosted search, say): nothing for the run to carry out.
       if (part.providerExecuted === true) return undefined
-      return {
-        _tag: 'ToolCall',
-        call: { id: part.toolCallId, name: part.toolName, args: parseArgs(model, part.toolName, part.input) },
-      }
+      return callOf(part.toolCallId, part.toolName, part.input)
     case 'finish': {
       const usage = toUsage(part.usage)
       return usage === undefined ? undefined : { _tag: 'Usage', usage }
@@ -75,19 +71,17 @@ export const toChunk = (model: string, part: StreamPart): Model.ModelChunk | und
   }
 }
 
-const parseArgs = (model: string, toolName: string, input: string) => {
+/**
+ * A complete call, or, when its input is not a JSON object, an `InvalidToolCall`: the run never
+ * runs it, and tells the model why, so that it may try again.
+ */
+const callOf = (id: string, name: string, input: string): Model.ModelChunk => {
   // A call without parameters may come with no input at all.
-  if (input.trim() === '') return {}
+  if (input.trim() === '') return { _tag: 'ToolCall', call: { id, name, args: {} } }
   const args = parseJson(input)
-  if (typeof args === 'object' && args !== null && !Array.isArray(args))
-    return args as Record<string, JsonValue>
-  throw new ModelError({
-    model,
-    reason: `the model called "${toolName}" with arguments that are not a JSON object`,
-    code: 'invalid_tool_arguments',
-    // The same question asked again usually gets well-formed arguments.
-    retryable: true,
-  })
+  return typeof args === 'object' && args !== null && !Array.isArray(args)
+    ? { _tag: 'ToolCall', call: { id, name, args: args as Record<string, JsonValue> } }
+    : { _tag: 'InvalidToolCall', id, name, args: input, reason: 'not a JSON object' }
 }
 
 const isSplit = (usage: UsageV2 | UsageV3): usage is UsageV3 => typeof usage.inputTokens === 'object'

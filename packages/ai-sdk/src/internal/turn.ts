@@ -32,7 +32,7 @@ export async function* streamTurn(
       if (next.done) break
       if (next.value.type === 'error') throw toModelError(model, next.value.error)
       if (next.value.type === 'finish') finished = true
-      const chunk = toChunk(model, next.value)
+      const chunk = toChunk(next.value)
       if (chunk !== undefined) yield chunk
     }
   } finally {

@@ -130,7 +130,7 @@ export async function* chatChunks(
   // Decoded first: a turn with one bad call yields none of its calls.
   const decoded = calls.map((call) => {
     const name = namedCall(model, call.name)
-    return { name, args: decodeArguments(model, name, call.args), provided: call.id }
+    return { name, ...decodeArguments(call.args), provided: call.id }
   })
   yield* turnEnd(
     request.messages,

@@ -116,8 +116,8 @@ export async function* responsesChunks(
           calls.delete(event.output_index)
           const name = namedCall(model, event.item.name || pending?.name)
           // The done item carries the whole arguments; the deltas stand in for a server that leaves them out.
-          const args = decodeArguments(model, name, event.item.arguments || pending?.args || '')
-          done.push({ provided: event.item.call_id || pending?.callId, name, args })
+          const decoded = decodeArguments(event.item.arguments || pending?.args || '')
+          done.push({ provided: event.item.call_id || pending?.callId, name, ...decoded })
         }
         break
       case 'response.completed':

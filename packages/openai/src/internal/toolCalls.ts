@@ -15,11 +15,13 @@ const idsInTranscript = (messages: ReadonlyArray<Message>): Set<string> => {
 }
 
 /** A call of the turn, its arguments decoded, its id as the provider gave it (if it did). */
-export interface DecodedCall {
+export type DecodedCall = Decoded & {
   readonly provided: string | undefined
   readonly name: string
-  readonly args: ToolCall['args']
 }
+
+/** A call's arguments: decoded, or, when they are not a JSON object, the text the model sent. */
+type Decoded = { readonly args: ToolCall['args'] } | { readonly unreadable: string; readonly reason: string }
 
 /** How a turn ends: its calls, each under an id new to the run, then what it cost (when known). */
 export function* turnEnd(
@@ -28,8 +30,11 @@ export function* turnEnd(
   usage: Model.ModelChunk | null | undefined,
 ): Generator<Model.ModelChunk> {
   const taken = idsInTranscript(messages)
-  for (const { provided, name, args } of calls) {
-    yield { _tag: 'ToolCall', call: { id: uniqueCallId(provided, taken), name, args } }
+  for (const call of calls) {
+    const id = uniqueCallId(call.provided, taken)
+    yield 'args' in call
+      ? { _tag: 'ToolCall', call: { id, name: call.name, args: call.args } }
+      : { _tag: 'InvalidToolCall', id, name: call.name, args: call.unreadable, reason: call.reason }
   }
   if (usage) yield usage
 }
@@ -43,24 +48,19 @@ const uniqueCallId = (provided: string | undefined | null, taken: Set<string>): 
 
 /**
  * The arguments of a call as JSON text, decoded. Empty text is no arguments (some servers send that for a
- * tool without parameters). Text that is not a JSON object fails the turn with a retryable `ModelError`:
- * asking the model again may well give valid arguments, and nothing ran.
+ * tool without parameters). Text that is not a JSON object is kept as it came: the core never runs such a
+ * call, and tells the model why, so that it may try again.
  */
-export const decodeArguments = (model: string, name: string, text: string): ToolCall['args'] => {
-  if (text.trim() === '') return {}
-  let value: unknown
+export const decodeArguments = (text: string): Decoded => {
+  if (text.trim() === '') return { args: {} }
   try {
-    value = JSON.parse(text)
-  } catch {
-    value = undefined
+    const value: unknown = JSON.parse(text)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return { args: value as ToolCall['args'] }
+    return { unreadable: text, reason: 'JSON, but not an object' }
+  } catch (error) {
+    return { unreadable: text, reason: error instanceof Error ? error.message : 'not JSON' }
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as ToolCall['args']
-  throw new ModelError({
-    model,
-    reason: `the model called "${name}" with arguments that are not a JSON object: ${preview(text)}`,
-    code: 'invalid_tool_arguments',
-    retryable: true,
-  })
 }
 
 /** A call with no name cannot be run or answered. */
@@ -73,5 +73,3 @@ export const namedCall = (model: string, name: string | undefined): string => {
     retryable: true,
   })
 }
-
-const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
