@@ -1,6 +1,7 @@
 /**
  * The demo: a Countersign server on the embedded store (or MongoDB when MONGODB_URL is set) with
- * the seed scenarios' agents, team and workflow, scripted so that no API key is needed. It prints
+ * the seed scenarios' agents, team and workflow, scripted so that no API key is needed, or on a
+ * real model when OPENAI_API_KEY or OPENAI_BASE_URL is set (see model.ts). It prints which model,
  * where to open the control panel and the tokens to sign in with.
  *
  * Run it with `bash scripts/demo.sh`. PORT (default 3000) and HOST (default 127.0.0.1) choose
@@ -9,10 +10,12 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, staticTokens } from '@countersign/server'
+import { modelDescription } from './model.js'
 import { demoPrincipals, served } from './served.js'
 import { seed } from './seed.js'
 import { openStore } from './store.js'
 
+console.log(`[model] ${modelDescription}`)
 const { store, description, close: closeStore } = await openStore()
 console.log(`[store] ${description}`)
 

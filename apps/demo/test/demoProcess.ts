@@ -22,16 +22,30 @@ export type DemoProcess = Awaited<ReturnType<typeof startDemo>>
 /**
  * Starts the demo as a real process, the way `pnpm start` does (tsx, with the workspace's source
  * condition), on any free port; resolves once it listens. `store` is the environment that picks
- * its store: whatever MONGODB_URL the tests run with is not passed on unless given here.
+ * its store: whatever MONGODB_URL the tests run with is not passed on unless given here, nor any
+ * model's settings unless `env` gives them.
  */
-export const startDemo = async (store: { COUNTERSIGN_DB: string } | { MONGODB_URL: string }) => {
-  const { MONGODB_URL: _shared, COUNTERSIGN_DB: _own, ...inherited } = process.env
+export const startDemo = async (
+  store: { COUNTERSIGN_DB: string } | { MONGODB_URL: string },
+  /** More of its environment: the model it runs on (OPENAI_BASE_URL, COUNTERSIGN_MODEL, …). */
+  env: NodeJS.ProcessEnv = {},
+) => {
+  // Scripted unless the test says otherwise, whatever model the machine is set up for.
+  const {
+    MONGODB_URL: _shared,
+    COUNTERSIGN_DB: _own,
+    OPENAI_API_KEY: _key,
+    OPENAI_BASE_URL: _server,
+    COUNTERSIGN_MODEL: _model,
+    COUNTERSIGN_MODEL_API: _api,
+    ...inherited
+  } = process.env
   const child = spawn(
     process.execPath,
     ['--conditions=@countersign/source', '--import', 'tsx', 'src/main.ts'],
     {
       cwd: demoDir,
-      env: { ...inherited, NO_COLOR: '1', PORT: '0', ...store },
+      env: { ...inherited, NO_COLOR: '1', PORT: '0', ...store, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )

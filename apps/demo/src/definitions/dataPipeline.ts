@@ -1,4 +1,5 @@
 import { defineAgent, defineWorkflow, ScriptedModel, Workflow } from '@countersign/core'
+import { modelOr } from '../model.js'
 import { taskOf } from './conversation.js'
 
 const datasets = {
@@ -17,13 +18,15 @@ const datasets = {
 const transformer = defineAgent({
   id: 'transformer',
   name: 'Transformer',
-  instructions: 'You turn raw rows into a report for the production dashboard.',
-  model: ScriptedModel.make(
-    (request) => {
-      const rows = (taskOf(request).match(/"id"/g) ?? []).length
-      return `Report: ${rows} rows cleaned, totals rounded, statuses normalised.`
-    },
-    { id: 'scripted-transformer' },
+  instructions: 'You turn the raw rows you are given into a one-line report for the production dashboard.',
+  model: modelOr(
+    ScriptedModel.make(
+      (request) => {
+        const rows = (taskOf(request).match(/"id"/g) ?? []).length
+        return `Report: ${rows} rows cleaned, totals rounded, statuses normalised.`
+      },
+      { id: 'scripted-transformer' },
+    ),
   ),
 })
 

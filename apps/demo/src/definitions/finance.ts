@@ -1,6 +1,7 @@
 import { approval, defineAgent, type Model, ScriptedModel, Tool } from '@countersign/core'
 import { amountThreshold } from '@countersign/policies'
 import { Schema } from 'effect'
+import { modelOr } from '../model.js'
 import { amountIn, customerIn, declined, dollars, lastResultOf, taskOf } from './conversation.js'
 
 /** Refunds up to this many dollars go through at once; larger ones wait for an approver. */
@@ -58,8 +59,11 @@ const model = ScriptedModel.make(
 export const finance = defineAgent({
   id: 'finance',
   name: 'Finance',
-  instructions: `You handle refunds and data exports. Refunds over ${dollars(refundLimit)} need an approver.`,
-  model,
+  instructions:
+    'You handle refunds and data exports for customers (ids like C-1042). To refund, call process_refund with the ' +
+    `customerId and the amount in dollars, as a number; refunds over ${dollars(refundLimit)} wait for an approver. ` +
+    "To export a customer's data, call export_customer_data. Then say in one sentence what happened.",
+  model: modelOr(model),
   tools: [processRefund, exportCustomerData],
   policies: [refundPolicy],
 })

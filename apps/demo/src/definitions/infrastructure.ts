@@ -1,5 +1,6 @@
 import { defineAgent, ScriptedModel, Tool } from '@countersign/core'
 import { Schema } from 'effect'
+import { modelOr } from '../model.js'
 import { lastResultOf, taskOf } from './conversation.js'
 
 /** The person on call picks the maintenance window: a field the model never fills. */
@@ -53,7 +54,10 @@ const model = ScriptedModel.make(
 export const infrastructure = defineAgent({
   id: 'infrastructure',
   name: 'Infrastructure',
-  instructions: 'You plan production changes. People apply them.',
-  model,
+  instructions:
+    'You plan production changes and never apply them yourself. First call plan_change with the service and the ' +
+    'change (the person on call picks the maintenance window). Then call apply_change with the same service and ' +
+    'change: a person applies it and reports back. Then say what the operator reported.',
+  model: modelOr(model),
   tools: [planChange, applyChange],
 })

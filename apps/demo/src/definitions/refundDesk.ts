@@ -1,5 +1,6 @@
 import { defineAgent, defineTeam, ScriptedModel, Tool } from '@countersign/core'
 import { Schema } from 'effect'
+import { modelOr } from '../model.js'
 import { amountIn, customerIn, dollars, taskOf, toolMessages } from './conversation.js'
 import { processRefund, refundPolicy, refundReport } from './finance.js'
 
@@ -21,19 +22,23 @@ const listChurnedUsers = Tool.make({
 const billing = defineAgent({
   id: 'billing',
   name: 'Billing',
-  instructions: 'You refund one customer per task.',
-  model: ScriptedModel.make(
-    (request) => {
-      const task = taskOf(request)
-      const customerId = customerIn(task) ?? 'C-2001'
-      const amount = amountIn(task) ?? 0
-      return (
-        refundReport(request, customerId, amount) ?? {
-          toolCalls: [{ name: 'process_refund', args: { customerId, amount } }],
-        }
-      )
-    },
-    { id: 'scripted-billing' },
+  instructions:
+    'You refund one customer per task: call process_refund with the customerId and the amount in dollars (a ' +
+    'number) the task names, then say in one sentence what happened.',
+  model: modelOr(
+    ScriptedModel.make(
+      (request) => {
+        const task = taskOf(request)
+        const customerId = customerIn(task) ?? 'C-2001'
+        const amount = amountIn(task) ?? 0
+        return (
+          refundReport(request, customerId, amount) ?? {
+            toolCalls: [{ name: 'process_refund', args: { customerId, amount } }],
+          }
+        )
+      },
+      { id: 'scripted-billing' },
+    ),
   ),
   tools: [processRefund],
   policies: [refundPolicy],
@@ -66,7 +71,10 @@ const leader = ScriptedModel.make(
 export const refundDesk = defineTeam({
   id: 'refund-desk',
   name: 'Refund desk',
-  model: leader,
+  instructions:
+    'You run the refund desk. Call list_churned_users, then hand each customer to the billing member in one turn, ' +
+    'one delegate_task_to_member call each, with the task "Refund $<amount> to customer <id>". Then sum up.',
+  model: modelOr(leader),
   members: [billing],
   tools: [listChurnedUsers],
 })

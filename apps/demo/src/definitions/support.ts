@@ -1,5 +1,6 @@
 import { defineAgent, ScriptedModel, Tool } from '@countersign/core'
 import { Schema } from 'effect'
+import { modelOr } from '../model.js'
 import { customerIn, declined, lastResultOf, taskOf } from './conversation.js'
 
 /** Emails reach a customer and cannot be taken back: the user confirms each one. */
@@ -45,7 +46,10 @@ const model = ScriptedModel.make(
 export const support = defineAgent({
   id: 'support',
   name: 'Support',
-  instructions: 'You answer customers by email. Every email is confirmed by the user before it is sent.',
-  model,
+  instructions:
+    'You answer customers by email. To tell a customer something, call send_customer_email with their customer id ' +
+    '(like C-1042), a subject and the email body. The user confirms every email before it is sent; if they decline, ' +
+    'say so and pass on their note. Keep your answers to one or two sentences.',
+  model: modelOr(model),
   tools: [sendCustomerEmail],
 })
