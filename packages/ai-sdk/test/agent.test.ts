@@ -1,5 +1,5 @@
 import { Agent, MemoryStore, type ResolutionInput, Resolutions, type RunStore, Tool } from '@countersign/core'
-import { turn } from '@countersign/openai-wire'
+import { apiError, turn } from '@countersign/openai-wire'
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AiSdkModel } from '../src/index.js'
@@ -68,6 +68,32 @@ const pauseThenResume = async (
 }
 
 describe('an agent on an AI SDK provider model, over the wire', () => {
+  it('loses no progress when the model fails on the turn after the tool: paused, then taken up again, the refund made once', async () => {
+    const store = MemoryStore.make()
+    const refunds: Array<unknown> = []
+    await wire.current.script(
+      turn({ toolCalls: [refundCall('{"orderId":"A-1","amount":25}')] }),
+      apiError(503, { message: 'The engine is currently overloaded', type: 'server_error' }),
+      turn({ text: 'Refunded.' }),
+    )
+    const paused = await supportAgent(store, { requiresConfirmation: true }, refunds).run(question)
+    const failed = await supportAgent(store, { requiresConfirmation: true }, refunds).continueRun({
+      runId: paused.runId,
+      resolutions: [Resolutions.confirm(paused.activeRequirements[0]!.id)],
+    })
+    expect(failed.status).toBe('paused')
+    const [failure] = failed.activeRequirements
+    expect(failure).toMatchObject({ kind: 'model_failure', request: { status: 503 } })
+    const done = await supportAgent(store, { requiresConfirmation: true }, refunds).continueRun({
+      runId: paused.runId,
+      resolutions: [Resolutions.confirm(failure!.id)],
+    })
+    expect(done).toMatchObject({ status: 'completed', content: 'Refunded.' })
+    expect(refunds).toEqual([{ orderId: 'A-1', amount: 25 }])
+    const [, failedTurn, retried] = await wire.current.requests()
+    expect(bodyOf(retried)).toEqual(bodyOf(failedTurn))
+  })
+
   it('pauses on a confirmation; a fresh agent on the same store resumes it and the run completes', async () => {
     const store = MemoryStore.make()
     const refunds: Array<unknown> = []

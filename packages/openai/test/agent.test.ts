@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { RunEvent } from '@countersign/core'
-import { startOpenAIWire, turn, type OpenAIWire } from '@countersign/openai-wire'
+import { apiError, startOpenAIWire, turn, type OpenAIWire } from '@countersign/openai-wire'
 import { SqliteStore } from '@countersign/sqlite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { makeAgent, tempDatabase, type Api } from './fixtures.js'
@@ -45,6 +45,41 @@ const single = <A>(items: ReadonlyArray<A>): A => {
 }
 
 describe.each<Api>(['responses', 'chat'])('an agent on the %s API', (api) => {
+  it('loses no progress when the model fails on the turn after the tool: paused, then taken up again by a new agent, the tool run once', async () => {
+    const database = tempDatabase()
+    try {
+      await wire.script(
+        turn({ toolCalls: [{ id: 'call_pay_Bo', name: 'pay', arguments: '{"to":"Bo","amount":3}' }] }),
+        apiError(503, { message: 'The engine is currently overloaded', type: 'server_error' }),
+        turn({ text: 'Paid Bo.' }),
+      )
+      const store = SqliteStore.make({ path: database.path })
+      const first = makeAgent(wire.baseURL, api, store)
+      const paused = await first.run('Pay Bo 3')
+      single(paused.activeRequirements).confirm()
+      const failed = await first.continueRun(paused)
+      expect(failed.status).toBe('paused')
+      const failure = single(failed.activeRequirements)
+      expect(failure.kind).toBe('model_failure')
+      expect(failure.request).toMatchObject({ model: 'gpt-test', status: 503 })
+      await first.dispose()
+
+      failure.confirm()
+      const second = makeAgent(wire.baseURL, api, store)
+      const done = await second.continueRun(failed)
+      expect(done).toMatchObject({ status: 'completed', content: 'Paid Bo.' })
+      expect(done.toolExecutions).toMatchObject([{ toolCallId: 'call_pay_Bo', status: 'completed' }])
+      const [, failedTurn, retried] = await wire.requests()
+      // Asked again with what the failed turn was asked: the tool's one result, under its call id.
+      expect(retried!.body).toEqual(failedTurn!.body)
+      expect(resultsSent(retried, api)).toMatchObject([{ id: 'call_pay_Bo' }])
+      await second.dispose()
+      store.close()
+    } finally {
+      database.remove()
+    }
+  })
+
   it('pauses on a confirmation, resumes in another process from the SQLite file, and the model reads the result under its own call id', async () => {
     const database = tempDatabase()
     try {
