@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks'
 import { Model } from '@countersign/core'
 import { OpenAIModel } from '@countersign/openai'
 import { startOpenAIWire, turn, type OpenAIWire } from '@countersign/openai-wire'
-import { Effect, Stream } from 'effect'
+import { Effect } from 'effect'
 import OpenAI from 'openai'
 import { readSettings, settingsUsage } from './settings.js'
 import { latency } from './stats.js'
@@ -101,9 +101,19 @@ const plainTurn = async (client: OpenAI, api: Api) => {
   if (count < 3) throw new Error('the plain loop read an incomplete turn')
 }
 
+/** A turn read as the engine reads it (`Model.pull`), in an Effect of its own. */
 const adapterTurn = async (model: Model.Model) => {
-  const chunks = await Effect.runPromise(Stream.runCollect(model.stream(request)))
-  if (chunks.length < 3) throw new Error('the adapter read an incomplete turn')
+  const count = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const pull = yield* Model.pull(model, request)
+        let chunks = 0
+        for (let next = yield* pull; next !== undefined; next = yield* pull) chunks += next.length
+        return chunks
+      }),
+    ),
+  )
+  if (count < 3) throw new Error('the adapter read an incomplete turn')
 }
 
 /** Per-turn durations of `turns` turns, after scripting them. */

@@ -1,4 +1,4 @@
-import { Effect, Stream } from 'effect'
+import { Chunk, Effect, Option, type Scope, Stream } from 'effect'
 import { ModelError } from './Errors.js'
 import type { Message, ToolCall } from './Message.js'
 import type { JsonSchemaObject } from './Tool.js'
@@ -41,7 +41,17 @@ export type ModelChunk =
 export interface Model {
   readonly id: string
   readonly stream: (request: ModelRequest) => Stream.Stream<ModelChunk, ModelError>
+  /**
+   * The same chunks as an async iterable, for a model written that way (`fromAsyncIterable`):
+   * the engine then reads them without a Stream, which costs more per turn than the chunks do.
+   * `signal` aborts when the run stops listening.
+   */
+  readonly iterate?: (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelChunk>
 }
+
+/** What an async iterable model threw, as a `ModelError` (one it threw itself is kept as it is). */
+export const asModelError = (model: string, cause: unknown): ModelError =>
+  cause instanceof ModelError ? cause : new ModelError({ model, reason: describe(cause) })
 
 /**
  * Adapts a model written with async iterables (no Effect needed). `signal` aborts as soon as the
@@ -54,6 +64,7 @@ export const fromAsyncIterable = (
   stream: (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelChunk>,
 ): Model => ({
   id,
+  iterate: stream,
   stream: (request) =>
     Stream.asyncPush<ModelChunk, ModelError>((emit) =>
       Effect.acquireRelease(
@@ -64,9 +75,7 @@ export const fromAsyncIterable = (
               for await (const chunk of stream(request, controller.signal)) emit.single(chunk)
               emit.end()
             } catch (cause) {
-              emit.fail(
-                cause instanceof ModelError ? cause : new ModelError({ model: id, reason: describe(cause) }),
-              )
+              emit.fail(asModelError(id, cause))
             }
           }
           void pump()
@@ -76,3 +85,39 @@ export const fromAsyncIterable = (
       ),
     ),
 })
+
+/** The next chunks of a model's turn, or undefined once it is done. */
+export type Pull = Effect.Effect<ReadonlyArray<ModelChunk> | undefined, ModelError>
+
+/**
+ * Reads a model's turn chunk by chunk, in the scope, as the engine does: through its async
+ * iterable when it has one (a Stream costs more per turn than the chunks themselves), else its
+ * Stream. Closing the scope aborts the iterable's request at once, even while it waits on a
+ * silent network.
+ */
+export const pull = (model: Model, request: ModelRequest): Effect.Effect<Pull, never, Scope.Scope> => {
+  const iterate = model.iterate
+  if (iterate === undefined)
+    return Effect.map(Stream.toPull(model.stream(request)), (pull) =>
+      pull.pipe(
+        Effect.map(Chunk.toReadonlyArray),
+        Effect.catchAll((end) => (Option.isNone(end) ? Effect.succeed(undefined) : Effect.fail(end.value))),
+      ),
+    )
+  return Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const controller = new AbortController()
+        return { controller, chunks: iterate(request, controller.signal)[Symbol.asyncIterator]() }
+      }),
+      ({ controller }) => Effect.sync(() => controller.abort()),
+    ),
+    ({ chunks }) =>
+      Effect.async<ReadonlyArray<ModelChunk> | undefined, ModelError>((resume) => {
+        chunks.next().then(
+          (next) => resume(Effect.succeed(next.done === true ? undefined : [next.value])),
+          (cause: unknown) => resume(Effect.fail(asModelError(model.id, cause))),
+        )
+      }),
+  )
+}

@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Either, FiberHandle, Option, Schema, Stream } from 'effect'
+import { Clock, Duration, Effect, Either, FiberHandle, Schema } from 'effect'
 import * as Approval from '../Approval.js'
 import { ApprovalRecord, type CallOutcome } from '../Approval.js'
 import {
@@ -14,6 +14,7 @@ import * as Grant from '../Grant.js'
 import { IdGenerator } from '../IdGenerator.js'
 import { sameJson } from '../Json.js'
 import type { Message, ToolCall, ToolMessage } from '../Message.js'
+import * as Model from '../Model.js'
 import * as Policy from '../Policy.js'
 import type { Principal } from '../Principal.js'
 import { ownerRunId, RequirementRecord } from '../Requirement.js'
@@ -540,26 +541,19 @@ const callModel = (
     const invalid = new Map<string, string>()
     let usage: Usage.Usage | undefined
     const delayedFlush = yield* FiberHandle.make<void, WriteError>()
-    // Pulled chunk by chunk rather than run with Stream.runForEach: half the work for the same chunks.
-    const pull = yield* Stream.toPull(
-      agent.model.stream({
-        instructions: agent.instructions,
-        messages: [...writer.messages],
-        tools: [...agent.tools.values()].map((tool) => ({
-          name: tool.name,
-          description: tool.description,
-          parameters: tool.modelParameters,
-        })),
-      }),
-    )
+    const pull = yield* Model.pull(agent.model, {
+      instructions: agent.instructions,
+      messages: [...writer.messages],
+      tools: [...agent.tools.values()].map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        parameters: tool.modelParameters,
+      })),
+    })
     for (;;) {
-      const pulled = yield* Effect.either(pull)
-      if (Either.isLeft(pulled)) {
-        // The stream ends with no error (None), or with the model's.
-        if (Option.isNone(pulled.left)) break
-        return yield* Effect.fail(pulled.left.value)
-      }
-      for (const chunk of pulled.right) {
+      const pulled = yield* pull
+      if (pulled === undefined) break
+      for (const chunk of pulled) {
         if (chunk._tag === 'ToolCall') {
           toolCalls.push(chunk.call)
           continue
