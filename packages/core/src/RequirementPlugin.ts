@@ -40,6 +40,10 @@ export type Outcome = Data.TaggedEnum<{
 }>
 export const Outcome = Data.taggedEnum<Outcome>()
 
+/** A call a person declined, skipped: the model reads their note if they wrote one, else `otherwise`. */
+export const declined = (note: string | undefined, otherwise: string): Outcome =>
+  Outcome.Skip({ message: note !== undefined && note.trim() !== '' ? note : otherwise })
+
 export interface OutcomeInput<Request, Resolution> {
   readonly call: ToolCall
   readonly request: Request

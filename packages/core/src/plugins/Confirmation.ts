@@ -9,11 +9,8 @@ export const Confirmation = RequirementPlugin.make({
   outcome: ({ call, resolution, args }) =>
     resolution.approved
       ? RequirementPlugin.Outcome.Execute({ args })
-      : RequirementPlugin.Outcome.Skip({ message: rejectionMessage(call.name, resolution.note) }),
+      : RequirementPlugin.declined(
+          resolution.note,
+          `The user rejected the call to ${call.name}; it was not executed.`,
+        ),
 })
-
-/** What the model is told when a person declines a call: their note, or a plain sentence. */
-const rejectionMessage = (toolName: string, note: string | undefined) =>
-  note !== undefined && note.trim() !== ''
-    ? note
-    : `The user rejected the call to ${toolName}; it was not executed.`

@@ -19,10 +19,8 @@ export const InterruptedCall = RequirementPlugin.make({
   outcome: ({ call, request, resolution }) =>
     resolution.approved
       ? RequirementPlugin.Outcome.Execute({ args: request.args })
-      : RequirementPlugin.Outcome.Skip({
-          message:
-            resolution.note !== undefined && resolution.note.trim() !== ''
-              ? resolution.note
-              : `The call to ${call.name} was interrupted and not run again; it may or may not have taken effect.`,
-        }),
+      : RequirementPlugin.declined(
+          resolution.note,
+          `The call to ${call.name} was interrupted and not run again; it may or may not have taken effect.`,
+        ),
 })

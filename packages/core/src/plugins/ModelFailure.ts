@@ -21,10 +21,5 @@ export const ModelFailure = RequirementPlugin.make({
   outcome: ({ call, request, resolution }) =>
     resolution.approved
       ? RequirementPlugin.Outcome.Execute({ args: call.args })
-      : RequirementPlugin.Outcome.Skip({
-          message:
-            resolution.note !== undefined && resolution.note.trim() !== ''
-              ? resolution.note
-              : `Model "${request.model}" failed: ${request.reason}`,
-        }),
+      : RequirementPlugin.declined(resolution.note, `Model "${request.model}" failed: ${request.reason}`),
 })
