@@ -26,7 +26,7 @@ export interface ClientOptions {
 type StartOptions = { readonly sessionId?: string }
 type RouterInputs = Parameters<TRPCClient<AppRouter>['approvals']['decide']['mutate']>[0]
 
-export type Resolutions = NonNullable<
+export type ResolutionInputs = NonNullable<
   Parameters<TRPCClient<AppRouter>['runs']['continue']['mutate']>[0]['resolutions']
 >
 export type ApprovalAnswer = RouterInputs['answer']
@@ -152,13 +152,13 @@ export const createClient = (options: ClientOptions) => {
       /** Pending requirements the caller may decide: their runs' (not approvals), and for approvers the approval queue. */
       awaitingMe: () => trpc.runs.awaitingMe.query(),
       /** Records the decisions (merged by requirement id), then continues the run if none is left open. */
-      continue: (runId: string, resolutions?: Resolutions) =>
+      continue: (runId: string, resolutions?: ResolutionInputs) =>
         trpc.runs.continue.mutate({ runId, ...(resolutions === undefined ? {} : { resolutions }) }),
       /** Records decisions without continuing the run. An empty list is refused by the server (BAD_REQUEST). */
-      resolve: (runId: string, resolutions: Resolutions) =>
+      resolve: (runId: string, resolutions: ResolutionInputs) =>
         trpc.runs.resolve.mutate({
           runId,
-          resolutions: resolutions as [Resolutions[number], ...Resolutions],
+          resolutions: resolutions as [ResolutionInputs[number], ...ResolutionInputs],
         }),
       /** Cancels a running or paused run; an interrupted one too (its writer died). */
       cancel: (runId: string) => trpc.runs.cancel.mutate({ runId }),

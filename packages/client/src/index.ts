@@ -11,7 +11,7 @@ export type {
   CountersignClient,
   GrantFilter,
   GrantRequest,
-  Resolutions,
+  ResolutionInputs,
   RunListQuery,
 } from './createClient.js'
 export { errorOf, TRPCClientError } from './errors.js'

@@ -27,7 +27,10 @@ export interface CountersignOptions {
   readonly agents?: ReadonlyArray<AgentDefinition>
   readonly teams?: ReadonlyArray<TeamDefinition>
   readonly workflows?: ReadonlyArray<WorkflowDefinition>
-  /** Where runs, approvals and grants are kept. Defaults to a new memory store. */
+  /**
+   * Where runs, approvals and grants are kept. Defaults to the store the `Agent`s, `Team`s and
+   * `Workflow`s given keep their runs in (they must share one), else a new memory store.
+   */
   readonly store?: RunStore
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
   readonly sweepEvery?: Duration.DurationInput | false
@@ -58,6 +61,24 @@ export interface CountersignOptions {
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
 
 /**
+ * The one store the definitions with a Promise API (`Agent`, `Team`, `Workflow`) keep their runs
+ * in, if any has one: serving them over another would start with none of their runs.
+ */
+const storeOf = (served: ReadonlyArray<Runnable>): RunStore | undefined => {
+  const stores = new Set(
+    served.flatMap((definition) =>
+      'store' in definition && definition.store !== undefined ? [definition.store as RunStore] : [],
+    ),
+  )
+  if (stores.size > 1)
+    throw new DefinitionError({
+      subject: 'Countersign',
+      reason: 'the agents, teams and workflows given keep their runs in different stores: pass `store`',
+    })
+  return stores.values().next().value
+}
+
+/**
  * Agents, teams and workflows served together, with their approval queue: the Promise API of a
  * Countersign deployment (a server builds on it). One engine runs every run; runs are found by
  * id, whatever they belong to. Ids are unique across agents, teams and workflows. Methods reject with the
@@ -76,7 +97,7 @@ export class Countersign {
       ...(options.workflows ?? []),
     ])
     const served = [...this.served.values()]
-    this.store = options.store ?? MemoryStore.make()
+    this.store = options.store ?? storeOf(served) ?? MemoryStore.make()
     const sweepEvery = options.sweepEvery ?? '10 seconds'
     const engine = RunEngine.layerWith({
       ...(options.eventPollInterval === undefined ? {} : { eventPollInterval: options.eventPollInterval }),

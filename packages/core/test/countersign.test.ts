@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
+  Agent,
+  approval,
   Countersign,
+  DefinitionError,
   defineAgent,
+  MemoryStore,
+  type RunStore,
   RequirementAlreadyResolved,
   Resolutions,
   RunNotFound,
@@ -127,5 +132,49 @@ describe('Countersign', () => {
     for await (const event of app.followRun(paused.runId, heard.at(-1)!.seq, { until: 'end' }))
       expect.unreachable(`nothing follows the ending, got ${event._tag}`)
     await app.dispose()
+  })
+})
+
+describe("an Agent's own store", () => {
+  const refundAgent = (store?: RunStore) =>
+    new Agent({
+      id: `refunds`,
+      model: ScriptedModel.make([{ toolCalls: [{ name: 'refund', args: { amount: 500 } }] }, 'Done.']),
+      tools: [
+        Tool.make({
+          name: 'refund',
+          description: 'Refund',
+          parameters: Schema.Struct({ amount: Schema.Number }),
+          approval: approval({ type: 'required' }),
+          execute: ({ amount }) => `refunded ${amount}`,
+        }),
+      ],
+      ...(store === undefined ? {} : { store }),
+    })
+
+  it('is where Countersign keeps runs when given none: what the agent paused is in the approval queue', async () => {
+    const agent = refundAgent()
+    const paused = await agent.run('refund 500')
+    const app = new Countersign({ agents: [agent], sweepEvery: false })
+    expect(app.store).toBe(agent.store)
+    const { approvals } = await app.approvals.list({ status: 'pending' })
+    expect(approvals.map((approval) => approval.runId)).toEqual([paused.runId])
+    await app.dispose()
+  })
+
+  it('must be one store for all: agents on different stores are a DefinitionError unless a store is given', () => {
+    expect(
+      () =>
+        new Countersign({
+          agents: [refundAgent(), new Agent({ id: 'other', model: ScriptedModel.make([]) })],
+        }),
+    ).toThrow(DefinitionError)
+    const store = MemoryStore.make()
+    expect(
+      new Countersign({
+        agents: [refundAgent(), new Agent({ id: 'other', model: ScriptedModel.make([]) })],
+        store,
+      }).store,
+    ).toBe(store)
   })
 })

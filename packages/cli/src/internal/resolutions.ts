@@ -1,4 +1,4 @@
-import type { Resolutions } from '@countersign/client'
+import type { ResolutionInputs } from '@countersign/client'
 import type { RequirementPlugin } from '@countersign/core'
 
 /*
@@ -7,7 +7,7 @@ import type { RequirementPlugin } from '@countersign/core'
  * no run engine just to send them.
  */
 
-type Resolution = Resolutions[number]
+type Resolution = ResolutionInputs[number]
 
 /** A confirmation's answer, the same decision an approval takes: approved or not, and why. */
 export const decision = (requirementId: string, answer: RequirementPlugin.Decision): Resolution => ({
