@@ -24,8 +24,9 @@ describe('countersign and a model that fails', severalRuns, () => {
     expect(stopped.requirements.find(({ id }) => id === failure)).toMatchObject({ kind: 'model_failure' })
     expect(failed.lines[1]).toMatch(new RegExp(`^\\s+model_failure\\s+${failure}\\s+flaky-model`))
 
+    const up = server().nextLine((line) => line === 'model up')
     server().send('model-up')
-    await server().nextLine((line) => line === 'model up')
+    await up
     const done = await cli(['approve', runId, failure], { server: server(), as: 'alice' })
     expect(done.code).toBe(0)
     expect(done.lines).toStrictEqual([`Run ${runId} (flaky) completed`, 'Done: moved 3'])

@@ -99,13 +99,17 @@ describe('subscriptions', () => {
 describe('per principal', () => {
   it('more runs at once than maxConcurrentRuns: TOO_MANY_REQUESTS (TooManyRequests, concurrentRuns) with Retry-After; no run started beyond', async () => {
     const alice = as('alice')
-    const entered = server().nextLine((line) => line === 'slow-entered')
-    const held = [
-      alice.runs.start.mutate({ agentId: 'slow', input: 'One' }),
-      alice.runs.start.mutate({ agentId: 'slow', input: 'Two' }),
-    ]
-    await entered
-    await server().nextLine((line) => line === 'slow-entered')
+    /**
+     * Starts a slow run; resolves once its tool holds it (listening before the run starts, so no
+     * line is missed), with the call, which answers once the run is released.
+     */
+    const holding = async (input: string) => {
+      const entered = server().nextLine((line) => line === 'slow-entered')
+      const answered = alice.runs.start.mutate({ agentId: 'slow', input })
+      await entered
+      return { answered }
+    }
+    const held = [(await holding('One')).answered, (await holding('Two')).answered]
     const response = await fetch(`${server().url}/runs.start`, {
       method: 'POST',
       headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },

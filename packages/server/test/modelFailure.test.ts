@@ -45,8 +45,9 @@ describe('a model that fails on the turn after the tool', () => {
     await stop(first)
 
     const second = await startServerProcess(fixtureServerEntry, args)
+    const up = second.nextLine((line) => line === 'model up')
     second.send('model-up')
-    await second.nextLine((line) => line === 'model up')
+    await up
     const again = connect(second, 'alice')
     const done = await again.trpc.runs.continue.mutate({
       runId: paused.runId,
