@@ -11,7 +11,7 @@ import { startOpenAIWire, turn, type OpenAIWire } from '@countersign/openai-wire
 import { Effect } from 'effect'
 import OpenAI from 'openai'
 import { readSettings, settingsUsage } from './settings.js'
-import { latency } from './stats.js'
+import { latency, type Latency } from './stats.js'
 
 const settings = {
   turns: { flag: 'turns', env: 'BENCH_TURNS', fallback: '200' },
@@ -101,6 +101,13 @@ const plainTurn = async (client: OpenAI, api: Api) => {
   if (count < 3) throw new Error('the plain loop read an incomplete turn')
 }
 
+/** A turn read straight from the model's async iterable, as the plain loop reads the SDK's stream. */
+const iteratedTurn = async (model: Model.Model) => {
+  let count = 0
+  for await (const _ of model.iterate!(request, new AbortController().signal)) count++
+  if (count < 3) throw new Error('the adapter read an incomplete turn')
+}
+
 /** A turn read as the engine reads it (`Model.pull`), in an Effect of its own. */
 const adapterTurn = async (model: Model.Model) => {
   const count = await Effect.runPromise(
@@ -148,26 +155,40 @@ const main = async () => {
       const floor = Model.fromAsyncIterable('plain', (_request, signal) => plainChunks(client, api, signal))
       const variants = {
         plain: () => plainTurn(client, api),
+        own: () => iteratedTurn(model),
         floor: () => adapterTurn(floor),
         adapter: () => adapterTurn(model),
       }
       // Warm-up: JIT, connections.
       for (const one of Object.values(variants)) await timeTurns(wire, turns, one)
-      const names = ['plain', 'floor', 'adapter'] as const
-      const measured: Record<(typeof names)[number], Array<number>> = { plain: [], floor: [], adapter: [] }
+      const names = ['plain', 'own', 'floor', 'adapter'] as const
+      const measured: Record<(typeof names)[number], Array<number>> = {
+        plain: [],
+        own: [],
+        floor: [],
+        adapter: [],
+      }
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? names : [...names].reverse()
         for (const name of order) measured[name].push(...(await timeTurns(wire, turns, variants[name])))
       }
-      const [plain, floor_, adapter] = names.map((name) => latency(measured[name]))
-      const over = (base: number) =>
-        `+${(adapter!.meanMs - base).toFixed(3)} ms (${(((adapter!.meanMs - base) / base) * 100).toFixed(1)}%)`
+      const [plain, own, floor_, adapter] = names.map((name) => latency(measured[name])) as [
+        Latency,
+        Latency,
+        Latency,
+        Latency,
+      ]
+      const over = (measuredMs: number, base: number) =>
+        `+${(measuredMs - base).toFixed(3)} ms (${(((measuredMs - base) / base) * 100).toFixed(1)}%)`
+      const ms = (of: Latency) => `${of.meanMs.toFixed(3)} (${of.p50Ms.toFixed(3)})`
       console.log(
-        `${api.padEnd(9)} mean ms/turn (p50): plain loop ${plain!.meanMs.toFixed(3)} (${plain!.p50Ms.toFixed(3)}), ` +
-          `core floor ${floor_!.meanMs.toFixed(3)} (${floor_!.p50Ms.toFixed(3)}), ` +
-          `OpenAIModel ${adapter!.meanMs.toFixed(3)} (${adapter!.p50Ms.toFixed(3)}); ` +
-          `OpenAIModel over the plain loop ${over(plain!.meanMs)}, over the floor ${over(floor_!.meanMs)}; ` +
-          `${turns * rounds} turns each`,
+        [
+          `${api}, mean ms/turn (p50), ${turns * rounds} turns each:`,
+          `  plain loop over the SDK's stream      ${ms(plain)}`,
+          `  OpenAIModel read as an async iterable ${ms(own)}   adapter's own cost ${over(own.meanMs, plain.meanMs)}`,
+          `  plain loop read as the engine reads   ${ms(floor_)}   engine's read ${over(floor_.meanMs, plain.meanMs)}`,
+          `  OpenAIModel read as the engine reads  ${ms(adapter)}   over the plain loop ${over(adapter.meanMs, plain.meanMs)}, over the engine's read of it ${over(adapter.meanMs, floor_.meanMs)}`,
+        ].join('\n'),
       )
     }
   } finally {
