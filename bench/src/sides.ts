@@ -110,13 +110,19 @@ export const inProcess = (countersign: Countersign): Side => ({
     return pausedOnOne({ ...run, requirementIds: run.activeRequirements.map(({ id }) => id) })
   },
   complete: async (paused) => {
-    expectStatus(await countersign.continueRun(paused.runId, confirmations(paused)), 'completed')
+    expectStatus(
+      await countersign.continueRun({ runId: paused.runId, resolutions: confirmations(paused) }),
+      'completed',
+    )
   },
   timeContinued: async (paused) => {
     const sent = performance.now()
     const events: Array<string> = []
     let arrived: number | undefined
-    for await (const event of countersign.continueRunStream(paused.runId, confirmations(paused))) {
+    for await (const event of countersign.continueRunStream({
+      runId: paused.runId,
+      resolutions: confirmations(paused),
+    })) {
       if (event._tag === 'RunContinued') arrived ??= performance.now()
       events.push(event._tag)
     }

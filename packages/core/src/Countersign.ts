@@ -22,6 +22,7 @@ import * as Sweeper from './Sweeper.js'
 import type { TeamDefinition } from './Team.js'
 import type { WorkflowDefinition } from './Workflow.js'
 import { followerToAsyncIterable, toAsyncIterable, toPromise } from './internal/promises.js'
+import { type ContinueInput, continueRequest } from './internal/Runner.js'
 
 export interface CountersignOptions {
   readonly agents?: ReadonlyArray<AgentDefinition>
@@ -158,32 +159,25 @@ export class Countersign {
     )
   }
 
-  /** Records the decisions given, then continues the run if none is left open (see `Agent.continueRun`). */
-  continueRun(
-    runId: string,
-    resolutions?: ReadonlyArray<ResolutionInput>,
-    options?: RunEngine.ResolveOptions,
-  ): Promise<RunOutput> {
+  /**
+   * Records the decisions given, then continues the run if none is left open: the same call, spelled
+   * the same way, as `Agent.continueRun` (a paused `RunOutput` with its decisions made on it, or
+   * `{ runId, resolutions }`).
+   */
+  continueRun(input: ContinueInput, options?: RunEngine.ResolveOptions): Promise<RunOutput> {
+    const request = continueRequest(input)
     return this.withEngine((engine) =>
-      Effect.flatMap(this.agentOfRun(runId), (agent) =>
-        engine.continueRun(agent, { runId, ...(resolutions === undefined ? {} : { resolutions }) }, options),
-      ),
+      Effect.flatMap(this.agentOfRun(request.runId), (agent) => engine.continueRun(agent, request, options)),
     )
   }
 
-  continueRunStream(
-    runId: string,
-    resolutions?: ReadonlyArray<ResolutionInput>,
-    options?: RunEngine.ResolveOptions,
-  ): AsyncIterable<RunEvent> {
+  /** `continueRun`, as the events it produces. */
+  continueRunStream(input: ContinueInput, options?: RunEngine.ResolveOptions): AsyncIterable<RunEvent> {
+    const request = continueRequest(input)
     return this.iterate((engine) =>
       Stream.unwrap(
-        Effect.map(this.agentOfRun(runId), (agent) =>
-          engine.continueRunStream(
-            agent,
-            { runId, ...(resolutions === undefined ? {} : { resolutions }) },
-            options,
-          ),
+        Effect.map(this.agentOfRun(request.runId), (agent) =>
+          engine.continueRunStream(agent, request, options),
         ),
       ),
     )

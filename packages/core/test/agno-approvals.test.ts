@@ -210,7 +210,7 @@ describe('required approvals', () => {
       NotAllowedToResolve,
     )
     await expect(
-      app.continueRun(runId, [Resolutions.confirm(requirement.id)], { principal: user }),
+      app.continueRun({ runId, resolutions: [Resolutions.confirm(requirement.id)] }, { principal: user }),
     ).rejects.toBeInstanceOf(NotAllowedToResolve)
     await expect(
       app.approvals.decide(requirement.id, { approved: true }, { principal: user }),
@@ -226,8 +226,8 @@ describe('required approvals', () => {
       () => agent.continueRun(paused),
       () => agent.continueRun({ runId }),
       () => collect(agent.continueRunStream({ runId })),
-      () => app.continueRun(runId),
-      () => collect(app.continueRunStream(runId)),
+      () => app.continueRun({ runId }),
+      () => collect(app.continueRunStream({ runId })),
     ])
       await expect(attempt()).rejects.toMatchObject({
         _tag: 'ApprovalPending',

@@ -43,7 +43,10 @@ describe('Countersign', () => {
       RequirementAlreadyResolved,
     )
 
-    expect(await app.continueRun(paused.runId)).toMatchObject({ status: 'completed', content: 'Cleaned' })
+    expect(await app.continueRun({ runId: paused.runId })).toMatchObject({
+      status: 'completed',
+      content: 'Cleaned',
+    })
     expect(ledger.count('delete_file')).toBe(1)
     await app.dispose()
   })
@@ -94,7 +97,8 @@ describe('Countersign', () => {
     const app = new Countersign({ agents: [agent], sweepEvery: false })
     const paused = await app.run('cleaner', 'Clean up')
     const confirmed = [Resolutions.confirm(single(paused.activeRequirements).id)]
-    for await (const event of app.continueRunStream(paused.runId, confirmed)) heard.push(event._tag)
+    for await (const event of app.continueRunStream({ runId: paused.runId, resolutions: confirmed }))
+      heard.push(event._tag)
     expect(heard.slice(0, 4)).toEqual([
       'RequirementResolved',
       'RunContinued',
@@ -118,7 +122,10 @@ describe('Countersign', () => {
       }
     })()
     await following
-    await app.continueRun(paused.runId, [Resolutions.confirm(single(paused.activeRequirements).id)])
+    await app.continueRun({
+      runId: paused.runId,
+      resolutions: [Resolutions.confirm(single(paused.activeRequirements).id)],
+    })
     await follower
     const tags = heard.map((event) => event._tag)
     expect(tags.indexOf('RunPaused')).toBeLessThan(tags.indexOf('RunContinued'))

@@ -85,8 +85,10 @@ describe('an answer sets only the fields its requirement asked for', () => {
 
     await expect(
       app.continueRun(
-        paused.runId,
-        [Resolutions.userInput(form.id, { memo: 'm', amount: 999999, to: 'acct-attacker' })],
+        {
+          runId: paused.runId,
+          resolutions: [Resolutions.userInput(form.id, { memo: 'm', amount: 999999, to: 'acct-attacker' })],
+        },
         { principal: requester },
       ),
     ).rejects.toBeInstanceOf(InvalidResolution)
@@ -104,8 +106,10 @@ describe('what executes is what was decided', () => {
     )
     const paused = await agent.run('pay', { principal: requester })
     const filled = await app.continueRun(
-      paused.runId,
-      [Resolutions.userInput(single(paused.activeRequirements).id, { memo: 'rent' })],
+      {
+        runId: paused.runId,
+        resolutions: [Resolutions.userInput(single(paused.activeRequirements).id, { memo: 'rent' })],
+      },
       { principal: requester },
     )
     const signOff = single(filled.activeRequirements)
@@ -114,7 +118,7 @@ describe('what executes is what was decided', () => {
     expect(ledger.calls).toEqual([])
 
     await app.approvals.decide(signOff.id, { approved: true }, { principal: approver })
-    const done = await app.continueRun(paused.runId)
+    const done = await app.continueRun({ runId: paused.runId })
     expect(done.status).toBe('completed')
     expect(ledger.calls.map((call) => call.args)).toEqual([{ to: 'acct-legit', amount: 10, memo: 'rent' }])
     expect((await app.approvals.get(signOff.id)).toolArgs).toEqual({
@@ -136,8 +140,10 @@ describe('what executes is what was decided', () => {
     const form = single(paused.activeRequirements)
     expect(form.kind).toBe('user_input')
     const changed = await app.continueRun(
-      paused.runId,
-      [Resolutions.userInput(form.id, { to: 'acct-attacker', amount: 100000 })],
+      {
+        runId: paused.runId,
+        resolutions: [Resolutions.userInput(form.id, { to: 'acct-attacker', amount: 100000 })],
+      },
       { principal: requester },
     )
     expect(changed.status).toBe('paused')
@@ -147,7 +153,7 @@ describe('what executes is what was decided', () => {
     expect(ledger.calls).toEqual([])
 
     await app.approvals.decide(signOff.id, { approved: false, note: 'no' }, { principal: approver })
-    expect((await app.continueRun(paused.runId)).status).toBe('completed')
+    expect((await app.continueRun({ runId: paused.runId })).status).toBe('completed')
     expect(ledger.calls).toEqual([])
   })
 
@@ -161,8 +167,12 @@ describe('what executes is what was decided', () => {
     )
     const paused = await agent.run('pay', { principal: requester })
     const done = await app.continueRun(
-      paused.runId,
-      [Resolutions.userInput(single(paused.activeRequirements).id, { to: 'acct-legit', amount: 60 })],
+      {
+        runId: paused.runId,
+        resolutions: [
+          Resolutions.userInput(single(paused.activeRequirements).id, { to: 'acct-legit', amount: 60 }),
+        ],
+      },
       { principal: requester },
     )
     expect(done.status).toBe('completed')
@@ -189,8 +199,7 @@ describe('what executes is what was decided', () => {
     const adjust = paused.activeRequirements.find((requirement) => requirement.kind === 'adjust_amount')!
     await app.approvals.decide(first.id, { approved: true }, { principal: approver })
     const again = await app.continueRun(
-      paused.runId,
-      [{ requirementId: adjust.id, value: { amount: 999999 } }],
+      { runId: paused.runId, resolutions: [{ requirementId: adjust.id, value: { amount: 999999 } }] },
       {
         principal: requester,
       },
@@ -203,7 +212,7 @@ describe('what executes is what was decided', () => {
     expect((await app.approvals.get(first.id)).toolArgs).toEqual({ to: 'acct-legit', amount: 10 })
 
     await app.approvals.decide(second.id, { approved: true }, { principal: approver })
-    expect((await app.continueRun(paused.runId)).status).toBe('completed')
+    expect((await app.continueRun({ runId: paused.runId })).status).toBe('completed')
     expect(ledger.calls.map((call) => call.args)).toEqual([{ to: 'acct-legit', amount: 999999 }])
     expect((await app.approvals.get(second.id)).toolArgs).toEqual({ to: 'acct-legit', amount: 999999 })
     // The first approval's trail shows what it approved and, apart, what the call ran with after it was asked again.
@@ -229,13 +238,16 @@ describe('nobody approves their own call', () => {
       reason: 'nobody approves their own calls (separation of duties)',
     })
     await expect(
-      app.continueRun(paused.runId, [Resolutions.confirm(signOff.id)], { principal: approvingRequester }),
+      app.continueRun(
+        { runId: paused.runId, resolutions: [Resolutions.confirm(signOff.id)] },
+        { principal: approvingRequester },
+      ),
     ).rejects.toBeInstanceOf(NotAllowedToResolve)
     expect((await app.approvals.get(signOff.id)).status).toBe('pending')
     expect(ledger.calls).toEqual([])
 
     await app.approvals.decide(signOff.id, { approved: true }, { principal: approver })
-    expect((await app.continueRun(paused.runId)).status).toBe('completed')
+    expect((await app.continueRun({ runId: paused.runId })).status).toBe('completed')
   })
 
   it('allows it only where the deployment says so (allowSelfApproval)', async () => {

@@ -80,7 +80,10 @@ describe("approvals raised inside a team's member", () => {
 
     // The requester cannot approve their own request, through the team or the queue.
     await expect(
-      app.continueRun(paused.runId, [Resolutions.confirm(requirement.id)], { principal: user }),
+      app.continueRun(
+        { runId: paused.runId, resolutions: [Resolutions.confirm(requirement.id)] },
+        { principal: user },
+      ),
     ).rejects.toBeInstanceOf(NotAllowedToResolve)
     await expect(
       app.approvals.decide(requirement.id, { approved: true }, { principal: user }),
@@ -93,7 +96,7 @@ describe("approvals raised inside a team's member", () => {
       { principal: approver },
     )
     expect(decided).toMatchObject({ status: 'approved', resolvedBy: { id: approver.id } })
-    const done = await app.continueRun(paused.runId)
+    const done = await app.continueRun({ runId: paused.runId })
     expect(done.status).toBe('completed')
     expect(done.content).toBe('Team: finance: refunded 250')
     expect(ledger.count('process_refund')).toBe(1)
@@ -157,7 +160,10 @@ describe("a team's policies and definitions", () => {
     const requirement = single(paused.activeRequirements)
     expect(requirement).toMatchObject({ kind: 'confirmation', request: { message: 'team rule' } })
     expect(requirement.member?.agentId).toBe('worker')
-    const done = await app.continueRun(paused.runId, [Resolutions.confirm(requirement.id)])
+    const done = await app.continueRun({
+      runId: paused.runId,
+      resolutions: [Resolutions.confirm(requirement.id)],
+    })
     expect(done.status).toBe('completed')
     expect(ledger.count('worker_tool')).toBe(1)
     await app.dispose()

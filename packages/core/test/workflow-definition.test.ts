@@ -216,10 +216,13 @@ describe('a workflow definition', () => {
     expect(paused.every((run) => run.status === 'paused' && run.activeRequirements.length === 2)).toBe(true)
     const done = await Promise.all(
       paused.map((run) =>
-        served.continueRun(
-          run.runId,
-          run.activeRequirements.map(({ id }) => ({ requirementId: id, value: { approved: true } })),
-        ),
+        served.continueRun({
+          runId: run.runId,
+          resolutions: run.activeRequirements.map(({ id }) => ({
+            requirementId: id,
+            value: { approved: true },
+          })),
+        }),
       ),
     )
     expect(done.map((run) => (JSON.parse(run.content) as { shout: string }).shout)).toEqual(

@@ -253,7 +253,7 @@ describe('approvals in a workflow', () => {
       { approved: true },
       { principal: { id: 'ana', roles: ['approver'] } },
     )
-    const done = await app.continueRun(paused.runId)
+    const done = await app.continueRun({ runId: paused.runId })
     expect(done.content).toBe('Paid invoice 7.')
     expect(ledger.count('pay')).toBe(1)
     expect(await app.getRun(`${paused.runId}/pay`)).toMatchObject({ status: 'completed', agentId: 'payer' })

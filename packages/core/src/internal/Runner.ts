@@ -13,7 +13,8 @@ import { followerToAsyncIterable, toAsyncIterable, toPromise } from './promises.
 /** What `continueRun` accepts: a paused run's output with decisions made on its requirements, or a run id and decisions. */
 export type ContinueInput = RunOutput | ContinueRequest
 
-const continueRequest = (input: ContinueInput): ContinueRequest =>
+/** The request a `ContinueInput` makes: a paused output's pending decisions, or the request as given. */
+export const continueRequest = (input: ContinueInput): ContinueRequest =>
   input instanceof RunOutput
     ? {
         runId: input.runId,

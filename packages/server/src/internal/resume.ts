@@ -30,7 +30,7 @@ export const makeResumer = (
 ): Resumer => {
   const running = new Set<Promise<void>>()
   const afterDecision = (runId: string, principal: Principal) => {
-    const continued = countersign.continueRun(runId, undefined, { principal }).then(
+    const continued = countersign.continueRun({ runId }, { principal }).then(
       () => undefined,
       (error: unknown) => {
         if (nothingToDo.has(tagOf(error) ?? '')) return

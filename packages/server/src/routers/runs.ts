@@ -87,7 +87,13 @@ export const runsRouter = router({
     mapErrors(async () => {
       await visibleRun(ctx.countersign, ctx.principal, input.runId)
       return runView(
-        await ctx.countersign.continueRun(input.runId, input.resolutions, { principal: ctx.principal }),
+        await ctx.countersign.continueRun(
+          {
+            runId: input.runId,
+            ...(input.resolutions === undefined ? {} : { resolutions: input.resolutions }),
+          },
+          { principal: ctx.principal },
+        ),
       )
     }),
   ),
