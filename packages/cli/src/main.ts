@@ -3,8 +3,10 @@ import { errorOf } from '@countersign/client'
 import { ExitCode, exitCodeHelp, exitCodeOfError } from './ExitCode.js'
 import { withContext } from './internal/Context.js'
 import { registerAnswers } from './internal/commands/answer.js'
+import { registerCompletion } from './internal/commands/completion.js'
 import { registerDecide } from './internal/commands/decide.js'
 import { registerDefinitions } from './internal/commands/definitions.js'
+import { registerLogin } from './internal/commands/login.js'
 import { registerPending } from './internal/commands/pending.js'
 import { registerRecover } from './internal/commands/recover.js'
 import { registerRun } from './internal/commands/run.js'
@@ -78,6 +80,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<ExitCode> => {
     registerWatch,
     registerRunControl,
     registerRecover,
+    registerLogin,
+    registerCompletion,
   ])
     register(program, act)
   try {

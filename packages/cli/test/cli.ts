@@ -34,6 +34,8 @@ export interface CliOptions {
   readonly server?: ServerProcess
   /** What the command reads on stdin (nothing when omitted). */
   readonly stdin?: string
+  /** More environment variables (COUNTERSIGN_CONFIG, say). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 const running = new Set<() => void>()
@@ -47,6 +49,10 @@ export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}):
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.COUNTERSIGN_URL
   delete env.COUNTERSIGN_TOKEN
+  delete env.COUNTERSIGN_PROFILE
+  // Never the profiles of whoever runs the tests.
+  env.COUNTERSIGN_CONFIG = '/nonexistent/countersign-profiles.json'
+  Object.assign(env, options.env)
   if (options.server !== undefined) env.COUNTERSIGN_URL = options.server.url
   if (options.as !== undefined) env.COUNTERSIGN_TOKEN = tokenOf(options.as)
   const command = startSourceProcess(bin, args, { name: `countersign ${args.join(' ')}`, env })

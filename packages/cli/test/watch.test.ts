@@ -26,7 +26,10 @@ describe('countersign watch', severalRuns, () => {
     const ended = await watching.ended
     expect(ended.code).toBe(0)
     const events = ended.lines.map(eventOf)
-    expect(events.map(({ seq }) => seq)).toStrictEqual(events.map((_, index) => index + 1))
+    // In order; a model's text streams on one line, which bears its first delta's number.
+    expect(events[0]?.seq).toBe(1)
+    for (const [index, event] of events.entries())
+      if (index > 0) expect(event.seq).toBeGreaterThan(events[index - 1]!.seq)
     const tags = events.map(({ tag }) => tag)
     expect(tags[0]).toBe('RunStarted')
     expect(tags.slice(tags.indexOf('RunPaused'), tags.indexOf('RunPaused') + 3)).toStrictEqual([
@@ -39,6 +42,15 @@ describe('countersign watch', severalRuns, () => {
       `confirmation [${requirementId}] approved by alice`,
     )
     expect(events.at(-1)).toMatchObject({ tag: 'RunCompleted', gist: 'Done: moved 100' })
+    // The answer's deltas (one a word) on one line, as they streamed.
+    const content = events.filter(({ tag }) => tag === 'RunContent')
+    expect(content.map(({ gist }) => gist)).toStrictEqual(['Done: moved 100'])
+    const asJson = await cli(['watch', paused.runId, '--json'], { server: server(), as: 'alice' })
+    const stored = asJson.lines
+      .map((line) => JSON.parse(line) as { _tag: string; seq: number })
+      .filter((event) => event._tag === 'RunContent')
+    expect(stored.length).toBeGreaterThan(1)
+    expect(content[0]?.seq).toBe(stored[0]?.seq)
   })
 
   it("a team's run shows its member's events; a cancelled run exits 4", async () => {

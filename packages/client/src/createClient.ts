@@ -139,6 +139,10 @@ export const createClient = (options: ClientOptions) => {
     definitions: {
       list: () => trpc.definitions.list.query(),
     },
+    session: {
+      /** Who the token names: its principal's id and roles. */
+      me: () => trpc.session.me.query(),
+    },
     runs: {
       /** Starts a run; resolves when it completes, fails or pauses. */
       start: (agentId: string, input: string, options: StartOptions = {}) =>

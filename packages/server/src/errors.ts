@@ -9,10 +9,17 @@ import { withoutTrace } from './internal/safeText.js'
  * on `data.error._tag` whichever side raised the error.
  */
 
-/** No token, or one `authenticate` did not recognise. */
-export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()('Unauthenticated', {}) {
+/**
+ * No token (`tokenGiven` false), or one `authenticate` does not recognise (unknown, expired or
+ * revoked): a caller who sent a token is told it was refused, not asked to send one.
+ */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()('Unauthenticated', {
+  tokenGiven: Schema.Boolean,
+}) {
   override get message() {
-    return 'Authentication required: send a bearer token (HTTP) or connectionParams.token (WebSocket).'
+    return this.tokenGiven
+      ? 'The token was not accepted: it is unknown, expired or revoked.'
+      : 'Authentication required: send a bearer token (HTTP) or connectionParams.token (WebSocket).'
   }
 }
 

@@ -149,8 +149,9 @@ const decodeSegment = (segment: string) => {
 
 /** The caller, who must be an approver or an admin, within their request rate. */
 const approver = async (req: IncomingMessage, options: RestOptions): Promise<Principal> => {
-  const principal = await principalOf(options.authenticate, bearerToken(req.headers.authorization))
-  if (principal === null) throw new Unauthenticated()
+  const token = bearerToken(req.headers.authorization)
+  const principal = await principalOf(options.authenticate, token)
+  if (principal === null) throw new Unauthenticated({ tokenGiven: token !== undefined && token !== '' })
   if (!isApprover(principal)) throw new RoleRequired({ principalId: principal.id, roles: approverRoles })
   options.guards.rate.take(principal.id)
   return principal

@@ -52,7 +52,7 @@ export const publicProcedure = t.procedure.use(async ({ ctx, getRawInput, next }
  */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next, type, signal }) => {
   const principal = await ctx.session.forOperation()
-  if (principal === null) throw toTRPCError(new Unauthenticated())
+  if (principal === null) throw toTRPCError(new Unauthenticated({ tokenGiven: ctx.session.tokenGiven }))
   try {
     ctx.guards.rate.take(principal.id)
   } catch (error) {

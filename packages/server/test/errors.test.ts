@@ -24,15 +24,30 @@ const subscriptionFailure = (caller: Caller, input: { runId: string; afterSeq?: 
 const allRuns = async () => (await as('root').runs.list.query({ limit: 100 })).runs
 
 describe('authentication', () => {
-  it('a call without a token, or with an unknown one, is UNAUTHORIZED', async () => {
-    expect(await failure(as().definitions.list.query())).toMatchObject({
+  it('a call without a token, or with an unknown one, is UNAUTHORIZED, saying which', async () => {
+    const missing = await failure(as().definitions.list.query())
+    expect(missing).toMatchObject({
       code: 'UNAUTHORIZED',
-      error: { _tag: 'Unauthenticated' },
+      error: { _tag: 'Unauthenticated', tokenGiven: false },
+    })
+    expect(missing.message).toContain('send a bearer token')
+    expect(await failure(as('stranger').definitions.list.query())).toMatchObject({
+      code: 'UNAUTHORIZED',
+      error: { _tag: 'Unauthenticated', tokenGiven: true },
+      message: 'The token was not accepted: it is unknown, expired or revoked.',
     })
     const response = await fetch(`${server().url}/definitions.list`, {
       headers: { authorization: 'Bearer not-a-token' },
     })
     expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({
+      error: { data: { error: { _tag: 'Unauthenticated', tokenGiven: true } } },
+    })
+  })
+
+  it('session.me says who the token names; no token, no answer', async () => {
+    expect(await as('ann').session.me.query()).toStrictEqual({ id: 'ann', roles: ['approver'] })
+    expect(await failure(as().session.me.query())).toMatchObject({ code: 'UNAUTHORIZED' })
   })
 
   it('a subscription without a token is UNAUTHORIZED', async () => {

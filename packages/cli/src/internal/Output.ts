@@ -8,6 +8,8 @@ export interface Output {
   readonly json: boolean
   /** Lines on stdout. */
   readonly lines: (texts: ReadonlyArray<string>) => void
+  /** Text on stdout as it is, for a line written piece by piece. */
+  readonly text: (text: string) => void
   /** A value as one line of JSON on stdout. */
   readonly value: (value: unknown) => void
   /** A line on stderr. */
@@ -31,6 +33,7 @@ const styler = (stream: NodeJS.WriteStream) =>
 export const processOutput = (json: boolean): Output => ({
   json,
   lines: (texts) => void process.stdout.write(texts.map((text) => `${text}\n`).join('')),
+  text: (text) => void process.stdout.write(text),
   value: (value) => void process.stdout.write(`${JSON.stringify(value)}\n`),
   error: (text) => void process.stderr.write(`${text}\n`),
   style: styler(process.stdout),

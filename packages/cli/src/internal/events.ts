@@ -33,8 +33,7 @@ const gist = (event: RunEvent): string => {
     case 'ModelRequestCompleted':
       return event.model
     case 'RunContent':
-      // Quoted: a delta's spaces and line breaks are part of it.
-      return JSON.stringify(event.delta)
+      return event.delta
     case 'ToolCallStarted':
       return `${event.toolCall.name}(${argsText(event.toolCall.args)})`
     case 'ToolCallCompleted':
@@ -115,10 +114,38 @@ const timeText = (at: number) => {
   return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`
 }
 
+/** Text on one line, whatever line breaks it has; nothing in it drives the terminal. */
+const oneLine = (text: string) => printable(text.replace(/\r?\n/g, ' ⏎ '))
+
+/** An event's sequence number, time and tag, lined up. */
+const lineStart = (output: Output, event: RunEvent) =>
+  `${String(event.seq).padStart(4)}  ${output.style('dim', timeText(event.at))}  ${output.style(tagStyle(event._tag), event._tag.padEnd(tagWidth))}  `
+
 /** One event as one line: sequence number, time, tag, gist. */
-export const eventLine = (output: Output, event: RunEvent): string => {
-  const tag = output.style(tagStyle(event._tag), event._tag.padEnd(tagWidth))
-  // One event, one line, whatever line breaks its content has; nothing in it drives the terminal.
-  const text = printable(gist(event).replace(/\s*\n\s*/g, ' ⏎ '))
-  return `${String(event.seq).padStart(4)}  ${output.style('dim', timeText(event.at))}  ${tag}  ${text}`.trimEnd()
+const eventLine = (output: Output, event: RunEvent): string =>
+  `${lineStart(output, event)}${oneLine(gist(event))}`.trimEnd()
+
+/**
+ * Prints a run's events as they arrive, one a line (JSON with `--json`). A model's text streams:
+ * its deltas are written on one line as they come, the line starting with the first delta's
+ * sequence number and ending when another event arrives (or `end`).
+ */
+export const eventPrinter = (output: Output) => {
+  let streaming = false
+  const endLine = () => {
+    if (streaming) output.text('\n')
+    streaming = false
+  }
+  return {
+    print(event: RunEvent) {
+      if (output.json) return output.value(event)
+      if (event._tag !== 'RunContent') {
+        endLine()
+        return output.lines([eventLine(output, event)])
+      }
+      output.text(`${streaming ? '' : lineStart(output, event)}${oneLine(event.delta)}`)
+      streaming = true
+    },
+    end: endLine,
+  }
 }

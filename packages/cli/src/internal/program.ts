@@ -4,9 +4,17 @@ import type { GlobalOptions, Work } from './Context.js'
 /** The `countersign` command with the options every subcommand takes. */
 export const rootCommand = () =>
   new Command('countersign')
-    .addOption(new Option('--url <url>', "the server's base URL, http(s)://host:port").env('COUNTERSIGN_URL'))
-    .addOption(new Option('--token <token>', 'your bearer token').env('COUNTERSIGN_TOKEN'))
-    .option('--json', "print the server's answer as JSON (events: one JSON object a line)")
+    .addOption(
+      new Option('-u, --url <url>', "the server's base URL, http(s)://host:port").env('COUNTERSIGN_URL'),
+    )
+    .addOption(new Option('-t, --token <token>', 'your bearer token').env('COUNTERSIGN_TOKEN'))
+    .addOption(
+      new Option(
+        '-p, --profile <name>',
+        'the saved server and token to use (countersign login); default: the last logged into',
+      ).env('COUNTERSIGN_PROFILE'),
+    )
+    .option('-j, --json', "print the server's answer as JSON (events: one JSON object a line)")
 
 export type Program = ReturnType<typeof rootCommand>
 

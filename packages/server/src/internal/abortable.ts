@@ -24,7 +24,7 @@ export async function* untilAborted<A>(
   try {
     while (true) {
       const next = await Promise.race([iterator.next(), stopped])
-      if (next === 'revoked') throw new Unauthenticated()
+      if (next === 'revoked') throw new Unauthenticated({ tokenGiven: true })
       if (next === 'aborted' || next.done === true) return
       yield next.value
     }

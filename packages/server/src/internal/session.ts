@@ -37,6 +37,11 @@ export class Session {
     this.principal = initial
   }
 
+  /** Whether the caller sent a token at all (refused or not). */
+  get tokenGiven(): boolean {
+    return this.token !== undefined && this.token !== ''
+  }
+
   /** The principal an operation acts as: the token's now, or as of this HTTP request. */
   forOperation(): Promise<Principal | null> {
     return this.options.checkEachOperation ? this.current() : Promise.resolve(this.principal)

@@ -3,6 +3,7 @@ import { printRun } from '../printRun.js'
 import type { Act, Program } from '../program.js'
 import { externalResult, userInput } from '../resolutions.js'
 import { UsageError } from '../UsageError.js'
+import { requirementOfRun } from '../ids.js'
 
 /** A value as typed: JSON when it parses (`3`, `true`, `"3"`, `[1,2]`), else the text itself. */
 const parsed = (value: string): unknown => {
@@ -41,11 +42,15 @@ export const registerAnswers = (program: Program, act: Act) => {
     .argument('<runId>')
     .argument('<requirementId>')
     .argument('<fields...>', 'name=value, a value read as JSON when it parses, else as text')
-    .action((runId, requirementId, pairs, _options, command) => {
+    .action((run, requirement, pairs, _options, command) => {
       const values = fieldValues(pairs)
-      return act(command.optsWithGlobals(), async ({ client, output }) =>
-        printRun(output, await client.runs.continue(runId, [userInput(requirementId, values)])),
-      )
+      return act(command.optsWithGlobals(), async (context) => {
+        const { runId, requirementId } = await requirementOfRun(context, run, requirement)
+        return printRun(
+          context.output,
+          await context.client.runs.continue(runId, [userInput(requirementId, values)]),
+        )
+      })
     })
   program
     .command('result')
@@ -54,10 +59,14 @@ export const registerAnswers = (program: Program, act: Act) => {
     .argument('<runId>')
     .argument('<requirementId>')
     .argument('<result>', 'JSON (or text), or - to read it from stdin')
-    .action((runId, requirementId, result, _options, command) =>
-      act(command.optsWithGlobals(), async ({ client, output }) => {
+    .action((run, requirement, result, _options, command) =>
+      act(command.optsWithGlobals(), async (context) => {
         const value = await valueOf(result)
-        return printRun(output, await client.runs.continue(runId, [externalResult(requirementId, value)]))
+        const { runId, requirementId } = await requirementOfRun(context, run, requirement)
+        return printRun(
+          context.output,
+          await context.client.runs.continue(runId, [externalResult(requirementId, value)]),
+        )
       }),
     )
   program
@@ -69,9 +78,14 @@ export const registerAnswers = (program: Program, act: Act) => {
     .argument('<runId>')
     .argument('<requirementId>')
     .argument('<value>', 'JSON (or text), or - to read it from stdin')
-    .action((runId, requirementId, value, _options, command) =>
-      act(command.optsWithGlobals(), async ({ client, output }) =>
-        printRun(output, await client.runs.continue(runId, [{ requirementId, value: await valueOf(value) }])),
-      ),
+    .action((run, requirement, value, _options, command) =>
+      act(command.optsWithGlobals(), async (context) => {
+        const resolution = await valueOf(value)
+        const { runId, requirementId } = await requirementOfRun(context, run, requirement)
+        return printRun(
+          context.output,
+          await context.client.runs.continue(runId, [{ requirementId, value: resolution }]),
+        )
+      }),
     )
 }

@@ -6,6 +6,7 @@ import { argsText } from '../describe.js'
 import { printable } from '../printable.js'
 import { printRun } from '../printRun.js'
 import { decision } from '../resolutions.js'
+import { requirementIdOf, requirementOfRun } from '../ids.js'
 import type { Act, Program } from '../program.js'
 
 /** What a decision is about: an approval of the queue, or a requirement of the caller's run. */
@@ -18,8 +19,9 @@ type Target =
  * one waits with that id, else an approval of the queue (whose id is its requirement's), which
  * the server then finds or not.
  */
-const locate = async ({ client }: Context, id: string): Promise<Target> => {
-  const awaiting = (await client.runs.awaitingMe()).find(({ requirementId }) => requirementId === id)
+const locate = async (context: Context, given: string): Promise<Target> => {
+  const id = await requirementIdOf(context, given)
+  const awaiting = (await context.client.runs.awaitingMe()).find(({ requirementId }) => requirementId === id)
   return awaiting === undefined || awaiting.kind === 'approval'
     ? { _tag: 'Approval', approvalId: id }
     : { _tag: 'Requirement', runId: awaiting.runId, requirementId: id }
@@ -45,7 +47,7 @@ const decide = async (
   const target: Target =
     requirementId === undefined
       ? await locate(context, first)
-      : { _tag: 'Requirement', runId: first, requirementId }
+      : { _tag: 'Requirement', ...(await requirementOfRun(context, first, requirementId)) }
   if (target._tag === 'Approval') {
     const approval = await context.client.approvals.decide(target.approvalId, answer)
     if (context.output.json) context.output.value(approval)
@@ -61,7 +63,7 @@ const decide = async (
 const ids = {
   first: [
     '<id>',
-    'an id from `countersign pending` (an approval, or a requirement of your run); the run id when the requirement id follows',
+    'an id from `countersign pending` (an approval, or a requirement of your run), or its first characters; the run id when the requirement id follows',
   ],
   requirement: ['[requirementId]', 'a requirement of the run <id>'],
 } as const
@@ -75,7 +77,7 @@ export const registerDecide = (program: Program, act: Act) => {
     )
     .argument(...ids.first)
     .argument(...ids.requirement)
-    .option('--note <text>', 'why, kept with the decision')
+    .option('-n, --note <text>', 'why, kept with the decision')
     .action((id, requirementId, options, command) =>
       act(command.optsWithGlobals(), (context) =>
         decide(context, [id, requirementId], {
@@ -92,7 +94,7 @@ export const registerDecide = (program: Program, act: Act) => {
     )
     .argument(...ids.first)
     .argument(...ids.requirement)
-    .requiredOption('--note <text>', 'why: the model is told')
+    .requiredOption('-n, --note <text>', 'why: the model is told')
     .action((id, requirementId, options, command) =>
       act(command.optsWithGlobals(), (context) =>
         decide(context, [id, requirementId], { approved: false, note: options.note }),

@@ -11,11 +11,16 @@ export const registerPending = (program: Program, act: Act) =>
     .command('pending')
     .summary('list what waits for your decision')
     .description(
-      'list what waits for your decision: the requirements of your paused runs and, for approvers, the approval queue',
+      'list what waits for your decision, oldest first as the control panel shows it: the requirements of your paused runs and, for approvers, the approval queue',
     )
-    .action((_options, command) =>
+    .option('--newest-first', 'the newest first')
+    .action((options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {
-        const awaiting = await client.runs.awaitingMe()
+        // The queue is worked from its oldest, as in the control panel.
+        const direction = options.newestFirst === true ? -1 : 1
+        const awaiting = (await client.runs.awaitingMe()).sort(
+          (a, b) => direction * (a.createdAt - b.createdAt),
+        )
         if (output.json) {
           output.value(awaiting)
           return ExitCode.ok

@@ -1,5 +1,5 @@
 import type { RunEvent } from '@countersign/client'
-import { eventLine } from '../events.js'
+import { eventPrinter } from '../events.js'
 import { printRun } from '../printRun.js'
 import type { Act, Program } from '../program.js'
 
@@ -19,8 +19,8 @@ export const registerRun = (program: Program, act: Act) =>
     )
     .argument('<definitionId>', 'the agent, team or workflow (see `countersign definitions`)')
     .argument('<input...>', 'what to ask it; words are joined with spaces')
-    .option('--session <id>', 'the session the run belongs to')
-    .option('--watch', 'print its events live until it pauses or ends')
+    .option('-s, --session <id>', 'the session the run belongs to')
+    .option('-w, --watch', 'print its events live until it pauses or ends')
     .action((definitionId, words, options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {
         const input = words.join(' ')
@@ -28,11 +28,12 @@ export const registerRun = (program: Program, act: Act) =>
         if (options.watch !== true)
           return printRun(output, await client.runs.start(definitionId, input, start))
         const { runId } = await client.runs.startStream(definitionId, input, start)
+        const printer = eventPrinter(output)
         for await (const event of client.runEvents(runId)) {
-          if (output.json) output.value(event)
-          else output.lines([eventLine(output, event)])
+          printer.print(event)
           if (stopsAt(event)) break
         }
+        printer.end()
         return printRun(output, await client.runs.get(runId))
       }),
     )

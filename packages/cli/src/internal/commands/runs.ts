@@ -16,13 +16,13 @@ export const registerRuns = (program: Program, act: Act) =>
     .command('runs')
     .summary('list your runs, newest first')
     .description("list your runs (an admin: everyone's), newest first")
-    .addOption(new Option('--status <status>', 'only runs of this status').choices(statuses))
-    .option('--definition <id>', 'only runs of this agent, team or workflow')
+    .addOption(new Option('-s, --status <status>', 'only runs of this status').choices(statuses))
+    .option('-d, --definition <id>', 'only runs of this agent, team or workflow')
     .option(
       '--interrupted',
       'only interrupted runs (their server died while they worked): recover or cancel them',
     )
-    .option('--limit <n>', 'how many (at most 100)', count, 20)
+    .option('-l, --limit <n>', 'how many (at most 100)', count, 20)
     .option('--offset <n>', 'how many to skip', count, 0)
     .action((options, command) =>
       act(command.optsWithGlobals(), async ({ client, output }) => {
