@@ -126,7 +126,7 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
           </ul>
         </nav>
         <span className="who">
-          Signed in as <strong data-role={session.role}>{session.role}</strong>
+          Signed in as <strong data-role={session.role}>{session.principalId}</strong>
         </span>
         <button type="button" className="secondary" onClick={onSignOut}>
           Sign out

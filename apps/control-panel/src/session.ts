@@ -7,6 +7,8 @@ export type Role = 'approver' | 'user'
 export interface Session {
   readonly client: CountersignClient
   readonly connection: Connection
+  /** Who is signed in, as the server names them. */
+  readonly principalId: string
   readonly role: Role
 }
 
@@ -24,8 +26,8 @@ export class TokenRefused extends Error {
 }
 
 /**
- * Signs in with a token: the server must know it (TokenRefused otherwise), and the approval queue
- * answering tells an approver from a plain user. Keeps the token for the tab.
+ * Signs in with a token: the server must know it (TokenRefused otherwise) and says who it names
+ * and whether they decide approvals. Keeps the token for the tab.
  */
 export const signIn = async (token: string): Promise<Session> => {
   const connection = makeConnection()
@@ -39,9 +41,9 @@ export const signIn = async (token: string): Promise<Session> => {
     onClose: connection.closed,
   })
   try {
-    const role = await roleOf(client)
+    const me = await whoAmI(client)
     sessionStorage.setItem(tokenKey, token)
-    return { client, connection, role }
+    return { client, connection, principalId: me.id, role: me.approver ? 'approver' : 'user' }
   } catch (error) {
     await client.close()
     if (error instanceof TokenRefused) sessionStorage.removeItem(tokenKey)
@@ -49,14 +51,11 @@ export const signIn = async (token: string): Promise<Session> => {
   }
 }
 
-const roleOf = async (client: CountersignClient): Promise<Role> => {
+const whoAmI = async (client: CountersignClient) => {
   try {
-    await client.approvals.count({ status: 'pending' })
-    return 'approver'
+    return await client.session.me()
   } catch (error) {
-    const tag = errorOf(error)?._tag
-    if (tag === 'RoleRequired') return 'user'
-    if (tag === 'Unauthenticated') throw new TokenRefused()
+    if (errorOf(error)?._tag === 'Unauthenticated') throw new TokenRefused()
     throw error
   }
 }

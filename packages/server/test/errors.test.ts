@@ -46,7 +46,12 @@ describe('authentication', () => {
   })
 
   it('session.me says who the token names; no token, no answer', async () => {
-    expect(await as('ann').session.me.query()).toStrictEqual({ id: 'ann', roles: ['approver'] })
+    expect(await as('ann').session.me.query()).toStrictEqual({
+      id: 'ann',
+      roles: ['approver'],
+      approver: true,
+    })
+    expect(await as('alice').session.me.query()).toMatchObject({ id: 'alice', approver: false })
     expect(await failure(as().session.me.query())).toMatchObject({ code: 'UNAUTHORIZED' })
   })
 
