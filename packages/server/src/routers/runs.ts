@@ -14,7 +14,7 @@ import {
 import { awaitingFor } from '../internal/awaiting.js'
 import { runToPromise } from '../internal/effects.js'
 import { untilAborted } from '../internal/abortable.js'
-import { visibleRun } from '../internal/runs.js'
+import { readableRun, visibleRun } from '../internal/runs.js'
 import { authedProcedure, router, runProcedure } from '../trpc.js'
 import { eventView, requirementsView, runPageView, runView } from '../views.js'
 
@@ -75,9 +75,10 @@ export const runsRouter = router({
     mapErrors(() => awaitingFor(ctx.countersign, ctx.principal)),
   ),
 
+  /** A run its owner (or an admin) may see, or an approver who decides one of its approvals. */
   get: authedProcedure.input(Schema.standardSchemaV1(RunIdInput)).query(({ ctx, input }) =>
     mapErrors(async () => {
-      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      await readableRun(ctx.countersign, ctx.principal, input.runId)
       return runView(await ctx.countersign.getRun(input.runId))
     }),
   ),
@@ -143,7 +144,7 @@ export const runsRouter = router({
     signal,
   }) {
     try {
-      await visibleRun(ctx.countersign, ctx.principal, input.runId)
+      await readableRun(ctx.countersign, ctx.principal, input.runId)
     } catch (error) {
       throw toTRPCError(error)
     }
