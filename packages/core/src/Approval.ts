@@ -1,4 +1,4 @@
-import { Duration, Schema } from 'effect'
+import { Duration, Option, Schema } from 'effect'
 import { DefinitionError } from './Errors.js'
 import { Json } from './Json.js'
 import { Member } from './Member.js'
@@ -51,6 +51,10 @@ export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord
   toolName: Schema.String,
   toolCallId: Schema.String,
   toolArgs: Schema.Record({ key: Schema.String, value: Json }),
+  /** Why the call needs the sign-off, as the tool or the policy that asked says it. */
+  reason: Schema.optional(Schema.String),
+  /** The policy that asked for it; none when the tool's own `approval` did. */
+  policy: Schema.optional(Schema.String),
   requestedBy: Principal,
   status: ApprovalStatus,
   resolvedBy: Schema.optional(Principal),
@@ -150,8 +154,13 @@ export const statusOf = (requirement: RequirementRecord): ApprovalStatus => {
   return decision._tag === 'Some' && decision.value.approved ? 'approved' : 'rejected'
 }
 
-const ApprovalRequestSource = Schema.Struct({ source: ApprovalSource })
-const decodeSource = Schema.decodeUnknownOption(ApprovalRequestSource)
+/** What an approval requirement's request says about where it comes from and why. */
+const ApprovalRequest = Schema.Struct({
+  source: Schema.optional(ApprovalSource),
+  message: Schema.optional(Schema.String),
+  policy: Schema.optional(Schema.String),
+})
+const decodeRequest = Schema.decodeUnknownOption(ApprovalRequest)
 
 /**
  * The approval a requirement of kind `approval` stands for, as of `requirement` and `run`: what
@@ -161,19 +170,23 @@ export const fromRequirement = (requirement: RequirementRecord, run: RunRecord):
   const resolution = requirement.resolution
   const decision = resolution === undefined ? undefined : decodeDecision(resolution.value)
   const decided = decision?._tag === 'Some' ? decision.value : undefined
-  const source = decodeSource(requirement.request)
+  const request = Option.getOrElse(
+    decodeRequest(requirement.request),
+    () => ({}) as typeof ApprovalRequest.Type,
+  )
   return new ApprovalRecord({
     id: requirement.id,
     type: 'required',
     runId: requirement.runId,
     ...(run.sessionId === undefined ? {} : { sessionId: run.sessionId }),
     ...(run.userId === undefined ? {} : { userId: run.userId }),
-    source:
-      source._tag === 'Some' ? source.value.source : { type: 'agent', id: run.agentId, name: run.agentId },
+    source: request.source ?? { type: 'agent', id: run.agentId, name: run.agentId },
     ...(requirement.member === undefined ? {} : { member: requirement.member }),
     toolName: requirement.toolCall.name,
     toolCallId: requirement.toolCall.id,
     toolArgs: requirement.toolCall.args,
+    ...(request.message === undefined ? {} : { reason: request.message }),
+    ...(request.policy === undefined ? {} : { policy: request.policy }),
     requestedBy: run.principal,
     status: statusOf(requirement),
     ...(resolution === undefined

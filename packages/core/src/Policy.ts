@@ -1,4 +1,5 @@
 import { Duration, Effect, Option } from 'effect'
+import { kind as approvalKind } from './Approval.js'
 import { PolicyFailed } from './Errors.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
@@ -82,6 +83,17 @@ export const apply = <A, E>(
 const failed = (policy: Policy, context: PolicyContext) => (reason: string) =>
   new PolicyFailed({ policy: policy.name, toolName: context.call.name, reason })
 
+/** An approval a policy asks for names the policy, so that the approver sees who asked. */
+const signed =
+  (policy: Policy) =>
+  (need: Need): Need =>
+    need.plugin.kind === approvalKind &&
+    typeof need.request === 'object' &&
+    need.request !== null &&
+    !('policy' in need.request)
+      ? { ...need, request: { ...need.request, policy: policy.name } }
+      : need
+
 /** The requirements one policy adds to a call. */
 export const evaluate = (
   policy: Policy,
@@ -89,11 +101,14 @@ export const evaluate = (
 ): Effect.Effect<ReadonlyArray<Need>, PolicyFailed> =>
   policy.evaluate === undefined
     ? Effect.succeed([])
-    : apply(
-        () => policy.evaluate!(context),
-        (value): value is ReadonlyArray<Need> => Array.isArray(value),
-        'a list',
-        failed(policy, context),
+    : Effect.map(
+        apply(
+          () => policy.evaluate!(context),
+          (value): value is ReadonlyArray<Need> => Array.isArray(value),
+          'a list',
+          failed(policy, context),
+        ),
+        (needs) => needs.map(signed(policy)),
       )
 
 const isExpiry = (value: unknown): value is Expiry => {

@@ -1,4 +1,4 @@
-import { Approval, DefinitionError, Resolutions } from '@countersign/core'
+import { Approval, Countersign, DefinitionError, Resolutions } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
 import { amountThreshold } from '../src/index.js'
 import { approver, makeAgent, oneCall, refundScript, single } from './fixtures.js'
@@ -24,6 +24,18 @@ describe('amountThreshold', () => {
     )
     expect(done.status).toBe('completed')
     expect(ledger.count('process_refund')).toBe(1)
+  })
+
+  it("the approval record says why and which policy asked, for the approver's card", async () => {
+    const { agent } = makeAgent(refundScript({ amount: 250 }), [refundsOver100])
+    const paused = await agent.run('refund A-1')
+    const app = new Countersign({ agents: [agent], sweepEvery: false })
+    const approval = await app.approvals.get(single(paused.activeRequirements).id)
+    expect(approval).toMatchObject({
+      reason: 'A call to process_refund with amount 250 is over the limit of 100.',
+      policy: 'amountThreshold(amount > 100)',
+    })
+    await app.dispose()
   })
 
   it.each([{ amount: 100 }, { amount: 99.99 }, { amount: 0 }, { amount: -500 }])(

@@ -17,6 +17,8 @@ export const RequiredApproval = RequirementPlugin.make({
   request: Schema.Struct({
     message: Schema.optional(Schema.String),
     source: Schema.optional(ApprovalSource),
+    /** The policy that asked (stamped by the engine); none when the tool's own `approval` did. */
+    policy: Schema.optional(Schema.String),
   }),
   mayResolve: isApprover,
   outcome: ({ call, resolution, args }) =>
