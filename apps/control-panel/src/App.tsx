@@ -7,6 +7,8 @@ import { HistoryPage } from './pages/HistoryPage.js'
 import { RunPage } from './pages/RunPage.js'
 import { RunsPage } from './pages/RunsPage.js'
 import { SignInPage } from './pages/SignInPage.js'
+import { useApprovalNotifications } from './notifications.js'
+import { usePendingQueue } from './pendingQueue.js'
 import { hrefOf, type Route, useRoute } from './routes.js'
 import { type Session, signIn, signOut, storedToken, TokenRefused } from './session.js'
 
@@ -90,6 +92,9 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
   const route = useRoute()
   const connection = useConnection(session.connection)
   const pages = pagesOf(session)
+  const queue = usePendingQueue(session)
+  const waiting = queue.pending.length
+  useApprovalNotifications(queue.pending, queue.loaded)
   // Plain users land on their runs; the approval pages are not theirs to open.
   const shown: Route =
     route.page === 'home' ||
@@ -101,7 +106,10 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
     shown.page === 'run' ? 'Run' : (pages.find(({ route: page }) => page.page === current)?.label ?? '')
   const firstPage = useRef(true)
   useEffect(() => {
-    document.title = `${title} · Countersign`
+    // The count in the tab's title: what waits shows even from another tab.
+    document.title = `${waiting === 0 ? '' : `(${waiting}) `}${title} · Countersign`
+  }, [title, waiting])
+  useEffect(() => {
     // After a move to another page, start reading and tabbing from its top, as a page load would.
     if (!firstPage.current) document.getElementById('main')?.focus()
     firstPage.current = false
@@ -120,6 +128,11 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
               <li key={label}>
                 <a href={hrefOf(target)} aria-current={target.page === current ? 'page' : undefined}>
                   {label}
+                  {target.page === 'approvals' && waiting > 0 ? (
+                    <span className="count-badge" aria-label={`, ${waiting} pending`}>
+                      {waiting}
+                    </span>
+                  ) : null}
                 </a>
               </li>
             ))}
@@ -135,7 +148,7 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
       <ConnectionBanner status={connection.status} />
       <main id="main" tabIndex={-1}>
         {shown.page === 'approvals' ? (
-          <ApprovalsPage session={session} />
+          <ApprovalsPage session={session} queue={queue} />
         ) : shown.page === 'history' ? (
           <HistoryPage session={session} />
         ) : shown.page === 'run' ? (

@@ -22,11 +22,13 @@ export const useLiveApprovals = (
   query: ApprovalQuery,
   adopt: (approval: ApprovalView) => boolean,
   reloadKey: unknown,
+  /** False: nothing is listed nor followed (a page the signed-in person may not read). */
+  enabled = true,
 ): LiveApprovals => {
   const [state, setState] = useState<Omit<LiveApprovals, 'reload'>>({
     approvals: new Map(),
     total: undefined,
-    loading: true,
+    loading: enabled,
     error: undefined,
   })
   const [round, setRound] = useState(0)
@@ -34,6 +36,7 @@ export const useLiveApprovals = (
   const queryKey = JSON.stringify(query)
 
   useEffect(() => {
+    if (!enabled) return
     let current = true
     let subscription: { readonly unsubscribe: () => void } | undefined
     setState((previous) => ({ ...previous, loading: true }))
@@ -65,7 +68,7 @@ export const useLiveApprovals = (
       subscription?.unsubscribe()
     }
     // The query stands in by its key; `adopt` is read as it was when the list was made.
-  }, [client, queryKey, reloadKey, round])
+  }, [client, queryKey, reloadKey, round, enabled])
 
   return { ...state, reload }
 }

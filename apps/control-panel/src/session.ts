@@ -10,6 +10,8 @@ export interface Session {
   /** Who is signed in, as the server names them. */
   readonly principalId: string
   readonly role: Role
+  /** An admin sees and works every run. */
+  readonly admin: boolean
 }
 
 /** The token is kept for the tab only: closing it signs out. */
@@ -43,7 +45,13 @@ export const signIn = async (token: string): Promise<Session> => {
   try {
     const me = await whoAmI(client)
     sessionStorage.setItem(tokenKey, token)
-    return { client, connection, principalId: me.id, role: me.approver ? 'approver' : 'user' }
+    return {
+      client,
+      connection,
+      principalId: me.id,
+      role: me.approver ? 'approver' : 'user',
+      admin: me.roles.includes('admin'),
+    }
   } catch (error) {
     await client.close()
     if (error instanceof TokenRefused) sessionStorage.removeItem(tokenKey)

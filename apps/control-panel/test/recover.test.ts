@@ -35,7 +35,7 @@ describe('a run whose server died while it worked', () => {
     await page.getByRole('alert').filter({ hasText: 'admin' }).waitFor()
     await interrupted.getByRole('button', { name: /asking about interrupted calls/ }).click()
     await page.getByRole('heading', { name: 'Waiting for' }).waitFor()
-    await expect(page.getByText('interrupted_call').count()).resolves.toBeGreaterThan(0)
+    await expect(page.getByText('Interrupted call for').count()).resolves.toBeGreaterThan(0)
     await expect(interrupted.count()).resolves.toBe(0)
     expect((await user().runs.get(asked.runId)).status).toBe('paused')
 

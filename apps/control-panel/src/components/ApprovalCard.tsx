@@ -1,5 +1,6 @@
 import type { ApprovalView } from '@countersign/client'
-import { useId } from 'react'
+import { forwardRef, useId } from 'react'
+import { hrefOf } from '../routes.js'
 import { formatDuration, formatTime } from '../time.js'
 import { DecisionForm } from './DecisionForm.js'
 import { Fields } from './Values.js'
@@ -9,27 +10,45 @@ export const sourceOf = (approval: ApprovalView) =>
   `${approval.source.name || approval.source.id} (${approval.source.type})` +
   (approval.member === undefined ? '' : `, member ${approval.member.agentName || approval.member.agentId}`)
 
-/** A pending approval as an approver weighs it: the call in readable form, who asked and how long it has. */
-export const ApprovalCard = ({
-  approval,
-  now,
-  onDecide,
-}: {
-  readonly approval: ApprovalView
-  readonly now: number
-  readonly onDecide: (approved: boolean, note: string | undefined) => Promise<unknown>
-}) => {
+/** Who asked for the sign-off: a policy, by its name, or the tool itself. */
+export const askedBy = (approval: ApprovalView) =>
+  approval.policy === undefined ? `the tool ${approval.toolName}` : `the policy ${approval.policy}`
+
+/**
+ * A pending approval as an approver weighs it: why it needs a sign-off and who asked, the call in
+ * readable form, who requested it and how long it has, and a way into the requesting run.
+ */
+export const ApprovalCard = forwardRef<
+  HTMLElement,
+  {
+    readonly approval: ApprovalView
+    readonly now: number
+    readonly selected?: boolean
+    readonly onDecide: (approved: boolean, note: string | undefined) => Promise<unknown>
+  }
+>(function ApprovalCard({ approval, now, selected = false, onDecide }, ref) {
   const titleId = useId()
   const left = approval.expiresAt === undefined ? undefined : approval.expiresAt - now
   return (
-    <article className="card approval" aria-labelledby={titleId} data-approval-id={approval.id}>
+    <article
+      ref={ref}
+      tabIndex={-1}
+      className={selected ? 'card approval selected' : 'card approval'}
+      aria-labelledby={titleId}
+      aria-current={selected ? 'true' : undefined}
+      data-approval-id={approval.id}
+    >
       <header>
         <h3 id={titleId}>
           <code>{approval.toolName}</code> <span className="from">from {sourceOf(approval)}</span>
         </h3>
       </header>
+      <section aria-label="Why" className="why">
+        {approval.reason === undefined ? null : <p className="message">{approval.reason}</p>}
+        <p className="muted">Asked by {askedBy(approval)}.</p>
+      </section>
       <section aria-label="Arguments">
-        <Fields values={approval.toolArgs} empty="No arguments" />
+        <Fields values={approval.toolArgs} empty="The call has no arguments." />
       </section>
       <dl className="meta">
         <div>
@@ -58,11 +77,13 @@ export const ApprovalCard = ({
         <div>
           <dt>Run</dt>
           <dd>
-            <code>{approval.runId}</code>
+            <a href={hrefOf({ page: 'run', runId: approval.runId })} className="run-link">
+              <code>{approval.runId}</code>
+            </a>
           </dd>
         </div>
       </dl>
       <DecisionForm approveLabel="Approve" onDecide={onDecide} />
     </article>
   )
-}
+})

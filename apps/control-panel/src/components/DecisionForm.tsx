@@ -1,7 +1,11 @@
-import { useId, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import { ErrorMessage } from './Status.js'
 
-/** Yes or no to a call, with a note: on a rejection, the note is what the agent is told. */
+/**
+ * Yes or no to a call, with a note: on a rejection, the note is what the agent is told, so a
+ * rejection asks for one, or for the explicit choice of none — an empty note is never sent by a
+ * stray click.
+ */
 export const DecisionForm = ({
   approveLabel,
   onDecide,
@@ -10,13 +14,24 @@ export const DecisionForm = ({
   readonly onDecide: (approved: boolean, note: string | undefined) => Promise<unknown>
 }) => {
   const noteId = useId()
-  const [note, setNote] = useState('')
+  const noteHelpId = useId()
+  const note = useRef<HTMLTextAreaElement>(null)
+  const [text, setText] = useState('')
+  const [withoutNote, setWithoutNote] = useState(false)
+  const [noteMissing, setNoteMissing] = useState(false)
   const [sending, setSending] = useState<boolean | undefined>(undefined)
   const [error, setError] = useState<unknown>(undefined)
+  const written = text.trim() === '' ? undefined : text.trim()
   const decide = (approved: boolean) => {
+    if (!approved && written === undefined && !withoutNote) {
+      setNoteMissing(true)
+      note.current?.focus()
+      return
+    }
+    setNoteMissing(false)
     setSending(approved)
     setError(undefined)
-    onDecide(approved, note.trim() === '' ? undefined : note.trim()).then(
+    onDecide(approved, written).then(
       () => setSending(undefined),
       (failure: unknown) => {
         setSending(undefined)
@@ -28,12 +43,35 @@ export const DecisionForm = ({
     <form className="decision" onSubmit={(event) => event.preventDefault()}>
       <label htmlFor={noteId}>Note</label>
       <textarea
+        ref={note}
         id={noteId}
         rows={2}
-        value={note}
-        placeholder="Why (told to the agent when you reject)"
-        onChange={(event) => setNote(event.target.value)}
+        value={text}
+        placeholder="Why: the agent is told when you reject"
+        aria-invalid={noteMissing}
+        aria-describedby={noteMissing ? noteHelpId : undefined}
+        onChange={(event) => {
+          setText(event.target.value)
+          setNoteMissing(false)
+        }}
       />
+      {noteMissing ? (
+        <p id={noteHelpId} className="field-error" role="alert">
+          Say why you reject it (the agent is told), or tick “Reject without a note”.
+        </p>
+      ) : null}
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={withoutNote}
+          disabled={written !== undefined}
+          onChange={(event) => {
+            setWithoutNote(event.target.checked)
+            setNoteMissing(false)
+          }}
+        />
+        Reject without a note
+      </label>
       <div className="actions">
         <button type="button" disabled={sending !== undefined} onClick={() => decide(true)}>
           {sending === true ? 'Sending…' : approveLabel}

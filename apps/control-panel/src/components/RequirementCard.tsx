@@ -12,6 +12,7 @@ import {
   UserInput,
 } from '@countersign/core'
 import { useId } from 'react'
+import { kindName } from '../kinds.js'
 import type { Role } from '../session.js'
 import { formatDuration } from '../time.js'
 import { DecisionForm } from './DecisionForm.js'
@@ -35,12 +36,6 @@ const answersOf = new Map<string, string>(
   ].map((plugin) => [plugin.kind, plugin.answers]),
 )
 
-const titles: Readonly<Record<string, string>> = {
-  decision: 'Confirmation',
-  user_input: 'Input needed',
-  external_result: 'External result needed',
-}
-
 export interface Decide {
   /** Decides an approval through the approval queue (approvers only). */
   readonly approval: (approved: boolean, note: string | undefined) => Promise<unknown>
@@ -48,28 +43,57 @@ export interface Decide {
   readonly resolve: (value: unknown) => Promise<unknown>
 }
 
-/** An open requirement of a run, with the form that answers it. */
+/** What a requirement's request may say, whatever its kind: why, and for a step, what it lets through. */
+interface Request {
+  readonly message?: unknown
+  readonly stepType?: unknown
+  readonly input?: unknown
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * What the call (or step) goes ahead with, as the person answering sees it: the arguments a form
+ * asks for are in the form, not shown twice; a step's gate shows the input it lets through.
+ */
+const shownArguments = (requirement: RequirementView, request: Request) => {
+  const asked = new Set((requirement.userInputSchema ?? []).map(({ name }) => name))
+  const args = Object.fromEntries(
+    Object.entries(requirement.toolCall.args).filter(([name]) => !asked.has(name)),
+  )
+  return isRecord(request.input) ? { ...args, ...request.input } : args
+}
+
+/**
+ * An open requirement of a run, with the form that answers it; `readOnly` (an approver reading
+ * someone else's run) shows it without the forms that are its owner's to fill.
+ */
 export const RequirementCard = ({
   requirement,
   role,
   now,
   decide,
+  readOnly = false,
 }: {
   readonly requirement: RequirementView
   readonly role: Role
   readonly now: number
   readonly decide: Decide
+  readonly readOnly?: boolean
 }) => {
   const titleId = useId()
   const isApproval = requirement.kind === RequiredApproval.kind
   const answers = requirement.userInputSchema === undefined ? answersOf.get(requirement.kind) : 'user_input'
-  const request = (requirement.request ?? {}) as { readonly message?: unknown }
+  const request: Request = isRecord(requirement.request) ? requirement.request : {}
+  const args = shownArguments(requirement, request)
+  const isStep = typeof request.stepType === 'string'
   const left = requirement.expiresAt === undefined ? undefined : requirement.expiresAt - now
   return (
     <article className="card requirement" aria-labelledby={titleId} data-requirement-id={requirement.id}>
       <header>
         <h3 id={titleId}>
-          {isApproval ? 'Approval' : (titles[answers ?? ''] ?? requirement.kind)} for{' '}
+          {kindName(requirement.kind)} for {isStep ? 'the step ' : ''}
           <code>{requirement.toolCall.name}</code>
           {requirement.member === undefined ? null : (
             <span className="from">
@@ -85,15 +109,19 @@ export const RequirementCard = ({
         )}
       </header>
       {typeof request.message === 'string' ? <p className="message">{request.message}</p> : null}
-      <section aria-label="Arguments">
-        <Fields values={requirement.toolCall.args} empty="No arguments" />
-      </section>
+      {Object.keys(args).length === 0 && (answers === 'user_input' || isStep) ? null : (
+        <section aria-label={isStep ? 'What it lets through' : 'Arguments'}>
+          <Fields values={args} empty="The call has no arguments." />
+        </section>
+      )}
       {isApproval ? (
         role === 'approver' ? (
           <DecisionForm approveLabel="Approve" onDecide={decide.approval} />
         ) : (
           <p className="notice wait">Waiting for an approver to decide.</p>
         )
+      ) : readOnly ? (
+        <p className="notice wait">Waiting for the run’s owner to answer.</p>
       ) : answers === 'user_input' ? (
         <UserInputForm
           fields={requirement.userInputSchema ?? []}

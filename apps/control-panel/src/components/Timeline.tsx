@@ -1,6 +1,7 @@
 import type { RunEvent } from '@countersign/client'
 import type { ReactNode } from 'react'
 import { Fields, ValueView } from './Values.js'
+import { kindName } from '../kinds.js'
 
 type Tone = 'info' | 'ok' | 'bad' | 'wait' | 'muted'
 
@@ -82,7 +83,7 @@ const describe = (event: RunEvent): Omit<Entry, 'key' | 'at'> => {
           <ul className="values">
             {event.requirements.map((requirement) => (
               <li key={requirement.id}>
-                {requirement.kind} for <code>{requirement.toolCall.name}</code>
+                {kindName(requirement.kind)} for <code>{requirement.toolCall.name}</code>
                 {requirement.member === undefined ? null : <> (member {requirement.member.agentName})</>}
               </li>
             ))}
@@ -93,10 +94,10 @@ const describe = (event: RunEvent): Omit<Entry, 'key' | 'at'> => {
       return event.lapsed === undefined
         ? {
             tone: 'ok',
-            title: `${event.kind} decided by ${event.resolvedBy.id}`,
+            title: `${kindName(event.kind)} decided by ${event.resolvedBy.id}`,
             detail: <ResolutionView value={event.value} />,
           }
-        : { tone: 'muted', title: `${event.kind} ${event.lapsed}: nobody decided` }
+        : { tone: 'muted', title: `${kindName(event.kind)} ${event.lapsed}: nobody decided` }
     case 'RunContinued':
       return { tone: 'info', title: 'Continued' }
     case 'RunRecovered':

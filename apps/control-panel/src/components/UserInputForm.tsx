@@ -70,6 +70,15 @@ export const UserInputForm = ({
                 <option value="true">Yes</option>
                 <option value="false">No</option>
               </select>
+            ) : field.allowedValues !== undefined ? (
+              <select {...common} onChange={(event) => set(event.target.value)}>
+                <option value="">{field.required ? 'Choose…' : 'Not given'}</option>
+                {field.allowedValues.map((allowed) => (
+                  <option key={textOf(allowed)} value={textOf(allowed)}>
+                    {textOf(allowed)}
+                  </option>
+                ))}
+              </select>
             ) : field.type === 'array' || field.type === 'object' ? (
               <textarea {...common} rows={3} onChange={(event) => set(event.target.value)} />
             ) : (
@@ -79,17 +88,9 @@ export const UserInputForm = ({
                 inputMode={
                   field.type === 'string' ? 'text' : field.type === 'integer' ? 'numeric' : 'decimal'
                 }
-                {...(field.allowedValues === undefined ? {} : { list: `${id}-allowed` })}
                 autoComplete="off"
                 onChange={(event) => set(event.target.value)}
               />
-            )}
-            {field.allowedValues === undefined ? null : (
-              <datalist id={`${id}-allowed`}>
-                {field.allowedValues.map((allowed) => (
-                  <option key={textOf(allowed)} value={textOf(allowed)} />
-                ))}
-              </datalist>
             )}
             <FieldNotes id={id} hint={hint} error={error} />
           </div>
@@ -110,8 +111,9 @@ export const UserInputForm = ({
   )
 }
 
-const typeNames: Readonly<Record<Field['type'], string>> = {
-  string: 'Text',
+/** What to type, where the input does not show it already: text needs no word. */
+const typeNames: Readonly<Record<Field['type'], string | undefined>> = {
+  string: undefined,
   number: 'A number',
   integer: 'A whole number',
   boolean: 'Yes or no',
@@ -119,7 +121,4 @@ const typeNames: Readonly<Record<Field['type'], string>> = {
   object: 'A JSON object',
 }
 
-const hintOf = (field: Field) =>
-  field.allowedValues === undefined
-    ? typeNames[field.type]
-    : `One of: ${field.allowedValues.map((allowed) => textOf(allowed)).join(', ')}`
+const hintOf = (field: Field) => (field.allowedValues === undefined ? typeNames[field.type] : undefined)

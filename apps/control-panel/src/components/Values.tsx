@@ -3,7 +3,9 @@ export const ValueView = ({ value }: { readonly value: unknown }) => {
   if (value === null || value === undefined) return <span className="muted">none</span>
   if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>
   if (typeof value === 'number') return <>{value.toLocaleString()}</>
-  if (typeof value === 'string') return <span className="text">{value}</span>
+  // An id or a code (no spaces, short) stays on one line: `C-1042` is never split at its hyphen.
+  if (typeof value === 'string')
+    return <span className={/^\S{1,40}$/.test(value) ? 'text token' : 'text'}>{value}</span>
   if (Array.isArray(value)) {
     const items: ReadonlyArray<unknown> = value
     return items.length === 0 ? (

@@ -1,12 +1,14 @@
 import type { RunEvent } from '@countersign/client'
 import { useEffect, useState } from 'react'
 import { ContinueRun } from '../components/ContinueRun.js'
+import { Conversation } from '../components/Conversation.js'
 import { RecoverRun } from '../components/RecoverRun.js'
 import { RequirementCard } from '../components/RequirementCard.js'
 import { RunStatusBadge } from '../components/RunStatus.js'
 import { ErrorMessage, Loading } from '../components/Status.js'
 import { ResolutionView, Timeline } from '../components/Timeline.js'
 import { useConnection } from '../connection.js'
+import { kindName } from '../kinds.js'
 import { useResource } from '../resource.js'
 import { hrefOf } from '../routes.js'
 import type { Session } from '../session.js'
@@ -60,13 +62,19 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
     view?.requirements.filter((requirement) => view.activeRequirementIds.includes(requirement.id)) ?? []
   const decided = view?.requirements.filter((requirement) => requirement.isResolved) ?? []
   const nameOf = (id: string) => definitions.data?.find((definition) => definition.id === id)?.name ?? id
+  // An approver reads someone else's run to weigh its approval: the rest is its owner's to do.
+  const readOnly = view !== undefined && !session.admin && view.userId !== session.principalId
   const continueRun = (resolutions?: Parameters<typeof client.runs.continue>[1]) =>
     client.runs.continue(runId, resolutions).finally(run.reload)
 
   return (
     <section aria-labelledby="run-title">
       <p>
-        <a href={hrefOf({ page: 'runs' })}>← All runs</a>
+        {readOnly ? (
+          <a href={hrefOf({ page: 'approvals' })}>← Approvals</a>
+        ) : (
+          <a href={hrefOf({ page: 'runs' })}>← All runs</a>
+        )}
       </p>
       <div className="page-title">
         <h2 id="run-title">
@@ -89,6 +97,11 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
         ) : null
       ) : (
         <>
+          {readOnly ? (
+            <p className="notice wait">
+              {view.userId ?? 'Someone'}’s run, shown to you because you decide its approval: read only.
+            </p>
+          ) : null}
           {view.status === 'completed' ? (
             <section className="card reply" aria-labelledby="reply-title">
               <h3 id="reply-title">Reply</h3>
@@ -100,7 +113,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
               The run failed: {view.error}
             </p>
           ) : null}
-          {view.interrupted ? (
+          {view.interrupted && !readOnly ? (
             <RecoverRun
               onRecover={(interruptedCalls) =>
                 client.runs.recover(runId, interruptedCalls).finally(run.reload)
@@ -112,7 +125,9 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
             <section aria-labelledby="waiting-title">
               <h3 id="waiting-title">Waiting for</h3>
               {open.length === 0 ? (
-                <ContinueRun onContinue={() => continueRun()} />
+                readOnly ? null : (
+                  <ContinueRun onContinue={() => continueRun()} />
+                )
               ) : (
                 <div className="cards">
                   {open.map((requirement) => (
@@ -121,6 +136,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
                       requirement={requirement}
                       role={role}
                       now={now}
+                      readOnly={readOnly}
                       decide={{
                         approval: (approved, note) =>
                           client.approvals
@@ -140,7 +156,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
               <ul className="decisions">
                 {decided.map((requirement) => (
                   <li key={requirement.id}>
-                    <strong>{requirement.kind}</strong> for <code>{requirement.toolCall.name}</code>
+                    <strong>{kindName(requirement.kind)}</strong> for <code>{requirement.toolCall.name}</code>
                     {requirement.resolvedBy === undefined ? null : <> by {requirement.resolvedBy.id}</>}
                     {requirement.resolvedAt === undefined ? null : (
                       <>, {formatTime(requirement.resolvedAt)}</>
@@ -152,6 +168,12 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
             </section>
           )}
         </>
+      )}
+      {view === undefined || view.messages.length === 0 ? null : (
+        <section aria-labelledby="conversation-title">
+          <h3 id="conversation-title">Conversation</h3>
+          <Conversation messages={view.messages} />
+        </section>
       )}
       <section aria-labelledby="timeline-title">
         <h3 id="timeline-title">
