@@ -3,6 +3,8 @@ import { ConnectionBanner } from './components/ConnectionBanner.js'
 import { ErrorMessage, Loading } from './components/Status.js'
 import { useConnection } from './connection.js'
 import { ApprovalsPage } from './pages/ApprovalsPage.js'
+import { AuditPage } from './pages/AuditPage.js'
+import { GrantsPage } from './pages/GrantsPage.js'
 import { HistoryPage } from './pages/HistoryPage.js'
 import { RunPage } from './pages/RunPage.js'
 import { RunsPage } from './pages/RunsPage.js'
@@ -82,10 +84,15 @@ const pagesOf = (session: Session): ReadonlyArray<{ readonly route: Route; reado
     ? [
         { route: { page: 'approvals' } as const, label: 'Approvals' },
         { route: { page: 'history' } as const, label: 'History' },
+        { route: { page: 'audit' } as const, label: 'Audit' },
+        { route: { page: 'grants' } as const, label: 'Grants' },
       ]
     : []),
   { route: { page: 'runs' }, label: 'Runs' },
 ]
+
+/** The pages of the approval queue and its records: approvers' (and admins') only. */
+const approverPages = new Set<Route['page']>(['approvals', 'history', 'audit', 'grants'])
 
 /** The signed-in layout: navigation, who is signed in, the connection's state, and the page. */
 const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onSignOut: () => void }) => {
@@ -97,8 +104,7 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
   useApprovalNotifications(queue.pending, queue.loaded)
   // Plain users land on their runs; the approval pages are not theirs to open.
   const shown: Route =
-    route.page === 'home' ||
-    ((route.page === 'approvals' || route.page === 'history') && session.role !== 'approver')
+    route.page === 'home' || (approverPages.has(route.page) && session.role !== 'approver')
       ? pages[0]!.route
       : route
   const current = shown.page === 'run' ? 'runs' : shown.page
@@ -151,6 +157,10 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
           <ApprovalsPage session={session} queue={queue} />
         ) : shown.page === 'history' ? (
           <HistoryPage session={session} />
+        ) : shown.page === 'audit' ? (
+          <AuditPage session={session} />
+        ) : shown.page === 'grants' ? (
+          <GrantsPage session={session} />
         ) : shown.page === 'run' ? (
           <RunPage key={shown.runId} session={session} runId={shown.runId} />
         ) : (

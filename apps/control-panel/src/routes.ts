@@ -4,13 +4,15 @@ import { useEffect, useState } from 'react'
 export type Route =
   | { readonly page: 'approvals' }
   | { readonly page: 'history' }
+  | { readonly page: 'audit' }
+  | { readonly page: 'grants' }
   | { readonly page: 'runs' }
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'home' }
 
 export const parseRoute = (hash: string): Route => {
   const [, page, id] = hash.replace(/^#/, '').split('/')
-  if (page === 'approvals' || page === 'history') return { page }
+  if (page === 'approvals' || page === 'history' || page === 'audit' || page === 'grants') return { page }
   if (page === 'runs' && id !== undefined && id !== '') return { page: 'run', runId: decodeURIComponent(id) }
   if (page === 'runs') return { page }
   return { page: 'home' }

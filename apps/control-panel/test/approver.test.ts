@@ -162,3 +162,68 @@ describe("the approver's experience", () => {
     await emptyQueue()
   })
 })
+
+describe('audit records and grants, for approvers', () => {
+  it('the audit page lists each audited call with its outcome and run', async () => {
+    const run = await panel.client('user-token').runs.start('exports', 'Export C-1042')
+    expect(run.status).toBe('completed')
+    const approver = await signIn(browser(), url(), 'approver-token')
+    await approver.getByRole('link', { name: 'Audit' }).click()
+    const row = approver
+      .locator('tr[data-approval-id]')
+      .filter({ has: approver.locator(`a[href="#/runs/${run.runId}"]`) })
+    await row.waitFor()
+    await expect(row.locator('td').allTextContents()).resolves.toEqual([
+      expect.stringContaining('export_customer_data'),
+      expect.stringContaining('C-1042'),
+      'completed',
+      expect.any(String),
+      run.runId.slice(0, 8),
+    ])
+    await screenshot(approver, 'audit')
+  })
+
+  it('the grants page shows a grant and its uses, and revokes it with a note: the next call asks again', async () => {
+    await emptyQueue()
+    const grant = await panel.client('approver-token').grants.create({
+      scope: 'session',
+      principalId: 'uma',
+      sessionId: 'month-end',
+      sourceId: 'finance',
+      toolName: 'process_refund',
+      note: 'month end',
+    })
+    const covered = await panel
+      .client('user-token')
+      .runs.start('finance', 'Refund order G-1 for 80', { sessionId: 'month-end' })
+    expect(covered.status).toBe('completed')
+
+    const approver = await signIn(browser(), url(), 'approver-token')
+    await approver.getByRole('link', { name: 'Grants' }).click()
+    const row = approver.locator(`tr[data-grant-id="${grant.id}"]`)
+    await row.waitFor()
+    await expect(row.locator('td').allTextContents()).resolves.toEqual([
+      'active',
+      expect.stringContaining('process_refund'),
+      expect.stringContaining('month end'),
+      '1',
+      'Revoke…',
+    ])
+    await screenshot(approver, 'grants')
+    await row.getByRole('button', { name: 'Revoke…' }).click()
+    await row.getByLabel('Why').fill('month closed')
+    await row.getByRole('button', { name: 'Revoke the grant' }).click()
+    await row.waitFor({ state: 'detached' })
+    const revoked = await panel.client('approver-token').grants.list({ status: 'revoked' })
+    expect(revoked.find(({ id }) => id === grant.id)).toMatchObject({
+      id: grant.id,
+      revocation: { note: 'month closed', revokedBy: { id: 'abe' } },
+    })
+
+    const asked = await panel
+      .client('user-token')
+      .runs.start('finance', 'Refund order G-2 for 80', { sessionId: 'month-end' })
+    expect(asked.status).toBe('paused')
+    await emptyQueue()
+  })
+})

@@ -162,6 +162,26 @@ const office = defineTeam({
   members: [clerk],
 })
 
+/** Exports run at once, each recorded for audit. */
+const exports = defineAgent({
+  id: 'exports',
+  name: 'Exports',
+  model: ScriptedModel.make(({ messages }) =>
+    toolMessages(messages).length === 0
+      ? { toolCalls: [{ name: 'export_customer_data', args: { customer: 'C-1042' } }] }
+      : 'Exported.',
+  ),
+  tools: [
+    Tool.make({
+      name: 'export_customer_data',
+      description: "Export a customer's data",
+      parameters: Schema.Struct({ customer: Schema.String }),
+      approval: approval({ type: 'audit' }),
+      execute: ({ customer }) => `exported ${customer}`,
+    }),
+  ],
+})
+
 /** Its call never returns: a run of it is working until its server is killed. */
 const holder = defineAgent({
   id: 'holder',
@@ -185,7 +205,7 @@ const holder = defineAgent({
 const store = SqliteStore.make({ path: database })
 const server = createServer({
   store,
-  agents: [finance, holder, travel, dinner],
+  agents: [finance, holder, travel, dinner, exports],
   writerLease: 1_000,
   teams: [office],
   sweepEvery: false,
