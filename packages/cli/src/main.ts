@@ -6,6 +6,8 @@ import { registerAnswers } from './internal/commands/answer.js'
 import { registerCompletion } from './internal/commands/completion.js'
 import { registerDecide } from './internal/commands/decide.js'
 import { registerDefinitions } from './internal/commands/definitions.js'
+import { registerGrants } from './internal/commands/grants.js'
+import { registerHistory } from './internal/commands/history.js'
 import { registerLogin } from './internal/commands/login.js'
 import { registerPending } from './internal/commands/pending.js'
 import { registerRecover } from './internal/commands/recover.js'
@@ -80,6 +82,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<ExitCode> => {
     registerWatch,
     registerRunControl,
     registerRecover,
+    registerHistory,
+    registerGrants,
     registerLogin,
     registerCompletion,
   ])

@@ -56,7 +56,10 @@ describe('exit codes and messages', severalRuns, () => {
     await usage(['frobnicate'], "unknown command 'frobnicate'")
     await usage(['run', 'assistant'], "missing required argument 'input'")
     await usage(['reject', 'some-id'], "required option '-n, --note <text>' not specified")
-    await usage(['runs', '--status', 'sleeping'], "option '-s, --status <status>' argument 'sleeping' is invalid")
+    await usage(
+      ['runs', '--status', 'sleeping'],
+      "option '-s, --status <status>' argument 'sleeping' is invalid",
+    )
     await usage(['runs', '--limit', 'ten'], 'Not a whole number.')
     await usage(['input', 'run-id', 'requirement-id', 'guests'], '"guests" is not name=value')
     await usage(['runs'], 'no server given: pass --url, set COUNTERSIGN_URL or countersign login', false)

@@ -164,6 +164,22 @@ const finance = defineAgent({
   tools: [processRefund],
 })
 
+/** Exports run at once, each recorded for audit. */
+const exporter = defineAgent({
+  id: 'exporter',
+  name: 'Exporter',
+  model: callingOnce('export_customer_data', { customer: 'C-1042' }),
+  tools: [
+    Tool.make({
+      name: 'export_customer_data',
+      description: "Export a customer's data",
+      parameters: Schema.Struct({ customer: Schema.String }),
+      approval: approval({ type: 'audit' }),
+      execute: ({ customer }) => `exported ${customer}`,
+    }),
+  ],
+})
+
 /** Two refunds at once: its run pauses on two approvals. */
 const refunds = defineAgent({
   id: 'refunds',
@@ -364,6 +380,7 @@ const server = createServer({
   agents: [
     assistant,
     chatty,
+    exporter,
     finance,
     flaky,
     guardedHolder,
