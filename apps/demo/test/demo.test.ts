@@ -70,6 +70,29 @@ describe('finance', () => {
     expect(run.content).toContain('Refunded $60.00 to customer C-7.')
   })
 
+  it('reads the amount as it is written, asks for one when none is, and claims nothing before it happened', async () => {
+    const user = demo.client('demo-user')
+    const bare = await user.runs.start('finance', 'Refund 50 to customer C-1042')
+    expect(bare.status).toBe('completed')
+    expect(bare.toolExecutions).toMatchObject([{ toolName: 'process_refund', args: { amount: 50 } }])
+    const none = await user.runs.start('finance', 'Refund customer C-9')
+    expect(none.status).toBe('completed')
+    expect(none.toolExecutions).toStrictEqual([])
+    expect(none.content).toContain('How much should I refund to customer C-9?')
+    const waiting = await user.runs.start('finance', 'Refund $300 to customer C-3')
+    const said = waiting.messages.flatMap((message) =>
+      message._tag === 'Assistant' ? [message.content] : [],
+    )
+    expect(said.join(' ')).not.toMatch(/Refunding|Refunded/)
+    expect(said.join(' ')).toContain('waits for an approver')
+  })
+
+  it('gives an approver an hour to sign a refund off', async () => {
+    const paused = await demo.client('demo-user').runs.start('finance', 'Refund $400 to customer C-4')
+    const [approval] = (await demo.client('demo-approver').approvals.list({ runId: paused.runId })).approvals
+    expect(approval!.expiresAt! - approval!.createdAt).toBe(60 * 60 * 1000)
+  })
+
   it('waits for an approver above $100, and refunds once approved', async () => {
     const user = demo.client('demo-user')
     const paused = await user.runs.start('finance', 'Refund $180 to customer C-8')

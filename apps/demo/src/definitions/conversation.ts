@@ -22,10 +22,16 @@ export const lastResultOf = (request: Model.ModelRequest, toolName: string): Too
 /** A customer id (`C-1042`) in the text. */
 export const customerIn = (text: string): string | undefined => /\bC-\d+\b/i.exec(text)?.[0].toUpperCase()
 
-/** The first dollar amount (`$250`, `250 dollars`, `$1,200.50`) in the text. */
+/**
+ * The first dollar amount in the text: `$250`, `250 dollars`, `$1,200.50`, or a bare number right
+ * after "refund" (`Refund 50 to customer C-1042`). A customer id's digits are never an amount.
+ */
 export const amountIn = (text: string): number | undefined => {
-  const match = /\$\s?([\d,]+(?:\.\d+)?)|([\d,]+(?:\.\d+)?)\s?(?:dollars|usd)\b/i.exec(text)
-  const digits = match?.[1] ?? match?.[2]
+  const match =
+    /\$\s?([\d,]+(?:\.\d+)?)|\b([\d,]+(?:\.\d+)?)\s?(?:dollars|usd)\b|\brefund(?:\s+of)?\s+([\d,]+(?:\.\d+)?)\b/i.exec(
+      text,
+    )
+  const digits = match?.[1] ?? match?.[2] ?? match?.[3]
   return digits === undefined ? undefined : Number(digits.replaceAll(',', ''))
 }
 

@@ -1,5 +1,5 @@
 import { approval, defineAgent, type Model, ScriptedModel, Tool } from '@countersign/core'
-import { amountThreshold } from '@countersign/policies'
+import { amountThreshold, expiry } from '@countersign/policies'
 import { Schema } from 'effect'
 import { modelOr } from '../model.js'
 import { amountIn, customerIn, declined, dollars, lastResultOf, taskOf } from './conversation.js'
@@ -26,6 +26,9 @@ const exportCustomerData = Tool.make({
 /** Refunds over the limit need an approver's sign-off: a policy, so the tool itself stays plain. */
 export const refundPolicy = amountThreshold({ tools: ['process_refund'], above: refundLimit })
 
+/** An approver has an hour to sign a refund off; after that it is rejected and the run goes on. */
+export const refundDeadline = expiry({ after: '1 hour', tools: ['process_refund'], kinds: ['approval'] })
+
 /** What a refund came to, as the model reports it. */
 export const refundReport = (request: Model.ModelRequest, customerId: string, amount: number) => {
   const refund = lastResultOf(request, 'process_refund')
@@ -45,10 +48,16 @@ const model = ScriptedModel.make(
         return { toolCalls: [{ name: 'export_customer_data', args: { customerId } }] }
       return `Exported the data of ${customerId} (${exported.content}).`
     }
-    const amount = amountIn(task) ?? 250
+    const amount = amountIn(task)
+    // Never a made-up amount: ask for one.
+    if (amount === undefined)
+      return `How much should I refund to customer ${customerId}? Say it as "Refund $50 to customer ${customerId}".`
+    // Nothing is claimed before it happened: the request, then the report of what came of it.
     return (
       refundReport(request, customerId, amount) ?? {
-        content: `Refunding ${dollars(amount)} to customer ${customerId}.`,
+        content:
+          `I am asking to refund ${dollars(amount)} to customer ${customerId}` +
+          (amount > refundLimit ? `; over ${dollars(refundLimit)}, it waits for an approver.` : '.'),
         toolCalls: [{ name: 'process_refund', args: { customerId, amount } }],
       }
     )
@@ -65,5 +74,5 @@ export const finance = defineAgent({
     "To export a customer's data, call export_customer_data. Then say in one sentence what happened.",
   model: modelOr(model),
   tools: [processRefund, exportCustomerData],
-  policies: [refundPolicy],
+  policies: [refundPolicy, refundDeadline],
 })

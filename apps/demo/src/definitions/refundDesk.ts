@@ -54,7 +54,7 @@ const leader = ScriptedModel.make(
     if (results.length === 0) return { toolCalls: [{ name: 'list_churned_users', args: {} }] }
     if (results.length === 1)
       return {
-        content: `${churnedUsers.length} customers churned; Billing refunds each of them.`,
+        content: `${churnedUsers.length} customers churned; I am asking Billing to refund each of them.`,
         toolCalls: churnedUsers.map(({ customerId, amount }) => ({
           name: 'delegate_task_to_member',
           args: { member_id: 'billing', task: `Refund ${dollars(amount)} to customer ${customerId}` },
