@@ -60,6 +60,8 @@ export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord
   resolvedBy: Schema.optional(Principal),
   resolvedAt: Schema.optional(Schema.Number),
   note: Schema.optional(Schema.String),
+  /** Approved with changes: the arguments the approver approved, in place of `toolArgs`. */
+  editedArgs: Schema.optional(Schema.Record({ key: Schema.String, value: Json })),
   /** Whatever else the approver attached to the decision. */
   resolutionData: Schema.optional(Json),
   createdAt: Schema.Number,
@@ -193,6 +195,7 @@ export const fromRequirement = (requirement: RequirementRecord, run: RunRecord):
       ? {}
       : { resolvedBy: resolution.resolvedBy, resolvedAt: resolution.resolvedAt }),
     ...(decided?.note === undefined ? {} : { note: decided.note }),
+    ...(decided?.args === undefined ? {} : { editedArgs: decided.args }),
     ...(decided?.data === undefined ? {} : { resolutionData: decided.data }),
     createdAt: requirement.createdAt,
     ...(requirement.expiresAt === undefined ? {} : { expiresAt: requirement.expiresAt }),

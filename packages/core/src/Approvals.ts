@@ -37,6 +37,8 @@ export const ApprovalAnswer = Schema.Struct({
   /** On a rejection, what the model is told. */
   note: Schema.optional(Schema.String),
   data: Schema.optional(Json),
+  /** Approve with changes: every argument the call runs with (see `RequirementPlugin.Decision.args`). */
+  args: Schema.optional(Schema.Record({ key: Schema.String, value: Json })),
   /** Approve the calls of this tool in this session from now on (`session`), or the next one (`once`). */
   grant: Schema.optional(
     Schema.Struct({
@@ -222,7 +224,8 @@ const make = (definitions: ReadonlyArray<Runnable>, rules: DecisionRules) =>
               // A member's tool is the member's to grant.
               sourceId: approval.member?.agentId ?? approval.source.id,
               toolName: approval.toolName,
-              ...(grant.args === 'same' ? { args: approval.toolArgs } : {}),
+              // The same arguments as the call approved: the approver's changed ones, if any.
+              ...(grant.args === 'same' ? { args: decision.args ?? approval.toolArgs } : {}),
               grantedBy: options.principal,
               grantedAt: yield* Clock.currentTimeMillis,
               approvalId,

@@ -18,6 +18,12 @@ export const Decision = Schema.Struct({
   note: Schema.optional(Schema.String),
   /** Anything else the decider attaches (a ticket number, say), kept with the decision. */
   data: Schema.optional(Json),
+  /**
+   * Approved with changes: every argument the call runs with, in place of the ones asked about
+   * (kinds that take edits only: confirmations and approvals). Checked against the tool's
+   * parameters, then judged again by the tool and every policy.
+   */
+  args: Schema.optional(Schema.Record({ key: Schema.String, value: Json })),
 })
 export type Decision = typeof Decision.Type
 
@@ -86,6 +92,8 @@ export interface RequirementPlugin<Kind extends string, Request, Resolution> {
   readonly resolution: SchemaOf<Resolution>
   /** Checks an answer against its request beyond the schema; returns why it is invalid, if it is. */
   readonly check: (request: Request, resolution: Resolution) => string | undefined
+  /** Whether a decision on it may approve the call with changed arguments (`Decision.args`). */
+  readonly editsArguments: boolean
   readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
   /** Who may resolve it. */
   readonly mayResolve: (principal: Principal, context: ResolverContext<Request>) => boolean
@@ -115,6 +123,16 @@ interface PluginSpec<Kind extends string, A extends Answer, Request, Resolution>
   readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
   readonly check?: (request: Request, resolution: Resolution) => string | undefined
   readonly mayResolve?: (principal: Principal, context: ResolverContext<Request>) => boolean
+  /** A decision may approve the call with changed arguments (default false): its outcome runs them. */
+  readonly editsArguments?: boolean
+}
+
+/** What no decision may carry: changes where the kind takes none, or changes to a call it rejects. */
+const editRefusal = (editsArguments: boolean, resolution: unknown): string | undefined => {
+  const { approved, args } = resolution as Decision
+  if (args === undefined) return undefined
+  if (!editsArguments) return 'this kind of requirement takes no changed arguments'
+  return approved ? undefined : 'changed arguments come with an approval, not a rejection'
 }
 
 /**
@@ -134,12 +152,18 @@ export function make(
     spec.answers === 'custom' ? spec.resolution : resolutionSchemas[spec.answers]
   if (resolution === undefined)
     throw new TypeError(`Requirement kind "${spec.kind}" needs a resolution schema.`)
+  const own = spec.check ?? (() => undefined)
+  const editsArguments = spec.editsArguments === true
   const plugin: AnyRequirementPlugin = {
     kind: spec.kind,
     answers: spec.answers,
     request: spec.request,
     resolution,
-    check: spec.check ?? (() => undefined),
+    editsArguments,
+    check:
+      spec.answers === 'decision'
+        ? (request, answer) => editRefusal(editsArguments, answer) ?? own(request, answer)
+        : own,
     outcome: spec.outcome,
     mayResolve: spec.mayResolve ?? (() => true),
     need: (request, expiry) => (expiry === undefined ? { plugin, request } : { plugin, request, expiry }),

@@ -6,9 +6,13 @@ import type { AnyRequirementPlugin, Decision, ResolutionOf, UserInputAnswer } fr
  * objects of a RunOutput are not at hand (a server, another process).
  */
 
-export const confirm = (requirementId: string): ResolutionInput => ({
+/** Confirms (approves) the call; with `args`, as those arguments in place of the call's (approve with changes). */
+export const confirm = (
+  requirementId: string,
+  changes?: { readonly args: Readonly<Record<string, unknown>> },
+): ResolutionInput => ({
   requirementId,
-  value: { approved: true } satisfies Decision,
+  value: (changes === undefined ? { approved: true } : { approved: true, args: changes.args }) as Decision,
 })
 
 export const reject = (requirementId: string, note?: string): ResolutionInput => ({

@@ -67,6 +67,8 @@ export interface Tool {
   readonly flags: HitlFlags
   /** The requirements this tool places on a call, before any policy adds its own. */
   readonly needs: (call: ToolCall) => ReadonlyArray<Need>
+  /** Why these arguments are not the tool's (they do not decode, or name what it has not), if they are not. */
+  readonly checkArgs: (args: unknown) => string | undefined
   /** Decodes the final arguments and runs the tool; interrupting it aborts `ctx.signal`. */
   readonly run: (args: unknown, ctx: Omit<ToolContext, 'signal'>) => Effect.Effect<unknown, ToolFailure>
   /** The declaration, kept so toolkits can re-derive the tool with more flags. */
@@ -183,6 +185,11 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
     required: full.required.filter((name) => !hidden.includes(name)),
   }
   const decode = Schema.decodeUnknownEither(spec.parameters as ArgsSchema<unknown>, { errors: 'all' })
+  // A person's arguments name only parameters the tool has: nothing is dropped unseen.
+  const decodeExactly = Schema.decodeUnknownEither(spec.parameters as ArgsSchema<unknown>, {
+    errors: 'all',
+    onExcessProperty: 'error',
+  })
 
   return {
     name: spec.name,
@@ -213,6 +220,11 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
         : []),
       ...(spec.requires?.(call.args) ?? []),
     ],
+    checkArgs: (args) =>
+      Either.match(decodeExactly(args), {
+        onLeft: (error) => ParseResult.TreeFormatter.formatErrorSync(error),
+        onRight: () => undefined,
+      }),
     run: (args, ctx) =>
       Either.match(decode(args), {
         onLeft: (error) =>

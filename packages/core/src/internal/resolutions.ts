@@ -13,6 +13,7 @@ import type { Principal } from '../Principal.js'
 import type { RequirementRecord, ResolutionInput } from '../Requirement.js'
 import type { AnyRequirementPlugin } from '../RequirementPlugin.js'
 import type { RunRecord } from '../Run.js'
+import type { Tool } from '../Tool.js'
 import { type Judge, ownerOf, type Runnable } from '../Runnable.js'
 
 /** A requirement's stored request, in its kind's shape. */
@@ -52,6 +53,15 @@ export const validateResolution = (
   const reason = plugin.check(request.right, decoded.right)
   if (reason !== undefined) return Either.left(invalid(reason))
   return Either.right(Schema.encodeSync(plugin.resolution)(decoded.right))
+}
+
+/** Why a decision's changed arguments are not the tool's, if they are not. */
+const changedArgumentsRefusal = (tool: Tool | undefined, value: unknown): string | undefined => {
+  const args = (value as { readonly args?: unknown } | null)?.args
+  if (args === undefined || typeof value !== 'object') return undefined
+  if (tool === undefined) return 'the call it changes is not a tool of the agent any more'
+  const reason = tool.checkArgs(args)
+  return reason === undefined ? undefined : `the changed arguments are not the tool's: ${reason}`
 }
 
 /** Calls a rule of someone else's code: a throw refuses, as policies fail closed. */
@@ -194,7 +204,14 @@ export const checkResolutions = (
       )
       if (refused !== undefined)
         return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
-      checked.push({ requirement, value: yield* validateResolution(plugin, requirement, value) })
+      const valid = yield* validateResolution(plugin, requirement, value)
+      const unfit =
+        plugin.answers === 'decision'
+          ? changedArgumentsRefusal(agent.tools.get(requirement.toolCall.name), valid)
+          : undefined
+      if (unfit !== undefined)
+        return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: unfit })
+      checked.push({ requirement, value: valid })
     }
     return checked
   })

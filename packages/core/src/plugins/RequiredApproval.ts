@@ -8,8 +8,8 @@ export const isApprover = (principal: Principal) =>
   principal.roles.includes('approver') || principal.roles.includes('admin')
 
 /**
- * "Does this have the organisation's sign-off?": an approver approves the call, or rejects it
- * with a note that the model is told. The run stamps `source` (the agent, team or workflow).
+ * "Does this have the organisation's sign-off?": an approver approves the call (as it is, or with
+ * the arguments they changed), or rejects it with a note that the model is told. The run stamps `source` (the agent, team or workflow).
  */
 export const RequiredApproval = RequirementPlugin.make({
   kind,
@@ -21,9 +21,10 @@ export const RequiredApproval = RequirementPlugin.make({
     policy: Schema.optional(Schema.String),
   }),
   mayResolve: isApprover,
+  editsArguments: true,
   outcome: ({ call, resolution, args }) =>
     resolution.approved
-      ? RequirementPlugin.Outcome.Execute({ args })
+      ? RequirementPlugin.Outcome.Execute({ args: resolution.args ?? args })
       : RequirementPlugin.Outcome.Skip({
           message:
             resolution.note !== undefined && resolution.note.trim() !== ''
