@@ -42,7 +42,12 @@ const run = (command: string, args: ReadonlyArray<string>, options: { cwd: strin
     execFile(
       command,
       args,
-      { ...options, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+      {
+        ...options,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
       (error, stdout, stderr) =>
         done({
           code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
