@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import { apiFolder, documentedPackages, generateApiReference } from '../scripts/apiReference.js'
+import { apiFolder, documentedPackages, generateApiReference } from '../src/apiReference.js'
 
 const fresh = mkdtempSync(join(tmpdir(), 'countersign-api-'))
 afterAll(() => rmSync(fresh, { recursive: true, force: true }))
@@ -30,9 +30,8 @@ it(
       (page) => committed.get(page) !== generated.get(page),
     )
     expect(stale, 'pages that differ from what the source generates').toEqual([])
-    const documented = documentedPackages.filter((name) =>
-      [...generated.keys()].some((page) => page.startsWith(`@countersign/${name}`)),
-    )
-    expect(documented).toEqual([...documentedPackages])
+    const names = documentedPackages.map(({ name }) => name)
+    expect(names).toContain('@countersign/core')
+    expect(names.filter((name) => [...generated.keys()].some((page) => page.startsWith(name)))).toEqual(names)
   },
 )

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { format, resolveConfig } from 'prettier'
@@ -7,18 +7,36 @@ import type { PluginOptions } from 'typedoc-plugin-markdown'
 
 const docsPackage = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** The publishable packages whose public entry (`src/index.ts`) the reference documents. */
-export const documentedPackages = [
-  'core',
-  'sqlite',
-  'mongodb',
-  'server',
-  'client',
-  'openai',
-  'ai-sdk',
-  'policies',
-  'cli',
-] as const
+const packagesFolder = join(docsPackage, '..', 'packages')
+
+/** A publishable package, as its folder under packages/ and its name. */
+export interface DocumentedPackage {
+  readonly folder: string
+  readonly name: string
+}
+
+const manifestOf = (folder: string): { readonly name: string; readonly private?: boolean } | undefined => {
+  const path = join(packagesFolder, folder, 'package.json')
+  return existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as { name: string; private?: boolean })
+    : undefined
+}
+
+/**
+ * The packages whose public entry (`src/index.ts`) the reference documents: every package under packages/ that
+ * is not private, so a new one is documented (and the staleness test fails until it is).
+ */
+export const documentedPackages: ReadonlyArray<DocumentedPackage> = readdirSync(packagesFolder, {
+  withFileTypes: true,
+})
+  .filter((entry) => entry.isDirectory() && existsSync(join(packagesFolder, entry.name, 'src', 'index.ts')))
+  .flatMap((entry) => {
+    const manifest = manifestOf(entry.name)
+    return manifest === undefined || manifest.private === true
+      ? []
+      : [{ folder: entry.name, name: manifest.name }]
+  })
+  .sort((a, b) => a.name.localeCompare(b.name))
 
 /** Where the committed reference lives. */
 export const apiFolder = join(docsPackage, 'api')
@@ -32,9 +50,7 @@ const markdown: Partial<PluginOptions> = { outputFileStrategy: 'modules', entryF
  */
 export const generateApiReference = async (out: string): Promise<void> => {
   const app = await Application.bootstrapWithPlugins({
-    entryPoints: documentedPackages.map((name) =>
-      join(docsPackage, '..', 'packages', name, 'src', 'index.ts'),
-    ),
+    entryPoints: documentedPackages.map(({ folder }) => join(packagesFolder, folder, 'src', 'index.ts')),
     tsconfig: join(docsPackage, 'tsconfig.api.json'),
     plugin: ['typedoc-plugin-markdown'],
     out,
@@ -49,10 +65,11 @@ export const generateApiReference = async (out: string): Promise<void> => {
     disableSources: true,
     logLevel: 'Warn',
   })
-  // Each entry point is `<package>/src`: name it as it is imported.
+  // Each entry point is named `<folder>/src`: name it as it is imported.
+  const names = new Map(documentedPackages.map(({ folder, name }) => [`${folder}/src`, name]))
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     for (const module of context.project.getChildrenByKind(ReflectionKind.Module)) {
-      module.name = `@countersign/${module.name.split('/')[0]!}`
+      module.name = names.get(module.name) ?? module.name
     }
   })
   const project = await app.convert()
