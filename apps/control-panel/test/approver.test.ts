@@ -68,6 +68,32 @@ describe("the approver's experience", () => {
     expect(decided.status).toBe('completed')
   })
 
+  it('edit and approve: the call runs with the changed arguments, and the history shows both', async () => {
+    const run = await refund('Refund order E-1 for 250')
+    const approver = await signIn(browser(), url(), 'approver-token')
+    const card = approvalCard(approver, run.runId)
+    await card.getByRole('button', { name: 'Edit and approve…' }).click()
+    const editor = card.getByRole('group', { name: 'Approve with these arguments' })
+    await expect(editor.getByLabel('order').inputValue()).resolves.toBe('E-1')
+    await editor.getByLabel('amount').fill('a lot')
+    await editor.getByRole('button', { name: 'Approve with changes' }).click()
+    await editor.getByText('Enter a number.').waitFor()
+    expect((await panel.client('user-token').runs.get(run.runId)).status).toBe('paused')
+    await editor.getByLabel('amount').fill('200')
+    await screenshot(approver, 'edit-and-approve')
+    await editor.getByRole('button', { name: 'Approve with changes' }).click()
+    await card.waitFor({ state: 'detached' })
+    await approver.locator('.notice.decided').getByText('Approved with changes process_refund').waitFor()
+    const done = await panel.client('user-token').runs.get(run.runId)
+    expect([done.status, done.content]).toStrictEqual(['completed', 'Done: refunded 200 for order E-1.'])
+
+    await approver.getByRole('link', { name: 'History' }).click()
+    const row = approver.locator('tr[data-approval-id]').filter({ hasText: 'E-1' })
+    await row.getByText('Approved with changes:').waitFor()
+    await expect(row.locator('td').nth(2).textContent()).resolves.toMatch(/amount200.*Asked:.*amount250/)
+    await screenshot(approver, 'history-edited')
+  })
+
   it('the count of what waits is in the tab title and the navigation; keys move and focus, but only Enter decides', async () => {
     await emptyQueue()
     const approver = await signIn(browser(), url(), 'approver-token')

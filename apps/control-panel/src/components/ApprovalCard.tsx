@@ -24,7 +24,11 @@ export const ApprovalCard = forwardRef<
     readonly approval: ApprovalView
     readonly now: number
     readonly selected?: boolean
-    readonly onDecide: (approved: boolean, note: string | undefined) => Promise<unknown>
+    readonly onDecide: (
+      approved: boolean,
+      note: string | undefined,
+      args?: Readonly<Record<string, unknown>>,
+    ) => Promise<unknown>
   }
 >(function ApprovalCard({ approval, now, selected = false, onDecide }, ref) {
   const titleId = useId()
@@ -83,7 +87,7 @@ export const ApprovalCard = forwardRef<
           </dd>
         </div>
       </dl>
-      <DecisionForm approveLabel="Approve" onDecide={onDecide} />
+      <DecisionForm approveLabel="Approve" onDecide={onDecide} editable={approval.toolArgs} />
     </article>
   )
 })

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react'
+import { ArgumentsEditor } from './ArgumentsEditor.js'
 import { ErrorMessage } from './Status.js'
 
 /**
@@ -9,10 +10,18 @@ import { ErrorMessage } from './Status.js'
 export const DecisionForm = ({
   approveLabel,
   onDecide,
+  editable,
 }: {
   readonly approveLabel: 'Approve' | 'Confirm'
-  readonly onDecide: (approved: boolean, note: string | undefined) => Promise<unknown>
+  readonly onDecide: (
+    approved: boolean,
+    note: string | undefined,
+    args?: Readonly<Record<string, unknown>>,
+  ) => Promise<unknown>
+  /** The call's arguments, when it may be approved with changes (confirmations and approvals). */
+  readonly editable?: Readonly<Record<string, unknown>>
 }) => {
+  const [editing, setEditing] = useState(false)
   const noteId = useId()
   const noteHelpId = useId()
   const note = useRef<HTMLTextAreaElement>(null)
@@ -22,7 +31,7 @@ export const DecisionForm = ({
   const [sending, setSending] = useState<boolean | undefined>(undefined)
   const [error, setError] = useState<unknown>(undefined)
   const written = text.trim() === '' ? undefined : text.trim()
-  const decide = (approved: boolean) => {
+  const decide = (approved: boolean, args?: Readonly<Record<string, unknown>>) => {
     if (!approved && written === undefined && !withoutNote) {
       setNoteMissing(true)
       note.current?.focus()
@@ -31,7 +40,7 @@ export const DecisionForm = ({
     setNoteMissing(false)
     setSending(approved)
     setError(undefined)
-    onDecide(approved, written).then(
+    onDecide(approved, written, args).then(
       () => setSending(undefined),
       (failure: unknown) => {
         setSending(undefined)
@@ -72,10 +81,28 @@ export const DecisionForm = ({
         />
         Reject without a note
       </label>
+      {editing && editable !== undefined ? (
+        <ArgumentsEditor
+          args={editable}
+          sending={sending !== undefined}
+          onApprove={(args) => decide(true, args)}
+          onCancel={() => setEditing(false)}
+        />
+      ) : null}
       <div className="actions">
         <button type="button" disabled={sending !== undefined} onClick={() => decide(true)}>
           {sending === true ? 'Sending…' : approveLabel}
         </button>
+        {editable === undefined || editing || Object.keys(editable).length === 0 ? null : (
+          <button
+            type="button"
+            className="secondary"
+            disabled={sending !== undefined}
+            onClick={() => setEditing(true)}
+          >
+            Edit and {approveLabel.toLowerCase()}…
+          </button>
+        )}
         <button
           type="button"
           className="danger"

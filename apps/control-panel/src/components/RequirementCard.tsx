@@ -38,7 +38,11 @@ const answersOf = new Map<string, string>(
 
 export interface Decide {
   /** Decides an approval through the approval queue (approvers only). */
-  readonly approval: (approved: boolean, note: string | undefined) => Promise<unknown>
+  readonly approval: (
+    approved: boolean,
+    note: string | undefined,
+    args?: Readonly<Record<string, unknown>>,
+  ) => Promise<unknown>
   /** Resolves it with this value and continues the run if nothing else is open. */
   readonly resolve: (value: unknown) => Promise<unknown>
 }
@@ -116,7 +120,11 @@ export const RequirementCard = ({
       )}
       {isApproval ? (
         role === 'approver' ? (
-          <DecisionForm approveLabel="Approve" onDecide={decide.approval} />
+          <DecisionForm
+            approveLabel="Approve"
+            onDecide={decide.approval}
+            editable={requirement.toolCall.args}
+          />
         ) : (
           <p className="notice wait">Waiting for an approver to decide.</p>
         )
@@ -130,8 +138,13 @@ export const RequirementCard = ({
       ) : answers === 'decision' ? (
         <DecisionForm
           approveLabel="Confirm"
-          onDecide={(approved, note) =>
-            decide.resolve(note === undefined ? { approved } : { approved, note })
+          {...(requirement.kind === Confirmation.kind ? { editable: requirement.toolCall.args } : {})}
+          onDecide={(approved, note, args) =>
+            decide.resolve({
+              approved,
+              ...(note === undefined ? {} : { note }),
+              ...(args === undefined ? {} : { args }),
+            })
           }
         />
       ) : answers === 'external_result' ? (

@@ -16,14 +16,18 @@ interface Entry {
 }
 
 /** A decision as it reads: approved or rejected with the note, the answers given, the result handed back. */
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
 export const ResolutionView = ({ value }: { readonly value: unknown }) => {
   if (typeof value === 'object' && value !== null) {
     const fields = value as Readonly<Record<string, unknown>>
     if (typeof fields.approved === 'boolean')
       return (
         <>
-          {fields.approved ? 'approved' : 'rejected'}
+          {fields.approved ? (isRecord(fields.args) ? 'approved with changes' : 'approved') : 'rejected'}
           {typeof fields.note === 'string' ? <>: “{fields.note}”</> : null}
+          {isRecord(fields.args) ? <Fields values={fields.args} /> : null}
         </>
       )
     if (typeof fields.values === 'object' && fields.values !== null)

@@ -59,14 +59,20 @@ export const ApprovalsPage = ({
     pending.map((approval) => [approval.source.id, approval.source.name || approval.source.id]),
   )
 
-  const decide = (approval: ApprovalView) => async (approved: boolean, note: string | undefined) => {
-    await session.client.approvals.decide(approval.id, note === undefined ? { approved } : { approved, note })
-    setOutcome({
-      tone: 'ok',
-      text: `${approved ? 'Approved' : 'Rejected'} ${approval.toolName} from ${sourceOf(approval)}.`,
-      runId: approval.runId,
-    })
-  }
+  const decide =
+    (approval: ApprovalView) =>
+    async (approved: boolean, note: string | undefined, args?: Readonly<Record<string, unknown>>) => {
+      await session.client.approvals.decide(approval.id, {
+        approved,
+        ...(note === undefined ? {} : { note }),
+        ...(args === undefined ? {} : { args }),
+      })
+      setOutcome({
+        tone: 'ok',
+        text: `${approved ? (args === undefined ? 'Approved' : 'Approved with changes') : 'Rejected'} ${approval.toolName} from ${sourceOf(approval)}.`,
+        runId: approval.runId,
+      })
+    }
 
   const decideAll = async (group: ReadonlyArray<ApprovalView>) => {
     // One decision each: the server authorises every one on its own, as if decided one by one.

@@ -89,7 +89,16 @@ export const HistoryPage = ({ session }: { readonly session: Session }) => {
                   </div>
                 </td>
                 <td data-label="Arguments">
-                  <Fields values={approval.toolArgs} empty="No arguments" />
+                  {approval.editedArgs === undefined ? (
+                    <Fields values={approval.toolArgs} empty="The call has no arguments." />
+                  ) : (
+                    <>
+                      <div className="muted">Approved with changes:</div>
+                      <Fields values={approval.editedArgs} />
+                      <div className="muted">Asked:</div>
+                      <Fields values={approval.toolArgs} />
+                    </>
+                  )}
                 </td>
                 <td data-label="Decided by">{approval.resolvedBy?.id ?? 'nobody (it lapsed)'}</td>
                 <td data-label="When">

@@ -138,9 +138,13 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
                       now={now}
                       readOnly={readOnly}
                       decide={{
-                        approval: (approved, note) =>
+                        approval: (approved, note, args) =>
                           client.approvals
-                            .decide(requirement.id, note === undefined ? { approved } : { approved, note })
+                            .decide(requirement.id, {
+                              approved,
+                              ...(note === undefined ? {} : { note }),
+                              ...(args === undefined ? {} : { args }),
+                            })
                             .finally(run.reload),
                         resolve: (value) => continueRun([{ requirementId: requirement.id, value }]),
                       }}

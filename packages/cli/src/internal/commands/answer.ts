@@ -2,34 +2,12 @@ import { text } from 'node:stream/consumers'
 import { printRun } from '../printRun.js'
 import type { Act, Program } from '../program.js'
 import { externalResult, userInput } from '../resolutions.js'
-import { UsageError } from '../UsageError.js'
+import { fieldValues, parsed } from '../fields.js'
 import { requirementOfRun } from '../ids.js'
-
-/** A value as typed: JSON when it parses (`3`, `true`, `"3"`, `[1,2]`), else the text itself. */
-const parsed = (value: string): unknown => {
-  try {
-    return JSON.parse(value) as unknown
-  } catch {
-    return value
-  }
-}
 
 /** An argument's value, or stdin's for `-`. */
 const valueOf = async (argument: string) =>
   parsed(argument === '-' ? (await text(process.stdin)).trim() : argument)
-
-/** `name=value` pairs as a record; the value may contain `=`. Every malformed pair is told at once. */
-const fieldValues = (pairs: ReadonlyArray<string>) => {
-  const malformed = pairs.filter((pair) => pair.indexOf('=') <= 0)
-  if (malformed.length > 0)
-    throw new UsageError(malformed.map((pair) => `"${pair}" is not name=value`).join('; '))
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const at = pair.indexOf('=')
-      return [pair.slice(0, at), parsed(pair.slice(at + 1))] as const
-    }),
-  )
-}
 
 /** Answers a requirement of the caller's run (user input, an external result, any value), and continues it. */
 export const registerAnswers = (program: Program, act: Act) => {

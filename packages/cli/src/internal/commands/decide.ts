@@ -5,7 +5,9 @@ import type { Context } from '../Context.js'
 import { argsText } from '../describe.js'
 import { printable } from '../printable.js'
 import { printRun } from '../printRun.js'
+import { fieldValues } from '../fields.js'
 import { decision } from '../resolutions.js'
+import { UsageError } from '../UsageError.js'
 import { requirementIdOf, requirementOfRun } from '../ids.js'
 import type { Act, Program } from '../program.js'
 
@@ -27,6 +29,16 @@ const locate = async (context: Context, given: string): Promise<Target> => {
     : { _tag: 'Requirement', runId: awaiting.runId, requirementId: id }
 }
 
+/** The arguments a call was asked about: the ones changes are made to. */
+const argumentsOf = async ({ client }: Context, target: Target) => {
+  if (target._tag === 'Approval') return (await client.approvals.get(target.approvalId)).toolArgs
+  const awaiting = (await client.runs.awaitingMe()).find(
+    ({ requirementId }) => requirementId === target.requirementId,
+  )
+  if (awaiting === undefined) throw new UsageError('it waits for nobody now: nothing to change')
+  return awaiting.toolCall.args
+}
+
 const approvalLines = (approval: ApprovalView) =>
   [
     `Approval ${approval.id} ${approval.status}: ${approval.toolName}(${argsText(approval.toolArgs)}) in run ${approval.runId} (${approval.source.id})`,
@@ -41,13 +53,18 @@ const approvalLines = (approval: ApprovalView) =>
 const decide = async (
   context: Context,
   ids: readonly [string, string | undefined],
-  answer: RequirementPlugin.Decision,
+  decided: RequirementPlugin.Decision,
+  changes: Readonly<Record<string, unknown>> = {},
 ) => {
   const [first, requirementId] = ids
   const target: Target =
     requirementId === undefined
       ? await locate(context, first)
       : { _tag: 'Requirement', ...(await requirementOfRun(context, first, requirementId)) }
+  const answer =
+    Object.keys(changes).length === 0
+      ? decided
+      : { ...decided, args: { ...(await argumentsOf(context, target)), ...changes } }
   if (target._tag === 'Approval') {
     const approval = await context.client.approvals.decide(target.approvalId, answer)
     if (context.output.json) context.output.value(approval)
@@ -78,14 +95,21 @@ export const registerDecide = (program: Program, act: Act) => {
     .argument(...ids.first)
     .argument(...ids.requirement)
     .option('-n, --note <text>', 'why, kept with the decision')
-    .action((id, requirementId, options, command) =>
-      act(command.optsWithGlobals(), (context) =>
-        decide(context, [id, requirementId], {
-          approved: true,
-          ...(options.note === undefined ? {} : { note: options.note }),
-        }),
-      ),
+    .option(
+      '--set <name=value...>',
+      'approve with changes: the call runs with these arguments in place of its own (a value read as JSON when it parses); the server checks them against the tool and its policies judge them again',
     )
+    .action((id, requirementId, options, command) => {
+      const changes = fieldValues(options.set ?? [])
+      return act(command.optsWithGlobals(), (context) =>
+        decide(
+          context,
+          [id, requirementId],
+          { approved: true, ...(options.note === undefined ? {} : { note: options.note }) },
+          changes,
+        ),
+      )
+    })
   program
     .command('reject')
     .summary('reject an approval, or a requirement of your run')
