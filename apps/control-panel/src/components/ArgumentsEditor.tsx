@@ -57,7 +57,10 @@ export const ArgumentsEditor = ({
       <legend>Approve with these arguments</legend>
       {Object.entries(args).map(([name, original]) => {
         const id = `${formId}-${name}`
-        const set = (text: string) => setTexts((previous) => ({ ...previous, [name]: text }))
+        const set = (text: string) => {
+          setTexts((previous) => ({ ...previous, [name]: text }))
+          setErrors(({ [name]: _mended, ...others }) => others)
+        }
         return (
           <div className="field" key={name}>
             <label htmlFor={id}>{name}</label>

@@ -89,29 +89,31 @@ export const DecisionForm = ({
           onCancel={() => setEditing(false)}
         />
       ) : null}
-      <div className="actions">
-        <button type="button" disabled={sending !== undefined} onClick={() => decide(true)}>
-          {sending === true ? 'Sending…' : approveLabel}
-        </button>
-        {editable === undefined || editing || Object.keys(editable).length === 0 ? null : (
+      {editing ? null : (
+        <div className="actions">
+          <button type="button" disabled={sending !== undefined} onClick={() => decide(true)}>
+            {sending === true ? 'Sending…' : approveLabel}
+          </button>
+          {editable === undefined || Object.keys(editable).length === 0 ? null : (
+            <button
+              type="button"
+              className="secondary"
+              disabled={sending !== undefined}
+              onClick={() => setEditing(true)}
+            >
+              Edit and {approveLabel.toLowerCase()}…
+            </button>
+          )}
           <button
             type="button"
-            className="secondary"
+            className="danger"
             disabled={sending !== undefined}
-            onClick={() => setEditing(true)}
+            onClick={() => decide(false)}
           >
-            Edit and {approveLabel.toLowerCase()}…
+            {sending === false ? 'Sending…' : 'Reject'}
           </button>
-        )}
-        <button
-          type="button"
-          className="danger"
-          disabled={sending !== undefined}
-          onClick={() => decide(false)}
-        >
-          {sending === false ? 'Sending…' : 'Reject'}
-        </button>
-      </div>
+        </div>
+      )}
       {error === undefined ? null : <ErrorMessage error={error} />}
     </form>
   )
