@@ -67,7 +67,7 @@ describe('the control panel', () => {
     await screenshot(approver, 'approvals')
 
     await card.getByLabel('Note', { exact: true }).fill('Within policy')
-    await card.getByRole('button', { name: 'Approve' }).click()
+    await card.getByRole('button', { name: 'Approve', exact: true }).click()
     await card.waitFor({ state: 'detached' })
     await approver.getByText('Nothing waits for a decision.').waitFor()
 
@@ -180,7 +180,7 @@ describe('the control panel', () => {
     const requirement = page.locator('article.requirement')
     await requirement.getByText('by member Clerk').waitFor()
     await page.locator('.timeline').getByText('Member paused for 1 decision').waitFor()
-    await requirement.getByRole('button', { name: 'Confirm' }).click()
+    await requirement.getByRole('button', { name: 'Confirm', exact: true }).click()
     await page.locator('.run-status').getByText('completed').waitFor()
     await page.locator('.timeline').getByText('Member completed').waitFor()
     await screenshot(page, 'team-run-phone')

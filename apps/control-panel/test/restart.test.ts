@@ -29,7 +29,7 @@ describe('the control panel across a server restart', () => {
     // And the queue is live again: a request made now appears by itself, and a decision leaves it.
     const after = await panel.client('user-token').runs.start('finance', 'Refund order D-4 for 80')
     await card(after.runId).waitFor()
-    await card(before.runId).getByRole('button', { name: 'Approve' }).click()
+    await card(before.runId).getByRole('button', { name: 'Approve', exact: true }).click()
     await card(before.runId).waitFor({ state: 'detached' })
     await expect(page.locator('article.approval').count()).resolves.toBe(1)
     expect(await stillSamePage(page)).toBe(true)
