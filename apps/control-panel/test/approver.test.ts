@@ -207,6 +207,9 @@ describe('audit records and grants, for approvers', () => {
       run.runId.slice(0, 8),
     ])
     await screenshot(approver, 'audit')
+    // The run, as the approver may read it: its timeline says the call was recorded for audit.
+    await row.getByRole('link').click()
+    await approver.locator('.timeline').getByText('recorded for audit').waitFor()
   })
 
   it('the grants page shows a grant and its uses, and revokes it with a note: the next call asks again', async () => {

@@ -28,7 +28,12 @@ export const ModelRequestCompleted = Schema.TaggedStruct('ModelRequestCompleted'
   usage: Schema.optional(Usage),
 })
 export const RunContent = Schema.TaggedStruct('RunContent', { ...base, delta: Schema.String })
-export const ToolCallStarted = Schema.TaggedStruct('ToolCallStarted', { ...base, toolCall: ToolCall })
+export const ToolCallStarted = Schema.TaggedStruct('ToolCallStarted', {
+  ...base,
+  toolCall: ToolCall,
+  /** The call is recorded for audit as it ends (its tool's `approval({ type: 'audit' })`). */
+  audited: Schema.optional(Schema.Literal(true)),
+})
 export const ToolCallCompleted = Schema.TaggedStruct('ToolCallCompleted', {
   ...base,
   toolCallId: Schema.String,

@@ -449,6 +449,40 @@ describe('audit approvals', () => {
     ])
   })
 
+  it("the run's events say an audited call is recorded for audit; other calls say nothing of it", async () => {
+    const { agent } = finance({
+      script: (request) =>
+        request.messages.some((m) => m._tag === 'Tool')
+          ? 'Done.'
+          : {
+              toolCalls: [
+                { name: 'export_customer_data', args: { customerId: 'C-9' } },
+                { name: 'process_refund', args: { orderId: 'A-1', amount: 5 } },
+              ],
+            },
+      approval: { type: 'audit' },
+    })
+    const events = await collect(agent.runStream('export and refund', { userId: user.id, principal: user }))
+    const started = events.flatMap((event) => (event._tag === 'ToolCallStarted' ? [event] : []))
+    expect(started.map((event) => [event.toolCall.name, event.audited])).toEqual([
+      ['export_customer_data', true],
+      ['process_refund', true],
+    ])
+    const lookup = Tool.make({
+      name: 'lookup',
+      description: 'Look an order up',
+      parameters: Schema.Struct({}),
+      execute: () => 'found',
+    })
+    const plain = new Agent({
+      id: 'plain',
+      model: ScriptedModel.make([{ toolCalls: [{ name: 'lookup', args: {} }] }, 'Found.']),
+      tools: [lookup],
+    })
+    const unaudited = await collect(plain.runStream('look A-1 up', { principal: user }))
+    expect(unaudited.find((event) => event._tag === 'ToolCallStarted')).not.toHaveProperty('audited')
+  })
+
   it('a failed call is audited as failed, and an audited call a person declined as rejected', async () => {
     const ledger = makeLedger()
     const store = MemoryStore.make()

@@ -56,6 +56,12 @@ describe("an approver's view of the requesting run", () => {
     expect(await failure(as('grace').runs.get.query({ runId: paused.runId }))).toMatchObject(notFound)
   })
 
+  it('reads a run with a call recorded for audit, whose events say so', async () => {
+    const exported = await as('alice').runs.start.mutate({ agentId: 'exporter', input: 'Export C-1042' })
+    expect(await as('ann').runs.get.query({ runId: exported.runId })).toMatchObject({ status: 'completed' })
+    expect(await failure(as('bob').runs.get.query({ runId: exported.runId }))).toMatchObject(notFound)
+  })
+
   it("a run with no approval, or a user who is no approver: someone else's run is not found", async () => {
     const confirming = await as('alice').runs.start.mutate({ agentId: 'assistant', input: 'Move 100' })
     expect(await failure(as('ann').runs.get.query({ runId: confirming.runId }))).toMatchObject(notFound)

@@ -55,9 +55,10 @@ const describe = (event: RunEvent): Omit<Entry, 'key' | 'at'> => {
         title: (
           <>
             Called <code>{event.toolCall.name}</code>
+            {event.audited === true ? ', recorded for audit' : ''}
           </>
         ),
-        detail: <Fields values={event.toolCall.args} empty="No arguments" />,
+        detail: <Fields values={event.toolCall.args} empty="with no arguments" />,
       }
     case 'ToolCallCompleted':
       return {

@@ -35,7 +35,7 @@ const gist = (event: RunEvent): string => {
     case 'RunContent':
       return event.delta
     case 'ToolCallStarted':
-      return `${event.toolCall.name}(${argsText(event.toolCall.args)})`
+      return `${event.toolCall.name}(${argsText(event.toolCall.args)})${event.audited === true ? ' [recorded for audit]' : ''}`
     case 'ToolCallCompleted':
       return event.result === undefined ? event.toolName : `${event.toolName} → ${valueText(event.result)}`
     case 'ToolCallFailed':

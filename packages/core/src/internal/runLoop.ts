@@ -147,6 +147,7 @@ const settle = (
           _tag: 'ToolCallStarted',
           runId: writer.run.runId,
           toolCall: { ...call, args: { ...args } },
+          ...(tool?.flags.approval?.type === 'audit' ? { audited: true as const } : {}),
         })
         if (tool === undefined) return yield* failed(writer, call, `there is no tool named "${call.name}"`)
         // Stored before it runs: should this process die now, the call is known to have started.

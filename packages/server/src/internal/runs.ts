@@ -23,8 +23,8 @@ export const visibleRun = async (
 
 /**
  * The run, if `principal` may read it: one they may see, or, for an approver, a run with an
- * approval waiting for a decision or decided by them — so that they weigh a call with its
- * conversation in front of them. Reading only: continuing, resolving or cancelling it stays its
+ * approval waiting for a decision or decided by them, or with a call recorded for audit — so
+ * that they weigh (or review) a call with its conversation in front of them. Reading only: continuing, resolving or cancelling it stays its
  * owner's (`visibleRun`).
  */
 export const readableRun = async (
@@ -38,7 +38,10 @@ export const readableRun = async (
     if (!isApprover(principal)) throw error
     const { approvals } = await countersign.approvals.list({ runId, limit: 1000 })
     const decides = approvals.some(
-      (approval) => approval.status === 'pending' || approval.resolvedBy?.id === principal.id,
+      (approval) =>
+        approval.status === 'pending' ||
+        approval.type === 'audit' ||
+        approval.resolvedBy?.id === principal.id,
     )
     if (!decides) throw error
     return Option.getOrThrowWith(await runToPromise(countersign.store.getRun(runId)), () => error)
