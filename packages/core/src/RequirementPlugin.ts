@@ -90,6 +90,11 @@ export interface RequirementPlugin<Kind extends string, Request, Resolution> {
   /** Who may resolve it. */
   readonly mayResolve: (principal: Principal, context: ResolverContext<Request>) => boolean
   readonly need: (request: Request, expiry?: Expiry) => Need
+  /**
+   * Raised by a running call (`Tool.pause`): its answer goes to that call (`ctx.answers`), not
+   * into its arguments, so answering it with a form does not have the call judged again.
+   */
+  readonly duringCall: boolean
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -115,6 +120,7 @@ interface PluginSpec<Kind extends string, A extends Answer, Request, Resolution>
   readonly outcome: (input: OutcomeInput<Request, Resolution>) => Outcome
   readonly check?: (request: Request, resolution: Resolution) => string | undefined
   readonly mayResolve?: (principal: Principal, context: ResolverContext<Request>) => boolean
+  readonly duringCall?: boolean
 }
 
 /**
@@ -143,6 +149,7 @@ export function make(
     outcome: spec.outcome,
     mayResolve: spec.mayResolve ?? (() => true),
     need: (request, expiry) => (expiry === undefined ? { plugin, request } : { plugin, request, expiry }),
+    duringCall: spec.duringCall ?? false,
   }
   return plugin as never
 }
