@@ -74,7 +74,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** The error as tRPC would answer it: its status, and the typed error (`_tag`, message, fields). */
-const sendError = (res: ServerResponse, error: unknown) => {
+export const sendError = (res: ServerResponse, error: unknown) => {
   const trpcError = toTRPCError(error)
   const status = getHTTPStatusCodeFromError(trpcError)
   const data = errorData(trpcError) ?? {

@@ -4,6 +4,7 @@
  *
  * - `profile` calls the "everything" reference server's `trigger-elicitation-request` tool, whose
  *   server asks the person for a form half-way through the call.
+ * - `treasurer` and `payouts` (see agents.ts) are served over MCP too, at `/mcp` on its port.
  *
  * Its runs are kept in memory, or in the SQLite file named by `sqlite <path>` (shared by the
  * processes of a restart test). Users sign in with the fixture tokens (`alice-token`, …). SIGTERM closes it and its MCP servers.
@@ -12,7 +13,8 @@ import { defineAgent, ScriptedModel } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
 import { tokens } from '@countersign/server/testing'
 import { SqliteStore } from '@countersign/sqlite'
-import { McpToolkit } from '../../src/index.js'
+import { McpServer, McpToolkit } from '../../src/index.js'
+import { payouts, treasurer } from './agents.js'
 import { everythingServer } from './addresses.js'
 
 /** A model that calls `name` once, then reports what it answered. */
@@ -40,7 +42,8 @@ const store =
 
 const server = createServer({
   ...(store === undefined ? {} : { store }),
-  agents: [profile],
+  agents: [profile, treasurer, payouts],
+  mounts: [McpServer.httpMount()],
   authenticate: staticTokens(
     Object.fromEntries(Object.entries(tokens).map(([name, principal]) => [`${name}-token`, principal])),
   ),
