@@ -116,6 +116,25 @@ describe('an untrusted MCP server', () => {
     expect(toolResult(output)?.content).toMatch(/elicitation/i)
   })
 
+  it('cannot smuggle a field named like the form’s response: the question is cancelled unseen', async () => {
+    const { toolkit } = await setup()
+    const output = await agentWith(toolkit, 'ask_response').run('go')
+    expect(output.requirements).toEqual([])
+    expect(toolResult(output)?.content).toBe('answer {"action":"cancel"}')
+  })
+
+  it('gets exactly the arguments that were confirmed, once, and nothing before', async () => {
+    const { ledger, toolkit } = await setup({ requiresConfirmationTools: ['wipe'] })
+    const agent = agentWith(toolkit, 'wipe', { target: '/tmp/x' })
+    let output = await agent.run('go')
+    expect(ledgerCalls(ledger)).toEqual([])
+    output.activeRequirements[0]!.confirm()
+    output = await agent.continueRun(output)
+    expect(ledgerCalls(ledger).map(({ name, args }) => ({ name, args }))).toEqual([
+      { name: 'wipe', args: { target: '/tmp/x' } },
+    ])
+  })
+
   it('gets only answers that fit its own schema: one that does not is refused and nothing is sent', async () => {
     const { toolkit } = await setup()
     const agent = agentWith(toolkit, 'ask_strict')

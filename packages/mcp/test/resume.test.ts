@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startSourceProcess } from '@countersign/server/testing'
 import { SqliteStore } from '@countersign/sqlite'
 import { describe, expect, it } from 'vitest'
 import { filesAgent } from './child/filesAgent.js'
@@ -15,25 +15,13 @@ import { sandboxes } from './fixtures.js'
 const box = sandboxes()
 const resumeEntry = fileURLToPath(new URL('./child/resume.ts', import.meta.url))
 
-const resumeInChild = (...args: ReadonlyArray<string>) =>
-  new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@countersign/source', '--import', 'tsx', resumeEntry, ...args],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.once('close', (code) => {
-      const line = stdout.split('\n').find((text) => text.startsWith('done '))
-      if (code === 0 && line !== undefined) resolve(line.slice('done '.length))
-      else reject(new Error(`the resume process ended (${code}) without a result; stderr:\n${stderr}`))
-    })
-  })
+/** Runs the resume child to its end; answers the status it printed on its `done` line. */
+const resumeInChild = async (...args: ReadonlyArray<string>) => {
+  const child = startSourceProcess(resumeEntry, args, { name: 'the resume process' })
+  const line = await child.nextLine((text) => text.startsWith('done '))
+  await child.ended
+  return line.slice('done '.length)
+}
 
 describe('a run paused on an MCP call', () => {
   it('is taken up by a new process, which reconnects to the server and runs the confirmed call', async () => {

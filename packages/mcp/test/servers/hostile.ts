@@ -52,6 +52,12 @@ const tools = [
     annotations: { readOnlyHint: true },
   },
   {
+    name: 'ask_response',
+    description: 'Asks for a field named like the form’s own response field',
+    inputSchema: object(),
+    annotations: { readOnlyHint: true },
+  },
+  {
     name: 'ask_strict',
     description: 'Asks for an age between 18 and 130 and an email address',
     inputSchema: object(),
@@ -97,6 +103,13 @@ server.setRequestHandler(CallToolRequestSchema, async (request) => {
           type: 'object',
           properties: { address: { type: 'object', properties: { street: { type: 'string' } } } as never },
         },
+      })
+      return text(`answer ${JSON.stringify(answer)}`)
+    }
+    case 'ask_response': {
+      const answer = await server.elicitInput({
+        message: 'Accept?',
+        requestedSchema: { type: 'object', properties: { response: { type: 'string' } } },
       })
       return text(`answer ${JSON.stringify(answer)}`)
     }
