@@ -53,10 +53,13 @@ describe("an MCP server's question during a call", () => {
       })
       expect(fields.get('name')).toMatchObject({
         type: 'string',
-        description: 'String: Your full, legal name',
+        description: 'String; Your full, legal name',
       })
       expect(fields.get('integer')).toMatchObject({ type: 'integer', value: 42 })
       expect(fields.get('untitledSingleSelectEnum')?.allowedValues).toContain('Monica')
+      expect(fields.get('titledSingleSelectEnum')?.description).toContain('hero-1 = Superman')
+      expect(fields.get('untitledMultipleSelectEnum')).toMatchObject({ type: 'array', value: ['Guitar'] })
+      expect(fields.get('untitledMultipleSelectEnum')?.description).toContain('a list of: Guitar, Piano')
       const awaiting = await client.runs.awaitingMe()
       expect(JSON.stringify(awaiting)).toContain(question.id)
 

@@ -33,12 +33,29 @@ const choices = (property: Property): ReadonlyArray<unknown> | undefined => {
 const isChoiceList = (values: ReadonlyArray<unknown> | undefined): values is ReadonlyArray<string> =>
   values !== undefined && values.length > 0 && values.every((value) => typeof value === 'string')
 
+/** Titled choices (`oneOf` of `{ const, title }`), as a person reads them: `hero-1 = Superman, …`. */
+const titlesOf = (property: Property): string | undefined => {
+  const titled: unknown = property.oneOf ?? property.anyOf
+  if (!Array.isArray(titled)) return undefined
+  const named = (titled as ReadonlyArray<Property>).filter((option) => typeof option.title === 'string')
+  return named.length === 0
+    ? undefined
+    : named.map((option) => `${String(option.const)} = ${String(option.title)}`).join(', ')
+}
+
 const fieldOf = (name: string, property: Property): Either.Either<UserInputField, string> => {
-  const described = [property.title, property.description].filter((text) => typeof text === 'string')
+  const items = (property.items ?? {}) as Property
+  const listed = property.type === 'array' ? choices(items) : undefined
+  const described = [
+    property.title,
+    property.description,
+    titlesOf(property.type === 'array' ? items : property),
+    listed === undefined ? undefined : `a list of: ${listed.map(String).join(', ')}`,
+  ].filter((text) => typeof text === 'string')
   const base = {
     name,
     required: false,
-    ...(described.length === 0 ? {} : { description: clip(described.join(': ')) }),
+    ...(described.length === 0 ? {} : { description: clip(described.join('; ')) }),
     ...(property.default === undefined ? {} : { value: property.default }),
   }
   switch (property.type) {
@@ -54,8 +71,7 @@ const fieldOf = (name: string, property: Property): Either.Either<UserInputField
     case 'boolean':
       return Either.right({ ...base, type: property.type })
     case 'array': {
-      const items = (property.items ?? {}) as Property
-      return isChoiceList(choices(items))
+      return isChoiceList(listed)
         ? Either.right({ ...base, type: 'array' })
         : Either.left(`${name} is a list of something other than choices`)
     }
