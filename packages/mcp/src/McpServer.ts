@@ -26,8 +26,17 @@ export const serveStdio = async (
 export interface HttpMountOptions {
   /** Where on the Countersign server's port (default `/mcp`). */
   readonly path?: string
-  /** Most MCP sessions open at once (default 1000): beyond, the oldest is closed. */
+  /** Most MCP sessions open at once (default 1000): beyond, a new one is refused (503). */
   readonly maxSessions?: number
+  /** Most MCP sessions one caller has open (default 20): beyond, their oldest is closed. */
+  readonly maxSessionsPerCaller?: number
+}
+
+/** What the Countersign server calls a mount with (`MountContext` of `@countersign/server`). */
+export interface MountContext {
+  readonly principal: Principal
+  readonly countersign: Countersign
+  readonly holdRun: <A>(work: () => Promise<A>) => Promise<A>
 }
 
 /** An MCP session over HTTP: its transport, and the one principal it belongs to. */
@@ -49,12 +58,13 @@ const refuse = (res: ServerResponse, status: number, message: string) => {
 export const httpMount = (options: HttpMountOptions = {}) => {
   const sessions = new Map<string, Session>()
   const maxSessions = options.maxSessions ?? 1000
+  const maxPerCaller = options.maxSessionsPerCaller ?? 20
   return {
     path: options.path ?? '/mcp',
     handle: async (
       req: IncomingMessage,
       res: ServerResponse,
-      { principal, countersign }: { readonly principal: Principal; readonly countersign: Countersign },
+      { principal, countersign, holdRun }: MountContext,
     ): Promise<void> => {
       const sessionId = req.headers['mcp-session-id']
       if (typeof sessionId === 'string') {
@@ -64,11 +74,13 @@ export const httpMount = (options: HttpMountOptions = {}) => {
         return session.transport.handleRequest(req, res)
       }
       if (req.method !== 'POST') return refuse(res, 400, 'Start a session with an initialize request')
-      for (const [oldest, session] of sessions) {
-        if (sessions.size < maxSessions) break
+      const own = [...sessions].filter(([, session]) => session.principalId === principal.id)
+      // A caller makes room among their own sessions, never by closing someone else's.
+      for (const [oldest, session] of own.slice(0, Math.max(0, own.length - maxPerCaller + 1))) {
         sessions.delete(oldest)
         await session.transport.close()
       }
+      if (sessions.size >= maxSessions) return refuse(res, 503, 'Too many MCP sessions: try again later')
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (id) => void sessions.set(id, { transport, principalId: principal.id }),
@@ -77,7 +89,7 @@ export const httpMount = (options: HttpMountOptions = {}) => {
       transport.onclose = () => {
         if (transport.sessionId !== undefined) sessions.delete(transport.sessionId)
       }
-      await agentsServer(countersign, principal).connect(transport)
+      await agentsServer(countersign, principal, holdRun).connect(transport)
       await transport.handleRequest(req, res)
       // A first request that was not an initialize opened nothing.
       if (transport.sessionId === undefined) await transport.close()

@@ -151,6 +151,18 @@ describe('Countersign agents over MCP (Streamable HTTP on the server’s port)',
   })
 })
 
+describe('MCP sessions over HTTP', () => {
+  it('makes room among a caller’s own sessions, never by closing someone else’s', async () => {
+    const bob = await overHttp('bob', { action: 'cancel' })
+    const alice = []
+    for (let index = 0; index < 4; index++) alice.push(await overHttp('alice', { action: 'cancel' }))
+    await expect(alice[0]!.client.listTools()).rejects.toThrow(/Session not found|404/)
+    expect((await alice[3]!.client.listTools()).tools.length).toBeGreaterThan(0)
+    expect((await bob.client.listTools()).tools.length).toBeGreaterThan(0)
+    for (const { client } of [bob, ...alice]) await client.close()
+  })
+})
+
 describe('Countersign agents over MCP (stdio)', () => {
   it('asks for the confirmation and runs the tool once accepted', async () => {
     const before = paymentsMade().length

@@ -172,6 +172,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
           countersign,
           authenticate: options.authenticate,
           rate: guards.rate,
+          runs: guards.runs,
         })
       )
         return

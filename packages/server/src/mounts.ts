@@ -3,6 +3,7 @@ import type { Countersign, Principal } from '@countersign/core'
 import { type Authenticate, bearerToken, principalOf } from './auth.js'
 import { Unauthenticated } from './errors.js'
 import type { RateLimiter } from './internal/rateLimiter.js'
+import type { RunSlots } from './internal/runSlots.js'
 import { sendError } from './rest.js'
 
 /**
@@ -20,6 +21,8 @@ export interface Mount {
 export interface MountContext {
   readonly principal: Principal
   readonly countersign: Countersign
+  /** Counts `work` (a run started or continued) against the caller's concurrent runs, as `runs.start` does. */
+  readonly holdRun: <A>(work: () => Promise<A>) => Promise<A>
 }
 
 /** Answers a request to a mount's path; false for any other path. The caller is checked before the body is read. */
@@ -31,6 +34,7 @@ export const handleMount = async (
     readonly countersign: Countersign
     readonly authenticate: Authenticate
     readonly rate: RateLimiter
+    readonly runs: RunSlots
   },
 ): Promise<boolean> => {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname
@@ -40,7 +44,11 @@ export const handleMount = async (
     const principal = await principalOf(options.authenticate, bearerToken(req.headers.authorization))
     if (principal === null) throw new Unauthenticated()
     options.rate.take(principal.id)
-    await mount.handle(req, res, { principal, countersign: options.countersign })
+    await mount.handle(req, res, {
+      principal,
+      countersign: options.countersign,
+      holdRun: (work) => options.runs.hold(principal.id, work),
+    })
   } catch (error) {
     if (res.headersSent) res.end()
     else sendError(res, error)

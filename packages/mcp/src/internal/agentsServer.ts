@@ -5,7 +5,7 @@ import {
   type CallToolResult,
   ListToolsRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
-import { driveRun, standing } from './driveRun.js'
+import { driveRun, type HoldRun, standing } from './driveRun.js'
 import { toolNameOf } from './names.js'
 
 /*
@@ -37,7 +37,11 @@ const stringArg = (args: Readonly<Record<string, unknown>> | undefined, name: st
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-export const agentsServer = (countersign: Countersign, principal: Principal): Server => {
+export const agentsServer = (
+  countersign: Countersign,
+  principal: Principal,
+  holdRun: HoldRun = (work) => work(),
+): Server => {
   const server = new Server({ name: 'countersign', version: '1' }, { capabilities: { tools: {} } })
   const runnables = new Map(
     [...countersign.served.values()].map((runnable) => [toolNameOf('', runnable.id), runnable] as const),
@@ -73,7 +77,7 @@ export const agentsServer = (countersign: Countersign, principal: Principal): Se
   }))
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const caller = { server, requestId: extra.requestId, principal }
+    const caller = { server, requestId: extra.requestId, principal, holdRun }
     const { name, arguments: args } = request.params
     try {
       if (name === getRunTool || name === continueRunTool) {
@@ -86,7 +90,9 @@ export const agentsServer = (countersign: Countersign, principal: Principal): Se
       const input = stringArg(args, 'input')
       if (runnable === undefined) return failure(`No tool "${name}".`)
       if (input === undefined) return failure('input: a task in words is required.')
-      const first = await countersign.run(runnable.id, input, { principal, userId: principal.id })
+      const first = await holdRun(() =>
+        countersign.run(runnable.id, input, { principal, userId: principal.id }),
+      )
       return await driveRun(countersign, caller, first)
     } catch (error) {
       // Typed errors of the engine say what went wrong and carry no stack or path.

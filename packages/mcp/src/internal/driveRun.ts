@@ -1,7 +1,10 @@
-import type { Countersign, Principal, RunOutput } from '@countersign/core'
+import type { Countersign, Principal, ResolutionInput, RunOutput } from '@countersign/core'
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js'
 import { askCaller, canAsk, isTheCallers } from './askCaller.js'
+
+/** Runs work that starts or continues a run, within whatever limit the host sets on the caller's concurrent runs. */
+export type HoldRun = <A>(work: () => Promise<A>) => Promise<A>
 
 /** How many pauses in a row one tool call takes the caller through before it answers with where the run stands. */
 const maxRounds = 20
@@ -50,10 +53,15 @@ const ended = (output: RunOutput): CallToolResult =>
  */
 export const driveRun = async (
   countersign: Countersign,
-  caller: { readonly server: Server; readonly requestId: RequestId; readonly principal: Principal },
+  caller: {
+    readonly server: Server
+    readonly requestId: RequestId
+    readonly principal: Principal
+    readonly holdRun: HoldRun
+  },
   first: RunOutput,
 ): Promise<CallToolResult> => {
-  const { server, requestId, principal } = caller
+  const { server, requestId, principal, holdRun } = caller
   const canElicit = server.getClientCapabilities()?.elicitation !== undefined
   let output = first
   for (let round = 0; round < maxRounds; round++) {
@@ -62,7 +70,7 @@ export const driveRun = async (
     const askable = canElicit
       ? open.filter((requirement) => isTheCallers(requirement) && canAsk(requirement))
       : []
-    const resolutions = []
+    const resolutions: Array<ResolutionInput> = []
     for (const requirement of askable) {
       const answer = await askCaller(server, requestId, requirement)
       if (answer === undefined) break
@@ -73,7 +81,7 @@ export const driveRun = async (
       await countersign.resolve(output.runId, resolutions, { principal })
       return standing(await countersign.getRun(output.runId))
     }
-    output = await countersign.continueRun({ runId: output.runId, resolutions }, { principal })
+    output = await holdRun(() => countersign.continueRun({ runId: output.runId, resolutions }, { principal }))
   }
   return standing(output)
 }

@@ -43,7 +43,7 @@ const store =
 const server = createServer({
   ...(store === undefined ? {} : { store }),
   agents: [profile, treasurer, payouts],
-  mounts: [McpServer.httpMount()],
+  mounts: [McpServer.httpMount({ maxSessionsPerCaller: 3 })],
   authenticate: staticTokens(
     Object.fromEntries(Object.entries(tokens).map(([name, principal]) => [`${name}-token`, principal])),
   ),
