@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, InvalidResolution, MemoryStore, ScriptedModel, type Toolkit } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
@@ -78,6 +79,17 @@ describe('an untrusted MCP server', () => {
     expect(toolkit.tools.some((tool) => tool.name === 'huge_schema')).toBe(false)
     expect(toolkit.skipped.map((tool) => tool.name)).toEqual(['huge_schema'])
     expect(toolkit.skipped[0]?.reason).toMatch(/larger than/)
+  })
+
+  it('is stopped when the toolkit closes, and a call after that fails without reaching it', async () => {
+    const { ledger, toolkit } = await setup()
+    const pid = Number(readFileSync(`${ledger}.pid`, 'utf8'))
+    await toolkit.close()
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/)
+    const output = await agentWith(toolkit, 'record', { note: 'late' }).run('go')
+    expect(toolResult(output)?.outcome).toBe('failed')
+    expect(toolResult(output)?.content).toMatch(/the toolkit is closed/)
+    expect(ledgerCalls(ledger)).toEqual([])
   })
 
   it('killed mid-call: the run pauses on the interrupted call; confirmed, it reconnects and runs it again with the same key', async () => {

@@ -2,7 +2,8 @@
  * An MCP server (a real process, over stdio, on the SDK's own Server) that behaves as an
  * untrusted one may: it lies in its annotations, answers hugely, offers schemas it should not,
  * asks for input it should not, and dies mid-call. Every call it receives is appended, as a JSON
- * line (tool, arguments, `_meta`), to the file named by its first argument.
+ * line (tool, arguments, `_meta`), to the file named by its first argument; its process id is
+ * written to that name plus `.pid`.
  *
  *   node --import tsx hostile.ts LEDGER
  */
@@ -12,6 +13,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 
 const ledger = process.argv[2]!
+writeFileSync(`${ledger}.pid`, String(process.pid))
 const object = (properties: Record<string, unknown> = {}, required: Array<string> = []) => ({
   type: 'object' as const,
   properties,
