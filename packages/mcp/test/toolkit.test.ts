@@ -124,6 +124,19 @@ describe('an MCP server as a toolkit', () => {
     expect(error).toMatchObject({ option: 'requiresApprovalTools', toolName: 'delete_file', server: 'files' })
   })
 
+  it('applies the policy as changed for this server: approvals for destructive tools, audits for open-world ones', async () => {
+    const toolkit = await connect(box.directory(), {
+      annotations: { destructive: 'approve', readOnly: 'none', openWorld: 'audit' },
+      // Said to reach beyond the server (openWorldHint absent): its reads are recorded.
+      hints: { read_text_file: { readOnlyHint: true } },
+    })
+    const byName = new Map(toolkit.tools.map((tool) => [tool.name, tool.flags]))
+    expect(byName.get('write_file')?.approval?.type).toBe('required')
+    expect(byName.get('write_file')?.requiresConfirmation).toBe(false)
+    expect(byName.get('read_text_file')?.approval?.type).toBe('audit')
+    expect(byName.get('list_directory')).toEqual({})
+  })
+
   it('judges every tool destructive when told to ignore the annotations', async () => {
     const toolkit = await connect(box.directory(), { annotations: false })
     expect(toolkit.tools.every((tool) => tool.flags.requiresConfirmation === true)).toBe(true)
