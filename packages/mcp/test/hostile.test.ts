@@ -128,6 +128,24 @@ describe('an untrusted MCP server', () => {
     expect(toolResult(output)?.content).toMatch(/elicitation/i)
   })
 
+  it('routes each question to the call that asked it, with two runs asking on one connection', async () => {
+    const { toolkit } = await setup()
+    const first = agentWith(toolkit, 'ask_strict')
+    const second = agentWith(toolkit, 'ask_strict')
+    let one = await first.run('go')
+    let two = await second.run('go')
+    two.activeRequirements[0]!.provideUserInput({ age: 40, email: 'two@b.co' })
+    two = await second.continueRun(two)
+    one.activeRequirements[0]!.provideUserInput({ age: 30, email: 'one@b.co' })
+    one = await first.continueRun(one)
+    expect(toolResult(two)?.content).toBe(
+      'answer {"action":"accept","content":{"age":40,"email":"two@b.co"}}',
+    )
+    expect(toolResult(one)?.content).toBe(
+      'answer {"action":"accept","content":{"age":30,"email":"one@b.co"}}',
+    )
+  })
+
   it('cannot smuggle a field named like the form’s response: the question is cancelled unseen', async () => {
     const { toolkit } = await setup()
     const output = await agentWith(toolkit, 'ask_response').run('go')
