@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, staticTokens } from '@countersign/server'
+import { filesAgent } from './definitions/files.js'
 import { modelDescription } from './model.js'
 import { demoPrincipals, served } from './served.js'
 import { seed } from './seed.js'
@@ -25,8 +26,12 @@ const panelBuilt = existsSync(`${panel}/index.html`)
 if (!panelBuilt)
   console.log('[panel] not built: serving the API only (pnpm --filter @countersign/control-panel build)')
 
+const files = await filesAgent()
+console.log(`[files] the files agent works in ${files.sandbox}, through the filesystem MCP server`)
+
 const server = createServer({
   ...served,
+  agents: [...served.agents, files.agent],
   store,
   authenticate: staticTokens(demoPrincipals),
   ...(panelBuilt ? { webApp: { dir: panel } } : {}),
@@ -58,6 +63,7 @@ Press Ctrl+C to stop; paused runs stay in the store.`)
 const shutdown = async () => {
   console.log('\n[demo] stopping')
   await server.close()
+  await files.close()
   await closeStore()
   process.exit(0)
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type {} from '@countersign/ferretdb-harness/globalSetup' // types `inject('mongodbUrl')`
 import { errorOf } from '@countersign/client'
 import { Resolutions } from '@countersign/core'
@@ -40,6 +42,7 @@ describe('the demo server', () => {
     expect(demo.stdout()).toMatch(/demo-approver\s+grace/)
     const definitions = await demo.client('demo-user').definitions.list()
     expect(definitions.map(({ id, kind }) => `${kind}:${id}`).sort()).toStrictEqual([
+      'agent:files',
       'agent:finance',
       'agent:infrastructure',
       'agent:support',
@@ -182,6 +185,42 @@ describe('infrastructure', () => {
       Resolutions.externalResult(external.id, 'scaled to 6 replicas at 02:04, all healthy'),
     ])
     expect(done.content).toContain('The operator reports: scaled to 6 replicas at 02:04, all healthy')
+  })
+})
+
+describe('files, through the filesystem MCP server', () => {
+  const sandbox = join(dirname(database.path), 'sandbox')
+
+  it('reads freely', async () => {
+    const run = await demo.client('demo-user').runs.start('files', 'Read welcome.txt')
+    expect(run.status).toBe('completed')
+    expect(run.content).toContain('Files here are read freely')
+  })
+
+  it('writes only once the user confirms, and not at all when they decline', async () => {
+    const user = demo.client('demo-user')
+    const declined = await user.runs.start('files', 'Write "no" to declined.txt')
+    expect(openRequirement(declined).kind).toBe('confirmation')
+    await user.runs.continue(declined.runId, [Resolutions.reject(openRequirement(declined).id, 'not now')])
+    expect(existsSync(join(sandbox, 'declined.txt'))).toBe(false)
+
+    const paused = await user.runs.start('files', 'Write "milk, eggs" to todo.txt')
+    expect(openRequirement(paused).kind).toBe('confirmation')
+    expect(existsSync(join(sandbox, 'todo.txt'))).toBe(false)
+    const done = await user.runs.continue(paused.runId, [Resolutions.confirm(openRequirement(paused).id)])
+    expect(done.status).toBe('completed')
+    expect(readFileSync(join(sandbox, 'todo.txt'), 'utf8')).toBe('milk, eggs')
+  })
+
+  it('deletes only once an approver approves', async () => {
+    writeFileSync(join(sandbox, 'old.txt'), 'stale')
+    const paused = await demo.client('demo-user').runs.start('files', 'Delete old.txt')
+    const requirement = openRequirement(paused)
+    expect(requirement.kind).toBe('approval')
+    expect(existsSync(join(sandbox, 'old.txt'))).toBe(true)
+    await demo.client('demo-approver').approvals.decide(requirement.id, { approved: true })
+    expect((await settled(demo.client('demo-user'), paused.runId)).status).toBe('completed')
+    expect(existsSync(join(sandbox, 'old.txt'))).toBe(false)
   })
 })
 

@@ -46,7 +46,10 @@ export const define = (spec: AgentSpec): AgentDefinition => {
     tools.set(tool.name, tool)
   }
   const plugins = new Map<string, AnyRequirementPlugin>()
-  for (const plugin of [...builtinPlugins, ...(spec.plugins ?? [])]) {
+  const fromToolkits = (spec.tools ?? []).flatMap((entry) => (isToolkit(entry) ? (entry.plugins ?? []) : []))
+  for (const plugin of [...builtinPlugins, ...(spec.plugins ?? []), ...fromToolkits]) {
+    // Toolkits sharing a kind share its plugin: the same one is registered once.
+    if (plugins.get(plugin.kind) === plugin && fromToolkits.includes(plugin)) continue
     if (plugins.has(plugin.kind))
       throw new DefinitionError({ subject, reason: `two requirement plugins have kind "${plugin.kind}"` })
     plugins.set(plugin.kind, plugin)

@@ -98,6 +98,11 @@ export interface RequirementPlugin<Kind extends string, Request, Resolution> {
   /** Who may resolve it. */
   readonly mayResolve: (principal: Principal, context: ResolverContext<Request>) => boolean
   readonly need: (request: Request, expiry?: Expiry) => Need
+  /**
+   * Raised by a running call (`Tool.pause`): its answer goes to that call (`ctx.answers`), not
+   * into its arguments, so answering it with a form does not have the call judged again.
+   */
+  readonly duringCall: boolean
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -125,6 +130,8 @@ interface PluginSpec<Kind extends string, A extends Answer, Request, Resolution>
   readonly mayResolve?: (principal: Principal, context: ResolverContext<Request>) => boolean
   /** A decision may approve the call with changed arguments (default false): its outcome runs them. */
   readonly editsArguments?: boolean
+  /** Raised by a running call (`Tool.pause`), whose answer goes to that call (default false). */
+  readonly duringCall?: boolean
 }
 
 /** What no decision may carry: changes where the kind takes none, or changes to a call it rejects. */
@@ -167,6 +174,7 @@ export function make(
     outcome: spec.outcome,
     mayResolve: spec.mayResolve ?? (() => true),
     need: (request, expiry) => (expiry === undefined ? { plugin, request } : { plugin, request, expiry }),
+    duringCall: spec.duringCall ?? false,
   }
   return plugin as never
 }

@@ -21,7 +21,33 @@ export interface ToolContext {
   readonly signal: AbortSignal
   /** Who started the run. */
   readonly principal: Principal
+  /**
+   * The answers to the requirements this call paused on (`pause`, or any requirement of its
+   * last pause), oldest first; empty when nothing was asked since the call was made.
+   */
+  readonly answers: ReadonlyArray<CallAnswer>
 }
+
+/** A decided requirement, as a resumed call reads it. */
+export interface CallAnswer {
+  readonly kind: string
+  readonly request: unknown
+  /** The resolution's value, in the kind's resolution shape. */
+  readonly value: unknown
+}
+
+/**
+ * What a running call returns to pause its run on requirements mid-way (a server asking the
+ * person something before it can go on, say). The run pauses as for any requirement; once they
+ * are decided, the call runs again with the same arguments and idempotency key, and reads the
+ * answers in `ctx.answers`. The kinds must be registered on the agent (a toolkit's `plugins`).
+ */
+export class CallPause {
+  constructor(readonly needs: ReadonlyArray<Need>) {}
+}
+
+/** Pauses the run from inside a call (see `CallPause`). */
+export const pause = (needs: ReadonlyArray<Need>): CallPause => new CallPause(needs)
 
 export type JsonSchemaObject = {
   readonly type: 'object'

@@ -1,15 +1,19 @@
 import { DefinitionError } from './Errors.js'
+import type { AnyRequirementPlugin } from './RequirementPlugin.js'
 import * as Tool from './Tool.js'
 
 /** A named group of tools, with HITL flags given as lists of tool names. */
 export interface Toolkit {
   readonly name: string
   readonly tools: ReadonlyArray<Tool.Tool>
+  /** Requirement kinds its tools raise, registered on every agent that uses it. */
+  readonly plugins?: ReadonlyArray<AnyRequirementPlugin>
 }
 
 export interface ToolkitSpec {
   readonly name: string
   readonly tools: ReadonlyArray<Tool.Tool>
+  readonly plugins?: ReadonlyArray<AnyRequirementPlugin>
   readonly requiresConfirmationTools?: ReadonlyArray<string>
   /** Every parameter of these tools is asked of the person, prefilled with the model's arguments. */
   readonly requiresUserInputTools?: ReadonlyArray<string>
@@ -51,6 +55,7 @@ export const make = (spec: ToolkitSpec): Toolkit => {
 
   return {
     name: spec.name,
+    ...(spec.plugins === undefined ? {} : { plugins: spec.plugins }),
     tools: spec.tools.map((tool) => {
       const flags: Tool.HitlFlags = {
         ...(lists.requiresConfirmationTools.includes(tool.name) ? { requiresConfirmation: true } : {}),

@@ -1,4 +1,5 @@
 import { Principal } from '@countersign/core'
+import { Unauthenticated } from './errors.js'
 
 /** Who a token belongs to, as the host application knows it. */
 export type PrincipalInput = typeof Principal.Encoded
@@ -34,6 +35,20 @@ export const principalOf = async (
 ): Promise<Principal | null> => {
   const found = token === undefined || token === '' ? null : await authenticate(token)
   return found == null ? null : new Principal(found)
+}
+
+/**
+ * The principal of a request's `Authorization: Bearer` token; `Unauthenticated` when there is
+ * none, saying whether a token was sent (and refused) or not.
+ */
+export const requestPrincipal = async (
+  authenticate: Authenticate,
+  authorization: string | undefined,
+): Promise<Principal> => {
+  const token = bearerToken(authorization)
+  const principal = await principalOf(authenticate, token)
+  if (principal === null) throw new Unauthenticated({ tokenGiven: token !== undefined && token !== '' })
+  return principal
 }
 
 /** Roles that see and decide the approval queue. */

@@ -15,6 +15,7 @@ import { makeRunSlots } from './internal/runSlots.js'
 import { hardLimitFactor, limitedWebSocket } from './internal/limitedSocket.js'
 import { makeResumer, manualResume } from './internal/resume.js'
 import { staticFiles } from './internal/staticFiles.js'
+import { handleMount, type Mount } from './mounts.js'
 import { handleRest } from './rest.js'
 import { appRouter } from './router.js'
 
@@ -79,6 +80,8 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly reauthenticateMs?: number
   /** Deepest nesting of JSON input accepted (default 32 levels); deeper is BAD_REQUEST (`NestingTooDeep`). */
   readonly maxJsonDepth?: number
+  /** More HTTP handlers on the same port, each at its path, for signed-in callers only (see `Mount`). */
+  readonly mounts?: ReadonlyArray<Mount>
 }
 
 export interface CountersignServer {
@@ -144,6 +147,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
   })
   const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer, guards }
   const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp)
+  const mounts = options.mounts ?? []
 
   let closing = false
   let inFlight = 0
@@ -163,6 +167,15 @@ export const createServer = (options: ServerOptions): CountersignServer => {
     void (async () => {
       if (await handleProbe(req, res, countersign)) return
       if (await handleRest(req, res, rest)) return
+      if (
+        await handleMount(req, res, mounts, {
+          countersign,
+          authenticate: options.authenticate,
+          rate: guards.rate,
+          runs: guards.runs,
+        })
+      )
+        return
       if (webApp !== undefined && (await webApp(req, res))) return
       if (callsOf(new URL(req.url ?? '/', 'http://localhost')) > limits.maxBatchSize)
         return refuseBatch(res, appRouter, limits.maxBatchSize)

@@ -10,7 +10,7 @@ import {
 import { TRPCError } from '@trpc/server'
 import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { Schema } from 'effect'
-import { approverRoles, type Authenticate, bearerToken, isApprover, principalOf } from './auth.js'
+import { approverRoles, type Authenticate, isApprover, requestPrincipal } from './auth.js'
 import type { Guards } from './context.js'
 import {
   errorData,
@@ -74,7 +74,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** The error as tRPC would answer it: its status, and the typed error (`_tag`, message, fields). */
-const sendError = (res: ServerResponse, error: unknown) => {
+export const sendError = (res: ServerResponse, error: unknown) => {
   const trpcError = toTRPCError(error)
   const status = getHTTPStatusCodeFromError(trpcError)
   const data = errorData(trpcError) ?? {
@@ -149,9 +149,7 @@ const decodeSegment = (segment: string) => {
 
 /** The caller, who must be an approver or an admin, within their request rate. */
 const approver = async (req: IncomingMessage, options: RestOptions): Promise<Principal> => {
-  const token = bearerToken(req.headers.authorization)
-  const principal = await principalOf(options.authenticate, token)
-  if (principal === null) throw new Unauthenticated({ tokenGiven: token !== undefined && token !== '' })
+  const principal = await requestPrincipal(options.authenticate, req.headers.authorization)
   if (!isApprover(principal)) throw new RoleRequired({ principalId: principal.id, roles: approverRoles })
   options.guards.rate.take(principal.id)
   return principal

@@ -25,7 +25,7 @@ import { type AnyRequirementPlugin, type Expiry, Outcome, type Need } from '../R
 import { RunStore } from '../RunStore.js'
 import * as Usage from '../Usage.js'
 import type { Actor } from '../Runnable.js'
-import type { Tool } from '../Tool.js'
+import { type CallAnswer, CallPause, type Tool } from '../Tool.js'
 import { delegate, isDelegation } from './delegation.js'
 import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
@@ -133,12 +133,23 @@ const failed = (
     .pipe(Effect.as({ status: 'failed' as const, error: reason } satisfies CallOutcome))
 }
 
-/** Carries out what was decided for one call, recording its result for the model. */
+/** A call that paused its run from inside (`Tool.pause`): it has no result yet. */
+interface PausedCall {
+  readonly status: 'paused'
+  readonly args: Readonly<Record<string, unknown>>
+  readonly needs: ReadonlyArray<Need>
+}
+
+/**
+ * Carries out what was decided for one call, recording its result for the model; `answers` are
+ * the decisions it is resumed with.
+ */
 const settle = (
   writer: RunWriter<Actor>,
   call: ToolCall,
   outcome: Outcome,
-): Effect.Effect<CallOutcome, WriteError> =>
+  answers: ReadonlyArray<CallAnswer> = [],
+): Effect.Effect<CallOutcome | PausedCall, WriteError> =>
   Outcome.$match(outcome, {
     Execute: ({ args }) =>
       Effect.gen(function* () {
@@ -158,8 +169,11 @@ const settle = (
             toolCallId: call.id,
             idempotencyKey: idempotencyKey(writer, call),
             principal: writer.run.principal,
+            answers,
           }),
         )
+        if (Either.isRight(result) && result.right instanceof CallPause)
+          return { status: 'paused' as const, args, needs: result.right.needs }
         return yield* Either.isRight(result)
           ? completed(writer, call, 'completed', result.right, args)
           : failed(writer, call, result.left.reason, args)
@@ -214,7 +228,10 @@ const decided = (
           resolution: Schema.decodeUnknownSync(plugin.resolution)(requirement.resolution.value) as unknown,
           args: before,
         })
-        if (suppliesArguments(plugin) || (outcome._tag === 'Execute' && !sameJson(outcome.args, before)))
+        if (
+          (suppliesArguments(plugin) && !plugin.duringCall) ||
+          (outcome._tag === 'Execute' && !sameJson(outcome.args, before))
+        )
           supplied.add(requirement.kind)
       }
       return { outcome, supplied }
@@ -410,9 +427,13 @@ const settleBatch = (
       judged: ToolCall,
       outcome: Outcome,
       decidedBy: Principal = writer.run.principal,
+      answers: ReadonlyArray<CallAnswer> = [],
     ) =>
       Effect.gen(function* () {
-        const done = yield* settle(writer, call, outcome)
+        const done = yield* settle(writer, call, outcome, answers)
+        // Paused from inside: asked again, with the arguments it runs with, until it has a result.
+        if (done.status === 'paused')
+          return gated.push({ call: { ...call, args: done.args }, needs: done.needs })
         if (writer.agent.tools.get(call.name)?.flags.approval?.type === 'audit')
           yield* audit(writer, judged, done, decidedBy)
       })
@@ -420,7 +441,12 @@ const settleBatch = (
      * Asks what the tool and the policies require of the call with these arguments, but for the
      * kinds already answered with them; runs it if nothing is left.
      */
-    const judge = (call: ToolCall, judged: ToolCall, answered: ReadonlySet<string>) =>
+    const judge = (
+      call: ToolCall,
+      judged: ToolCall,
+      answered: ReadonlySet<string>,
+      answers: ReadonlyArray<CallAnswer> = [],
+    ) =>
       Effect.gen(function* () {
         const tool = writer.agent.tools.get(call.name)
         if (tool === undefined) return yield* settle(writer, call, Outcome.Execute({ args: judged.args }))
@@ -433,7 +459,13 @@ const settleBatch = (
           asked.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, judged))
         const remaining = granted ? asked.filter((need) => need.plugin.kind !== Approval.kind) : asked
         if (remaining.length > 0) return gated.push({ call: judged, needs: remaining })
-        return yield* settleAudited(call, judged, Outcome.Execute({ args: judged.args }))
+        return yield* settleAudited(
+          call,
+          judged,
+          Outcome.Execute({ args: judged.args }),
+          writer.run.principal,
+          answers,
+        )
       })
     for (const call of calls) {
       if (isDelegation(writer.agent, call.name)) {
@@ -468,9 +500,14 @@ const settleBatch = (
       // One pause's requirements on a call are shown the same arguments.
       const judged = requirements[0]!.toolCall
       const { outcome, supplied } = yield* decided(writer, judged, requirements)
+      const answers = requirements.map((requirement) => ({
+        kind: requirement.kind,
+        request: requirement.request,
+        value: requirement.resolution?.value,
+      }))
       if (outcome._tag === 'Execute' && supplied.size > 0)
-        yield* judge(call, { ...judged, args: outcome.args }, supplied)
-      else yield* settleAudited(call, judged, outcome, requirements.at(-1)!.resolution!.resolvedBy)
+        yield* judge(call, { ...judged, args: outcome.args }, supplied, answers)
+      else yield* settleAudited(call, judged, outcome, requirements.at(-1)!.resolution!.resolvedBy, answers)
     }
     return gated
   })
