@@ -19,7 +19,6 @@ import {
   RoleRequired,
   RouteNotFound,
   toTRPCError,
-  Unauthenticated,
 } from './errors.js'
 import { retryAfterOf } from './internal/retryAfter.js'
 import type { Resumer } from './internal/resume.js'
