@@ -1,10 +1,11 @@
 // A TypeScript app as a user writes it, against the packed @countersign/* tarballs installed from npm
 // (scripts/consumer-test.sh). Type-checked strictly under `nodenext` and `bundler`, then run on Node 20 and 24:
 // any missing export, type or dependency fails the check or the run.
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { strict as assert } from 'node:assert'
 import { createOpenAI } from '@ai-sdk/openai'
 import { AiSdkModel } from '@countersign/ai-sdk'
@@ -71,7 +72,10 @@ const finance = new Agent({
   ]),
   tools: [payout],
   store,
-  policies: [amountThreshold({ tools: ['process_refund'], above: 100 }), roleGate({ tools: { process_refund: ['finance'] } })],
+  policies: [
+    amountThreshold({ tools: ['process_refund'], above: 100 }),
+    roleGate({ tools: { process_refund: ['finance'] } }),
+  ],
 })
 const app = new Countersign({ agents: [finance], store })
 const pending = await finance.run('Refund C-1', { principal: { id: 'ada', roles: ['user'] } })
@@ -106,16 +110,26 @@ try {
     if (event._tag === 'RunPaused') break
   }
   assert.ok(events.includes('RunStarted'), events.join(' '))
-  const done = await client.runs.continue(remote.runId, [Resolutions.confirm(remote.activeRequirementIds[0]!)])
+  const done = await client.runs.continue(remote.runId, [
+    Resolutions.confirm(remote.activeRequirementIds[0]!),
+  ])
   assert.equal(done.status, 'completed')
-  const refused = await client.runs.get('no-such-run').catch((error: unknown) => errorOf(error))
-  assert.ok(refused !== undefined && '_tag' in refused, JSON.stringify(refused))
+  const refused = await client.runs.get('no-such-run').then(
+    () => undefined,
+    (error: unknown) => errorOf(error),
+  )
+  assert.equal(refused?._tag, 'RunNotFound')
 
-  // The bin installed by npm (node_modules/.bin), on the Node this program runs under.
-  const listed = execFileSync('countersign', ['definitions', '--url', url, '--token', 'dev-token', '--json'], {
-    encoding: 'utf8',
-  })
-  assert.match(listed, /"desk"/)
+  // The bin npm installed (node_modules/.bin, on PATH), run as a child: this process serves its requests meanwhile.
+  const { stdout } = await promisify(execFile)('countersign', [
+    'definitions',
+    '--url',
+    url,
+    '--token',
+    'dev-token',
+    '--json',
+  ])
+  assert.match(stdout, /"desk"/)
 } finally {
   client.close()
   await server.close()

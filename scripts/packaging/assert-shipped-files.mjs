@@ -10,7 +10,9 @@ const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist
 const unexpected = files.filter((file) => !shipped.test(file))
 const missing = required.filter((file) => !files.includes(file))
 if (unexpected.length > 0 || missing.length > 0) {
-  console.error(`${published.id}: ships ${JSON.stringify(unexpected)} it should not; lacks ${JSON.stringify(missing)}`)
+  console.error(
+    `${published.id}: ships ${JSON.stringify(unexpected)} it should not; lacks ${JSON.stringify(missing)}`,
+  )
   process.exit(1)
 }
 console.log(`${published.id}: ${files.length} files (package.json, README.md, LICENSE, dist/)`)
