@@ -10,6 +10,12 @@ import { join } from 'node:path'
 const root = process.argv[2]
 const order = ['patch', 'minor', 'major']
 
+/** Ends the check with what is wrong, and no stack trace. */
+const fail = (problems) => {
+  console.error(problems.join('\n'))
+  process.exit(1)
+}
+
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'))
 
 /** name → { dir, version } for every package the workspace file lists. */
@@ -59,11 +65,11 @@ const bump = (version, type) => {
 
 const before = workspacePackages()
 const pending = changesets()
-if (pending.length === 0) throw new Error('no changeset to version')
+if (pending.length === 0) fail(['no changeset to version'])
 const asked = new Map()
 for (const { bumps } of pending)
   for (const [name, type] of bumps) {
-    if (!before.has(name)) throw new Error(`a changeset names ${name}, which is not in the workspace`)
+    if (!before.has(name)) fail([`a changeset names ${name}, which is not in the workspace`])
     if (order.indexOf(type) > order.indexOf(asked.get(name) ?? 'patch') || !asked.has(name))
       asked.set(name, type)
   }
@@ -97,8 +103,5 @@ for (const [name, { dir, version }] of before) {
 const left = changesets().map(({ file }) => file)
 if (left.length > 0) problems.push(`changesets left unconsumed: ${left.join(', ')}`)
 
-if (problems.length > 0) {
-  console.error(problems.join('\n'))
-  process.exit(1)
-}
+if (problems.length > 0) fail(problems)
 console.log(`changeset version: ${pending.length} changesets → ${bumpedTo.join(', ')}`)
