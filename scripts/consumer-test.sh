@@ -38,7 +38,7 @@ node_bin() {
     return
   fi
   platform="$(node -p '`${process.platform}-${process.arch}`')"
-  dir="$(find "$cache" -maxdepth 1 -name "node-${platform}-$1.*" | sort -V | tail -n 1)"
+  dir="$(find "$cache" -maxdepth 1 -name "node-${platform}-$1.*" ! -name '*.partial' | sort -V | tail -n 1)"
   if [[ -z "$dir" ]]; then
     say "the machine has no Node $1: fetching it from the npm registry (npm pack node-${platform}@$1)" >&2
     (cd "$work" && npm pack --silent "node-${platform}@$1" >/dev/null)
@@ -108,6 +108,7 @@ for wanted in 20 24; do
   native_addon "$bin"
   say "running it on Node $("$bin/node" --version) (${bin})"
   PATH="$app/node_modules/.bin:$bin:$PATH" "$bin/node" out/consumer.js
-  PATH="$app/node_modules/.bin:$bin:$PATH" countersign --help | grep -q '^Usage: countersign'
+  help="$(PATH="$app/node_modules/.bin:$bin:$PATH" countersign --help)"
+  grep -q '^Usage: countersign' <<<"$help" || { echo "error: countersign --help printed: ${help}" >&2; exit 1; }
 done
 say 'consumer test passed: the tarballs install, type-check (nodenext, bundler) and run on Node 20 and 24'
