@@ -51,6 +51,13 @@ node_bin() {
   echo "$dir/bin"
 }
 
+# `workspace_sqlite version|dir`: the better-sqlite3 that @countersign/sqlite uses in this workspace.
+workspace_sqlite() {
+  local manifest
+  manifest="$(cd "$root/packages/sqlite" && node -p 'require.resolve("better-sqlite3/package.json")')"
+  if [[ "$1" == dir ]]; then dirname "$manifest"; else node -p "require('${manifest}').version"; fi
+}
+
 # `native_addon BIN`: better-sqlite3's addon built for that Node (its ABI), from the cache or built by npm rebuild
 # against that Node's own headers (node-gyp may not reach nodejs.org for them).
 native_addon() {
@@ -59,6 +66,10 @@ native_addon() {
   version="$(node -p 'require("./node_modules/better-sqlite3/package.json").version')"
   addon="$cache/better-sqlite3-${version}-node-abi${abi}-$(node -p '`${process.platform}-${process.arch}`').node"
   built=node_modules/better-sqlite3/build/Release/better_sqlite3.node
+  # The workspace's pnpm install built the same addon for the machine's Node: a fresh machine need not build it twice.
+  if [[ ! -f "$addon" && "$abi" == "$(node -p 'process.versions.modules')" && "$version" == "$(workspace_sqlite version)" ]]; then
+    cp "$(workspace_sqlite dir)/build/Release/better_sqlite3.node" "$addon"
+  fi
   if [[ ! -f "$addon" ]]; then
     say "building better-sqlite3 ${version} for Node ABI ${abi} (cached in ${addon#"$root"/})"
     PATH="$bin:$PATH" npm_config_nodedir="$(dirname "$bin")" npm rebuild better-sqlite3 >"$work/rebuild.log" 2>&1 ||
