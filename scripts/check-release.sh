@@ -9,7 +9,7 @@ say() { printf '==> %s\n' "$*"; }
 
 root="$PWD"
 work="$(mktemp -d)"
-trap '[[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 # `copy DIR`: this tree's files (committed or not, as git sees them) into DIR, with the installed node_modules.
 copy() {

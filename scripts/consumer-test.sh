@@ -93,7 +93,7 @@ npm install --no-audit --no-fund --ignore-scripts --loglevel=error "$tarballs"/*
   "effect@$(catalog effect)" "ws@$(catalog ws)" "openai@$(catalog openai)" "@ai-sdk/openai@$(catalog @ai-sdk/openai)" \
   "typescript@$(catalog typescript)" "@types/node@$(catalog @types/node)" "@types/ws@$(catalog @types/ws)"
 # Every @countersign package must come from a tarball: none is on the registry, and none may be installed twice.
-if [[ -n "$(find node_modules -mindepth 3 -path '*/node_modules/@countersign/*' -name package.json -maxdepth 5)" ]]; then
+if [[ -n "$(find node_modules -path '*/node_modules/@countersign/*/package.json')" ]]; then
   echo 'error: a @countersign package was installed twice (a version no tarball has?)' >&2
   exit 1
 fi
@@ -102,8 +102,10 @@ fi
 # fails. Other libraries' own declarations may want the DOM library or types they do not ship: not ours to judge.
 typecheck() {
   local errors
-  errors="$(node node_modules/typescript/bin/tsc -p "$1" | grep -E '^[^ ].*: error TS' || true)"
-  errors="$(grep -Ev '^node_modules/' <<<"$errors" || true)$(grep -E '^node_modules/@countersign/' <<<"$errors" || true)"
+  errors="$(node node_modules/typescript/bin/tsc -p "$1" | grep -E '^([^ ].*)?error TS' || true)"
+  errors="$(grep -Ev '^node_modules/' <<<"$errors" || true)
+$(grep -E '^node_modules/@countersign/' <<<"$errors" || true)"
+  errors="$(grep -v '^$' <<<"$errors" || true)"
   if [[ -n "$errors" ]]; then
     printf '%s\n' "$errors"
     say "type-checking consumer.ts FAILED ($1)"
