@@ -174,7 +174,7 @@ export const fromRequirement = (requirement: RequirementRecord, run: RunRecord):
   const decided = decision?._tag === 'Some' ? decision.value : undefined
   const request = Option.getOrElse(
     decodeRequest(requirement.request),
-    () => ({}) as typeof ApprovalRequest.Type,
+    (): typeof ApprovalRequest.Type => ({}),
   )
   return new ApprovalRecord({
     id: requirement.id,

@@ -6,13 +6,21 @@ import type { AnyRequirementPlugin, Decision, ResolutionOf, UserInputAnswer } fr
  * objects of a RunOutput are not at hand (a server, another process).
  */
 
-/** Confirms (approves) the call; with `args`, as those arguments in place of the call's (approve with changes). */
-export const confirm = (
+export const confirm = (requirementId: string): ResolutionInput => ({
+  requirementId,
+  value: { approved: true } satisfies Decision,
+})
+
+/**
+ * Confirms (approves) the call with changes: `args` are every argument it runs with, in place of
+ * its own (confirmations and approvals take them; see `RequirementPlugin.Decision.args`).
+ */
+export const confirmWithChanges = (
   requirementId: string,
-  changes?: { readonly args: Readonly<Record<string, unknown>> },
+  args: Readonly<Record<string, unknown>>,
 ): ResolutionInput => ({
   requirementId,
-  value: (changes === undefined ? { approved: true } : { approved: true, args: changes.args }) as Decision,
+  value: { approved: true, args } satisfies Decision,
 })
 
 export const reject = (requirementId: string, note?: string): ResolutionInput => ({

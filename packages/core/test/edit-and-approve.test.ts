@@ -72,7 +72,7 @@ describe('confirm with changes', () => {
     const done = await agent.continueRun(
       {
         runId: paused.runId,
-        resolutions: [Resolutions.confirm(confirmation.id, { args: { to: 'acct-1', amount: 200 } })],
+        resolutions: [Resolutions.confirmWithChanges(confirmation.id, { to: 'acct-1', amount: 200 })],
       },
       { principal: requester },
     )
@@ -96,7 +96,10 @@ describe('confirm with changes', () => {
       {
         runId: paused.runId,
         resolutions: [
-          Resolutions.confirm(single(paused.activeRequirements).id, { args: { to: 'acct-1', amount: 5000 } }),
+          Resolutions.confirmWithChanges(single(paused.activeRequirements).id, {
+            to: 'acct-1',
+            amount: 5000,
+          }),
         ],
       },
       { principal: requester },
@@ -165,7 +168,7 @@ describe('changes that are refused, changing nothing', () => {
   it('a kind that takes no changes refuses them: an interrupted call, a workflow step', () => {
     expect([Confirmation.editsArguments, RequiredApproval.editsArguments]).toEqual([true, true])
     for (const plugin of [InterruptedCall, StepConfirmation, ModelFailure])
-      expect(plugin.check({} as never, { approved: true, args: { a: 1 } } as never)).toBe(
+      expect(plugin.check({} as never, { approved: true, args: { a: 1 } })).toBe(
         'this kind of requirement takes no changed arguments',
       )
   })

@@ -115,6 +115,8 @@ export const runSummaryView = (run: RunRecord, interrupted = false) => ({
   userId: run.userId,
   status: interrupted ? ('running' as const) : run.status,
   interrupted,
+  /** What it was asked. */
+  input: run.input,
   content: run.content,
   error: run.error,
   /** The ids of the requirements waiting for a decision now (empty unless paused). */

@@ -14,6 +14,12 @@ const pageSize = 20
 const statuses = ['running', 'paused', 'completed', 'failed', 'cancelled'] as const
 type Status = (typeof statuses)[number]
 
+/** The start of a long text, on one line. */
+const excerpt = (text: string, max = 90) => {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
 /** The caller's runs (an admin's: everyone's), newest first, with a form to start one. */
 export const RunsPage = ({ session }: { readonly session: Session }) => {
   const { client } = session
@@ -81,6 +87,7 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
           <thead>
             <tr>
               <th scope="col">Run</th>
+              <th scope="col">Asked</th>
               <th scope="col">Status</th>
               <th scope="col">Waiting for</th>
               <th scope="col">Started</th>
@@ -97,6 +104,14 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
                   <div className="muted">
                     {run.kind} · <code>{run.runId}</code>
                   </div>
+                </td>
+                <td data-label="Asked" className="summary">
+                  <span className="text">{excerpt(run.input)}</span>
+                  {run.status === 'completed' && run.content !== '' ? (
+                    <div className="muted">→ {excerpt(run.content)}</div>
+                  ) : run.status === 'failed' && run.error !== undefined ? (
+                    <div className="muted">→ {excerpt(run.error)}</div>
+                  ) : null}
                 </td>
                 <td data-label="Status">
                   <RunStatusBadge status={run.status} />
