@@ -170,6 +170,22 @@ describe('the control panel', () => {
     })
   })
 
+  it('a call carried out outside the agent can be reported as failed: the agent is told why', async () => {
+    const started = await panel.client('user-token').runs.start('courier', 'Ship P-7')
+    const page = await signIn(browser(), `${url()}/#/runs/${started.runId}`, 'user-token')
+    const card = page.locator('article.requirement')
+    await card.getByRole('heading', { name: /Result from outside needed for/ }).waitFor()
+    await card.getByLabel('failed').check()
+    await card.getByRole('button', { name: 'Report the failure' }).click()
+    await card.getByText('Say why it failed.').waitFor()
+    await card.getByLabel('Why it failed').fill('the van broke down')
+    await card.getByRole('button', { name: 'Report the failure' }).click()
+    await page.locator('.run-status').getByText('completed').waitFor()
+    await expect(page.getByRole('region', { name: 'Reply' }).locator('.text').textContent()).resolves.toBe(
+      'Not shipped: Error: the van broke down',
+    )
+  })
+
   it('a team run shows its member run in the timeline, and its confirmation is answered on the page', async () => {
     const page = await signIn(browser(), url(), 'user-token', phone)
     await page.getByText('Start a run').click()

@@ -162,6 +162,25 @@ const office = defineTeam({
   members: [clerk],
 })
 
+/** A parcel handed to a courier outside the agent: a person reports what came of it. */
+const courier = defineAgent({
+  id: 'courier',
+  name: 'Courier',
+  model: ScriptedModel.make(({ messages }) => {
+    const [result] = toolMessages(messages)
+    if (result === undefined) return { toolCalls: [{ name: 'ship_parcel', args: { parcel: 'P-7' } }] }
+    return result.outcome === 'failed' ? `Not shipped: ${result.content}` : `Shipped: ${result.content}.`
+  }),
+  tools: [
+    Tool.make({
+      name: 'ship_parcel',
+      description: 'Ship a parcel',
+      parameters: Schema.Struct({ parcel: Schema.String }),
+      externalExecution: true,
+    }),
+  ],
+})
+
 /** Exports run at once, each recorded for audit. */
 const exports = defineAgent({
   id: 'exports',
@@ -205,7 +224,7 @@ const holder = defineAgent({
 const store = SqliteStore.make({ path: database })
 const server = createServer({
   store,
-  agents: [finance, holder, travel, dinner, exports],
+  agents: [finance, holder, travel, dinner, exports, courier],
   writerLease: 1_000,
   teams: [office],
   sweepEvery: false,

@@ -100,6 +100,27 @@ describe('countersign input, result and resolve', severalRuns, () => {
     expect(ended.lines).toStrictEqual([`Run ${paused.runId} (weather) completed`, 'Done: light rain'])
   })
 
+  it('result --error reports that the call failed outside the agent; a result and --error together, or neither, is a usage error', async () => {
+    const paused = await clientOf('alice').runs.start('weather', 'Tomorrow in Oslo?')
+    const requirementId = paused.activeRequirementIds[0]!
+    for (const args of [['light rain', '--error', 'down'], []]) {
+      const refused = await cli(['result', paused.runId, requirementId, ...args], {
+        server: server(),
+        as: 'alice',
+      })
+      expect(refused.code).toBe(2)
+    }
+    expect((await clientOf('alice').runs.get(paused.runId)).status).toBe('paused')
+    const ended = await cli(['result', paused.runId, requirementId, '-e', 'the forecast service is down'], {
+      server: server(),
+      as: 'alice',
+    })
+    expect(ended.code).toBe(0)
+    const done = await clientOf('alice').runs.get(paused.runId)
+    expect(done.requirements[0]).toMatchObject({ resolution: { error: 'the forecast service is down' } })
+    expect(done.toolExecutions).toMatchObject([{ status: 'failed' }])
+  })
+
   it('resolve sends a resolution value as it is, for kinds of any shape', async () => {
     const paused = await clientOf('alice').runs.start('weather', 'Tomorrow in Oslo?')
     const requirementId = paused.activeRequirementIds[0]!

@@ -159,6 +159,11 @@ export class Requirement {
     this.answer('setExternalExecutionResult', 'external_result', { result })
   }
 
+  /** The call carried out outside the agent failed: the model is told `error` as its failure. */
+  setExternalExecutionError(error: string): void {
+    this.answer('setExternalExecutionError', 'external_result', { error })
+  }
+
   /** Answers a kind of any shape (your own plugins) with its resolution value. */
   resolve(value: unknown): void {
     this.answer('resolve', undefined, value)

@@ -32,7 +32,11 @@ export const UserInputAnswer = Schema.Struct({
 })
 export type UserInputAnswer = typeof UserInputAnswer.Type
 
-export const ExternalResult = Schema.Struct({ result: Json })
+/** What a call carried out outside the agent came to: its result, or why it failed (the model is told). */
+export const ExternalResult = Schema.Union(
+  Schema.Struct({ result: Json }),
+  Schema.Struct({ error: Schema.NonEmptyString }),
+)
 export type ExternalResult = typeof ExternalResult.Type
 
 /** What happens to the blocked tool call once its requirements are resolved. */
@@ -43,6 +47,8 @@ export type Outcome = Data.TaggedEnum<{
   Skip: { readonly message: string }
   /** Do not run it; this value, supplied from outside, is the call's result. */
   Result: { readonly result: unknown }
+  /** Do not run it; it failed outside the agent, as this says (the model is told it as the call's error). */
+  Fail: { readonly error: string }
 }>
 export const Outcome = Data.taggedEnum<Outcome>()
 

@@ -41,6 +41,12 @@ export const externalResult = (requirementId: string, result: unknown): Resoluti
   value: { result },
 })
 
+/** The call carried out outside the agent failed: the model is told `error` as its failure. */
+export const externalError = (requirementId: string, error: string): ResolutionInput => ({
+  requirementId,
+  value: { error },
+})
+
 /** An answer to a requirement of `plugin`'s kind, its shape checked at compile time. */
 export const of = <P extends AnyRequirementPlugin>(
   _plugin: P,

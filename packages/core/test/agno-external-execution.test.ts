@@ -72,6 +72,46 @@ describe('the result handed back is the call result', () => {
     expect(single(output.toolExecutions)).toMatchObject({ status: 'external', result: 'done externally' })
   })
 
+  it("a failure handed back is the call's failure: the model is told why, and the events say it failed", async () => {
+    const ledger = makeLedger()
+    const { agent, model } = externalAgent(ledger)
+    const paused = await agent.run('Ask Ana to lunch')
+    const events = await collect(
+      agent.continueRunStream({
+        runId: paused.runId,
+        resolutions: [
+          Resolutions.externalError(single(paused.activeRequirements).id, 'the mail server refused it'),
+        ],
+      }),
+    )
+    expect(lastToldTo(model)).toMatchObject({
+      _tag: 'Tool',
+      toolCallId: 'call_1_1',
+      outcome: 'failed',
+      content: 'Error: the mail server refused it',
+    })
+    expect(events.find((event) => event._tag === 'ToolCallFailed')).toMatchObject({
+      toolName: 'send_email',
+      error: 'the mail server refused it',
+    })
+    expect(ledger.calls).toEqual([])
+    const output = await agent.getRun(paused.runId)
+    expect(single(output.toolExecutions)).toMatchObject({ status: 'failed' })
+
+    // The object's method says the same; an empty reason, or a result and a failure at once, is refused.
+    const again = await agent.run('Ask Ana to lunch')
+    const requirement = single(again.activeRequirements)
+    expect(() => requirement.setExternalExecutionError('')).toThrow(InvalidResolution)
+    await expect(
+      agent.continueRun({
+        runId: again.runId,
+        resolutions: [{ requirementId: requirement.id, value: { result: 'ok', error: 'and not' } }],
+      }),
+    ).rejects.toBeInstanceOf(InvalidResolution)
+    requirement.setExternalExecutionError('bounced')
+    expect((await agent.continueRun(again)).status).toBe('completed')
+  })
+
   it('gives the model an object result as JSON', async () => {
     const ledger = makeLedger()
     const { agent, store } = externalAgent(ledger)

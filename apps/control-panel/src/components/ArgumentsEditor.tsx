@@ -1,4 +1,5 @@
 import { useId, useState } from 'react'
+import { parseJson } from '../json.js'
 import { textOf } from '../userInput.js'
 import { describedBy, FieldNotes } from './FieldNotes.js'
 
@@ -10,11 +11,7 @@ const readBack = (original: unknown, text: string): { value: unknown } | { error
     return text.trim() !== '' && Number.isFinite(number) ? { value: number } : { error: 'Enter a number.' }
   }
   if (typeof original === 'boolean') return { value: text === 'true' }
-  try {
-    return { value: JSON.parse(text) as unknown }
-  } catch {
-    return { error: 'Enter JSON.' }
-  }
+  return parseJson(text) ?? { error: 'Enter JSON.' }
 }
 
 /**

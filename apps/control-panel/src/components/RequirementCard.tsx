@@ -17,6 +17,7 @@ import type { Role } from '../session.js'
 import { formatDuration } from '../time.js'
 import { DecisionForm } from './DecisionForm.js'
 import { UserInputForm } from './UserInputForm.js'
+import { ExternalResultForm } from './ExternalResultForm.js'
 import { ValueForm } from './ValueForm.js'
 import { Fields } from './Values.js'
 
@@ -148,9 +149,9 @@ export const RequirementCard = ({
           }
         />
       ) : answers === 'external_result' ? (
-        <ValueForm mode="result" onSubmit={(result) => decide.resolve({ result })} />
+        <ExternalResultForm onSubmit={decide.resolve} />
       ) : (
-        <ValueForm mode="json" onSubmit={decide.resolve} />
+        <ValueForm onSubmit={decide.resolve} />
       )}
     </article>
   )

@@ -23,10 +23,11 @@ export const userInput = (
   value: { values } satisfies RequirementPlugin.UserInputAnswer,
 })
 
+/** What a call carried out outside the agent came to: its result, or (`{ error }`) why it failed. */
 export const externalResult = (
   requirementId: string,
-  result: RequirementPlugin.ExternalResult['result'],
+  value: RequirementPlugin.ExternalResult,
 ): Resolution => ({
   requirementId,
-  value: { result } satisfies RequirementPlugin.ExternalResult,
+  value,
 })

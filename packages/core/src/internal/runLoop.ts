@@ -184,6 +184,7 @@ const settle = (
         return { status: 'skipped', error: message } satisfies CallOutcome
       }),
     Result: ({ result }) => completed(writer, call, 'external', result),
+    Fail: ({ error }) => failed(writer, call, error),
   })
 
 /** What was decided for a call, and the kinds whose answers settled its arguments (see `decided`). */

@@ -3,6 +3,7 @@ import { printRun } from '../printRun.js'
 import type { Act, Program } from '../program.js'
 import { externalResult, userInput } from '../resolutions.js'
 import { fieldValues, parsed } from '../fields.js'
+import { UsageError } from '../UsageError.js'
 import { requirementOfRun } from '../ids.js'
 
 /** An argument's value, or stdin's for `-`. */
@@ -33,20 +34,26 @@ export const registerAnswers = (program: Program, act: Act) => {
   program
     .command('result')
     .summary('hand back the result of a call made outside the agent')
-    .description('hand back the result of a call carried out outside the agent, and continue the run')
+    .description(
+      'hand back the result of a call carried out outside the agent (or, with --error, why it failed: the model is told), and continue the run',
+    )
     .argument('<runId>')
     .argument('<requirementId>')
-    .argument('<result>', 'JSON (or text), or - to read it from stdin')
-    .action((run, requirement, result, _options, command) =>
-      act(command.optsWithGlobals(), async (context) => {
-        const value = await valueOf(result)
+    .argument('[result]', 'JSON (or text), or - to read it from stdin')
+    .option('-e, --error <message>', 'the call failed outside the agent: why')
+    .action((run, requirement, result, options, command) => {
+      if ((result === undefined) === (options.error === undefined))
+        throw new UsageError('give the result, or --error with why the call failed (one of them)')
+      return act(command.optsWithGlobals(), async (context) => {
+        const value =
+          options.error === undefined ? { result: await valueOf(result!) } : { error: options.error }
         const { runId, requirementId } = await requirementOfRun(context, run, requirement)
         return printRun(
           context.output,
           await context.client.runs.continue(runId, [externalResult(requirementId, value)]),
         )
-      }),
-    )
+      })
+    })
   program
     .command('resolve')
     .summary('answer a requirement of any kind with its resolution value')
