@@ -323,6 +323,7 @@ describe('MongoStore: documents (schema version 2)', () => {
       status: 'paused',
       updatedAt: paused.record.updatedAt,
       createdAt: paused.record.createdAt,
+      createdIn: 2,
       doc: 'string',
       requirements: 'string',
       raised: paused.requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),

@@ -69,6 +69,12 @@ export interface RunDocument {
   expiresAt?: number
   /** Until when its first writer's lease holds, as created (its claim is the run's creation: `claimSeq` 1). */
   leaseExpiresAt?: number
+  /**
+   * The schema version that created the run, set by `createRun` and never changed: a run created
+   * by version 2 never had requirements in version 1's `requirements`, so its reads skip that query.
+   * Documents without it (runs of version 1, or created before it was written) are read as ever.
+   */
+  createdIn?: number
 }
 
 /**

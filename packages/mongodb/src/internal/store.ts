@@ -6,6 +6,7 @@ import {
   RequirementNotFound,
   RequirementRecord,
   RunAlreadyExists,
+  type RunLease,
   type RunStore,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
@@ -54,11 +55,11 @@ export const makeRunStore = (db: Db): RunStore => {
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
-    const [decisions, run, legacy] = await Promise.all([
+    const [decisions, run] = await Promise.all([
       c.resolutions.find({ runId }).toArray(),
       readRun(operation, runId),
-      Legacy.findRequirements(c, runId),
     ])
+    const legacy = run?.mayHaveV1Requirements ? await Legacy.findRequirements(c, runId) : []
     const located: Array<Located> = []
     const decided = new Set<string>()
     const legacyDecisions = new Map<string, Docs.Stored>()
@@ -85,6 +86,21 @@ export const makeRunStore = (db: Db): RunStore => {
   const locate = async (operation: string, runId: string, requirementId: string) => {
     const { located, run } = await locateAll(operation, runId)
     return { found: located.find(({ record }) => record.id === requirementId), run }
+  }
+
+  /**
+   * The requirements a stop that raises none carries on: the last stop's, as its committing writer
+   * finds them. Its own stops' \`runs\` writes succeeded (else it would have stopped writing), so a
+   * \`runs\` document at or past the stop before its claim is current: one read by \`_id\`. Else (no
+   * lease to tell, or a claim that took over a run after a lost \`runs\` write) the run is read whole.
+   */
+  const carriedRequirements = async (operation: string, runId: string, lease: RunLease | undefined) => {
+    const stored = lease === undefined ? null : await c.runs.findOne({ _id: runId })
+    if (stored !== null && lease !== undefined) {
+      const state = runs.fromDocument(operation, stored)
+      if (state.record.lastSeq >= lease.claimSeq - 1) return state.raised
+    }
+    return (await readRun(operation, runId))?.raised ?? []
   }
 
   /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
@@ -114,6 +130,7 @@ export const makeRunStore = (db: Db): RunStore => {
               c.runs.insertOne({
                 _id: run.runId,
                 ...document,
+                createdIn: schemaVersion,
                 ...(lease === undefined ? {} : { leaseExpiresAt: lease.expiresAt }),
               }),
             () => new RunAlreadyExists({ runId: run.runId }),
@@ -142,7 +159,7 @@ export const makeRunStore = (db: Db): RunStore => {
         const requirements =
           raised.length > 0
             ? raised
-            : yield* attempt('commit', async () => (await readRun('commit', run.runId))?.raised ?? [])
+            : yield* attempt('commit', () => carriedRequirements('commit', run.runId, batch.lease))
         const [documents, runDocumentValue, approvalDocuments] = yield* encode(
           'commit',
           () =>
