@@ -51,7 +51,7 @@ const sqlite = async (): Promise<OpenStore> => {
  * The server's own account of itself. FerretDB names the MongoDB version it speaks and has a field
  * of its own; its version there is "unknown" in builds without version stamping, such as the harness's.
  */
-const serverVersion = async (client: MongoClient) => {
+export const serverVersion = async (client: MongoClient) => {
   const info = await client.db('admin').command({ buildInfo: 1 })
   const version = typeof info.version === 'string' ? `MongoDB ${info.version}` : 'MongoDB'
   if (typeof info.ferretdbVersion !== 'string') return version
