@@ -6,20 +6,16 @@
  * monitoring); on SQLite the statements run (a wrapper around better-sqlite3's statements).
  * Prints a table and writes the figures to bench/results/cycle-cost.json. See bench/README.md.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunOutput, RunStore } from '@countersign/core'
-import { startMongo } from '@countersign/ferretdb-harness'
-import { MongoStore } from '@countersign/mongodb'
 import { SqliteStore } from '@countersign/sqlite'
-import { Effect, Exit, Scope } from 'effect'
-import { MongoClient } from 'mongodb'
+import { runBenchmark } from './internal/entry.js'
+import { startMongoDatabases } from './internal/mongoDatabases.js'
 import { meterMongo, meterSqlite, type Traffic, type TrafficMeter } from './internal/storeTraffic.js'
-import { describeMachine, say, thisMachine, writeResults } from './output.js'
+import { publish, say } from './output.js'
 import { positive, readSettings, settingsUsage, storesIn } from './settings.js'
-import { serverVersion } from './stores.js'
 import { cycle, cyclingAgent, startRun } from './workload.js'
 
 const storeNames = ['sqlite', 'mongodb'] as const
@@ -61,31 +57,17 @@ const sqlite = async (): Promise<Metered> => {
 }
 
 const mongodb = async (): Promise<Metered> => {
-  const server = await startMongo()
-  const client = new MongoClient(server.url, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 })
-  const scope = Effect.runSync(Scope.make())
-  const dbName = `countersign_bench_${randomBytes(6).toString('hex')}`
-  const close = async () => {
-    try {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      await client.db(dbName).dropDatabase()
-    } finally {
-      await client.close()
-      await server.stop()
-    }
-  }
+  const mongo = await startMongoDatabases()
   try {
-    await client.connect()
-    const where = process.env.MONGODB_URL ? 'MONGODB_URL' : 'a FerretDB started by the harness'
-    const store = await Effect.runPromise(Scope.extend(MongoStore.make({ client, dbName }), scope))
+    const { store } = await mongo.open()
     return {
       store,
-      description: `MongoStore on ${await serverVersion(client)} at ${where}; commands counted by command monitoring`,
-      meter: meterMongo(client),
-      close,
+      description: `MongoStore on ${mongo.description}; commands counted by command monitoring`,
+      meter: meterMongo(mongo.client),
+      close: mongo.close,
     }
   } catch (error) {
-    await close().catch(() => undefined)
+    await mongo.close().catch(() => undefined)
     throw error
   }
 }
@@ -174,34 +156,25 @@ const main = async (config: { readonly cycles: number; readonly stores: Readonly
       await opened.close()
     }
   }
-  const machine = thisMachine()
-  console.log(
-    [
-      `Store traffic of one pause/resume cycle, at cycle 1 and ${config.cycles} of one run (${describeMachine(machine)})`,
-      ...Object.entries(stores).map(([name, description]) => `${name}: ${description}`),
-      '',
-      render(rows),
-    ].join('\n'),
+  await publish(
+    'cycle-cost.json',
+    {
+      title: `Store traffic of one pause/resume cycle, at cycle 1 and ${config.cycles} of one run`,
+      how: [],
+      stores,
+      table: render(rows),
+    },
+    { config, stores, rows },
   )
-  await writeResults('cycle-cost.json', {
-    generatedAt: new Date().toISOString(),
-    machine,
-    config,
-    stores,
-    rows,
-  })
 }
 
-let config: { readonly cycles: number; readonly stores: ReadonlyArray<StoreName> } | 'help'
-try {
-  const read = readSettings(settings, process.argv.slice(2), process.env)
-  config =
-    read === 'help'
+await runBenchmark(
+  (args, env) => {
+    const read = readSettings(settings, args, env)
+    return read === 'help'
       ? 'help'
       : { cycles: positive('--cycles', read.cycles), stores: storesIn(read.stores, storeNames) }
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`)
-  process.exit(2)
-}
-if (config === 'help') console.log(usage)
-else await main(config)
+  },
+  usage,
+  main,
+)

@@ -8,13 +8,14 @@
 import { Countersign } from '@countersign/core'
 import { confirmOnce } from './confirmOnce.js'
 import type { Template } from './internal/copiedRuns.js'
+import { runBenchmark } from './internal/entry.js'
 import {
   sizedOpeners,
   sizedStoreNames,
   type SizedStore,
   type SizedStoreName,
 } from './internal/sizedStores.js'
-import { describeMachine, say, thisMachine, writeResults } from './output.js'
+import { publish, say } from './output.js'
 import { positive, readSettings, settingsUsage, storesIn } from './settings.js'
 import { inProcess, type Side } from './sides.js'
 import { latency, type Latency } from './stats.js'
@@ -180,31 +181,18 @@ const main = async (config: Config) => {
     stores[name] = description
     results.push(...measured)
   }
-  const machine = thisMachine()
-  console.log(
-    [
-      `Start and resume of one run by runs stored (${describeMachine(machine)})`,
-      `${config.samples} samples a size after ${config.warmup} warm-up rounds, taken round the sizes in turn; ms`,
-      ...Object.entries(stores).map(([name, description]) => `${name}: ${description}`),
-      '',
-      render(results),
-    ].join('\n'),
+  await publish(
+    'store-size.json',
+    {
+      title: 'Start and resume of one run by runs stored',
+      how: [
+        `${config.samples} samples a size after ${config.warmup} warm-up rounds, taken round the sizes in turn; ms`,
+      ],
+      stores,
+      table: render(results),
+    },
+    { config, stores, results },
   )
-  await writeResults('store-size.json', {
-    generatedAt: new Date().toISOString(),
-    machine,
-    config,
-    stores,
-    results,
-  })
 }
 
-let config: Config | 'help'
-try {
-  config = readConfig(process.argv.slice(2), process.env)
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`)
-  process.exit(2)
-}
-if (config === 'help') console.log(usage)
-else await main(config)
+await runBenchmark(readConfig, usage, main)

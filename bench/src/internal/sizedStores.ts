@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunStore } from '@countersign/core'
-import { startMongo } from '@countersign/ferretdb-harness'
-import { MongoStore } from '@countersign/mongodb'
 import { SqliteStore } from '@countersign/sqlite'
-import { Effect, Exit, Scope } from 'effect'
-import { MongoClient } from 'mongodb'
-import { serverVersion } from '../stores.js'
 import type { Template } from './copiedRuns.js'
+import { startMongoDatabases } from './mongoDatabases.js'
 import { copyMongoRuns } from './mongoCopies.js'
 import { copySqliteRuns } from './sqliteCopies.js'
 
@@ -54,35 +49,14 @@ const sqlite = async (): Promise<SizedStores> => {
 
 /** Databases of their own on MONGODB_URL, else on a FerretDB the harness starts; dropped after. */
 const mongodb = async (): Promise<SizedStores> => {
-  const server = await startMongo()
-  const client = new MongoClient(server.url, { serverSelectionTimeoutMS: 5_000 })
-  const scope = Effect.runSync(Scope.make())
-  const dbNames: Array<string> = []
-  const close = async () => {
-    try {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      for (const dbName of dbNames) await client.db(dbName).dropDatabase()
-    } finally {
-      await client.close()
-      await server.stop()
-    }
-  }
-  try {
-    await client.connect()
-    const where = process.env.MONGODB_URL ? 'MONGODB_URL' : 'a FerretDB started by the harness'
-    return {
-      description: `MongoStore on ${await serverVersion(client)} at ${where}, a database each, dropped after`,
-      open: async () => {
-        const dbName = `countersign_bench_${randomBytes(6).toString('hex')}`
-        dbNames.push(dbName)
-        const store = await Effect.runPromise(Scope.extend(MongoStore.make({ client, dbName }), scope))
-        return { store, copy: (templates, count) => copyMongoRuns(client.db(dbName), templates, count) }
-      },
-      close,
-    }
-  } catch (error) {
-    await close().catch(() => undefined)
-    throw error
+  const mongo = await startMongoDatabases()
+  return {
+    description: `MongoStore on ${mongo.description}, a database each, dropped after`,
+    open: async () => {
+      const { store, db } = await mongo.open()
+      return { store, copy: (templates, count) => copyMongoRuns(db, templates, count) }
+    },
+    close: mongo.close,
   }
 }
 
