@@ -54,7 +54,8 @@ export const meterMongo = (client: MongoClient): TrafficMeter => {
     if (kind === 'read') reads.add(event.requestId)
     if (kind === 'read' || kind === 'write')
       counts.add(
-        `${event.commandName} ${String(event.command[event.commandName])}`,
+        // A command names its collection, but for getMore, whose first field is the cursor.
+        `${event.commandName} ${String(event.commandName === 'getMore' ? event.command.collection : event.command[event.commandName])}`,
         kind,
         kind === 'write' ? BSON.calculateObjectSize(event.command) : 0,
       )

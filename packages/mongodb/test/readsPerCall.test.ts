@@ -1,5 +1,5 @@
-import { RunRecord } from '@countersign/core'
-import { batchOf } from '@countersign/core/testing'
+import { type RunEvent, RunRecord } from '@countersign/core'
+import { batchOf, sampleRequirement, sampleResolution, sampleRun } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { countCommands } from '../src/testing.js'
@@ -81,5 +81,64 @@ describe('MongoStore: read commands per store call', () => {
       .collection('runs')
       .findOne({ _id: runId as never })
     expect(stored).toMatchObject({ status: 'completed', raised: requirements.map(({ id }) => ({ id })) })
+  })
+
+  it('a run past a hundred batches and decisions is read in as many commands as a short one', async () => {
+    const client = await mongo.newClient({ monitorCommands: true })
+    const store = await mongo.open({ client, dbName: mongo.freshDatabase() })
+    const runId = 'run-long'
+    const length = 105
+    const at = (seq: number) => sampleRun(runId).createdAt + seq
+    await Effect.runPromise(store.createRun(sampleRun(runId)))
+    for (let seq = 1; seq <= length; seq++)
+      await Effect.runPromise(
+        store.appendBatch({
+          ...batchOf(runId, [{ _tag: 'RunContent', runId, delta: `part ${seq}`, seq, at: at(seq) }]),
+          transcriptStart: seq - 1,
+          messages: [{ _tag: 'User', content: `message ${seq}` }],
+        }),
+      )
+    const requirements = Array.from({ length }, (_, index) =>
+      sampleRequirement(runId, `${runId}-${index}`, { epoch: 1, kind: 'confirmation' }),
+    )
+    const pause: RunEvent = { _tag: 'RunPaused', runId, seq: length + 1, at: at(length + 1), requirements }
+    const paused = sampleRun(runId, {
+      status: 'paused',
+      epoch: 1,
+      transcriptLength: length,
+      lastSeq: length + 1,
+      pendingRequirementIds: requirements.map(({ id }) => id),
+    })
+    await Effect.runPromise(store.commit(batchOf(runId, [pause], length), paused, requirements))
+    await Effect.runPromise(
+      Effect.forEach(
+        requirements,
+        ({ id }) => store.resolveRequirement(runId, id, sampleResolution('grace')),
+        {
+          concurrency: 8,
+        },
+      ),
+    )
+    const counter = countCommands(client)
+    mongo.defer(counter.stop)
+    const readsOf = async <A, E>(call: Effect.Effect<A, E>) => {
+      counter.reset()
+      const value = await Effect.runPromise(call)
+      return { value, reads: counter.take().reads }
+    }
+
+    const transcript = await readsOf(store.readTranscript(runId))
+    const listed = await readsOf(store.listRequirements(runId))
+    const events = await readsOf(store.readEvents(runId, 0))
+
+    expect(transcript.value).toHaveLength(length)
+    expect(listed.value.filter(({ status }) => status === 'resolved')).toHaveLength(length)
+    expect(events.value).toHaveLength(length + 1)
+    // No getMore: each query's first reply holds the whole run.
+    expect({ transcript: transcript.reads, listed: listed.reads, events: events.reads }).toEqual({
+      transcript: 1,
+      listed: 3,
+      events: 2,
+    })
   })
 })

@@ -243,6 +243,13 @@ export const collectionsOf = (db: Db): Collections => ({
   migrations: db.collection(collectionNames.migrations),
 })
 
+/**
+ * Options of a query for one run's documents, read whole: the first reply holds them all (up to
+ * the server's 16 MB a reply), where the driver's first batch of 101 would add a `getMore` round
+ * trip to every such read of a run past a hundred batches or decisions.
+ */
+export const wholeRun = { batchSize: 100_000 } as const
+
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */
 export const numberedId = (runId: string, n: number) => `${runId}:${n}`
 

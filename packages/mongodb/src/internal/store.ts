@@ -13,7 +13,13 @@ import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
 import { lastChangeSeq, readChanges } from './approvalChanges.js'
 import { insertNew, makeApprovalQueue, raisedApprovals, written } from './approvals.js'
-import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
+import {
+  collectionsOf,
+  type EventDocument,
+  type RunDocument,
+  schemaVersion,
+  wholeRun,
+} from './collections.js'
 import * as Docs from './documents.js'
 import { attempt, insert, isDuplicateKey, storeError } from './errors.js'
 import { makeGrants } from './grants.js'
@@ -56,7 +62,7 @@ export const makeRunStore = (db: Db): RunStore => {
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
     const [decisions, run] = await Promise.all([
-      c.resolutions.find({ runId }).toArray(),
+      c.resolutions.find({ runId }, wholeRun).toArray(),
       readRun(operation, runId),
     ])
     const legacy = run?.mayHaveV1Requirements ? await Legacy.findRequirements(c, runId) : []
@@ -200,7 +206,10 @@ export const makeRunStore = (db: Db): RunStore => {
           ? []
           : (
               await c.events
-                .find({ runId, seq: { $gt: afterSeq } }, { projection: { schemaVersion: 1, doc: 1 } })
+                .find(
+                  { runId, seq: { $gt: afterSeq } },
+                  { ...wholeRun, projection: { schemaVersion: 1, doc: 1 } },
+                )
                 .sort({ seq: 1 })
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
@@ -211,7 +220,7 @@ export const makeRunStore = (db: Db): RunStore => {
         const batches = await c.events
           .find(
             { runId, transcriptStart: { $exists: true } },
-            { projection: { schemaVersion: 1, transcriptStart: 1, messages: 1 } },
+            { ...wholeRun, projection: { schemaVersion: 1, transcriptStart: 1, messages: 1 } },
           )
           .sort({ seq: 1 })
           .toArray()
