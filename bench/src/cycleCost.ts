@@ -132,7 +132,7 @@ const render = (rows: ReadonlyArray<CycleCost>) => {
     kb(traffic.bytesRead),
     kb(traffic.bytesWritten),
     Object.entries(traffic.byName)
-      .map(([statement, count]) => `${statement} ${count}`)
+      .map(([statement, { count, bytes }]) => `${statement} ${count}${bytes === 0 ? '' : ` (${kb(bytes)})`}`)
       .join(', '),
   ])
   const widths = header.map((title, column) =>

@@ -10,8 +10,11 @@ export interface Traffic {
   readonly bytesRead: number
   /** Bytes of the documents or values sent to be written. */
   readonly bytesWritten: number
-  /** Each command or statement counted (transaction control too, counted apart), by name, the most frequent first. */
-  readonly byName: Readonly<Record<string, number>>
+  /**
+   * Each command or statement (transaction control too, not counted above) by name, the most
+   * frequent first: how many, and the bytes they read or wrote.
+   */
+  readonly byName: Readonly<Record<string, { readonly count: number; readonly bytes: number }>>
 }
 
 export interface TrafficMeter {
@@ -21,7 +24,19 @@ export interface TrafficMeter {
 }
 
 const tally = () => {
-  let traffic = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, byName: new Map<string, number>() }
+  const empty = () => ({
+    reads: 0,
+    writes: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    byName: new Map<string, { count: number; bytes: number }>(),
+  })
+  let traffic = empty()
+  const named = (name: string) => {
+    const entry = traffic.byName.get(name) ?? { count: 0, bytes: 0 }
+    traffic.byName.set(name, entry)
+    return entry
+  }
   return {
     add: (name: string, kind: 'read' | 'write' | 'other', bytes: number) => {
       if (kind === 'read') {
@@ -31,13 +46,19 @@ const tally = () => {
         traffic.writes++
         traffic.bytesWritten += bytes
       }
-      traffic.byName.set(name, (traffic.byName.get(name) ?? 0) + 1)
+      const entry = named(name)
+      entry.count++
+      entry.bytes += bytes
     },
-    addBytesRead: (bytes: number) => void (traffic.bytesRead += bytes),
+    /** Bytes a read of `name` got back, once its reply came. */
+    addBytesRead: (name: string, bytes: number) => {
+      traffic.bytesRead += bytes
+      named(name).bytes += bytes
+    },
     take: (): Traffic => {
       const { byName, ...counts } = traffic
-      traffic = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, byName: new Map() }
-      return { ...counts, byName: Object.fromEntries([...byName].sort(([, a], [, b]) => b - a)) }
+      traffic = empty()
+      return { ...counts, byName: Object.fromEntries([...byName].sort(([, a], [, b]) => b.count - a.count)) }
     },
   }
 }
@@ -48,21 +69,22 @@ const tally = () => {
  */
 export const meterMongo = (client: MongoClient): TrafficMeter => {
   const counts = tally()
-  const reads = new Set<number>()
+  const reads = new Map<number, string>()
   const started = (event: CommandStartedEvent) => {
     const kind = commandKind(event.commandName)
-    if (kind === 'read') reads.add(event.requestId)
+    // A command names its collection, but for getMore, whose first field is the cursor.
+    const collection: unknown =
+      event.commandName === 'getMore' ? event.command.collection : event.command[event.commandName]
+    const name = `${event.commandName} ${String(collection)}`
+    if (kind === 'read') reads.set(event.requestId, name)
     if (kind === 'read' || kind === 'write')
-      counts.add(
-        // A command names its collection, but for getMore, whose first field is the cursor.
-        `${event.commandName} ${String(event.commandName === 'getMore' ? event.command.collection : event.command[event.commandName])}`,
-        kind,
-        kind === 'write' ? BSON.calculateObjectSize(event.command) : 0,
-      )
+      counts.add(name, kind, kind === 'write' ? BSON.calculateObjectSize(event.command) : 0)
   }
   const succeeded = (event: CommandSucceededEvent) => {
-    if (reads.delete(event.requestId))
-      counts.addBytesRead(BSON.calculateObjectSize(event.reply as BSON.Document))
+    const name = reads.get(event.requestId)
+    if (name === undefined) return
+    reads.delete(event.requestId)
+    counts.addBytesRead(name, BSON.calculateObjectSize(event.reply as BSON.Document))
   }
   client.on('commandStarted', started)
   client.on('commandSucceeded', succeeded)
@@ -126,7 +148,7 @@ export const meterSqlite = (): TrafficMeter => {
         return (function* () {
           try {
             for (let next = rows.next(); next.done !== true; next = rows.next()) {
-              counts.addBytesRead(sizeOf(next.value))
+              counts.addBytesRead(name, sizeOf(next.value))
               yield next.value
             }
           } finally {

@@ -90,3 +90,7 @@ export const withDecision = (
 /** A run's version 1 requirements in the order they were raised (a query, only for runs it wrote). */
 export const findRequirements = (c: Collections, runId: string) =>
   c.requirements.find({ runId }, wholeRun).sort({ position: 1 }).toArray()
+
+/** Version 1's decisions of these ids, whole: their resolution is only in `doc`. */
+export const findDecisions = (c: Collections, ids: ReadonlyArray<string>) =>
+  c.resolutions.find({ _id: { $in: [...ids] } }, wholeRun).toArray()

@@ -61,21 +61,27 @@ export const makeRunStore = (db: Db): RunStore => {
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
+    // A decision's `doc` (its resolution) is in its decided requirement too: only version 1's are read for it.
     const [decisions, run] = await Promise.all([
-      c.resolutions.find({ runId }, wholeRun).toArray(),
+      c.resolutions.find({ runId }, { ...wholeRun, projection: { doc: 0 } }).toArray(),
       readRun(operation, runId),
     ])
     const legacy = run?.mayHaveV1Requirements ? await Legacy.findRequirements(c, runId) : []
     const located: Array<Located> = []
     const decided = new Set<string>()
     const legacyDecisions = new Map<string, Docs.Stored>()
+    const ofLegacy = decisions.filter(({ requirement }) => requirement === undefined)
+    if (legacy.length > 0 && ofLegacy.length > 0)
+      for (const decision of await Legacy.findDecisions(
+        c,
+        ofLegacy.map(({ _id }) => _id),
+      ))
+        legacyDecisions.set(decision._id, decision)
     for (const decision of decisions) {
       decided.add(decision._id)
-      if (decision.requirement === undefined) legacyDecisions.set(decision._id, decision)
-      else {
-        const record = Docs.decidedRequirement.decode(operation, decision)
-        located.push({ record, epoch: record.epoch, position: decision.position ?? 0 })
-      }
+      if (decision.requirement === undefined) continue
+      const record = Docs.decidedRequirement.decode(operation, decision)
+      located.push({ record, epoch: record.epoch, position: decision.position ?? 0 })
     }
     run?.raised.forEach((record, position) => {
       if (!decided.has(record.id)) located.push({ record, epoch: record.epoch, position })
