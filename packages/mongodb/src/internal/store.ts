@@ -67,16 +67,14 @@ export const makeRunStore = (db: Db): RunStore => {
       readRun(operation, runId),
     ])
     const legacy = run?.mayHaveV1Requirements ? await Legacy.findRequirements(c, runId) : []
+    const v1Decided = decisions.flatMap(({ _id, requirement }) => (requirement === undefined ? [_id] : []))
+    const legacyDecisions = new Map<string, Docs.Stored>(
+      (legacy.length > 0 && v1Decided.length > 0 ? await Legacy.findDecisions(c, v1Decided) : []).map(
+        (decision) => [decision._id, decision] as const,
+      ),
+    )
     const located: Array<Located> = []
     const decided = new Set<string>()
-    const legacyDecisions = new Map<string, Docs.Stored>()
-    const ofLegacy = decisions.filter(({ requirement }) => requirement === undefined)
-    if (legacy.length > 0 && ofLegacy.length > 0)
-      for (const decision of await Legacy.findDecisions(
-        c,
-        ofLegacy.map(({ _id }) => _id),
-      ))
-        legacyDecisions.set(decision._id, decision)
     for (const decision of decisions) {
       decided.add(decision._id)
       if (decision.requirement === undefined) continue
@@ -102,9 +100,9 @@ export const makeRunStore = (db: Db): RunStore => {
 
   /**
    * The requirements a stop that raises none carries on: the last stop's, as its committing writer
-   * finds them. Its own stops' \`runs\` writes succeeded (else it would have stopped writing), so a
-   * \`runs\` document at or past the stop before its claim is current: one read by \`_id\`. Else (no
-   * lease to tell, or a claim that took over a run after a lost \`runs\` write) the run is read whole.
+   * finds them. Its own stops' `runs` writes succeeded (else it would have stopped writing), so a
+   * `runs` document at or past the stop before its claim is current: one read by `_id`. Else (no
+   * lease to tell, or a claim that took over a run after a lost `runs` write) the run is read whole.
    */
   const carriedRequirements = async (operation: string, runId: string, lease: RunLease | undefined) => {
     const stored = lease === undefined ? null : await c.runs.findOne({ _id: runId })
