@@ -8,6 +8,20 @@ import { pausedRun, writePausedRun } from './pausedRun.js'
 
 const mongo = mongoTestKit()
 
+/** A store over a monitored client of its own, and what reads one call of it makes. */
+const countedStore = async () => {
+  const client = await mongo.newClient({ monitorCommands: true })
+  const store = await mongo.open({ client, dbName: mongo.freshDatabase() })
+  const counter = countCommands(client)
+  mongo.defer(counter.stop)
+  const readsOf = async <A, E>(call: Effect.Effect<A, E>) => {
+    counter.reset()
+    const value = await Effect.runPromise(call)
+    return { value, reads: counter.take().reads }
+  }
+  return { client, store, readsOf }
+}
+
 /**
  * What each store call of a pause/resume cycle reads, on a run written by this version: the
  * budgets a cycle's total is made of (see writesPerCycle.test.ts). A run is read by `_id` (its
@@ -17,17 +31,9 @@ const mongo = mongoTestKit()
  */
 describe('MongoStore: read commands per store call', () => {
   it('getRun 2, readEvents 1, readTranscript 1, listRequirements 3, resolveRequirement 3; a stop raising none 1', async () => {
-    const client = await mongo.newClient({ monitorCommands: true })
-    const store = await mongo.open({ client, dbName: mongo.freshDatabase() })
+    const { client, store, readsOf } = await countedStore()
     const run = pausedRun('run-counted')
     await Effect.runPromise(writePausedRun(store, run))
-    const counter = countCommands(client)
-    mongo.defer(counter.stop)
-    const readsOf = async <A, E>(call: Effect.Effect<A, E>) => {
-      counter.reset()
-      const value = await Effect.runPromise(call)
-      return { value, reads: counter.take().reads }
-    }
     const { runId, requirements, record } = run
     const second = requirements[1]!
 
@@ -84,8 +90,7 @@ describe('MongoStore: read commands per store call', () => {
   })
 
   it('a run past a hundred batches and decisions is read in as many commands as a short one', async () => {
-    const client = await mongo.newClient({ monitorCommands: true })
-    const store = await mongo.open({ client, dbName: mongo.freshDatabase() })
+    const { store, readsOf } = await countedStore()
     const runId = 'run-long'
     const length = 105
     const at = (seq: number) => sampleRun(runId).createdAt + seq
@@ -119,13 +124,6 @@ describe('MongoStore: read commands per store call', () => {
         },
       ),
     )
-    const counter = countCommands(client)
-    mongo.defer(counter.stop)
-    const readsOf = async <A, E>(call: Effect.Effect<A, E>) => {
-      counter.reset()
-      const value = await Effect.runPromise(call)
-      return { value, reads: counter.take().reads }
-    }
 
     const transcript = await readsOf(store.readTranscript(runId))
     const listed = await readsOf(store.listRequirements(runId))
