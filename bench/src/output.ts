@@ -27,3 +27,29 @@ export const writeResults = async (name: string, report: unknown) => {
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
   say(`wrote ${file.pathname}`)
 }
+
+/** A benchmark's report: its title, lines saying how it was taken, the stores it ran on, and its table. */
+export interface Report {
+  readonly title: string
+  readonly how: ReadonlyArray<string>
+  readonly stores: Readonly<Record<string, string>>
+  readonly table: string
+}
+
+/**
+ * Prints the report, its title followed by the machine it ran on, and writes the figures with the
+ * machine and the time to `bench/results/<name>`.
+ */
+export const publish = async (name: string, report: Report, figures: Record<string, unknown>) => {
+  const machine = thisMachine()
+  console.log(
+    [
+      `${report.title} (${describeMachine(machine)})`,
+      ...report.how,
+      ...Object.entries(report.stores).map(([store, description]) => `${store}: ${description}`),
+      '',
+      report.table,
+    ].join('\n'),
+  )
+  await writeResults(name, { generatedAt: new Date().toISOString(), machine, ...figures })
+}

@@ -6,8 +6,9 @@
  */
 import { divideCounts } from '@countersign/mongodb/testing'
 import { readConfig, usage, type Config } from './config.js'
+import { runBenchmark } from './internal/entry.js'
 import { measure, type Shape } from './measure.js'
-import { describeMachine, say, thisMachine, writeResults } from './output.js'
+import { publish, say } from './output.js'
 import { render, type Result, type Variant } from './report.js'
 import { latency } from './stats.js'
 import { openers, type OpenStore, type StoreName } from './stores.js'
@@ -76,32 +77,19 @@ const main = async (config: Config) => {
     return { ...result, vsMemory: memory && result.cyclesPerSecond / memory.cyclesPerSecond }
   })
 
-  const machine = thisMachine()
-  console.log(
-    [
-      `Pause/resume cycles per store (${describeMachine(machine)})`,
-      `warm-up ${config.warmup} cycles per variant; sequential: 1 run × ${config.cycles} cycles; ` +
-        `concurrent: ${config.concurrency} runs × ${config.concurrentCycles} cycles`,
-      ...Object.entries(stores).map(([name, description]) => `${name}: ${description}`),
-      '',
-      render(results),
-    ].join('\n'),
+  await publish(
+    'latest.json',
+    {
+      title: 'Pause/resume cycles per store',
+      how: [
+        `warm-up ${config.warmup} cycles per variant; sequential: 1 run × ${config.cycles} cycles; ` +
+          `concurrent: ${config.concurrency} runs × ${config.concurrentCycles} cycles`,
+      ],
+      stores,
+      table: render(results),
+    },
+    { config, stores, results },
   )
-  await writeResults('latest.json', {
-    generatedAt: new Date().toISOString(),
-    machine,
-    config,
-    stores,
-    results,
-  })
 }
 
-let config: Config | 'help'
-try {
-  config = readConfig(process.argv.slice(2), process.env)
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`)
-  process.exit(2)
-}
-if (config === 'help') console.log(usage)
-else await main(config)
+await runBenchmark(readConfig, usage, main)

@@ -9,6 +9,7 @@ import { Countersign } from '@countersign/core'
 import { confirmOnce } from './confirmOnce.js'
 import { type CpuClock, cpuMs, type CpuSpent } from './cpu.js'
 import { fixed } from './report.js'
+import { runBenchmark } from './internal/entry.js'
 import { describeMachine, say, thisMachine, writeResults } from './output.js'
 import { readServerConfig, type ServerConfig, usage } from './serverConfig.js'
 import { measureThroughput, sample, type Samples, type Throughput } from './serverMeasures.js'
@@ -190,12 +191,4 @@ const main = async (config: ServerConfig) => {
   })
 }
 
-let config: ServerConfig | 'help'
-try {
-  config = readServerConfig(process.argv.slice(2), process.env)
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`)
-  process.exit(2)
-}
-if (config === 'help') console.log(usage)
-else await main(config)
+await runBenchmark(readServerConfig, usage, main)

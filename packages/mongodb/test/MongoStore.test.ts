@@ -323,6 +323,7 @@ describe('MongoStore: documents (schema version 2)', () => {
       status: 'paused',
       updatedAt: paused.record.updatedAt,
       createdAt: paused.record.createdAt,
+      createdIn: 2,
       doc: 'string',
       requirements: 'string',
       raised: paused.requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),
@@ -629,6 +630,31 @@ describe('MongoStore: a commit whose runs write never happened (a crash between 
       ],
     )
     expect(Option.getOrThrow(await run(store.getRequirement(paused.runId, c.id)))).toStrictEqual(c)
+  })
+
+  it("a later writer whose stop raises none still carries on the lost stop's requirements, read from the journal", async () => {
+    const { store, db } = await fresh()
+    const paused = pausedRun('run-lost-then-completed')
+    expect(await failureOf(pauseRun(storeLosingRunsUpdates(db), paused))).toMatchObject({
+      operation: 'commit',
+    })
+    const { runId, record, requirements } = paused
+    const at = (seq: number) => record.updatedAt + seq
+    // Resumed by a writer with a lease: its claim follows the pause the runs document does not know of.
+    const lease = { runId, claimSeq: 10, expiresAt: at(60_000) }
+    await run(
+      store.appendBatch({ ...batchOf(runId, [{ _tag: 'RunContinued', runId, seq: 10, at: at(10) }]), lease }),
+    )
+    const completed = sampleRun(runId, { ...record, status: 'completed', lastSeq: 11, updatedAt: at(11) })
+    const ending: RunEvent = { _tag: 'RunCompleted', runId, seq: 11, at: at(11), content: 'done' }
+
+    await run(store.commit({ ...batchOf(runId, [ending]), lease }, completed, []))
+
+    const stored = await collectionsOf(db).runs.findOne({ _id: runId })
+    expect(stored).toMatchObject({ status: 'completed', raised: requirements.map(({ id }) => ({ id })) })
+    expect((await run(store.listRequirements(runId))).map(({ id }) => id)).toStrictEqual(
+      requirements.map(({ id }) => id),
+    )
   })
 
   it('one that raises none keeps the requirements raised before, open ones included', async () => {

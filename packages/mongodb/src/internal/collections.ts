@@ -69,6 +69,12 @@ export interface RunDocument {
   expiresAt?: number
   /** Until when its first writer's lease holds, as created (its claim is the run's creation: `claimSeq` 1). */
   leaseExpiresAt?: number
+  /**
+   * The schema version that created the run, set by `createRun` and never changed: a run created
+   * by version 2 never had requirements in version 1's `requirements`, so its reads skip that query.
+   * Documents without it (runs of version 1, or created before it was written) are read as ever.
+   */
+  createdIn?: number
 }
 
 /**
@@ -236,6 +242,13 @@ export const collectionsOf = (db: Db): Collections => ({
   counters: db.collection(collectionNames.counters),
   migrations: db.collection(collectionNames.migrations),
 })
+
+/**
+ * Options of a query for one run's documents, read whole: the first reply holds them all (up to
+ * the server's 16 MB a reply), where the driver's first batch of 101 would add a `getMore` round
+ * trip to every such read of a run past a hundred batches or decisions.
+ */
+export const wholeRun = { batchSize: 100_000 } as const
 
 /** The `_id` of a run's numbered document: `runId:n` (unambiguous, as `n` is an integer). */
 export const numberedId = (runId: string, n: number) => `${runId}:${n}`

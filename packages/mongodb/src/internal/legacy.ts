@@ -6,7 +6,7 @@
  * continues in `events`, its old messages stay where they are.
  */
 import { type Message, RequirementRecord, StoreError } from '@countersign/core'
-import { type Collections, numberedId } from './collections.js'
+import { type Collections, numberedId, wholeRun } from './collections.js'
 import * as Docs from './documents.js'
 
 /** The messages of a stored chunk, checked against where the chunk says they go. */
@@ -67,7 +67,7 @@ export const readTranscript = async (
         runId,
         length,
         await c.transcript
-          .find({ runId, start: { $lt: length } })
+          .find({ runId, start: { $lt: length } }, wholeRun)
           .sort({ start: 1 })
           .toArray(),
       )
@@ -89,4 +89,8 @@ export const withDecision = (
 
 /** A run's version 1 requirements in the order they were raised (a query, only for runs it wrote). */
 export const findRequirements = (c: Collections, runId: string) =>
-  c.requirements.find({ runId }).sort({ position: 1 }).toArray()
+  c.requirements.find({ runId }, wholeRun).sort({ position: 1 }).toArray()
+
+/** Version 1's decisions of these ids, whole: their resolution is only in `doc`. */
+export const findDecisions = (c: Collections, ids: ReadonlyArray<string>) =>
+  c.resolutions.find({ _id: { $in: [...ids] } }, wholeRun).toArray()

@@ -8,6 +8,8 @@ import { ensureRaisedApprovals } from './approvals.js'
 export interface RunState {
   readonly record: RunRecord
   readonly raised: ReadonlyArray<RequirementRecord>
+  /** Whether version 1 may have kept requirements of the run in its `requirements` collection. */
+  readonly mayHaveV1Requirements: boolean
 }
 
 /** The earliest deadline among requirements, if any has one. */
@@ -59,6 +61,7 @@ export const makeRunReader = (c: Collections) => {
   const fromDocument = (operation: string, stored: RunDocument): RunState => ({
     record: Docs.runs.decode(operation, stored),
     raised: stored.requirements === undefined ? [] : Docs.raisedRequirements.decode(operation, stored),
+    mayHaveV1Requirements: stored.createdIn === undefined,
   })
 
   /**
@@ -79,7 +82,7 @@ export const makeRunReader = (c: Collections) => {
     const record = Docs.stopRecord.decode(operation, later)
     const raisedLater = Docs.stopRequirements.decode(operation, later)
     await ensureRaisedApprovals(c, operation, raisedLater, record)
-    return { record, raised: raisedLater.length > 0 ? raisedLater : state.raised }
+    return { ...state, record, raised: raisedLater.length > 0 ? raisedLater : state.raised }
   }
 
   /** A run as of its last stop, or undefined when there is no such run. */
@@ -123,7 +126,7 @@ export const makeRunReader = (c: Collections) => {
       : statesOf(operation, await c.runs.find({ _id: { $in: ids } }).toArray())
   }
 
-  return { readRun, readRuns, statesOf, hasEventAfter }
+  return { fromDocument, readRun, readRuns, statesOf, hasEventAfter }
 }
 
 export type RunReader = ReturnType<typeof makeRunReader>

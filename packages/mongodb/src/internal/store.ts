@@ -6,13 +6,20 @@ import {
   RequirementNotFound,
   RequirementRecord,
   RunAlreadyExists,
+  type RunLease,
   type RunStore,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
 import { type Db, MongoBulkWriteError } from 'mongodb'
 import { lastChangeSeq, readChanges } from './approvalChanges.js'
 import { insertNew, makeApprovalQueue, raisedApprovals, written } from './approvals.js'
-import { collectionsOf, type EventDocument, type RunDocument, schemaVersion } from './collections.js'
+import {
+  collectionsOf,
+  type EventDocument,
+  type RunDocument,
+  schemaVersion,
+  wholeRun,
+} from './collections.js'
 import * as Docs from './documents.js'
 import { attempt, insert, isDuplicateKey, storeError } from './errors.js'
 import { makeGrants } from './grants.js'
@@ -54,21 +61,25 @@ export const makeRunStore = (db: Db): RunStore => {
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
-    const [decisions, run, legacy] = await Promise.all([
-      c.resolutions.find({ runId }).toArray(),
+    // A decision's `doc` (its resolution) is in its decided requirement too: only version 1's are read for it.
+    const [decisions, run] = await Promise.all([
+      c.resolutions.find({ runId }, { ...wholeRun, projection: { doc: 0 } }).toArray(),
       readRun(operation, runId),
-      Legacy.findRequirements(c, runId),
     ])
+    const legacy = run?.mayHaveV1Requirements ? await Legacy.findRequirements(c, runId) : []
+    const v1Decided = decisions.flatMap(({ _id, requirement }) => (requirement === undefined ? [_id] : []))
+    const legacyDecisions = new Map<string, Docs.Stored>(
+      (legacy.length > 0 && v1Decided.length > 0 ? await Legacy.findDecisions(c, v1Decided) : []).map(
+        (decision) => [decision._id, decision] as const,
+      ),
+    )
     const located: Array<Located> = []
     const decided = new Set<string>()
-    const legacyDecisions = new Map<string, Docs.Stored>()
     for (const decision of decisions) {
       decided.add(decision._id)
-      if (decision.requirement === undefined) legacyDecisions.set(decision._id, decision)
-      else {
-        const record = Docs.decidedRequirement.decode(operation, decision)
-        located.push({ record, epoch: record.epoch, position: decision.position ?? 0 })
-      }
+      if (decision.requirement === undefined) continue
+      const record = Docs.decidedRequirement.decode(operation, decision)
+      located.push({ record, epoch: record.epoch, position: decision.position ?? 0 })
     }
     run?.raised.forEach((record, position) => {
       if (!decided.has(record.id)) located.push({ record, epoch: record.epoch, position })
@@ -85,6 +96,21 @@ export const makeRunStore = (db: Db): RunStore => {
   const locate = async (operation: string, runId: string, requirementId: string) => {
     const { located, run } = await locateAll(operation, runId)
     return { found: located.find(({ record }) => record.id === requirementId), run }
+  }
+
+  /**
+   * The requirements a stop that raises none carries on: the last stop's, as its committing writer
+   * finds them. Its own stops' `runs` writes succeeded (else it would have stopped writing), so a
+   * `runs` document at or past the stop before its claim is current: one read by `_id`. Else (no
+   * lease to tell, or a claim that took over a run after a lost `runs` write) the run is read whole.
+   */
+  const carriedRequirements = async (operation: string, runId: string, lease: RunLease | undefined) => {
+    const stored = lease === undefined ? null : await c.runs.findOne({ _id: runId })
+    if (stored !== null && lease !== undefined) {
+      const state = runs.fromDocument(operation, stored)
+      if (state.record.lastSeq >= lease.claimSeq - 1) return state.raised
+    }
+    return (await readRun(operation, runId))?.raised ?? []
   }
 
   /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
@@ -114,6 +140,7 @@ export const makeRunStore = (db: Db): RunStore => {
               c.runs.insertOne({
                 _id: run.runId,
                 ...document,
+                createdIn: schemaVersion,
                 ...(lease === undefined ? {} : { leaseExpiresAt: lease.expiresAt }),
               }),
             () => new RunAlreadyExists({ runId: run.runId }),
@@ -142,7 +169,7 @@ export const makeRunStore = (db: Db): RunStore => {
         const requirements =
           raised.length > 0
             ? raised
-            : yield* attempt('commit', async () => (await readRun('commit', run.runId))?.raised ?? [])
+            : yield* attempt('commit', () => carriedRequirements('commit', run.runId, batch.lease))
         const [documents, runDocumentValue, approvalDocuments] = yield* encode(
           'commit',
           () =>
@@ -183,7 +210,10 @@ export const makeRunStore = (db: Db): RunStore => {
           ? []
           : (
               await c.events
-                .find({ runId, seq: { $gt: afterSeq } }, { projection: { schemaVersion: 1, doc: 1 } })
+                .find(
+                  { runId, seq: { $gt: afterSeq } },
+                  { ...wholeRun, projection: { schemaVersion: 1, doc: 1 } },
+                )
                 .sort({ seq: 1 })
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
@@ -194,7 +224,7 @@ export const makeRunStore = (db: Db): RunStore => {
         const batches = await c.events
           .find(
             { runId, transcriptStart: { $exists: true } },
-            { projection: { schemaVersion: 1, transcriptStart: 1, messages: 1 } },
+            { ...wholeRun, projection: { schemaVersion: 1, transcriptStart: 1, messages: 1 } },
           )
           .sort({ seq: 1 })
           .toArray()
