@@ -12,6 +12,25 @@ import {
   UserInput,
 } from '@countersign/core'
 
+const builtIn = [
+  Confirmation,
+  RequiredApproval,
+  UserInput,
+  DynamicUserInput,
+  StepUserInput,
+  StepConfirmation,
+  ExternalExecution,
+  InterruptedCall,
+  ModelFailure,
+  RouteSelection,
+  OutputReview,
+]
+
+/** How a built-in kind is answered, as its plugin says: the form to show for it. */
+const answers = new Map<string, string>(builtIn.map((plugin) => [plugin.kind, plugin.answers]))
+
+export const answersOf = (kind: string): string | undefined => answers.get(kind)
+
 /** What a person is asked, in their words, for each built-in kind of requirement. */
 const names = new Map<string, string>([
   [Confirmation.kind, 'Confirmation'],

@@ -1,7 +1,6 @@
-import { type FormEvent, useId, useState } from 'react'
+import { useId, useState } from 'react'
 import { parseJson } from '../json.js'
-import { describedBy, FieldNotes } from './FieldNotes.js'
-import { ErrorMessage } from './Status.js'
+import { TextAnswerForm } from './TextAnswerForm.js'
 
 /**
  * What a call carried out outside the agent came to: the result it returned (JSON when it reads as
@@ -14,30 +13,22 @@ export const ExternalResultForm = ({
 }) => {
   const id = useId()
   const [failed, setFailed] = useState(false)
-  const [text, setText] = useState('')
-  const [error, setError] = useState<string | undefined>(undefined)
-  const [sending, setSending] = useState(false)
-  const [failure, setFailure] = useState<unknown>(undefined)
-  const submit = (event: FormEvent) => {
-    event.preventDefault()
-    if (text.trim() === '') return setError(failed ? 'Say why it failed.' : 'Enter the result.')
-    setError(undefined)
-    setFailure(undefined)
-    setSending(true)
-    const parsed = parseJson(text)
-    onSubmit(failed ? { error: text.trim() } : { result: parsed === undefined ? text : parsed.value }).then(
-      () => setSending(false),
-      (reason: unknown) => {
-        setSending(false)
-        setFailure(reason)
-      },
-    )
+  const read = (text: string) => {
+    if (text.trim() === '') return { error: failed ? 'Say why it failed.' : 'Enter the result.' }
+    return { value: failed ? { error: text.trim() } : { result: (parseJson(text) ?? { value: text }).value } }
   }
-  const hint = failed
-    ? 'Why the call failed: the agent is told, as the call’s error.'
-    : 'What the call returned: text, or JSON (a number, list or object). The agent receives it as is.'
   return (
-    <form onSubmit={submit} noValidate>
+    <TextAnswerForm
+      label={failed ? 'Why it failed' : 'Result'}
+      hint={
+        failed
+          ? 'Why the call failed: the agent is told, as the call’s error.'
+          : 'What the call returned: text, or JSON (a number, list or object). The agent receives it as is.'
+      }
+      submitLabel={failed ? 'Report the failure' : 'Send result'}
+      read={read}
+      onSubmit={(value) => onSubmit(value as { result: unknown } | { error: string })}
+    >
       <fieldset className="outcome">
         <legend>The call</legend>
         <label className="check">
@@ -49,24 +40,6 @@ export const ExternalResultForm = ({
           failed
         </label>
       </fieldset>
-      <div className="field">
-        <label htmlFor={id}>{failed ? 'Why it failed' : 'Result'}</label>
-        <textarea
-          id={id}
-          rows={3}
-          value={text}
-          aria-invalid={error !== undefined}
-          aria-describedby={describedBy(id, hint, error)}
-          onChange={(event) => setText(event.target.value)}
-        />
-        <FieldNotes id={id} hint={hint} error={error} />
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={sending}>
-          {sending ? 'Sending…' : failed ? 'Report the failure' : 'Send result'}
-        </button>
-      </div>
-      {failure === undefined ? null : <ErrorMessage error={failure} />}
-    </form>
+    </TextAnswerForm>
   )
 }

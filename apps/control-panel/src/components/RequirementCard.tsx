@@ -1,18 +1,7 @@
 import type { RequirementView } from '@countersign/client'
-import {
-  Confirmation,
-  DynamicUserInput,
-  ExternalExecution,
-  InterruptedCall,
-  OutputReview,
-  RequiredApproval,
-  RouteSelection,
-  StepConfirmation,
-  StepUserInput,
-  UserInput,
-} from '@countersign/core'
+import { Confirmation, RequiredApproval } from '@countersign/core'
 import { useId } from 'react'
-import { kindName } from '../kinds.js'
+import { answersOf, kindName } from '../kinds.js'
 import type { Role } from '../session.js'
 import { formatDuration } from '../time.js'
 import { DecisionForm } from './DecisionForm.js'
@@ -20,22 +9,6 @@ import { UserInputForm } from './UserInputForm.js'
 import { ExternalResultForm } from './ExternalResultForm.js'
 import { ValueForm } from './ValueForm.js'
 import { Fields } from './Values.js'
-
-/** How each built-in kind is answered, as its plugin says: the form to show for it. */
-const answersOf = new Map<string, string>(
-  [
-    Confirmation,
-    StepConfirmation,
-    InterruptedCall,
-    RequiredApproval,
-    UserInput,
-    DynamicUserInput,
-    StepUserInput,
-    ExternalExecution,
-    RouteSelection,
-    OutputReview,
-  ].map((plugin) => [plugin.kind, plugin.answers]),
-)
 
 export interface Decide {
   /** Decides an approval through the approval queue (approvers only). */
@@ -89,7 +62,7 @@ export const RequirementCard = ({
 }) => {
   const titleId = useId()
   const isApproval = requirement.kind === RequiredApproval.kind
-  const answers = requirement.userInputSchema === undefined ? answersOf.get(requirement.kind) : 'user_input'
+  const answers = requirement.userInputSchema === undefined ? answersOf(requirement.kind) : 'user_input'
   const request: Request = isRecord(requirement.request) ? requirement.request : {}
   const args = shownArguments(requirement, request)
   const isStep = typeof request.stepType === 'string'
