@@ -7,6 +7,7 @@ import {
   Effect,
   Either,
   Exit,
+  Fiber,
   FiberMap,
   Layer,
   Option,
@@ -40,7 +41,7 @@ import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
 import { checkResolutions, type DecisionRules } from './internal/resolutions.js'
-import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
+import { type ResumeTicket, Stretches } from './internal/Stretches.js'
 import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
@@ -117,11 +118,11 @@ export interface ContinueRequest {
 }
 
 /**
- * Runs agents. Each run is a fiber: it works until the run needs a person, commits the pause to
- * the store, and suspends. Continuing a run claims it in the store first (one winner, whatever
- * the number of callers or processes), then wakes the suspended fiber if this engine has it, or
- * starts one from the store if not. Both rebuild the run from the store, so a hot resume and a
- * resume in a fresh process take the same path.
+ * Runs agents. A run works in a fiber until it needs a person, commits the pause to the store,
+ * and the fiber ends: a paused run holds no memory, it lives in the store. Continuing a run
+ * claims it in the store first (one winner, whatever the number of callers or processes), with
+ * a new fiber that rebuilds the run from the store, so a resume in the process that paused the
+ * run and one in a fresh process take the same path.
  */
 export interface RunEngine {
   /** Starts a run; the stream yields its events until it pauses or ends. */
@@ -290,9 +291,6 @@ interface Current {
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
 
-/** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
-const maxSuspended = 1_000
-
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
@@ -311,7 +309,7 @@ const make = (options: EngineOptions) =>
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
     const fibers = yield* FiberMap.make<string>()
-    const suspensions = new Suspensions(maxSuspended)
+    const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.
     const handOver = yield* Effect.makeSemaphore(1)
     let stopping = false
@@ -476,6 +474,7 @@ const make = (options: EngineOptions) =>
     const claimedStretch = ({ claim, announce }: Stretch) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
+        stretches.heldBy(writer)
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(
@@ -494,45 +493,14 @@ const make = (options: EngineOptions) =>
       )
 
     /**
-     * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
-     * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
-     * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
-     * engine stopping), it writes nothing more: whoever interrupted it takes over, or the run is
-     * left as the store has it.
+     * The fiber of a run in this engine: it drives one claim's worth of the run, to its next stop,
+     * and ends. It holds the run only while it works: a paused run is continued by a new fiber,
+     * built from the store. Interrupted (cancelled, or the engine stopping), it writes nothing
+     * more: whoever interrupted it takes over, or the run is left as the store has it.
      */
-    const runFiber = (runId: string, first: Stretch) =>
-      Effect.gen(function* () {
-        let stretch = first
-        for (;;) {
-          const wake = yield* suspensions.register(runId)
-          const stop = yield* claimedStretch(stretch).pipe(
-            Effect.onExit((exit) =>
-              Exit.isSuccess(exit) && exit.value._tag === 'Paused'
-                ? Effect.void
-                : Effect.zipRight(
-                    Effect.sync(() => suspensions.release(runId, wake)),
-                    // A continue that saw the last pause handed its ticket on before this stretch stopped elsewhere.
-                    Effect.flatMap(Deferred.poll(wake), (handed) =>
-                      Option.isNone(handed)
-                        ? Effect.void
-                        : Effect.flatMap(handed.value, (ticket) =>
-                            Deferred.fail(ticket.claimed, new RunClaimed({ runId, epoch: ticket.epoch })),
-                          ),
-                    ),
-                  ),
-            ),
-          )
-          if (stop._tag !== 'Paused') return
-          for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
-          const ticket = yield* Deferred.await(wake).pipe(
-            Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
-          )
-          stretch = {
-            claim: Effect.flatMap(load(ticket.agent, { runId, ...ticket }), resumed),
-            announce: ticket.claimed,
-          }
-        }
-      }).pipe(
+    const runFiber = (runId: string, stretch: Stretch) =>
+      claimedStretch(stretch).pipe(
+        Effect.asVoid,
         // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
         Effect.catchAllCause((cause) => signals.publish({ _tag: 'WriterDied', runId, cause })),
         Effect.onInterrupt(() =>
@@ -547,6 +515,10 @@ const make = (options: EngineOptions) =>
         Effect.provideService(IdGenerator, ids),
         Effect.provideService(RunStore, store),
       )
+
+    /** Sets a fiber going on the run, known to this engine until it ends. */
+    const startStretch = (runId: string, stretch: Stretch) =>
+      stretches.add(runId, FiberMap.run(fibers, runId, runFiber(runId, stretch)))
 
     /**
      * A run's events from listening that began before the run was set going, from `afterSeq` on,
@@ -592,7 +564,7 @@ const make = (options: EngineOptions) =>
         yield* store.createRun(record, leaseFrom(runId, 1, terms, now))
         const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
         const start = Effect.as(writer.begin, { writer, decided: [] })
-        yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
+        yield* startStretch(runId, { claim: start })
         return { signalsOfRun, afterSeq: 0 } satisfies Going
       })
 
@@ -667,9 +639,9 @@ const make = (options: EngineOptions) =>
       })
 
     /**
-     * Sets this engine's fiber of a run going: the suspended one if there is one, else a new one.
-     * A run another fiber of this engine is working on is claimed already. Across engines, the
-     * store decides: the fiber whose first batch is refused has lost.
+     * Sets a new fiber of the run going, once the one that paused it (if it is still finishing)
+     * has ended. A run another fiber of this engine is working on is claimed already. Across
+     * engines, the store decides: the fiber whose first batch is refused has lost.
      */
     const setGoing = (
       ticket: ResumeTicket & { readonly runId: string },
@@ -679,10 +651,10 @@ const make = (options: EngineOptions) =>
         .withPermits(1)(
           Effect.gen(function* () {
             const { runId, epoch } = ticket
-            const suspended = suspensions.take(runId)
-            if (suspended !== undefined && (yield* Deferred.succeed(suspended, ticket))) return
-            if (yield* FiberMap.has(fibers, runId)) return yield* new RunClaimed({ runId, epoch })
-            yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: fresh, announce: ticket.claimed }))
+            const finishing = stretches.finishing(runId)
+            if (finishing !== undefined) yield* Fiber.await(finishing)
+            else if (stretches.has(runId)) return yield* new RunClaimed({ runId, epoch })
+            yield* startStretch(runId, { claim: fresh, announce: ticket.claimed })
           }),
         )
         .pipe(
@@ -781,9 +753,8 @@ const make = (options: EngineOptions) =>
         return report
       })
 
-    /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
-    const workingHere = (runId: string) =>
-      Effect.map(FiberMap.has(fibers, runId), (has) => has && !suspensions.isWaiting(runId))
+    /** Whether a fiber of this engine is working on the run now (not finishing after its stop). */
+    const workingHere = (runId: string) => Effect.sync(() => stretches.isWorking(runId))
 
     /** A writer that goes on from everything stored of the run, whoever wrote it. */
     const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
@@ -806,7 +777,7 @@ const make = (options: EngineOptions) =>
     /**
      * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
      * continue that claims the run first makes it fail, and a writer it overtakes fails at its
-     * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
+     * next batch. This engine's fiber of the run, if it is working on it, is stopped first (it
      * writes nothing when interrupted). A run working in another engine cannot be stopped from
      * here while its writer's lease holds (RunBusy); once it has lapsed, the run is interrupted
      * and cancelled like any.
@@ -827,12 +798,7 @@ const make = (options: EngineOptions) =>
             !isInterrupted(before, yield* Clock.currentTimeMillis)
           )
             return yield* new RunBusy({ runId: id })
-          yield* handOver.withPermits(1)(
-            Effect.suspend(() => {
-              suspensions.take(id)
-              return FiberMap.remove(fibers, id)
-            }),
-          )
+          yield* handOver.withPermits(1)(FiberMap.remove(fibers, id))
           const run = yield* current(agent, id)
           // It finished while being stopped: there is nothing left to cancel.
           if (isFinal(run.record.status))
