@@ -41,7 +41,7 @@ import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
 import { checkResolutions, type DecisionRules } from './internal/resolutions.js'
-import { type ResumeTicket, Stretches } from './internal/Stretches.js'
+import { Stretches } from './internal/Stretches.js'
 import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
@@ -269,10 +269,14 @@ const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Ex
     ? Deferred.failCause(announce, exit.cause)
     : Deferred.succeed(announce, undefined)
 
-/** A run set going by this engine: listened to from before, and its events after `afterSeq` still to come. */
+/**
+ * A run set going by this engine: listened to from before, its events after `afterSeq` still to
+ * come, and the writer that works on it, which holds what the run's stop answers.
+ */
 interface Going {
   readonly signalsOfRun: Queue.Dequeue<Signal>
   readonly afterSeq: number
+  readonly writer: RunWriter
 }
 
 /** The run a continue names, as sent: callers without types may send anything. */
@@ -427,25 +431,6 @@ const make = (options: EngineOptions) =>
         }),
       )
 
-    /**
-     * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
-     * The pause must still be the one the continue checked (ending at `fromSeq`): a run that has
-     * moved on since was resumed by someone else.
-     */
-    const load = (
-      agent: Agent,
-      { runId, epoch, fromSeq, claimed }: ResumeTicket & { readonly runId: string },
-    ): Effect.Effect<Claimed, StoreError | RunClaimed> =>
-      Effect.gen(function* () {
-        const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
-        if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
-        const messages = yield* store.readTranscript(runId)
-        const decided = ofPause(run, yield* store.listRequirements(runId))
-        // Numbered on from the pause: if another writer got there first, the first batch is refused.
-        const position = { record: revise(run, { epoch }), messages, lastSeq: fromSeq }
-        return { writer: RunWriter.make(agent, position, store, signals, terms, claimed), decided }
-      })
-
     /** The first events of a resumed run, stored with its first batch (its claim). */
     const resumed = ({ writer, decided }: Claimed) =>
       Effect.gen(function* () {
@@ -534,14 +519,21 @@ const make = (options: EngineOptions) =>
         Stream.takeUntil(isStop),
       )
 
-    /** The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a stream. */
-    const atStop = (agent: Agent, { signalsOfRun, afterSeq }: Going) =>
+    /**
+     * The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a
+     * stream. The writer that stored the stop holds the run's record and transcript as stored:
+     * only the requirements are read.
+     */
+    const atStop = (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) =>
       Effect.gen(function* () {
         for (;;) {
           const signal = yield* Queue.take(signalsOfRun)
           if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
-          if (signal.seq > afterSeq && isStop(signal))
+          if (signal.seq <= afterSeq || !isStop(signal)) continue
+          if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
             return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
+          const requirements = yield* store.listRequirements(signal.runId).pipe(Effect.orDie)
+          return new RunOutput(agent, writer.run, writer.messages, requirements)
         }
       })
 
@@ -565,7 +557,7 @@ const make = (options: EngineOptions) =>
         const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
         const start = Effect.as(writer.begin, { writer, decided: [] })
         yield* startStretch(runId, { claim: start })
-        return { signalsOfRun, afterSeq: 0 } satisfies Going
+        return { signalsOfRun, afterSeq: 0, writer } satisfies Going
       })
 
     /** A run that is paused and that nobody has claimed since. */
@@ -626,7 +618,11 @@ const make = (options: EngineOptions) =>
               requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
           )
         // Others may have decided the rest meanwhile: only then is the list read again.
-        const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
+        const requirements =
+          openIn(listed).length === 0
+            ? listed.map((requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement)
+            : yield* store.listRequirements(run.runId)
+        const open = openIn(requirements)
         const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
         if (approvals.length > 0)
           return yield* new ApprovalPending({ runId: run.runId, approvalIds: approvals.map(({ id }) => id) })
@@ -635,7 +631,7 @@ const make = (options: EngineOptions) =>
             runId: run.runId,
             requirementIds: open.map((requirement) => requirement.id),
           })
-        return run
+        return { run, requirements }
       })
 
     /**
@@ -644,7 +640,7 @@ const make = (options: EngineOptions) =>
      * engines, the store decides: the fiber whose first batch is refused has lost.
      */
     const setGoing = (
-      ticket: ResumeTicket & { readonly runId: string },
+      ticket: { readonly runId: string; readonly epoch: number; readonly claimed: Deferred.Deferred<void, RunFailure> },
       fresh: Effect.Effect<Claimed, RunFailure>,
     ) =>
       handOver
@@ -662,22 +658,31 @@ const make = (options: EngineOptions) =>
           Effect.zipRight(Deferred.await(ticket.claimed)),
         )
 
-    /** Records the decisions and sets the run going again; done once it holds the run. Answers the pause it left. */
+    /**
+     * Records the decisions and sets the run going again, from the pause they were checked
+     * against: the transcript is read once, and the writer numbers on from the pause, so that if
+     * another writer got there first, its first batch is refused. Done once it holds the run;
+     * answers the pause it left and its writer.
+     */
     const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
-        const run = yield* readyToContinue(agent, request, options)
+        const { run, requirements } = yield* readyToContinue(agent, request, options)
         const claimed = yield* Deferred.make<void, RunFailure>()
-        const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
-        yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
-        return run
+        const epoch = run.epoch + 1
+        const messages = yield* store.readTranscript(run.runId)
+        const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
+        const writer = RunWriter.make(agent, position, store, signals, terms, claimed)
+        const decided = ofPause(run, requirements)
+        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
+        return { run, writer }
       })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
     const startContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
         const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
-        const run = yield* resume(agent, request, options)
-        return { signalsOfRun, afterSeq: run.lastSeq } satisfies Going
+        const { run, writer } = yield* resume(agent, request, options)
+        return { signalsOfRun, afterSeq: run.lastSeq, writer } satisfies Going
       })
 
     /**
@@ -844,8 +849,8 @@ const make = (options: EngineOptions) =>
           })
           return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
         })
-        yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
-        return { signalsOfRun, afterSeq: lastSeq } satisfies Going
+        yield* setGoing({ runId: id, epoch: writer.run.epoch, claimed }, start)
+        return { signalsOfRun, afterSeq: lastSeq, writer } satisfies Going
       })
 
     return RunEngine.of({

@@ -1,17 +1,5 @@
-import { type Deferred, Effect, type Fiber } from 'effect'
-import type { RunFailure } from '../Errors.js'
-import type { Runnable } from '../Runnable.js'
+import { Effect, type Fiber } from 'effect'
 import type { RunWriter } from './RunWriter.js'
-
-/** What continuing a paused run starts from: the pause it resumes, its epoch, and the definition to run with. */
-export interface ResumeTicket {
-  readonly agent: Runnable
-  readonly epoch: number
-  /** The last event of the pause, as the continue saw it. */
-  readonly fromSeq: number
-  /** Done once the run's fiber holds the run (its first batch stored), or failed with why it does not. */
-  readonly claimed: Deferred.Deferred<void, RunFailure>
-}
 
 interface Stretch {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
