@@ -640,7 +640,11 @@ const make = (options: EngineOptions) =>
      * engines, the store decides: the fiber whose first batch is refused has lost.
      */
     const setGoing = (
-      ticket: { readonly runId: string; readonly epoch: number; readonly claimed: Deferred.Deferred<void, RunFailure> },
+      ticket: {
+        readonly runId: string
+        readonly epoch: number
+        readonly claimed: Deferred.Deferred<void, RunFailure>
+      },
       fresh: Effect.Effect<Claimed, RunFailure>,
     ) =>
       handOver
