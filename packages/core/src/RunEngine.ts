@@ -591,11 +591,31 @@ const make = (options: EngineOptions) =>
         )
       })
 
+    /**
+     * The requirements decisions on a paused run deal with: its pause's, and any other they name.
+     * Read one by one rather than listed, so that a continue reads as much at the run's hundredth
+     * pause as at its first.
+     */
+    const requirementsFor = (run: RunRecord, rawResolutions: ReadonlyArray<ResolutionInput> | undefined) =>
+      Effect.gen(function* () {
+        // Sent by callers without types: only what names a requirement is read; `record` refuses the rest.
+        const named = (Array.isArray(rawResolutions) ? rawResolutions : []).flatMap((input: unknown) =>
+          typeof input === 'object' && input !== null && 'requirementId' in input
+            ? typeof input.requirementId === 'string'
+              ? [input.requirementId]
+              : []
+            : [],
+        )
+        const ids = new Set([...run.pendingRequirementIds, ...named])
+        const found = yield* Effect.forEach(ids, (id) => store.getRequirement(run.runId, id))
+        return found.flatMap(Option.toArray)
+      })
+
     const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runId)
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        return yield* record(agent, run, yield* store.listRequirements(run.runId), rawResolutions, options)
+        return yield* record(agent, run, yield* requirementsFor(run, rawResolutions), rawResolutions, options)
       })
 
     /** Records the decisions and checks that none is left open: the run may be claimed. */
@@ -607,7 +627,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runIdOf(request))
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        const listed = yield* store.listRequirements(run.runId)
+        const listed = yield* requirementsFor(run, request.resolutions)
         const decided =
           request.resolutions !== undefined && request.resolutions.length > 0
             ? yield* record(agent, run, listed, request.resolutions, options)
@@ -617,11 +637,11 @@ const make = (options: EngineOptions) =>
             (requirement) =>
               requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
           )
-        // Others may have decided the rest meanwhile: only then is the list read again.
+        // Others may have decided the rest meanwhile: only then are they read again.
         const requirements =
           openIn(listed).length === 0
             ? listed.map((requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement)
-            : yield* store.listRequirements(run.runId)
+            : yield* requirementsFor(run, [])
         const open = openIn(requirements)
         const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
         if (approvals.length > 0)
