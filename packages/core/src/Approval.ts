@@ -7,6 +7,7 @@ import { Principal } from './Principal.js'
 import type { OnExpire, RequirementRecord } from './Requirement.js'
 import { Decision } from './RequirementPlugin.js'
 import { RunStatus, type RunRecord } from './Run.js'
+import { checkedOnce } from './internal/checkedOnce.js'
 
 /*
  * Approvals answer "does this have the organisation's sign-off?". A `required` approval is a
@@ -71,7 +72,13 @@ export class ApprovalRecord extends Schema.Class<ApprovalRecord>('ApprovalRecord
   /** The grant that let the call through without asking. */
   grantId: Schema.optional(Schema.String),
   outcome: Schema.optional(CallOutcome),
-}) {}
+}) {
+  constructor(props: Schema.Struct.Constructor<typeof ApprovalRecord.fields>, options?: boolean) {
+    super(checkApprovalRecord(props, options), true)
+  }
+}
+
+const checkApprovalRecord = checkedOnce('ApprovalRecord', ApprovalRecord.fields)
 
 /**
  * One change to the approval queue: an approval raised (pending) or recorded, or its status

@@ -2,6 +2,7 @@ import { Schema } from 'effect'
 import { Json, sameJson } from './Json.js'
 import type { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
+import { checkedOnce } from './internal/checkedOnce.js'
 
 /*
  * A grant is an approver's sign-off given ahead of time: calls of one tool in one session of one
@@ -45,7 +46,13 @@ export class Grant extends Schema.Class<Grant>('Grant')({
   /** How often it was used (stores count the uses they recorded). */
   uses: Schema.NonNegativeInt,
   revocation: Schema.optional(Revocation),
-}) {}
+}) {
+  constructor(props: Schema.Struct.Constructor<typeof Grant.fields>, options?: boolean) {
+    super(checkGrant(props, options), true)
+  }
+}
+
+const checkGrant = checkedOnce('Grant', Grant.fields)
 
 export const statusOf = (grant: Grant): GrantStatus =>
   grant.revocation !== undefined ? 'revoked' : grant.scope === 'once' && grant.uses > 0 ? 'used' : 'active'

@@ -7,6 +7,7 @@ import { Principal } from './Principal.js'
 import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
 import { UserInputField } from './UserInputField.js'
 import { validateResolution } from './internal/resolutions.js'
+import { checkedOnce } from './internal/checkedOnce.js'
 
 /**
  * A recorded decision: what was decided, by whom, when. Written once, never edited. A
@@ -19,7 +20,13 @@ export class Resolution extends Schema.Class<Resolution>('Resolution')({
   resolvedBy: Principal,
   resolvedAt: Schema.Number,
   lapsed: Schema.optional(Schema.Literal('expired', 'cancelled')),
-}) {}
+}) {
+  constructor(props: Schema.Struct.Constructor<typeof Resolution.fields>, options?: boolean) {
+    super(checkResolution(props, options), true)
+  }
+}
+
+const checkResolution = checkedOnce('Resolution', Resolution.fields)
 
 /** What happens when a requirement's deadline passes undecided: the call is skipped, or the run cancelled. */
 export const OnExpire = Schema.Literal('reject', 'cancel')
@@ -54,7 +61,13 @@ export class RequirementRecord extends Schema.Class<RequirementRecord>('Requirem
   onExpire: Schema.optional(ExpiryAction),
   /** Whose call it blocks, if not the paused run's own (a team's member or a workflow step's agent, at any depth). */
   member: Schema.optional(Member),
-}) {}
+}) {
+  constructor(props: Schema.Struct.Constructor<typeof RequirementRecord.fields>, options?: boolean) {
+    super(checkRequirementRecord(props, options), true)
+  }
+}
+
+const checkRequirementRecord = checkedOnce('RequirementRecord', RequirementRecord.fields)
 
 /** The run whose call a requirement blocks: a member's run, or the paused run itself. */
 export const ownerRunId = (requirement: RequirementRecord): string =>

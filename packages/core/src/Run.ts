@@ -1,6 +1,7 @@
 import { Schema } from 'effect'
 import { Usage } from './Usage.js'
 import { Principal } from './Principal.js'
+import { checkedOnce } from './internal/checkedOnce.js'
 
 export const RunStatus = Schema.Literal('running', 'paused', 'completed', 'failed', 'cancelled')
 export type RunStatus = typeof RunStatus.Type
@@ -49,7 +50,13 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   usage: Schema.optional(Usage),
   createdAt: Schema.Number,
   updatedAt: Schema.Number,
-}) {}
+}) {
+  constructor(props: Schema.Struct.Constructor<typeof RunRecord.fields>, options?: boolean) {
+    super(checkRunRecord(props, options), true)
+  }
+}
+
+const checkRunRecord = checkedOnce('RunRecord', RunRecord.fields)
 
 /** Which runs `RunStore.listRuns` answers; it lists root runs only (a member's run is part of its root's). */
 export const RunFilter = Schema.Struct({

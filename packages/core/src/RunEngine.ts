@@ -7,6 +7,7 @@ import {
   Effect,
   Either,
   Exit,
+  Fiber,
   FiberMap,
   Layer,
   Option,
@@ -40,7 +41,7 @@ import { RunOutput } from './RunOutput.js'
 import { RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
 import { checkResolutions, type DecisionRules } from './internal/resolutions.js'
-import { type ResumeTicket, Suspensions } from './internal/Suspensions.js'
+import { Stretches } from './internal/Stretches.js'
 import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
@@ -117,11 +118,11 @@ export interface ContinueRequest {
 }
 
 /**
- * Runs agents. Each run is a fiber: it works until the run needs a person, commits the pause to
- * the store, and suspends. Continuing a run claims it in the store first (one winner, whatever
- * the number of callers or processes), then wakes the suspended fiber if this engine has it, or
- * starts one from the store if not. Both rebuild the run from the store, so a hot resume and a
- * resume in a fresh process take the same path.
+ * Runs agents. A run works in a fiber until it needs a person, commits the pause to the store,
+ * and the fiber ends: a paused run holds no memory, it lives in the store. Continuing a run
+ * claims it in the store first (one winner, whatever the number of callers or processes), with
+ * a new fiber that rebuilds the run from the store, so a resume in the process that paused the
+ * run and one in a fresh process take the same path.
  */
 export interface RunEngine {
   /** Starts a run; the stream yields its events until it pauses or ends. */
@@ -268,10 +269,14 @@ const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Ex
     ? Deferred.failCause(announce, exit.cause)
     : Deferred.succeed(announce, undefined)
 
-/** A run set going by this engine: listened to from before, and its events after `afterSeq` still to come. */
+/**
+ * A run set going by this engine: listened to from before, its events after `afterSeq` still to
+ * come, and the writer that works on it, which holds what the run's stop answers.
+ */
 interface Going {
   readonly signalsOfRun: Queue.Dequeue<Signal>
   readonly afterSeq: number
+  readonly writer: RunWriter
 }
 
 /** The run a continue names, as sent: callers without types may send anything. */
@@ -289,9 +294,6 @@ interface Current {
 }
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
-
-/** How many paused runs an engine keeps a suspended fiber for (see Suspensions). */
-const maxSuspended = 1_000
 
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
@@ -311,7 +313,7 @@ const make = (options: EngineOptions) =>
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
     const fibers = yield* FiberMap.make<string>()
-    const suspensions = new Suspensions(maxSuspended)
+    const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.
     const handOver = yield* Effect.makeSemaphore(1)
     let stopping = false
@@ -429,25 +431,6 @@ const make = (options: EngineOptions) =>
         }),
       )
 
-    /**
-     * A paused run's writer for `epoch`, rebuilt from the store, and the decisions it resumes with.
-     * The pause must still be the one the continue checked (ending at `fromSeq`): a run that has
-     * moved on since was resumed by someone else.
-     */
-    const load = (
-      agent: Agent,
-      { runId, epoch, fromSeq, claimed }: ResumeTicket & { readonly runId: string },
-    ): Effect.Effect<Claimed, StoreError | RunClaimed> =>
-      Effect.gen(function* () {
-        const run = yield* getRecord(agent, runId).pipe(Effect.catchTag('RunNotFound', Effect.die))
-        if (run.status !== 'paused' || run.lastSeq !== fromSeq) return yield* new RunClaimed({ runId, epoch })
-        const messages = yield* store.readTranscript(runId)
-        const decided = ofPause(run, yield* store.listRequirements(runId))
-        // Numbered on from the pause: if another writer got there first, the first batch is refused.
-        const position = { record: revise(run, { epoch }), messages, lastSeq: fromSeq }
-        return { writer: RunWriter.make(agent, position, store, signals, terms, claimed), decided }
-      })
-
     /** The first events of a resumed run, stored with its first batch (its claim). */
     const resumed = ({ writer, decided }: Claimed) =>
       Effect.gen(function* () {
@@ -476,6 +459,7 @@ const make = (options: EngineOptions) =>
     const claimedStretch = ({ claim, announce }: Stretch) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
+        stretches.heldBy(writer)
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(
@@ -494,45 +478,14 @@ const make = (options: EngineOptions) =>
       )
 
     /**
-     * The fiber of a run in this engine: it drives the run, and while the run is paused it waits,
-     * suspended, to be handed the next claim. Between claims it holds nothing of the run but its
-     * id: each stretch rebuilds the run from the store. Interrupted (cancelled, let go, or the
-     * engine stopping), it writes nothing more: whoever interrupted it takes over, or the run is
-     * left as the store has it.
+     * The fiber of a run in this engine: it drives one claim's worth of the run, to its next stop,
+     * and ends. It holds the run only while it works: a paused run is continued by a new fiber,
+     * built from the store. Interrupted (cancelled, or the engine stopping), it writes nothing
+     * more: whoever interrupted it takes over, or the run is left as the store has it.
      */
-    const runFiber = (runId: string, first: Stretch) =>
-      Effect.gen(function* () {
-        let stretch = first
-        for (;;) {
-          const wake = yield* suspensions.register(runId)
-          const stop = yield* claimedStretch(stretch).pipe(
-            Effect.onExit((exit) =>
-              Exit.isSuccess(exit) && exit.value._tag === 'Paused'
-                ? Effect.void
-                : Effect.zipRight(
-                    Effect.sync(() => suspensions.release(runId, wake)),
-                    // A continue that saw the last pause handed its ticket on before this stretch stopped elsewhere.
-                    Effect.flatMap(Deferred.poll(wake), (handed) =>
-                      Option.isNone(handed)
-                        ? Effect.void
-                        : Effect.flatMap(handed.value, (ticket) =>
-                            Deferred.fail(ticket.claimed, new RunClaimed({ runId, epoch: ticket.epoch })),
-                          ),
-                    ),
-                  ),
-            ),
-          )
-          if (stop._tag !== 'Paused') return
-          for (const evicted of suspensions.wait(runId)) yield* FiberMap.remove(fibers, evicted)
-          const ticket = yield* Deferred.await(wake).pipe(
-            Effect.onInterrupt(() => Effect.sync(() => suspensions.release(runId, wake))),
-          )
-          stretch = {
-            claim: Effect.flatMap(load(ticket.agent, { runId, ...ticket }), resumed),
-            announce: ticket.claimed,
-          }
-        }
-      }).pipe(
+    const runFiber = (runId: string, stretch: Stretch) =>
+      claimedStretch(stretch).pipe(
+        Effect.asVoid,
         // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
         Effect.catchAllCause((cause) => signals.publish({ _tag: 'WriterDied', runId, cause })),
         Effect.onInterrupt(() =>
@@ -548,6 +501,10 @@ const make = (options: EngineOptions) =>
         Effect.provideService(RunStore, store),
       )
 
+    /** Sets a fiber going on the run, known to this engine until it ends. */
+    const startStretch = (runId: string, stretch: Stretch) =>
+      stretches.add(runId, FiberMap.run(fibers, runId, runFiber(runId, stretch)))
+
     /**
      * A run's events from listening that began before the run was set going, from `afterSeq` on,
      * until it stops. Events up to `afterSeq` are already known to the caller (a pause being
@@ -562,14 +519,21 @@ const make = (options: EngineOptions) =>
         Stream.takeUntil(isStop),
       )
 
-    /** The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a stream. */
-    const atStop = (agent: Agent, { signalsOfRun, afterSeq }: Going) =>
+    /**
+     * The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a
+     * stream. The writer that stored the stop holds the run's record and transcript as stored:
+     * only the requirements are read.
+     */
+    const atStop = (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) =>
       Effect.gen(function* () {
         for (;;) {
           const signal = yield* Queue.take(signalsOfRun)
           if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
-          if (signal.seq > afterSeq && isStop(signal))
+          if (signal.seq <= afterSeq || !isStop(signal)) continue
+          if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
             return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
+          const requirements = yield* store.listRequirements(signal.runId).pipe(Effect.orDie)
+          return new RunOutput(agent, writer.run, writer.messages, requirements)
         }
       })
 
@@ -592,8 +556,8 @@ const make = (options: EngineOptions) =>
         yield* store.createRun(record, leaseFrom(runId, 1, terms, now))
         const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
         const start = Effect.as(writer.begin, { writer, decided: [] })
-        yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: start }))
-        return { signalsOfRun, afterSeq: 0 } satisfies Going
+        yield* startStretch(runId, { claim: start })
+        return { signalsOfRun, afterSeq: 0, writer } satisfies Going
       })
 
     /** A run that is paused and that nobody has claimed since. */
@@ -627,11 +591,31 @@ const make = (options: EngineOptions) =>
         )
       })
 
+    /**
+     * The requirements decisions on a paused run deal with: its pause's, and any other they name.
+     * Read one by one rather than listed, so that a continue reads as much at the run's hundredth
+     * pause as at its first.
+     */
+    const requirementsFor = (run: RunRecord, rawResolutions: ReadonlyArray<ResolutionInput> | undefined) =>
+      Effect.gen(function* () {
+        // Sent by callers without types: only what names a requirement is read; `record` refuses the rest.
+        const named = (Array.isArray(rawResolutions) ? rawResolutions : []).flatMap((input: unknown) =>
+          typeof input === 'object' && input !== null && 'requirementId' in input
+            ? typeof input.requirementId === 'string'
+              ? [input.requirementId]
+              : []
+            : [],
+        )
+        const ids = new Set([...run.pendingRequirementIds, ...named])
+        const found = yield* Effect.forEach(ids, (id) => store.getRequirement(run.runId, id))
+        return found.flatMap(Option.toArray)
+      })
+
     const resolve: RunEngine['resolve'] = (agent, runId, rawResolutions, rawOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runId)
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        return yield* record(agent, run, yield* store.listRequirements(run.runId), rawResolutions, options)
+        return yield* record(agent, run, yield* requirementsFor(run, rawResolutions), rawResolutions, options)
       })
 
     /** Records the decisions and checks that none is left open: the run may be claimed. */
@@ -643,7 +627,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runIdOf(request))
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        const listed = yield* store.listRequirements(run.runId)
+        const listed = yield* requirementsFor(run, request.resolutions)
         const decided =
           request.resolutions !== undefined && request.resolutions.length > 0
             ? yield* record(agent, run, listed, request.resolutions, options)
@@ -653,8 +637,12 @@ const make = (options: EngineOptions) =>
             (requirement) =>
               requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
           )
-        // Others may have decided the rest meanwhile: only then is the list read again.
-        const open = openIn(listed).length === 0 ? [] : openIn(yield* store.listRequirements(run.runId))
+        // Others may have decided the rest meanwhile: only then are they read again.
+        const requirements =
+          openIn(listed).length === 0
+            ? listed.map((requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement)
+            : yield* requirementsFor(run, [])
+        const open = openIn(requirements)
         const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
         if (approvals.length > 0)
           return yield* new ApprovalPending({ runId: run.runId, approvalIds: approvals.map(({ id }) => id) })
@@ -663,26 +651,30 @@ const make = (options: EngineOptions) =>
             runId: run.runId,
             requirementIds: open.map((requirement) => requirement.id),
           })
-        return run
+        return { run, requirements }
       })
 
     /**
-     * Sets this engine's fiber of a run going: the suspended one if there is one, else a new one.
-     * A run another fiber of this engine is working on is claimed already. Across engines, the
-     * store decides: the fiber whose first batch is refused has lost.
+     * Sets a new fiber of the run going, once the one that paused it (if it is still finishing)
+     * has ended. A run another fiber of this engine is working on is claimed already. Across
+     * engines, the store decides: the fiber whose first batch is refused has lost.
      */
     const setGoing = (
-      ticket: ResumeTicket & { readonly runId: string },
+      ticket: {
+        readonly runId: string
+        readonly epoch: number
+        readonly claimed: Deferred.Deferred<void, RunFailure>
+      },
       fresh: Effect.Effect<Claimed, RunFailure>,
     ) =>
       handOver
         .withPermits(1)(
           Effect.gen(function* () {
             const { runId, epoch } = ticket
-            const suspended = suspensions.take(runId)
-            if (suspended !== undefined && (yield* Deferred.succeed(suspended, ticket))) return
-            if (yield* FiberMap.has(fibers, runId)) return yield* new RunClaimed({ runId, epoch })
-            yield* FiberMap.run(fibers, runId, runFiber(runId, { claim: fresh, announce: ticket.claimed }))
+            const finishing = stretches.finishing(runId)
+            if (finishing !== undefined) yield* Fiber.await(finishing)
+            else if (stretches.has(runId)) return yield* new RunClaimed({ runId, epoch })
+            yield* startStretch(runId, { claim: fresh, announce: ticket.claimed })
           }),
         )
         .pipe(
@@ -690,22 +682,31 @@ const make = (options: EngineOptions) =>
           Effect.zipRight(Deferred.await(ticket.claimed)),
         )
 
-    /** Records the decisions and sets the run going again; done once it holds the run. Answers the pause it left. */
+    /**
+     * Records the decisions and sets the run going again, from the pause they were checked
+     * against: the transcript is read once, and the writer numbers on from the pause, so that if
+     * another writer got there first, its first batch is refused. Done once it holds the run;
+     * answers the pause it left and its writer.
+     */
     const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
-        const run = yield* readyToContinue(agent, request, options)
+        const { run, requirements } = yield* readyToContinue(agent, request, options)
         const claimed = yield* Deferred.make<void, RunFailure>()
-        const ticket = { agent, runId: run.runId, epoch: run.epoch + 1, fromSeq: run.lastSeq, claimed }
-        yield* setGoing(ticket, Effect.flatMap(load(agent, ticket), resumed))
-        return run
+        const epoch = run.epoch + 1
+        const messages = yield* store.readTranscript(run.runId)
+        const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
+        const writer = RunWriter.make(agent, position, store, signals, terms, claimed)
+        const decided = ofPause(run, requirements)
+        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
+        return { run, writer }
       })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
     const startContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
         const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
-        const run = yield* resume(agent, request, options)
-        return { signalsOfRun, afterSeq: run.lastSeq } satisfies Going
+        const { run, writer } = yield* resume(agent, request, options)
+        return { signalsOfRun, afterSeq: run.lastSeq, writer } satisfies Going
       })
 
     /**
@@ -781,9 +782,8 @@ const make = (options: EngineOptions) =>
         return report
       })
 
-    /** Whether a fiber of this engine is working on the run now (not suspended in a pause). */
-    const workingHere = (runId: string) =>
-      Effect.map(FiberMap.has(fibers, runId), (has) => has && !suspensions.isWaiting(runId))
+    /** Whether a fiber of this engine is working on the run now (not finishing after its stop). */
+    const workingHere = (runId: string) => Effect.sync(() => stretches.isWorking(runId))
 
     /** A writer that goes on from everything stored of the run, whoever wrote it. */
     const takeOver = (agent: Agent, run: Current, onClaimed?: Deferred.Deferred<void, RunFailure>) =>
@@ -806,7 +806,7 @@ const make = (options: EngineOptions) =>
     /**
      * Cancels like any writer takes over: its RunCancelled goes after the last stored event, so a
      * continue that claims the run first makes it fail, and a writer it overtakes fails at its
-     * next batch. This engine's fiber of the run, working or suspended, is stopped first (it
+     * next batch. This engine's fiber of the run, if it is working on it, is stopped first (it
      * writes nothing when interrupted). A run working in another engine cannot be stopped from
      * here while its writer's lease holds (RunBusy); once it has lapsed, the run is interrupted
      * and cancelled like any.
@@ -827,12 +827,7 @@ const make = (options: EngineOptions) =>
             !isInterrupted(before, yield* Clock.currentTimeMillis)
           )
             return yield* new RunBusy({ runId: id })
-          yield* handOver.withPermits(1)(
-            Effect.suspend(() => {
-              suspensions.take(id)
-              return FiberMap.remove(fibers, id)
-            }),
-          )
+          yield* handOver.withPermits(1)(FiberMap.remove(fibers, id))
           const run = yield* current(agent, id)
           // It finished while being stopped: there is nothing left to cancel.
           if (isFinal(run.record.status))
@@ -878,8 +873,8 @@ const make = (options: EngineOptions) =>
           })
           return { writer, decided, interrupted: { calls: interrupted, then: options.interruptedCalls } }
         })
-        yield* setGoing({ agent, runId: id, epoch: writer.run.epoch, fromSeq: lastSeq, claimed }, start)
-        return { signalsOfRun, afterSeq: lastSeq } satisfies Going
+        yield* setGoing({ runId: id, epoch: writer.run.epoch, claimed }, start)
+        return { signalsOfRun, afterSeq: lastSeq, writer } satisfies Going
       })
 
     return RunEngine.of({

@@ -17,9 +17,19 @@ export type Turn =
     }
 
 export interface ScriptedModel extends Model {
-  /** Every request the model received, in order: what it was shown, for assertions. */
+  /**
+   * The latest requests the model received (up to `keepRequests`), oldest first: what it was
+   * shown, for assertions.
+   */
   readonly requests: ReadonlyArray<ModelRequest>
 }
+
+/**
+ * How many requests a scripted model keeps by default: enough for any test's assertions, and a
+ * bound, since a model serving a long-lived process (a demo server) would otherwise hold every
+ * conversation it was ever shown.
+ */
+export const defaultKeepRequests = 100
 
 /**
  * A model that plays a script, for tests and examples. Given a list, it answers the n-th model
@@ -29,9 +39,10 @@ export interface ScriptedModel extends Model {
  */
 export const make = (
   script: ReadonlyArray<Turn> | ((request: ModelRequest) => Turn),
-  options: { readonly id?: string } = {},
+  options: { readonly id?: string; readonly keepRequests?: number } = {},
 ): ScriptedModel => {
   const id = options.id ?? 'scripted'
+  const keep = Math.max(0, options.keepRequests ?? defaultKeepRequests)
   const requests: Array<ModelRequest> = []
   return {
     id,
@@ -39,6 +50,7 @@ export const make = (
     stream: (request) =>
       Stream.suspend(() => {
         requests.push(request)
+        if (requests.length > keep) requests.splice(0, requests.length - keep)
         const index = request.messages.filter((message) => message._tag === 'Assistant').length
         const turn = typeof script === 'function' ? script(request) : script[index]
         if (turn === undefined)

@@ -721,7 +721,7 @@ describe('cancelling a run', () => {
     const script = [oneCall('transfer', { amount: 10 }), 'Moved.']
     const first = scriptedAgent(script, { tools: [slowTransfer] })
     const second = scriptedAgent(script, { tools: [slowTransfer], store: first.store })
-    const paused = await first.agent.run('move 10') // the first engine keeps a suspended fiber for it
+    const paused = await first.agent.run('move 10')
     paused.activeRequirements[0]!.confirm()
     const continuing = second.agent.continueRun(paused) // the second engine runs it
     await entered.opened

@@ -12,7 +12,17 @@ export interface Options {
   readonly path?: string
   /** How long a write waits for another connection's lock before it fails, in milliseconds. */
   readonly busyTimeoutMs?: number
+  /**
+   * When a write reaches the disk (SQLite's `synchronous`). `'full'`, the default, syncs the log
+   * at every commit: a decision or pause reported as stored survives a power cut or an OS crash.
+   * `'normal'` syncs only when the log is checkpointed: several times faster, and what is stored
+   * survives the process crashing or being killed, but a power cut or an OS crash may lose the
+   * last commits (decisions, pauses, tool calls recorded as started) — never corrupt the file.
+   */
+  readonly synchronous?: Synchronous
 }
+
+export type Synchronous = 'full' | 'normal'
 
 /**
  * A RunStore in one SQLite file: the zero-configuration durable store. Processes that open the
@@ -41,7 +51,7 @@ export const make = (options: Options = {}): SqliteStore => {
     new StoreError({ operation: 'open', reason: `${path}: ${reasonOf(cause)}` })
   let db: Database.Database
   try {
-    db = openDatabase(path, options.busyTimeoutMs ?? 5_000)
+    db = openDatabase(path, options.busyTimeoutMs ?? 5_000, options.synchronous ?? 'full')
   } catch (cause) {
     throw fail(cause)
   }

@@ -167,6 +167,19 @@ describe('SqliteStore: opening', () => {
     expect(raw(path).pragma('user_version', { simple: true })).toBe(SqliteStore.schemaVersion + 1)
   })
 
+  it("with synchronous: 'normal', keeps what it stored across a reopen; a mode it does not know is a StoreError", async () => {
+    const { path } = database()
+    const store = SqliteStore.make({ path, synchronous: 'normal' })
+    const paused = pausedRun('run-normal')
+    await run(writePausedRun(store, paused))
+    store.close()
+
+    expect(await run(readStoredRun(open(path), 'run-normal'))).toStrictEqual(storedPausedRun(paused))
+    expect(() =>
+      SqliteStore.make({ path, synchronous: 'OFF' as unknown as SqliteStore.Synchronous }),
+    ).toThrow(StoreError)
+  })
+
   it('refuses a file that is not a database with a StoreError', () => {
     const { path } = database()
     writeFileSync(path, 'not a database, just some text that is long enough to have a header '.repeat(20))

@@ -153,6 +153,11 @@ export class RunWriter<D extends Runnable = Runnable> {
     return this.lease === undefined || this.stopped ? undefined : this.claimSeq
   }
 
+  /** Whether this writer has stored the run's stop (set before the stop is published). */
+  get hasStopped(): boolean {
+    return this.stopped
+  }
+
   /** Whether this writer has stored a batch yet: its first is its claim. */
   get hasClaimed(): boolean {
     return this.claimed
@@ -247,7 +252,6 @@ export class RunWriter<D extends Runnable = Runnable> {
       })
       yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
       this.record = record
-      this.stopped = true
     })
 
   /**
@@ -363,6 +367,8 @@ export class RunWriter<D extends Runnable = Runnable> {
           this.claimed = true
           this.claimSeq = claimSeq
           this.stored = batch.transcriptStart + batch.messages.length
+          // Before publishing: whoever hears of the stop finds this writer stopped.
+          if (isStop) this.stopped = true
           // Stored is stored: its events are heard even if what settles it failed.
           yield* Effect.ensuring(settle, Effect.forEach(events, this.announcer.publish, { discard: true }))
         }),
