@@ -58,6 +58,7 @@ describe('createClient', () => {
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
       'chatty',
+      'exporter',
       'finance',
       'flaky',
       'guarded_holder',
