@@ -37,6 +37,7 @@ describe('runs.list', () => {
       userId: 'alice',
       status: 'paused',
       interrupted: false,
+      input: 'Move 7',
       content: '',
       activeRequirementIds: team.activeRequirementIds,
       createdAt: expect.any(Number) as number,
