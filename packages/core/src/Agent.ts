@@ -31,6 +31,8 @@ export interface AgentDefinition {
   readonly tools: ReadonlyMap<string, Tool>
   readonly policies: ReadonlyArray<Policy>
   readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
+  /** The toolkits its tools came from: closed with the agent (see `Toolkit.close`). */
+  readonly toolkits?: ReadonlyArray<Toolkit>
 }
 
 const isToolkit = (entry: Tool | Toolkit): entry is Toolkit => 'tools' in entry
@@ -63,6 +65,7 @@ export const define = (spec: AgentSpec): AgentDefinition => {
     tools,
     policies: spec.policies ?? [],
     plugins,
+    toolkits: (spec.tools ?? []).filter(isToolkit),
   }
 }
 

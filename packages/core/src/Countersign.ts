@@ -23,6 +23,7 @@ import type { TeamDefinition } from './Team.js'
 import type { WorkflowDefinition } from './Workflow.js'
 import { followerToAsyncIterable, toAsyncIterable, toPromise } from './internal/promises.js'
 import { type ContinueInput, continueRequest } from './internal/Runner.js'
+import { closeToolkits } from './internal/toolkits.js'
 
 export interface CountersignOptions {
   readonly agents?: ReadonlyArray<AgentDefinition>
@@ -247,9 +248,13 @@ export class Countersign {
       this.withApprovals((approvals) => approvals.revokeGrant(grantId, options)),
   }
 
-  /** Stops the engine and the sweeper. Paused runs stay in the store. */
-  dispose(): Promise<void> {
-    return this.runtime.dispose()
+  /**
+   * Stops the engine and the sweeper, then closes the toolkits its definitions use (an MCP server's
+   * process, say: see `Toolkit.close`). Paused runs stay in the store.
+   */
+  async dispose(): Promise<void> {
+    await this.runtime.dispose()
+    await closeToolkits(this.served.values())
   }
 
   private agent(agentId: string) {

@@ -34,6 +34,7 @@ const plainly = (actor: Actor): Actor => {
     tools: actor.tools,
     policies: actor.policies,
     plugins: actor.plugins,
+    ...(actor.toolkits === undefined ? {} : { toolkits: actor.toolkits }),
   }
   return actor.kind === 'agent'
     ? { kind: 'agent', ...common }

@@ -8,6 +8,11 @@ export interface Toolkit {
   readonly tools: ReadonlyArray<Tool.Tool>
   /** Requirement kinds its tools raise, registered on every agent that uses it. */
   readonly plugins?: ReadonlyArray<AnyRequirementPlugin>
+  /**
+   * Lets go of what it holds (an MCP server's process, a connection): called when the agent
+   * that uses it, or the `Countersign` serving that agent, is disposed.
+   */
+  readonly close?: () => Promise<void>
 }
 
 export interface ToolkitSpec {

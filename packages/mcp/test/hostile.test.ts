@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, InvalidResolution, MemoryStore, ScriptedModel, type Toolkit } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
+import { createServer } from '@countersign/server'
 import { McpToolkit } from '../src/index.js'
 import { hostileServer, ledgerCalls, sandboxes } from './fixtures.js'
 
@@ -90,6 +91,26 @@ describe('an untrusted MCP server', () => {
     expect(toolResult(output)?.outcome).toBe('failed')
     expect(toolResult(output)?.content).toMatch(/the toolkit is closed/)
     expect(ledgerCalls(ledger)).toEqual([])
+  })
+
+  it('is stopped when the agent or the server that owns its toolkit is disposed', async () => {
+    const pidOf = (ledger: string) => Number(readFileSync(`${ledger}.pid`, 'utf8'))
+    const byAgent = await setup()
+    const agent = agentWith(byAgent.toolkit, 'record', { note: 'hi' })
+    expect((await agent.run('go')).status).toBe('completed')
+    await agent.dispose()
+    expect(() => process.kill(pidOf(byAgent.ledger), 0)).toThrow(/ESRCH/)
+
+    const byServer = await setup()
+    const server = createServer({
+      agents: [agentWith(byServer.toolkit, 'record')],
+      sweepEvery: false,
+      authenticate: () => null,
+    })
+    await server.listen(0)
+    expect(() => process.kill(pidOf(byServer.ledger), 0)).not.toThrow()
+    await server.close()
+    expect(() => process.kill(pidOf(byServer.ledger), 0)).toThrow(/ESRCH/)
   })
 
   it('killed mid-call: the run pauses on the interrupted call; confirmed, it reconnects and runs it again with the same key', async () => {

@@ -9,6 +9,7 @@ import { RunOutput } from '../RunOutput.js'
 import { RunStore } from '../RunStore.js'
 import type { Runnable } from '../Runnable.js'
 import { followerToAsyncIterable, toAsyncIterable, toPromise } from './promises.js'
+import { closeToolkits } from './toolkits.js'
 
 /** What `continueRun` accepts: a paused run's output with decisions made on its requirements, or a run id and decisions. */
 export type ContinueInput = RunOutput | ContinueRequest
@@ -119,8 +120,10 @@ export abstract class Runner {
   }
 
   /** Stops this instance's engine. Paused runs stay in the store; runs still working are left for recovery. */
-  dispose(): Promise<void> {
-    return this.runtime.dispose()
+  /** Stops its engine, then closes the toolkits its definition uses (see `Toolkit.close`). */
+  async dispose(): Promise<void> {
+    await this.runtime.dispose()
+    await closeToolkits([this.definition])
   }
 
   private promise<A, E>(use: (engine: RunEngine.RunEngine) => Effect.Effect<A, E>): Promise<A> {
