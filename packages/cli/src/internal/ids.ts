@@ -43,7 +43,7 @@ export const runIdOf = async ({ client }: Context, given: string): Promise<strin
 }
 
 /** A requirement id as given, or expanded from a unique prefix of one in `countersign pending`. */
-export const requirementIdOf = async (
+const requirementIdOf = async (
   { client }: Context,
   given: string,
   runId?: string,

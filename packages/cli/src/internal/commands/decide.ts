@@ -8,7 +8,7 @@ import { printRun } from '../printRun.js'
 import { fieldValues } from '../fields.js'
 import { decision } from '../resolutions.js'
 import { UsageError } from '../UsageError.js'
-import { requirementIdOf, requirementOfRun } from '../ids.js'
+import { expandId, requirementOfRun } from '../ids.js'
 import type { Act, Program } from '../program.js'
 
 /** What a decision is about: an approval of the queue, or a requirement of the caller's run. */
@@ -21,9 +21,14 @@ type Target =
  * one waits with that id, else an approval of the queue (whose id is its requirement's), which
  * the server then finds or not.
  */
-const locate = async (context: Context, given: string): Promise<Target> => {
-  const id = await requirementIdOf(context, given)
-  const awaiting = (await context.client.runs.awaitingMe()).find(({ requirementId }) => requirementId === id)
+const locate = async ({ client }: Context, given: string): Promise<Target> => {
+  const pending = await client.runs.awaitingMe()
+  const id = expandId(
+    given,
+    pending.map(({ requirementId }) => requirementId),
+    'requirement',
+  )
+  const awaiting = pending.find(({ requirementId }) => requirementId === id)
   return awaiting === undefined || awaiting.kind === 'approval'
     ? { _tag: 'Approval', approvalId: id }
     : { _tag: 'Requirement', runId: awaiting.runId, requirementId: id }
