@@ -43,11 +43,7 @@ export const runIdOf = async ({ client }: Context, given: string): Promise<strin
 }
 
 /** A requirement id as given, or expanded from a unique prefix of one in `countersign pending`. */
-const requirementIdOf = async (
-  { client }: Context,
-  given: string,
-  runId?: string,
-): Promise<string> => {
+const requirementIdOf = async ({ client }: Context, given: string, runId?: string): Promise<string> => {
   if (given.length >= wholeIdLength) return given
   const awaiting = await client.runs.awaitingMe()
   return expandId(
