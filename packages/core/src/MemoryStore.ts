@@ -11,10 +11,10 @@ import {
 } from './Errors.js'
 import { Grant, statusOf as grantStatus } from './Grant.js'
 import { Message } from './Message.js'
-import { RequirementRecord } from './Requirement.js'
+import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
-import { type JournalBatch, RunStore } from './RunStore.js'
+import { type BatchRefused, type JournalBatch, RunStore } from './RunStore.js'
 
 /**
  * Codec of a stored shape: the memory store keeps encoded copies as JSON text, as a database
@@ -136,31 +136,60 @@ export const make = (): RunStore => {
     isWorking(run, eventTable.get(run.runId)?.has(run.lastSeq + 1) ?? false) &&
     !holdsAt(run, latestLease(run.runId), now)
 
-  /** Checks a batch can be appended, and returns how to append it: a commit must check before it writes anything. */
-  const prepare = (batch: JournalBatch) => {
-    const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
-    const first = batch.events[0]
-    if (first !== undefined && log.has(first.seq))
-      return Effect.fail(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
-    return Effect.succeed(() => {
-      for (const event of batch.events) log.set(event.seq, events.encode(event))
-      eventTable.set(batch.runId, log)
-      if (batch.lease !== undefined) putLease(batch.lease)
-      const transcript = transcripts.get(batch.runId) ?? []
-      batch.messages.forEach(
-        (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
-      )
-      transcripts.set(batch.runId, transcript)
-    })
+  /** The decision on a pending requirement of the run, or why there is none: nothing is written yet. */
+  const decide = (
+    runId: string,
+    requirementId: string,
+    resolution: Resolution,
+  ): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
+    const found = decodeRequirement(runId, requirementId)
+    if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
+    if (found.value.status !== 'pending') return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
+    return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }))
   }
 
+  const storeDecision = (resolved: RequirementRecord) => {
+    requirementTable.set(resolved.id, requirements.encode(resolved))
+    if (resolved.kind === Approval.kind)
+      appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
+  }
+
+  /**
+   * Checks a batch can be appended, its decisions first, and returns how to append it: nothing
+   * is written until every check has passed.
+   */
+  const prepare = (batch: JournalBatch) =>
+    Effect.gen(function* () {
+      const decided = yield* Effect.forEach(batch.decisions ?? [], ({ requirementId, resolution }) =>
+        decide(batch.runId, requirementId, resolution),
+      )
+      const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
+      const first = batch.events[0]
+      if (first !== undefined && log.has(first.seq))
+        return yield* new EventSequenceConflict({ runId: batch.runId, seq: first.seq })
+      return () => {
+        decided.forEach(storeDecision)
+        for (const event of batch.events) log.set(event.seq, events.encode(event))
+        eventTable.set(batch.runId, log)
+        if (batch.lease !== undefined) putLease(batch.lease)
+        const transcript = transcripts.get(batch.runId) ?? []
+        batch.messages.forEach(
+          (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
+        )
+        transcripts.set(batch.runId, transcript)
+      }
+    })
+
   return {
-    createRun: (run, lease) =>
-      Effect.suspend(() => {
+    createRun: (run, first) =>
+      Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused> => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
         runTable.set(run.runId, runs.encode(run))
-        if (lease !== undefined) putLease(lease)
-        return Effect.void
+        if (first === undefined) return Effect.void
+        return Effect.map(
+          Effect.tapError(prepare(first), () => Effect.sync(() => runTable.delete(run.runId))),
+          (append) => append(),
+        )
       }),
     getRun: (runId) =>
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
@@ -203,19 +232,7 @@ export const make = (): RunStore => {
         (requirementsByRun.get(runId) ?? []).map((id) => requirements.decode(requirementTable.get(id))),
       ),
     resolveRequirement: (runId, requirementId, resolution) =>
-      Effect.suspend(
-        (): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
-          const found = decodeRequirement(runId, requirementId)
-          if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
-          if (found.value.status !== 'pending')
-            return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
-          const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
-          requirementTable.set(requirementId, requirements.encode(resolved))
-          if (resolved.kind === Approval.kind)
-            appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(runId))))
-          return Effect.succeed(resolved)
-        },
-      ),
+      Effect.suspend(() => Effect.tap(decide(runId, requirementId, resolution), storeDecision)),
     listExpired: (now, limit) =>
       Effect.sync(() =>
         [...requirementTable.values()]

@@ -25,6 +25,7 @@ import {
   EngineStopped,
   RequirementsUnresolved,
   RunBusy,
+  RunAlreadyExists,
   RunClaimed,
   type RunFailure,
   RunNotContinuable,
@@ -34,11 +35,11 @@ import {
 } from './Errors.js'
 import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
-import { type RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
+import { RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
 import { holdsAt, isFinal, isWorking, revise, type RunLease, type RunRecord, starting } from './Run.js'
 import { isEnding, isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
-import { RunStore } from './RunStore.js'
+import { type Decision, RunStore } from './RunStore.js'
 import type { Runnable as Agent } from './Runnable.js'
 import { checkResolutions, type DecisionRules } from './internal/resolutions.js'
 import { Stretches } from './internal/Stretches.js'
@@ -553,10 +554,11 @@ const make = (options: EngineOptions) =>
           userId: options.userId,
           now,
         })
-        yield* store.createRun(record, leaseFrom(runId, 1, terms, now))
         const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
-        const start = Effect.as(writer.begin, { writer, decided: [] })
-        yield* startStretch(runId, { claim: start })
+        // Created with its first event, in one write that is also its claim.
+        yield* writer.begin
+        yield* writer.create.pipe(Effect.catchTag('RunClaimed', () => new RunAlreadyExists({ runId })))
+        yield* startStretch(runId, { claim: Effect.succeed({ writer, decided: [] }) })
         return { signalsOfRun, afterSeq: 0, writer } satisfies Going
       })
 
@@ -569,8 +571,8 @@ const make = (options: EngineOptions) =>
         return run.record
       })
 
-    /** Checks decisions on a paused run's requirements, as listed, and records them: each has one winner. */
-    const record = (
+    /** Checks decisions on a paused run's requirements, as listed: each with the record it would make. */
+    const check = (
       agent: Agent,
       run: RunRecord,
       requirements: ReadonlyArray<RequirementRecord>,
@@ -582,14 +584,35 @@ const make = (options: EngineOptions) =>
         const principal = options.principal ?? run.principal
         const checked = yield* checkResolutions(agent, run, requirements, inputs, principal, rules)
         const resolvedAt = yield* Clock.currentTimeMillis
-        return yield* Effect.forEach(checked, ({ requirement, value }) =>
-          store.resolveRequirement(
-            run.runId,
-            requirement.id,
-            new Resolution({ value, resolvedBy: principal, resolvedAt }),
-          ),
-        )
+        return checked.map(({ requirement, value }) => {
+          const resolution = new Resolution({ value, resolvedBy: principal, resolvedAt })
+          return {
+            decision: { requirementId: requirement.id, resolution } satisfies Decision,
+            resolved: new RequirementRecord({ ...requirement, status: 'resolved', resolution }),
+          }
+        })
       })
+
+    /** Records decisions on their own: each has one winner. */
+    const recordDecisions = (runId: string, decisions: ReadonlyArray<Decision>) =>
+      Effect.forEach(decisions, ({ requirementId, resolution }) =>
+        store.resolveRequirement(runId, requirementId, resolution),
+      )
+
+    /** Checks decisions on a paused run's requirements, as listed, and records them. */
+    const record = (
+      agent: Agent,
+      run: RunRecord,
+      requirements: ReadonlyArray<RequirementRecord>,
+      rawResolutions: ReadonlyArray<ResolutionInput>,
+      options: typeof requests.ResolveOptions.Type,
+    ) =>
+      Effect.flatMap(check(agent, run, requirements, rawResolutions, options), (checked) =>
+        recordDecisions(
+          run.runId,
+          checked.map(({ decision }) => decision),
+        ),
+      )
 
     /**
      * The requirements decisions on a paused run deal with: its pause's, and any other they name.
@@ -618,7 +641,11 @@ const make = (options: EngineOptions) =>
         return yield* record(agent, run, yield* requirementsFor(run, rawResolutions), rawResolutions, options)
       })
 
-    /** Records the decisions and checks that none is left open: the run may be claimed. */
+    /**
+     * Checks the decisions and that none of the pause's requirements is left open: the run may be
+     * claimed, with the decisions (`decisions`, stored with the claim, in one write). Decisions
+     * that leave some open are recorded at once, and kept whatever comes of the continue.
+     */
     const readyToContinue = (
       agent: Agent,
       request: ContinueRequest,
@@ -628,20 +655,28 @@ const make = (options: EngineOptions) =>
         const run = yield* paused(agent, runIdOf(request))
         const options = yield* requests.decodeResolveOptions(rawOptions)
         const listed = yield* requirementsFor(run, request.resolutions)
-        const decided =
+        const checked =
           request.resolutions !== undefined && request.resolutions.length > 0
-            ? yield* record(agent, run, listed, request.resolutions, options)
+            ? yield* check(agent, run, listed, request.resolutions, options)
             : []
+        const decided = checked.map(({ resolved }) => resolved)
+        const decisions = checked.map(({ decision }) => decision)
         const openIn = (requirements: ReadonlyArray<RequirementRecord>) =>
           ofPause(run, requirements).filter(
             (requirement) =>
               requirement.status === 'pending' && !decided.some(({ id }) => id === requirement.id),
           )
-        // Others may have decided the rest meanwhile: only then are they read again.
-        const requirements =
-          openIn(listed).length === 0
-            ? listed.map((requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement)
-            : yield* requirementsFor(run, [])
+        if (openIn(listed).length === 0)
+          return {
+            run,
+            requirements: listed.map(
+              (requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement,
+            ),
+            decisions,
+          }
+        yield* recordDecisions(run.runId, decisions)
+        // Others may have decided the rest meanwhile.
+        const requirements = yield* requirementsFor(run, [])
         const open = openIn(requirements)
         const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
         if (approvals.length > 0)
@@ -651,7 +686,7 @@ const make = (options: EngineOptions) =>
             runId: run.runId,
             requirementIds: open.map((requirement) => requirement.id),
           })
-        return { run, requirements }
+        return { run, requirements, decisions: [] }
       })
 
     /**
@@ -690,14 +725,17 @@ const make = (options: EngineOptions) =>
      */
     const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
-        const { run, requirements } = yield* readyToContinue(agent, request, options)
+        const { run, requirements, decisions } = yield* readyToContinue(agent, request, options)
         const claimed = yield* Deferred.make<void, RunFailure>()
         const epoch = run.epoch + 1
         const messages = yield* store.readTranscript(run.runId)
         const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
-        const writer = RunWriter.make(agent, position, store, signals, terms, claimed)
+        const writer = RunWriter.make(agent, position, store, signals, terms, claimed, decisions)
         const decided = ofPause(run, requirements)
-        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
+        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided })).pipe(
+          // Its decisions were not stored: recorded alone, they say whether another continue decided first.
+          Effect.catchTag('RunClaimed', (lost) => Effect.zipRight(recordDecisions(run.runId, decisions), lost)),
+        )
         return { run, writer }
       })
 

@@ -37,7 +37,26 @@ export interface JournalBatch {
    * stop (`commit`), the lease that the stop ends, for stores that end leases one by one.
    */
   readonly lease?: RunLease
+  /**
+   * Decisions on the run's pending requirements, recorded with the batch: how a writer that
+   * continues a paused run claims it in the same write as the decisions it continues on. Each
+   * is recorded as `resolveRequirement` records it (an approval's with it) and has one winner
+   * among concurrent deciders; one that loses refuses the batch whole, with its error
+   * (RequirementAlreadyResolved, RequirementNotFound), before its sequence number is looked at.
+   * A store without transactions records them first, one by one, then the batch: a batch refused
+   * after them leaves the decisions that won recorded, as separate calls would.
+   */
+  readonly decisions?: ReadonlyArray<Decision>
 }
+
+/** A decision on a requirement, recorded with a journal batch. */
+export interface Decision {
+  readonly requirementId: string
+  readonly resolution: Resolution
+}
+
+/** Why a batch was refused: its first sequence number was taken, or one of its decisions lost. */
+export type BatchRefused = EventSequenceConflict | RequirementAlreadyResolved | RequirementNotFound
 
 /**
  * Where runs live between steps, and the only source of truth for resuming one. Every
@@ -53,11 +72,22 @@ export interface JournalBatch {
  * live lease is interrupted, and `listRuns` finds such runs with `interruptedAt`.
  *
  * The guarantees need only single-document atomicity: `appendBatch` and `commit` refuse a
- * taken sequence number, and `resolveRequirement` has one winner among concurrent callers.
+ * taken sequence number, and `resolveRequirement` has one winner among concurrent callers. A
+ * store with transactions also makes a run's creation and its first batch one write, and a
+ * batch and the decisions it carries one write: on SQLite each is one synced commit.
  */
 export interface RunStore {
-  /** Stores a new run, and its first writer's lease if given (`claimSeq` 1). */
-  readonly createRun: (run: RunRecord, lease?: RunLease) => Effect.Effect<void, RunAlreadyExists | StoreError>
+  /**
+   * Stores a new run and, if given, its first batch (with that batch's lease: its writer's claim
+   * is the run's creation, `claimSeq` 1), so that a new run costs one write. Readers see both or
+   * neither; a taken run id stores neither. A store without transactions writes the run first,
+   * then the batch: a reader may meet the run before its first events, as a run whose first
+   * batch is still being written.
+   */
+  readonly createRun: (
+    run: RunRecord,
+    first?: JournalBatch,
+  ) => Effect.Effect<void, RunAlreadyExists | BatchRefused | StoreError>
   /** The record of the run's last stop (or its creation). */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, StoreError>
   /**
@@ -71,9 +101,9 @@ export interface RunStore {
    * events are numbered 1, 2, … without gaps). Refused whole, with EventSequenceConflict, when
    * its first sequence number is taken. Its `lease`, if any, is stored like `renewLease` does;
    * a store without transactions may store it even when the batch is refused (it is then the
-   * lease of the winner's claim, which the winner renews).
+   * lease of the winner's claim, which the winner renews). Its `decisions` are recorded with it.
    */
-  readonly appendBatch: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>
+  readonly appendBatch: (batch: JournalBatch) => Effect.Effect<void, BatchRefused | StoreError>
   /**
    * Appends the batch that ends in a stop, with the requirements the stop raises, and makes
    * `run` the run's record. Readers see all of it or none of it; refused whole like `appendBatch`.
@@ -83,7 +113,7 @@ export interface RunStore {
     batch: JournalBatch,
     run: RunRecord,
     requirements: ReadonlyArray<RequirementRecord>,
-  ) => Effect.Effect<void, EventSequenceConflict | StoreError>
+  ) => Effect.Effect<void, BatchRefused | StoreError>
 
   /**
    * Stores a writer's lease, over the one of the same claim if there is one. Each claim's lease

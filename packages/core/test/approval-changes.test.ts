@@ -59,6 +59,15 @@ const gatedAgent = () =>
     tools: [weatherTool(makeLedger(), { approval: approval() })],
   })
 
+/** Lets forked fibers run until one sleeps until `delay` from now: a follower waiting for its next read. */
+const untilNextReadIn = (delay: number) =>
+  Effect.gen(function* () {
+    const due = (yield* Clock.currentTimeMillis) + delay
+    const waiting = Effect.map(TestClock.sleeps(), (sleeps) => [...sleeps].includes(due))
+    for (let turn = 0; turn < 10_000 && !(yield* waiting); turn++) yield* Effect.yieldNow()
+    expect(yield* waiting).toBe(true)
+  })
+
 /** Follows the feed in the background, each update pushed to `seen` as it comes. */
 const followInto = (feed: Stream.Stream<ApprovalUpdate, unknown>) =>
   Effect.gen(function* () {
@@ -121,6 +130,9 @@ describe('following the approval queue', () => {
       const [a, b] = [yield* engineOn(store, engineOptions), yield* engineOn(store, engineOptions)]
       const first = yield* a.run(agent, 'Weather in Oslo?')
       const { seen, fiber } = yield* followInto(b.followApprovals())
+      // Engine A's run may have left a fiber asleep (its lease's renewal): B's follower has read
+      // where to start once it waits for its next read.
+      yield* untilNextReadIn(interval)
 
       const second = yield* a.run(agent, 'Weather in Bergen?')
       // Engine B heard nothing of it: its follower reads the store at its next read.

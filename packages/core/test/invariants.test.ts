@@ -17,6 +17,7 @@ import {
   Tool,
   type Requirement,
   type RunEvent,
+  type JournalBatch,
   type RunOutput,
   type RunStore,
   type Toolkit,
@@ -106,19 +107,21 @@ const holdingEvent = (tag: RunEvent['_tag']) => {
   const release = gate()
   let runId = ''
   let held = false
+  const hold = <E>(batch: JournalBatch | undefined, write: Effect.Effect<void, E>) => {
+    const event = batch?.events.find((candidate) => candidate._tag === tag)
+    if (held || event === undefined) return write
+    held = true
+    runId = event.runId
+    arrived.open()
+    return Effect.zipRight(
+      Effect.promise(() => release.opened),
+      write,
+    )
+  }
   const holding: RunStore = {
     ...store,
-    appendBatch: (batch) => {
-      const event = batch.events.find((candidate) => candidate._tag === tag)
-      if (held || event === undefined) return store.appendBatch(batch)
-      held = true
-      runId = event.runId
-      arrived.open()
-      return Effect.zipRight(
-        Effect.promise(() => release.opened),
-        store.appendBatch(batch),
-      )
-    },
+    createRun: (run, first) => hold(first, store.createRun(run, first)),
+    appendBatch: (batch) => hold(batch, store.appendBatch(batch)),
   }
   return { store: holding, reached: arrived.opened.then(() => runId), release: release.open }
 }
@@ -751,7 +754,6 @@ describe('cancelling a run', () => {
       // Nothing of the continue is stored yet.
       status: 'paused',
     },
-    { moment: 'a new run is writing its first batch', tag: 'RunStarted' as const, status: 'running' },
   ])(
     'cancels a run caught while $moment: it ends cancelled and its caller hears so',
     async ({ tag, status }) => {
@@ -761,13 +763,9 @@ describe('cancelling a run', () => {
         tools: [weatherTool(ledger, { requiresConfirmation: true })],
         store: held.store,
       })
-      let working: Promise<RunOutput>
-      if (tag === 'RunStarted') working = agent.run('go')
-      else {
-        const paused = await agent.run('go')
-        paused.activeRequirements[0]!.confirm()
-        working = agent.continueRun(paused)
-      }
+      const paused = await agent.run('go')
+      paused.activeRequirements[0]!.confirm()
+      const working = agent.continueRun(paused)
       const runId = await held.reached
       expect((await agent.getRun(runId)).status).toBe(status)
 
@@ -782,4 +780,24 @@ describe('cancelling a run', () => {
       expect(ledger.calls).toEqual([])
     },
   )
+
+  it('a new run is nowhere while its creation (one write with its first batch) is in flight: a cancel finds no run', async () => {
+    const held = holdingEvent('RunStarted')
+    const ledger = makeLedger()
+    const { agent } = scriptedAgent([oneCall('get_the_weather', { city: 'Paris' }), 'Done.'], {
+      tools: [weatherTool(ledger, { requiresConfirmation: true })],
+      store: held.store,
+    })
+    const working = agent.run('go')
+    const runId = await held.reached
+
+    await expect(agent.getRun(runId)).rejects.toMatchObject({ _tag: 'RunNotFound', runId })
+    await expect(agent.cancelRun(runId)).rejects.toMatchObject({ _tag: 'RunNotFound', runId })
+    expect(await eventsOf(held.store, runId)).toEqual([])
+    held.release()
+
+    expect((await working).status).toBe('paused')
+    expect(tags(await eventsOf(held.store, runId))[0]).toBe('RunStarted')
+    expect(ledger.calls).toEqual([])
+  })
 })

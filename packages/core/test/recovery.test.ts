@@ -250,13 +250,16 @@ describe('model output is stored and published in batches', () => {
     ])
   })
 
-  it('a pause and resume cycle is three store writes: the decision, the claim with the call, the stop', async () => {
+  it('a start is two store writes (the run with its first batch, the pause); a resume two (the decision with the claim and the call, the stop)', async () => {
     const base = MemoryStore.make()
     const writes: Array<string> = []
     const counted: RunStore = {
       ...base,
-      createRun: (run) => (writes.push('createRun'), base.createRun(run)),
-      appendBatch: (batch) => (writes.push('appendBatch'), base.appendBatch(batch)),
+      createRun: (run, first) => (writes.push(first === undefined ? 'createRun' : 'createRun+batch'), base.createRun(run, first)),
+      appendBatch: (batch) => (
+        writes.push(batch.decisions === undefined ? 'appendBatch' : `appendBatch+${batch.decisions.length} decision`),
+        base.appendBatch(batch)
+      ),
       commit: (batch, run, requirements) => (writes.push('commit'), base.commit(batch, run, requirements)),
       resolveRequirement: (runId, id, resolution) => (
         writes.push('resolveRequirement'),
@@ -278,6 +281,7 @@ describe('model output is stored and published in batches', () => {
     const agent = new Agent({ id: 'refunds', model, tools: [refund], store: counted })
     agents.push(agent)
     let output = await agent.run('refund everything')
+    expect(writes).toStrictEqual(['createRun+batch', 'commit'])
     writes.length = 0
 
     for (let cycle = 0; cycle < 3; cycle++) {
@@ -286,6 +290,6 @@ describe('model output is stored and published in batches', () => {
     }
 
     expect(ledger.count('refund')).toBe(3)
-    expect(writes).toStrictEqual(Array(3).fill(['resolveRequirement', 'appendBatch', 'commit']).flat())
+    expect(writes).toStrictEqual(Array(3).fill(['appendBatch+1 decision', 'commit']).flat())
   })
 })

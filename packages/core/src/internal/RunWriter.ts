@@ -1,10 +1,10 @@
 import { Clock, Deferred, Duration, Effect, Option } from 'effect'
 import type { ApprovalSource } from '../Approval.js'
 import {
-  type EventSequenceConflict,
+  type RunAlreadyExists,
   RunClaimed,
   type RunFailure,
-  type StoreError,
+  StoreError,
   type WriteError,
 } from '../Errors.js'
 import { Member } from '../Member.js'
@@ -12,7 +12,7 @@ import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
 import { isFinal, revise, type RunLease, type RunRecord } from '../Run.js'
 import type { RunEvent, RunEventBody } from '../RunEvent.js'
-import type { JournalBatch, RunStore } from '../RunStore.js'
+import type { BatchRefused, Decision, JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
 import * as Usage from '../Usage.js'
 import type { Announcer } from './signals.js'
@@ -95,11 +95,13 @@ export class RunWriter<D extends Runnable = Runnable> {
     private readonly onClaimed: Deferred.Deferred<void, RunFailure> | undefined,
     /** Set on a root run's writer: a member's run is worked on under its root's lease. */
     private readonly lease: LeaseTerms | undefined,
+    /** Decisions recorded with its first batch, in the same write as its claim. */
+    private readonly decisions: ReadonlyArray<Decision> = [],
   ) {}
 
   /**
    * The writer of a root run, which leases it on `terms` from its first batch. `onClaimed` is
-   * told when that batch is stored.
+   * told when that batch is stored; `decisions` are stored with it.
    */
   static make = <D extends Runnable>(
     definition: D,
@@ -108,6 +110,7 @@ export class RunWriter<D extends Runnable = Runnable> {
     announcer: Announcer,
     terms: LeaseTerms,
     onClaimed?: Deferred.Deferred<void, RunFailure>,
+    decisions?: ReadonlyArray<Decision>,
   ): RunWriter<D> =>
     new RunWriter(
       definition,
@@ -121,6 +124,7 @@ export class RunWriter<D extends Runnable = Runnable> {
       announcer,
       onClaimed,
       terms,
+      decisions,
     )
 
   /** The writer of a run working for this one (a member's), under the same root. */
@@ -186,6 +190,14 @@ export class RunWriter<D extends Runnable = Runnable> {
 
   append = (message: Message) => {
     this.messages.push(message)
+  }
+
+  /**
+   * Creates the run with its first batch (what `begin` kept), in one write: its creation is its
+   * claim. A taken run id writes nothing.
+   */
+  get create(): Effect.Effect<void, RunAlreadyExists | WriteError> {
+    return this.write((batch) => this.store.createRun(this.record, batch))
   }
 
   /**
@@ -327,12 +339,16 @@ export class RunWriter<D extends Runnable = Runnable> {
     })
   }
 
-  /** One batch at a time, in order, each published once stored and `settle` is done. */
-  private write = (
-    store: (batch: JournalBatch) => Effect.Effect<void, EventSequenceConflict | StoreError>,
+  /**
+   * One batch at a time, in order, each published once stored and `settle` is done. A refused
+   * batch (its sequence number taken, or a decision of its claim lost) means another writer
+   * holds the run: RunClaimed.
+   */
+  private write = <E>(
+    store: (batch: JournalBatch) => Effect.Effect<void, BatchRefused | E>,
     settle: Effect.Effect<void, StoreError> = Effect.void,
     isStop = false,
-  ): Effect.Effect<void, WriteError> =>
+  ): Effect.Effect<void, WriteError | Exclude<E, BatchRefused>> =>
     this.lock.withPermits(1)(
       Effect.uninterruptible(
         Effect.gen(this, function* () {
@@ -355,13 +371,19 @@ export class RunWriter<D extends Runnable = Runnable> {
             transcriptStart: this.stored,
             messages: this.messages.slice(this.stored),
             ...(lease === undefined ? {} : { lease }),
+            ...(this.claimed || this.decisions.length === 0 ? {} : { decisions: this.decisions }),
           }
-          yield* store(batch).pipe(
-            Effect.catchTag('EventSequenceConflict', () =>
-              Effect.fail(new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })),
-            ),
-            Effect.tapError((error) => Effect.sync(() => (this.broken = error))),
-          )
+          yield* Effect.catchAll(store(batch), (error) => {
+            const failure = isRefusal(error)
+              ? new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+              : (error as Exclude<E, BatchRefused>)
+            // What was written is unknown, or another writer holds the run: nothing more may be.
+            this.broken =
+              failure instanceof StoreError || failure instanceof RunClaimed
+                ? failure
+                : new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+            return Effect.fail(failure)
+          })
           if (!this.claimed && this.onClaimed !== undefined)
             yield* Deferred.succeed(this.onClaimed, undefined)
           this.claimed = true
@@ -375,3 +397,12 @@ export class RunWriter<D extends Runnable = Runnable> {
       ),
     )
 }
+
+const refusals: ReadonlySet<unknown> = new Set<BatchRefused['_tag']>([
+  'EventSequenceConflict',
+  'RequirementAlreadyResolved',
+  'RequirementNotFound',
+])
+
+const isRefusal = (error: unknown): error is BatchRefused =>
+  typeof error === 'object' && error !== null && '_tag' in error && refusals.has(error._tag)

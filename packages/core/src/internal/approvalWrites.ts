@@ -1,6 +1,12 @@
 import { Effect } from 'effect'
 import * as Approval from '../Approval.js'
-import type { RunStore } from '../RunStore.js'
+import type { JournalBatch, RunStore } from '../RunStore.js'
+
+/**
+ * Whether a batch may have appended approval changes: its decisions may be on approvals (the
+ * batch does not say their kinds, so a wake-up may find nothing new).
+ */
+const decides = (batch: JournalBatch | undefined) => (batch?.decisions?.length ?? 0) > 0
 
 /**
  * The store, running `written` after each write that appended approval changes: how an engine's
@@ -8,8 +14,12 @@ import type { RunStore } from '../RunStore.js'
  */
 export const announcingApprovalWrites = (store: RunStore, written: Effect.Effect<void>): RunStore => ({
   ...store,
+  createRun: (run, first) =>
+    decides(first) ? Effect.zipLeft(store.createRun(run, first), written) : store.createRun(run, first),
+  appendBatch: (batch) =>
+    decides(batch) ? Effect.zipLeft(store.appendBatch(batch), written) : store.appendBatch(batch),
   commit: (batch, run, requirements) =>
-    requirements.some(({ kind }) => kind === Approval.kind)
+    decides(batch) || requirements.some(({ kind }) => kind === Approval.kind)
       ? Effect.zipLeft(store.commit(batch, run, requirements), written)
       : store.commit(batch, run, requirements),
   resolveRequirement: (runId, requirementId, resolution) =>

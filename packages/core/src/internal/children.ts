@@ -1,5 +1,5 @@
 import { Clock, Effect, Option } from 'effect'
-import { type RunFailure, RunClaimed } from '../Errors.js'
+import { type RunFailure, RunClaimed, StoreError } from '../Errors.js'
 import type { IdGenerator } from '../IdGenerator.js'
 import type { RequirementRecord } from '../Requirement.js'
 import { revise, starting } from '../Run.js'
@@ -49,12 +49,14 @@ export const enterChild = (
         parentRunId: parentRun.runId,
         now: yield* Clock.currentTimeMillis,
       })
-      // Created meanwhile by another writer of the parent: that writer holds the parent now.
+      // Created meanwhile by another writer of the parent (RunAlreadyExists: nothing else refuses
+      // a run without a first batch): that writer holds the parent now.
       yield* store
         .createRun(record)
         .pipe(
-          Effect.catchTag('RunAlreadyExists', () =>
-            Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
+          Effect.catchIf(
+            (error) => !(error instanceof StoreError),
+            () => Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
           ),
         )
       return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }))

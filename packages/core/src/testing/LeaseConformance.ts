@@ -19,6 +19,12 @@ const continued = (runId: string, seq: number): RunEvent => ({
   at: T0 + seq,
 })
 
+/** A new run's first batch (its creation is its writer's claim), holding that writer's lease. */
+const firstBatch = (runId: string, expiresAt: number) => ({
+  ...batchOf(runId, [continued(runId, 1)]),
+  lease: leaseOf(runId, 1, expiresAt),
+})
+
 const getLease = async (store: RunStore, runId: string) =>
   Option.getOrUndefined(await run(store.getLease(runId)))
 
@@ -27,20 +33,25 @@ const getLease = async (store: RunStore, runId: string) =>
  * stop; and the listing of interrupted runs (worked on, without a live lease) they make possible.
  */
 export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void => {
-  /** A run created (leased or not), then paused at seq 1: nobody works on it. */
+  /**
+   * A run created (leased or not, with a first batch if leased), then paused at seq 1, or 2
+   * after a first batch: nobody works on it.
+   */
   const pausedRun = async (store: RunStore, changes: Partial<RunRecord>, lease?: number) => {
     const created = sampleRun(uid('run'), changes)
-    await run(store.createRun(created, lease === undefined ? undefined : leaseOf(created.runId, 1, lease)))
-    const paused = sampleRun(created.runId, { ...changes, status: 'paused', lastSeq: 1 })
-    await run(store.commit(batchOf(created.runId, [continued(created.runId, 1)]), paused, []))
+    const runId = created.runId
+    await run(store.createRun(created, lease === undefined ? undefined : firstBatch(runId, lease)))
+    const lastSeq = lease === undefined ? 1 : 2
+    const paused = sampleRun(runId, { ...changes, status: 'paused', lastSeq })
+    await run(store.commit(batchOf(runId, [continued(runId, lastSeq)]), paused, []))
     return paused
   }
 
   describe('leases', () => {
-    test('createRun stores the first writer’s lease; without one, the run has none', async (store) => {
+    test('createRun stores the lease of the first batch it is given; without one, the run has none', async (store) => {
       const leased = sampleRun(uid('run'))
       const bare = sampleRun(uid('run'))
-      await run(store.createRun(leased, leaseOf(leased.runId, 1, T0 + 30)))
+      await run(store.createRun(leased, firstBatch(leased.runId, T0 + 30)))
       await run(store.createRun(bare))
 
       expect(await getLease(store, leased.runId)).toStrictEqual(leaseOf(leased.runId, 1, T0 + 30))
@@ -69,10 +80,7 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
     test('a new run’s writer renews the lease it was created with', async (store) => {
       const created = sampleRun(uid('run'))
       const runId = created.runId
-      await run(store.createRun(created, leaseOf(runId, 1, T0 + 30)))
-      await run(
-        store.appendBatch({ ...batchOf(runId, [continued(runId, 1)]), lease: leaseOf(runId, 1, T0 + 40) }),
-      )
+      await run(store.createRun(created, firstBatch(runId, T0 + 30)))
       await run(store.renewLease(leaseOf(runId, 1, T0 + 90)))
 
       expect(await getLease(store, runId)).toStrictEqual(leaseOf(runId, 1, T0 + 90))
@@ -80,13 +88,13 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
 
     test('a stop ends every lease of the run', async (store) => {
       const created = sampleRun(uid('run'))
-      await run(store.createRun(created, leaseOf(created.runId, 1, T0 + 30)))
+      await run(store.createRun(created, firstBatch(created.runId, T0 + 30)))
       await run(store.renewLease(leaseOf(created.runId, 1, T0 + 60)))
 
       await run(
         store.commit(
-          batchOf(created.runId, [continued(created.runId, 1)]),
-          sampleRun(created.runId, { status: 'completed', lastSeq: 1 }),
+          batchOf(created.runId, [continued(created.runId, 2)]),
+          sampleRun(created.runId, { status: 'completed', lastSeq: 2 }),
           [],
         ),
       )
@@ -105,9 +113,9 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
       const at = T0 + 100
       // Never stopped, leased until after `at`: alive. Leased until before: interrupted.
       const alive = sampleRun(uid('run'), { userId })
-      await run(store.createRun(alive, leaseOf(alive.runId, 1, at + 1)))
+      await run(store.createRun(alive, firstBatch(alive.runId, at + 1)))
       const lapsed = sampleRun(uid('run'), { userId })
-      await run(store.createRun(lapsed, leaseOf(lapsed.runId, 1, at)))
+      await run(store.createRun(lapsed, firstBatch(lapsed.runId, at)))
       // Never stopped and never leased (stored before leases): interrupted.
       const unleased = sampleRun(uid('run'), { userId })
       await run(store.createRun(unleased))

@@ -408,6 +408,87 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect((await run(store.readEvents(paused.runId, 0))).map((event) => event.seq)).toStrictEqual([1])
       })
 
+      test('createRun with a first batch stores both; a taken run id stores neither', async (store) => {
+        const created = sampleRun(uid('run'))
+        const runId = created.runId
+        const [started, modelStarted] = sampleEvents(runId)
+        const [user, assistant] = sampleTranscript()
+        await run(store.createRun(created, batchOf(runId, [started!], 0, [user!])))
+
+        const error = await failureOf(
+          store.createRun(
+            sampleRun(runId, { input: 'a second run' }),
+            batchOf(runId, [{ ...modelStarted!, seq: 1 }], 0, [assistant!]),
+          ),
+        )
+
+        expect(error).toMatchObject({ _tag: 'RunAlreadyExists', runId })
+        expect(encodeRun(someValue(await run(store.getRun(runId))))).toStrictEqual(encodeRun(created))
+        expect(encodeEvents(await run(store.readEvents(runId, 0)))).toStrictEqual(encodeEvents([started!]))
+        expect(encodeMessages(await run(store.readTranscript(runId)))).toStrictEqual(encodeMessages([user!]))
+      })
+
+      test('a batch records its decisions with it; one that lost, or names no requirement of the run, refuses it', async (store) => {
+        const runId = uid('run')
+        const [decided, other] = [sampleRequirement(runId, uid('req')), sampleRequirement(runId, uid('req'))]
+        await pausedWith(store, [decided, other])
+        const resolution = sampleResolution('grace')
+        const claim = { _tag: 'RunContinued', runId, seq: 2, at: T0 + 2 } as const
+
+        await run(
+          store.appendBatch({
+            ...batchOf(runId, [claim]),
+            decisions: [{ requirementId: decided.id, resolution }],
+          }),
+        )
+
+        const expected = new RequirementRecord({ ...decided, status: 'resolved', resolution })
+        expect(encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id))))).toStrictEqual(
+          encodeRequirement(expected),
+        )
+        expect((await run(store.readEvents(runId, 1))).map((event) => event.seq)).toStrictEqual([2])
+        const again = await failureOf(
+          store.appendBatch({
+            ...batchOf(runId, [{ ...claim, seq: 3 }]),
+            decisions: [{ requirementId: decided.id, resolution: sampleResolution('mallory') }],
+          }),
+        )
+        const elsewhere = await failureOf(
+          store.appendBatch({
+            ...batchOf(runId, [{ ...claim, seq: 3 }]),
+            decisions: [{ requirementId: uid('req'), resolution }],
+          }),
+        )
+        expect(again).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: decided.id })
+        expect(elsewhere).toMatchObject({ _tag: 'RequirementNotFound', runId })
+        expect((await run(store.readEvents(runId, 1))).map((event) => event.seq)).toStrictEqual([2])
+        expect(encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id))))).toStrictEqual(
+          encodeRequirement(expected),
+        )
+        expect(someValue(await run(store.getRequirement(runId, other.id))).status).toBe('pending')
+      })
+
+      test('of 20 claims carrying the same decision exactly one is stored', async (store) => {
+        const runId = uid('run')
+        const requirement = sampleRequirement(runId, uid('req'))
+        await pausedWith(store, [requirement])
+
+        const { winners, losers } = await race(
+          Array.from({ length: 20 }, (_, index) =>
+            store.appendBatch({
+              ...batchOf(runId, [{ _tag: 'RunContinued', runId, seq: 2, at: T0 + index }]),
+              decisions: [{ requirementId: requirement.id, resolution: sampleResolution(`approver-${index}`) }],
+            }),
+          ),
+        )
+
+        expect(winners).toHaveLength(1)
+        expect(losers.every(({ _tag }) => _tag === 'RequirementAlreadyResolved' || _tag === 'EventSequenceConflict')).toBe(true)
+        const [claim] = await run(store.readEvents(runId, 1))
+        const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
+        expect(stored.resolution?.resolvedBy.id).toBe(`approver-${claim!.at - T0}`)
+      })
+
       test('journals of two runs do not mix, and number independently', async (store) => {
         const [runA, runB] = [uid('run'), uid('run')]
         const [a, b] = [sampleEvents(runA).slice(0, 3), sampleEvents(runB).slice(0, 3)]

@@ -129,32 +129,85 @@ export const makeRunStore = (db: Db): RunStore => {
   const encode = <A>(operation: string, build: () => A) =>
     Effect.try({ try: build, catch: (cause) => storeError(operation, cause) })
 
+  /*
+   * The insert of the decision under the requirement's id is the one write that decides: of
+   * concurrent callers, across processes, the server lets exactly one through. The winner then
+   * writes an approval's document, the decision flagged until it is written (see approvals.ts).
+   */
+  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution) =>
+    Effect.gen(function* () {
+      const operation = 'resolveRequirement'
+      const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
+      if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+      if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
+      const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
+      const isApproval = resolved.kind === Approval.kind
+      const document = yield* encode(operation, () => ({
+        _id: requirementId,
+        schemaVersion,
+        runId,
+        resolvedAt: resolution.resolvedAt,
+        doc: Docs.resolutions.encode(operation, requirementId, resolution),
+        requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
+        epoch: found.epoch,
+        position: found.position,
+        ...(isApproval ? { approvalOutdated: true } : {}),
+      }))
+      yield* insert(
+        operation,
+        () => c.resolutions.insertOne(document),
+        () => new RequirementAlreadyResolved({ requirementId }),
+      )
+      // Read back from the stored text: the caller gets a copy that shares nothing with its input.
+      const decided = Docs.decidedRequirement.decode(operation, document)
+      if (isApproval && run !== undefined)
+        yield* attempt(operation, () => approvals.decided(operation, decided, run.record))
+      return decided
+    })
+
+  /** A batch's decisions, one by one before the batch (no transaction joins them): each has one winner. */
+  const decide = (batch: JournalBatch) =>
+    Effect.forEach(
+      batch.decisions ?? [],
+      ({ requirementId, resolution }) => resolveRequirement(batch.runId, requirementId, resolution),
+      { discard: true },
+    )
+
+  const appendBatch: RunStore['appendBatch'] = (batch) =>
+    Effect.zipRight(
+      decide(batch),
+      Effect.flatMap(
+        encode('appendBatch', () => batchDocuments('appendBatch', batch)),
+        (documents) => insertBatch('appendBatch', batch, documents),
+      ),
+    )
+
   return {
-    createRun: (run, lease) =>
+    // Two writes: the run (with its first writer's lease), then its first batch.
+    createRun: (run, first) =>
       Effect.flatMap(
         encode('createRun', () => runDocument('createRun', run, [])),
         (document) =>
-          insert(
-            'createRun',
-            () =>
-              c.runs.insertOne({
-                _id: run.runId,
-                ...document,
-                createdIn: schemaVersion,
-                ...(lease === undefined ? {} : { leaseExpiresAt: lease.expiresAt }),
-              }),
-            () => new RunAlreadyExists({ runId: run.runId }),
+          Effect.zipRight(
+            insert(
+              'createRun',
+              () =>
+                c.runs.insertOne({
+                  _id: run.runId,
+                  ...document,
+                  createdIn: schemaVersion,
+                  ...(first?.lease === undefined ? {} : { leaseExpiresAt: first.lease.expiresAt }),
+                }),
+              () => new RunAlreadyExists({ runId: run.runId }),
+            ),
+            first === undefined ? Effect.void : appendBatch(first),
           ),
       ),
     getRun: (runId) =>
       attempt('getRun', async () => Option.fromNullable((await readRun('getRun', runId))?.record)),
 
     // A claim's lease is in its first event's document (see leases.ts).
-    appendBatch: (batch) =>
-      Effect.flatMap(
-        encode('appendBatch', () => batchDocuments('appendBatch', batch)),
-        (documents) => insertBatch('appendBatch', batch, documents),
-      ),
+    appendBatch,
     /*
      * Two writes: the batch, whose stop document holds everything the stop changes, then the
      * run's document for the queries. Readers take a stop they find past the run's document as
@@ -179,6 +232,7 @@ export const makeRunStore = (db: Db): RunStore => {
               raisedApprovals(raised, run).map((approval) => written('commit', approval)),
             ] as const,
         )
+        yield* decide(batch)
         yield* insertBatch('commit', batch, documents)
         if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
         // The stop's writer ends its lease beside the `runs` write: once the batch is in, the lease
@@ -249,41 +303,7 @@ export const makeRunStore = (db: Db): RunStore => {
         (await locateAll('listRequirements', runId)).located.map(({ record }) => record),
       ),
 
-    /*
-     * The insert of the decision under the requirement's id is the one write that decides: of
-     * concurrent callers, across processes, the server lets exactly one through. The winner then
-     * writes an approval's document, the decision flagged until it is written (see approvals.ts).
-     */
-    resolveRequirement: (runId, requirementId, resolution) =>
-      Effect.gen(function* () {
-        const operation = 'resolveRequirement'
-        const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
-        if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
-        if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-        const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
-        const isApproval = resolved.kind === Approval.kind
-        const document = yield* encode(operation, () => ({
-          _id: requirementId,
-          schemaVersion,
-          runId,
-          resolvedAt: resolution.resolvedAt,
-          doc: Docs.resolutions.encode(operation, requirementId, resolution),
-          requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
-          epoch: found.epoch,
-          position: found.position,
-          ...(isApproval ? { approvalOutdated: true } : {}),
-        }))
-        yield* insert(
-          operation,
-          () => c.resolutions.insertOne(document),
-          () => new RequirementAlreadyResolved({ requirementId }),
-        )
-        // Read back from the stored text: the caller gets a copy that shares nothing with its input.
-        const decided = Docs.decidedRequirement.decode(operation, document)
-        if (isApproval && run !== undefined)
-          yield* attempt(operation, () => approvals.decided(operation, decided, run.record))
-        return decided
-      }),
+    resolveRequirement,
 
     /*
      * The runs whose earliest deadline has passed, as their `runs` documents say (see

@@ -9,10 +9,10 @@ import {
   RequirementNotFound,
   RunAlreadyExists,
   StoreError,
+  type BatchRefused,
   type JournalBatch,
-  type RequirementRecord,
+  RequirementRecord,
   type Resolution,
-  type RunLease,
   type RunQuery,
   type RunRecord,
   type RunStore,
@@ -36,6 +36,15 @@ const attempt = <A>(operation: string, call: () => A): Effect.Effect<A, StoreErr
     catch: (cause) =>
       cause instanceof StoreError ? cause : new StoreError({ operation, reason: reasonOf(cause) }),
   })
+
+/** A batch refused: its sequence number taken, or one of its decisions lost. */
+const isRefusal = (cause: unknown): cause is BatchRefused =>
+  cause instanceof EventSequenceConflict ||
+  cause instanceof RequirementAlreadyResolved ||
+  cause instanceof RequirementNotFound
+
+const isRefusalOrTaken = (cause: unknown): cause is BatchRefused | RunAlreadyExists =>
+  isRefusal(cause) || cause instanceof RunAlreadyExists
 
 /** A listing's `limit` as SQLite's LIMIT takes it: a whole number, none below zero (-1 is no limit). */
 const sqlLimit = (limit: number) =>
@@ -94,8 +103,18 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       sql.appendChange.run(Approval.changeOf(approval))
   })
 
-  /** Appends a batch; thrown inside a transaction, a taken sequence number rolls all of it back. */
-  const append = (operation: string, { runId, events, transcriptStart, messages, lease }: JournalBatch) => {
+  /**
+   * Appends a batch with its decisions; thrown inside a transaction, a decision that loses or a
+   * taken sequence number rolls all of it back.
+   */
+  const append = (
+    operation: string,
+    { runId, events, transcriptStart, messages, lease, decisions = [] }: JournalBatch,
+  ) => {
+    for (const { requirementId, resolution } of decisions) {
+      const outcome = decide(operation, runId, requirementId, resolution)
+      if (!(outcome instanceof RequirementRecord)) throw outcome
+    }
     for (const event of events) {
       const doc = Docs.events.encode(operation, Docs.key(runId, event.seq), event)
       if (sql.insertEvent.run(runId, event.seq, doc).changes === 0)
@@ -132,49 +151,57 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     },
   )
 
-  const createRun = db.transaction((run: RunRecord, lease: RunLease | undefined) => {
-    const { changes } = sql.insertRun.run(runRow('createRun', run))
-    if (changes > 0 && lease !== undefined) sql.putLease.run(lease)
-    return changes
+  /** A new run and its first batch; a taken run id writes nothing. */
+  const createRun = db.transaction((run: RunRecord, first: JournalBatch | undefined) => {
+    if (sql.insertRun.run(runRow('createRun', run)).changes === 0)
+      throw new RunAlreadyExists({ runId: run.runId })
+    if (first !== undefined) append('createRun', first)
   })
 
-  /** A batch's outcome: EventSequenceConflict is the answer of a race, not a failure of the store. */
-  const write = (operation: string, call: () => void) =>
+  /** A write's outcome: the answers of a race (`isAnswer`) pass through; they are not failures of the store. */
+  const write = <E>(operation: string, call: () => void, isAnswer: (cause: unknown) => cause is E) =>
     Effect.try({
       try: call,
-      catch: (cause) =>
-        cause instanceof EventSequenceConflict || cause instanceof StoreError
+      catch: (cause): E | StoreError =>
+        isAnswer(cause) || cause instanceof StoreError
           ? cause
           : new StoreError({ operation, reason: reasonOf(cause) }),
     })
 
-  /** The resolved record, or why there is none; the decode check rolls a corrupt row's update back. */
-  const resolve = db.transaction(
-    (
-      runId: string,
-      requirementId: string,
-      resolution: Resolution,
-    ): RequirementRecord | 'missing' | 'taken' => {
-      const operation = 'resolveRequirement'
-      const json = Docs.resolutions.encode(operation, Docs.key(requirementId), resolution)
-      const row = sql.resolveRequirement.get({ id: requirementId, runId, resolution: json })
-      // Only a loser reads, and only to say why it lost.
-      if (row === undefined)
-        return sql.requirementStatus.get(requirementId, runId) === undefined ? 'missing' : 'taken'
-      const resolved = Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
-      // An approval is decided with its requirement, as of its run's record.
-      if (resolved.kind === Approval.kind) {
-        const stored = sql.getRun.get(runId)
-        if (stored === undefined)
-          throw new StoreError({
-            operation,
-            reason: `approval ${Docs.key(requirementId)} has no run ${Docs.key(runId)} stored`,
-          })
-        const run = Docs.runs.decode(operation, Docs.key(runId), stored.doc)
-        putApproval(operation, Approval.fromRequirement(resolved, run))
-      }
-      return resolved
-    },
+  /**
+   * Records a decision, inside the caller's transaction: the resolved record, or why there is
+   * none (nothing written then). The decode check rolls a corrupt row's update back.
+   */
+  const decide = (
+    operation: string,
+    runId: string,
+    requirementId: string,
+    resolution: Resolution,
+  ): RequirementRecord | RequirementNotFound | RequirementAlreadyResolved => {
+    const json = Docs.resolutions.encode(operation, Docs.key(requirementId), resolution)
+    const row = sql.resolveRequirement.get({ id: requirementId, runId, resolution: json })
+    // Only a loser reads, and only to say why it lost.
+    if (row === undefined)
+      return sql.requirementStatus.get(requirementId, runId) === undefined
+        ? new RequirementNotFound({ runId, requirementId })
+        : new RequirementAlreadyResolved({ requirementId })
+    const resolved = Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
+    // An approval is decided with its requirement, as of its run's record.
+    if (resolved.kind === Approval.kind) {
+      const stored = sql.getRun.get(runId)
+      if (stored === undefined)
+        throw new StoreError({
+          operation,
+          reason: `approval ${Docs.key(requirementId)} has no run ${Docs.key(runId)} stored`,
+        })
+      const run = Docs.runs.decode(operation, Docs.key(runId), stored.doc)
+      putApproval(operation, Approval.fromRequirement(resolved, run))
+    }
+    return resolved
+  }
+
+  const resolve = db.transaction((runId: string, requirementId: string, resolution: Resolution) =>
+    decide('resolveRequirement', runId, requirementId, resolution),
   )
 
   const decodeApproval = (operation: string) => (row: { readonly id: string; readonly doc: unknown }) =>
@@ -230,11 +257,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     )
 
   return {
-    createRun: (run, lease) =>
-      Effect.flatMap(
-        attempt('createRun', () => createRun.immediate(run, lease)),
-        (changes) => (changes === 0 ? Effect.fail(new RunAlreadyExists({ runId: run.runId })) : Effect.void),
-      ),
+    createRun: (run, first) => write('createRun', () => createRun.immediate(run, first), isRefusalOrTaken),
     getRun: (runId) =>
       attempt('getRun', () =>
         Option.fromNullable(sql.getRun.get(runId)).pipe(
@@ -242,8 +265,9 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         ),
       ),
 
-    appendBatch: (batch) => write('appendBatch', () => appendBatch.immediate(batch)),
-    commit: (batch, run, requirements) => write('commit', () => commit.immediate(batch, run, requirements)),
+    appendBatch: (batch) => write('appendBatch', () => appendBatch.immediate(batch), isRefusal),
+    commit: (batch, run, requirements) =>
+      write('commit', () => commit.immediate(batch, run, requirements), isRefusal),
 
     readTranscript: (runId) =>
       attempt('readTranscript', () =>
@@ -273,12 +297,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     resolveRequirement: (runId, requirementId, resolution) =>
       Effect.flatMap(
         attempt('resolveRequirement', () => resolve.immediate(runId, requirementId, resolution)),
-        (outcome): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> =>
-          outcome === 'missing'
-            ? Effect.fail(new RequirementNotFound({ runId, requirementId }))
-            : outcome === 'taken'
-              ? Effect.fail(new RequirementAlreadyResolved({ requirementId }))
-              : Effect.succeed(outcome),
+        (outcome) => (outcome instanceof RequirementRecord ? Effect.succeed(outcome) : Effect.fail(outcome)),
       ),
 
     listExpired: (now, limit) =>

@@ -39,7 +39,7 @@ export const driveWorkflow = (
       const runId = writer.run.runId
       const stretch: Stretch = {
         writer,
-        history: yield* readHistory(yield* RunStore, runId),
+        history: yield* readHistory(yield* RunStore, runId, decided),
         decided,
         interruptedCalls: interrupted?.then ?? 'retry',
         raised: [],

@@ -83,8 +83,17 @@ export class History {
 
 const decisionKey = (kind: string, toolCallId: string) => `${kind} ${toolCallId}`
 
-export const readHistory = (store: RunStore, runId: string): Effect.Effect<History, StoreError> =>
+export const readHistory = (
+  store: RunStore,
+  runId: string,
+  decided: ReadonlyArray<RequirementRecord>,
+): Effect.Effect<History, StoreError> =>
   Effect.map(
     Effect.all([store.readEvents(runId, 0), store.listRequirements(runId)]),
-    ([events, requirements]) => new History(events, requirements),
+    ([events, requirements]) =>
+      new History(
+        events,
+        // The decisions the run is continued with are stored with its claim, which may be ahead.
+        requirements.map((stored) => decided.find(({ id }) => id === stored.id) ?? stored),
+      ),
   )
