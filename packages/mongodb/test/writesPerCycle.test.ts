@@ -16,14 +16,14 @@ const cycles = 5
 const maxWritesPerCycle = 5
 /**
  * The read budget of a cycle, as the engine calls the store today: a continue reads the run
- * (getRun 2: its document, and whether an event follows it; readEvents 1) and its requirements
- * (listRequirements 3: the decisions, the run), decides (resolveRequirement 3: the same, then the
- * insert); the resumed writer loads the run (getRun 2, readTranscript 1,
- * listRequirements 3); the pause is read back for the caller (getRun 2, readEvents 1,
- * readTranscript 1, listRequirements 3). The issue's target is 8: it needs the engine to call the
- * store less (a hot resume that reads nothing it holds), not the store to read less per call.
+ * (getRun 2: its document, and whether an event follows it; readEvents 1: whether one does) and
+ * the pause's requirement (getRequirement 3: the decisions, the run); its claim carries the
+ * decision, which the store checks as resolveRequirement does (3: the same, then the insert); the
+ * resumed writer reads the transcript (1); the pause is answered with the run's requirements
+ * (listRequirements 3). The issue's target is 8: it needs the decision checked against what the
+ * continue read, and the requirements answered without listing them again.
  */
-const maxReadsPerCycle = 22
+const maxReadsPerCycle = 13
 
 /** An agent whose model calls the gated tool on every turn, so each resume runs it once and pauses again. */
 const cyclingAgent = (store: Agent['store'], executions: Array<string>) =>

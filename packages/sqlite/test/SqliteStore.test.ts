@@ -310,6 +310,47 @@ describe('SqliteStore: bad writes change nothing', () => {
     expect(await run(readStoredRun(store, paused.runId))).toStrictEqual(storedPausedRun(paused))
   })
 
+  it('a claim refused for its sequence number records none of the decisions it carries', async () => {
+    const { path } = database()
+    const store = open(path)
+    const paused = pausedRun('run-claimed')
+    await run(writePausedRun(store, paused))
+    // The first is decided already: the second is still open.
+    const pending = paused.requirements[1]!
+    const taken = paused.record.lastSeq
+
+    const error = await failureOf(
+      store.appendBatch({
+        ...batchOf(paused.runId, [{ _tag: 'RunContinued', runId: paused.runId, seq: taken, at: 1 }]),
+        decisions: [{ requirementId: pending.id, resolution: sampleResolution('grace') }],
+      }),
+    )
+
+    expect(error).toMatchObject({ _tag: 'EventSequenceConflict', runId: paused.runId, seq: taken })
+    expect(await run(readStoredRun(store, paused.runId))).toStrictEqual(storedPausedRun(paused))
+  })
+
+  it('a run created with a first batch that cannot be stored is not created', async () => {
+    const { path } = database()
+    const store = open(path)
+    const created = sampleRun('run-unwritten')
+    const [user] = sampleTranscript()
+
+    const error = await failureOf(
+      store.createRun(
+        created,
+        batchOf(created.runId, sampleEvents(created.runId).slice(0, 1), 0, [
+          user!,
+          { _tag: 'Tool', toolCallId: 'c', toolName: 't', outcome: 'completed', content: '', result: 10n },
+        ]),
+      ),
+    )
+
+    expect(error).toMatchObject({ _tag: 'StoreError', operation: 'createRun' })
+    expect(Option.isNone(await run(store.getRun(created.runId)))).toBe(true)
+    expect(raw(path).prepare('SELECT count(*) AS n FROM events').get()).toStrictEqual({ n: 0 })
+  })
+
   it('a value JSON cannot hold is a StoreError, and nothing of the batch is written', async () => {
     const { path } = database()
     const store = open(path)

@@ -117,12 +117,14 @@ export const prepare = (db: Database.Database): Statements => ({
      VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @lastSeq, @doc)
      ON CONFLICT (run_id) DO NOTHING`,
   ),
+  // A stop changes what a run's stops change: its agent, user, parent and creation time are its
+  // creation's. Only the columns set are rewritten in the indexes, so the indexes of the listings
+  // by creation are left alone (each one fewer page for the commit to write and sync).
   saveRun: db.prepare(
     `INSERT INTO runs (run_id, agent_id, user_id, status, updated_at, created_at, parent_run_id, last_seq, doc)
      VALUES (@runId, @agentId, @userId, @status, @updatedAt, @createdAt, @parentRunId, @lastSeq, @doc)
-     ON CONFLICT (run_id) DO UPDATE SET agent_id = excluded.agent_id, user_id = excluded.user_id,
-       status = excluded.status, updated_at = excluded.updated_at, created_at = excluded.created_at,
-       parent_run_id = excluded.parent_run_id, last_seq = excluded.last_seq, doc = excluded.doc`,
+     ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
+       last_seq = excluded.last_seq, doc = excluded.doc`,
   ),
   getRun: db.prepare('SELECT doc FROM runs WHERE run_id = ?'),
 
