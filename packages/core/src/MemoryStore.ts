@@ -144,7 +144,8 @@ export const make = (): RunStore => {
   ): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
     const found = decodeRequirement(runId, requirementId)
     if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
-    if (found.value.status !== 'pending') return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
+    if (found.value.status !== 'pending')
+      return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
     return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }))
   }
 

@@ -47,7 +47,7 @@ import * as requests from './internal/requests.js'
 import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
-import { leaseFrom, leaseTerms, RunWriter } from './internal/RunWriter.js'
+import { leaseTerms, RunWriter } from './internal/RunWriter.js'
 import {
   defaultPollInterval,
   follower as followStepwise,
@@ -734,7 +734,9 @@ const make = (options: EngineOptions) =>
         const decided = ofPause(run, requirements)
         yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided })).pipe(
           // Its decisions were not stored: recorded alone, they say whether another continue decided first.
-          Effect.catchTag('RunClaimed', (lost) => Effect.zipRight(recordDecisions(run.runId, decisions), lost)),
+          Effect.catchTag('RunClaimed', (lost) =>
+            Effect.zipRight(recordDecisions(run.runId, decisions), lost),
+          ),
         )
         return { run, writer }
       })

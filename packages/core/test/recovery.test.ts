@@ -255,9 +255,14 @@ describe('model output is stored and published in batches', () => {
     const writes: Array<string> = []
     const counted: RunStore = {
       ...base,
-      createRun: (run, first) => (writes.push(first === undefined ? 'createRun' : 'createRun+batch'), base.createRun(run, first)),
+      createRun: (run, first) => (
+        writes.push(first === undefined ? 'createRun' : 'createRun+batch'),
+        base.createRun(run, first)
+      ),
       appendBatch: (batch) => (
-        writes.push(batch.decisions === undefined ? 'appendBatch' : `appendBatch+${batch.decisions.length} decision`),
+        writes.push(
+          batch.decisions === undefined ? 'appendBatch' : `appendBatch+${batch.decisions.length} decision`,
+        ),
         base.appendBatch(batch)
       ),
       commit: (batch, run, requirements) => (writes.push('commit'), base.commit(batch, run, requirements)),

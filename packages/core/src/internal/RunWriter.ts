@@ -1,12 +1,6 @@
 import { Clock, Deferred, Duration, Effect, Option } from 'effect'
 import type { ApprovalSource } from '../Approval.js'
-import {
-  type RunAlreadyExists,
-  RunClaimed,
-  type RunFailure,
-  StoreError,
-  type WriteError,
-} from '../Errors.js'
+import { type RunAlreadyExists, RunClaimed, type RunFailure, StoreError, type WriteError } from '../Errors.js'
 import { Member } from '../Member.js'
 import type { Message } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
@@ -56,7 +50,7 @@ export const leaseTerms = (duration: Duration.DurationInput = defaultLeaseDurati
 }
 
 /** The lease of `claimSeq` from `now`. */
-export const leaseFrom = (runId: string, claimSeq: number, terms: LeaseTerms, now: number): RunLease => ({
+const leaseFrom = (runId: string, claimSeq: number, terms: LeaseTerms, now: number): RunLease => ({
   runId,
   claimSeq,
   expiresAt: now + Duration.toMillis(terms.duration),

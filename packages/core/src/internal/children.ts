@@ -51,14 +51,12 @@ export const enterChild = (
       })
       // Created meanwhile by another writer of the parent (RunAlreadyExists: nothing else refuses
       // a run without a first batch): that writer holds the parent now.
-      yield* store
-        .createRun(record)
-        .pipe(
-          Effect.catchIf(
-            (error) => !(error instanceof StoreError),
-            () => Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
-          ),
-        )
+      yield* store.createRun(record).pipe(
+        Effect.catchIf(
+          (error) => !(error instanceof StoreError),
+          () => Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
+        ),
+      )
       return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }))
     }
     const record = found.value

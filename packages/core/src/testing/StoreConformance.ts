@@ -443,9 +443,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         )
 
         const expected = new RequirementRecord({ ...decided, status: 'resolved', resolution })
-        expect(encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id))))).toStrictEqual(
-          encodeRequirement(expected),
-        )
+        expect(
+          encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id)))),
+        ).toStrictEqual(encodeRequirement(expected))
         expect((await run(store.readEvents(runId, 1))).map((event) => event.seq)).toStrictEqual([2])
         const again = await failureOf(
           store.appendBatch({
@@ -462,9 +462,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(again).toMatchObject({ _tag: 'RequirementAlreadyResolved', requirementId: decided.id })
         expect(elsewhere).toMatchObject({ _tag: 'RequirementNotFound', runId })
         expect((await run(store.readEvents(runId, 1))).map((event) => event.seq)).toStrictEqual([2])
-        expect(encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id))))).toStrictEqual(
-          encodeRequirement(expected),
-        )
+        expect(
+          encodeRequirement(someValue(await run(store.getRequirement(runId, decided.id)))),
+        ).toStrictEqual(encodeRequirement(expected))
         expect(someValue(await run(store.getRequirement(runId, other.id))).status).toBe('pending')
       })
 
@@ -477,13 +477,19 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
           Array.from({ length: 20 }, (_, index) =>
             store.appendBatch({
               ...batchOf(runId, [{ _tag: 'RunContinued', runId, seq: 2, at: T0 + index }]),
-              decisions: [{ requirementId: requirement.id, resolution: sampleResolution(`approver-${index}`) }],
+              decisions: [
+                { requirementId: requirement.id, resolution: sampleResolution(`approver-${index}`) },
+              ],
             }),
           ),
         )
 
         expect(winners).toHaveLength(1)
-        expect(losers.every(({ _tag }) => _tag === 'RequirementAlreadyResolved' || _tag === 'EventSequenceConflict')).toBe(true)
+        expect(
+          losers.every(
+            ({ _tag }) => _tag === 'RequirementAlreadyResolved' || _tag === 'EventSequenceConflict',
+          ),
+        ).toBe(true)
         const [claim] = await run(store.readEvents(runId, 1))
         const stored = someValue(await run(store.getRequirement(runId, requirement.id)))
         expect(stored.resolution?.resolvedBy.id).toBe(`approver-${claim!.at - T0}`)
