@@ -599,21 +599,6 @@ const make = (options: EngineOptions) =>
         store.resolveRequirement(runId, requirementId, resolution),
       )
 
-    /** Checks decisions on a paused run's requirements, as listed, and records them. */
-    const record = (
-      agent: Agent,
-      run: RunRecord,
-      requirements: ReadonlyArray<RequirementRecord>,
-      rawResolutions: ReadonlyArray<ResolutionInput>,
-      options: typeof requests.ResolveOptions.Type,
-    ) =>
-      Effect.flatMap(check(agent, run, requirements, rawResolutions, options), (checked) =>
-        recordDecisions(
-          run.runId,
-          checked.map(({ decision }) => decision),
-        ),
-      )
-
     /**
      * The requirements decisions on a paused run deal with: its pause's, and any other they name.
      * Read one by one rather than listed, so that a continue reads as much at the run's hundredth
@@ -638,7 +623,12 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runId)
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        return yield* record(agent, run, yield* requirementsFor(run, rawResolutions), rawResolutions, options)
+        const requirements = yield* requirementsFor(run, rawResolutions)
+        const checked = yield* check(agent, run, requirements, rawResolutions, options)
+        return yield* recordDecisions(
+          run.runId,
+          checked.map(({ decision }) => decision),
+        )
       })
 
     /**
