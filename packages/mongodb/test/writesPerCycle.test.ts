@@ -18,12 +18,11 @@ const maxWritesPerCycle = 5
  * The read budget of a cycle, as the engine calls the store today: a continue reads the run
  * (getRun 2: its document, and whether an event follows it; readEvents 1: whether one does) and
  * the pause's requirement (getRequirement 3: the decisions, the run); its claim carries the
- * decision, which the store checks as resolveRequirement does (3: the same, then the insert); the
- * resumed writer reads the transcript (1); the pause is answered with the run's requirements
- * (listRequirements 3). The issue's target is 8: it needs the decision checked against what the
- * continue read, and the requirements answered without listing them again.
+ * decision, placed by the pause's own document (1, then the insert); the resumed writer reads the
+ * transcript (1); the pause is answered with the run's requirements (listRequirements 3). The
+ * issue's target is 8: it needs the requirements answered without listing them again.
  */
-const maxReadsPerCycle = 13
+const maxReadsPerCycle = 11
 
 /** An agent whose model calls the gated tool on every turn, so each resume runs it once and pauses again. */
 const cyclingAgent = (store: Agent['store'], executions: Array<string>) =>

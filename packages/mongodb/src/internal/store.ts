@@ -5,8 +5,10 @@ import {
   RequirementAlreadyResolved,
   RequirementNotFound,
   RequirementRecord,
+  type Resolution,
   RunAlreadyExists,
   type RunLease,
+  type RunRecord,
   type RunStore,
 } from '@countersign/core'
 import { Effect, Option } from 'effect'
@@ -16,6 +18,7 @@ import { insertNew, makeApprovalQueue, raisedApprovals, written } from './approv
 import {
   collectionsOf,
   type EventDocument,
+  numberedId,
   type RunDocument,
   schemaVersion,
   wholeRun,
@@ -134,11 +137,15 @@ export const makeRunStore = (db: Db): RunStore => {
    * concurrent callers, across processes, the server lets exactly one through. The winner then
    * writes an approval's document, the decision flagged until it is written (see approvals.ts).
    */
-  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution) =>
+  const insertDecision = (
+    runId: string,
+    found: Located,
+    run: RunRecord | undefined,
+    resolution: Resolution,
+  ) =>
     Effect.gen(function* () {
       const operation = 'resolveRequirement'
-      const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
-      if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+      const requirementId = found.record.id
       if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
       const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
       const isApproval = resolved.kind === Approval.kind
@@ -161,17 +168,52 @@ export const makeRunStore = (db: Db): RunStore => {
       // Read back from the stored text: the caller gets a copy that shares nothing with its input.
       const decided = Docs.decidedRequirement.decode(operation, document)
       if (isApproval && run !== undefined)
-        yield* attempt(operation, () => approvals.decided(operation, decided, run.record))
+        yield* attempt(operation, () => approvals.decided(operation, decided, run))
       return decided
     })
 
-  /** A batch's decisions, one by one before the batch (no transaction joins them): each has one winner. */
+  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution) =>
+    Effect.gen(function* () {
+      const operation = 'resolveRequirement'
+      const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
+      if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+      return yield* insertDecision(runId, found, run?.record, resolution)
+    })
+
+  /**
+   * The stop a claim goes on from (the event before its first): its document holds the run's
+   * record and the requirements of the pause, as raised. One read by `_id`, where deciding one by
+   * one reads the run and its decisions for each.
+   */
+  const stopBefore = async (operation: string, batch: JournalBatch) => {
+    const seq = (batch.events[0]?.seq ?? 0) - 1
+    const stop = seq < 1 ? null : await c.events.findOne({ _id: numberedId(batch.runId, seq) })
+    if (stop?.record === undefined || stop.requirements === undefined) return undefined
+    return {
+      record: Docs.stopRecord.decode(operation, stop),
+      raised: Docs.stopRequirements.decode(operation, stop),
+    }
+  }
+
+  /**
+   * A batch's decisions, one by one before the batch (no transaction joins them): each has one
+   * winner, its insert. A decision on a requirement of the stop the claim goes on from is placed
+   * as that stop raised it (an undecided requirement's record is the raised one, and a decided
+   * one's insert is refused); any other is located as `resolveRequirement` locates it.
+   */
   const decide = (batch: JournalBatch) =>
-    Effect.forEach(
-      batch.decisions ?? [],
-      ({ requirementId, resolution }) => resolveRequirement(batch.runId, requirementId, resolution),
-      { discard: true },
-    )
+    Effect.gen(function* () {
+      const decisions = batch.decisions ?? []
+      if (decisions.length === 0) return
+      const stop = yield* attempt('resolveRequirement', () => stopBefore('resolveRequirement', batch))
+      for (const { requirementId, resolution } of decisions) {
+        const position = stop?.raised.findIndex(({ id }) => id === requirementId) ?? -1
+        const record = stop?.raised[position]
+        yield* record === undefined || record.runId !== batch.runId
+          ? resolveRequirement(batch.runId, requirementId, resolution)
+          : insertDecision(batch.runId, { record, epoch: record.epoch, position }, stop?.record, resolution)
+      }
+    })
 
   const appendBatch: RunStore['appendBatch'] = (batch) =>
     Effect.zipRight(
