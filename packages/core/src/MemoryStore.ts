@@ -57,6 +57,15 @@ const newestFirst = (a: ApprovalRecord, b: ApprovalRecord) =>
   b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** A store in this process's memory: for tests and throwaway scripts. Share one value between agents to share runs. */
+/** Whether `search` finds the run (see `RunFilter.search`). */
+const isFoundBy = (run: RunRecord, search: string) => {
+  const text = search.toLowerCase()
+  return (
+    run.runId.toLowerCase().startsWith(text) ||
+    [run.agentId, run.input, run.content].some((field) => field.toLowerCase().includes(text))
+  )
+}
+
 export const make = (): RunStore => {
   const runTable = new Map<string, unknown>()
   const transcripts = new Map<string, Array<unknown>>()
@@ -241,7 +250,8 @@ export const make = (): RunStore => {
               (query.userId === undefined || run.userId === query.userId) &&
               (query.status === undefined || run.status === query.status) &&
               (query.agentId === undefined || run.agentId === query.agentId) &&
-              (query.interruptedAt === undefined || isInterrupted(run, query.interruptedAt)),
+              (query.interruptedAt === undefined || isInterrupted(run, query.interruptedAt)) &&
+              (query.search === undefined || isFoundBy(run, query.search)),
           )
           .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
         return { runs: found.slice(query.offset, query.offset + query.limit), total: found.length }

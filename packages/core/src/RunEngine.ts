@@ -460,6 +460,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
         stretches.heldBy(writer)
+        writer.tally(decided)
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(

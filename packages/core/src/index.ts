@@ -99,6 +99,8 @@ export {
   isFinal,
   isWorking,
   maxRunPageSize,
+  maxRunSearchLength,
+  RunDecisions,
   RunFilter,
   RunKind,
   type RunLease,
