@@ -270,6 +270,12 @@ const runConditions: { readonly [K in keyof RunFilter]-?: string } = {
     AND (status = 'running' OR EXISTS (SELECT 1 FROM events AS e WHERE e.run_id = runs.run_id AND e.seq = runs.last_seq + 1))
     AND NOT EXISTS (SELECT 1 FROM (SELECT claim_seq, expires_at FROM leases AS l WHERE l.run_id = runs.run_id
       ORDER BY claim_seq DESC LIMIT 1) AS latest WHERE latest.claim_seq > runs.last_seq AND latest.expires_at > @interruptedAt)`,
+  // instr() finds the text as it is, where LIKE would read % and _ in it as wildcards; lower()
+  // folds A to Z, as LIKE would. Input and answer are read from the document: a search scans.
+  search: `(instr(lower(run_id), lower(@search)) = 1
+    OR instr(lower(agent_id), lower(@search)) > 0
+    OR instr(lower(json_extract(doc, '$.input')), lower(@search)) > 0
+    OR instr(lower(json_extract(doc, '$.content')), lower(@search)) > 0)`,
 }
 
 /** Root runs only: a member's run is part of its root's. */
