@@ -324,6 +324,8 @@ describe('MongoStore: documents (schema version 2)', () => {
       updatedAt: paused.record.updatedAt,
       createdAt: paused.record.createdAt,
       createdIn: 2,
+      input: paused.record.input,
+      content: paused.record.content,
       doc: 'string',
       requirements: 'string',
       raised: paused.requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),

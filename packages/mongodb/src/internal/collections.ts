@@ -63,6 +63,9 @@ export interface RunDocument {
   /** Copies of the record's, for `listRuns` (backfilled into documents written before it). */
   createdAt?: number
   parentRunId?: string
+  /** Copies of the record's, for `listRuns`'s search (backfilled like `createdAt`). */
+  input?: string
+  content?: string
   doc: string
   requirements?: string
   raised?: Array<RaisedRequirement>

@@ -26,6 +26,7 @@ import { makeGrants } from './grants.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 import { makeRunReader, runDocument } from './runs.js'
+import { searchFilter } from './runSearch.js'
 import { endLease, makeLeaseReader, renewLease } from './leases.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
@@ -349,6 +350,7 @@ export const makeRunStore = (db: Db): RunStore => {
           ...(query.userId === undefined ? {} : { userId: query.userId }),
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
+          ...searchFilter(query.search),
         }
         const [documents, total] = await Promise.all([
           c.runs.find(filter).sort({ createdAt: -1, _id: 1 }).skip(query.offset).limit(query.limit).toArray(),
