@@ -56,7 +56,6 @@ const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter
 const newestFirst = (a: ApprovalRecord, b: ApprovalRecord) =>
   b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/** A store in this process's memory: for tests and throwaway scripts. Share one value between agents to share runs. */
 /** Whether `search` finds the run (see `RunFilter.search`). */
 const isFoundBy = (run: RunRecord, search: string) => {
   const text = search.toLowerCase()
@@ -66,6 +65,7 @@ const isFoundBy = (run: RunRecord, search: string) => {
   )
 }
 
+/** A store in this process's memory: for tests and throwaway scripts. Share one value between agents to share runs. */
 export const make = (): RunStore => {
   const runTable = new Map<string, unknown>()
   const transcripts = new Map<string, Array<unknown>>()
