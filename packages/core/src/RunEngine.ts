@@ -834,6 +834,13 @@ const make = (options: EngineOptions) =>
           if (isFinal(run.record.status))
             return yield* new RunNotContinuable({ runId: id, status: run.record.status })
           const { writer } = yield* takeOver(agent, run)
+          // What was decided on its pause before the cancel (an expiry that cancels it, say) is counted.
+          if (run.record.status === 'paused')
+            writer.tally(
+              ofPause(run.record, yield* store.listRequirements(id)).filter(
+                (requirement) => requirement.status === 'resolved',
+              ),
+            )
           const cancelled = yield* Effect.either(
             writer.cancel({
               settle: Effect.asVoid(

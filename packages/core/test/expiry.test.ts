@@ -106,7 +106,10 @@ describe('expiry', () => {
         cancelledRuns: [late.runId],
         continuedRuns: [],
       })
-      expect(Option.getOrThrow(yield* store.getRun(late.runId)).status).toBe('cancelled')
+      expect(Option.getOrThrow(yield* store.getRun(late.runId))).toMatchObject({
+        status: 'cancelled',
+        decisions: { approved: 0, edited: 0, rejected: 0, expired: 1 },
+      })
       expect((yield* requirementOf(store, late.runId)).resolution).toMatchObject({ lapsed: 'expired' })
       expect(Option.getOrThrow(yield* store.getRun(onTime.runId)).status).toBe('paused')
       expect((yield* requirementOf(store, onTime.runId)).status).toBe('pending')
