@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { maxRunSearchLength, Resolutions } from '@countersign/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
+import { describe, expect, it } from 'vitest'
 import { failure, useClients } from './harness.js'
-import { ferretDb, sqliteFile } from './stores.js'
+import { ferretDb, sqliteFile, useServerOn } from './stores.js'
 
 /*
  * Runs that can be scanned (issue 22, point 4), over the wire: `runs.list` searches the caller's
@@ -14,20 +10,8 @@ import { ferretDb, sqliteFile } from './stores.js'
  */
 
 describe.each([sqliteFile, ferretDb])('runs.list search and decisions on $name', (store) => {
-  const holder: { server?: ServerProcess; dispose?: () => Promise<void>; directory?: string } = {}
-  beforeAll(async () => {
-    holder.directory = mkdtempSync(join(tmpdir(), 'countersign-run-search-'))
-    const opened = await store.open(holder.directory)
-    holder.dispose = opened.dispose
-    holder.server = await startServerProcess(fixtureServerEntry, opened.args)
-  }, 120_000)
-  afterAll(async () => {
-    holder.server?.kill()
-    await holder.server?.ended
-    await holder.dispose?.()
-    if (holder.directory !== undefined) rmSync(holder.directory, { recursive: true, force: true })
-  })
-  const as = useClients(() => holder.server!)
+  const server = useServerOn(store)
+  const as = useClients(server)
   const word = () => `word${randomBytes(4).toString('hex')}`
   const ids = (page: { readonly runs: ReadonlyArray<{ readonly runId: string }> }) =>
     page.runs.map(({ runId }) => runId)
