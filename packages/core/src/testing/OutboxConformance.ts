@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest'
-import * as Outbox from '../Delivery.js'
-import type { Delivery, DeliveryClaim } from '../Delivery.js'
+import * as Outbox from '../Outbox.js'
+import type { Delivery, DeliveryClaim } from '../Outbox.js'
 import type { Notification } from '../Notification.js'
 import type { RequirementRecord } from '../Requirement.js'
 import type { RunStore } from '../RunStore.js'
