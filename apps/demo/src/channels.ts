@@ -9,7 +9,7 @@
  * Every notification goes to every channel configured, linking to the control panel at
  * COUNTERSIGN_PANEL_URL (default: where the demo listens).
  */
-import type { Channel, NotificationsOptions } from '@countersign/core'
+import { type Channel, NotificationEvent, type NotificationsOptions } from '@countersign/core'
 import { WebhookChannel } from '@countersign/webhooks'
 
 interface Configured {
@@ -50,18 +50,9 @@ export const notificationsFrom = (
   return {
     options: {
       channels: channels.map(({ channel }) => channel),
-      routes: channels.map(({ channel }) => ({ channel: channel.name, events: [...allEvents] })),
+      routes: channels.map(({ channel }) => ({ channel: channel.name, events: NotificationEvent.literals })),
       panelUrl: env.COUNTERSIGN_PANEL_URL || panelUrl,
     },
     lines: channels.map(({ description }) => description),
   }
 }
-
-const allEvents = [
-  'requirement.raised',
-  'requirement.decided',
-  'requirement.expired',
-  'requirement.reminded',
-  'requirement.escalated',
-  'run.ended',
-] as const

@@ -110,13 +110,7 @@ export const check = (options: NotificationsOptions): NotificationsOptions => {
     fail('a route names its channel and lists event names, kinds, agents, tools, policies or approval types')
   const unknown = options.routes.find(({ channel }) => !names.includes(channel))
   if (unknown !== undefined) fail(`a route sends to "${unknown.channel}", which is not among the channels`)
-  let url: URL | undefined
-  try {
-    url = new URL(options.panelUrl)
-  } catch {
-    url = undefined
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+  if (!URL.canParse(options.panelUrl) || !['http:', 'https:'].includes(new URL(options.panelUrl).protocol))
     fail('panelUrl is the http(s) address of the control panel')
   const attempts = options.retry?.maxAttempts
   if (attempts !== undefined && (!Number.isSafeInteger(attempts) || attempts < 1))

@@ -37,13 +37,7 @@ const check = (options: Options) => {
   const fail = (reason: string) => {
     throw new DefinitionError({ subject: `webhook channel "${options.name}"`, reason })
   }
-  let url: URL | undefined
-  try {
-    url = new URL(options.url)
-  } catch {
-    url = undefined
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+  if (!URL.canParse(options.url) || !['http:', 'https:'].includes(new URL(options.url).protocol))
     fail('url is the http(s) address of the endpoint')
   const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret]
   if (secrets.length === 0) fail('it needs a secret')

@@ -2,18 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  approval,
   Countersign,
   DefinitionError,
-  defineAgent,
   DeliveryFailed,
   MemoryStore,
   type Notification,
-  ScriptedModel,
-  Tool,
 } from '@countersign/core'
-import { sampleNotification, sampleRequirement } from '@countersign/core/testing'
-import { Effect, Schema } from 'effect'
+import { sampleNotification, sampleRequirement, treasurer } from '@countersign/core/testing'
+import { Effect } from 'effect'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { InvalidWebhook, WebhookChannel } from '../src/index.js'
 import { startReceiver } from './receiver.js'
@@ -44,32 +40,14 @@ const failureOf = async (channel: ReturnType<typeof WebhookChannel.make>) => {
   return outcome.left
 }
 
-const financeAgent = () =>
-  defineAgent({
-    id: 'finance',
-    model: ScriptedModel.make((request) =>
-      request.messages.some((m) => m._tag === 'Tool')
-        ? 'Done.'
-        : { toolCalls: [{ name: 'process_refund', args: { orderId: 'A-1', amount: 250 } }] },
-    ),
-    tools: [
-      Tool.make({
-        name: 'process_refund',
-        description: 'Refund an order',
-        parameters: Schema.Struct({ orderId: Schema.String, amount: Schema.Number }),
-        approval: approval({ type: 'required' }),
-        execute: (args) => `refunded ${args.amount}`,
-      }),
-    ],
-  })
-
 describe('WebhookChannel', () => {
   it('a requirement raised reaches the endpoint once, signed: the receiver verifies it with standardwebhooks', async () => {
     const secret = WebhookChannel.generateSecret()
     const endpoint = await receiver(secret)
+    const store = MemoryStore.make()
     const app = new Countersign({
-      agents: [financeAgent()],
-      store: MemoryStore.make(),
+      agents: [treasurer({ store, onTransfer: () => undefined, gate: 'approval' })],
+      store,
       sweepEvery: false,
       notifications: {
         channels: [WebhookChannel.make({ name: 'ops', url: endpoint.url, secret })],
@@ -78,7 +56,7 @@ describe('WebhookChannel', () => {
         pollEvery: '50 millis',
       },
     })
-    const paused = await app.run('finance', 'Refund A-1')
+    const paused = await app.run('treasurer', 'Move 40')
     const requirement = paused.activeRequirements[0]!
     await vi.waitFor(async () =>
       expect(await app.deliveries({ runId: paused.runId })).toMatchObject([{ status: 'delivered' }]),
@@ -92,8 +70,8 @@ describe('WebhookChannel', () => {
       event: 'requirement.raised',
       link: `https://panel.example/#/runs/${paused.runId}/${requirement.id}`,
       requirement: {
-        toolName: 'process_refund',
-        args: { orderId: 'A-1', amount: 250 },
+        toolName: 'transfer',
+        args: { amount: 40 },
         approvalId: requirement.id,
       },
     })
@@ -106,7 +84,7 @@ describe('WebhookChannel', () => {
     expect(WebhookChannel.verify(received!.body, received!.headers, secret)).toStrictEqual(
       received?.notification,
     )
-    const tampered = received!.body.replace('"amount":250', '"amount":25000')
+    const tampered = received!.body.replace('"amount":40', '"amount":40000')
     expect(() => WebhookChannel.verify(tampered, received!.headers, secret)).toThrow(InvalidWebhook)
     expect(() =>
       WebhookChannel.verify(received!.body, received!.headers, WebhookChannel.generateSecret()),

@@ -227,7 +227,10 @@ export const filtered = <Filter extends object>(
   db: Database.Database,
   conditions: { readonly [K in keyof Filter]-?: string },
   sql: (where: string) => string,
-) => {
+): ((
+  filter: Filter,
+  extra?: Readonly<Record<string, unknown>>,
+) => { readonly statement: Database.Statement; readonly parameters: Record<string, unknown> }) => {
   const prepared = new Map<string, Database.Statement>()
   return (filter: Filter, extra: Readonly<Record<string, unknown>> = {}) => {
     const given = (Object.keys(conditions) as Array<keyof Filter & string>).filter(
