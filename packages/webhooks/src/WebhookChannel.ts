@@ -79,8 +79,8 @@ export const make = (options: Options): Channel.Channel => {
             },
             body,
           })
-          // Read to the end (and dropped): the connection is then free for the next request.
-          await response.arrayBuffer().catch(() => undefined)
+          // The answer's body is not read: an endpoint cannot make the sender hold a body of any size.
+          await response.body?.cancel().catch(() => undefined)
           if (response.status < 200 || response.status > 299)
             throw refusal(response.status, response.headers.get('retry-after'), Date.now())
           return { status: response.status }

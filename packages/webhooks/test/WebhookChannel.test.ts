@@ -152,6 +152,15 @@ describe('WebhookChannel', () => {
     expect(unreachable.reason).toMatch(/^the endpoint could not be reached/)
   })
 
+  it('an endpoint answering 2xx with a body that never ends cannot hold the sender: the body is not read', async () => {
+    const secret = WebhookChannel.generateSecret()
+    const endpoint = await receiver(secret, ['endless'])
+    const outcome = await attempt(
+      WebhookChannel.make({ name: 'ops', url: endpoint.url, secret, timeout: '5 seconds' }),
+    )
+    expect(outcome).toMatchObject({ _tag: 'Right', right: { status: 200 } })
+  })
+
   it('options that cannot work are refused with DefinitionError', () => {
     const secret = WebhookChannel.generateSecret()
     const made = (options: Partial<WebhookChannel.Options>) => () =>
