@@ -56,6 +56,9 @@ import {
 import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
+import { notifyingWrites } from './internal/notifyingWrites.js'
+import { followUp } from './internal/followUps.js'
+import { Notifier } from './Notifications.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
 export type RunOptions = typeof requests.RunOptions.Encoded
@@ -221,7 +224,8 @@ export interface RunEngine {
    */
   readonly followApprovals: (afterSeq?: number) => Stream.Stream<Approval.ApprovalUpdate, StoreError>
   /**
-   * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
+   * One pass of the sweeper: reminds and escalates pending approvals whose step is due (each step
+   * once, see FollowUp), closes requirements whose deadline has passed (by the Clock), then
    * cancels their runs or continues them with the call rejected, as each requirement says. Only
    * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
    * finds whatever an earlier one left. Answers what it did.
@@ -239,6 +243,9 @@ export interface SweepReport {
   readonly cancelledRuns: ReadonlyArray<string>
   /** Runs set going again, the expired calls rejected. */
   readonly continuedRuns: ReadonlyArray<string>
+  /** Requirements reminded, and escalated, by this pass (see FollowUp); absent when none was. */
+  readonly reminded?: ReadonlyArray<string>
+  readonly escalated?: ReadonlyArray<string>
 }
 
 /** Who the sweeper records as having closed what lapsed. */
@@ -309,9 +316,18 @@ const make = (options: EngineOptions) =>
     const isInterrupted = (run: Current, now: number) =>
       isWorking(run.record, run.since.length > 0) &&
       (!holdsAt(run.record, run.lease, now) || endedHere.get(run.record.runId) === run.lease?.claimSeq)
+    const stored = yield* RunStore
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
-    const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
+    // With notifications set up (the Notifier), writes carry their notifications' deliveries.
+    const notifier = yield* Effect.serviceOption(Notifier)
+    const store = announcingApprovalWrites(
+      Option.match(notifier, {
+        onNone: () => stored,
+        onSome: (routing) => notifyingWrites(stored, routing),
+      }),
+      PubSub.publish(approvalWrites, undefined),
+    )
     const fibers = yield* FiberMap.make<string>()
     const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -744,10 +760,13 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const due = yield* store.listExpired(now, options?.limit ?? 100)
+        const followedUp = yield* followUp(store, notifier, new Set(agents.map(({ id }) => id)), now)
         const report = {
           expired: [] as Array<string>,
           cancelledRuns: [] as Array<string>,
           continuedRuns: [] as Array<string>,
+          ...(followedUp.reminded.length === 0 ? {} : { reminded: followedUp.reminded }),
+          ...(followedUp.escalated.length === 0 ? {} : { escalated: followedUp.escalated }),
         }
         for (const runId of new Set(due.map((requirement) => requirement.runId))) {
           const run = yield* store.getRun(runId)

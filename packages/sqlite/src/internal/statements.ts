@@ -223,11 +223,14 @@ export const prepare = (db: Database.Database): Statements => ({
  * A query with one condition per filter field given (all of them ANDed), prepared once for each
  * set of fields it is called with. The fields' values are bound by name.
  */
-const filtered = <Filter extends object>(
+export const filtered = <Filter extends object>(
   db: Database.Database,
   conditions: { readonly [K in keyof Filter]-?: string },
   sql: (where: string) => string,
-) => {
+): ((
+  filter: Filter,
+  extra?: Readonly<Record<string, unknown>>,
+) => { readonly statement: Database.Statement; readonly parameters: Record<string, unknown> }) => {
   const prepared = new Map<string, Database.Statement>()
   return (filter: Filter, extra: Readonly<Record<string, unknown>> = {}) => {
     const given = (Object.keys(conditions) as Array<keyof Filter & string>).filter(
