@@ -1,6 +1,8 @@
 import { Effect, Layer, Option, Schema } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
+import * as Outbox from './Delivery.js'
+import { Delivery } from './Delivery.js'
 import {
   EventSequenceConflict,
   GrantInactive,
@@ -38,6 +40,7 @@ const events = codec(RunEvent)
 const approvals = codec(ApprovalRecord)
 const grants = codec(Grant)
 const changes = codec(ApprovalChange)
+const deliveries = codec(Delivery)
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -71,6 +74,15 @@ export const make = (): RunStore => {
   const leaseTable = new Map<string, Map<number, RunLease>>()
   // The queue's journal: change n at index n - 1.
   const changeJournal: Array<unknown> = []
+  // The outbox, in the order written, and the leases of claimed deliveries (until when).
+  const outbox = new Map<string, unknown>()
+  const deliveryLeases = new Map<string, number>()
+
+  /** Puts deliveries into the outbox; one whose id is there already is left as it is. */
+  const enqueue = (written: ReadonlyArray<Delivery> = []) => {
+    for (const delivery of written)
+      if (!outbox.has(delivery.id)) outbox.set(delivery.id, deliveries.encode(delivery))
+  }
 
   const appendChange = (approval: ApprovalRecord) =>
     changeJournal.push(
@@ -166,10 +178,11 @@ export const make = (): RunStore => {
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
     appendBatch: (batch) => Effect.suspend(() => Effect.map(prepare(batch), (append) => append())),
-    commit: (batch, run, raised) =>
+    commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
         Effect.map(prepare(batch), (append) => {
           append()
+          enqueue(notifications)
           for (const requirement of raised) {
             requirementTable.set(requirement.id, requirements.encode(requirement))
             if (requirement.kind === Approval.kind) {
@@ -202,7 +215,7 @@ export const make = (): RunStore => {
       Effect.sync(() =>
         (requirementsByRun.get(runId) ?? []).map((id) => requirements.decode(requirementTable.get(id))),
       ),
-    resolveRequirement: (runId, requirementId, resolution) =>
+    resolveRequirement: (runId, requirementId, resolution, notifications) =>
       Effect.suspend(
         (): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
           const found = decodeRequirement(runId, requirementId)
@@ -211,6 +224,7 @@ export const make = (): RunStore => {
             return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
           const resolved = new RequirementRecord({ ...found.value, status: 'resolved', resolution })
           requirementTable.set(requirementId, requirements.encode(resolved))
+          enqueue(notifications)
           if (resolved.kind === Approval.kind)
             appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(runId))))
           return Effect.succeed(resolved)
@@ -297,6 +311,43 @@ export const make = (): RunStore => {
         appendChange(approval)
         return used
       }),
+
+    claimDeliveries: ({ now, leaseUntil, channels, limit }) =>
+      Effect.sync(() => {
+        const due = [...outbox.values()]
+          .map(deliveries.decode)
+          .filter(
+            (delivery) =>
+              delivery.status === 'pending' &&
+              delivery.nextAttemptAt <= now &&
+              channels.includes(delivery.channel) &&
+              (deliveryLeases.get(delivery.id) ?? -Infinity) <= now,
+          )
+          .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+          .slice(0, Math.max(0, limit))
+        return due.map((delivery) => {
+          const claimed = new Delivery({ ...delivery, attempts: delivery.attempts + 1 })
+          outbox.set(delivery.id, deliveries.encode(claimed))
+          deliveryLeases.set(delivery.id, leaseUntil)
+          return claimed
+        })
+      }),
+    recordDelivery: (deliveryId, outcome) =>
+      Effect.sync(() => {
+        const stored = outbox.get(deliveryId)
+        if (stored === undefined) return
+        const delivery = deliveries.decode(stored)
+        if (delivery.status !== 'pending') return
+        outbox.set(deliveryId, deliveries.encode(Outbox.afterAttempt(delivery, outcome)))
+        deliveryLeases.delete(deliveryId)
+      }),
+    listDeliveries: (filter) =>
+      Effect.sync(() =>
+        [...outbox.values()]
+          .map(deliveries.decode)
+          .filter((delivery) => Outbox.matches(delivery, filter))
+          .slice(0, filter.limit ?? Outbox.defaultListLimit),
+      ),
   }
 }
 

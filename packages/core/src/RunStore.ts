@@ -6,6 +6,7 @@ import type {
   ApprovalQuery,
   ApprovalRecord,
 } from './Approval.js'
+import type { Delivery, DeliveryClaim, DeliveryFilter, DeliveryOutcome } from './Delivery.js'
 import type {
   EventSequenceConflict,
   GrantInactive,
@@ -78,11 +79,14 @@ export interface RunStore {
    * Appends the batch that ends in a stop, with the requirements the stop raises, and makes
    * `run` the run's record. Readers see all of it or none of it; refused whole like `appendBatch`.
    * Every lease of the run ends with it (a store without transactions removes them just after).
+   * `deliveries` (the notifications of the stop) go into the outbox with it: a commit refused
+   * writes none, and one that is in loses none, whatever crash follows.
    */
   readonly commit: (
     batch: JournalBatch,
     run: RunRecord,
     requirements: ReadonlyArray<RequirementRecord>,
+    deliveries?: ReadonlyArray<Delivery>,
   ) => Effect.Effect<void, EventSequenceConflict | StoreError>
 
   /**
@@ -109,12 +113,14 @@ export interface RunStore {
   readonly listRequirements: (runId: string) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
   /**
    * Records the decision on a pending requirement (or that it lapsed). Of concurrent callers,
-   * exactly one wins. An approval's requirement updates the approval with it.
+   * exactly one wins. An approval's requirement updates the approval with it. `deliveries` go
+   * into the outbox with the winner's decision, as with `commit`; a loser's are not written.
    */
   readonly resolveRequirement: (
     runId: string,
     requirementId: string,
     resolution: Resolution,
+    deliveries?: ReadonlyArray<Delivery>,
   ) => Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved | StoreError>
   /**
    * Pending requirements whose `expiresAt` is at or before `now`, of runs whose record says
@@ -178,6 +184,26 @@ export interface RunStore {
     grantId: string,
     approval: ApprovalRecord,
   ) => Effect.Effect<Grant, GrantNotFound | GrantInactive | StoreError>
+
+  /*
+   * The outbox (see Delivery.ts): deliveries written by `commit` and `resolveRequirement`, claimed
+   * one attempt at a time by dispatchers, each attempt recorded.
+   */
+
+  /**
+   * Pending deliveries of the claim's channels that are due (`nextAttemptAt <= now`) and not
+   * leased (no claim, or its lease ran out), earliest due first, at most `limit`: each leased to
+   * `owner` until `leaseUntil`, its `attempts` counted up, and answered as claimed. Of concurrent
+   * claimers, each delivery goes to one.
+   */
+  readonly claimDeliveries: (claim: DeliveryClaim) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+  /**
+   * Records how a claimed attempt went, ending its lease. A delivery no longer pending is left as
+   * it is (an attempt that outlived its lease and lost to another never undoes a success).
+   */
+  readonly recordDelivery: (deliveryId: string, outcome: DeliveryOutcome) => Effect.Effect<void, StoreError>
+  /** Deliveries matching the filter, oldest first: for inspection, and a channel's earlier receipts. */
+  readonly listDeliveries: (filter: DeliveryFilter) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

@@ -61,6 +61,17 @@ export { ApprovalChange, ApprovalRecord, ApprovalUpdate } from './Approval.js'
 export * as Grant from './Grant.js'
 export * as Approvals from './Approvals.js'
 export * as Sweeper from './Sweeper.js'
+export {
+  DecisionSummary,
+  EscalationSummary,
+  Notification,
+  NotificationEvent,
+  RequirementSummary,
+  RunSummary,
+} from './Notification.js'
+export * as Channel from './Channel.js'
+export { DeliveryFailed } from './Channel.js'
+export type { DeliveryContext, DeliveryReceipt } from './Channel.js'
 export { Countersign } from './Countersign.js'
 export type { CountersignOptions } from './Countersign.js'
 export { approval } from './Approval.js'

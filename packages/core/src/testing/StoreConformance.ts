@@ -8,6 +8,7 @@ import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
+import { describeOutboxConformance } from './OutboxConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -155,7 +156,7 @@ export const batchOf = (
   messages: ReadonlyArray<Message> = [],
 ): JournalBatch => ({ runId, events, transcriptStart, messages })
 
-const pausedEvent = (
+export const pausedEvent = (
   runId: string,
   seq: number,
   requirements: ReadonlyArray<RequirementRecord>,
@@ -691,6 +692,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
     describeApprovalConformance({ test, uid })
     describeApprovalChangeConformance({ test, uid })
     describeLeaseConformance({ test, uid })
+    describeOutboxConformance({ test, uid })
   })
 }
 

@@ -20,6 +20,7 @@ export {
 } from './StoreConformance.js'
 export type { StoreUnderTest } from './StoreConformance.js'
 export { sampleApproval, sampleGrant } from './ApprovalConformance.js'
+export { sampleNotification } from './OutboxConformance.js'
 export { describeResumeAcrossStores } from './ResumeAcrossStores.js'
 export type { SharedDatabase } from './ResumeAcrossStores.js'
 export { failureOf } from './failureOf.js'
