@@ -8,6 +8,7 @@ export type {
   DeploymentContext,
   Mount,
   MountContext,
+  MountDecision,
   SelfAuthenticatingMount,
   SignedInMount,
 } from './mounts.js'

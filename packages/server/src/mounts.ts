@@ -1,8 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Countersign, Principal } from '@countersign/core'
-import { type Authenticate, requestPrincipal } from './auth.js'
+import { Option } from 'effect'
+import { Approval, type Approvals, type Countersign, type JsonValue, type Principal } from '@countersign/core'
+import { approverRoles, type Authenticate, isApprover, requestPrincipal } from './auth.js'
+import { RoleRequired } from './errors.js'
+import { runToPromise } from './internal/effects.js'
 import type { RateLimiter } from './internal/rateLimiter.js'
 import type { Resumer } from './internal/resume.js'
+import { visibleRun } from './internal/runs.js'
 import type { RunSlots } from './internal/runSlots.js'
 import { sendError } from './rest.js'
 
@@ -37,14 +41,24 @@ export interface SelfAuthenticatingMount {
   ) => void | Promise<void>
 }
 
+/** A decision on one requirement of a paused run: its value is the kind's (an approval's: `ApprovalAnswer`). */
+export interface MountDecision {
+  readonly runId: string
+  readonly requirementId: string
+  readonly value: JsonValue
+}
+
 /** What every mount is called with besides the request: the deployment served. */
 export interface DeploymentContext {
   readonly countersign: Countersign
   /**
-   * Call after deciding one of a paused run's requirements as `principal`: the run goes on in the
-   * background once nothing is left open, as after a decision over the API (see `resumeOnDecision`).
+   * Decides as `principal` what the API would let them decide: an approval as an approver or
+   * admin (as `approvals.decide`: the approval's own rules, no self-approval), any other
+   * requirement of their own run (as `runs.resolve`; someone else's run is RunNotFound). Then the
+   * run goes on in the background once nothing is left open (see `resumeOnDecision`). Rejects
+   * with the API's typed errors and records nothing.
    */
-  readonly afterDecision: (runId: string, principal: Principal) => void
+  readonly decide: (principal: Principal, decision: MountDecision) => Promise<void>
 }
 
 /** What a signed-in mount is called with: who calls, and the deployment served. */
@@ -53,6 +67,25 @@ export interface MountContext extends DeploymentContext {
   /** Counts `work` (a run started or continued) against the caller's concurrent runs, as `runs.start` does. */
   readonly holdRun: <A>(work: () => Promise<A>) => Promise<A>
 }
+
+const decider =
+  (countersign: Countersign, resumer: Resumer): DeploymentContext['decide'] =>
+  async (principal, { runId, requirementId, value }) => {
+    const requirement = Option.getOrUndefined(
+      await runToPromise(countersign.store.getRequirement(runId, requirementId)),
+    )
+    if (requirement?.kind === Approval.kind) {
+      if (!isApprover(principal)) throw new RoleRequired({ principalId: principal.id, roles: approverRoles })
+      await countersign.approvals.decide(requirementId, value as Approvals.ApprovalAnswer, {
+        principal,
+        expectedStatus: 'pending',
+      })
+    } else {
+      await visibleRun(countersign, principal, runId)
+      await countersign.resolve(runId, [{ requirementId, value }], { principal })
+    }
+    resumer.afterDecision(runId, principal)
+  }
 
 /**
  * Answers a request to a mount's path; false for any other path. The caller is checked (or, for a
@@ -76,7 +109,10 @@ export const handleMount = async (
   const path = new URL(req.url ?? '/', 'http://localhost').pathname
   const mount = mounts.find((each) => path === each.path || path.startsWith(`${each.path}/`))
   if (mount === undefined) return false
-  const deployment = { countersign: options.countersign, afterDecision: options.resumer.afterDecision }
+  const deployment = {
+    countersign: options.countersign,
+    decide: decider(options.countersign, options.resumer),
+  }
   try {
     if (mount.authentication === 'self') {
       options.addressRate.take(req.socket.remoteAddress ?? 'unknown')

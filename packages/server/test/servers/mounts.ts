@@ -24,14 +24,14 @@ const server = createServer({
     {
       path: '/hook',
       authentication: 'self',
-      handle: (req, res, { countersign, afterDecision }) => {
+      handle: (req, res, { countersign, decide }) => {
         reachedHook += 1
         const known = req.headers['x-hook-secret'] === 'hook-secret'
         res.writeHead(known ? 200 : 401, { 'content-type': 'application/json' })
         res.end(
           JSON.stringify({
             reached: reachedHook,
-            deployment: countersign.served.size >= 0 && typeof afterDecision === 'function',
+            deployment: countersign.served.size >= 0 && typeof decide === 'function',
           }),
         )
       },
