@@ -180,6 +180,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
           addressRate,
           runs: guards.runs,
           resumer,
+          maxBodySize,
         })
       )
         return

@@ -8,7 +8,7 @@ import type { RateLimiter } from './internal/rateLimiter.js'
 import type { Resumer } from './internal/resume.js'
 import { visibleRun } from './internal/runs.js'
 import type { RunSlots } from './internal/runSlots.js'
-import { sendError } from './rest.js'
+import { readBody, sendError } from './rest.js'
 
 /**
  * An HTTP handler served at a path of the server's port (an MCP endpoint, say), behind the same
@@ -59,6 +59,8 @@ export interface DeploymentContext {
    * with the API's typed errors and records nothing.
    */
   readonly decide: (principal: Principal, decision: MountDecision) => Promise<void>
+  /** The request's body as sent, up to the server's `maxBodySize` (beyond: PayloadTooLarge, 413). */
+  readonly readBody: () => Promise<string>
 }
 
 /** What a signed-in mount is called with: who calls, and the deployment served. */
@@ -104,6 +106,7 @@ export const handleMount = async (
     readonly addressRate: RateLimiter
     readonly runs: RunSlots
     readonly resumer: Resumer
+    readonly maxBodySize: number
   },
 ): Promise<boolean> => {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname
@@ -112,6 +115,7 @@ export const handleMount = async (
   const deployment = {
     countersign: options.countersign,
     decide: decider(options.countersign, options.resumer),
+    readBody: () => readBody(req, options.maxBodySize),
   }
   try {
     if (mount.authentication === 'self') {

@@ -110,6 +110,12 @@ describe('the Web API', () => {
     const opened = await client.conversations.open({ users: 'U0ALICE' })
     expect(opened.channel?.id).toBe('D0ALICE')
     await client.chat.postMessage({ channel: 'D0ALICE', text: 'for you' })
+    const ephemeral = await client.chat.postEphemeral({
+      channel: 'C0APPROVALS',
+      user: 'U0ALICE',
+      text: 'only you',
+    })
+    expect(ephemeral.message_ts).toMatch(/^\d+\.\d{6}$/)
     expect((await wire.messages()).map((message) => message.channel)).toEqual(['D0ALICE'])
   })
 })

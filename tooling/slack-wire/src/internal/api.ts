@@ -168,10 +168,21 @@ const openConversation = (workspace: Workspace, args: Record<string, unknown>): 
   return ok({ channel: { id: channel } })
 }
 
+/** A message only `user` sees; Slack keeps no copy of it to update, so neither does the wire (the call is recorded). */
+const postEphemeral = (workspace: Workspace, args: Record<string, unknown>): ApiAnswer => {
+  const channel = text(args, 'channel')
+  if (!knownChannel(workspace, channel)) return failed('channel_not_found')
+  if (!workspace.config.users.some((each) => each.id === text(args, 'user')))
+    return failed('user_not_in_channel')
+  if (text(args, 'text') === undefined && blocksOf(args) === undefined) return failed('no_text')
+  return ok({ message_ts: nextTs(workspace) })
+}
+
 const methods: Readonly<Record<string, (workspace: Workspace, args: Record<string, unknown>) => ApiAnswer>> =
   {
     'chat.postMessage': postMessage,
     'chat.update': update,
+    'chat.postEphemeral': postEphemeral,
     'views.open': openView,
     'conversations.open': openConversation,
     'auth.test': (workspace) =>
