@@ -107,7 +107,11 @@ const fieldInput = (field: UserInputField, index: number) => {
     }
   const json = field.type !== 'string'
   const initial =
-    field.value === undefined ? undefined : json ? JSON.stringify(field.value) : String(field.value)
+    field.value === undefined
+      ? undefined
+      : typeof field.value === 'string' && !json
+        ? field.value
+        : JSON.stringify(field.value)
   return textInput(fieldBlockId(index), field.name, {
     optional: !field.required,
     multiline: json,

@@ -1,0 +1,111 @@
+/**
+ * A Countersign server process with Slack's interactivity endpoint mounted at
+ * `/slack/interactions`, for the end-to-end tests. Its first argument is JSON: the slack-wire's
+ * `apiUrl`, `token` and `signingSecret`. It listens on a free port of 127.0.0.1 and prints
+ * `listening <port>`; users sign in with the fixture tokens (`alice-token`, …), and the Slack
+ * users of `fixtures.ts` are mapped to the fixture principals (U0STRANGER to nobody).
+ *
+ * - `finance`: `process_refund` needs an approver's approval.
+ * - `treasury`: `wire_funds` needs an admin's approval.
+ * - `assistant`: `transfer` needs its requester's confirmation.
+ * - `booking`: `book_table` asks the person for `guests` (a number) and `seating` (text).
+ * - `deployer`: `deploy` is carried out outside; someone hands back its result.
+ */
+import { approval, defineAgent, type Message, ScriptedModel, Tool } from '@countersign/core'
+import { createServer, staticTokens } from '@countersign/server'
+import { tokens } from '@countersign/server/testing'
+import { Schema } from 'effect'
+import { SlackInteractions } from '../../src/index.js'
+
+const { apiUrl, token, signingSecret } = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>
+
+const toolResults = (messages: ReadonlyArray<Message>) =>
+  messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
+
+/** A model that calls `name` once with `args`, then reports what the tool said. */
+const callingOnce = (name: string, args: Record<string, unknown>) =>
+  ScriptedModel.make((request) => {
+    const results = toolResults(request.messages)
+    return results.length === 0 ? { toolCalls: [{ name, args }] } : `Done: ${results.join(' | ')}`
+  })
+
+const agent = (id: string, args: Record<string, unknown>, tool: Tool.Tool) =>
+  defineAgent({ id, name: id, model: callingOnce(tool.name, args), tools: [tool] })
+
+const server = createServer({
+  agents: [
+    agent(
+      'finance',
+      { amount: 500 },
+      Tool.make({
+        name: 'process_refund',
+        description: 'Refund',
+        parameters: Schema.Struct({ amount: Schema.Number }),
+        approval: approval({ type: 'required' }),
+        execute: ({ amount }) => `refunded ${amount}`,
+      }),
+    ),
+    agent(
+      'treasury',
+      { amount: 9000 },
+      Tool.make({
+        name: 'wire_funds',
+        description: 'Wire funds',
+        parameters: Schema.Struct({ amount: Schema.Number }),
+        approval: approval({ type: 'required', approvers: (principal) => principal.roles.includes('admin') }),
+        execute: ({ amount }) => `wired ${amount}`,
+      }),
+    ),
+    agent(
+      'assistant',
+      { amount: 100 },
+      Tool.make({
+        name: 'transfer',
+        description: 'Move money',
+        parameters: Schema.Struct({ amount: Schema.Number }),
+        requiresConfirmation: true,
+        execute: ({ amount }) => `moved ${amount}`,
+      }),
+    ),
+    agent(
+      'booking',
+      { restaurant: 'Noma' },
+      Tool.make({
+        name: 'book_table',
+        description: 'Book a table',
+        parameters: Schema.Struct({
+          restaurant: Schema.String,
+          guests: Schema.Number,
+          seating: Schema.String,
+        }),
+        userInputFields: ['guests', 'seating'],
+        execute: ({ restaurant, guests, seating }) => `booked ${restaurant} for ${guests}, ${seating}`,
+      }),
+    ),
+    agent(
+      'deployer',
+      { service: 'api' },
+      Tool.make({
+        name: 'deploy',
+        description: 'Deploy a service',
+        parameters: Schema.Struct({ service: Schema.String }),
+        externalExecution: true,
+      }),
+    ),
+  ],
+  authenticate: staticTokens(
+    Object.fromEntries(Object.entries(tokens).map(([name, principal]) => [`${name}-token`, principal])),
+  ),
+  mounts: [
+    SlackInteractions.mount({
+      token: token!,
+      apiUrl: apiUrl!,
+      signingSecret: signingSecret!,
+      users: { U0ANN: tokens.ann, U0ALICE: tokens.alice, U0GRACE: tokens.grace, U0ROOT: tokens.root },
+    }),
+  ],
+  sweepEvery: false,
+})
+const { port } = await server.listen()
+console.log(`listening ${port}`)
+process.once('SIGTERM', () => void server.close().then(() => process.exit(0)))
