@@ -1,5 +1,4 @@
 import { Effect, Schema } from 'effect'
-import type { JsonValue } from './Json.js'
 import type { Notification } from './Notification.js'
 import { describe } from './internal/describe.js'
 
@@ -9,8 +8,11 @@ import { describe } from './internal/describe.js'
  * retrying those that fail retryably, so a channel never retries by itself.
  */
 
-/** What a channel keeps of a successful delivery, stored with it (Slack: the message's channel and ts). */
-export type DeliveryReceipt = { readonly [key: string]: JsonValue }
+/**
+ * What a channel keeps of a successful delivery, stored with it (Slack: the message's channel and
+ * ts): an object of JSON values.
+ */
+export type DeliveryReceipt = { readonly [key: string]: unknown }
 
 export interface DeliveryContext {
   /** 1 on the first attempt. */

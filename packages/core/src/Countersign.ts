@@ -13,6 +13,8 @@ import type { Grant, GrantFilter } from './Grant.js'
 import type { AgentDefinition } from './Agent.js'
 import * as IdGenerator from './IdGenerator.js'
 import * as MemoryStore from './MemoryStore.js'
+import * as Notifications from './Notifications.js'
+import type { Delivery, DeliveryFilter } from './Outbox.js'
 import type { RequirementRecord, ResolutionInput } from './Requirement.js'
 import type { RunEvent } from './RunEvent.js'
 import * as RunEngine from './RunEngine.js'
@@ -58,6 +60,13 @@ export interface CountersignOptions {
    * `RunEngine.EngineOptions`.
    */
   readonly writerLease?: Duration.DurationInput
+  /**
+   * Where requirements raised, decided, expired, reminded or escalated (and runs ended, if asked)
+   * are sent: the channels, the routes to them, and the control panel's address for links. Each
+   * delivery is written to the store's outbox with the change it tells of, and this process's
+   * dispatcher sends it. See `Notifications.NotificationsOptions`.
+   */
+  readonly notifications?: Notifications.NotificationsOptions
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -108,7 +117,13 @@ export class Countersign {
         : { approvalChangeGracePeriod: options.approvalChangeGracePeriod }),
       ...(options.allowSelfApproval === undefined ? {} : { allowSelfApproval: options.allowSelfApproval }),
       ...(options.writerLease === undefined ? {} : { writerLease: options.writerLease }),
-    }).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
+    }).pipe(
+      Layer.provide(
+        options.notifications === undefined ? Layer.empty : Notifications.layer(options.notifications),
+      ),
+      Layer.provideMerge(Layer.succeed(RunStore, this.store)),
+      Layer.provideMerge(IdGenerator.layer),
+    )
     const approvals = Approvals.layer(served, options).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
@@ -204,6 +219,14 @@ export class Countersign {
   /** One pass of the sweeper now: expired requirements are closed and their runs moved on. */
   sweep(): Promise<RunEngine.SweepReport> {
     return this.withEngine((engine) => engine.sweep([...this.served.values()]))
+  }
+
+  /** The outbox's deliveries matching the filter, oldest first: what was sent where, and how it went. */
+  deliveries(filter: DeliveryFilter = {}): Promise<ReadonlyArray<Delivery>> {
+    return toPromise(
+      this.runtime,
+      Effect.flatMap(RunStore, (store) => store.listDeliveries(filter)),
+    )
   }
 
   /** The approval queue and its audit trail. */

@@ -1,8 +1,8 @@
 import { Effect, Layer, Option, Schema } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
-import * as Outbox from './Delivery.js'
-import { Delivery } from './Delivery.js'
+import * as Outbox from './Outbox.js'
+import { Delivery } from './Outbox.js'
 import {
   EventSequenceConflict,
   GrantInactive,

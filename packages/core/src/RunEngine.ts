@@ -56,6 +56,8 @@ import {
 import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
+import { notifyingWrites } from './internal/notifyingWrites.js'
+import { Notifier } from './Notifications.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
 export type RunOptions = typeof requests.RunOptions.Encoded
@@ -309,9 +311,18 @@ const make = (options: EngineOptions) =>
     const isInterrupted = (run: Current, now: number) =>
       isWorking(run.record, run.since.length > 0) &&
       (!holdsAt(run.record, run.lease, now) || endedHere.get(run.record.runId) === run.lease?.claimSeq)
+    const stored = yield* RunStore
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
-    const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
+    // With notifications set up (the Notifier), writes carry their notifications' deliveries.
+    const notifier = yield* Effect.serviceOption(Notifier)
+    const store = announcingApprovalWrites(
+      Option.match(notifier, {
+        onNone: () => stored,
+        onSome: (routing) => notifyingWrites(stored, routing),
+      }),
+      PubSub.publish(approvalWrites, undefined),
+    )
     const fibers = yield* FiberMap.make<string>()
     const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.

@@ -6,7 +6,7 @@ import type {
   ApprovalQuery,
   ApprovalRecord,
 } from './Approval.js'
-import type { Delivery, DeliveryClaim, DeliveryFilter, DeliveryOutcome } from './Delivery.js'
+import type { Delivery, DeliveryClaim, DeliveryFilter, DeliveryOutcome } from './Outbox.js'
 import type {
   EventSequenceConflict,
   GrantInactive,

@@ -69,6 +69,11 @@ export {
   RequirementSummary,
   RunSummary,
 } from './Notification.js'
+export * as Outbox from './Outbox.js'
+export { Delivery, DeliveryOutcome, DeliveryStatus } from './Outbox.js'
+export type { DeliveryClaim, DeliveryFilter } from './Outbox.js'
+export * as Notifications from './Notifications.js'
+export type { NotificationsOptions, Route as NotificationRoute, RetryOptions } from './Notifications.js'
 export * as Channel from './Channel.js'
 export { DeliveryFailed } from './Channel.js'
 export type { DeliveryContext, DeliveryReceipt } from './Channel.js'

@@ -8,12 +8,12 @@ import type { RunStore } from '../RunStore.js'
  */
 export const announcingApprovalWrites = (store: RunStore, written: Effect.Effect<void>): RunStore => ({
   ...store,
-  commit: (batch, run, requirements) =>
+  commit: (batch, run, requirements, deliveries) =>
     requirements.some(({ kind }) => kind === Approval.kind)
-      ? Effect.zipLeft(store.commit(batch, run, requirements), written)
-      : store.commit(batch, run, requirements),
-  resolveRequirement: (runId, requirementId, resolution) =>
-    Effect.tap(store.resolveRequirement(runId, requirementId, resolution), ({ kind }) =>
+      ? Effect.zipLeft(store.commit(batch, run, requirements, deliveries), written)
+      : store.commit(batch, run, requirements, deliveries),
+  resolveRequirement: (runId, requirementId, resolution, deliveries) =>
+    Effect.tap(store.resolveRequirement(runId, requirementId, resolution, deliveries), ({ kind }) =>
       kind === Approval.kind ? written : Effect.void,
     ),
   recordApproval: (approval) => Effect.zipLeft(store.recordApproval(approval), written),

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest'
-import * as Outbox from '../Delivery.js'
-import type { Delivery, DeliveryClaim } from '../Delivery.js'
+import * as Outbox from '../Outbox.js'
+import type { Delivery, DeliveryClaim } from '../Outbox.js'
 import type { Notification } from '../Notification.js'
 import type { RequirementRecord } from '../Requirement.js'
 import type { RunStore } from '../RunStore.js'
@@ -63,12 +63,14 @@ export const describeOutboxConformance = ({ test, uid }: ConformanceKit): void =
   const list = (store: RunStore, filter: Outbox.DeliveryFilter) => run(store.listDeliveries(filter))
 
   /** A run paused by a commit raising one approval, writing its `requirement.raised` to `channels`. */
-  const pausedNotifying = async (store: RunStore, channels: ReadonlyArray<string>) => {
+  const pausedNotifying = async (store: RunStore, channels: ReadonlyArray<string>, occurredAt = T0 + 10) => {
     const runId = uid('run')
     const requirement = sampleRequirement(runId, uid('req'))
     await run(store.createRun(sampleRun(runId)))
     const record = sampleRun(runId, { status: 'paused', lastSeq: 1, pendingRequirementIds: [requirement.id] })
-    const deliveries = channels.map((channel) => Outbox.pending(sampleNotification(requirement), channel))
+    const deliveries = channels.map((channel) =>
+      Outbox.pending(sampleNotification(requirement, 'requirement.raised', occurredAt), channel),
+    )
     await run(
       store.commit(batchOf(runId, [pausedEvent(runId, 1, [requirement])]), record, [requirement], deliveries),
     )
@@ -115,7 +117,7 @@ export const describeOutboxConformance = ({ test, uid }: ConformanceKit): void =
       const decided = (by: string) =>
         store.resolveRequirement(runId, requirement.id, sampleResolution(by), [
           Outbox.pending(
-            { ...sampleNotification(requirement, 'requirement.decided'), id: `decided-by-${by}` },
+            { ...sampleNotification(requirement, 'requirement.decided', T0 + 100), id: `decided-by-${by}` },
             channel,
           ),
         ])
@@ -137,10 +139,10 @@ export const describeOutboxConformance = ({ test, uid }: ConformanceKit): void =
     test('a claim takes due deliveries of its channels only, earliest first, counting the attempt', async (store) => {
       const [mine, theirs] = [uid('hook'), uid('slack')]
       const first = await pausedNotifying(store, [mine, theirs])
-      const second = await pausedNotifying(store, [mine])
+      const second = await pausedNotifying(store, [mine], T0 + 5)
 
       const claimed = await run(store.claimDeliveries(claimOf([mine])))
-      expect(claimed.map(({ id }) => id)).toStrictEqual([first.deliveries[0]?.id, second.deliveries[0]?.id])
+      expect(claimed.map(({ id }) => id)).toStrictEqual([second.deliveries[0]?.id, first.deliveries[0]?.id])
       expect(claimed.map(({ attempts }) => attempts)).toStrictEqual([1, 1])
       // Not before it is due.
       expect(await run(store.claimDeliveries(claimOf([theirs], { now: T0 })))).toStrictEqual([])

@@ -1,5 +1,6 @@
 import {
   Approval,
+  type Delivery,
   EventSequenceConflict,
   type JournalBatch,
   RequirementAlreadyResolved,
@@ -27,6 +28,15 @@ import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 import { makeRunReader, runDocument } from './runs.js'
 import { endLease, makeLeaseReader, renewLease } from './leases.js'
+import { flagged, makeOutbox } from './outbox.js'
+
+/** A stop's documents, its deliveries (if any) in the last: inserted with it, they are committed with it. */
+const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArray<Delivery> | undefined) =>
+  documents.map((document, index) =>
+    index === documents.length - 1
+      ? { ...document, ...flagged(Docs.stopDeliveries, 'commit', document._id, deliveries) }
+      : document,
+  )
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -58,6 +68,7 @@ export const makeRunStore = (db: Db): RunStore => {
   const approvals = makeApprovalQueue(c, runs)
   const grants = makeGrants(c)
   const leases = makeLeaseReader(c, runs)
+  const outbox = makeOutbox(c)
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
@@ -162,7 +173,7 @@ export const makeRunStore = (db: Db): RunStore => {
      * inserts them between the two (see approvals.ts): a read that finds the stop past the run's
      * document inserts whichever are missing, so a crash between the writes loses none of them.
      */
-    commit: (batch, run, raised) =>
+    commit: (batch, run, raised, deliveries) =>
       Effect.gen(function* () {
         // A stop that raises none keeps the last ones (decided, or left open by an ending): read
         // by the run's only writer, they go into both of its writes, so each alone is complete.
@@ -174,7 +185,7 @@ export const makeRunStore = (db: Db): RunStore => {
           'commit',
           () =>
             [
-              batchDocuments('commit', batch, { record: run, requirements }),
+              withDeliveries(batchDocuments('commit', batch, { record: run, requirements }), deliveries),
               runDocument('commit', run, requirements),
               raisedApprovals(raised, run).map((approval) => written('commit', approval)),
             ] as const,
@@ -200,6 +211,8 @@ export const makeRunStore = (db: Db): RunStore => {
             ended === undefined ? undefined : endLease(c, ended),
           ]),
         )
+        const stop = documents.at(-1)
+        if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
       }),
     renewLease: (lease) => attempt('renewLease', () => renewLease(c, lease)),
     getLease: (runId) => attempt('getLease', async () => Option.fromNullable(await leases.getLease(runId))),
@@ -254,7 +267,7 @@ export const makeRunStore = (db: Db): RunStore => {
      * concurrent callers, across processes, the server lets exactly one through. The winner then
      * writes an approval's document, the decision flagged until it is written (see approvals.ts).
      */
-    resolveRequirement: (runId, requirementId, resolution) =>
+    resolveRequirement: (runId, requirementId, resolution, deliveries) =>
       Effect.gen(function* () {
         const operation = 'resolveRequirement'
         const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
@@ -272,6 +285,7 @@ export const makeRunStore = (db: Db): RunStore => {
           epoch: found.epoch,
           position: found.position,
           ...(isApproval ? { approvalOutdated: true } : {}),
+          ...flagged(Docs.decisionDeliveries, operation, requirementId, deliveries),
         }))
         yield* insert(
           operation,
@@ -282,6 +296,7 @@ export const makeRunStore = (db: Db): RunStore => {
         const decided = Docs.decidedRequirement.decode(operation, document)
         if (isApproval && run !== undefined)
           yield* attempt(operation, () => approvals.decided(operation, decided, run.record))
+        yield* attempt(operation, () => outbox.decided(operation, document))
         return decided
       }),
 
@@ -371,5 +386,10 @@ export const makeRunStore = (db: Db): RunStore => {
     listGrants: grants.list,
     revokeGrant: grants.revoke,
     useGrant: grants.use,
+
+    claimDeliveries: (claim) => attempt('claimDeliveries', () => outbox.claim(claim)),
+    recordDelivery: (deliveryId, outcome) =>
+      attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
+    listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
   }
 }

@@ -1,6 +1,7 @@
 import {
   ApprovalChange,
   ApprovalRecord,
+  Delivery,
   Grant,
   Message,
   RequirementRecord,
@@ -41,6 +42,7 @@ export const resolutions = document(Resolution, 'requirements')
 export const events = document(RunEvent, 'events')
 export const approvals = document(ApprovalRecord, 'approvals')
 export const grants = document(Grant.Grant, 'grants')
+export const deliveries = document(Delivery, 'deliveries')
 
 /** How rows are named in errors: `"run-1"`, `("run-1", 3)`. */
 export const key = (...parts: ReadonlyArray<string | number>) =>

@@ -202,6 +202,25 @@ const migrations: ReadonlyArray<Migration> = [
   UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
     WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
   `,
+  // 7: the outbox of notifications. A delivery is written in the transaction of the commit or
+  // decision it tells of; dispatchers claim due ones (a range of the `deliveries_due` index) by
+  // setting a lease, in an immediate transaction, so each claim has one winner. The rowid keeps
+  // the order written.
+  `
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    requirement_id TEXT,
+    status TEXT NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    lease_until REAL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_by_run ON deliveries (run_id);
+  CREATE INDEX deliveries_by_requirement ON deliveries (requirement_id) WHERE requirement_id IS NOT NULL;
+  `,
 ]
 
 /** The schema version this code writes. */

@@ -223,7 +223,7 @@ export const prepare = (db: Database.Database): Statements => ({
  * A query with one condition per filter field given (all of them ANDed), prepared once for each
  * set of fields it is called with. The fields' values are bound by name.
  */
-const filtered = <Filter extends object>(
+export const filtered = <Filter extends object>(
   db: Database.Database,
   conditions: { readonly [K in keyof Filter]-?: string },
   sql: (where: string) => string,

@@ -1,6 +1,7 @@
 import {
   Approval,
   type ApprovalRecord,
+  type Delivery,
   EventSequenceConflict,
   Grant,
   GrantInactive,
@@ -20,6 +21,7 @@ import {
 import type Database from 'better-sqlite3'
 import { Effect, Option } from 'effect'
 import * as Docs from './documents.js'
+import { makeOutbox } from './outbox.js'
 import { prepare, prepareListings } from './statements.js'
 
 export const reasonOf = (cause: unknown) =>
@@ -45,6 +47,7 @@ const sqlLimit = (limit: number) =>
 export const makeRunStore = (db: Database.Database): RunStore => {
   const sql = prepare(db)
   const listings = prepareListings(db)
+  const outbox = makeOutbox(db)
 
   const runRow = (operation: string, run: RunRecord) => ({
     runId: run.runId,
@@ -113,8 +116,14 @@ export const makeRunStore = (db: Database.Database): RunStore => {
   const appendBatch = db.transaction((batch: JournalBatch) => append('appendBatch', batch))
 
   const commit = db.transaction(
-    (batch: JournalBatch, run: RunRecord, requirements: ReadonlyArray<RequirementRecord>) => {
+    (
+      batch: JournalBatch,
+      run: RunRecord,
+      requirements: ReadonlyArray<RequirementRecord>,
+      deliveries: ReadonlyArray<Delivery> | undefined,
+    ) => {
       append('commit', batch)
+      outbox.enqueue('commit', deliveries)
       for (const record of requirements) {
         const doc = Docs.requirements.encode('commit', Docs.key(record.id), record)
         const { id, runId, kind, status, createdAt } = record
@@ -154,6 +163,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       runId: string,
       requirementId: string,
       resolution: Resolution,
+      deliveries: ReadonlyArray<Delivery> | undefined,
     ): RequirementRecord | 'missing' | 'taken' => {
       const operation = 'resolveRequirement'
       const json = Docs.resolutions.encode(operation, Docs.key(requirementId), resolution)
@@ -162,6 +172,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       if (row === undefined)
         return sql.requirementStatus.get(requirementId, runId) === undefined ? 'missing' : 'taken'
       const resolved = Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
+      outbox.enqueue(operation, deliveries)
       // An approval is decided with its requirement, as of its run's record.
       if (resolved.kind === Approval.kind) {
         const stored = sql.getRun.get(runId)
@@ -243,7 +254,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       ),
 
     appendBatch: (batch) => write('appendBatch', () => appendBatch.immediate(batch)),
-    commit: (batch, run, requirements) => write('commit', () => commit.immediate(batch, run, requirements)),
+    commit: (batch, run, requirements, deliveries) =>
+      write('commit', () => commit.immediate(batch, run, requirements, deliveries)),
 
     readTranscript: (runId) =>
       attempt('readTranscript', () =>
@@ -270,9 +282,9 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           .all(runId)
           .map(({ id, doc }) => Docs.requirements.decode('listRequirements', Docs.key(id), doc)),
       ),
-    resolveRequirement: (runId, requirementId, resolution) =>
+    resolveRequirement: (runId, requirementId, resolution, deliveries) =>
       Effect.flatMap(
-        attempt('resolveRequirement', () => resolve.immediate(runId, requirementId, resolution)),
+        attempt('resolveRequirement', () => resolve.immediate(runId, requirementId, resolution, deliveries)),
         (outcome): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> =>
           outcome === 'missing'
             ? Effect.fail(new RequirementNotFound({ runId, requirementId }))
@@ -343,5 +355,10 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           .all(runId, afterSeq)
           .map(({ seq, doc }) => Docs.events.decode('readEvents', Docs.key(runId, seq), doc)),
       ),
+
+    claimDeliveries: (claim) => attempt('claimDeliveries', () => outbox.claim(claim)),
+    recordDelivery: (deliveryId, outcome) =>
+      attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
+    listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
   }
 }
