@@ -7,11 +7,9 @@ import {
   type FixtureUser,
 } from '@countersign/server/testing'
 import { startSlackWire, type SlackWire, type StoredMessage, type Tampering } from '@countersign/slack-wire'
-import { Effect } from 'effect'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { SlackChannel } from '../src/index.js'
-import { notificationAbout, slackUsers } from './fixtures.js'
+import { slackUsers } from './fixtures.js'
 
 const entry = fileURLToPath(new URL('./servers/countersign.ts', import.meta.url))
 
@@ -52,24 +50,12 @@ const paused = async (user: FixtureUser, agentId: string) => {
 const pendingOf = (run: RunView) =>
   run.requirements.find((requirement) => requirement.id === run.activeRequirementIds[0])!
 
-/** The Slack message of the run's open requirement. */
-const messageFor = async (run: RunView): Promise<StoredMessage> => {
-  const requirement = pendingOf(run)
-  await Effect.runPromise(
-    SlackChannel.make({ token: wire.token, apiUrl: wire.apiUrl, channel: 'C0APPROVALS' }).deliver(
-      notificationAbout({
-        runId: run.runId,
-        requirementId: requirement.id,
-        kind: requirement.kind,
-        title: requirement.kind,
-        ...(requirement.kind === 'user_input' ? { fields: [] } : {}),
-      }),
-      { attempt: 1, deliveryId: 'd', earlier: [] },
-    ),
-  )
-  const messages = await wire.messages()
-  return messages.at(-1)!
-}
+/** The Slack message the server posted about the run's open requirement. */
+const messageFor = (run: RunView): Promise<StoredMessage> => wire.waitForMessage(pendingOf(run).id)
+
+/** The message once it has been updated `count` times (by the server's dispatcher), as text. */
+const updated = async (message: StoredMessage, count = 1) =>
+  JSON.stringify(await wire.waitForUpdate(message.ts, count))
 
 const click = (message: StoredMessage, user: string, actionId: string, tampering?: Tampering) =>
   wire.click({
@@ -111,6 +97,27 @@ describe('approving from Slack', () => {
     const approval = await clientOf('ann').approvals.get(pendingOf(run).id)
     expect(approval).toMatchObject({ status: 'approved', resolvedBy: { id: 'ann' } })
     expect(await told()).toEqual([])
+    // The dispatcher updates the same message: who decided, and no buttons left but the link.
+    const now = await updated(message)
+    expect(now).toContain(':white_check_mark: *Approved* by ann')
+    expect(now).not.toContain('countersign_approve')
+  })
+
+  it('the message says so when the approval is decided elsewhere (the panel, the CLI, the API)', async () => {
+    const run = await paused('alice', 'finance')
+    const message = await messageFor(run)
+    expect(JSON.stringify(message.blocks)).toContain('Approval needed: process_refund')
+    await clientOf('ann').approvals.decide(pendingOf(run).id, { approved: false, note: 'Not this month' })
+    const now = await updated(message)
+    expect(now).toContain(':x: *Rejected* by ann: “Not this month”')
+    expect(now).toContain(`http://panel.test/#/runs/${run.runId}/${pendingOf(run).id}`)
+  })
+
+  it('the message says the approval expired when nobody decided in time', async () => {
+    const run = await paused('alice', 'expiring')
+    const message = await messageFor(run)
+    expect(await updated(message)).toContain(':hourglass: *Expired*')
+    expect(await clientOf('ann').approvals.get(pendingOf(run).id)).toMatchObject({ status: 'expired' })
   })
 
   it('Reject opens a modal for the note; submitting it rejects with the note', async () => {
@@ -132,6 +139,7 @@ describe('approving from Slack', () => {
       resolvedBy: { id: 'ann' },
       note: 'Too much',
     })
+    expect(await updated(message)).toContain(':x: *Rejected* by ann: “Too much”')
   })
 })
 
@@ -178,6 +186,7 @@ describe('answering from Slack', () => {
       status: 'completed',
       content: 'Done: booked Noma for 4, outside',
     })
+    expect(await updated(message)).toContain(':memo: *Answered* by alice')
   })
 
   it('Hand back result takes the result of a call carried out elsewhere', async () => {
@@ -200,6 +209,7 @@ describe('answering from Slack', () => {
       status: 'completed',
       content: 'Done: {"version":"1.2.3"}',
     })
+    expect(await updated(message)).toContain(':leftwards_arrow_with_hook: *Result handed back* by alice')
   })
 
   it("confirms a call of one's own run; someone else's run is not theirs to confirm", async () => {

@@ -51,6 +51,8 @@ export interface SlackWire {
   readonly messages: () => Promise<ReadonlyArray<StoredMessage>>
   /** Resolves once at least `count` messages have been posted, with all of them. */
   readonly waitForMessages: (count: number) => Promise<ReadonlyArray<StoredMessage>>
+  /** Resolves once a message (its text or blocks) contains `text`, with it. */
+  readonly waitForMessage: (containing: string) => Promise<StoredMessage>
   /** Resolves once the message `ts` has been updated at least `count` times, with it. */
   readonly waitForUpdate: (ts: string, count: number) => Promise<StoredMessage>
   /** The modals opened, in order. */
@@ -159,6 +161,7 @@ export const startSlackWire = async (options: SlackWireOptions = {}): Promise<Sl
     waitForCalls: (count) => control(`wait/calls/${count}`),
     messages: () => control('messages'),
     waitForMessages: (count) => control(`wait/messages/${count}`),
+    waitForMessage: (containing) => control(`wait/message-containing/${encodeURIComponent(containing)}`),
     waitForUpdate: (ts, count) => control(`wait/updates/${ts}/${count}`),
     views: () => control('views'),
     waitForViews: (count) => control(`wait/views/${count}`),

@@ -115,6 +115,10 @@ const handleControl = async (req: IncomingMessage, res: ServerResponse, text: st
     return longPoll(res, () => (workspace.views.length >= Number(first) ? workspace.views : undefined))
   if (action === 'wait' && what === 'messages')
     return longPoll(res, () => (workspace.messages.length >= Number(first) ? workspace.messages : undefined))
+  if (action === 'wait' && what === 'message-containing')
+    return longPoll(res, () =>
+      workspace.messages.find((message) => JSON.stringify(message).includes(decodeURIComponent(first ?? ''))),
+    )
   if (action === 'wait' && what === 'updates')
     return longPoll(res, () =>
       workspace.messages.find((message) => message.ts === first && message.updates >= Number(second)),

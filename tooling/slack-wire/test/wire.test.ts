@@ -65,6 +65,7 @@ describe('the Web API', () => {
     expect(await wire.messages()).toEqual([
       { channel: 'C0APPROVALS', ts: posted.ts, text: 'Approved', blocks: [], updates: 1 },
     ])
+    expect(await wire.waitForMessage('Approved')).toMatchObject({ ts: posted.ts })
     const calls = await wire.calls()
     expect(calls.map((call) => [call.method, call.token, call.error])).toEqual([
       ['chat.postMessage', wire.token, undefined],

@@ -1,6 +1,7 @@
 /**
- * A Countersign server process with Slack's interactivity endpoint mounted at
- * `/slack/interactions`, for the end-to-end tests. Its first argument is JSON: the slack-wire's
+ * A Countersign server process that notifies Slack of every requirement (the channel `C0APPROVALS`
+ * of the slack-wire) and has Slack's interactivity endpoint mounted at `/slack/interactions`, for
+ * the end-to-end tests. Its first argument is JSON: the slack-wire's
  * `apiUrl`, `token` and `signingSecret`. It listens on a free port of 127.0.0.1 and prints
  * `listening <port>`; users sign in with the fixture tokens (`alice-token`, …), and the Slack
  * users of `fixtures.ts` are mapped to the fixture principals (U0STRANGER to nobody).
@@ -10,12 +11,13 @@
  * - `assistant`: `transfer` needs its requester's confirmation.
  * - `booking`: `book_table` asks the person for `guests` (a number) and `seating` (text).
  * - `deployer`: `deploy` is carried out outside; someone hands back its result.
+ * - `expiring`: `purge_cache` needs an approval that expires after 300 ms (swept every 100 ms).
  */
 import { approval, defineAgent, type Message, ScriptedModel, Tool } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
 import { tokens } from '@countersign/server/testing'
 import { Schema } from 'effect'
-import { SlackInteractions } from '../../src/index.js'
+import { SlackChannel, SlackInteractions } from '../../src/index.js'
 
 const { apiUrl, token, signingSecret } = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>
 
@@ -92,7 +94,25 @@ const server = createServer({
         externalExecution: true,
       }),
     ),
+    agent(
+      'expiring',
+      {},
+      Tool.make({
+        name: 'purge_cache',
+        description: 'Purge the cache',
+        parameters: Schema.Struct({}),
+        approval: approval({ type: 'required', expiresIn: '300 millis' }),
+        execute: () => 'purged',
+      }),
+    ),
   ],
+  notifications: {
+    channels: [SlackChannel.make({ token: token!, apiUrl: apiUrl!, channel: 'C0APPROVALS' })],
+    routes: [{ channel: 'slack' }],
+    panelUrl: 'http://panel.test',
+    pollEvery: '50 millis',
+    retry: { initialDelay: '50 millis', maxDelay: '200 millis' },
+  },
   authenticate: staticTokens(
     Object.fromEntries(Object.entries(tokens).map(([name, principal]) => [`${name}-token`, principal])),
   ),
@@ -104,7 +124,7 @@ const server = createServer({
       users: { U0ANN: tokens.ann, U0ALICE: tokens.alice, U0GRACE: tokens.grace, U0ROOT: tokens.root },
     }),
   ],
-  sweepEvery: false,
+  sweepEvery: '100 millis',
 })
 const { port } = await server.listen()
 console.log(`listening ${port}`)
