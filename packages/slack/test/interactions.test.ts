@@ -93,7 +93,7 @@ describe('approving from Slack', () => {
     const sent = await click(message, 'U0ANN', 'countersign_approve')
     expect(sent.response).toMatchObject({ status: 200, body: '' })
     const done = await ended('alice', run.runId)
-    expect(done).toMatchObject({ status: 'completed', content: 'Done: refunded 500' })
+    expect(done).toMatchObject({ status: 'completed', toolExecutions: [{ result: 'refunded 500' }] })
     const approval = await clientOf('ann').approvals.get(pendingOf(run).id)
     expect(approval).toMatchObject({ status: 'approved', resolvedBy: { id: 'ann' } })
     expect(await told()).toEqual([])
@@ -184,7 +184,7 @@ describe('answering from Slack', () => {
     expect(right.response).toMatchObject({ status: 200, body: '' })
     expect(await ended('alice', run.runId)).toMatchObject({
       status: 'completed',
-      content: 'Done: booked Noma for 4, outside',
+      toolExecutions: [{ result: 'booked Noma for 4, outside' }],
     })
     expect(await updated(message)).toContain(':memo: *Answered* by alice')
   })
@@ -207,7 +207,7 @@ describe('answering from Slack', () => {
     })
     expect(await ended('alice', run.runId)).toMatchObject({
       status: 'completed',
-      content: 'Done: {"version":"1.2.3"}',
+      toolExecutions: [{ result: { version: '1.2.3' } }],
     })
     expect(await updated(message)).toContain(':leftwards_arrow_with_hook: *Result handed back* by alice')
   })
@@ -219,7 +219,10 @@ describe('answering from Slack', () => {
     expect(await stored('alice', run)).toMatchObject({ status: 'paused', requirement: { isResolved: false } })
     expect(await told()).toEqual([['U0ANN', expect.stringMatching(/^Not done: No run with id/)]])
     await click(message, 'U0ALICE', 'countersign_approve')
-    expect(await ended('alice', run.runId)).toMatchObject({ status: 'completed', content: 'Done: moved 100' })
+    expect(await ended('alice', run.runId)).toMatchObject({
+      status: 'completed',
+      toolExecutions: [{ result: 'moved 100' }],
+    })
   })
 })
 
@@ -303,7 +306,7 @@ describe('refused at the endpoint: nothing changes', () => {
     await click(message, 'U0ROOT', 'countersign_approve')
     expect(await ended('alice', wire9000.runId)).toMatchObject({
       status: 'completed',
-      content: 'Done: wired 9000',
+      toolExecutions: [{ result: 'wired 9000' }],
     })
   })
 

@@ -15,10 +15,8 @@
  *     await wire.click({ url, user: 'U0ALICE', channel: message.channel, ts: message.ts, actionId: 'approve' })
  *     await wire.close()
  */
-import { spawn } from 'node:child_process'
-import { dirname } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { startWireProcess } from '@countersign/wire-kit'
 import type {
   Fault,
   RecordedCall,
@@ -114,42 +112,7 @@ export const startSlackWire = async (options: SlackWireOptions = {}): Promise<Sl
     channels: options.channels ?? ['C0APPROVALS'],
     users: options.users ?? [],
   }
-  // tsx resolves from this package's folder: its own dependency.
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, JSON.stringify(config)], {
-    cwd: dirname(serverEntry),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line)
-      if (match) resolve(Number(match[1]))
-    })
-    void exited.then(() =>
-      reject(new Error(`the slack-wire server ended before listening; stderr:\n${stderr}`)),
-    )
-  })
-  // A forgotten close() must not keep the test process alive.
-  child.unref()
-  for (const stream of [child.stdin, child.stdout, child.stderr]) {
-    ;(stream as unknown as { unref?: () => void }).unref?.()
-  }
-
-  const url = `http://127.0.0.1:${port}`
-  const control = async <A>(path: string, body?: unknown): Promise<A> => {
-    const response = await fetch(`${url}/__wire/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    if (!response.ok)
-      throw new Error(`slack-wire control ${path}: ${response.status} ${await response.text()}`)
-    return (await response.json()) as A
-  }
-  let closing: Promise<void> | undefined
+  const { url, control, close } = await startWireProcess(serverEntry, [JSON.stringify(config)], 'slack-wire')
 
   return {
     url,
@@ -171,14 +134,6 @@ export const startSlackWire = async (options: SlackWireOptions = {}): Promise<Sl
     post: (target, payload, tampering) => control('post', { url: target, payload, tampering }),
     replay: (index) => control('replay', { index }),
     reset: async () => void (await control('reset', {})),
-    close: () =>
-      (closing ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          // Waited for: the process must not end on an awaited exit that nothing keeps it alive for.
-          child.ref()
-          child.kill('SIGTERM')
-          await exited
-        }
-      })()),
+    close,
   }
 }

@@ -7,6 +7,7 @@
  * the test's control channel (see `index.ts`), including the interactions it posts to a receiver.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { makeLongPolls, readBody, sendJson, serveOnLoopback } from '@countersign/wire-kit/server'
 import type { Fault, SentInteraction, Tampering, WireConfig } from './records.js'
 import { answerCall, decodeArgs, makeWorkspace, resetWorkspace } from './internal/api.js'
 import {
@@ -19,27 +20,10 @@ import {
 
 const workspace = makeWorkspace(JSON.parse(process.argv[2] ?? '{}') as WireConfig)
 const sent: Array<SentInteraction> = []
-/** Long-polls of the control channel, each answered once its condition holds. */
-let waiters: Array<() => boolean> = []
-const wake = () => (waiters = waiters.filter((answered) => !answered()))
+const { wake, longPoll } = makeLongPolls()
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-
-const sendJson = (
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-) => {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-  res.end(JSON.stringify(value))
-}
+/** Slack's content type for Web API answers. */
+const slackJson = { 'content-type': 'application/json; charset=utf-8' }
 
 const bearer = (header: string | undefined) => /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
 
@@ -66,20 +50,9 @@ const handleApi = (req: IncomingMessage, res: ServerResponse, text: string) => {
       res,
       429,
       { ok: false, error: 'ratelimited' },
-      { 'retry-after': String(answer.retryAfter) },
+      { ...slackJson, 'retry-after': String(answer.retryAfter) },
     )
-  sendJson(res, 200, answer.body)
-}
-
-/** Answers once `ready()` gives a value (at once if it already does). */
-const longPoll = (res: ServerResponse, ready: () => unknown) => {
-  const answered = () => {
-    const value = ready()
-    if (value === undefined) return false
-    sendJson(res, 200, value)
-    return true
-  }
-  if (!answered()) waiters.push(answered)
+  sendJson(res, 200, answer.body, slackJson)
 }
 
 interface ControlBody {
@@ -169,12 +142,4 @@ const server = createServer((req, res) => {
     })
 })
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('slack-wire: no TCP address')
-  process.stdout.write(`listening ${address.port}\n`)
-})
-
-// The parent holds our stdin: when it goes, so do we.
-process.stdin.on('end', () => process.exit(0))
-process.stdin.resume()
+serveOnLoopback(server, 'slack-wire')

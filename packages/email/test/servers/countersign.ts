@@ -4,23 +4,15 @@
  * `process_refund` needs an approval. It listens on a free port of 127.0.0.1 and prints
  * `listening <port>`; users sign in with the fixture tokens (`alice-token`, …).
  */
-import { approval, defineAgent, type Message, ScriptedModel, Tool } from '@countersign/core'
+import { approval, defineAgent, ScriptedModel, Tool } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
 import { tokens } from '@countersign/server/testing'
 import { Schema } from 'effect'
 import { EmailChannel } from '../../src/index.js'
 
-const toolResults = (messages: ReadonlyArray<Message>) =>
-  messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
-
 const finance = defineAgent({
   id: 'finance',
-  model: ScriptedModel.make((request) => {
-    const results = toolResults(request.messages)
-    return results.length === 0
-      ? { toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] }
-      : `Done: ${results.join(' | ')}`
-  }),
+  model: ScriptedModel.make([{ toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] }, 'Done.']),
   tools: [
     Tool.make({
       name: 'process_refund',

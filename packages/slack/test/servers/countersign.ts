@@ -13,7 +13,7 @@
  * - `deployer`: `deploy` is carried out outside; someone hands back its result.
  * - `expiring`: `purge_cache` needs an approval that expires after 300 ms (swept every 100 ms).
  */
-import { approval, defineAgent, type Message, ScriptedModel, Tool } from '@countersign/core'
+import { approval, defineAgent, ScriptedModel, Tool } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
 import { tokens } from '@countersign/server/testing'
 import { Schema } from 'effect'
@@ -21,18 +21,14 @@ import { SlackChannel, SlackInteractions } from '../../src/index.js'
 
 const { apiUrl, token, signingSecret } = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>
 
-const toolResults = (messages: ReadonlyArray<Message>) =>
-  messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
-
-/** A model that calls `name` once with `args`, then reports what the tool said. */
-const callingOnce = (name: string, args: Record<string, unknown>) =>
-  ScriptedModel.make((request) => {
-    const results = toolResults(request.messages)
-    return results.length === 0 ? { toolCalls: [{ name, args }] } : `Done: ${results.join(' | ')}`
-  })
-
+/** An agent whose model calls `tool` once with `args`, then says it is done. */
 const agent = (id: string, args: Record<string, unknown>, tool: Tool.Tool) =>
-  defineAgent({ id, name: id, model: callingOnce(tool.name, args), tools: [tool] })
+  defineAgent({
+    id,
+    name: id,
+    model: ScriptedModel.make([{ toolCalls: [{ name: tool.name, args }] }, 'Done.']),
+    tools: [tool],
+  })
 
 const server = createServer({
   agents: [
