@@ -130,6 +130,9 @@ export class Countersign {
         ? approvals
         : Layer.merge(approvals, Sweeper.layer(served, { every: sweepEvery }).pipe(Layer.provide(engine))),
     )
+    // The runtime is built at its first use; a dispatcher must not wait for one to send what a
+    // process before a restart left in the outbox.
+    if (options.notifications !== undefined) void this.runtime.runtime().catch(() => undefined)
   }
 
   /** Starts a run of the agent, team or workflow with this id; resolves when it completes, fails or pauses. */

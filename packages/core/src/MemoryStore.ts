@@ -1,6 +1,7 @@
 import { Effect, Layer, Option, Schema } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
+import { FollowUp } from './FollowUp.js'
 import * as Outbox from './Outbox.js'
 import { Delivery } from './Outbox.js'
 import {
@@ -41,6 +42,7 @@ const approvals = codec(ApprovalRecord)
 const grants = codec(Grant)
 const changes = codec(ApprovalChange)
 const deliveries = codec(Delivery)
+const followUps = codec(FollowUp)
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -77,6 +79,8 @@ export const make = (): RunStore => {
   // The outbox, in the order written, and the leases of claimed deliveries (until when).
   const outbox = new Map<string, unknown>()
   const deliveryLeases = new Map<string, number>()
+  // Reminders and escalations, by `requirementId:step`, in the order recorded.
+  const followUpTable = new Map<string, unknown>()
 
   /** Puts deliveries into the outbox; one whose id is there already is left as it is. */
   const enqueue = (written: ReadonlyArray<Delivery> = []) => {
@@ -341,6 +345,20 @@ export const make = (): RunStore => {
         outbox.set(deliveryId, deliveries.encode(Outbox.afterAttempt(delivery, outcome)))
         deliveryLeases.delete(deliveryId)
       }),
+    recordFollowUp: (followUp, notifications) =>
+      Effect.sync(() => {
+        const key = `${followUp.requirementId}:${followUp.step}`
+        if (followUpTable.has(key)) return false
+        followUpTable.set(key, followUps.encode(followUp))
+        enqueue(notifications)
+        return true
+      }),
+    listFollowUps: (requirementId) =>
+      Effect.sync(() =>
+        [...followUpTable.values()]
+          .map(followUps.decode)
+          .filter((followUp) => followUp.requirementId === requirementId),
+      ),
     listDeliveries: (filter) =>
       Effect.sync(() =>
         [...outbox.values()]

@@ -57,6 +57,8 @@ export interface NotificationsOptions {
 /** The routing as the engine uses it when it writes, and how it tells the dispatcher it wrote. */
 export interface Notifier {
   readonly routes: ReadonlyArray<Route>
+  /** The names of the channels this process sends to. */
+  readonly channels: ReadonlyArray<string>
   readonly panelUrl: string
   readonly written: Effect.Effect<void>
 }
@@ -145,7 +147,12 @@ export const layer = (options: NotificationsOptions): Layer.Layer<Notifier, neve
       const store = yield* RunStore
       const wakeups = yield* Queue.sliding<void>(1)
       yield* Effect.forkScoped(dispatch(store, settingsOf(checked), Queue.take(wakeups)))
-      return { routes: checked.routes, panelUrl: checked.panelUrl, written: Queue.offer(wakeups, undefined) }
+      return {
+        routes: checked.routes,
+        channels: checked.channels.map(({ name }) => name),
+        panelUrl: checked.panelUrl,
+        written: Queue.offer(wakeups, undefined),
+      }
     }),
   )
 }

@@ -57,6 +57,7 @@ import { RunSignals, type Signal } from './internal/signals.js'
 import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
 import { notifyingWrites } from './internal/notifyingWrites.js'
+import { followUp } from './internal/followUps.js'
 import { Notifier } from './Notifications.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
@@ -223,7 +224,8 @@ export interface RunEngine {
    */
   readonly followApprovals: (afterSeq?: number) => Stream.Stream<Approval.ApprovalUpdate, StoreError>
   /**
-   * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
+   * One pass of the sweeper: reminds and escalates pending approvals whose step is due (each step
+   * once, see FollowUp), closes requirements whose deadline has passed (by the Clock), then
    * cancels their runs or continues them with the call rejected, as each requirement says. Only
    * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
    * finds whatever an earlier one left. Answers what it did.
@@ -241,6 +243,9 @@ export interface SweepReport {
   readonly cancelledRuns: ReadonlyArray<string>
   /** Runs set going again, the expired calls rejected. */
   readonly continuedRuns: ReadonlyArray<string>
+  /** Requirements reminded, and escalated, by this pass (see FollowUp); absent when none was. */
+  readonly reminded?: ReadonlyArray<string>
+  readonly escalated?: ReadonlyArray<string>
 }
 
 /** Who the sweeper records as having closed what lapsed. */
@@ -754,10 +759,13 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const due = yield* store.listExpired(now, options?.limit ?? 100)
+        const followedUp = yield* followUp(store, notifier, new Set(agents.map(({ id }) => id)), now)
         const report = {
           expired: [] as Array<string>,
           cancelledRuns: [] as Array<string>,
           continuedRuns: [] as Array<string>,
+          ...(followedUp.reminded.length === 0 ? {} : { reminded: followedUp.reminded }),
+          ...(followedUp.escalated.length === 0 ? {} : { escalated: followedUp.escalated }),
         }
         for (const runId of new Set(due.map((requirement) => requirement.runId))) {
           const run = yield* store.getRun(runId)

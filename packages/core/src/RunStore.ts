@@ -6,6 +6,7 @@ import type {
   ApprovalQuery,
   ApprovalRecord,
 } from './Approval.js'
+import type { FollowUp } from './FollowUp.js'
 import type { Delivery, DeliveryClaim, DeliveryFilter, DeliveryOutcome } from './Outbox.js'
 import type {
   EventSequenceConflict,
@@ -204,6 +205,18 @@ export interface RunStore {
   readonly recordDelivery: (deliveryId: string, outcome: DeliveryOutcome) => Effect.Effect<void, StoreError>
   /** Deliveries matching the filter, oldest first: for inspection, and a channel's earlier receipts. */
   readonly listDeliveries: (filter: DeliveryFilter) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+
+  /**
+   * Records a reminder or escalation of a requirement, with its deliveries, unless that step of
+   * that requirement is recorded already: answers whether this call recorded it. Of concurrent
+   * callers, one does (see FollowUp.ts).
+   */
+  readonly recordFollowUp: (
+    followUp: FollowUp,
+    deliveries?: ReadonlyArray<Delivery>,
+  ) => Effect.Effect<boolean, StoreError>
+  /** The steps recorded for a requirement, oldest first. */
+  readonly listFollowUps: (requirementId: string) => Effect.Effect<ReadonlyArray<FollowUp>, StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

@@ -219,6 +219,36 @@ describe('notifications', () => {
     await app.dispose()
   })
 
+  it('a process started over a store with deliveries pending sends them without being asked anything', async () => {
+    const store = MemoryStore.make()
+    const down = Channel.make({
+      name: 'hook',
+      deliver: () =>
+        Promise.reject(new DeliveryFailed({ reason: 'HTTP 503', retryable: true, retryAfterMs: 0 })),
+    })
+    const before = new Countersign({
+      agents: [financeAgent()],
+      store,
+      sweepEvery: false,
+      notifications: { channels: [down], routes: [{ channel: 'hook' }], panelUrl, pollEvery: '20 millis' },
+    })
+    const paused = await before.run('finance', 'Refund A-1')
+    await vi.waitFor(async () => expect((await before.deliveries())[0]?.attempts).toBeGreaterThan(0))
+    await before.dispose()
+
+    const { channel, received } = recordingChannel('hook')
+    const after = new Countersign({
+      agents: [financeAgent()],
+      store,
+      sweepEvery: false,
+      notifications: { channels: [channel], routes: [{ channel: 'hook' }], panelUrl, pollEvery: '20 millis' },
+    })
+    await vi.waitFor(() =>
+      expect(received.map(({ notification }) => notification.run.runId)).toStrictEqual([paused.runId]),
+    )
+    await after.dispose()
+  })
+
   it('options that cannot work are refused at once with DefinitionError', () => {
     const { channel } = recordingChannel('hook')
     const refused = (notifications: NotificationsOptions) => {

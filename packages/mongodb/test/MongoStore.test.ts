@@ -179,6 +179,11 @@ const expectedIndexes = {
       unique: false,
     },
   ],
+  follow_ups: [
+    id,
+    { name: 'follow_ups_by_requirement', key: [['requirementId', 1]], unique: false },
+    { name: 'follow_ups_outbox_pending', key: [['outboxPending', 1]], unique: false },
+  ],
   events: [
     id,
     {
@@ -349,6 +354,7 @@ describe('MongoStore: documents (schema version 2)', () => {
       'deliveries',
       'delivery_claims',
       'events',
+      'follow_ups',
       'grants',
       'migrations',
       'resolutions',

@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest'
+import { FollowUp } from '../FollowUp.js'
 import * as Outbox from '../Outbox.js'
 import type { Delivery, DeliveryClaim } from '../Outbox.js'
 import type { Notification } from '../Notification.js'
@@ -209,6 +210,46 @@ export const describeOutboxConformance = ({ test, uid }: ConformanceKit): void =
       ).toStrictEqual([])
       const again = await run(store.claimDeliveries(claimOf(channels, { now: T0 + 5_000, owner: 'b' })))
       expect(again.map(({ id, attempts }) => [id, attempts])).toStrictEqual([[retried, 2]])
+    })
+
+    test('a reminder or escalation is recorded once, with its deliveries, whoever records it at the same time', async (store) => {
+      const channel = uid('hook')
+      const { runId, requirement } = await pausedNotifying(store, [])
+      const remind = (by: string) =>
+        store.recordFollowUp(
+          new FollowUp({ runId, requirementId: requirement.id, step: 'reminded', at: T0 + 60_000 }),
+          [
+            Outbox.pending(
+              {
+                ...sampleNotification(requirement, 'requirement.reminded', T0 + 60_000),
+                id: `reminded-by-${by}`,
+              },
+              channel,
+            ),
+          ],
+        )
+      const outcomes = await Promise.all(['a', 'b', 'c'].map((by) => run(remind(by))))
+      const escalation = new FollowUp({
+        runId,
+        requirementId: requirement.id,
+        step: 'escalated',
+        at: T0 + 120_000,
+        roles: ['finance-leads'],
+        channels: ['pager'],
+      })
+      expect(await run(store.recordFollowUp(escalation))).toBe(true)
+      expect(await run(store.recordFollowUp(escalation))).toBe(false)
+
+      expect(outcomes.filter((recorded) => recorded)).toHaveLength(1)
+      expect(await run(store.listFollowUps(requirement.id))).toStrictEqual([
+        new FollowUp({ runId, requirementId: requirement.id, step: 'reminded', at: T0 + 60_000 }),
+        escalation,
+      ])
+      const written = await list(store, { requirementId: requirement.id })
+      expect(written.map(({ notification }) => notification.id)).toStrictEqual([
+        `reminded-by-${['a', 'b', 'c'][outcomes.indexOf(true)]}`,
+      ])
+      expect(await run(store.listFollowUps(uid('req')))).toStrictEqual([])
     })
 
     test('concurrent claimers get disjoint deliveries, together all of them', async (store) => {

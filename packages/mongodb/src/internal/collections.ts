@@ -38,6 +38,7 @@ export const collectionNames = {
   migrations: 'migrations',
   deliveries: 'deliveries',
   deliveryClaims: 'delivery_claims',
+  followUps: 'follow_ups',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -147,6 +148,20 @@ export interface DeliveryDocument {
  * concurrent claimers of the same attempt the server lets one through. Its lease ends at
  * `leaseUntil`, or when the attempt is recorded.
  */
+/**
+ * A reminder or escalation of a requirement (`_id`: `requirementId:step`): inserted once, so the
+ * server lets one of concurrent sweepers through; its deliveries with it, flagged `outboxPending`
+ * until they are in `deliveries` (see outbox.ts).
+ */
+export interface FollowUpDocument {
+  _id: string
+  schemaVersion: number
+  requirementId: string
+  doc: string
+  deliveries?: string
+  outboxPending?: boolean
+}
+
 export interface DeliveryClaimDocument {
   _id: string
   deliveryId: string
@@ -267,6 +282,7 @@ export interface Collections {
   readonly migrations: Collection<MigrationDocument>
   readonly deliveries: Collection<DeliveryDocument>
   readonly deliveryClaims: Collection<DeliveryClaimDocument>
+  readonly followUps: Collection<FollowUpDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -283,6 +299,7 @@ export const collectionsOf = (db: Db): Collections => ({
   migrations: db.collection(collectionNames.migrations),
   deliveries: db.collection(collectionNames.deliveries),
   deliveryClaims: db.collection(collectionNames.deliveryClaims),
+  followUps: db.collection(collectionNames.followUps),
 })
 
 /**
@@ -302,7 +319,15 @@ export const numberedId = (runId: string, n: number) => `${runId}:${n}`
  */
 export const indexes: {
   readonly [
-    Name in 'runs' | 'events' | 'resolutions' | 'approvals' | 'grants' | 'deliveries' | 'delivery_claims'
+    Name in
+      | 'runs'
+      | 'events'
+      | 'resolutions'
+      | 'approvals'
+      | 'grants'
+      | 'deliveries'
+      | 'delivery_claims'
+      | 'follow_ups'
   ]: ReadonlyArray<IndexDescription>
 } = {
   runs: [
@@ -354,6 +379,11 @@ export const indexes: {
   ],
   // A delivery's latest claim.
   delivery_claims: [{ name: 'delivery_claims_latest', key: { deliveryId: 1, n: -1 } }],
+  // A requirement's reminders and escalations; those whose deliveries may not be in the outbox yet.
+  follow_ups: [
+    { name: 'follow_ups_by_requirement', key: { requirementId: 1 } },
+    { name: 'follow_ups_outbox_pending', key: { outboxPending: 1 }, sparse: true },
+  ],
   // A session's grants (of one tool), and an agent's, newest first.
   grants: [
     { name: 'grants_by_session', key: { sessionId: 1, toolName: 1, grantedAt: -1 } },

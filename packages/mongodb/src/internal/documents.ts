@@ -1,6 +1,7 @@
 import {
   ApprovalRecord,
   Delivery,
+  FollowUp,
   Grant,
   Message,
   RequirementRecord,
@@ -107,6 +108,8 @@ export const deliveries = document(Delivery, 'deliveries', 'doc', {
 })
 export const stopDeliveries = document(Deliveries, 'events', 'deliveries', { since: 2 })
 export const decisionDeliveries = document(Deliveries, 'resolutions', 'deliveries', { since: 2 })
+export const followUps = document(FollowUp, 'followUps', 'doc', { since: 2 })
+export const followUpDeliveries = document(Deliveries, 'followUps', 'deliveries', { since: 2 })
 /** Version 1 only. */
 export const chunks = document(Messages, 'transcript', 'messages')
 /** Version 1 only. */

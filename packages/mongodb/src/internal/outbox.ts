@@ -10,12 +10,13 @@
  * relied on). The winner then checks the delivery is still pending, which an attempt recorded
  * meanwhile would have changed: its record is written before its claim's lease is ended.
  */
-import { Delivery, type DeliveryFilter, Outbox } from '@countersign/core'
+import { Delivery, type DeliveryFilter, type FollowUp, Outbox } from '@countersign/core'
 import type { Filter } from 'mongodb'
 import {
   type Collections,
   type DeliveryDocument,
   type EventDocument,
+  type FollowUpDocument,
   type ResolutionDocument,
   schemaVersion,
 } from './collections.js'
@@ -65,7 +66,7 @@ export const makeOutbox = (c: Collections) => {
   /** Moves a flagged document's deliveries into the outbox, then clears its flag. */
   const flush = async (
     operation: string,
-    stored: EventDocument | ResolutionDocument,
+    stored: EventDocument | ResolutionDocument | FollowUpDocument,
     codec: typeof Docs.stopDeliveries,
     clear: () => Promise<unknown>,
   ) => {
@@ -82,14 +83,21 @@ export const makeOutbox = (c: Collections) => {
       c.resolutions.updateOne({ _id: stored._id }, { $unset: { outboxPending: '' } }),
     )
 
+  const flushFollowUp = (operation: string, stored: FollowUpDocument) =>
+    flush(operation, stored, Docs.followUpDeliveries, () =>
+      c.followUps.updateOne({ _id: stored._id }, { $unset: { outboxPending: '' } }),
+    )
+
   /** What crashes left flagged: written into the outbox before any claim reads it. */
   const repair = async (operation: string) => {
-    const [stops, decisions] = await Promise.all([
+    const [stops, decisions, followUps] = await Promise.all([
       c.events.find({ outboxPending: true }).limit(repairBatch).toArray(),
       c.resolutions.find({ outboxPending: true }).limit(repairBatch).toArray(),
+      c.followUps.find({ outboxPending: true }).limit(repairBatch).toArray(),
     ])
     for (const stop of stops) await flushStop(operation, stop)
     for (const decision of decisions) await flushDecision(operation, decision)
+    for (const followUp of followUps) await flushFollowUp(operation, followUp)
   }
 
   const decode = (operation: string) => (stored: DeliveryDocument) =>
@@ -189,6 +197,31 @@ export const makeOutbox = (c: Collections) => {
       )
       await endLease(deliveryId, delivery.attempts, outcome.at)
     },
+
+    /** Inserts the step's document, its deliveries flagged in it: a taken `_id` means it was recorded. */
+    recordFollowUp: async (followUp: FollowUp, deliveries: ReadonlyArray<Delivery> | undefined) => {
+      const operation = 'recordFollowUp'
+      const _id = `${followUp.requirementId}:${followUp.step}`
+      const document: FollowUpDocument = {
+        _id,
+        schemaVersion,
+        requirementId: followUp.requirementId,
+        doc: Docs.followUps.encode(operation, _id, followUp),
+        ...flagged(Docs.followUpDeliveries, operation, _id, deliveries),
+      }
+      try {
+        await c.followUps.insertOne(document)
+      } catch (cause) {
+        if (isDuplicateKey(cause)) return false
+        throw cause
+      }
+      if (document.outboxPending === true) await flushFollowUp(operation, document)
+      return true
+    },
+    listFollowUps: async (requirementId: string) =>
+      (await c.followUps.find({ requirementId }).toArray())
+        .map((stored) => Docs.followUps.decode('listFollowUps', stored))
+        .sort((a, b) => a.at - b.at),
 
     list: async (filter: DeliveryFilter) =>
       (

@@ -391,5 +391,8 @@ export const makeRunStore = (db: Db): RunStore => {
     recordDelivery: (deliveryId, outcome) =>
       attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
     listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
+    recordFollowUp: (followUp, deliveries) =>
+      attempt('recordFollowUp', () => outbox.recordFollowUp(followUp, deliveries)),
+    listFollowUps: (requirementId) => attempt('listFollowUps', () => outbox.listFollowUps(requirementId)),
   }
 }

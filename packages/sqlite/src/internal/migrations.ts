@@ -202,9 +202,10 @@ const migrations: ReadonlyArray<Migration> = [
   UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
     WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
   `,
-  // 7: the outbox of notifications. A delivery is written in the transaction of the commit or
+  // 7: the outbox of notifications, and the reminders and escalations of requirements (one row per
+  // requirement and step: its primary key makes each step once). A delivery is written in the transaction of the commit or
   // decision it tells of; dispatchers claim due ones (a range of the `deliveries_due` index) by
-  // setting a lease, in an immediate transaction, so each claim has one winner. The rowid keeps
+  // setting a lease, in an immediate transaction, so each claim has one winner. The rowids keep
   // the order written.
   `
   CREATE TABLE deliveries (
@@ -220,6 +221,12 @@ const migrations: ReadonlyArray<Migration> = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
   CREATE INDEX deliveries_by_run ON deliveries (run_id);
   CREATE INDEX deliveries_by_requirement ON deliveries (requirement_id) WHERE requirement_id IS NOT NULL;
+  CREATE TABLE follow_ups (
+    requirement_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (requirement_id, step)
+  ) STRICT;
   `,
 ]
 

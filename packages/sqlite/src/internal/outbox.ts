@@ -1,4 +1,4 @@
-import { Delivery, type DeliveryFilter, Outbox } from '@countersign/core'
+import { Delivery, type DeliveryFilter, type FollowUp, Outbox } from '@countersign/core'
 import type Database from 'better-sqlite3'
 import * as Docs from './documents.js'
 import { filtered } from './statements.js'
@@ -40,6 +40,14 @@ export const makeOutbox = (db: Database.Database) => {
       status: 'status = @status',
     },
     (where) => `SELECT id, doc FROM deliveries ${where} ORDER BY rowid LIMIT @limit`,
+  )
+
+  const insertFollowUp = db.prepare(
+    `INSERT INTO follow_ups (requirement_id, step, doc) VALUES (?, ?, ?)
+     ON CONFLICT (requirement_id, step) DO NOTHING`,
+  )
+  const followUpsOf = db.prepare<[string], { readonly doc: string }>(
+    'SELECT doc FROM follow_ups WHERE requirement_id = ? ORDER BY rowid',
   )
 
   const decode = (operation: string) => (row: DeliveryRow) =>
@@ -89,8 +97,25 @@ export const makeOutbox = (db: Database.Database) => {
     return (statement.all(parameters) as Array<DeliveryRow>).map(decode('listDeliveries'))
   }
 
+  /** A step recorded once: its deliveries are written only by the call that records it. */
+  const recordFollowUp = db.transaction(
+    (followUp: FollowUp, deliveries: ReadonlyArray<Delivery> | undefined) => {
+      const key = Docs.key(followUp.requirementId, followUp.step)
+      const doc = Docs.followUps.encode('recordFollowUp', key, followUp)
+      if (insertFollowUp.run(followUp.requirementId, followUp.step, doc).changes === 0) return false
+      enqueue('recordFollowUp', deliveries)
+      return true
+    },
+  )
+
   return {
     enqueue,
+    recordFollowUp: (followUp: FollowUp, deliveries: ReadonlyArray<Delivery> | undefined) =>
+      recordFollowUp.immediate(followUp, deliveries),
+    listFollowUps: (requirementId: string) =>
+      followUpsOf
+        .all(requirementId)
+        .map(({ doc }) => Docs.followUps.decode('listFollowUps', Docs.key(requirementId), doc)),
     claim: (request: Outbox.DeliveryClaim) => claim.immediate(request),
     record: (deliveryId: string, outcome: Outbox.DeliveryOutcome) =>
       recordOutcome.immediate(deliveryId, outcome),

@@ -360,5 +360,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     recordDelivery: (deliveryId, outcome) =>
       attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
     listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
+    recordFollowUp: (followUp, deliveries) =>
+      attempt('recordFollowUp', () => outbox.recordFollowUp(followUp, deliveries)),
+    listFollowUps: (requirementId) => attempt('listFollowUps', () => outbox.listFollowUps(requirementId)),
   }
 }
