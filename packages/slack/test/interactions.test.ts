@@ -310,6 +310,26 @@ describe('refused at the endpoint: nothing changes', () => {
     })
   })
 
+  it('a rejection submitted in the modal by someone the approval is not for is shown in the modal, and changes nothing', async () => {
+    const run = await paused('alice', 'treasury')
+    await click(await messageFor(run), 'U0ANN', 'countersign_reject')
+    const [view] = await wire.waitForViews(1)
+    const submitted = await wire.submit({
+      url: interactions,
+      user: 'U0ANN',
+      viewId: view!.id,
+      values: { note: 'No' },
+    })
+    const { response_action, errors } = submitted.response.json as {
+      response_action: string
+      errors: Record<string, string>
+    }
+    expect(response_action).toBe('errors')
+    expect(Object.keys(errors)).toEqual(['note'])
+    expect(errors['note']).toMatch(/ann/)
+    await stillPending(run)
+  })
+
   it('a click replayed after the decision changes nothing', async () => {
     const run = await paused('alice', 'finance')
     const message = await messageFor(run)
