@@ -42,6 +42,7 @@ const server = createServer({
   authenticate: staticTokens(demoPrincipals),
   ...(panelBuilt ? { webApp: { dir: panel } } : {}),
   ...(notifications.options === undefined ? {} : { notifications: notifications.options }),
+  mounts: notifications.mounts,
 })
 const seeded = await seed(server.countersign, demoPrincipals['demo-user'])
 if (seeded > 0) console.log(`[seed] started ${seeded} runs that wait for a decision`)
