@@ -7,7 +7,9 @@ import { RunRecord, type RunQuery } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
+import { describeEventsOfRunsConformance } from './EventsOfRunsConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
+import { describeSweeperLeaseConformance } from './SweeperLeaseConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -691,6 +693,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
     describeApprovalConformance({ test, uid })
     describeApprovalChangeConformance({ test, uid })
     describeLeaseConformance({ test, uid })
+    describeEventsOfRunsConformance({ test, uid })
+    describeSweeperLeaseConformance({ test, uid })
   })
 }
 

@@ -36,6 +36,7 @@ export const collectionNames = {
   approvalChanges: 'approval_changes',
   counters: 'counters',
   migrations: 'migrations',
+  sweeperLeases: 'sweeper_leases',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -184,6 +185,16 @@ export interface CounterDocument {
   seq: number
 }
 
+/**
+ * The sweeper's lease in one of its terms (`_id`: the term, 1, 2, 3, …): the insert of a term is
+ * what decides who takes the lease over, and only the term's holder renews it (see sweeperLease.ts).
+ */
+export interface SweeperLeaseDocument {
+  _id: number
+  holder: string
+  expiresAt: number
+}
+
 /** A backfill applied to the documents of earlier versions (`_id`: its id; see backfills.ts). */
 export interface MigrationDocument {
   _id: string
@@ -227,6 +238,7 @@ export interface Collections {
   readonly approvalChanges: Collection<ApprovalChangeDocument>
   readonly counters: Collection<CounterDocument>
   readonly migrations: Collection<MigrationDocument>
+  readonly sweeperLeases: Collection<SweeperLeaseDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -241,6 +253,7 @@ export const collectionsOf = (db: Db): Collections => ({
   approvalChanges: db.collection(collectionNames.approvalChanges),
   counters: db.collection(collectionNames.counters),
   migrations: db.collection(collectionNames.migrations),
+  sweeperLeases: db.collection(collectionNames.sweeperLeases),
 })
 
 /**

@@ -202,6 +202,14 @@ const migrations: ReadonlyArray<Migration> = [
   UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
     WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
   `,
+  // 7: the sweeper's lease, one row: which process sweeps, among those sharing the file.
+  `
+  CREATE TABLE sweeper_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ]
 
 /** The schema version this code writes. */
