@@ -50,7 +50,8 @@ import { leaseFrom, leaseTerms, RunWriter } from './internal/RunWriter.js'
 import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
 import { FollowedRuns } from './internal/followedRuns.js'
 import { type Announcer, RunSignals, type Signal } from './internal/signals.js'
-import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
+import { defaultGracePeriod } from './internal/approvalFeed.js'
+import { ApprovalFollowers } from './internal/approvalFollowers.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
@@ -310,6 +311,13 @@ const make = (options: EngineOptions) =>
     const approvalWrites = yield* PubSub.sliding<void>(1)
     const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
     const followed = new FollowedRuns(store, signals, pollInterval, yield* Effect.scope)
+    const approvalFollowers = new ApprovalFollowers({
+      store,
+      approvalWrites,
+      pollInterval,
+      gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
+      scope: yield* Effect.scope,
+    })
     // What a writer says of its run reaches its listeners, and tells the reader it need not read it.
     const announcer: Announcer = {
       publish: (signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal)),
@@ -411,24 +419,7 @@ const make = (options: EngineOptions) =>
     const followRun: RunEngine['followRun'] = (agent, runId, afterSeq, followOptions) =>
       stepsToStream(follower(agent, runId, afterSeq, followOptions))
 
-    const followApprovals: RunEngine['followApprovals'] = (afterSeq) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          // Subscribed before reading where to start: what is written after the read is still heard.
-          const wakeups = yield* PubSub.subscribe(approvalWrites)
-          const from = afterSeq ?? (yield* store.lastApprovalChangeSeq())
-          return withApprovals(
-            store,
-            followChanges({
-              store,
-              wakeups,
-              afterSeq: from,
-              pollInterval,
-              gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
-            }),
-          )
-        }),
-      )
+    const followApprovals: RunEngine['followApprovals'] = (afterSeq) => approvalFollowers.follow(afterSeq)
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
     const resumed = ({ writer, decided }: Claimed) =>

@@ -91,7 +91,7 @@ export class FollowedRuns {
       if (run !== undefined && run.cursor === undefined) run.cursor = seq
       if (this.polling) return Effect.void
       this.polling = true
-      return Effect.asVoid(Effect.forkIn(this.poll, this.scope))
+      return Effect.asVoid(Effect.forkIn(Effect.interruptible(this.poll), this.scope))
     })
 
   /** What the engine said of a run: its followers heard it; the reader need not read it. */
