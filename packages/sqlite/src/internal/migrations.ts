@@ -202,13 +202,15 @@ const migrations: ReadonlyArray<Migration> = [
   UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
     WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
   `,
-  // 7: the sweeper's lease, one row: which process sweeps, among those sharing the file.
+  // 7: the sweeper's lease, one row: which process sweeps, among those sharing the file. And a
+  // user's approvals, newest first: counting them scanned the table.
   `
   CREATE TABLE sweeper_lease (
     name TEXT PRIMARY KEY,
     holder TEXT NOT NULL,
     expires_at REAL NOT NULL
   ) STRICT, WITHOUT ROWID;
+  CREATE INDEX approvals_by_user ON approvals (user_id, created_at DESC, id);
   `,
 ]
 
