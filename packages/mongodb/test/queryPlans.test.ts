@@ -1,5 +1,4 @@
-import type { RunStore } from '@countersign/core'
-import { sampleApproval, samplePrincipal, sampleRequirement, sampleRun } from '@countersign/core/testing'
+import { fillStore, growingQueries } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import type { CommandStartedEvent, Document } from 'mongodb'
 import { describe, expect, it } from 'vitest'
@@ -27,32 +26,8 @@ const stagesOf = (plan: Document | undefined): Array<string> =>
         ...((plan['inputStages'] as Array<Document> | undefined) ?? []).flatMap(stagesOf),
       ]
 
-const calls: ReadonlyArray<readonly [string, (store: RunStore) => Effect.Effect<unknown, unknown>]> = [
-  [
-    'the pending queue, a page and its count',
-    (s) => s.listApprovals({ status: 'pending', offset: 0, limit: 50 }),
-  ],
-  ['the queue of one user', (s) => s.listApprovals({ userId: 'user-3', offset: 0, limit: 50 })],
-  ['a user’s runs', (s) => s.listRuns({ userId: 'user-3', offset: 0, limit: 20 })],
-  ['everyone’s runs', (s) => s.listRuns({ offset: 0, limit: 20 })],
-  ['what the sweeper finds due', (s) => s.listExpired(1_100, 100)],
-  ['a follower’s read of a run', (s) => s.readEvents('run-7', 0)],
-  [
-    'the engine’s one read of every followed run',
-    (s) =>
-      s.readEventsOfRuns(
-        [
-          { runId: 'run-7', afterSeq: 0 },
-          { runId: 'run-8', afterSeq: 0 },
-        ],
-        500,
-      ),
-  ],
-  ['the queue’s changes after a number', (s) => s.readApprovalChanges(100, 100)],
-]
-
 describe('query plans', () => {
-  for (const [name, call] of calls)
+  for (const [name, call] of growingQueries)
     it(`${name}: no collection scan`, async (context) => {
       const client = await mongo.newClient({ monitorCommands: true })
       const dbName = mongo.freshDatabase()
@@ -61,35 +36,7 @@ describe('query plans', () => {
       if ((probe['queryPlanner'] as Document | undefined)?.['winningPlan'] === undefined)
         context.skip('the server plans no indexes it can show (FerretDB): set MONGODB_URL to a MongoDB')
       const store = await mongo.open({ client, dbName })
-      for (let index = 0; index < 300; index++) {
-        const runId = `run-${index}`
-        const userId = `user-${index % 7}`
-        const base = { userId, principal: samplePrincipal(userId), createdAt: index, updatedAt: index }
-        await run(store.createRun(sampleRun(runId, base)))
-        const requirement = sampleRequirement(runId, `req-${index}`, {
-          createdAt: index,
-          expiresAt: 1_000 + index,
-        })
-        const paused = index % 2 === 0
-        await run(
-          store.commit(
-            {
-              runId,
-              events: [{ _tag: 'RunContinued', runId, seq: 1, at: index }],
-              transcriptStart: 0,
-              messages: [],
-            },
-            sampleRun(runId, {
-              ...base,
-              status: paused ? 'paused' : 'completed',
-              lastSeq: 1,
-              pendingRequirementIds: paused ? [requirement.id] : [],
-            }),
-            paused ? [requirement] : [],
-          ),
-        )
-        await run(store.recordApproval(sampleApproval(runId, `audit-${index}`, { createdAt: index })))
-      }
+      await run(fillStore(store, 300))
 
       const sent: Array<CommandStartedEvent> = []
       const record = (event: CommandStartedEvent) => void sent.push(event)

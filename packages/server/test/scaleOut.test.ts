@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Resolutions } from '@countersign/core'
 import { MongoClient } from 'mongodb'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
-import { connect, eventsOf } from './harness.js'
+import type { ServerProcess } from '../src/testing/index.js'
+import { connect, eventsOf, followToEnd as follow } from './harness.js'
+import { useSharedServers } from './sharedServers.js'
 import { ferretDb } from './stores.js'
 
 /*
@@ -19,35 +19,16 @@ type Event = { readonly _tag: string; readonly seq: number; readonly lapsed?: st
 type Trpc = ReturnType<typeof connect>['trpc']
 
 describe('scale-out: three servers on one MongoDB', () => {
-  let servers: Array<ServerProcess> = []
-  let directory: string | undefined
-  let args: ReadonlyArray<string> = []
-  let disposeStore: (() => Promise<void>) | undefined
+  const shared = useSharedServers(ferretDb, {
+    args: ['--sweep-every', '100', '--sweeper-lease', '1000'],
+    stderrLacks: 'a pass failed',
+  })
   let mongo: MongoClient | undefined
-
-  const start = (extra: ReadonlyArray<string> = []) =>
-    startServerProcess(fixtureServerEntry, [...args, ...extra])
-
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'countersign-scale-'))
-    const opened = await ferretDb.open(directory)
-    disposeStore = opened.dispose
-    const ledger = join(directory, 'ledger')
-    writeFileSync(ledger, '')
-    args = [...opened.args, '--ledger', ledger, '--sweep-every', '100', '--sweeper-lease', '1000']
-    mongo = await new MongoClient(opened.args[1]!).connect()
-    // The first creates the indexes; the others find them.
-    const first = await start()
-    servers = [first, ...(await Promise.all([start(), start()]))]
-  }, 120_000)
-
+    mongo = await new MongoClient(shared().args[1]!).connect()
+  })
   afterAll(async () => {
-    for (const server of servers) server.kill()
-    for (const { stderr } of await Promise.all(servers.map((server) => server.ended)))
-      expect(stderr).not.toContain('a pass failed')
     await mongo?.close()
-    await disposeStore?.()
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
   })
 
   const clients: Array<{ close: () => Promise<void> }> = []
@@ -60,31 +41,11 @@ describe('scale-out: three servers on one MongoDB', () => {
     return client.trpc
   }
 
-  /** A subscription to the run's events until its end: what it received, once it saw the pause, and its end. */
-  const follow = (trpc: Trpc, runId: string) => {
-    const received: Array<{ id: string; data: Event }> = []
-    let sawPause!: () => void
-    const paused = new Promise<void>((resolve) => (sawPause = resolve))
-    const ended = new Promise<void>((resolve, reject) => {
-      trpc.runs.events.subscribe(
-        { runId },
-        {
-          onData: (value) => {
-            received.push(value)
-            if (value.data._tag === 'RunPaused') sawPause()
-          },
-          onError: reject,
-          onComplete: resolve,
-        },
-      )
-    })
-    return { received, paused, ended }
-  }
-
   const storedEvents = (trpc: Trpc, runId: string) =>
     eventsOf<Event>((handlers) => trpc.runs.events.subscribe({ runId }, handlers))
 
   it('a subscriber on each server sees every event once, in order, across a server killed and restarted', async () => {
+    const { servers, start } = shared()
     const [a, b, c] = servers.map(clientOf)
     const run = await a!.runs.start.mutate({ agentId: 'chatty', input: 'Chatter' })
     expect(run.status).toBe('paused')
@@ -110,6 +71,7 @@ describe('scale-out: three servers on one MongoDB', () => {
   }, 90_000)
 
   it('1,000 subscribers on one server get every event of a run written through another', async () => {
+    const { servers } = shared()
     const writer = clientOf(servers[0]!)
     const run = await writer.runs.start.mutate({ agentId: 'chatty', input: 'Chatter' })
     // Ten connections of a hundred subscriptions each, all to server C.
@@ -133,6 +95,7 @@ describe('scale-out: three servers on one MongoDB', () => {
 
   /** The process holding the sweeper's lease, by the name it is written under (`pid-<pid> <id>`). */
   const leaseHolder = async () => {
+    const { args, servers } = shared()
     const [latest] = await mongo!
       .db(args[2])
       .collection<{ _id: number; holder: string; expiresAt: number }>('sweeper_leases')
@@ -145,6 +108,7 @@ describe('scale-out: three servers on one MongoDB', () => {
   }
 
   it('the sweeper lease moves to another server when its holder is killed, and an expiry happens once', async () => {
+    const { servers, start, directory } = shared()
     // A server starts its engine, and its sweeper, with its first call.
     await Promise.all(servers.map((server) => clientOf(server).runs.list.query({})))
     const holder = await vi.waitFor(
@@ -173,7 +137,7 @@ describe('scale-out: three servers on one MongoDB', () => {
     expect(tags.filter((tag) => tag === 'RunContinued')).toHaveLength(1)
     expect(tags.at(-1)).toBe('RunCompleted')
     expect(events.map(({ data }) => data.seq)).toStrictEqual(events.map((_, index) => index + 1))
-    const ledger = readFileSync(join(directory!, 'ledger'), 'utf8')
+    const ledger = readFileSync(join(directory, 'ledger'), 'utf8')
     expect(ledger).not.toContain(paused.runId)
     // The killed holder is replaced, on its port, for the suite's end.
     servers[servers.indexOf(holder)] = await start(['--port', String(holder.port)])

@@ -1,5 +1,5 @@
 import { Effect } from 'effect'
-import { sampleApproval, samplePrincipal, sampleRequirement, sampleRun } from '@countersign/core/testing'
+import { fillStore, growingQueries } from '@countersign/core/testing'
 import type Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/internal/connection.js'
@@ -48,36 +48,7 @@ describe('query plans', () => {
     cleanups.push(() => (db.close(), file.remove()))
     const ran = recording(db)
     const store = makeRunStore(db)
-    // Users' runs, half paused on an approval with a deadline, half completed, and decided audits.
-    for (let index = 0; index < 300; index++) {
-      const runId = `run-${index}`
-      const userId = `user-${index % 7}`
-      const base = { userId, principal: samplePrincipal(userId), createdAt: index, updatedAt: index }
-      await run(store.createRun(sampleRun(runId, base)))
-      const requirement = sampleRequirement(runId, `req-${index}`, {
-        createdAt: index,
-        expiresAt: 1_000 + index,
-      })
-      const paused = index % 2 === 0
-      await run(
-        store.commit(
-          {
-            runId,
-            events: [{ _tag: 'RunContinued', runId, seq: 1, at: index }],
-            transcriptStart: 0,
-            messages: [],
-          },
-          sampleRun(runId, {
-            ...base,
-            status: paused ? 'paused' : 'completed',
-            lastSeq: 1,
-            pendingRequirementIds: paused ? [requirement.id] : [],
-          }),
-          paused ? [requirement] : [],
-        ),
-      )
-      await run(store.recordApproval(sampleApproval(runId, `audit-${index}`, { createdAt: index })))
-    }
+    await run(fillStore(store, 300))
     return { db, ran, store }
   }
 
@@ -96,32 +67,7 @@ describe('query plans', () => {
   /** A full scan of a table (`SCAN runs`, without an index) or a sort of what was found. */
   const unindexed = (step: string) => /^SCAN \w+$/.test(step) || step.includes('TEMP B-TREE')
 
-  const calls: ReadonlyArray<readonly [string, (store: Store) => Effect.Effect<unknown, unknown>]> = [
-    [
-      'the pending queue, a page and its count',
-      (s: Store) => s.listApprovals({ status: 'pending', offset: 0, limit: 50 }),
-    ],
-    ['the queue of one user', (s: Store) => s.listApprovals({ userId: 'user-3', offset: 0, limit: 50 })],
-    ['every approval, newest first', (s: Store) => s.listApprovals({ offset: 0, limit: 50 })],
-    ['a user’s runs', (s: Store) => s.listRuns({ userId: 'user-3', offset: 0, limit: 20 })],
-    ['everyone’s runs', (s: Store) => s.listRuns({ offset: 0, limit: 20 })],
-    ['what the sweeper finds due', (s: Store) => s.listExpired(1_100, 100)],
-    ['a follower’s read of a run', (s: Store) => s.readEvents('run-7', 0)],
-    [
-      'the engine’s one read of every followed run',
-      (s: Store) =>
-        s.readEventsOfRuns(
-          [
-            { runId: 'run-7', afterSeq: 0 },
-            { runId: 'run-8', afterSeq: 1 },
-          ],
-          500,
-        ),
-    ],
-    ['the queue’s changes after a number', (s: Store) => s.readApprovalChanges(100, 100)],
-  ]
-
-  it.each(calls)('%s: index searches only', async (_, call) => {
+  it.each(growingQueries)('%s: index searches only', async (_, call) => {
     const opened = await open()
     const plans = await plansOf(opened, () => run(call(opened.store)))
     expect(plans.length).toBeGreaterThan(0)
@@ -129,5 +75,3 @@ describe('query plans', () => {
       expect({ source, unindexed: steps.filter(unindexed) }).toStrictEqual({ source, unindexed: [] })
   })
 })
-
-type Store = ReturnType<typeof makeRunStore>

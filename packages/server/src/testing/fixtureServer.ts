@@ -124,13 +124,18 @@ const release = (() => {
   return { opened, open }
 })()
 
+/** Appends the call's run id and idempotency key to the ledger, if there is one. */
+const recordCall = (ctx: { readonly runId: string; readonly idempotencyKey: string }) => {
+  if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+}
+
 const transfer = Tool.make({
   name: 'transfer',
   description: 'Move money',
   parameters: Schema.Struct({ amount: Schema.Number }),
   requiresConfirmation: true,
   execute: ({ amount }, ctx) => {
-    if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+    recordCall(ctx)
     return `moved ${amount}`
   },
 })
@@ -175,7 +180,7 @@ const expiring = defineAgent({
       parameters: Schema.Struct({ amount: Schema.Number }),
       approval: approval({ type: 'required', expiresIn: '1 second', onExpire: 'reject' }),
       execute: ({ amount }, ctx) => {
-        if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+        recordCall(ctx)
         return `moved ${amount}`
       },
     }),
@@ -328,7 +333,7 @@ const hold = (requiresConfirmation: boolean) =>
     parameters: Schema.Struct({}),
     requiresConfirmation,
     execute: async (_args, ctx) => {
-      if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+      recordCall(ctx)
       console.log(`held ${ctx.runId}`)
       await release.opened
       return 'held'
