@@ -212,7 +212,7 @@ const main = async () => {
   }
 
   const header =
-    '| subscriptions | idle reads/s (A, B, C) | reads/s at runs/s | writes/s | cross-server p50 / p99 ms |'
+    '| subscriptions | idle reads/s (A, B, C) | reads/s at runs/s | writes/s | A → C p50 / p99 ms | A → A p50 / p99 ms |'
   const rows = levels.map(
     (level) =>
       `| ${level.subscriptions} | ${fixed(level.idleReadsPerSecond, 1)} (${level.idleReadsPerServer.map((reads) => fixed(reads, 1)).join(', ')}) | ${fixed(level.steadyReadsPerSecond, 1)} at ${fixed(level.runsPerSecond, 1)} | ${fixed(level.steadyWritesPerSecond, 1)} | ${fixed(level.crossServer.p50Ms, 1)} / ${fixed(level.crossServer.p99Ms, 1)} | ${fixed(level.sameServer.p50Ms, 1)} / ${fixed(level.sameServer.p99Ms, 1)} |`,

@@ -3,7 +3,7 @@ import {
   Clock,
   Context,
   Deferred,
-  type Duration,
+  Duration,
   Effect,
   Either,
   Exit,
@@ -297,7 +297,7 @@ const make = (options: EngineOptions) =>
     const ids = yield* IdGenerator
     const rules: DecisionRules = { allowSelfApproval: options.allowSelfApproval === true }
     const signals = new RunSignals()
-    const pollInterval = options.eventPollInterval ?? defaultPollInterval
+    const pollInterval = Duration.decode(options.eventPollInterval ?? defaultPollInterval)
     const terms = leaseTerms(options.writerLease)
     // The claim of each run whose writer stopped in this engine without a stop of the run (the
     // store failed, say): its lease holds no one, whatever the store says. Taking the run over forgets it.

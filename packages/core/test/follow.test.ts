@@ -1,5 +1,5 @@
 import { it } from '@effect/vitest'
-import { Cause, Chunk, Deferred, Effect, Fiber, Stream, TestClock } from 'effect'
+import { Cause, Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
   defineAgent,
@@ -181,7 +181,7 @@ describe('follow: merging what the engine says with what its reader reads of the
             }),
     }
     const signals = new RunSignals()
-    const followed = new FollowedRuns(store, signals, interval, yield* Effect.scope)
+    const followed = new FollowedRuns(store, signals, Duration.millis(interval), yield* Effect.scope)
     /** What the engine does when its writer stores and announces an event. */
     const say = (signal: Signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal))
     /** Another process stores events: the engine hears nothing of them. */

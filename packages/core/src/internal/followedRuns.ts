@@ -1,4 +1,4 @@
-import { type Duration, Effect, type Queue, type Scope } from 'effect'
+import { Clock, Duration, Effect, type Queue, type Scope } from 'effect'
 import type { StoreError } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
 import type { RunCursor, RunStore } from '../RunStore.js'
@@ -45,7 +45,7 @@ export class FollowedRuns {
   constructor(
     private readonly store: RunStore,
     private readonly signals: RunSignals,
-    private readonly interval: Duration.DurationInput,
+    private readonly interval: Duration.Duration,
     /** Where the reader's fiber lives: the engine's scope. */
     private readonly scope: Scope.Scope,
   ) {}
@@ -104,10 +104,19 @@ export class FollowedRuns {
       if (run.cursor === signal.seq - 1) run.cursor = signal.seq
     })
 
-  /** Reads every interval while anything is followed, then ends (the next follower starts it again). */
+  /**
+   * Reads every interval while anything is followed, then ends (the next follower starts it
+   * again). At a fixed rate: a slow read does not push the next one later, so the reads a second
+   * are known, and an event of another process waits at most an interval plus a read.
+   */
   private readonly poll: Effect.Effect<void> = Effect.gen(this, function* () {
+    const interval = Duration.toMillis(this.interval)
+    let next = (yield* Clock.currentTimeMillis) + interval
     for (;;) {
-      yield* Effect.sleep(this.interval)
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.sleep(Duration.millis(Math.max(0, next - now)))
+      // Behind by more than an interval (a read slower than that): the next read is an interval on.
+      next = Math.max(next, now) + interval
       if (this.runs.size === 0) {
         this.polling = false
         return
