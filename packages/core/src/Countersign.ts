@@ -39,6 +39,14 @@ export interface CountersignOptions {
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
   readonly sweepEvery?: Duration.DurationInput | false
   /**
+   * How long the sweeper's lease holds (default: three times `sweepEvery`): of the processes
+   * sharing the store, the one holding it sweeps, and another takes over this long after it
+   * died. See `Sweeper.SweeperOptions`.
+   */
+  readonly sweeperLease?: Duration.DurationInput
+  /** How this process is named in the sweeper's lease (a host name, say), to see which sweeps. */
+  readonly sweeperName?: string
+  /**
    * How often a follower of a run checks the store for events written by other processes sharing
    * it, when this process has said nothing of the run for that long (default 200 ms); events of
    * this process arrive at once. See `RunEngine.EngineOptions`.
@@ -128,7 +136,14 @@ export class Countersign {
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
         ? approvals
-        : Layer.merge(approvals, Sweeper.layer(served, { every: sweepEvery }).pipe(Layer.provide(engine))),
+        : Layer.merge(
+            approvals,
+            Sweeper.layer(served, {
+              every: sweepEvery,
+              ...(options.sweeperLease === undefined ? {} : { lease: options.sweeperLease }),
+              ...(options.sweeperName === undefined ? {} : { name: options.sweeperName }),
+            }).pipe(Layer.provide(engine)),
+          ),
     )
     // The runtime is built at its first use; a dispatcher must not wait for one to send what a
     // process before a restart left in the outbox.

@@ -17,7 +17,7 @@ import { Message } from './Message.js'
 import { RequirementRecord } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
-import { type JournalBatch, RunStore } from './RunStore.js'
+import { type JournalBatch, RunStore, type SweeperLease } from './RunStore.js'
 
 /**
  * Codec of a stored shape: the memory store keeps encoded copies as JSON text, as a database
@@ -96,6 +96,13 @@ export const make = (): RunStore => {
     for (const delivery of written)
       if (!outbox.has(delivery.id)) outbox.set(delivery.id, deliveries.encode(delivery))
   }
+  let sweeperLease: SweeperLease | undefined
+
+  const eventsAfter = (runId: string, afterSeq: number) =>
+    [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
+      .filter(([seq]) => seq > afterSeq)
+      .sort(([a], [b]) => a - b)
+      .map(([, event]) => events.decode(event))
 
   const appendChange = (approval: ApprovalRecord) =>
     changeJournal.push(
@@ -211,14 +218,19 @@ export const make = (): RunStore => {
         }),
       ),
     renewLease: (lease) => Effect.sync(() => putLease(lease)),
+    holdSweeperLease: (lease, now) =>
+      Effect.sync(() => {
+        const free =
+          sweeperLease === undefined || sweeperLease.expiresAt <= now || sweeperLease.holder === lease.holder
+        if (free) sweeperLease = { holder: lease.holder, expiresAt: lease.expiresAt }
+        return free
+      }),
     getLease: (runId) => Effect.sync(() => Option.fromNullable(latestLease(runId))),
 
-    readEvents: (runId, afterSeq) =>
+    readEvents: (runId, afterSeq) => Effect.sync(() => eventsAfter(runId, afterSeq)),
+    readEventsOfRuns: (cursors, limit) =>
       Effect.sync(() =>
-        [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
-          .filter(([seq]) => seq > afterSeq)
-          .sort(([a], [b]) => a - b)
-          .map(([, event]) => events.decode(event)),
+        cursors.flatMap(({ runId, afterSeq }) => eventsAfter(runId, afterSeq)).slice(0, Math.max(0, limit)),
       ),
     readTranscript: (runId) =>
       Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),

@@ -3,7 +3,7 @@ import {
   Clock,
   Context,
   Deferred,
-  type Duration,
+  Duration,
   Effect,
   Either,
   Exit,
@@ -47,14 +47,11 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { leaseFrom, leaseTerms, RunWriter } from './internal/RunWriter.js'
-import {
-  defaultPollInterval,
-  follower as followStepwise,
-  stepsToStream,
-  type Tick,
-} from './internal/follow.js'
-import { RunSignals, type Signal } from './internal/signals.js'
-import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
+import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
+import { FollowedRuns } from './internal/followedRuns.js'
+import { type Announcer, RunSignals, type Signal } from './internal/signals.js'
+import { defaultGracePeriod } from './internal/approvalFeed.js'
+import { ApprovalFollowers } from './internal/approvalFollowers.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
 import { notifyingWrites } from './internal/notifyingWrites.js'
 import { followUp } from './internal/followUps.js'
@@ -307,6 +304,7 @@ const make = (options: EngineOptions) =>
     const ids = yield* IdGenerator
     const rules: DecisionRules = { allowSelfApproval: options.allowSelfApproval === true }
     const signals = new RunSignals()
+    const pollInterval = Duration.decode(options.eventPollInterval ?? defaultPollInterval)
     const terms = leaseTerms(options.writerLease)
     // The claim of each run whose writer stopped in this engine without a stop of the run (the
     // store failed, say): its lease holds no one, whatever the store says. Taking the run over forgets it.
@@ -328,6 +326,19 @@ const make = (options: EngineOptions) =>
       }),
       PubSub.publish(approvalWrites, undefined),
     )
+    const followed = new FollowedRuns(store, signals, pollInterval, yield* Effect.scope)
+    const approvalFollowers = new ApprovalFollowers({
+      store,
+      approvalWrites,
+      pollInterval,
+      gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
+      scope: yield* Effect.scope,
+    })
+    // What a writer says of its run reaches its listeners, and tells the reader it need not read it.
+    const announcer: Announcer = {
+      publish: (signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal)),
+      letListenersHear: signals.letListenersHear,
+    }
     const fibers = yield* FiberMap.make<string>()
     const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -402,7 +413,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const until = followOptions?.until === 'end' ? isEnding : isStop
         // Listening before reading: what is stored after the read is still heard.
-        const signalsOfRun = yield* signals.listen<typeof Tick>(yield* requests.decodeRunId(runId))
+        const heard = yield* followed.listen(yield* requests.decodeRunId(runId))
         const record = yield* getRecord(agent, runId)
         const stored = yield* store.readEvents(record.runId, afterSeq)
         const last = stored.findIndex(until)
@@ -410,13 +421,9 @@ const make = (options: EngineOptions) =>
         // Ended before afterSeq: nothing comes after its ending.
         if (isFinal(record.status) && stored.length === 0)
           return Effect.succeed<FollowStep>({ events: [], done: true })
-        const live = yield* followStepwise({
-          signals: signalsOfRun,
-          afterSeq: stored.at(-1)?.seq ?? afterSeq,
-          readAfter: (seq) => store.readEvents(record.runId, seq),
-          pollInterval: options.eventPollInterval ?? defaultPollInterval,
-          until,
-        })
+        const from = stored.at(-1)?.seq ?? afterSeq
+        yield* followed.from(record.runId, from)
+        const live = followStepwise({ heard, afterSeq: from, until })
         let replayed = stored.length === 0
         return Effect.suspend(() => {
           if (replayed) return live
@@ -428,24 +435,7 @@ const make = (options: EngineOptions) =>
     const followRun: RunEngine['followRun'] = (agent, runId, afterSeq, followOptions) =>
       stepsToStream(follower(agent, runId, afterSeq, followOptions))
 
-    const followApprovals: RunEngine['followApprovals'] = (afterSeq) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          // Subscribed before reading where to start: what is written after the read is still heard.
-          const wakeups = yield* PubSub.subscribe(approvalWrites)
-          const from = afterSeq ?? (yield* store.lastApprovalChangeSeq())
-          return withApprovals(
-            store,
-            followChanges({
-              store,
-              wakeups,
-              afterSeq: from,
-              pollInterval: options.eventPollInterval ?? defaultPollInterval,
-              gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
-            }),
-          )
-        }),
-      )
+    const followApprovals: RunEngine['followApprovals'] = (afterSeq) => approvalFollowers.follow(afterSeq)
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
     const resumed = ({ writer, decided }: Claimed) =>
@@ -504,10 +494,10 @@ const make = (options: EngineOptions) =>
       claimedStretch(stretch).pipe(
         Effect.asVoid,
         // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
-        Effect.catchAllCause((cause) => signals.publish({ _tag: 'WriterDied', runId, cause })),
+        Effect.catchAllCause((cause) => announcer.publish({ _tag: 'WriterDied', runId, cause })),
         Effect.onInterrupt(() =>
           stopping
-            ? signals.publish({
+            ? announcer.publish({
                 _tag: 'WriterDied',
                 runId,
                 cause: Cause.fail(new EngineStopped({ runId })),
@@ -571,7 +561,7 @@ const make = (options: EngineOptions) =>
           now,
         })
         yield* store.createRun(record, leaseFrom(runId, 1, terms, now))
-        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
+        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, announcer, terms)
         const start = Effect.as(writer.begin, { writer, decided: [] })
         yield* startStretch(runId, { claim: start })
         return { signalsOfRun, afterSeq: 0, writer } satisfies Going
@@ -712,7 +702,7 @@ const make = (options: EngineOptions) =>
         const epoch = run.epoch + 1
         const messages = yield* store.readTranscript(run.runId)
         const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
-        const writer = RunWriter.make(agent, position, store, signals, terms, claimed)
+        const writer = RunWriter.make(agent, position, store, announcer, terms, claimed)
         const decided = ofPause(run, requirements)
         yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
         return { run, writer }
@@ -812,7 +802,14 @@ const make = (options: EngineOptions) =>
         endedHere.delete(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
         const record = revise(run.record, { epoch: run.record.epoch + 1 })
-        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, terms, onClaimed)
+        const writer = RunWriter.make(
+          agent,
+          { record, messages, lastSeq },
+          store,
+          announcer,
+          terms,
+          onClaimed,
+        )
         return { writer, messages, lastSeq }
       })
 

@@ -41,6 +41,22 @@ export interface JournalBatch {
   readonly lease?: RunLease
 }
 
+/** Where a follower of a run stands: the last of its events it has. */
+export interface RunCursor {
+  readonly runId: string
+  readonly afterSeq: number
+}
+
+/**
+ * Who runs the sweeper among the processes sharing a store, and until when (by their clocks):
+ * one at a time, taken over by another once it lapses.
+ */
+export interface SweeperLease {
+  /** The process that holds it: an id of its own, new at every start. */
+  readonly holder: string
+  readonly expiresAt: number
+}
+
 /**
  * Where runs live between steps, and the only source of truth for resuming one. Every
  * implementation passes the conformance suite in `@countersign/core/testing`.
@@ -103,6 +119,16 @@ export interface RunStore {
 
   /** A run's events with `seq > afterSeq`, in order. */
   readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /**
+   * The events of several runs after each one's cursor, at most `limit` in all, in one read: how
+   * a process follows every run it has followers of. Each run's events come together and in
+   * order, and are its first ones after its cursor (a run cut short by `limit` continues from
+   * its last one returned); runs without new events cost no more than a lookup each.
+   */
+  readonly readEventsOfRuns: (
+    cursors: ReadonlyArray<RunCursor>,
+    limit: number,
+  ) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   /** The run's whole transcript as appended by its batches. */
   readonly readTranscript: (runId: string) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 
@@ -131,6 +157,15 @@ export interface RunStore {
     now: number,
     limit: number,
   ) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
+
+  /**
+   * Takes or renews the sweeper's lease for `lease.holder`: it holds it when the stored lease is
+   * its own and still holds at `now`, or none is stored, or the stored one expired at or before
+   * `now`. Answers whether `lease.holder` holds it now, until `lease.expiresAt`. Of concurrent
+   * callers at most one holds it, and a lease that still holds is never taken over (clocks of the
+   * processes sharing the store must agree to well within a lease).
+   */
+  readonly holdSweeperLease: (lease: SweeperLease, now: number) => Effect.Effect<boolean, StoreError>
 
   /*
    * Approvals: every requirement of kind `approval` a commit raises is an approval (see

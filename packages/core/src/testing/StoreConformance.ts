@@ -7,8 +7,10 @@ import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } 
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
+import { describeEventsOfRunsConformance } from './EventsOfRunsConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
 import { describeOutboxConformance } from './OutboxConformance.js'
+import { describeSweeperLeaseConformance } from './SweeperLeaseConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -805,6 +807,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
     describeApprovalChangeConformance({ test, uid })
     describeLeaseConformance({ test, uid })
     describeOutboxConformance({ test, uid })
+    describeEventsOfRunsConformance({ test, uid })
+    describeSweeperLeaseConformance({ test, uid })
   })
 }
 

@@ -39,6 +39,7 @@ export const collectionNames = {
   deliveries: 'deliveries',
   deliveryClaims: 'delivery_claims',
   followUps: 'follow_ups',
+  sweeperLeases: 'sweeper_leases',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -240,6 +241,16 @@ export interface CounterDocument {
   seq: number
 }
 
+/**
+ * The sweeper's lease in one of its terms (`_id`: the term, 1, 2, 3, …): the insert of a term is
+ * what decides who takes the lease over, and only the term's holder renews it (see sweeperLease.ts).
+ */
+export interface SweeperLeaseDocument {
+  _id: number
+  holder: string
+  expiresAt: number
+}
+
 /** A backfill applied to the documents of earlier versions (`_id`: its id; see backfills.ts). */
 export interface MigrationDocument {
   _id: string
@@ -286,6 +297,7 @@ export interface Collections {
   readonly deliveries: Collection<DeliveryDocument>
   readonly deliveryClaims: Collection<DeliveryClaimDocument>
   readonly followUps: Collection<FollowUpDocument>
+  readonly sweeperLeases: Collection<SweeperLeaseDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -303,6 +315,7 @@ export const collectionsOf = (db: Db): Collections => ({
   deliveries: db.collection(collectionNames.deliveries),
   deliveryClaims: db.collection(collectionNames.deliveryClaims),
   followUps: db.collection(collectionNames.followUps),
+  sweeperLeases: db.collection(collectionNames.sweeperLeases),
 })
 
 /**

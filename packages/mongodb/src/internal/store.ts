@@ -17,6 +17,7 @@ import { insertNew, makeApprovalQueue, raisedApprovals, written } from './approv
 import {
   collectionsOf,
   type EventDocument,
+  numberedId,
   type RunDocument,
   schemaVersion,
   wholeRun,
@@ -38,6 +39,7 @@ const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArr
       ? { ...document, ...flagged(Docs.stopDeliveries, 'commit', document._id, deliveries) }
       : document,
   )
+import { holdSweeperLease } from './sweeperLease.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -216,6 +218,7 @@ export const makeRunStore = (db: Db): RunStore => {
         if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
       }),
     renewLease: (lease) => attempt('renewLease', () => renewLease(c, lease)),
+    holdSweeperLease: (lease, now) => attempt('holdSweeperLease', () => holdSweeperLease(c, lease, now)),
     getLease: (runId) => attempt('getLease', async () => Option.fromNullable(await leases.getLease(runId))),
 
     readEvents: (runId, afterSeq) =>
@@ -232,6 +235,32 @@ export const makeRunStore = (db: Db): RunStore => {
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
+    /*
+     * A lookup by `_id` of each run's next event first (see `hasEventAfter`): while nothing
+     * happens, following any number of runs is that one query. Runs that moved are read with one more.
+     */
+    readEventsOfRuns: (cursors, limit) =>
+      attempt('readEventsOfRuns', async () => {
+        if (cursors.length === 0 || limit <= 0) return []
+        const next = await c.events
+          .find(
+            { _id: { $in: cursors.map(({ runId, afterSeq }) => numberedId(runId, afterSeq + 1)) } },
+            { projection: { runId: 1 } },
+          )
+          .toArray()
+        const moved = new Set(next.map(({ runId }) => runId))
+        const due = cursors.filter(({ runId }) => moved.has(runId))
+        if (due.length === 0) return []
+        const found = await c.events
+          .find(
+            { $or: due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
+            { projection: { schemaVersion: 1, doc: 1 } },
+          )
+          .sort({ runId: 1, seq: 1 })
+          .limit(limit)
+          .toArray()
+        return found.map((stored) => Docs.events.decode('readEventsOfRuns', stored))
+      }),
     readTranscript: (runId) =>
       attempt('readTranscript', async () => {
         const operation = 'readTranscript'

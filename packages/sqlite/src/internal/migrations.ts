@@ -228,6 +228,16 @@ const migrations: ReadonlyArray<Migration> = [
     PRIMARY KEY (requirement_id, step)
   ) STRICT;
   `,
+  // 8: the sweeper's lease, one row: which process sweeps, among those sharing the file. And a
+  // user's approvals, newest first: counting them scanned the table.
+  `
+  CREATE TABLE sweeper_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX approvals_by_user ON approvals (user_id, created_at DESC, id);
+  `,
 ]
 
 /** The schema version this code writes. */

@@ -97,6 +97,7 @@ export interface Statements {
   readonly putLease: Database.Statement<[LeaseRow]>
   readonly endLeases: Database.Statement<[string]>
   readonly latestLease: Database.Statement<[string], LeaseRow>
+  readonly holdSweeperLease: Database.Statement<[{ holder: string; expiresAt: number; now: number }]>
 }
 
 export interface LeaseRow {
@@ -216,6 +217,13 @@ export const prepare = (db: Database.Database): Statements => ({
   latestLease: db.prepare(
     `SELECT run_id AS runId, claim_seq AS claimSeq, expires_at AS expiresAt FROM leases
      WHERE run_id = ? ORDER BY claim_seq DESC LIMIT 1`,
+  ),
+  // One statement, so taking the lease over and renewing it are atomic: it changes the row only
+  // when the lease is its holder's own or has lapsed.
+  holdSweeperLease: db.prepare(
+    `INSERT INTO sweeper_lease (name, holder, expires_at) VALUES ('sweeper', @holder, @expiresAt)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+     WHERE sweeper_lease.holder = excluded.holder OR sweeper_lease.expires_at <= @now`,
   ),
 })
 

@@ -15,6 +15,7 @@ import {
   type Resolution,
   type RunLease,
   type RunQuery,
+  type RunEvent,
   type RunRecord,
   type RunStore,
 } from '@countersign/core'
@@ -46,6 +47,11 @@ const sqlLimit = (limit: number) =>
 /** The RunStore over an open database whose schema is current. */
 export const makeRunStore = (db: Database.Database): RunStore => {
   const sql = prepare(db)
+
+  const eventsAfter = (operation: string, runId: string, afterSeq: number): Array<RunEvent> =>
+    sql.readEvents
+      .all(runId, afterSeq)
+      .map(({ seq, doc }) => Docs.events.decode(operation, Docs.key(runId, seq), doc))
   const listings = prepareListings(db)
   const outbox = makeOutbox(db)
 
@@ -349,12 +355,19 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         ),
       ),
 
-    readEvents: (runId, afterSeq) =>
-      attempt('readEvents', () =>
-        sql.readEvents
-          .all(runId, afterSeq)
-          .map(({ seq, doc }) => Docs.events.decode('readEvents', Docs.key(runId, seq), doc)),
-      ),
+    readEvents: (runId, afterSeq) => attempt('readEvents', () => eventsAfter('readEvents', runId, afterSeq)),
+    // One index seek a run: in-process, a query each costs no more than one over all of them.
+    readEventsOfRuns: (cursors, limit) =>
+      attempt('readEventsOfRuns', () => {
+        const found: Array<RunEvent> = []
+        for (const { runId, afterSeq } of cursors) {
+          if (found.length >= limit) break
+          found.push(...eventsAfter('readEventsOfRuns', runId, afterSeq).slice(0, limit - found.length))
+        }
+        return found
+      }),
+    holdSweeperLease: (lease, now) =>
+      attempt('holdSweeperLease', () => sql.holdSweeperLease.run({ ...lease, now }).changes === 1),
 
     claimDeliveries: (claim) => attempt('claimDeliveries', () => outbox.claim(claim)),
     recordDelivery: (deliveryId, outcome) =>
