@@ -164,7 +164,7 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
         ) : shown.page === 'run' ? (
           <RunPage key={shown.runId} session={session} runId={shown.runId} />
         ) : (
-          <RunsPage session={session} />
+          <RunsPage session={session} search={shown.page === 'runs' ? (shown.search ?? '') : ''} />
         )}
       </main>
     </>

@@ -6,22 +6,29 @@ export type Route =
   | { readonly page: 'history' }
   | { readonly page: 'audit' }
   | { readonly page: 'grants' }
-  | { readonly page: 'runs' }
+  /** `search`: the runs page's search, kept in its address (`#/runs?search=teapot`). */
+  | { readonly page: 'runs'; readonly search?: string }
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'home' }
 
 export const parseRoute = (hash: string): Route => {
-  const [, page, id] = hash.replace(/^#/, '').split('/')
+  const [path = '', query = ''] = hash.replace(/^#/, '').split('?')
+  const [, page, id] = path.split('/')
   if (page === 'approvals' || page === 'history' || page === 'audit' || page === 'grants') return { page }
   if (page === 'runs' && id !== undefined && id !== '') return { page: 'run', runId: decodeURIComponent(id) }
-  if (page === 'runs') return { page }
+  if (page === 'runs') {
+    const search = new URLSearchParams(query).get('search') ?? ''
+    return search === '' ? { page } : { page, search }
+  }
   return { page: 'home' }
 }
 
 export const hrefOf = (route: Route) =>
   route.page === 'run'
     ? `#/runs/${encodeURIComponent(route.runId)}`
-    : `#/${route.page === 'home' ? '' : route.page}`
+    : route.page === 'runs' && route.search !== undefined && route.search !== ''
+      ? `#/runs?${new URLSearchParams({ search: route.search }).toString()}`
+      : `#/${route.page === 'home' ? '' : route.page}`
 
 export const navigate = (route: Route) => {
   window.location.hash = hrefOf(route)

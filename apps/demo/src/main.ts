@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, staticTokens } from '@countersign/server'
+import { notificationsFrom } from './channels.js'
 import { filesAgent } from './definitions/files.js'
 import { modelDescription } from './model.js'
 import { demoPrincipals, served } from './served.js'
@@ -29,17 +30,23 @@ if (!panelBuilt)
 const files = await filesAgent()
 console.log(`[files] the files agent works in ${files.sandbox}, through the filesystem MCP server`)
 
+const host = process.env.HOST || '127.0.0.1'
+const hostPart = host.includes(':') ? `[${host}]` : host
+const notifications = notificationsFrom(process.env, `http://${hostPart}:${process.env.PORT ?? 3000}`)
+for (const line of notifications.lines) console.log(`[notify] ${line}`)
+
 const server = createServer({
   ...served,
   agents: [...served.agents, files.agent],
   store,
   authenticate: staticTokens(demoPrincipals),
   ...(panelBuilt ? { webApp: { dir: panel } } : {}),
+  ...(notifications.options === undefined ? {} : { notifications: notifications.options }),
+  mounts: notifications.mounts,
 })
 const seeded = await seed(server.countersign, demoPrincipals['demo-user'])
 if (seeded > 0) console.log(`[seed] started ${seeded} runs that wait for a decision`)
 
-const host = process.env.HOST || '127.0.0.1'
 const { port } = await server.listen(Number(process.env.PORT ?? 3000), host).catch((error: unknown) => {
   const busy = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
   console.error(
@@ -47,7 +54,7 @@ const { port } = await server.listen(Number(process.env.PORT ?? 3000), host).cat
   )
   process.exit(1)
 })
-const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+const url = `http://${hostPart}:${port}`
 console.log(`
 Countersign demo listening on ${url}
 

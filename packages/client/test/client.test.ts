@@ -58,6 +58,7 @@ describe('createClient', () => {
     expect((await alice.definitions.list()).map(({ id }) => id)).toStrictEqual([
       'assistant',
       'chatty',
+      'expiring',
       'exporter',
       'finance',
       'flaky',

@@ -1,5 +1,6 @@
 import { Duration, Option, Schema } from 'effect'
 import { DefinitionError } from './Errors.js'
+import { type Escalate, planOf, type Remind } from './FollowUp.js'
 import { Json } from './Json.js'
 import { Member } from './Member.js'
 import type { ToolCall } from './Message.js'
@@ -230,6 +231,13 @@ export type ApprovalOptions =
       /** Left undecided this long, the approval expires and `onExpire` happens (default: the call is rejected). */
       readonly expiresIn?: Duration.DurationInput
       readonly onExpire?: OnExpire
+      /**
+       * Left pending this long, it is notified again (`requirement.reminded`); and this long, it
+       * is escalated (`requirement.escalated`) to more channels and to more roles, who may then
+       * decide it too. See FollowUp.
+       */
+      readonly remind?: Remind
+      readonly escalate?: Escalate
     }
   | { readonly type: 'audit' }
 
@@ -248,5 +256,6 @@ export const approval = (options: ApprovalOptions = { type: 'required' }): Appro
     if (after._tag === 'None' || !Duration.greaterThan(after.value, Duration.zero))
       throw new DefinitionError({ subject: 'approval', reason: 'expiresIn must be a positive duration' })
   }
+  if (options.type === 'required') planOf('approval', options)
   return options
 }

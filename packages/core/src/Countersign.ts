@@ -13,6 +13,8 @@ import type { Grant, GrantFilter } from './Grant.js'
 import type { AgentDefinition } from './Agent.js'
 import * as IdGenerator from './IdGenerator.js'
 import * as MemoryStore from './MemoryStore.js'
+import * as Notifications from './Notifications.js'
+import type { Delivery, DeliveryFilter } from './Outbox.js'
 import type { RequirementRecord, ResolutionInput } from './Requirement.js'
 import type { RunEvent } from './RunEvent.js'
 import * as RunEngine from './RunEngine.js'
@@ -37,6 +39,14 @@ export interface CountersignOptions {
   /** How often expired requirements are swept (default every 10 seconds); `false` to sweep only on `sweep()`. */
   readonly sweepEvery?: Duration.DurationInput | false
   /**
+   * How long the sweeper's lease holds (default: three times `sweepEvery`): of the processes
+   * sharing the store, the one holding it sweeps, and another takes over this long after it
+   * died. See `Sweeper.SweeperOptions`.
+   */
+  readonly sweeperLease?: Duration.DurationInput
+  /** How this process is named in the sweeper's lease (a host name, say), to see which sweeps. */
+  readonly sweeperName?: string
+  /**
    * How often a follower of a run checks the store for events written by other processes sharing
    * it, when this process has said nothing of the run for that long (default 200 ms); events of
    * this process arrive at once. See `RunEngine.EngineOptions`.
@@ -58,6 +68,13 @@ export interface CountersignOptions {
    * `RunEngine.EngineOptions`.
    */
   readonly writerLease?: Duration.DurationInput
+  /**
+   * Where requirements raised, decided, expired, reminded or escalated (and runs ended, if asked)
+   * are sent: the channels, the routes to them, and the control panel's address for links. Each
+   * delivery is written to the store's outbox with the change it tells of, and this process's
+   * dispatcher sends it. See `Notifications.NotificationsOptions`.
+   */
+  readonly notifications?: Notifications.NotificationsOptions
 }
 
 type Services = RunEngine.RunEngine | Approvals.Approvals | RunStore
@@ -108,13 +125,29 @@ export class Countersign {
         : { approvalChangeGracePeriod: options.approvalChangeGracePeriod }),
       ...(options.allowSelfApproval === undefined ? {} : { allowSelfApproval: options.allowSelfApproval }),
       ...(options.writerLease === undefined ? {} : { writerLease: options.writerLease }),
-    }).pipe(Layer.provideMerge(Layer.succeed(RunStore, this.store)), Layer.provideMerge(IdGenerator.layer))
+    }).pipe(
+      Layer.provide(
+        options.notifications === undefined ? Layer.empty : Notifications.layer(options.notifications),
+      ),
+      Layer.provideMerge(Layer.succeed(RunStore, this.store)),
+      Layer.provideMerge(IdGenerator.layer),
+    )
     const approvals = Approvals.layer(served, options).pipe(Layer.provideMerge(engine))
     this.runtime = ManagedRuntime.make(
       sweepEvery === false
         ? approvals
-        : Layer.merge(approvals, Sweeper.layer(served, { every: sweepEvery }).pipe(Layer.provide(engine))),
+        : Layer.merge(
+            approvals,
+            Sweeper.layer(served, {
+              every: sweepEvery,
+              ...(options.sweeperLease === undefined ? {} : { lease: options.sweeperLease }),
+              ...(options.sweeperName === undefined ? {} : { name: options.sweeperName }),
+            }).pipe(Layer.provide(engine)),
+          ),
     )
+    // The runtime is built at its first use; a dispatcher must not wait for one to send what a
+    // process before a restart left in the outbox.
+    if (options.notifications !== undefined) void this.runtime.runtime().catch(() => undefined)
   }
 
   /** Starts a run of the agent, team or workflow with this id; resolves when it completes, fails or pauses. */
@@ -204,6 +237,14 @@ export class Countersign {
   /** One pass of the sweeper now: expired requirements are closed and their runs moved on. */
   sweep(): Promise<RunEngine.SweepReport> {
     return this.withEngine((engine) => engine.sweep([...this.served.values()]))
+  }
+
+  /** The outbox's deliveries matching the filter, oldest first: what was sent where, and how it went. */
+  deliveries(filter: DeliveryFilter = {}): Promise<ReadonlyArray<Delivery>> {
+    return toPromise(
+      this.runtime,
+      Effect.flatMap(RunStore, (store) => store.listDeliveries(filter)),
+    )
   }
 
   /** The approval queue and its audit trail. */

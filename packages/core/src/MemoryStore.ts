@@ -1,6 +1,9 @@
 import { Effect, Layer, Option, Schema } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
+import { FollowUp } from './FollowUp.js'
+import * as Outbox from './Outbox.js'
+import { Delivery } from './Outbox.js'
 import {
   EventSequenceConflict,
   GrantInactive,
@@ -14,7 +17,7 @@ import { Message } from './Message.js'
 import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
-import { type BatchRefused, type JournalBatch, RunStore } from './RunStore.js'
+import { type BatchRefused, type JournalBatch, RunStore, type SweeperLease } from './RunStore.js'
 
 /**
  * Codec of a stored shape: the memory store keeps encoded copies as JSON text, as a database
@@ -38,6 +41,8 @@ const events = codec(RunEvent)
 const approvals = codec(ApprovalRecord)
 const grants = codec(Grant)
 const changes = codec(ApprovalChange)
+const deliveries = codec(Delivery)
+const followUps = codec(FollowUp)
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -56,6 +61,15 @@ const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter
 const newestFirst = (a: ApprovalRecord, b: ApprovalRecord) =>
   b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
+/** Whether `search` finds the run (see `RunFilter.search`). */
+const isFoundBy = (run: RunRecord, search: string) => {
+  const text = search.toLowerCase()
+  return (
+    run.runId.toLowerCase().startsWith(text) ||
+    [run.agentId, run.input, run.content].some((field) => field.toLowerCase().includes(text))
+  )
+}
+
 /** A store in this process's memory: for tests and throwaway scripts. Share one value between agents to share runs. */
 export const make = (): RunStore => {
   const runTable = new Map<string, unknown>()
@@ -71,6 +85,24 @@ export const make = (): RunStore => {
   const leaseTable = new Map<string, Map<number, RunLease>>()
   // The queue's journal: change n at index n - 1.
   const changeJournal: Array<unknown> = []
+  // The outbox, in the order written, and the leases of claimed deliveries (until when).
+  const outbox = new Map<string, unknown>()
+  const deliveryLeases = new Map<string, number>()
+  // Reminders and escalations, by `requirementId:step`, in the order recorded.
+  const followUpTable = new Map<string, unknown>()
+
+  /** Puts deliveries into the outbox; one whose id is there already is left as it is. */
+  const enqueue = (written: ReadonlyArray<Delivery> = []) => {
+    for (const delivery of written)
+      if (!outbox.has(delivery.id)) outbox.set(delivery.id, deliveries.encode(delivery))
+  }
+  let sweeperLease: SweeperLease | undefined
+
+  const eventsAfter = (runId: string, afterSeq: number) =>
+    [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
+      .filter(([seq]) => seq > afterSeq)
+      .sort(([a], [b]) => a - b)
+      .map(([, event]) => events.decode(event))
 
   const appendChange = (approval: ApprovalRecord) =>
     changeJournal.push(
@@ -149,8 +181,9 @@ export const make = (): RunStore => {
     return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }))
   }
 
-  const storeDecision = (resolved: RequirementRecord) => {
+  const storeDecision = (resolved: RequirementRecord, notifications?: ReadonlyArray<Delivery>) => {
     requirementTable.set(resolved.id, requirements.encode(resolved))
+    enqueue(notifications)
     if (resolved.kind === Approval.kind)
       appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
   }
@@ -161,7 +194,8 @@ export const make = (): RunStore => {
    */
   const prepare = (batch: JournalBatch) =>
     Effect.gen(function* () {
-      const decided = yield* Effect.forEach(batch.decisions ?? [], ({ requirementId, resolution }) =>
+      const decisions = batch.decisions ?? []
+      const decided = yield* Effect.forEach(decisions, ({ requirementId, resolution }) =>
         decide(batch.runId, requirementId, resolution),
       )
       const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
@@ -169,7 +203,7 @@ export const make = (): RunStore => {
       if (first !== undefined && log.has(first.seq))
         return yield* new EventSequenceConflict({ runId: batch.runId, seq: first.seq })
       return () => {
-        decided.forEach(storeDecision)
+        decided.forEach((resolved, index) => storeDecision(resolved, decisions[index]?.deliveries))
         for (const event of batch.events) log.set(event.seq, events.encode(event))
         eventTable.set(batch.runId, log)
         if (batch.lease !== undefined) putLease(batch.lease)
@@ -196,10 +230,11 @@ export const make = (): RunStore => {
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
     appendBatch: (batch) => Effect.suspend(() => Effect.map(prepare(batch), (append) => append())),
-    commit: (batch, run, raised) =>
+    commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
         Effect.map(prepare(batch), (append) => {
           append()
+          enqueue(notifications)
           for (const requirement of raised) {
             requirementTable.set(requirement.id, requirements.encode(requirement))
             if (requirement.kind === Approval.kind) {
@@ -215,14 +250,19 @@ export const make = (): RunStore => {
         }),
       ),
     renewLease: (lease) => Effect.sync(() => putLease(lease)),
+    holdSweeperLease: (lease, now) =>
+      Effect.sync(() => {
+        const free =
+          sweeperLease === undefined || sweeperLease.expiresAt <= now || sweeperLease.holder === lease.holder
+        if (free) sweeperLease = { holder: lease.holder, expiresAt: lease.expiresAt }
+        return free
+      }),
     getLease: (runId) => Effect.sync(() => Option.fromNullable(latestLease(runId))),
 
-    readEvents: (runId, afterSeq) =>
+    readEvents: (runId, afterSeq) => Effect.sync(() => eventsAfter(runId, afterSeq)),
+    readEventsOfRuns: (cursors, limit) =>
       Effect.sync(() =>
-        [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
-          .filter(([seq]) => seq > afterSeq)
-          .sort(([a], [b]) => a - b)
-          .map(([, event]) => events.decode(event)),
+        cursors.flatMap(({ runId, afterSeq }) => eventsAfter(runId, afterSeq)).slice(0, Math.max(0, limit)),
       ),
     readTranscript: (runId) =>
       Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),
@@ -232,8 +272,12 @@ export const make = (): RunStore => {
       Effect.sync(() =>
         (requirementsByRun.get(runId) ?? []).map((id) => requirements.decode(requirementTable.get(id))),
       ),
-    resolveRequirement: (runId, requirementId, resolution) =>
-      Effect.suspend(() => Effect.tap(decide(runId, requirementId, resolution), storeDecision)),
+    resolveRequirement: (runId, requirementId, resolution, notifications) =>
+      Effect.suspend(() =>
+        Effect.tap(decide(runId, requirementId, resolution), (resolved) =>
+          storeDecision(resolved, notifications),
+        ),
+      ),
     listExpired: (now, limit) =>
       Effect.sync(() =>
         [...requirementTable.values()]
@@ -259,7 +303,8 @@ export const make = (): RunStore => {
               (query.userId === undefined || run.userId === query.userId) &&
               (query.status === undefined || run.status === query.status) &&
               (query.agentId === undefined || run.agentId === query.agentId) &&
-              (query.interruptedAt === undefined || isInterrupted(run, query.interruptedAt)),
+              (query.interruptedAt === undefined || isInterrupted(run, query.interruptedAt)) &&
+              (query.search === undefined || isFoundBy(run, query.search)),
           )
           .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
         return { runs: found.slice(query.offset, query.offset + query.limit), total: found.length }
@@ -315,6 +360,57 @@ export const make = (): RunStore => {
         appendChange(approval)
         return used
       }),
+
+    claimDeliveries: ({ now, leaseUntil, channels, limit }) =>
+      Effect.sync(() => {
+        const due = [...outbox.values()]
+          .map(deliveries.decode)
+          .filter(
+            (delivery) =>
+              delivery.status === 'pending' &&
+              delivery.nextAttemptAt <= now &&
+              channels.includes(delivery.channel) &&
+              (deliveryLeases.get(delivery.id) ?? -Infinity) <= now,
+          )
+          .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+          .slice(0, Math.max(0, limit))
+        return due.map((delivery) => {
+          const claimed = new Delivery({ ...delivery, attempts: delivery.attempts + 1 })
+          outbox.set(delivery.id, deliveries.encode(claimed))
+          deliveryLeases.set(delivery.id, leaseUntil)
+          return claimed
+        })
+      }),
+    recordDelivery: (deliveryId, outcome) =>
+      Effect.sync(() => {
+        const stored = outbox.get(deliveryId)
+        if (stored === undefined) return
+        const delivery = deliveries.decode(stored)
+        if (delivery.status !== 'pending') return
+        outbox.set(deliveryId, deliveries.encode(Outbox.afterAttempt(delivery, outcome)))
+        deliveryLeases.delete(deliveryId)
+      }),
+    recordFollowUp: (followUp, notifications) =>
+      Effect.sync(() => {
+        const key = `${followUp.requirementId}:${followUp.step}`
+        if (followUpTable.has(key)) return false
+        followUpTable.set(key, followUps.encode(followUp))
+        enqueue(notifications)
+        return true
+      }),
+    listFollowUps: (requirementId) =>
+      Effect.sync(() =>
+        [...followUpTable.values()]
+          .map(followUps.decode)
+          .filter((followUp) => followUp.requirementId === requirementId),
+      ),
+    listDeliveries: (filter) =>
+      Effect.sync(() =>
+        [...outbox.values()]
+          .map(deliveries.decode)
+          .filter((delivery) => Outbox.matches(delivery, filter))
+          .slice(0, filter.limit ?? Outbox.defaultListLimit),
+      ),
   }
 }
 

@@ -15,6 +15,20 @@ export const isFinal = (status: RunStatus) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
 
 /**
+ * How the decisions on a run's calls went, counted when the run goes on after them: each decision
+ * once, in one of these. `edited` are approvals with changed arguments (not also `approved`);
+ * `expired`, requirements whose deadline passed undecided. Decisions that are not yes or no (a
+ * form's answers, a reviewed output) are not counted.
+ */
+export const RunDecisions = Schema.Struct({
+  approved: Schema.NonNegativeInt,
+  edited: Schema.NonNegativeInt,
+  rejected: Schema.NonNegativeInt,
+  expired: Schema.NonNegativeInt,
+})
+export type RunDecisions = typeof RunDecisions.Type
+
+/**
  * The run's own record: small and of bounded size whatever the history (the transcript and the
  * events live in the run's journal beside it). It is the state as of the run's last stop (pause
  * or ending), committed with it: `lastSeq` and `transcriptLength` say how far the journal went
@@ -48,6 +62,8 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
   pendingRequirementIds: Schema.Array(Schema.String),
   /** What its model turns cost so far, summed (absent until a model says). */
   usage: Schema.optional(Usage),
+  /** How its decisions went so far (absent until one is counted, and on runs stored before). */
+  decisions: Schema.optional(RunDecisions),
   createdAt: Schema.Number,
   updatedAt: Schema.Number,
 }) {
@@ -57,6 +73,9 @@ export class RunRecord extends Schema.Class<RunRecord>('RunRecord')({
 }
 
 const checkRunRecord = checkedOnce('RunRecord', RunRecord.fields)
+
+/** The longest text `RunFilter.search` takes: a search, not a document. */
+export const maxRunSearchLength = 200
 
 /** Which runs `RunStore.listRuns` answers; it lists root runs only (a member's run is part of its root's). */
 export const RunFilter = Schema.Struct({
@@ -71,6 +90,16 @@ export const RunFilter = Schema.Struct({
    * past its lease; `recoverRun` and `cancelRun` take them over.
    */
   interruptedAt: Schema.optional(Schema.Number),
+  /**
+   * Text to find, ignoring case (of the letters A to Z in every store): a prefix of the run's id,
+   * its agent's id, or part of its input or its answer (`content`). Taken literally: `%`, `_`
+   * and `.*` are only characters.
+   */
+  search: Schema.optional(
+    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(maxRunSearchLength)).annotations({
+      identifier: 'RunSearch',
+    }),
+  ),
 })
 export type RunFilter = typeof RunFilter.Type
 

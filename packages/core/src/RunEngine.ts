@@ -3,7 +3,7 @@ import {
   Clock,
   Context,
   Deferred,
-  type Duration,
+  Duration,
   Effect,
   Either,
   Exit,
@@ -48,15 +48,15 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { leaseTerms, RunWriter } from './internal/RunWriter.js'
-import {
-  defaultPollInterval,
-  follower as followStepwise,
-  stepsToStream,
-  type Tick,
-} from './internal/follow.js'
-import { RunSignals, type Signal } from './internal/signals.js'
-import { defaultGracePeriod, followChanges, withApprovals } from './internal/approvalFeed.js'
+import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
+import { FollowedRuns } from './internal/followedRuns.js'
+import { type Announcer, RunSignals, type Signal } from './internal/signals.js'
+import { defaultGracePeriod } from './internal/approvalFeed.js'
+import { ApprovalFollowers } from './internal/approvalFollowers.js'
 import { announcingApprovalWrites } from './internal/approvalWrites.js'
+import { notifyingWrites } from './internal/notifyingWrites.js'
+import { followUp } from './internal/followUps.js'
+import { Notifier } from './Notifications.js'
 
 /** Who starts a run, and for which user and session. A principal may be a plain `{ id, roles }`. */
 export type RunOptions = typeof requests.RunOptions.Encoded
@@ -222,7 +222,8 @@ export interface RunEngine {
    */
   readonly followApprovals: (afterSeq?: number) => Stream.Stream<Approval.ApprovalUpdate, StoreError>
   /**
-   * One pass of the sweeper: closes requirements whose deadline has passed (by the Clock), then
+   * One pass of the sweeper: reminds and escalates pending approvals whose step is due (each step
+   * once, see FollowUp), closes requirements whose deadline has passed (by the Clock), then
    * cancels their runs or continues them with the call rejected, as each requirement says. Only
    * runs of `agents` are touched; work is read from the store, so a pass in a fresh process
    * finds whatever an earlier one left. Answers what it did.
@@ -240,6 +241,9 @@ export interface SweepReport {
   readonly cancelledRuns: ReadonlyArray<string>
   /** Runs set going again, the expired calls rejected. */
   readonly continuedRuns: ReadonlyArray<string>
+  /** Requirements reminded, and escalated, by this pass (see FollowUp); absent when none was. */
+  readonly reminded?: ReadonlyArray<string>
+  readonly escalated?: ReadonlyArray<string>
 }
 
 /** Who the sweeper records as having closed what lapsed. */
@@ -301,6 +305,7 @@ const make = (options: EngineOptions) =>
     const ids = yield* IdGenerator
     const rules: DecisionRules = { allowSelfApproval: options.allowSelfApproval === true }
     const signals = new RunSignals()
+    const pollInterval = Duration.decode(options.eventPollInterval ?? defaultPollInterval)
     const terms = leaseTerms(options.writerLease)
     // The claim of each run whose writer stopped in this engine without a stop of the run (the
     // store failed, say): its lease holds no one, whatever the store says. Taking the run over forgets it.
@@ -310,9 +315,31 @@ const make = (options: EngineOptions) =>
     const isInterrupted = (run: Current, now: number) =>
       isWorking(run.record, run.since.length > 0) &&
       (!holdsAt(run.record, run.lease, now) || endedHere.get(run.record.runId) === run.lease?.claimSeq)
+    const stored = yield* RunStore
     // Word that this engine appended approval changes: one word stands for any number of writes.
     const approvalWrites = yield* PubSub.sliding<void>(1)
-    const store = announcingApprovalWrites(yield* RunStore, PubSub.publish(approvalWrites, undefined))
+    // With notifications set up (the Notifier), writes carry their notifications' deliveries.
+    const notifier = yield* Effect.serviceOption(Notifier)
+    const store = announcingApprovalWrites(
+      Option.match(notifier, {
+        onNone: () => stored,
+        onSome: (routing) => notifyingWrites(stored, routing),
+      }),
+      PubSub.publish(approvalWrites, undefined),
+    )
+    const followed = new FollowedRuns(store, signals, pollInterval, yield* Effect.scope)
+    const approvalFollowers = new ApprovalFollowers({
+      store,
+      approvalWrites,
+      pollInterval,
+      gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
+      scope: yield* Effect.scope,
+    })
+    // What a writer says of its run reaches its listeners, and tells the reader it need not read it.
+    const announcer: Announcer = {
+      publish: (signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal)),
+      letListenersHear: signals.letListenersHear,
+    }
     const fibers = yield* FiberMap.make<string>()
     const stretches = new Stretches()
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -387,7 +414,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const until = followOptions?.until === 'end' ? isEnding : isStop
         // Listening before reading: what is stored after the read is still heard.
-        const signalsOfRun = yield* signals.listen<typeof Tick>(yield* requests.decodeRunId(runId))
+        const heard = yield* followed.listen(yield* requests.decodeRunId(runId))
         const record = yield* getRecord(agent, runId)
         const stored = yield* store.readEvents(record.runId, afterSeq)
         const last = stored.findIndex(until)
@@ -395,13 +422,9 @@ const make = (options: EngineOptions) =>
         // Ended before afterSeq: nothing comes after its ending.
         if (isFinal(record.status) && stored.length === 0)
           return Effect.succeed<FollowStep>({ events: [], done: true })
-        const live = yield* followStepwise({
-          signals: signalsOfRun,
-          afterSeq: stored.at(-1)?.seq ?? afterSeq,
-          readAfter: (seq) => store.readEvents(record.runId, seq),
-          pollInterval: options.eventPollInterval ?? defaultPollInterval,
-          until,
-        })
+        const from = stored.at(-1)?.seq ?? afterSeq
+        yield* followed.from(record.runId, from)
+        const live = followStepwise({ heard, afterSeq: from, until })
         let replayed = stored.length === 0
         return Effect.suspend(() => {
           if (replayed) return live
@@ -413,24 +436,7 @@ const make = (options: EngineOptions) =>
     const followRun: RunEngine['followRun'] = (agent, runId, afterSeq, followOptions) =>
       stepsToStream(follower(agent, runId, afterSeq, followOptions))
 
-    const followApprovals: RunEngine['followApprovals'] = (afterSeq) =>
-      Stream.unwrapScoped(
-        Effect.gen(function* () {
-          // Subscribed before reading where to start: what is written after the read is still heard.
-          const wakeups = yield* PubSub.subscribe(approvalWrites)
-          const from = afterSeq ?? (yield* store.lastApprovalChangeSeq())
-          return withApprovals(
-            store,
-            followChanges({
-              store,
-              wakeups,
-              afterSeq: from,
-              pollInterval: options.eventPollInterval ?? defaultPollInterval,
-              gracePeriod: options.approvalChangeGracePeriod ?? defaultGracePeriod,
-            }),
-          )
-        }),
-      )
+    const followApprovals: RunEngine['followApprovals'] = (afterSeq) => approvalFollowers.follow(afterSeq)
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
     const resumed = ({ writer, decided }: Claimed) =>
@@ -461,6 +467,7 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const { writer, decided, interrupted } = yield* claim
         stretches.heldBy(writer)
+        writer.tally(decided)
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(
@@ -488,10 +495,10 @@ const make = (options: EngineOptions) =>
       claimedStretch(stretch).pipe(
         Effect.asVoid,
         // The writer lost the run, or could not record its ending: tell its listeners rather than leave them waiting.
-        Effect.catchAllCause((cause) => signals.publish({ _tag: 'WriterDied', runId, cause })),
+        Effect.catchAllCause((cause) => announcer.publish({ _tag: 'WriterDied', runId, cause })),
         Effect.onInterrupt(() =>
           stopping
-            ? signals.publish({
+            ? announcer.publish({
                 _tag: 'WriterDied',
                 runId,
                 cause: Cause.fail(new EngineStopped({ runId })),
@@ -554,7 +561,7 @@ const make = (options: EngineOptions) =>
           userId: options.userId,
           now,
         })
-        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, signals, terms)
+        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, announcer, terms)
         // Created with its first event, in one write that is also its claim.
         yield* writer.begin
         yield* writer.create.pipe(Effect.catchTag('RunClaimed', () => new RunAlreadyExists({ runId })))
@@ -720,7 +727,7 @@ const make = (options: EngineOptions) =>
         const epoch = run.epoch + 1
         const messages = yield* store.readTranscript(run.runId)
         const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
-        const writer = RunWriter.make(agent, position, store, signals, terms, claimed, decisions)
+        const writer = RunWriter.make(agent, position, store, announcer, terms, claimed, decisions)
         const decided = ofPause(run, requirements)
         yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided })).pipe(
           // Its decisions were not stored: recorded alone, they say whether another continue decided first.
@@ -773,10 +780,13 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const due = yield* store.listExpired(now, options?.limit ?? 100)
+        const followedUp = yield* followUp(store, notifier, new Set(agents.map(({ id }) => id)), now)
         const report = {
           expired: [] as Array<string>,
           cancelledRuns: [] as Array<string>,
           continuedRuns: [] as Array<string>,
+          ...(followedUp.reminded.length === 0 ? {} : { reminded: followedUp.reminded }),
+          ...(followedUp.escalated.length === 0 ? {} : { escalated: followedUp.escalated }),
         }
         for (const runId of new Set(due.map((requirement) => requirement.runId))) {
           const run = yield* store.getRun(runId)
@@ -822,7 +832,14 @@ const make = (options: EngineOptions) =>
         endedHere.delete(run.record.runId)
         const lastSeq = run.since.at(-1)?.seq ?? run.record.lastSeq
         const record = revise(run.record, { epoch: run.record.epoch + 1 })
-        const writer = RunWriter.make(agent, { record, messages, lastSeq }, store, signals, terms, onClaimed)
+        const writer = RunWriter.make(
+          agent,
+          { record, messages, lastSeq },
+          store,
+          announcer,
+          terms,
+          onClaimed,
+        )
         return { writer, messages, lastSeq }
       })
 
@@ -863,6 +880,13 @@ const make = (options: EngineOptions) =>
           if (isFinal(run.record.status))
             return yield* new RunNotContinuable({ runId: id, status: run.record.status })
           const { writer } = yield* takeOver(agent, run)
+          // What was decided on its pause before the cancel (an expiry that cancels it, say) is counted.
+          if (run.record.status === 'paused')
+            writer.tally(
+              ofPause(run.record, yield* store.listRequirements(id)).filter(
+                (requirement) => requirement.status === 'resolved',
+              ),
+            )
           const cancelled = yield* Effect.either(
             writer.cancel({
               settle: Effect.asVoid(

@@ -6,6 +6,8 @@ import type {
   ApprovalQuery,
   ApprovalRecord,
 } from './Approval.js'
+import type { FollowUp } from './FollowUp.js'
+import type { Delivery, DeliveryClaim, DeliveryFilter, DeliveryOutcome } from './Outbox.js'
 import type {
   EventSequenceConflict,
   GrantInactive,
@@ -49,14 +51,34 @@ export interface JournalBatch {
   readonly decisions?: ReadonlyArray<Decision>
 }
 
-/** A decision on a requirement, recorded with a journal batch. */
+/**
+ * A decision on a requirement, recorded with a journal batch. `deliveries` (its notifications) go
+ * into the outbox with it, as `resolveRequirement`'s do: only if it is recorded.
+ */
 export interface Decision {
   readonly requirementId: string
   readonly resolution: Resolution
+  readonly deliveries?: ReadonlyArray<Delivery>
 }
 
 /** Why a batch was refused: its first sequence number was taken, or one of its decisions lost. */
 export type BatchRefused = EventSequenceConflict | RequirementAlreadyResolved | RequirementNotFound
+
+/** Where a follower of a run stands: the last of its events it has. */
+export interface RunCursor {
+  readonly runId: string
+  readonly afterSeq: number
+}
+
+/**
+ * Who runs the sweeper among the processes sharing a store, and until when (by their clocks):
+ * one at a time, taken over by another once it lapses.
+ */
+export interface SweeperLease {
+  /** The process that holds it: an id of its own, new at every start. */
+  readonly holder: string
+  readonly expiresAt: number
+}
 
 /**
  * Where runs live between steps, and the only source of truth for resuming one. Every
@@ -108,11 +130,14 @@ export interface RunStore {
    * Appends the batch that ends in a stop, with the requirements the stop raises, and makes
    * `run` the run's record. Readers see all of it or none of it; refused whole like `appendBatch`.
    * Every lease of the run ends with it (a store without transactions removes them just after).
+   * `deliveries` (the notifications of the stop) go into the outbox with it: a commit refused
+   * writes none, and one that is in loses none, whatever crash follows.
    */
   readonly commit: (
     batch: JournalBatch,
     run: RunRecord,
     requirements: ReadonlyArray<RequirementRecord>,
+    deliveries?: ReadonlyArray<Delivery>,
   ) => Effect.Effect<void, BatchRefused | StoreError>
 
   /**
@@ -128,6 +153,16 @@ export interface RunStore {
 
   /** A run's events with `seq > afterSeq`, in order. */
   readonly readEvents: (runId: string, afterSeq: number) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /**
+   * The events of several runs after each one's cursor, at most `limit` in all, in one read: how
+   * a process follows every run it has followers of. Each run's events come together and in
+   * order, and are its first ones after its cursor (a run cut short by `limit` continues from
+   * its last one returned); runs without new events cost no more than a lookup each.
+   */
+  readonly readEventsOfRuns: (
+    cursors: ReadonlyArray<RunCursor>,
+    limit: number,
+  ) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   /** The run's whole transcript as appended by its batches. */
   readonly readTranscript: (runId: string) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 
@@ -139,12 +174,14 @@ export interface RunStore {
   readonly listRequirements: (runId: string) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
   /**
    * Records the decision on a pending requirement (or that it lapsed). Of concurrent callers,
-   * exactly one wins. An approval's requirement updates the approval with it.
+   * exactly one wins. An approval's requirement updates the approval with it. `deliveries` go
+   * into the outbox with the winner's decision, as with `commit`; a loser's are not written.
    */
   readonly resolveRequirement: (
     runId: string,
     requirementId: string,
     resolution: Resolution,
+    deliveries?: ReadonlyArray<Delivery>,
   ) => Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved | StoreError>
   /**
    * Pending requirements whose `expiresAt` is at or before `now`, of runs whose record says
@@ -154,6 +191,15 @@ export interface RunStore {
     now: number,
     limit: number,
   ) => Effect.Effect<ReadonlyArray<RequirementRecord>, StoreError>
+
+  /**
+   * Takes or renews the sweeper's lease for `lease.holder`: it holds it when the stored lease is
+   * its own and still holds at `now`, or none is stored, or the stored one expired at or before
+   * `now`. Answers whether `lease.holder` holds it now, until `lease.expiresAt`. Of concurrent
+   * callers at most one holds it, and a lease that still holds is never taken over (clocks of the
+   * processes sharing the store must agree to well within a lease).
+   */
+  readonly holdSweeperLease: (lease: SweeperLease, now: number) => Effect.Effect<boolean, StoreError>
 
   /*
    * Approvals: every requirement of kind `approval` a commit raises is an approval (see
@@ -208,6 +254,38 @@ export interface RunStore {
     grantId: string,
     approval: ApprovalRecord,
   ) => Effect.Effect<Grant, GrantNotFound | GrantInactive | StoreError>
+
+  /*
+   * The outbox (see Delivery.ts): deliveries written by `commit` and `resolveRequirement`, claimed
+   * one attempt at a time by dispatchers, each attempt recorded.
+   */
+
+  /**
+   * Pending deliveries of the claim's channels that are due (`nextAttemptAt <= now`) and not
+   * leased (no claim, or its lease ran out), earliest due first, at most `limit`: each leased to
+   * `owner` until `leaseUntil`, its `attempts` counted up, and answered as claimed. Of concurrent
+   * claimers, each delivery goes to one.
+   */
+  readonly claimDeliveries: (claim: DeliveryClaim) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+  /**
+   * Records how a claimed attempt went, ending its lease. A delivery no longer pending is left as
+   * it is (an attempt that outlived its lease and lost to another never undoes a success).
+   */
+  readonly recordDelivery: (deliveryId: string, outcome: DeliveryOutcome) => Effect.Effect<void, StoreError>
+  /** Deliveries matching the filter, oldest first: for inspection, and a channel's earlier receipts. */
+  readonly listDeliveries: (filter: DeliveryFilter) => Effect.Effect<ReadonlyArray<Delivery>, StoreError>
+
+  /**
+   * Records a reminder or escalation of a requirement, with its deliveries, unless that step of
+   * that requirement is recorded already: answers whether this call recorded it. Of concurrent
+   * callers, one does (see FollowUp.ts).
+   */
+  readonly recordFollowUp: (
+    followUp: FollowUp,
+    deliveries?: ReadonlyArray<Delivery>,
+  ) => Effect.Effect<boolean, StoreError>
+  /** The steps recorded for a requirement, oldest first. */
+  readonly listFollowUps: (requirementId: string) => Effect.Effect<ReadonlyArray<FollowUp>, StoreError>
 }
 
 export const RunStore = Context.GenericTag<RunStore>('@countersign/core/RunStore')

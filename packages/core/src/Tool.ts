@@ -1,6 +1,7 @@
 import { Effect, Either, JSONSchema, ParseResult, Schema, SchemaAST } from 'effect'
 import { approval as checkApproval, type ApprovalOptions } from './Approval.js'
 import { DefinitionError } from './Errors.js'
+import { planOf } from './FollowUp.js'
 import type { ToolCall } from './Message.js'
 import type { Principal } from './Principal.js'
 import type { Need } from './RequirementPlugin.js'
@@ -237,7 +238,12 @@ export const make = <A>(spec: ToolSpec<A>): Tool => {
       ...(spec.approval?.type === 'required'
         ? [
             RequiredApproval.need(
-              spec.approval.message === undefined ? {} : { message: spec.approval.message },
+              {
+                ...(spec.approval.message === undefined ? {} : { message: spec.approval.message }),
+                ...(spec.approval.remind === undefined && spec.approval.escalate === undefined
+                  ? {}
+                  : { followUps: planOf(`tool "${spec.name}"`, spec.approval) }),
+              },
               spec.approval.expiresIn === undefined
                 ? undefined
                 : { after: spec.approval.expiresIn, onExpire: spec.approval.onExpire ?? 'reject' },

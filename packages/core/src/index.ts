@@ -61,6 +61,25 @@ export { ApprovalChange, ApprovalRecord, ApprovalUpdate } from './Approval.js'
 export * as Grant from './Grant.js'
 export * as Approvals from './Approvals.js'
 export * as Sweeper from './Sweeper.js'
+export {
+  DecisionSummary,
+  EscalationSummary,
+  Notification,
+  NotificationEvent,
+  RequirementSummary,
+  RunSummary,
+} from './Notification.js'
+export * as Outbox from './Outbox.js'
+export { Delivery, DeliveryOutcome, DeliveryStatus } from './Outbox.js'
+export type { DeliveryClaim, DeliveryFilter } from './Outbox.js'
+export * as Notifications from './Notifications.js'
+export * as FollowUps from './FollowUp.js'
+export { FollowUp } from './FollowUp.js'
+export type { FollowUpOptions } from './FollowUp.js'
+export type { NotificationsOptions, Route as NotificationRoute, RetryOptions } from './Notifications.js'
+export * as Channel from './Channel.js'
+export { DeliveryFailed } from './Channel.js'
+export type { DeliveryContext, DeliveryReceipt } from './Channel.js'
 export { Countersign } from './Countersign.js'
 export type { CountersignOptions } from './Countersign.js'
 export { approval } from './Approval.js'
@@ -72,7 +91,7 @@ export * as ScriptedModel from './ScriptedModel.js'
 
 export * as RunEngine from './RunEngine.js'
 export { RunStore } from './RunStore.js'
-export type { BatchRefused, Decision, JournalBatch } from './RunStore.js'
+export type { BatchRefused, Decision, JournalBatch, RunCursor, SweeperLease } from './RunStore.js'
 export * as StoredText from './StoredText.js'
 export * as MemoryStore from './MemoryStore.js'
 export * as IdGenerator from './IdGenerator.js'
@@ -99,6 +118,8 @@ export {
   isFinal,
   isWorking,
   maxRunPageSize,
+  maxRunSearchLength,
+  RunDecisions,
   RunFilter,
   RunKind,
   type RunLease,

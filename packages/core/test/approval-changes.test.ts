@@ -205,6 +205,81 @@ describe('following the approval queue', () => {
   )
 })
 
+describe('the approval queue followed by many', () => {
+  /** The store, counting the reads an engine makes of the queue. */
+  const counting = (store: RunStore) => {
+    const reads = { changes: 0, approvals: 0 }
+    return {
+      reads,
+      store: {
+        ...store,
+        readApprovalChanges: (afterSeq: number, limit: number) =>
+          Effect.suspend(() => (reads.changes++, store.readApprovalChanges(afterSeq, limit))),
+        getApproval: (approvalId: string) =>
+          Effect.suspend(() => (reads.approvals++, store.getApproval(approvalId))),
+      } satisfies RunStore,
+    }
+  }
+
+  it.scoped(
+    '1,000 followers on one engine: one read an interval, each change read once, each delivered to all',
+    () =>
+      Effect.gen(function* () {
+        const shared = MemoryStore.make()
+        const { store, reads } = counting(shared)
+        const agent = gatedAgent()
+        // Engine A is another server; B's 1,000 followers hear its writes only through the store.
+        const [a, b] = [yield* engineOn(shared, engineOptions), yield* engineOn(store, engineOptions)]
+        const followers = []
+        for (let index = 0; index < 1_000; index++) followers.push(yield* followInto(b.followApprovals(0)))
+        const before = { ...reads }
+
+        const paused = yield* a.run(agent, 'Weather in Oslo?')
+        yield* TestClock.adjust(interval)
+        for (const { seen } of followers) yield* untilSeen(seen, 1)
+        yield* untilWaitingAgain
+
+        const approvalId = paused.activeRequirements[0]!.id
+        for (const { seen } of followers)
+          expect(summary(seen)).toStrictEqual([
+            { seq: 1, approvalId, status: 'pending', approvalStatus: 'pending' },
+          ])
+        // One read of the queue for the interval, and one of the approval it changed: not 1,000.
+        expect(reads.changes - before.changes).toBe(1)
+        expect(reads.approvals - before.approvals).toBe(1)
+        for (const { fiber } of followers) yield* Fiber.interrupt(fiber)
+      }),
+  )
+
+  it.scoped('a follower behind the feed reads what it missed once, then goes on with the feed', () =>
+    Effect.gen(function* () {
+      const { store, reads } = counting(MemoryStore.make())
+      const engine = yield* engineOn(store, engineOptions)
+      for (const n of [1, 2, 3]) yield* store.recordApproval(sampleApproval('run-1', `audit-${n}`))
+      const ahead = yield* followInto(engine.followApprovals())
+      const behind = yield* followInto(engine.followApprovals(1))
+      yield* untilSeen(behind.seen, 2)
+      yield* store.recordApproval(sampleApproval('run-1', 'audit-4'))
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(ahead.seen, 1)
+      yield* untilSeen(behind.seen, 3)
+
+      expect(ahead.seen.map(({ seq }) => seq)).toStrictEqual([4])
+      expect(behind.seen.map(({ seq, approvalId }) => [seq, approvalId])).toStrictEqual([
+        [2, 'audit-2'],
+        [3, 'audit-3'],
+        [4, 'audit-4'],
+      ])
+      yield* Fiber.interrupt(ahead.fiber)
+      yield* Fiber.interrupt(behind.fiber)
+      // Nobody follows: the feed stopped, and reads nothing more.
+      const stopped = reads.changes
+      yield* TestClock.adjust(interval * 4)
+      expect(reads.changes).toBe(stopped)
+    }),
+  )
+})
+
 describe('countersign.approvals.changes', () => {
   it.live('lists a page, then follows from its changeSeq: what the page shows, then the decision', () =>
     Effect.promise(async () => {

@@ -72,6 +72,13 @@ describe('expiry', () => {
             expect(ledger.calls).toEqual([])
             const approval = Option.getOrThrow(yield* store.getApproval(done.requirements[0]!.id))
             expect(approval).toMatchObject({ status: 'expired', expiresAt: hour, runStatus: 'completed' })
+            // The list of runs shows it: counted on the run's record.
+            expect(Option.getOrThrow(yield* store.getRun(paused.runId)).decisions).toEqual({
+              approved: 0,
+              edited: 0,
+              rejected: 0,
+              expired: 1,
+            })
           }).pipe(
             Effect.provide(
               Sweeper.layer([agent], { every: '1 minute' }).pipe(Layer.provideMerge(engineOver(store))),
@@ -99,7 +106,10 @@ describe('expiry', () => {
         cancelledRuns: [late.runId],
         continuedRuns: [],
       })
-      expect(Option.getOrThrow(yield* store.getRun(late.runId)).status).toBe('cancelled')
+      expect(Option.getOrThrow(yield* store.getRun(late.runId))).toMatchObject({
+        status: 'cancelled',
+        decisions: { approved: 0, edited: 0, rejected: 0, expired: 1 },
+      })
       expect((yield* requirementOf(store, late.runId)).resolution).toMatchObject({ lapsed: 'expired' })
       expect(Option.getOrThrow(yield* store.getRun(onTime.runId)).status).toBe('paused')
       expect((yield* requirementOf(store, onTime.runId)).status).toBe('pending')

@@ -1,5 +1,5 @@
 import { it } from '@effect/vitest'
-import { Cause, Chunk, Effect, Fiber, Queue, Stream, TestClock } from 'effect'
+import { Cause, Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
   defineAgent,
@@ -8,10 +8,14 @@ import {
   RunClaimed,
   type RunEvent,
   RunNotFound,
+  type RunStore,
   ScriptedModel,
+  StoreError,
 } from '../src/index.js'
 import { isStop } from '../src/RunEvent.js'
-import { follower, type Heard, stepsToStream } from '../src/internal/follow.js'
+import { follower, stepsToStream } from '../src/internal/follow.js'
+import { FollowedRuns } from '../src/internal/followedRuns.js'
+import { RunSignals, type Signal } from '../src/internal/signals.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
 /*
@@ -154,107 +158,189 @@ describe('following a run another engine writes', () => {
   )
 })
 
-describe('follow: merging what the engine says with what the store holds', () => {
+describe('follow: merging what the engine says with what its reader reads of the store', () => {
   const runId = 'run-1'
-  const event = (seq: number, tag: 'RunContinued' | 'RunCompleted' = 'RunContinued'): RunEvent =>
+  const event = (seq: number, tag: 'RunContinued' | 'RunCompleted' = 'RunContinued', of = runId): RunEvent =>
     tag === 'RunCompleted'
-      ? { _tag: 'RunCompleted', runId, seq, at: 0, content: 'done' }
-      : { _tag: 'RunContinued', runId, seq, at: 0 }
+      ? { _tag: 'RunCompleted', runId: of, seq, at: 0, content: 'done' }
+      : { _tag: 'RunContinued', runId: of, seq, at: 0 }
 
-  /** A store of one run's events, and a follower of it after `afterSeq` with its engine's signals. */
-  const harness = (afterSeq: number) =>
-    Effect.gen(function* () {
-      const stored: Array<RunEvent> = []
-      let reads = 0
-      const signals = yield* Queue.unbounded<Heard>()
-      const following = yield* Effect.fork(
-        Stream.runCollect(
-          stepsToStream(
-            follower({
-              signals,
-              afterSeq,
-              pollInterval: interval,
-              until: isStop,
-              readAfter: (seq) => Effect.sync(() => (reads++, stored.filter((each) => each.seq > seq))),
+  /** A store whose reads of followed runs are counted, and an engine's signals and reader over it. */
+  const reader = Effect.gen(function* () {
+    const memory = MemoryStore.make()
+    const reads: Array<ReadonlyArray<string>> = []
+    let failing = false
+    const store: RunStore = {
+      ...memory,
+      readEventsOfRuns: (cursors, limit) =>
+        failing
+          ? Effect.fail(new StoreError({ operation: 'readEventsOfRuns', reason: 'the database is down' }))
+          : Effect.suspend(() => {
+              reads.push(cursors.map((cursor) => cursor.runId))
+              return memory.readEventsOfRuns(cursors, limit)
             }),
-          ),
-        ),
-      )
-      const store = (...events: ReadonlyArray<RunEvent>) => stored.push(...events)
-      const result = Effect.map(Fiber.join(following), Chunk.toReadonlyArray)
-      return { signals, store, result, reads: () => reads }
-    })
+    }
+    const signals = new RunSignals()
+    const followed = new FollowedRuns(store, signals, Duration.millis(interval), yield* Effect.scope)
+    /** What the engine does when its writer stores and announces an event. */
+    const say = (signal: Signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal))
+    /** Another process stores events: the engine hears nothing of them. */
+    const storeElsewhere = (...events: ReadonlyArray<RunEvent>) =>
+      memory.appendBatch({ runId: events[0]!.runId, events, transcriptStart: 0, messages: [] })
+    /** A follower of the run after `afterSeq`, as the engine makes one, collected until it ends. */
+    const follow = (afterSeq: number, of = runId) =>
+      Effect.gen(function* () {
+        // Listening in the stream's scope, as the engine's followers do: a follower that ends leaves.
+        const listening = yield* Deferred.make<void>()
+        const stream = stepsToStream(
+          Effect.gen(function* () {
+            const heard = yield* followed.listen(of)
+            yield* followed.from(of, afterSeq)
+            yield* Deferred.succeed(listening, undefined)
+            return follower({ heard, afterSeq, until: isStop })
+          }),
+        )
+        const following = yield* Effect.fork(Stream.runCollect(stream))
+        yield* Deferred.await(listening)
+        return Effect.map(Fiber.join(following), Chunk.toReadonlyArray)
+      })
+    const fail = (down: boolean) => Effect.sync(() => (failing = down))
+    return { say, storeElsewhere, follow, reads, fail }
+  })
 
-  it.effect('fills a gap from the store before delivering an event heard ahead of it', () =>
+  it.scoped('an event heard ahead of the next waits for the next read, which brings those between', () =>
     Effect.gen(function* () {
-      const { signals, store, result, reads } = yield* harness(1)
+      const { say, storeElsewhere, follow, reads } = yield* reader
+      const result = yield* follow(1)
       // Events 2 and 3 were stored by another process; this engine then stores and announces 4 and 5.
-      store(event(2), event(3), event(4), event(5, 'RunCompleted'))
-      yield* Queue.offerAll(signals, [event(4), event(5, 'RunCompleted')])
+      yield* storeElsewhere(event(2), event(3), event(4), event(5, 'RunCompleted'))
+      yield* say(event(4))
+      yield* say(event(5, 'RunCompleted'))
+      yield* untilSleeping
+      yield* TestClock.adjust(interval)
       expect(seqs(yield* result)).toEqual([2, 3, 4, 5])
-      expect(reads()).toBe(1)
+      expect(reads).toHaveLength(1)
     }),
   )
 
-  it.effect('reads the store only at a tick with nothing heard since the one before', () =>
+  it.scoped('reads a run only at a poll with nothing heard of it since the one before', () =>
     Effect.gen(function* () {
-      const { signals, store, result, reads } = yield* harness(0)
-      store(event(1))
-      yield* Queue.offer(signals, event(1))
+      const { say, storeElsewhere, follow, reads } = yield* reader
+      const result = yield* follow(0)
+      yield* storeElsewhere(event(1))
+      yield* say(event(1))
       yield* untilSleeping
       // The engine spoke in this interval: the run is written here, nothing to read.
       yield* TestClock.adjust(interval)
       yield* untilSleeping
-      expect(reads()).toBe(0)
+      expect(reads).toHaveLength(0)
       // A whole interval of silence: someone else may be writing it.
-      store(event(2, 'RunCompleted'))
+      yield* storeElsewhere(event(2, 'RunCompleted'))
       yield* TestClock.adjust(interval)
       expect(seqs(yield* result)).toEqual([1, 2])
-      expect(reads()).toBe(1)
+      expect(reads).toHaveLength(1)
     }),
   )
 
-  it.effect('drops what it has delivered already, heard twice or read twice', () =>
+  it.scoped('drops what it has delivered already, heard twice or read twice', () =>
     Effect.gen(function* () {
-      const { signals, store, result } = yield* harness(0)
-      store(event(1), event(2))
+      const { say, storeElsewhere, follow } = yield* reader
+      const result = yield* follow(0)
+      yield* storeElsewhere(event(1), event(2))
       yield* untilSleeping
       yield* TestClock.adjust(interval)
       yield* untilSleeping
       // Heard again from the engine, they change nothing.
-      yield* Queue.offerAll(signals, [event(1), event(2)])
-      store(event(3, 'RunCompleted'))
-      yield* Queue.offer(signals, event(3, 'RunCompleted'))
-      yield* Queue.offer(signals, event(3, 'RunCompleted'))
+      yield* say(event(1))
+      yield* say(event(2))
+      yield* storeElsewhere(event(3, 'RunCompleted'))
+      yield* say(event(3, 'RunCompleted'))
+      yield* say(event(3, 'RunCompleted'))
       const events = yield* result
       expect(seqs(events)).toEqual([1, 2, 3])
       expect(tags(events).at(-1)).toBe('RunCompleted')
     }),
   )
 
-  it.effect(
+  it.scoped(
+    'one read an interval for every follower of every run, each follower getting each event once',
+    () =>
+      Effect.gen(function* () {
+        const { storeElsewhere, follow, reads } = yield* reader
+        const runs = ['run-a', 'run-b', 'run-c']
+        const results = []
+        for (const of of runs) for (let index = 0; index < 100; index++) results.push(yield* follow(0, of))
+        yield* untilSleeping
+        // Nothing stored yet: the reads find nothing, one an interval.
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        expect(reads).toEqual([runs])
+        for (const of of runs)
+          yield* storeElsewhere(event(1, 'RunContinued', of), event(2, 'RunContinued', of))
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        for (const of of runs) yield* storeElsewhere(event(3, 'RunCompleted', of))
+        yield* TestClock.adjust(interval)
+        for (const result of results) expect(seqs(yield* result)).toEqual([1, 2, 3])
+        expect(reads).toEqual([runs, runs, runs])
+      }),
+  )
+
+  it.scoped('a failed read fails the followers it was for; the reader reads again at the next poll', () =>
+    Effect.gen(function* () {
+      const { storeElsewhere, follow, fail, reads } = yield* reader
+      const failed = yield* follow(0)
+      yield* untilSleeping
+      yield* fail(true)
+      yield* TestClock.adjust(interval)
+      const exit = yield* Effect.exit(failed)
+      expect(exit).toMatchObject({ _tag: 'Failure', cause: { error: { _tag: 'StoreError' } } })
+
+      yield* fail(false)
+      const later = yield* follow(0)
+      yield* storeElsewhere(event(1, 'RunCompleted'))
+      yield* untilSleeping
+      yield* TestClock.adjust(interval)
+      expect(seqs(yield* later)).toEqual([1])
+      expect(reads).toHaveLength(1)
+    }),
+  )
+
+  it.scoped('reads nothing once nobody follows anything', () =>
+    Effect.gen(function* () {
+      const { storeElsewhere, follow, reads } = yield* reader
+      const result = yield* follow(0)
+      yield* storeElsewhere(event(1, 'RunCompleted'))
+      yield* untilSleeping
+      yield* TestClock.adjust(interval)
+      expect(seqs(yield* result)).toEqual([1])
+      // The reader's last sleep ends finding nothing followed: it stops, asleep on nothing.
+      yield* TestClock.adjust(interval)
+      yield* TestClock.adjust(interval)
+      expect(Chunk.toReadonlyArray(yield* TestClock.sleeps())).toEqual([])
+      expect(reads).toHaveLength(1)
+    }),
+  )
+
+  it.scoped(
     'a writer of this engine that dies fails the follower, after what it stored; one that lost the run to another writer does not',
     () =>
       Effect.gen(function* () {
-        const died = yield* harness(0)
-        yield* Queue.offerAll(died.signals, [
-          event(1),
-          { _tag: 'WriterDied', runId, cause: Cause.die('boom') },
-        ])
-        died.store(event(1))
-        const exit = yield* Effect.exit(died.result)
+        const died = yield* reader
+        const diedResult = yield* died.follow(0)
+        yield* died.storeElsewhere(event(1))
+        yield* died.say(event(1))
+        yield* died.say({ _tag: 'WriterDied', runId, cause: Cause.die('boom') })
+        const exit = yield* Effect.exit(diedResult)
         expect(exit._tag).toBe('Failure')
 
-        const lost = yield* harness(0)
-        yield* Queue.offer(lost.signals, {
-          _tag: 'WriterDied',
-          runId,
-          cause: Cause.fail(new RunClaimed({ runId, epoch: 2 })),
-        })
-        lost.store(event(1), event(2, 'RunCompleted'))
+        const lost = yield* reader
+        const lostResult = yield* lost.follow(0)
+        yield* lost.say({ _tag: 'WriterDied', runId, cause: Cause.fail(new RunClaimed({ runId, epoch: 2 })) })
+        yield* lost.storeElsewhere(event(1), event(2, 'RunCompleted'))
         yield* untilSleeping
         yield* TestClock.adjust(interval)
-        expect(seqs(yield* lost.result)).toEqual([1, 2])
+        expect(seqs(yield* lostResult)).toEqual([1, 2])
       }),
   )
 })

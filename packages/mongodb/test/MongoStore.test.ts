@@ -141,6 +141,49 @@ const expectedIndexes = {
     },
     { name: 'approvals_grant_uses', key: [['usedGrant', 1]], unique: false },
   ],
+  deliveries: [
+    id,
+    {
+      name: 'deliveries_by_requirement',
+      key: [
+        ['requirementId', 1],
+        ['createdAt', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'deliveries_by_run',
+      key: [
+        ['runId', 1],
+        ['createdAt', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'deliveries_due',
+      key: [
+        ['status', 1],
+        ['nextAttemptAt', 1],
+      ],
+      unique: false,
+    },
+  ],
+  delivery_claims: [
+    id,
+    {
+      name: 'delivery_claims_latest',
+      key: [
+        ['deliveryId', 1],
+        ['n', -1],
+      ],
+      unique: false,
+    },
+  ],
+  follow_ups: [
+    id,
+    { name: 'follow_ups_by_requirement', key: [['requirementId', 1]], unique: false },
+    { name: 'follow_ups_outbox_pending', key: [['outboxPending', 1]], unique: false },
+  ],
   events: [
     id,
     {
@@ -152,6 +195,7 @@ const expectedIndexes = {
       unique: true,
     },
     { name: 'events_leased', key: [['leaseExpiresAt', 1]], unique: false },
+    { name: 'events_outbox_pending', key: [['outboxPending', 1]], unique: false },
     {
       name: 'events_transcript',
       key: [
@@ -185,6 +229,7 @@ const expectedIndexes = {
     id,
     { name: 'resolutions_approval_outdated', key: [['approvalOutdated', 1]], unique: false },
     { name: 'resolutions_by_run', key: [['runId', 1]], unique: false },
+    { name: 'resolutions_outbox_pending', key: [['outboxPending', 1]], unique: false },
   ],
   runs: [
     id,
@@ -301,12 +346,15 @@ describe('MongoStore: documents (schema version 2)', () => {
     const [decided, open] = paused.requirements
     const c = collectionsOf(db)
 
-    // Only the version 2 collections exist: no transcript, requirements or claims (`grants` has its indexes).
+    // Only the version 2 collections exist: no transcript, requirements or claims (`grants` and the outbox's have their indexes).
     expect((await db.listCollections().toArray()).map(({ name }) => name).sort()).toStrictEqual([
       'approval_changes',
       'approvals',
       'counters',
+      'deliveries',
+      'delivery_claims',
       'events',
+      'follow_ups',
       'grants',
       'migrations',
       'resolutions',
@@ -324,6 +372,8 @@ describe('MongoStore: documents (schema version 2)', () => {
       updatedAt: paused.record.updatedAt,
       createdAt: paused.record.createdAt,
       createdIn: 2,
+      input: paused.record.input,
+      content: paused.record.content,
       doc: 'string',
       requirements: 'string',
       raised: paused.requirements.map(({ id, kind, createdAt }) => ({ id, kind, createdAt })),

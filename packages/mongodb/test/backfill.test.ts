@@ -74,9 +74,36 @@ describe('MongoStore: runs documents written before listRuns', () => {
       'run-older': { createdAt: older.createdAt, parentRunId: undefined },
     })
     expect(await listed(store)).toStrictEqual({ ids: [newer.runId, older.runId], total: 2 })
-    expect(await collectionsOf(db).migrations.find().toArray()).toMatchObject([
+    expect(await collectionsOf(db).migrations.find().sort({ _id: 1 }).toArray()).toMatchObject([
       { _id: 'runs-created-at-and-parent' },
+      { _id: 'runs-input-and-content' },
     ])
+  })
+
+  it("are given copies of their input and answer at start: listRuns's search finds them", async () => {
+    const { dbName, db, newer } = await oldDatabase()
+    await collectionsOf(db).runs.updateOne(
+      { _id: newer.runId },
+      {
+        $set: {
+          doc: JSON.stringify(
+            Schema.encodeSync(RunRecord)(
+              new RunRecord({ ...newer, status: 'completed', content: 'Refunded the TEAPOT' }),
+            ),
+          ),
+        },
+      },
+    )
+    const search = (store: RunStore, text: string) =>
+      run(store.listRuns({ userId: 'ada', search: text, offset: 0, limit: 10 }))
+    // Without the backfill only the id and the agent are found.
+    const unmigrated = await open(dbName, { migrate: false })
+    expect((await search(unmigrated, 'teapot')).total).toBe(0)
+
+    const store = await open(dbName)
+
+    expect((await search(store, 'teapot')).runs.map(({ runId }) => runId)).toStrictEqual([newer.runId])
+    expect((await search(store, 'arrived BROKEN')).total).toBe(2)
   })
 
   it('a document whose record does not decode is left as it is, and the start goes on', async () => {
@@ -125,7 +152,7 @@ describe('MongoStore: runs documents written before listRuns', () => {
     const c = collectionsOf(db)
     expect(await c.runs.countDocuments({ createdAt: { $exists: false } })).toBe(0)
     expect(await c.runs.findOne({ _id: 'run-0177' })).toMatchObject({ createdAt: T + 177 })
-    expect(await c.migrations.countDocuments()).toBe(1)
+    expect(await c.migrations.countDocuments()).toBe(2)
     expect((await listed(stores[0])).ids.slice(0, 2)).toStrictEqual(['run-0239', 'run-0238'])
   })
 })

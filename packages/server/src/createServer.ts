@@ -80,7 +80,11 @@ export type ServerOptions = (CountersignOptions | { readonly countersign: Counte
   readonly reauthenticateMs?: number
   /** Deepest nesting of JSON input accepted (default 32 levels); deeper is BAD_REQUEST (`NestingTooDeep`). */
   readonly maxJsonDepth?: number
-  /** More HTTP handlers on the same port, each at its path, for signed-in callers only (see `Mount`). */
+  /**
+   * More HTTP handlers on the same port, each at its path: for signed-in callers only, or, for a
+   * mount that authenticates its callers itself (Slack's interactivity endpoint), for anyone within
+   * the request rate, counted by remote address (see `Mount`).
+   */
   readonly mounts?: ReadonlyArray<Mount>
 }
 
@@ -148,6 +152,7 @@ export const createServer = (options: ServerOptions): CountersignServer => {
   const rest = { countersign, authenticate: options.authenticate, maxBodySize, resumer, guards }
   const webApp = options.webApp === undefined ? undefined : staticFiles(options.webApp)
   const mounts = options.mounts ?? []
+  const addressRate = makeRateLimiter(limits.rateLimit)
 
   let closing = false
   let inFlight = 0
@@ -172,7 +177,10 @@ export const createServer = (options: ServerOptions): CountersignServer => {
           countersign,
           authenticate: options.authenticate,
           rate: guards.rate,
+          addressRate,
           runs: guards.runs,
+          resumer,
+          maxBodySize,
         })
       )
         return

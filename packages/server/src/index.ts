@@ -4,7 +4,14 @@
  */
 export { createServer } from './createServer.js'
 export type { CountersignServer, ServerOptions } from './createServer.js'
-export type { Mount, MountContext } from './mounts.js'
+export type {
+  DeploymentContext,
+  Mount,
+  MountContext,
+  MountDecision,
+  SelfAuthenticatingMount,
+  SignedInMount,
+} from './mounts.js'
 export { appRouter } from './router.js'
 export type { AppRouter } from './router.js'
 export { staticTokens } from './auth.js'

@@ -79,6 +79,8 @@ export const ListRunsInput = Schema.UndefinedOr(
     /** Only interrupted runs (being worked on, their writer's lease lapsed: to recover or cancel). */
     interrupted: Schema.optional(Schema.Literal(true)),
     definitionId: Schema.optional(Schema.NonEmptyString),
+    /** Text to find in the run's id (a prefix), definition, input or answer: see the core's `RunFilter.search`. */
+    search: RunQuery.fields.search,
     offset: RunQuery.fields.offset,
     limit: RunQuery.fields.limit,
   }),

@@ -87,7 +87,7 @@ export const sendError = (res: ServerResponse, error: unknown) => {
 }
 
 /** The body, up to `maxBytes`; more is PayloadTooLarge (the rest is drained, not kept). */
-const readBody = (req: IncomingMessage, maxBytes: number) =>
+export const readBody = (req: IncomingMessage, maxBytes: number) =>
   new Promise<string>((resolve, reject) => {
     const declared = Number(req.headers['content-length'])
     const tooLarge = () => {

@@ -121,6 +121,8 @@ export const runSummaryView = (run: RunRecord, interrupted = false) => ({
   error: run.error,
   /** The ids of the requirements waiting for a decision now (empty unless paused). */
   activeRequirementIds: run.pendingRequirementIds,
+  /** How its decisions went so far: absent until one was counted (and on runs stored before). */
+  decisions: run.decisions,
   createdAt: run.createdAt,
   updatedAt: run.updatedAt,
 })

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Resolutions } from '@countersign/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureServerEntry, type ServerProcess, startServerProcess } from '../src/testing/index.js'
+import { describe, expect, it } from 'vitest'
 import { eventsOf, failure, useClients } from './harness.js'
-import { ferretDb, sqliteFile } from './stores.js'
+import { ferretDb, sqliteFile, useServerOn } from './stores.js'
 
 /*
  * Approvals that cannot be bypassed, tried over the wire as an attacker would (issue 16, findings
@@ -16,20 +12,7 @@ import { ferretDb, sqliteFile } from './stores.js'
  */
 
 describe.each([sqliteFile, ferretDb])('on $name', (store) => {
-  const holder: { server?: ServerProcess; dispose?: () => Promise<void>; directory?: string } = {}
-  beforeAll(async () => {
-    holder.directory = mkdtempSync(join(tmpdir(), 'countersign-decisions-'))
-    const opened = await store.open(holder.directory)
-    holder.dispose = opened.dispose
-    holder.server = await startServerProcess(fixtureServerEntry, opened.args)
-  }, 120_000)
-  afterAll(async () => {
-    holder.server?.kill()
-    await holder.server?.ended
-    await holder.dispose?.()
-    if (holder.directory !== undefined) rmSync(holder.directory, { recursive: true, force: true })
-  })
-  const server = () => holder.server!
+  const server = useServerOn(store)
   const as = useClients(server)
 
   /** The run's events until it ends, as its requester follows them. */

@@ -1,7 +1,7 @@
 import { Resolutions } from '@countersign/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { connect, eventsOf, useServer } from './harness.js'
+import { connect, eventsOf, followToEnd as follow, useServer } from './harness.js'
 
 /*
  * One run's events fanned out to many WebSocket subscribers, each on a connection of its own,
@@ -22,28 +22,6 @@ const client = (socketClass?: new (url: string) => WebSocket) => {
 }
 
 type Event = { readonly _tag: string; readonly seq: number }
-type Trpc = ReturnType<typeof connect>['trpc']
-
-/** A subscription to the run's events: what it received, once it saw the pause, and its end. */
-const follow = (trpc: Trpc, runId: string) => {
-  const received: Array<{ id: string; data: Event }> = []
-  let sawPause!: () => void
-  const paused = new Promise<void>((resolve) => (sawPause = resolve))
-  const ended = new Promise<void>((resolve, reject) => {
-    trpc.runs.events.subscribe(
-      { runId },
-      {
-        onData: (value) => {
-          received.push(value)
-          if (value.data._tag === 'RunPaused') sawPause()
-        },
-        onError: reject,
-        onComplete: resolve,
-      },
-    )
-  })
-  return { received, paused, ended }
-}
 
 /** The sockets a client made: its first, and one more for each reconnect. */
 const recordingSockets = () => {

@@ -165,3 +165,26 @@ export const eventsOf = <A>(
       onComplete: () => resolve(received),
     })
   })
+
+type Trpc = ReturnType<typeof connect>['trpc']
+
+/** A subscription to the run's events until its end: what it received, once it saw the pause, and its end. */
+export const followToEnd = (trpc: Trpc, runId: string) => {
+  const received: Array<{ id: string; data: { readonly _tag: string; readonly seq: number } }> = []
+  let sawPause!: () => void
+  const paused = new Promise<void>((resolve) => (sawPause = resolve))
+  const ended = new Promise<void>((resolve, reject) => {
+    trpc.runs.events.subscribe(
+      { runId },
+      {
+        onData: (value) => {
+          received.push(value)
+          if (value.data._tag === 'RunPaused') sawPause()
+        },
+        onError: reject,
+        onComplete: resolve,
+      },
+    )
+  })
+  return { received, paused, ended }
+}

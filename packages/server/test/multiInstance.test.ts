@@ -1,16 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Resolutions } from '@countersign/core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type FixtureUser,
-  fixtureServerEntry,
-  type ServerProcess,
-  startServerProcess,
-} from '../src/testing/index.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { FixtureUser } from '../src/testing/index.js'
 import { followChanges, summaryOf } from './approvalFeed.js'
 import { connect, eventsOf, failure } from './harness.js'
+import { useSharedServers } from './sharedServers.js'
 import { ferretDb, sqliteFile } from './stores.js'
 
 /*
@@ -24,30 +19,8 @@ const seqsOf = (events: ReadonlyArray<{ data: { seq: number } }>) => events.map(
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
 describe.each([ferretDb, sqliteFile])('three servers on $name', (store) => {
-  let servers: ReadonlyArray<ServerProcess> = []
-  let directory: string | undefined
-  let disposeStore: (() => Promise<void>) | undefined
-
-  beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'countersign-shared-'))
-    const opened = await store.open(directory)
-    disposeStore = opened.dispose
-    const ledger = join(directory, 'ledger')
-    writeFileSync(ledger, '')
-    const start = () => startServerProcess(fixtureServerEntry, [...opened.args, '--ledger', ledger])
-    // The first creates the tables or indexes; the others find them.
-    const first = await start()
-    servers = [first, ...(await Promise.all([start(), start()]))]
-  }, 120_000)
-
-  afterAll(async () => {
-    for (const server of servers) server.kill()
-    // A continue lost to another server is no failure: none was reported.
-    for (const { stderr } of await Promise.all(servers.map((server) => server.ended)))
-      expect(stderr).not.toContain('after a decision failed')
-    await disposeStore?.()
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
-  })
+  // A continue lost to another server is no failure: none was reported.
+  const shared = useSharedServers(store, { stderrLacks: 'after a decision failed' })
 
   const clients: Array<{ close: () => Promise<void> }> = []
   afterEach(async () => {
@@ -56,7 +29,7 @@ describe.each([ferretDb, sqliteFile])('three servers on $name', (store) => {
 
   /** A user's client (alice's by default) of each of the three servers. */
   const instances = (user: FixtureUser = 'alice') => {
-    const [a, b, c] = servers.map((server) => {
+    const [a, b, c] = shared().servers.map((server) => {
       const client = connect(server, user)
       clients.push(client)
       return client.trpc
@@ -66,7 +39,7 @@ describe.each([ferretDb, sqliteFile])('three servers on $name', (store) => {
 
   /** The transfer calls the servers ran for the run, from the ledger they all append to. */
   const callsOf = (runId: string) =>
-    readFileSync(join(directory!, 'ledger'), 'utf8')
+    readFileSync(join(shared().directory, 'ledger'), 'utf8')
       .split('\n')
       .filter((line) => line.startsWith(`${runId} `))
 

@@ -14,6 +14,7 @@ describe.each([
       expect(await as('alice').definitions.list.query()).toStrictEqual([
         { id: 'assistant', name: 'Assistant', kind: 'agent' },
         { id: 'chatty', name: 'Chatty', kind: 'agent' },
+        { id: 'expiring', name: 'Expiring', kind: 'agent' },
         { id: 'exporter', name: 'Exporter', kind: 'agent' },
         { id: 'finance', name: 'Finance', kind: 'agent' },
         { id: 'flaky', name: 'Flaky', kind: 'agent' },

@@ -15,10 +15,8 @@
  *     const [request] = await wire.requests()
  *     await wire.close()
  */
-import { spawn } from 'node:child_process'
-import { dirname } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { startWireProcess } from '@countersign/wire-kit'
 import type { RecordedRequest, Reply } from './script.js'
 
 export * from './script.js'
@@ -49,42 +47,7 @@ const serverEntry = fileURLToPath(new URL(`./server${extension}`, import.meta.ur
 
 /** Starts the wire server in a child process; resolves once it listens. */
 export const startOpenAIWire = async (): Promise<OpenAIWire> => {
-  // tsx resolves from this package's folder: its own dependency.
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
-    cwd: dirname(serverEntry),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line)
-      if (match) resolve(Number(match[1]))
-    })
-    void exited.then(() =>
-      reject(new Error(`the openai-wire server ended before listening; stderr:\n${stderr}`)),
-    )
-  })
-  // A forgotten close() must not keep the test process alive.
-  child.unref()
-  for (const stream of [child.stdin, child.stdout, child.stderr]) {
-    ;(stream as unknown as { unref?: () => void }).unref?.()
-  }
-
-  const url = `http://127.0.0.1:${port}`
-  const control = async <A>(path: string, body?: unknown): Promise<A> => {
-    const response = await fetch(`${url}/__wire/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    if (!response.ok)
-      throw new Error(`openai-wire control ${path}: ${response.status} ${await response.text()}`)
-    return (await response.json()) as A
-  }
-  let closing: Promise<void> | undefined
+  const { url, control, close } = await startWireProcess(serverEntry, [], 'openai-wire')
 
   return {
     url,
@@ -95,14 +58,6 @@ export const startOpenAIWire = async (): Promise<OpenAIWire> => {
     waitForClose: (index) => control(`wait/closed/${index}`),
     pending: async () => (await control<{ pending: number }>('pending')).pending,
     reset: async () => void (await control('reset', {})),
-    close: () =>
-      (closing ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          // Waited for: the process must not end on an awaited exit that nothing keeps it alive for.
-          child.ref()
-          child.kill('SIGTERM')
-          await exited
-        }
-      })()),
+    close,
   }
 }

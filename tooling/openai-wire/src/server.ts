@@ -7,6 +7,7 @@
  * shape. Every API request is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { makeLongPolls, readBody, sendJson, serveOnLoopback } from '@countersign/wire-kit/server'
 import type { ErrorReply, RawReply, RecordedRequest, Reply, TurnReply } from './script.js'
 import { chatCompletion, chatStreamEvents } from './internal/chat.js'
 import { responseObject, responsesStreamEvents } from './internal/responses.js'
@@ -15,17 +16,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 const replies: Array<Reply> = []
 const requests: Array<Mutable<RecordedRequest>> = []
-/** Long-polls of the control channel, each answered once its condition holds. */
-let waiters: Array<() => boolean> = []
-const wake = () => (waiters = waiters.filter((answered) => !answered()))
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
+const { wake, longPoll } = makeLongPolls()
 
 const parse = (text: string): unknown => {
   if (text === '') return undefined
@@ -34,16 +25,6 @@ const parse = (text: string): unknown => {
   } catch {
     return text
   }
-}
-
-const sendJson = (
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers })
-  res.end(JSON.stringify(value))
 }
 
 const openAIErrorBody = (error: ErrorReply['error']) => ({
@@ -203,17 +184,6 @@ const handleApi = async (req: IncomingMessage, res: ServerResponse, text: string
   return answerTurn(res, reply, request, api, cut)
 }
 
-/** Answers once `ready()` gives a value (at once if it already does). */
-const longPoll = (res: ServerResponse, ready: () => unknown) => {
-  const answered = () => {
-    const value = ready()
-    if (value === undefined) return false
-    sendJson(res, 200, value)
-    return true
-  }
-  if (!answered()) waiters.push(answered)
-}
-
 const handleControl = (req: IncomingMessage, res: ServerResponse, text: string) => {
   const parts = new URL(req.url ?? '/', 'http://wire').pathname.split('/').slice(2)
   const [action, what, value] = parts
@@ -249,12 +219,4 @@ const server = createServer((req, res) => {
     })
 })
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('openai-wire: no TCP address')
-  process.stdout.write(`listening ${address.port}\n`)
-})
-
-// The parent holds our stdin: when it goes, so do we.
-process.stdin.on('end', () => process.exit(0))
-process.stdin.resume()
+serveOnLoopback(server, 'openai-wire')

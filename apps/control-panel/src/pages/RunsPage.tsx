@@ -1,5 +1,6 @@
 import type { DefinitionView } from '@countersign/client'
-import { type FormEvent, useId, useState } from 'react'
+import { maxRunSearchLength } from '@countersign/core'
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { Pager } from '../components/Pager.js'
 import { RunStatusBadge } from '../components/RunStatus.js'
 import { FilterSelect } from '../components/FilterSelect.js'
@@ -20,24 +21,57 @@ const excerpt = (text: string, max = 90) => {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
-/** The caller's runs (an admin's: everyone's), newest first, with a form to start one. */
-export const RunsPage = ({ session }: { readonly session: Session }) => {
+/** How long typing pauses before the runs are searched: one request per pause, not per key. */
+const searchDelay = 300
+
+/**
+ * The search box's text, and the search it makes: the text trimmed once typing pauses. The search
+ * is kept in the page's address (replaced, not pushed: a search is not a page of history), and
+ * an address changed from outside (back, a link) sets the box.
+ */
+const useSearch = (fromAddress: string) => {
+  const [text, setText] = useState(fromAddress)
+  const written = useRef(fromAddress)
+  useEffect(() => {
+    if (fromAddress === written.current) return
+    written.current = fromAddress
+    setText(fromAddress)
+  }, [fromAddress])
+  useEffect(() => {
+    const search = text.trim()
+    if (search === written.current) return
+    const timer = window.setTimeout(() => {
+      written.current = search
+      window.location.replace(hrefOf({ page: 'runs', search }))
+    }, searchDelay)
+    return () => window.clearTimeout(timer)
+  }, [text])
+  return { text, setText }
+}
+
+/** The caller's runs (an admin's: everyone's), newest first and searchable, with a form to start one. */
+export const RunsPage = ({ session, search }: { readonly session: Session; readonly search: string }) => {
   const { client } = session
   const { reconnects } = useConnection(session.connection)
   const [status, setStatus] = useState<Status | ''>('')
   const [definitionId, setDefinitionId] = useState('')
-  const [offset, setOffset] = useState(0)
+  // A new search starts from its first page.
+  const [paging, setPaging] = useState({ search, offset: 0 })
+  const offset = paging.search === search ? paging.offset : 0
+  const setOffset = (to: number) => setPaging({ search, offset: to })
   const ids = useId()
+  const box = useSearch(search)
   const definitions = useResource(() => client.definitions.list(), [client, reconnects])
   const runs = useResource(
     () =>
       client.runs.list({
         ...(status === '' ? {} : { status }),
         ...(definitionId === '' ? {} : { definitionId }),
+        ...(search === '' ? {} : { search }),
         offset,
         limit: pageSize,
       }),
-    [client, status, definitionId, offset, reconnects],
+    [client, status, definitionId, search, offset, reconnects],
   )
   const names = new Map((definitions.data ?? []).map((definition) => [definition.id, definition.name]))
 
@@ -51,6 +85,22 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
       </div>
       <StartRun session={session} definitions={definitions.data} />
       <form className="filters" aria-label="Filter the runs" onSubmit={(event) => event.preventDefault()}>
+        <div className="field search">
+          <label htmlFor={`${ids}-search`}>Search</label>
+          <input
+            id={`${ids}-search`}
+            type="search"
+            value={box.text}
+            maxLength={maxRunSearchLength}
+            placeholder="Input, answer, agent or run id"
+            aria-describedby={`${ids}-search-hint`}
+            onChange={(event) => box.setText(event.target.value)}
+          />
+          <span id={`${ids}-search-hint`} className="sr-only">
+            Finds runs whose input or answer holds the text, of an agent whose id does, or whose id starts
+            with it.
+          </span>
+        </div>
         <FilterSelect
           id={`${ids}-status`}
           label="Status"
@@ -80,7 +130,7 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
           <Loading what="the runs" />
         ) : null
       ) : runs.data.runs.length === 0 ? (
-        <p className="empty">No run yet.</p>
+        <p className="empty">{search === '' ? 'No run yet.' : `No run matches “${search}”.`}</p>
       ) : (
         <table className="runs">
           <caption className="sr-only">Runs, newest first</caption>
@@ -114,7 +164,7 @@ export const RunsPage = ({ session }: { readonly session: Session }) => {
                   ) : null}
                 </td>
                 <td data-label="Status">
-                  <RunStatusBadge status={run.status} />
+                  <RunStatusBadge status={run.status} decisions={run.decisions} />
                 </td>
                 <td data-label="Waiting for">
                   {run.activeRequirementIds.length === 0

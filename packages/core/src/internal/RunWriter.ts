@@ -9,6 +9,7 @@ import type { RunEvent, RunEventBody } from '../RunEvent.js'
 import type { BatchRefused, Decision, JournalBatch, RunStore } from '../RunStore.js'
 import type { Actor, Runnable } from '../Runnable.js'
 import * as Usage from '../Usage.js'
+import { withDecisions } from './decisionCounts.js'
 import type { Announcer } from './signals.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
@@ -240,6 +241,12 @@ export class RunWriter<D extends Runnable = Runnable> {
   spent(usage: Usage.Usage): void {
     const before = this.record.usage
     this.record = revise(this.record, { usage: before === undefined ? usage : Usage.add(before, usage) })
+  }
+
+  /** Counts the decisions the run goes on after, stored with its next stop. */
+  tally(decided: ReadonlyArray<RequirementRecord>): void {
+    const decisions = withDecisions(this.record.decisions, decided)
+    if (decisions !== this.record.decisions) this.record = revise(this.record, { decisions })
   }
 
   private stop = (

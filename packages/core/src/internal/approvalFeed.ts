@@ -7,7 +7,7 @@ import type { RunStore } from '../RunStore.js'
 export const defaultGracePeriod: Duration.Duration = Duration.seconds(2)
 
 /** How many changes one read of the store takes. */
-const pageSize = 100
+export const pageSize = 100
 
 export interface ApprovalFeedOptions {
   readonly store: RunStore

@@ -8,7 +8,8 @@ const at = { at: Schema.Number }
 
 /**
  * One thing that happened to an approval. The trail is read from what was written once and
- * never edited: the requirement as committed, its one resolution, the run's journal.
+ * never edited: the requirement as committed, its reminders and escalations, its one
+ * resolution, the run's journal.
  */
 export const ApprovalEntry = Schema.Union(
   Schema.TaggedStruct('Requested', {
@@ -32,6 +33,14 @@ export const ApprovalEntry = Schema.Union(
     status: ApprovalStatus,
     grantId: Schema.optional(Schema.String),
     outcome: Schema.optional(CallOutcome),
+  }),
+  /** Notified again while pending (see FollowUp). */
+  Schema.TaggedStruct('Reminded', { ...at }),
+  /** Escalated while pending: sent to more channels, and decidable by more roles. */
+  Schema.TaggedStruct('Escalated', {
+    ...at,
+    roles: Schema.optional(Schema.Array(Schema.String)),
+    channels: Schema.optional(Schema.Array(Schema.String)),
   }),
   Schema.TaggedStruct('CallStarted', { ...at, args: Schema.Record({ key: Schema.String, value: Json }) }),
   Schema.TaggedStruct('CallCompleted', { ...at, result: Schema.optional(Json) }),
@@ -84,7 +93,18 @@ export const historyOf = (store: RunStore, approval: ApprovalRecord) =>
       toolArgs: approval.toolArgs,
       ...(approval.expiresAt === undefined ? {} : { expiresAt: approval.expiresAt }),
     }
-    if (resolution === undefined) return [requested]
+    const followedUp = (yield* store.listFollowUps(approval.id)).map(
+      ({ step, at, roles, channels }): ApprovalEntry =>
+        step === 'reminded'
+          ? { _tag: 'Reminded', at }
+          : {
+              _tag: 'Escalated',
+              at,
+              ...(roles === undefined ? {} : { roles }),
+              ...(channels === undefined ? {} : { channels }),
+            },
+    )
+    if (resolution === undefined) return [requested, ...followedUp]
     const decided: ApprovalEntry = {
       _tag: 'Decided',
       at: resolution.resolvedAt,
@@ -94,5 +114,5 @@ export const historyOf = (store: RunStore, approval: ApprovalRecord) =>
       ...(approval.resolutionData === undefined ? {} : { data: approval.resolutionData }),
     }
     // Only what the call did after the decision: a call interrupted before it is not this approval's doing.
-    return [requested, decided, ...calls.filter((entry) => entry.at >= resolution.resolvedAt)]
+    return [requested, ...followedUp, decided, ...calls.filter((entry) => entry.at >= resolution.resolvedAt)]
   })

@@ -18,12 +18,12 @@ export const announcingApprovalWrites = (store: RunStore, written: Effect.Effect
     decides(first) ? Effect.zipLeft(store.createRun(run, first), written) : store.createRun(run, first),
   appendBatch: (batch) =>
     decides(batch) ? Effect.zipLeft(store.appendBatch(batch), written) : store.appendBatch(batch),
-  commit: (batch, run, requirements) =>
+  commit: (batch, run, requirements, deliveries) =>
     decides(batch) || requirements.some(({ kind }) => kind === Approval.kind)
-      ? Effect.zipLeft(store.commit(batch, run, requirements), written)
-      : store.commit(batch, run, requirements),
-  resolveRequirement: (runId, requirementId, resolution) =>
-    Effect.tap(store.resolveRequirement(runId, requirementId, resolution), ({ kind }) =>
+      ? Effect.zipLeft(store.commit(batch, run, requirements, deliveries), written)
+      : store.commit(batch, run, requirements, deliveries),
+  resolveRequirement: (runId, requirementId, resolution, deliveries) =>
+    Effect.tap(store.resolveRequirement(runId, requirementId, resolution, deliveries), ({ kind }) =>
       kind === Approval.kind ? written : Effect.void,
     ),
   recordApproval: (approval) => Effect.zipLeft(store.recordApproval(approval), written),

@@ -1,4 +1,4 @@
-import { Effect, Either, ParseResult, Schema } from 'effect'
+import { Clock, Effect, Either, ParseResult, Schema } from 'effect'
 import {
   InvalidResolution,
   NotAllowedToResolve,
@@ -6,6 +6,7 @@ import {
   RequirementNotFound,
 } from '../Errors.js'
 import * as Approval from '../Approval.js'
+import { escalatedRoles } from '../FollowUp.js'
 import * as Policy from '../Policy.js'
 import type { ToolCall } from '../Message.js'
 import { RequiredApproval } from '../plugins/RequiredApproval.js'
@@ -88,6 +89,8 @@ interface Judged {
   readonly runId: string
   /** Who asked: the run's principal. */
   readonly runPrincipal: Principal
+  /** Roles an escalation that is due admits among those who may decide (see FollowUp). */
+  readonly escalatedTo?: ReadonlyArray<string>
 }
 
 /**
@@ -107,7 +110,8 @@ const refusal = (
     const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
     const approvers =
       judged.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
-    if (!allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
+    const admittedByEscalation = judged.escalatedTo?.some((role) => principal.roles.includes(role)) === true
+    if (!admittedByEscalation && !allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
       return approvers === undefined
         ? `the rules of kind "${judged.kind}" do not allow it`
         : "the tool's approvers do not include them"
@@ -199,6 +203,11 @@ export const checkResolutions = (
           request,
           runId,
           runPrincipal: run.principal,
+          escalatedTo: escalatedRoles(
+            requirement.request,
+            requirement.createdAt,
+            yield* Clock.currentTimeMillis,
+          ),
         },
         rules,
       )

@@ -271,9 +271,12 @@ const earliest = (deadlines: ReadonlyArray<Expiry | undefined>) =>
 const oneApproval = (writer: RunWriter<Actor>, needs: ReadonlyArray<Need>): ReadonlyArray<Need> => {
   const approvals = needs.filter((need) => need.plugin.kind === Approval.kind)
   if (approvals.length === 0) return needs
-  const first = approvals[0]!.request as typeof RequiredApproval.request.Type
+  const requests = approvals.map((need) => need.request as typeof RequiredApproval.request.Type)
+  const first = requests[0]!
+  // Reminders and escalation as the first that plans any (the tool's, else a policy's).
+  const followUps = requests.find((request) => request.followUps !== undefined)?.followUps
   const merged = RequiredApproval.need(
-    { ...first, source: writer.root.source },
+    { ...first, ...(followUps === undefined ? {} : { followUps }), source: writer.root.source },
     earliest(approvals.map((need) => need.expiry)),
   )
   return [...needs.filter((need) => need.plugin.kind !== Approval.kind), merged]

@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import { ApprovalSource, kind } from '../Approval.js'
+import { FollowUpPlan } from '../FollowUp.js'
 import type { Principal } from '../Principal.js'
 import * as RequirementPlugin from '../RequirementPlugin.js'
 
@@ -19,6 +20,8 @@ export const RequiredApproval = RequirementPlugin.make({
     source: Schema.optional(ApprovalSource),
     /** The policy that asked (stamped by the engine); none when the tool's own `approval` did. */
     policy: Schema.optional(Schema.String),
+    /** When to remind, and to escalate, while it is pending (see FollowUp). */
+    followUps: Schema.optional(FollowUpPlan),
   }),
   mayResolve: isApprover,
   editsArguments: true,

@@ -117,7 +117,7 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
       const lapsed = sampleRun(uid('run'), { userId })
       await run(store.createRun(lapsed, firstBatch(lapsed.runId, at)))
       // Never stopped and never leased (stored before leases): interrupted.
-      const unleased = sampleRun(uid('run'), { userId })
+      const unleased = sampleRun(uid('run'), { userId, input: 'Refund the teapot' })
       await run(store.createRun(unleased))
       // Paused: nobody works on it, whatever a late renewal of its last writer left.
       const paused = await pausedRun(store, { userId }, at + 1)
@@ -167,6 +167,8 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
         runs: [],
         total: 0,
       })
+      const searched = await run(store.listRuns(query({ userId, interruptedAt: at, search: 'TEAPOT' })))
+      expect([ids(searched), searched.total]).toStrictEqual([[unleased.runId], 1])
     })
   })
 }

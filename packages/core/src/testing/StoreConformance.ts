@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
-import { RunRecord, type RunQuery } from '../Run.js'
+import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
+import { describeEventsOfRunsConformance } from './EventsOfRunsConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
+import { describeOutboxConformance } from './OutboxConformance.js'
+import { describeSweeperLeaseConformance } from './SweeperLeaseConformance.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -41,6 +44,7 @@ export const sampleRun = (runId: string, changes: Partial<RunRecord> = {}) =>
     transcriptLength: 0,
     lastSeq: 0,
     pendingRequirementIds: [],
+    decisions: { approved: 2, edited: 1, rejected: 1, expired: 0 },
     createdAt: T0,
     updatedAt: T0 + 1,
     ...changes,
@@ -155,7 +159,7 @@ export const batchOf = (
   messages: ReadonlyArray<Message> = [],
 ): JournalBatch => ({ runId, events, transcriptStart, messages })
 
-const pausedEvent = (
+export const pausedEvent = (
   runId: string,
   seq: number,
   requirements: ReadonlyArray<RequirementRecord>,
@@ -337,6 +341,117 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         ])
         // Without a user: every user's runs of the agent.
         expect(ids(await run(store.listRuns(query({ agentId }))))).toStrictEqual([z, x])
+      })
+
+      test('listRuns: search finds a run by a prefix of its id, its agent, its input or its answer, ignoring case', async (store) => {
+        const userId = uid('user')
+        const agentId = uid('Billing-Agent')
+        const byInput = uid('run')
+        const byAnswer = uid('run')
+        const byAgent = uid('run')
+        const byId = uid('Needle')
+        await run(
+          store.createRun(
+            sampleRun(byInput, { userId, input: 'Refund the BROKEN Teapot', createdAt: T0 + 1 }),
+          ),
+        )
+        await run(store.createRun(sampleRun(byAnswer, { userId, createdAt: T0 + 2 })))
+        const completed: RunEvent = {
+          _tag: 'RunCompleted',
+          runId: byAnswer,
+          content: 'The teapot was refunded',
+          seq: 1,
+          at: T0 + 3,
+        }
+        await run(
+          store.commit(
+            batchOf(byAnswer, [completed]),
+            sampleRun(byAnswer, {
+              userId,
+              status: 'completed',
+              content: 'The teapot was refunded',
+              lastSeq: 1,
+              createdAt: T0 + 2,
+            }),
+            [],
+          ),
+        )
+        await run(store.createRun(sampleRun(byAgent, { userId, agentId, createdAt: T0 + 3 })))
+        await run(store.createRun(sampleRun(byId, { userId, createdAt: T0 + 4 })))
+        // A member's run is found through its root only.
+        await run(
+          store.createRun(
+            sampleRun(uid('run'), { userId, input: 'teapot', parentRunId: byInput, createdAt: T0 + 5 }),
+          ),
+        )
+
+        const found = (search: string, fields: Partial<RunQuery> = {}) =>
+          run(store.listRuns(query({ userId, search, ...fields })))
+        expect(ids(await found('TEAPOT'))).toStrictEqual([byAnswer, byInput])
+        expect((await found('teaPot')).total).toBe(2)
+        expect(ids(await found('teapot', { limit: 1, offset: 1 }))).toStrictEqual([byInput])
+        expect((await found('teapot', { limit: 1, offset: 1 })).total).toBe(2)
+        expect(ids(await found('teapot', { status: 'completed' }))).toStrictEqual([byAnswer])
+        expect(ids(await found(agentId.slice(0, 14).toLowerCase()))).toStrictEqual([byAgent])
+        expect(ids(await found(byId.slice(0, -1).toUpperCase()))).toStrictEqual([byId])
+        // Only a prefix of the id: the rest of it is not found.
+        expect(await found(byId.slice(2))).toStrictEqual({ runs: [], total: 0 })
+        expect(await found('kettle')).toStrictEqual({ runs: [], total: 0 })
+      })
+
+      test('listRuns: search takes its text literally: LIKE wildcards, regex metacharacters, escapes', async (store) => {
+        const userId = uid('user')
+        const literal = uid('run')
+        await run(
+          store.createRun(
+            sampleRun(literal, {
+              userId,
+              input: String.raw`100% off_all (a.* b) c\d [x]`,
+              createdAt: T0 + 1,
+            }),
+          ),
+        )
+        await run(
+          store.createRun(
+            sampleRun(uid('run'), { userId, input: 'one hundred off all, a b c d x', createdAt: T0 + 2 }),
+          ),
+        )
+        const found = async (search: string) => [
+          search,
+          ids(await run(store.listRuns(query({ userId, search })))),
+        ]
+        for (const search of ['%', '_', '.*', '(', ')', '[x]', '\\', String.raw`c\d`, '0% o', 'F_A'])
+          expect(await found(search)).toStrictEqual([search, [literal]])
+        // What the input does not hold finds nothing, rather than everything.
+        for (const search of ['^', '$', '.+', '|', String.raw`\w`, '%%', '__', '\\%', 'a%b', 'a_b'])
+          expect(await found(search)).toStrictEqual([search, []])
+        // A pattern that would backtrack for ever as a regex is only text.
+        expect(await found(`${'(a+)+'.repeat(6)}!`)).toStrictEqual([`${'(a+)+'.repeat(6)}!`, []])
+      })
+
+      test('listRuns: a run keeps the count of its decisions, and runs stored without one read back without it', async (store) => {
+        const counted = sampleRun(uid('run'), {
+          decisions: { approved: 1, edited: 0, rejected: 3, expired: 1 },
+        })
+        const { decisions: _, ...rest } = sampleRun(uid('run'))
+        const uncounted = new RunRecord(rest)
+        await run(store.createRun(counted))
+        await run(store.createRun(uncounted))
+        expect(encodeRun(Option.getOrThrow(await run(store.getRun(counted.runId))))).toStrictEqual(
+          encodeRun(counted),
+        )
+        const read = Option.getOrThrow(await run(store.getRun(uncounted.runId)))
+        expect(read.decisions).toBeUndefined()
+        expect(encodeRun(read)).toStrictEqual(encodeRun(uncounted))
+      })
+
+      test('RunQuery refuses a search that is empty or longer than maxRunSearchLength, with a parse error', async () => {
+        const decode = Schema.decodeUnknownEither(RunQueryOf)
+        expect(Either.isRight(decode({ search: 'x'.repeat(maxRunSearchLength) }))).toBe(true)
+        for (const search of ['', 'x'.repeat(maxRunSearchLength + 1), 42]) {
+          const decoded = decode({ search })
+          expect(Either.isLeft(decoded) && decoded.left._tag).toBe('ParseError')
+        }
       })
     })
 
@@ -778,6 +893,9 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
     describeApprovalConformance({ test, uid })
     describeApprovalChangeConformance({ test, uid })
     describeLeaseConformance({ test, uid })
+    describeOutboxConformance({ test, uid })
+    describeEventsOfRunsConformance({ test, uid })
+    describeSweeperLeaseConformance({ test, uid })
   })
 }
 

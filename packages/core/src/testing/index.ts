@@ -6,7 +6,7 @@
  * `@countersign/core/testing/cold-resume-process`) and the stored-size suite (run them from
  * vitest test files), the sample records, the agent and the scenarios the suites are built from
  * (teams, and a workflow that pauses twice: `workflowPipeline`), and `failureOf` for asserting
- * typed failures.
+ * typed failures; and `fillStore` with the `growingQueries` that must stay indexed as a store grows.
  */
 export {
   batchOf,
@@ -20,6 +20,7 @@ export {
 } from './StoreConformance.js'
 export type { StoreUnderTest } from './StoreConformance.js'
 export { sampleApproval, sampleGrant } from './ApprovalConformance.js'
+export { sampleNotification } from './OutboxConformance.js'
 export { describeResumeAcrossStores } from './ResumeAcrossStores.js'
 export type { SharedDatabase } from './ResumeAcrossStores.js'
 export { failureOf } from './failureOf.js'
@@ -35,3 +36,4 @@ export { describeStoredSize } from './StoredSize.js'
 export type { MeasuredDatabase } from './StoredSize.js'
 export { treasurer, treasurerAnswer } from './treasurer.js'
 export { workflowPipeline } from './workflowScenario.js'
+export { fillStore, growingQueries } from './growingQueries.js'

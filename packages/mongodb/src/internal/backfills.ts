@@ -10,7 +10,9 @@
  * versions running during an upgrade) are not rewritten by it: upgrade every server first, or
  * delete the backfill's `migrations` document to have it applied again.
  */
-import type { Collections } from './collections.js'
+import type { RunRecord } from '@countersign/core'
+import type { Filter } from 'mongodb'
+import type { Collections, RunDocument } from './collections.js'
 import * as Docs from './documents.js'
 import { isDuplicateKey } from './errors.js'
 
@@ -26,40 +28,60 @@ interface Backfill {
  */
 const pageSize = 50
 
+/**
+ * Sets on each `runs` document that `missing` matches the fields `copied` takes from its record,
+ * page by page, each read whole before it is written. A document whose record does not decode is
+ * left as it is, to fail the reads that touch it as it would have.
+ */
+const copyFromRecords = async (
+  c: Collections,
+  operation: string,
+  missing: Filter<RunDocument>,
+  copied: (record: RunRecord) => Partial<RunDocument>,
+) => {
+  for (let after: string | undefined; ;) {
+    const page = await c.runs
+      .find(
+        { ...missing, ...(after === undefined ? {} : { _id: { $gt: after } }) },
+        { projection: { requirements: 0, raised: 0 } },
+      )
+      .sort({ _id: 1 })
+      .limit(pageSize)
+      .toArray()
+    await Promise.all(
+      page.map(async (stored) => {
+        let record
+        try {
+          record = Docs.runs.decode(operation, stored)
+        } catch {
+          return
+        }
+        await c.runs.updateOne({ _id: stored._id }, { $set: copied(record) })
+      }),
+    )
+    if (page.length < pageSize) return
+    after = page.at(-1)?._id
+  }
+}
+
 const backfills: ReadonlyArray<Backfill> = [
   {
     // `listRuns` filters root runs (no `parentRunId`) and orders them by `createdAt`: copies of
-    // the record's fields that `runs` documents written before it lack. A document whose record
-    // does not decode is left as it is, to fail the reads that touch it as it would have.
+    // the record's fields that `runs` documents written before it lack.
     id: 'runs-created-at-and-parent',
-    apply: async (c, operation) => {
-      // Page by page, each read whole before it is written.
-      for (let after: string | undefined; ;) {
-        const page = await c.runs
-          .find(
-            { createdAt: { $exists: false }, ...(after === undefined ? {} : { _id: { $gt: after } }) },
-            { projection: { requirements: 0, raised: 0 } },
-          )
-          .sort({ _id: 1 })
-          .limit(pageSize)
-          .toArray()
-        await Promise.all(
-          page.map(async (stored) => {
-            let record
-            try {
-              record = Docs.runs.decode(operation, stored)
-            } catch {
-              return
-            }
-            const { createdAt, parentRunId } = record
-            const fields = parentRunId === undefined ? { createdAt } : { createdAt, parentRunId }
-            await c.runs.updateOne({ _id: stored._id }, { $set: fields })
-          }),
-        )
-        if (page.length < pageSize) return
-        after = page.at(-1)?._id
-      }
-    },
+    apply: (c, operation) =>
+      copyFromRecords(c, operation, { createdAt: { $exists: false } }, ({ createdAt, parentRunId }) =>
+        parentRunId === undefined ? { createdAt } : { createdAt, parentRunId },
+      ),
+  },
+  {
+    // `listRuns` searches the input and the answer: copies of the record's, like the above.
+    id: 'runs-input-and-content',
+    apply: (c, operation) =>
+      copyFromRecords(c, operation, { input: { $exists: false } }, ({ input, content }) => ({
+        input,
+        content,
+      })),
   },
 ]
 

@@ -36,6 +36,10 @@ export const collectionNames = {
   approvalChanges: 'approval_changes',
   counters: 'counters',
   migrations: 'migrations',
+  deliveries: 'deliveries',
+  deliveryClaims: 'delivery_claims',
+  followUps: 'follow_ups',
+  sweeperLeases: 'sweeper_leases',
 } as const
 
 export type CollectionName = keyof typeof collectionNames
@@ -63,6 +67,9 @@ export interface RunDocument {
   /** Copies of the record's, for `listRuns` (backfilled into documents written before it). */
   createdAt?: number
   parentRunId?: string
+  /** Copies of the record's, for `listRuns`'s search (backfilled like `createdAt`). */
+  input?: string
+  content?: string
   doc: string
   requirements?: string
   raised?: Array<RaisedRequirement>
@@ -96,6 +103,9 @@ export interface EventDocument {
    * writer only — with the batch, then renewed — so no two writers write it; its stop removes it.
    */
   leaseExpiresAt?: number
+  /** On a stop that wrote notifications: its deliveries, flagged `outboxPending` until they are in `deliveries` (see outbox.ts). */
+  deliveries?: string
+  outboxPending?: boolean
 }
 
 /**
@@ -115,6 +125,53 @@ export interface ResolutionDocument {
   epoch?: number
   position?: number
   approvalOutdated?: boolean
+  /** Its notifications' deliveries, flagged `outboxPending` until they are in `deliveries` (see outbox.ts). */
+  deliveries?: string
+  outboxPending?: boolean
+}
+
+/**
+ * A delivery of the outbox (`_id`: its id): its record in `doc`, and beside it what claims and
+ * listings filter and sort on. Written by `commit` or `resolveRequirement` (or a repair of what
+ * they left flagged), then by its claimers.
+ */
+export interface DeliveryDocument {
+  _id: string
+  schemaVersion: number
+  channel: string
+  runId: string
+  requirementId?: string
+  status: string
+  nextAttemptAt: number
+  createdAt: number
+  doc: string
+}
+
+/**
+ * A claim of one attempt at a delivery (`_id`: `deliveryId:n`, n = 1, 2, …): inserted once, so of
+ * concurrent claimers of the same attempt the server lets one through. Its lease ends at
+ * `leaseUntil`, or when the attempt is recorded.
+ */
+/**
+ * A reminder or escalation of a requirement (`_id`: `requirementId:step`): inserted once, so the
+ * server lets one of concurrent sweepers through; its deliveries with it, flagged `outboxPending`
+ * until they are in `deliveries` (see outbox.ts).
+ */
+export interface FollowUpDocument {
+  _id: string
+  schemaVersion: number
+  requirementId: string
+  doc: string
+  deliveries?: string
+  outboxPending?: boolean
+}
+
+export interface DeliveryClaimDocument {
+  _id: string
+  deliveryId: string
+  n: number
+  owner: string
+  leaseUntil: number
 }
 
 /**
@@ -184,6 +241,16 @@ export interface CounterDocument {
   seq: number
 }
 
+/**
+ * The sweeper's lease in one of its terms (`_id`: the term, 1, 2, 3, …): the insert of a term is
+ * what decides who takes the lease over, and only the term's holder renews it (see sweeperLease.ts).
+ */
+export interface SweeperLeaseDocument {
+  _id: number
+  holder: string
+  expiresAt: number
+}
+
 /** A backfill applied to the documents of earlier versions (`_id`: its id; see backfills.ts). */
 export interface MigrationDocument {
   _id: string
@@ -227,6 +294,10 @@ export interface Collections {
   readonly approvalChanges: Collection<ApprovalChangeDocument>
   readonly counters: Collection<CounterDocument>
   readonly migrations: Collection<MigrationDocument>
+  readonly deliveries: Collection<DeliveryDocument>
+  readonly deliveryClaims: Collection<DeliveryClaimDocument>
+  readonly followUps: Collection<FollowUpDocument>
+  readonly sweeperLeases: Collection<SweeperLeaseDocument>
 }
 
 export const collectionsOf = (db: Db): Collections => ({
@@ -241,6 +312,10 @@ export const collectionsOf = (db: Db): Collections => ({
   approvalChanges: db.collection(collectionNames.approvalChanges),
   counters: db.collection(collectionNames.counters),
   migrations: db.collection(collectionNames.migrations),
+  deliveries: db.collection(collectionNames.deliveries),
+  deliveryClaims: db.collection(collectionNames.deliveryClaims),
+  followUps: db.collection(collectionNames.followUps),
+  sweeperLeases: db.collection(collectionNames.sweeperLeases),
 })
 
 /**
@@ -260,7 +335,15 @@ export const numberedId = (runId: string, n: number) => `${runId}:${n}`
  */
 export const indexes: {
   readonly [
-    Name in 'runs' | 'events' | 'resolutions' | 'approvals' | 'grants'
+    Name in
+      | 'runs'
+      | 'events'
+      | 'resolutions'
+      | 'approvals'
+      | 'grants'
+      | 'deliveries'
+      | 'delivery_claims'
+      | 'follow_ups'
   ]: ReadonlyArray<IndexDescription>
 } = {
   runs: [
@@ -282,11 +365,14 @@ export const indexes: {
     { name: 'events_transcript', key: { runId: 1, transcriptStart: 1 } },
     // Claims whose lease is not ended: the runs being worked on (`listRuns` with `interruptedAt`).
     { name: 'events_leased', key: { leaseExpiresAt: 1 }, sparse: true },
+    // Stops whose deliveries may not be in the outbox yet: a crash's leftovers, repaired by claims.
+    { name: 'events_outbox_pending', key: { outboxPending: 1 }, sparse: true },
   ],
   resolutions: [
     { name: 'resolutions_by_run', key: { runId: 1 } },
     // Decisions whose approval document is not updated yet: a crash's leftovers, repaired on read.
     { name: 'resolutions_approval_outdated', key: { approvalOutdated: 1 }, sparse: true },
+    { name: 'resolutions_outbox_pending', key: { outboxPending: 1 }, sparse: true },
   ],
   // The approval queue, newest first: all of it, of a status, and of one run, session, agent, user, tool or grant.
   approvals: [
@@ -300,6 +386,19 @@ export const indexes: {
     { name: 'approvals_by_grant', key: { grantId: 1, createdAt: -1 }, sparse: true },
     // The uses of a grant, counted.
     { name: 'approvals_grant_uses', key: { usedGrant: 1 }, sparse: true },
+  ],
+  // Due deliveries, earliest first (claims); a run's and a requirement's, oldest first (listings).
+  deliveries: [
+    { name: 'deliveries_due', key: { status: 1, nextAttemptAt: 1 } },
+    { name: 'deliveries_by_run', key: { runId: 1, createdAt: 1 } },
+    { name: 'deliveries_by_requirement', key: { requirementId: 1, createdAt: 1 }, sparse: true },
+  ],
+  // A delivery's latest claim.
+  delivery_claims: [{ name: 'delivery_claims_latest', key: { deliveryId: 1, n: -1 } }],
+  // A requirement's reminders and escalations; those whose deliveries may not be in the outbox yet.
+  follow_ups: [
+    { name: 'follow_ups_by_requirement', key: { requirementId: 1 } },
+    { name: 'follow_ups_outbox_pending', key: { outboxPending: 1 }, sparse: true },
   ],
   // A session's grants (of one tool), and an agent's, newest first.
   grants: [

@@ -1,5 +1,7 @@
 import {
   ApprovalRecord,
+  Delivery,
+  FollowUp,
   Grant,
   Message,
   RequirementRecord,
@@ -76,6 +78,7 @@ const document = <A, I>(
 }
 
 const Messages = Schema.Array(Message)
+const Deliveries = Schema.Array(Delivery)
 const Requirements = Schema.Array(RequirementRecord)
 
 export const runs = document(RunRecord, 'runs', 'doc', { keyOf: (run) => run.runId })
@@ -99,6 +102,14 @@ export const grants = document(Grant.Grant, 'grants', 'doc', { keyOf: (grant) =>
 export const revocations = document(Grant.Revocation, 'grantEndings', 'revocation', { since: 2 })
 /** The approval a `once` grant's use recorded, kept with the use. */
 export const useApprovals = document(ApprovalRecord, 'grantEndings', 'approval', { since: 2 })
+export const deliveries = document(Delivery, 'deliveries', 'doc', {
+  keyOf: (delivery) => delivery.id,
+  since: 2,
+})
+export const stopDeliveries = document(Deliveries, 'events', 'deliveries', { since: 2 })
+export const decisionDeliveries = document(Deliveries, 'resolutions', 'deliveries', { since: 2 })
+export const followUps = document(FollowUp, 'followUps', 'doc', { since: 2 })
+export const followUpDeliveries = document(Deliveries, 'followUps', 'deliveries', { since: 2 })
 /** Version 1 only. */
 export const chunks = document(Messages, 'transcript', 'messages')
 /** Version 1 only. */

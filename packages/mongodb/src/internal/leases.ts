@@ -1,6 +1,7 @@
 import { holdsAt, isFinal, isWorking, type RunLease, type RunQuery, type RunRecord } from '@countersign/core'
 import { type Collections, numberedId, type RunDocument } from './collections.js'
 import type { RunReader } from './runs.js'
+import { searchFilter } from './runSearch.js'
 
 /*
  * A writer's lease lives in its claim's document: the run's `runs` document for the writer that
@@ -77,7 +78,7 @@ export const makeLeaseReader = (c: Collections, runs: RunReader) => {
         parentRunId: { $exists: false },
         ...(query.userId === undefined ? {} : { userId: query.userId }),
         ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
-        $or: [{ status: 'running' }, { _id: { $in: leased } }],
+        $and: [{ $or: [{ status: 'running' }, { _id: { $in: leased } }] }, searchFilter(query.search)],
       })
       .toArray()
     const states = await runs.statesOf('listRuns', documents)

@@ -35,6 +35,8 @@ export const runDocument = (
     updatedAt: run.updatedAt,
     createdAt: run.createdAt,
     ...(run.parentRunId === undefined ? {} : { parentRunId: run.parentRunId }),
+    input: run.input,
+    content: run.content,
     doc: Docs.runs.encode(operation, run.runId, run),
     ...(requirements.length === 0
       ? {}

@@ -1,5 +1,6 @@
 import {
   Approval,
+  type Delivery,
   EventSequenceConflict,
   type JournalBatch,
   RequirementAlreadyResolved,
@@ -29,7 +30,18 @@ import { makeGrants } from './grants.js'
 import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 import { makeRunReader, runDocument } from './runs.js'
+import { searchFilter } from './runSearch.js'
 import { endLease, makeLeaseReader, renewLease } from './leases.js'
+import { flagged, makeOutbox } from './outbox.js'
+
+/** A stop's documents, its deliveries (if any) in the last: inserted with it, they are committed with it. */
+const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArray<Delivery> | undefined) =>
+  documents.map((document, index) =>
+    index === documents.length - 1
+      ? { ...document, ...flagged(Docs.stopDeliveries, 'commit', document._id, deliveries) }
+      : document,
+  )
+import { holdSweeperLease } from './sweeperLease.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -61,6 +73,7 @@ export const makeRunStore = (db: Db): RunStore => {
   const approvals = makeApprovalQueue(c, runs)
   const grants = makeGrants(c)
   const leases = makeLeaseReader(c, runs)
+  const outbox = makeOutbox(c)
 
   /** Every requirement of a run, decided or not, in the order they were raised; and the run as of its last stop. */
   const locateAll = async (operation: string, runId: string) => {
@@ -142,6 +155,7 @@ export const makeRunStore = (db: Db): RunStore => {
     found: Located,
     run: RunRecord | undefined,
     resolution: Resolution,
+    deliveries: ReadonlyArray<Delivery> | undefined,
   ) =>
     Effect.gen(function* () {
       const operation = 'resolveRequirement'
@@ -169,15 +183,16 @@ export const makeRunStore = (db: Db): RunStore => {
       const decided = Docs.decidedRequirement.decode(operation, document)
       if (isApproval && run !== undefined)
         yield* attempt(operation, () => approvals.decided(operation, decided, run))
+      yield* attempt(operation, () => outbox.decided(operation, document))
       return decided
     })
 
-  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution) =>
+  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution, deliveries) =>
     Effect.gen(function* () {
       const operation = 'resolveRequirement'
       const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
       if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
-      return yield* insertDecision(runId, found, run?.record, resolution)
+      return yield* insertDecision(runId, found, run?.record, resolution, deliveries)
     })
 
   /**
@@ -206,12 +221,18 @@ export const makeRunStore = (db: Db): RunStore => {
       const decisions = batch.decisions ?? []
       if (decisions.length === 0) return
       const stop = yield* attempt('resolveRequirement', () => stopBefore('resolveRequirement', batch))
-      for (const { requirementId, resolution } of decisions) {
+      for (const { requirementId, resolution, deliveries } of decisions) {
         const position = stop?.raised.findIndex(({ id }) => id === requirementId) ?? -1
         const record = stop?.raised[position]
         yield* record === undefined || record.runId !== batch.runId
-          ? resolveRequirement(batch.runId, requirementId, resolution)
-          : insertDecision(batch.runId, { record, epoch: record.epoch, position }, stop?.record, resolution)
+          ? resolveRequirement(batch.runId, requirementId, resolution, deliveries)
+          : insertDecision(
+              batch.runId,
+              { record, epoch: record.epoch, position },
+              stop?.record,
+              resolution,
+              deliveries,
+            )
       }
     })
 
@@ -257,7 +278,7 @@ export const makeRunStore = (db: Db): RunStore => {
      * inserts them between the two (see approvals.ts): a read that finds the stop past the run's
      * document inserts whichever are missing, so a crash between the writes loses none of them.
      */
-    commit: (batch, run, raised) =>
+    commit: (batch, run, raised, deliveries) =>
       Effect.gen(function* () {
         // A stop that raises none keeps the last ones (decided, or left open by an ending): read
         // by the run's only writer, they go into both of its writes, so each alone is complete.
@@ -269,7 +290,7 @@ export const makeRunStore = (db: Db): RunStore => {
           'commit',
           () =>
             [
-              batchDocuments('commit', batch, { record: run, requirements }),
+              withDeliveries(batchDocuments('commit', batch, { record: run, requirements }), deliveries),
               runDocument('commit', run, requirements),
               raisedApprovals(raised, run).map((approval) => written('commit', approval)),
             ] as const,
@@ -296,8 +317,11 @@ export const makeRunStore = (db: Db): RunStore => {
             ended === undefined ? undefined : endLease(c, ended),
           ]),
         )
+        const stop = documents.at(-1)
+        if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
       }),
     renewLease: (lease) => attempt('renewLease', () => renewLease(c, lease)),
+    holdSweeperLease: (lease, now) => attempt('holdSweeperLease', () => holdSweeperLease(c, lease, now)),
     getLease: (runId) => attempt('getLease', async () => Option.fromNullable(await leases.getLease(runId))),
 
     readEvents: (runId, afterSeq) =>
@@ -314,6 +338,32 @@ export const makeRunStore = (db: Db): RunStore => {
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
+    /*
+     * A lookup by `_id` of each run's next event first (see `hasEventAfter`): while nothing
+     * happens, following any number of runs is that one query. Runs that moved are read with one more.
+     */
+    readEventsOfRuns: (cursors, limit) =>
+      attempt('readEventsOfRuns', async () => {
+        if (cursors.length === 0 || limit <= 0) return []
+        const next = await c.events
+          .find(
+            { _id: { $in: cursors.map(({ runId, afterSeq }) => numberedId(runId, afterSeq + 1)) } },
+            { projection: { runId: 1 } },
+          )
+          .toArray()
+        const moved = new Set(next.map(({ runId }) => runId))
+        const due = cursors.filter(({ runId }) => moved.has(runId))
+        if (due.length === 0) return []
+        const found = await c.events
+          .find(
+            { $or: due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
+            { projection: { schemaVersion: 1, doc: 1 } },
+          )
+          .sort({ runId: 1, seq: 1 })
+          .limit(limit)
+          .toArray()
+        return found.map((stored) => Docs.events.decode('readEventsOfRuns', stored))
+      }),
     readTranscript: (runId) =>
       attempt('readTranscript', async () => {
         const operation = 'readTranscript'
@@ -411,6 +461,7 @@ export const makeRunStore = (db: Db): RunStore => {
           ...(query.userId === undefined ? {} : { userId: query.userId }),
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
+          ...searchFilter(query.search),
         }
         const [documents, total] = await Promise.all([
           c.runs.find(filter).sort({ createdAt: -1, _id: 1 }).skip(query.offset).limit(query.limit).toArray(),
@@ -433,5 +484,13 @@ export const makeRunStore = (db: Db): RunStore => {
     listGrants: grants.list,
     revokeGrant: grants.revoke,
     useGrant: grants.use,
+
+    claimDeliveries: (claim) => attempt('claimDeliveries', () => outbox.claim(claim)),
+    recordDelivery: (deliveryId, outcome) =>
+      attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
+    listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
+    recordFollowUp: (followUp, deliveries) =>
+      attempt('recordFollowUp', () => outbox.recordFollowUp(followUp, deliveries)),
+    listFollowUps: (requirementId) => attempt('listFollowUps', () => outbox.listFollowUps(requirementId)),
   }
 }

@@ -47,16 +47,17 @@ export const runsRouter = router({
   /**
    * The caller's runs (an admin's: everyone's), newest first and paged, with the total: root
    * runs only (a team member's run is part of its team's). A run is the caller's when it was
-   * started for them (its `userId`, which `runs.start` sets).
+   * started for them (its `userId`, which `runs.start` sets). `search` looks within those only.
    */
   list: authedProcedure.input(Schema.standardSchemaV1(ListRunsInput)).query(({ ctx, input }) =>
     mapErrors(async () => {
-      const { definitionId, status, interrupted, offset, limit } = input ?? {}
+      const { definitionId, status, interrupted, search, offset, limit } = input ?? {}
       const page = await runToPromise(
         ctx.countersign.store.listRuns({
           ...(isAdmin(ctx.principal) ? {} : { userId: ctx.principal.id }),
           ...(status === undefined ? {} : { status }),
           ...(definitionId === undefined ? {} : { agentId: definitionId }),
+          ...(search === undefined ? {} : { search }),
           ...(interrupted === true ? { interruptedAt: Date.now() } : {}),
           offset: offset ?? 0,
           limit: limit ?? 20,

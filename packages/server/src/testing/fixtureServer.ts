@@ -10,8 +10,14 @@
  *   processes);
  * - `--manual-resume`: a decided approval does not continue its run (`resumeOnDecision: false`);
  * - `--tight-limits`: small limits, reached in a few calls (see `tightLimits`);
- * - and `--writer-lease <ms>`: how long a run's writer holds its lease (a killed server's runs are
- *   interrupted that long after its last renewal).
+ * - `--writer-lease <ms>`: how long a run's writer holds its lease (a killed server's runs are
+ *   interrupted that long after its last renewal);
+ * - `--sweep-every <ms>` and `--sweeper-lease <ms>`: sweep expired requirements that often (by
+ *   default it does not sweep), holding the sweeper's lease that long; the process is named
+ *   `pid-<its pid>` in the lease;
+ * - and `--port <n>`: listen on that port (by default a free one), as a restarted server would.
+ *
+ * The `expiring` agent asks to transfer 5, the call's confirmation expiring after a second.
  *
  * Its tokens are checked again every 50 ms on open connections (`reauthenticateMs`).
  *
@@ -76,12 +82,27 @@ const parseArgs = async (args: ReadonlyArray<string>) => {
   const tight = args.includes('--tight-limits')
   const leaseAt = args.indexOf('--writer-lease')
   const writerLease = leaseAt >= 0 ? Number(args[leaseAt + 1]) : undefined
+  const numberAfter = (flag: string) => {
+    const flagAt = args.indexOf(flag)
+    return flagAt >= 0 ? Number(args[flagAt + 1]) : undefined
+  }
   const flagsAt = args.findIndex((arg) => arg.startsWith('--'))
   const store = await openStore(flagsAt < 0 ? args : args.slice(0, flagsAt))
-  return { ledger, manualResume, tight, writerLease, store }
+  return {
+    ledger,
+    manualResume,
+    tight,
+    writerLease,
+    store,
+    sweepEvery: numberAfter('--sweep-every'),
+    sweeperLease: numberAfter('--sweeper-lease'),
+    port: numberAfter('--port') ?? 0,
+  }
 }
 
-const { ledger, manualResume, tight, writerLease, store } = await parseArgs(process.argv.slice(2))
+const { ledger, manualResume, tight, writerLease, store, sweepEvery, sweeperLease, port } = await parseArgs(
+  process.argv.slice(2),
+)
 
 const toolResults = (messages: ReadonlyArray<Message>) =>
   messages.flatMap((message) => (message._tag === 'Tool' ? [message.content] : []))
@@ -103,13 +124,18 @@ const release = (() => {
   return { opened, open }
 })()
 
+/** Appends the call's run id and idempotency key to the ledger, if there is one. */
+const recordCall = (ctx: { readonly runId: string; readonly idempotencyKey: string }) => {
+  if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+}
+
 const transfer = Tool.make({
   name: 'transfer',
   description: 'Move money',
   parameters: Schema.Struct({ amount: Schema.Number }),
   requiresConfirmation: true,
   execute: ({ amount }, ctx) => {
-    if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+    recordCall(ctx)
     return `moved ${amount}`
   },
 })
@@ -140,6 +166,25 @@ const flaky = defineAgent({
     yield { _tag: 'TextDelta', text: `Done: ${results.join(' | ')}` }
   }),
   tools: [transfer],
+})
+
+/** Its call waits a second for an approver, then expires: the sweeper rejects it, and the run goes on. */
+const expiring = defineAgent({
+  id: 'expiring',
+  name: 'Expiring',
+  model: callingOnce('transfer_soon', { amount: 5 }),
+  tools: [
+    Tool.make({
+      name: 'transfer_soon',
+      description: 'Move money, if approved within a second',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      approval: approval({ type: 'required', expiresIn: '1 second', onExpire: 'reject' }),
+      execute: ({ amount }, ctx) => {
+        recordCall(ctx)
+        return `moved ${amount}`
+      },
+    }),
+  ],
 })
 
 const assistant = defineAgent({
@@ -288,7 +333,7 @@ const hold = (requiresConfirmation: boolean) =>
     parameters: Schema.Struct({}),
     requiresConfirmation,
     execute: async (_args, ctx) => {
-      if (ledger !== undefined) appendFileSync(ledger, `${ctx.runId} ${ctx.idempotencyKey}\n`)
+      recordCall(ctx)
       console.log(`held ${ctx.runId}`)
       await release.opened
       return 'held'
@@ -380,6 +425,7 @@ const server = createServer({
   agents: [
     assistant,
     chatty,
+    expiring,
     exporter,
     finance,
     flaky,
@@ -393,7 +439,9 @@ const server = createServer({
     vault,
   ],
   teams: [support],
-  sweepEvery: false,
+  sweepEvery: sweepEvery ?? false,
+  ...(sweeperLease === undefined ? {} : { sweeperLease }),
+  sweeperName: `pid-${process.pid}`,
   // Looked up at each call: a token the test revokes stops working at once.
   authenticate: (token) => staticTokens(tokenTable)(token),
   reauthenticateMs: 50,
@@ -444,5 +492,5 @@ process.once('SIGTERM', () => {
   })
 })
 
-const { port } = await server.listen(0, '127.0.0.1')
-console.log(`listening ${port}`)
+const listening = await server.listen(port, '127.0.0.1')
+console.log(`listening ${listening.port}`)

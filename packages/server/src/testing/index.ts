@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 /** A server process started for a test, and how to talk to it. */
 export interface ServerProcess {
   readonly port: number
+  /** Its process id. */
+  readonly pid: number
   /** The HTTP base URL (`http://127.0.0.1:<port>`). */
   readonly url: string
   /** Sends a command line to the process's stdin (see the fixture server). */
@@ -87,6 +89,7 @@ export const startServerProcess = (
     const port = Number(line.split(' ')[1])
     return {
       port,
+      pid: child.pid ?? 0,
       url: `http://127.0.0.1:${port}`,
       send: (command) => void child.stdin.write(`${command}\n`),
       nextLine,

@@ -1,6 +1,8 @@
 import {
   ApprovalChange,
   ApprovalRecord,
+  Delivery,
+  FollowUp,
   Grant,
   Message,
   RequirementRecord,
@@ -41,6 +43,8 @@ export const resolutions = document(Resolution, 'requirements')
 export const events = document(RunEvent, 'events')
 export const approvals = document(ApprovalRecord, 'approvals')
 export const grants = document(Grant.Grant, 'grants')
+export const deliveries = document(Delivery, 'deliveries')
+export const followUps = document(FollowUp, 'follow_ups')
 
 /** How rows are named in errors: `"run-1"`, `("run-1", 3)`. */
 export const key = (...parts: ReadonlyArray<string | number>) =>

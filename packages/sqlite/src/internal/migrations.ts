@@ -202,6 +202,42 @@ const migrations: ReadonlyArray<Migration> = [
   UPDATE runs SET last_seq = json_extract(doc, '$.lastSeq')
     WHERE (CASE WHEN json_valid(doc) THEN json_type(doc, '$.lastSeq') END) = 'integer';
   `,
+  // 7: the outbox of notifications, and the reminders and escalations of requirements (one row per
+  // requirement and step: its primary key makes each step once). A delivery is written in the transaction of the commit or
+  // decision it tells of; dispatchers claim due ones (a range of the `deliveries_due` index) by
+  // setting a lease, in an immediate transaction, so each claim has one winner. The rowids keep
+  // the order written.
+  `
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    requirement_id TEXT,
+    status TEXT NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    lease_until REAL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_by_run ON deliveries (run_id);
+  CREATE INDEX deliveries_by_requirement ON deliveries (requirement_id) WHERE requirement_id IS NOT NULL;
+  CREATE TABLE follow_ups (
+    requirement_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (requirement_id, step)
+  ) STRICT;
+  `,
+  // 8: the sweeper's lease, one row: which process sweeps, among those sharing the file. And a
+  // user's approvals, newest first: counting them scanned the table.
+  `
+  CREATE TABLE sweeper_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX approvals_by_user ON approvals (user_id, created_at DESC, id);
+  `,
 ]
 
 /** The schema version this code writes. */

@@ -97,6 +97,7 @@ export interface Statements {
   readonly putLease: Database.Statement<[LeaseRow]>
   readonly endLeases: Database.Statement<[string]>
   readonly latestLease: Database.Statement<[string], LeaseRow>
+  readonly holdSweeperLease: Database.Statement<[{ holder: string; expiresAt: number; now: number }]>
 }
 
 export interface LeaseRow {
@@ -219,17 +220,27 @@ export const prepare = (db: Database.Database): Statements => ({
     `SELECT run_id AS runId, claim_seq AS claimSeq, expires_at AS expiresAt FROM leases
      WHERE run_id = ? ORDER BY claim_seq DESC LIMIT 1`,
   ),
+  // One statement, so taking the lease over and renewing it are atomic: it changes the row only
+  // when the lease is its holder's own or has lapsed.
+  holdSweeperLease: db.prepare(
+    `INSERT INTO sweeper_lease (name, holder, expires_at) VALUES ('sweeper', @holder, @expiresAt)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+     WHERE sweeper_lease.holder = excluded.holder OR sweeper_lease.expires_at <= @now`,
+  ),
 })
 
 /**
  * A query with one condition per filter field given (all of them ANDed), prepared once for each
  * set of fields it is called with. The fields' values are bound by name.
  */
-const filtered = <Filter extends object>(
+export const filtered = <Filter extends object>(
   db: Database.Database,
   conditions: { readonly [K in keyof Filter]-?: string },
   sql: (where: string) => string,
-) => {
+): ((
+  filter: Filter,
+  extra?: Readonly<Record<string, unknown>>,
+) => { readonly statement: Database.Statement; readonly parameters: Record<string, unknown> }) => {
   const prepared = new Map<string, Database.Statement>()
   return (filter: Filter, extra: Readonly<Record<string, unknown>> = {}) => {
     const given = (Object.keys(conditions) as Array<keyof Filter & string>).filter(
@@ -272,6 +283,12 @@ const runConditions: { readonly [K in keyof RunFilter]-?: string } = {
     AND (status = 'running' OR EXISTS (SELECT 1 FROM events AS e WHERE e.run_id = runs.run_id AND e.seq = runs.last_seq + 1))
     AND NOT EXISTS (SELECT 1 FROM (SELECT claim_seq, expires_at FROM leases AS l WHERE l.run_id = runs.run_id
       ORDER BY claim_seq DESC LIMIT 1) AS latest WHERE latest.claim_seq > runs.last_seq AND latest.expires_at > @interruptedAt)`,
+  // instr() finds the text as it is, where LIKE would read % and _ in it as wildcards; lower()
+  // folds A to Z, as LIKE would. Input and answer are read from the document: a search scans.
+  search: `(instr(lower(run_id), lower(@search)) = 1
+    OR instr(lower(agent_id), lower(@search)) > 0
+    OR instr(lower(json_extract(doc, '$.input')), lower(@search)) > 0
+    OR instr(lower(json_extract(doc, '$.content')), lower(@search)) > 0)`,
 }
 
 /** Root runs only: a member's run is part of its root's. */

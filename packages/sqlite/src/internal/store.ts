@@ -1,6 +1,7 @@
 import {
   Approval,
   type ApprovalRecord,
+  type Delivery,
   EventSequenceConflict,
   Grant,
   GrantInactive,
@@ -14,12 +15,14 @@ import {
   RequirementRecord,
   type Resolution,
   type RunQuery,
+  type RunEvent,
   type RunRecord,
   type RunStore,
 } from '@countersign/core'
 import type Database from 'better-sqlite3'
 import { Effect, Option } from 'effect'
 import * as Docs from './documents.js'
+import { makeOutbox } from './outbox.js'
 import { prepare, prepareListings } from './statements.js'
 
 export const reasonOf = (cause: unknown) =>
@@ -53,7 +56,13 @@ const sqlLimit = (limit: number) =>
 /** The RunStore over an open database whose schema is current. */
 export const makeRunStore = (db: Database.Database): RunStore => {
   const sql = prepare(db)
+
+  const eventsAfter = (operation: string, runId: string, afterSeq: number): Array<RunEvent> =>
+    sql.readEvents
+      .all(runId, afterSeq)
+      .map(({ seq, doc }) => Docs.events.decode(operation, Docs.key(runId, seq), doc))
   const listings = prepareListings(db)
+  const outbox = makeOutbox(db)
 
   const runRow = (operation: string, run: RunRecord) => ({
     runId: run.runId,
@@ -111,8 +120,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     operation: string,
     { runId, events, transcriptStart, messages, lease, decisions = [] }: JournalBatch,
   ) => {
-    for (const { requirementId, resolution } of decisions) {
-      const outcome = decide(operation, runId, requirementId, resolution)
+    for (const { requirementId, resolution, deliveries } of decisions) {
+      const outcome = decide(operation, runId, requirementId, resolution, deliveries)
       if (!(outcome instanceof RequirementRecord)) throw outcome
     }
     for (const event of events) {
@@ -132,8 +141,14 @@ export const makeRunStore = (db: Database.Database): RunStore => {
   const appendBatch = db.transaction((batch: JournalBatch) => append('appendBatch', batch))
 
   const commit = db.transaction(
-    (batch: JournalBatch, run: RunRecord, requirements: ReadonlyArray<RequirementRecord>) => {
+    (
+      batch: JournalBatch,
+      run: RunRecord,
+      requirements: ReadonlyArray<RequirementRecord>,
+      deliveries: ReadonlyArray<Delivery> | undefined,
+    ) => {
       append('commit', batch)
+      outbox.enqueue('commit', deliveries)
       for (const record of requirements) {
         const doc = Docs.requirements.encode('commit', Docs.key(record.id), record)
         const { id, runId, kind, status, createdAt } = record
@@ -177,6 +192,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     runId: string,
     requirementId: string,
     resolution: Resolution,
+    deliveries: ReadonlyArray<Delivery> | undefined,
   ): RequirementRecord | RequirementNotFound | RequirementAlreadyResolved => {
     const json = Docs.resolutions.encode(operation, Docs.key(requirementId), resolution)
     const row = sql.resolveRequirement.get({ id: requirementId, runId, resolution: json })
@@ -186,6 +202,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         ? new RequirementNotFound({ runId, requirementId })
         : new RequirementAlreadyResolved({ requirementId })
     const resolved = Docs.requirements.decode(operation, Docs.key(requirementId), row.doc)
+    outbox.enqueue(operation, deliveries)
     // An approval is decided with its requirement, as of its run's record.
     if (resolved.kind === Approval.kind) {
       const stored = sql.getRun.get(runId)
@@ -200,8 +217,13 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     return resolved
   }
 
-  const resolve = db.transaction((runId: string, requirementId: string, resolution: Resolution) =>
-    decide('resolveRequirement', runId, requirementId, resolution),
+  const resolve = db.transaction(
+    (
+      runId: string,
+      requirementId: string,
+      resolution: Resolution,
+      deliveries: ReadonlyArray<Delivery> | undefined,
+    ) => decide('resolveRequirement', runId, requirementId, resolution, deliveries),
   )
 
   const decodeApproval = (operation: string) => (row: { readonly id: string; readonly doc: unknown }) =>
@@ -266,8 +288,8 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       ),
 
     appendBatch: (batch) => write('appendBatch', () => appendBatch.immediate(batch), isRefusal),
-    commit: (batch, run, requirements) =>
-      write('commit', () => commit.immediate(batch, run, requirements), isRefusal),
+    commit: (batch, run, requirements, deliveries) =>
+      write('commit', () => commit.immediate(batch, run, requirements, deliveries), isRefusal),
 
     readTranscript: (runId) =>
       attempt('readTranscript', () =>
@@ -294,9 +316,9 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           .all(runId)
           .map(({ id, doc }) => Docs.requirements.decode('listRequirements', Docs.key(id), doc)),
       ),
-    resolveRequirement: (runId, requirementId, resolution) =>
+    resolveRequirement: (runId, requirementId, resolution, deliveries) =>
       Effect.flatMap(
-        attempt('resolveRequirement', () => resolve.immediate(runId, requirementId, resolution)),
+        attempt('resolveRequirement', () => resolve.immediate(runId, requirementId, resolution, deliveries)),
         (outcome) => (outcome instanceof RequirementRecord ? Effect.succeed(outcome) : Effect.fail(outcome)),
       ),
 
@@ -356,11 +378,26 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         ),
       ),
 
-    readEvents: (runId, afterSeq) =>
-      attempt('readEvents', () =>
-        sql.readEvents
-          .all(runId, afterSeq)
-          .map(({ seq, doc }) => Docs.events.decode('readEvents', Docs.key(runId, seq), doc)),
-      ),
+    readEvents: (runId, afterSeq) => attempt('readEvents', () => eventsAfter('readEvents', runId, afterSeq)),
+    // One index seek a run: in-process, a query each costs no more than one over all of them.
+    readEventsOfRuns: (cursors, limit) =>
+      attempt('readEventsOfRuns', () => {
+        const found: Array<RunEvent> = []
+        for (const { runId, afterSeq } of cursors) {
+          if (found.length >= limit) break
+          found.push(...eventsAfter('readEventsOfRuns', runId, afterSeq).slice(0, limit - found.length))
+        }
+        return found
+      }),
+    holdSweeperLease: (lease, now) =>
+      attempt('holdSweeperLease', () => sql.holdSweeperLease.run({ ...lease, now }).changes === 1),
+
+    claimDeliveries: (claim) => attempt('claimDeliveries', () => outbox.claim(claim)),
+    recordDelivery: (deliveryId, outcome) =>
+      attempt('recordDelivery', () => outbox.record(deliveryId, outcome)),
+    listDeliveries: (filter) => attempt('listDeliveries', () => outbox.list(filter)),
+    recordFollowUp: (followUp, deliveries) =>
+      attempt('recordFollowUp', () => outbox.recordFollowUp(followUp, deliveries)),
+    listFollowUps: (requirementId) => attempt('listFollowUps', () => outbox.listFollowUps(requirementId)),
   }
 }

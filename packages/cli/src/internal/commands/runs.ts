@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings'
+import type { RunSummaryView } from '@countersign/client'
+import { maxRunSearchLength } from '@countersign/core'
 import { ExitCode } from '../../ExitCode.js'
 import { age } from '../describe.js'
 import type { Act, Program } from '../program.js'
@@ -11,6 +13,23 @@ const count = (text: string) => {
   return Number(text)
 }
 
+const searchText = (text: string) => {
+  if (text.length === 0 || text.length > maxRunSearchLength)
+    throw new InvalidArgumentError(`Give 1 to ${maxRunSearchLength} characters.`)
+  return text
+}
+
+/** The run's status, with how its decisions went when any was counted: `completed · 1 rejected`. */
+const statusWithDecisions = ({ status, decisions }: RunSummaryView) =>
+  [
+    status,
+    ...(decisions === undefined
+      ? []
+      : (['approved', 'edited', 'rejected', 'expired'] as const).flatMap((outcome) =>
+          decisions[outcome] > 0 ? [`${decisions[outcome]} ${outcome}`] : [],
+        )),
+  ].join(' · ')
+
 export const registerRuns = (program: Program, act: Act) =>
   program
     .command('runs')
@@ -18,6 +37,11 @@ export const registerRuns = (program: Program, act: Act) =>
     .description("list your runs (an admin: everyone's), newest first")
     .addOption(new Option('-s, --status <status>', 'only runs of this status').choices(statuses))
     .option('-d, --definition <id>', 'only runs of this agent, team or workflow')
+    .option(
+      '-q, --search <text>',
+      'only runs whose input or answer holds this text, of this definition, or whose id starts with it',
+      searchText,
+    )
     .option(
       '--interrupted',
       'only interrupted runs (their server died while they worked): recover or cancel them',
@@ -31,6 +55,7 @@ export const registerRuns = (program: Program, act: Act) =>
           offset: options.offset,
           ...(options.status === undefined ? {} : { status: options.status }),
           ...(options.definition === undefined ? {} : { definitionId: options.definition }),
+          ...(options.search === undefined ? {} : { search: options.search }),
           ...(options.interrupted === true ? { interrupted: true as const } : {}),
         })
         if (output.json) {
@@ -52,7 +77,7 @@ export const registerRuns = (program: Program, act: Act) =>
             page.runs.map((run) => [
               run.runId,
               run.agentId,
-              run.status,
+              statusWithDecisions(run),
               String(run.activeRequirementIds.length),
               age(run.updatedAt, now),
               truncate((run.content ?? run.error ?? '').replace(/\s+/g, ' '), 60),

@@ -1,0 +1,3 @@
+import { countersignProject } from '@countersign/vitest-config'
+
+export default countersignProject('slack')

@@ -1,0 +1,3 @@
+import config from '@countersign/eslint-config'
+
+export default config
