@@ -173,6 +173,7 @@ export const makeRunStore = (db: Db): RunStore => {
         epoch: found.epoch,
         position: found.position,
         ...(isApproval ? { approvalOutdated: true } : {}),
+        ...flagged(Docs.decisionDeliveries, operation, requirementId, deliveries),
       }))
       yield* insert(
         operation,
