@@ -511,7 +511,11 @@ const make = (options: EngineOptions) =>
 
     /** Sets a fiber going on the run, known to this engine until it ends. */
     const startStretch = (runId: string, stretch: Stretch) =>
-      stretches.add(runId, FiberMap.run(fibers, runId, runFiber(runId, stretch)))
+      stretches.add(
+        runId,
+        FiberMap.run(fibers, runId, runFiber(runId, stretch)),
+        stretch.announce === undefined ? undefined : Effect.exit(Deferred.await(stretch.announce)),
+      )
 
     /**
      * A run's events from listening that began before the run was set going, from `afterSeq` on,
@@ -730,9 +734,14 @@ const make = (options: EngineOptions) =>
         const writer = RunWriter.make(agent, position, store, announcer, terms, claimed, decisions)
         const decided = ofPause(run, requirements)
         yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided })).pipe(
-          // Its decisions were not stored: recorded alone, they say whether another continue decided first.
+          // Its decisions were not stored: recorded alone, they say whether another continue decided
+          // first. One of this engine may be storing its own with its claim: they are recorded once
+          // it has claimed or failed to, else each continue could refuse the other.
           Effect.catchTag('RunClaimed', (lost) =>
-            Effect.zipRight(recordDecisions(run.runId, decisions), lost),
+            Effect.zipRight(
+              Effect.zipRight(stretches.claimSettled(run.runId), recordDecisions(run.runId, decisions)),
+              lost,
+            ),
           ),
         )
         return { run, writer }

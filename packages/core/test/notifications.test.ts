@@ -209,12 +209,17 @@ describe('notifications', () => {
     const paused = await app.run('finance', 'Refund A-1')
     const requirement = single(paused.activeRequirements)
 
-    await Promise.allSettled(
+    const continues = await Promise.allSettled(
       [Resolutions.confirm(requirement.id), Resolutions.reject(requirement.id, 'no')].map((resolution) =>
         app.continueRun({ runId: paused.runId, resolutions: [resolution] }, { principal: approver }),
       ),
     )
 
+    // One continue goes on with its decision; the other is refused, and its decision is not stored.
+    expect(continues.map(({ status }) => status).sort()).toStrictEqual(['fulfilled', 'rejected'])
+    expect(continues.find((outcome) => outcome.status === 'rejected')?.reason).toMatchObject({
+      _tag: 'RequirementAlreadyResolved',
+    })
     const stored = await app.approvals.get(requirement.id)
     const written = await app.deliveries({ runId: paused.runId })
     expect(written.map(({ notification }) => notification.event)).toStrictEqual(['requirement.decided'])

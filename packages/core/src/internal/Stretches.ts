@@ -4,6 +4,8 @@ import type { RunWriter } from './RunWriter.js'
 interface Stretch {
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
   writer: RunWriter | undefined
+  /** Done once the fiber holds the run, or could not claim it. */
+  readonly claimed: Effect.Effect<unknown> | undefined
 }
 
 /**
@@ -17,14 +19,16 @@ export class Stretches {
 
   /**
    * Records the fiber `start` forks for the run, for as long as it lives. The run is recorded
-   * before the fiber starts, so that what the fiber notes of itself is kept.
+   * before the fiber starts, so that what the fiber notes of itself is kept. `claimed`, if given,
+   * is done once the fiber holds the run or could not claim it.
    */
   add = <E, R>(
     runId: string,
     start: Effect.Effect<Fiber.RuntimeFiber<unknown, unknown>, E, R>,
+    claimed?: Effect.Effect<unknown>,
   ): Effect.Effect<void, E, R> =>
     Effect.suspend(() => {
-      const stretch: Stretch = { fiber: undefined, writer: undefined }
+      const stretch: Stretch = { fiber: undefined, writer: undefined, claimed }
       this.working.set(runId, stretch)
       return Effect.map(start, (fiber) => {
         stretch.fiber = fiber
@@ -41,6 +45,10 @@ export class Stretches {
   }
 
   has = (runId: string): boolean => this.working.has(runId)
+
+  /** Done once the run's fiber, if it claims the run for a caller, holds it or could not claim it. */
+  claimSettled = (runId: string): Effect.Effect<unknown> =>
+    Effect.suspend(() => this.working.get(runId)?.claimed ?? Effect.void)
 
   /** Whether the run's fiber is at work: it has not committed the run's stop yet. */
   isWorking = (runId: string): boolean => {
