@@ -162,7 +162,12 @@ const Shell = ({ session, onSignOut }: { readonly session: Session; readonly onS
         ) : shown.page === 'grants' ? (
           <GrantsPage session={session} />
         ) : shown.page === 'run' ? (
-          <RunPage key={shown.runId} session={session} runId={shown.runId} />
+          <RunPage
+            key={shown.runId}
+            session={session}
+            runId={shown.runId}
+            {...(shown.requirementId === undefined ? {} : { requirementId: shown.requirementId })}
+          />
         ) : (
           <RunsPage session={session} search={shown.page === 'runs' ? (shown.search ?? '') : ''} />
         )}

@@ -98,6 +98,22 @@ describe('the control panel', () => {
     expect([stored.status, stored.content]).toStrictEqual(['completed', 'Done: refunded 250 for order A-1.'])
   })
 
+  it("a notification's deep link opens the run at its requirement, in view and focused", async () => {
+    const started = await panel.client('user-token').runs.start('finance', 'Refund order D-4 for 700')
+    const [requirementId] = started.activeRequirementIds
+    const page = await signIn(browser(), `${url()}/#/runs/${started.runId}/${requirementId}`, 'user-token')
+    const card = page.locator(`[data-requirement-id="${requirementId}"]`)
+    await card.getByText('Waiting for an approver to decide.').waitFor()
+    await page.locator('.linked').waitFor()
+    await expect(card.evaluate((element) => element === document.activeElement)).resolves.toBe(true)
+    await expect(card.getAttribute('class')).resolves.toContain('linked')
+    // A link without a requirement marks nothing.
+    await page.goto(`${url()}/#/runs/${started.runId}`)
+    await page.reload()
+    await card.getByText('Waiting for an approver to decide.').waitFor()
+    await expect(page.locator('.linked').count()).resolves.toBe(0)
+  })
+
   it("a rejection with a note: the agent's reply, on the user's page, gives the approver's reason", async () => {
     const started = await panel.client('user-token').runs.start('finance', 'Refund order B-2 for 900')
     expect(started.status).toBe('paused')

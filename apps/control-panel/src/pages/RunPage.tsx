@@ -49,7 +49,34 @@ const useRunEvents = (session: Session, runId: string, onStateChange: () => void
 }
 
 /** One run: where it stands, what it waits for (with the forms to answer), and its live timeline. */
-export const RunPage = ({ session, runId }: { readonly session: Session; readonly runId: string }) => {
+/**
+ * Brings the requirement a deep link names into view, once it is shown (open or decided), and
+ * gives it the focus, so a keyboard or screen reader lands on it too.
+ */
+const useLinkedRequirement = (requirementId: string | undefined, shown: boolean) => {
+  const [done, setDone] = useState(false)
+  useEffect(() => {
+    if (requirementId === undefined || done || !shown) return
+    const target = document.querySelector<HTMLElement>(`[data-requirement-id="${CSS.escape(requirementId)}"]`)
+    if (target === null) return
+    target.classList.add('linked')
+    target.tabIndex = -1
+    target.scrollIntoView({ block: 'center' })
+    target.focus()
+    setDone(true)
+  })
+}
+
+export const RunPage = ({
+  session,
+  runId,
+  requirementId,
+}: {
+  readonly session: Session
+  readonly runId: string
+  /** The requirement a notification's link points at. */
+  readonly requirementId?: string
+}) => {
   const { client, role } = session
   const { reconnects } = useConnection(session.connection)
   const run = useResource(() => client.runs.get(runId), [client, runId, reconnects])
@@ -66,6 +93,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
   const readOnly = view !== undefined && !session.admin && view.userId !== session.principalId
   const continueRun = (resolutions?: Parameters<typeof client.runs.continue>[1]) =>
     client.runs.continue(runId, resolutions).finally(run.reload)
+  useLinkedRequirement(requirementId, view !== undefined)
 
   return (
     <section aria-labelledby="run-title">
@@ -159,7 +187,7 @@ export const RunPage = ({ session, runId }: { readonly session: Session; readonl
               <h3 id="decisions-title">Decisions</h3>
               <ul className="decisions">
                 {decided.map((requirement) => (
-                  <li key={requirement.id}>
+                  <li key={requirement.id} data-requirement-id={requirement.id}>
                     <strong>{kindName(requirement.kind)}</strong> for <code>{requirement.toolCall.name}</code>
                     {requirement.resolvedBy === undefined ? null : <> by {requirement.resolvedBy.id}</>}
                     {requirement.resolvedAt === undefined ? null : (
