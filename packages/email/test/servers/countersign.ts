@@ -4,24 +4,15 @@
  * `process_refund` needs an approval. It listens on a free port of 127.0.0.1 and prints
  * `listening <port>`; users sign in with the fixture tokens (`alice-token`, …).
  */
-import { approval, defineAgent, ScriptedModel, Tool } from '@countersign/core'
+import { defineAgent, ScriptedModel } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
-import { tokens } from '@countersign/server/testing'
-import { Schema } from 'effect'
+import { processRefund, tokens } from '@countersign/server/testing'
 import { EmailChannel } from '../../src/index.js'
 
 const finance = defineAgent({
   id: 'finance',
   model: ScriptedModel.make([{ toolCalls: [{ name: 'process_refund', args: { amount: 500 } }] }, 'Done.']),
-  tools: [
-    Tool.make({
-      name: 'process_refund',
-      description: 'Refund',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      approval: approval({ type: 'required' }),
-      execute: ({ amount }) => `refunded ${amount}`,
-    }),
-  ],
+  tools: [processRefund],
 })
 
 const server = createServer({

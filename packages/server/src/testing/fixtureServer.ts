@@ -54,6 +54,7 @@ import {
 import { Schema } from 'effect'
 import { createServer, type PrincipalInput, staticTokens } from '../index.js'
 import { type FixtureUser, tokens } from './tokens.js'
+import { processRefund } from './tools.js'
 
 type ClosableStore = RunStore & { readonly close: () => void | Promise<void> }
 
@@ -192,14 +193,6 @@ const assistant = defineAgent({
   name: 'Assistant',
   model: callingOnce('transfer', { amount: 100 }),
   tools: [transfer],
-})
-
-const processRefund = Tool.make({
-  name: 'process_refund',
-  description: 'Refund',
-  parameters: Schema.Struct({ amount: Schema.Number }),
-  approval: approval({ type: 'required' }),
-  execute: ({ amount }) => `refunded ${amount}`,
 })
 
 const finance = defineAgent({

@@ -24,6 +24,7 @@ const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 /** The fixture server's entry: scripted agents and a team on the memory store. */
 export const fixtureServerEntry = fileURLToPath(new URL(`./fixtureServer${extension}`, import.meta.url))
 
+export { processRefund } from './tools.js'
 export { tokenOf, tokens } from './tokens.js'
 export type { FixtureUser } from './tokens.js'
 

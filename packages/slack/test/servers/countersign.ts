@@ -15,7 +15,7 @@
  */
 import { approval, defineAgent, ScriptedModel, Tool } from '@countersign/core'
 import { createServer, staticTokens } from '@countersign/server'
-import { tokens } from '@countersign/server/testing'
+import { processRefund, tokens } from '@countersign/server/testing'
 import { Schema } from 'effect'
 import { SlackChannel, SlackInteractions } from '../../src/index.js'
 
@@ -32,17 +32,7 @@ const agent = (id: string, args: Record<string, unknown>, tool: Tool.Tool) =>
 
 const server = createServer({
   agents: [
-    agent(
-      'finance',
-      { amount: 500 },
-      Tool.make({
-        name: 'process_refund',
-        description: 'Refund',
-        parameters: Schema.Struct({ amount: Schema.Number }),
-        approval: approval({ type: 'required' }),
-        execute: ({ amount }) => `refunded ${amount}`,
-      }),
-    ),
+    agent('finance', { amount: 500 }, processRefund),
     agent(
       'treasury',
       { amount: 9000 },
