@@ -39,9 +39,11 @@ const measure = async (completedRuns: number, pausedRuns: number): Promise<Measu
 
 // Heap, not time: a completed run leaves nothing in the engine (the store holds it, here in
 // SQLite), and a paused run lives only in the store.
+// Thousands of runs each: the heap after forced GC still varies by a few hundred KB from one
+// process to the next, which over 2,000 runs was ±130 B a run, enough to cross the limits.
 it('a completed run leaves at most 100 B of heap behind, and a paused run holds at most 300 B', async () => {
-  const measured = await measure(3000, 2000)
+  const measured = await measure(8000, 4000)
   expect(measured.executions).toBe(measured.expectedExecutions)
   expect(measured.bytesPerCompletedRun).toBeLessThanOrEqual(100)
   expect(measured.bytesPerPausedRun).toBeLessThanOrEqual(300)
-}, 120_000)
+}, 300_000)
