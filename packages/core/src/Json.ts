@@ -3,17 +3,6 @@ import { Schema } from 'effect'
 export type JsonValue =
   null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
 
-const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
-  Schema.Null,
-  Schema.Boolean,
-  Schema.Finite,
-  Schema.String,
-  Schema.Array(Schema.suspend(() => JsonValue)),
-  Schema.Record({ key: Schema.String, value: Schema.suspend(() => JsonValue) }),
-)
-
-const isJsonValue = Schema.is(JsonValue)
-
 /**
  * How deep a JSON value may nest arrays and objects: MongoDB refuses documents past 100 levels,
  * and checking a value nested thousands deep would overflow the stack.
@@ -35,6 +24,49 @@ export const nestsDeeperThan = (value: unknown, maxDepth: number): boolean => {
   return false
 }
 
+/**
+ * Whether a value made of null, booleans, finite numbers, strings, arrays and records (objects
+ * that are not arrays, read by their own enumerable string keys) nests at most `maxDepth` levels.
+ * Walked by hand rather than through a recursive Schema union: every JSON field of every record,
+ * event and message is checked whenever it is encoded or decoded, and the union cost more than
+ * encoding the rest of them. An array with holes is not JSON (a hole reads as undefined).
+ */
+const isJsonWithin = (value: unknown, maxDepth: number): boolean => {
+  const pending: Array<unknown> = [value]
+  const depths: Array<number> = [0]
+  for (let next = pending.length - 1; next >= 0; next = pending.length - 1) {
+    const item = pending.pop()
+    const depth = depths.pop()!
+    switch (typeof item) {
+      case 'string':
+      case 'boolean':
+        continue
+      case 'number':
+        if (Number.isFinite(item)) continue
+        return false
+      case 'object': {
+        if (item === null) continue
+        if (depth >= maxDepth) return false
+        if (Array.isArray(item)) {
+          for (let index = 0; index < item.length; index++) {
+            pending.push(item[index])
+            depths.push(depth + 1)
+          }
+        } else {
+          for (const key of Object.keys(item)) {
+            pending.push((item as Record<string, unknown>)[key])
+            depths.push(depth + 1)
+          }
+        }
+        continue
+      }
+      default:
+        return false
+    }
+  }
+  return true
+}
+
 /** The size of a value as JSON text, or undefined for what JSON cannot hold (cycles, BigInts, functions). */
 export const jsonSize = (value: unknown): number | undefined => {
   try {
@@ -53,8 +85,7 @@ export const Json: Schema.Schema<unknown> = Schema.Unknown.pipe(
   Schema.filter((value) => {
     const expected = `a JSON value (null, a boolean, a finite number, a string, an array or a plain object) nested at most ${maxJsonDepth} levels deep`
     // Measured as text first: a cycle is no JSON value, and would send the depth count round it.
-    if (jsonSize(value) === undefined || nestsDeeperThan(value, maxJsonDepth)) return expected
-    return isJsonValue(value) || expected
+    return (jsonSize(value) !== undefined && isJsonWithin(value, maxJsonDepth)) || expected
   }),
 )
 
