@@ -44,6 +44,27 @@ const changes = codec(ApprovalChange)
 const deliveries = codec(Delivery)
 const followUps = codec(FollowUp)
 
+/**
+ * A run's events, encoded, by sequence number, and their numbers in order: a read from a point
+ * (a resume reads what came after the last stop) costs what it returns, not the run's length.
+ */
+interface EventLog {
+  readonly bySeq: Map<number, unknown>
+  readonly seqs: Array<number>
+}
+
+/** The index of the first number after `seq` in ascending `seqs` (its length if none is). */
+const firstAfter = (seqs: ReadonlyArray<number>, seq: number) => {
+  let low = 0
+  let high = seqs.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (seqs[middle]! <= seq) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
   (filter.status === undefined || approval.status === filter.status) &&
@@ -76,7 +97,7 @@ export const make = (): RunStore => {
   const transcripts = new Map<string, Array<unknown>>()
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
-  const eventTable = new Map<string, Map<number, unknown>>()
+  const eventTable = new Map<string, EventLog>()
   // Approvals decided when written; the others are read from their requirements.
   const recordedApprovals = new Map<string, unknown>()
   const approvalRequirements = new Set<string>()
@@ -98,11 +119,11 @@ export const make = (): RunStore => {
   }
   let sweeperLease: SweeperLease | undefined
 
-  const eventsAfter = (runId: string, afterSeq: number) =>
-    [...(eventTable.get(runId) ?? new Map<number, unknown>()).entries()]
-      .filter(([seq]) => seq > afterSeq)
-      .sort(([a], [b]) => a - b)
-      .map(([, event]) => events.decode(event))
+  const eventsAfter = (runId: string, afterSeq: number) => {
+    const log = eventTable.get(runId)
+    if (log === undefined) return []
+    return log.seqs.slice(firstAfter(log.seqs, afterSeq)).map((seq) => events.decode(log.bySeq.get(seq)))
+  }
 
   const appendChange = (approval: ApprovalRecord) =>
     changeJournal.push(
@@ -165,7 +186,7 @@ export const make = (): RunStore => {
     )
 
   const isInterrupted = (run: RunRecord, now: number) =>
-    isWorking(run, eventTable.get(run.runId)?.has(run.lastSeq + 1) ?? false) &&
+    isWorking(run, eventTable.get(run.runId)?.bySeq.has(run.lastSeq + 1) ?? false) &&
     !holdsAt(run, latestLease(run.runId), now)
 
   /** The decision on a pending requirement of the run, or why there is none: nothing is written yet. */
@@ -198,13 +219,16 @@ export const make = (): RunStore => {
       const decided = yield* Effect.forEach(decisions, ({ requirementId, resolution }) =>
         decide(batch.runId, requirementId, resolution),
       )
-      const log = eventTable.get(batch.runId) ?? new Map<number, unknown>()
+      const log = eventTable.get(batch.runId) ?? { bySeq: new Map<number, unknown>(), seqs: [] }
       const first = batch.events[0]
-      if (first !== undefined && log.has(first.seq))
+      if (first !== undefined && log.bySeq.has(first.seq))
         return yield* new EventSequenceConflict({ runId: batch.runId, seq: first.seq })
       return () => {
         decided.forEach((resolved, index) => storeDecision(resolved, decisions[index]?.deliveries))
-        for (const event of batch.events) log.set(event.seq, events.encode(event))
+        for (const event of batch.events) {
+          if (!log.bySeq.has(event.seq)) log.seqs.splice(firstAfter(log.seqs, event.seq), 0, event.seq)
+          log.bySeq.set(event.seq, events.encode(event))
+        }
         eventTable.set(batch.runId, log)
         if (batch.lease !== undefined) putLease(batch.lease)
         const transcript = transcripts.get(batch.runId) ?? []
