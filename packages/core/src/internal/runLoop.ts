@@ -582,7 +582,8 @@ const callModel = (
     const toolCalls: Array<ToolCall> = []
     const invalid = new Map<string, string>()
     let usage: Usage.Usage | undefined
-    const delayedFlush = yield* FiberHandle.make<void, WriteError>()
+    // Made at the first text: a turn that only calls tools has no output to flush before its end.
+    let delayedFlush: FiberHandle.FiberHandle<void, WriteError> | undefined
     const pull = yield* Model.pull(agent.model, {
       instructions: agent.instructions,
       messages: [...writer.messages],
@@ -612,6 +613,7 @@ const callModel = (
         }
         content += chunk.text
         yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
+        delayedFlush ??= yield* FiberHandle.make<void, WriteError>()
         yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay), {
           onlyIfMissing: true,
         })
