@@ -199,7 +199,8 @@ export const make = (): RunStore => {
     if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
     if (found.value.status !== 'pending')
       return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
-    return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }))
+    // Made of a stored record and a Resolution, each checked already; storing it encodes it through its Schema.
+    return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
   const storeDecision = (resolved: RequirementRecord, notifications?: ReadonlyArray<Delivery>) => {

@@ -599,7 +599,8 @@ const make = (options: EngineOptions) =>
           const resolution = new Resolution({ value, resolvedBy: principal, resolvedAt })
           return {
             decision: { requirementId: requirement.id, resolution } satisfies Decision,
-            resolved: new RequirementRecord({ ...requirement, status: 'resolved', resolution }),
+            // A stored record and a Resolution just checked: nothing in it is new to check.
+            resolved: new RequirementRecord({ ...requirement, status: 'resolved', resolution }, true),
           }
         })
       })
