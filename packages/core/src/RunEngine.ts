@@ -313,10 +313,14 @@ const decidesWholePause = (run: RunRecord, resolutions: unknown) => {
   if (!Array.isArray(resolutions)) return false
   const named = new Set(
     resolutions.map((input: unknown) =>
-      typeof input === 'object' && input !== null && 'requirementId' in input ? input.requirementId : undefined,
+      typeof input === 'object' && input !== null && 'requirementId' in input
+        ? input.requirementId
+        : undefined,
     ),
   )
-  return named.size === run.pendingRequirementIds.length && run.pendingRequirementIds.every((id) => named.has(id))
+  return (
+    named.size === run.pendingRequirementIds.length && run.pendingRequirementIds.every((id) => named.has(id))
+  )
 }
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
@@ -803,7 +807,8 @@ const make = (options: EngineOptions) =>
         const options = yield* requests.decodeResolveOptions(rawOptions)
         const checked = yield* check(agent, run, pause.requirements, request.resolutions ?? [], options)
         const requirements = pause.requirements.map(
-          (requirement) => checked.find(({ resolved }) => resolved.id === requirement.id)?.resolved ?? requirement,
+          (requirement) =>
+            checked.find(({ resolved }) => resolved.id === requirement.id)?.resolved ?? requirement,
         )
         const decisions = checked.map(({ decision }) => decision)
         return yield* claimFrom(agent, { run, requirements, decisions }, pause.messages)
@@ -965,7 +970,8 @@ const make = (options: EngineOptions) =>
           )
             return yield* new RunBusy({ runId: id })
           yield* handOver.withPermits(1)(FiberMap.remove(fibers, id))
-          held.forget(id)
+          // Whatever comes of the cancel, the pause held (if any) is over.
+          held.take(id)
           const run = yield* current(agent, id)
           // It finished while being stopped: there is nothing left to cancel.
           if (isFinal(run.record.status))

@@ -11,6 +11,8 @@ export interface HeldPause {
   readonly record: RunRecord
   readonly messages: ReadonlyArray<Message>
   readonly requirements: ReadonlyArray<RequirementRecord>
+  /** About how much it holds: the length of its transcript's text. */
+  readonly size: number
 }
 
 const messagesCodec = Schema.Array(Message)
@@ -28,22 +30,27 @@ export const heldPauseOf = (
   record: RunRecord,
   messages: ReadonlyArray<Message>,
   requirements: ReadonlyArray<RequirementRecord>,
-): HeldPause => ({
-  record,
-  messages: JSON.parse(JSON.stringify(Schema.encodeSync(messagesCodec)(messages))) as Array<Message>,
-  requirements: requirements.map((requirement) =>
-    record.pendingRequirementIds.includes(requirement.id)
-      ? requirementOf(JSON.parse(JSON.stringify(requirementCodec(requirement))))
-      : requirement,
-  ),
-})
+): HeldPause => {
+  const text = JSON.stringify(Schema.encodeSync(messagesCodec)(messages))
+  return {
+    record,
+    messages: JSON.parse(text) as Array<Message>,
+    requirements: requirements.map((requirement) =>
+      record.pendingRequirementIds.includes(requirement.id)
+        ? requirementOf(JSON.parse(JSON.stringify(requirementCodec(requirement))))
+        : requirement,
+    ),
+    size: text.length,
+  }
+}
 
 /**
- * How many pauses an engine holds: the latest ones. A paused run lives in the store, so holding
- * more would make idle runs cost memory; a run continued soon after it paused is the common
- * case, and a run not held is read from the store like any other.
+ * How much an engine holds: the latest pauses, at most this many and transcripts of about this
+ * many characters in all. A paused run lives in the store, so holding more would make idle runs
+ * cost memory; a run continued soon after it paused is the common case, and a run not held is
+ * read from the store like any other.
  */
-export const heldPausesLimit = 256
+export const heldPausesLimit = { pauses: 256, size: 4 * 1024 * 1024 }
 
 /**
  * The pauses this engine committed itself, most recent last, so that continuing one need not
@@ -54,26 +61,28 @@ export const heldPausesLimit = 256
  */
 export class HeldPauses {
   private readonly pauses = new Map<string, HeldPause>()
+  private size = 0
 
   constructor(private readonly limit = heldPausesLimit) {}
 
   /** Holds a root run's pause, the latest of the run's: an older one held is dropped. */
   keep = (pause: HeldPause | undefined): void => {
     if (pause === undefined || pause.record.parentRunId !== undefined) return
-    this.pauses.delete(pause.record.runId)
+    this.take(pause.record.runId)
     this.pauses.set(pause.record.runId, pause)
-    if (this.pauses.size > this.limit) this.pauses.delete(this.pauses.keys().next().value!)
+    this.size += pause.size
+    for (const oldest of this.pauses.keys()) {
+      if (this.pauses.size <= this.limit.pauses && this.size <= this.limit.size) break
+      this.take(oldest)
+    }
   }
 
   /** The pause held for the run, given up: one continue goes on from it, whatever comes of it. */
   take = (runId: string): HeldPause | undefined => {
     const pause = this.pauses.get(runId)
+    if (pause === undefined) return undefined
     this.pauses.delete(runId)
+    this.size -= pause.size
     return pause
-  }
-
-  /** Forgets the run's pause: it is being cancelled. */
-  forget = (runId: string): void => {
-    this.pauses.delete(runId)
   }
 }

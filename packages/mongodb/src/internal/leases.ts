@@ -31,9 +31,18 @@ export const insertEndingLease = (
   c.events.bulkWrite(
     [
       ...documents.map(({ _id, ...fields }) => ({
-        updateOne: { filter: { _id, seq: { $exists: false } }, update: { $setOnInsert: fields }, upsert: true },
+        updateOne: {
+          filter: { _id, seq: { $exists: false } },
+          update: { $setOnInsert: fields },
+          upsert: true,
+        },
       })),
-      { updateOne: { filter: { _id: numberedId(runId, claimSeq) }, update: { $unset: { leaseExpiresAt: '' } } } },
+      {
+        updateOne: {
+          filter: { _id: numberedId(runId, claimSeq) },
+          update: { $unset: { leaseExpiresAt: '' } },
+        },
+      },
     ],
     { ordered: true },
   )
