@@ -122,10 +122,12 @@ export interface ContinueRequest {
 
 /**
  * Runs agents. A run works in a fiber until it needs a person, commits the pause to the store,
- * and the fiber ends: a paused run holds no memory, it lives in the store. Continuing a run
- * claims it in the store first (one winner, whatever the number of callers or processes), with
- * a new fiber that rebuilds the run from the store, so a resume in the process that paused the
- * run and one in a fresh process take the same path.
+ * and the fiber ends: a paused run lives in the store. Continuing a run claims it in the store
+ * first (one winner, whatever the number of callers or processes), with a new fiber that goes
+ * on from the run as stored: read from the store, or, in the engine that paused it, from the
+ * copy of the pause it holds (its latest pauses, within a bound), which the claim checks
+ * against the store. Either way the claim stores the decisions with it, so a stale copy is
+ * refused and the run is read from the store.
  */
 export interface RunEngine {
   /** Starts a run; the stream yields its events until it pauses or ends. */
