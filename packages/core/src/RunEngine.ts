@@ -643,8 +643,8 @@ const make = (options: EngineOptions) =>
 
     /**
      * The requirements decisions on a paused run deal with: its pause's, and any other they name.
-     * Read one by one rather than listed, so that a continue reads as much at the run's hundredth
-     * pause as at its first.
+     * Read one by one rather than listed, so that recording decisions reads as much at the run's
+     * hundredth pause as at its first (a continue lists them all: its answer shows them).
      */
     const requirementsFor = (run: RunRecord, rawResolutions: ReadonlyArray<ResolutionInput> | undefined) =>
       Effect.gen(function* () {
