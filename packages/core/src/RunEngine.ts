@@ -817,9 +817,36 @@ const make = (options: EngineOptions) =>
       }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
 
     /**
+     * Continues, without decisions, from the pause this engine holds, once its requirements are
+     * all decided (`resolve`, through any process): only they are read. Decisions are stored for
+     * good, so what is read is current; the claim refuses the continue if the run moved on since.
+     * Anything else is left to a continue from the store, whose checks say what is open.
+     */
+    const resumeDecided = (
+      agent: Agent,
+      pause: HeldPause,
+      request: ContinueRequest,
+      rawOptions: ResolveOptions | undefined,
+    ) =>
+      Effect.gen(function* () {
+        const run = pause.record
+        yield* requests.decodeResolveOptions(rawOptions)
+        const found = yield* Effect.forEach(run.pendingRequirementIds, (id) =>
+          store.getRequirement(run.runId, id),
+        )
+        const decided = found.flatMap(Option.toArray).filter(({ status }) => status !== 'pending')
+        if (decided.length !== run.pendingRequirementIds.length)
+          return yield* resumeStored(agent, request, rawOptions)
+        const requirements = pause.requirements.map(
+          (requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement,
+        )
+        return yield* claimFrom(agent, { run, requirements, decisions: [] }, pause.messages)
+      }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
+
+    /**
      * Records the decisions and sets the run going again: from the pause this engine holds, when
-     * the decisions are of every requirement of it, else from the store. Done once it holds the
-     * run; answers the pause it left and its writer.
+     * the decisions are of every requirement of it or none are given, else from the store. Done
+     * once it holds the run; answers the pause it left and its writer.
      */
     const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
       Effect.gen(function* () {
@@ -828,11 +855,13 @@ const make = (options: EngineOptions) =>
         const finishing = stretches.finishing(runId)
         if (finishing !== undefined) yield* Fiber.await(finishing)
         const pause = held.take(runId)
-        return pause !== undefined &&
-          pause.record.agentId === agent.id &&
-          decidesWholePause(pause.record, request.resolutions)
-          ? yield* resumeHeld(agent, pause, request, options)
-          : yield* resumeStored(agent, request, options)
+        if (pause === undefined || pause.record.agentId !== agent.id)
+          return yield* resumeStored(agent, request, options)
+        if (decidesWholePause(pause.record, request.resolutions))
+          return yield* resumeHeld(agent, pause, request, options)
+        if ((request.resolutions ?? []).length === 0)
+          return yield* resumeDecided(agent, pause, request, options)
+        return yield* resumeStored(agent, request, options)
       })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */

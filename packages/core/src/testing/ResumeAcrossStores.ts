@@ -265,6 +265,36 @@ export const describeResumeAcrossStores = (
       expect(executions).toStrictEqual([])
     })
 
+    it("rejected through B, A's continue without decisions goes on with the rejection, and the tool never runs", async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      await b.agent.resolve(paused.runId, [Resolutions.reject(requirementId, 'not today')])
+
+      const done = await a.agent.continueRun({ runId: paused.runId })
+      expect(done.status).toBe('completed')
+      expect(done.toolExecutions[0]).toMatchObject({ status: 'skipped' })
+      expect(executions).toStrictEqual([])
+      expect(done).toEqual(await b.agent.getRun(paused.runId))
+    })
+
+    it("continued or cancelled through B, A's continue without decisions is RunNotContinuable", async () => {
+      const first = await pausedInA()
+      await first.b.agent.continueRun({
+        runId: first.paused.runId,
+        resolutions: [Resolutions.reject(first.requirementId)],
+      })
+      await expect(first.a.agent.continueRun({ runId: first.paused.runId })).rejects.toBeInstanceOf(
+        RunNotContinuable,
+      )
+      const second = await pausedInA()
+      await second.b.agent.cancelRun(second.paused.runId)
+      await expect(second.a.agent.continueRun({ runId: second.paused.runId })).rejects.toBeInstanceOf(
+        RunNotContinuable,
+      )
+      expect([...first.executions, ...second.executions]).toStrictEqual([])
+      const events = await Effect.runPromise(first.b.store.readEvents(first.paused.runId, 0))
+      expect(tags(events).filter((tag) => tag === 'RunContinued')).toHaveLength(1)
+    })
+
     it('cancelled through B, a confirm through A is RunNotContinuable and the tool never runs', async () => {
       const { a, b, executions, paused, requirementId } = await pausedInA()
       expect((await b.agent.cancelRun(paused.runId)).status).toBe('cancelled')
