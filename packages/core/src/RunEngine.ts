@@ -792,11 +792,13 @@ const make = (options: EngineOptions) =>
       })
 
     /**
-     * Continues from the pause this engine holds, reading nothing: the decisions are checked
-     * against the pause as its writer stored it, and stored with the claim. If anything changed
-     * in the store since (another process decided, continued or cancelled the run), the claim is
-     * refused, and the run is continued from the store as if nothing were held: its checks say
-     * what became of it.
+     * Continues from the pause this engine holds. Decisions given are checked against the pause as
+     * its writer stored it, and stored with the claim: nothing is read. Without decisions, the
+     * pause's requirements are read, and it goes on if they are all decided (`resolve`, through
+     * any process): decisions are stored for good, so what is read is current. If anything
+     * changed in the store since (another process decided, continued or cancelled the run), the
+     * claim is refused, and the run is continued from the store as if nothing were held: its
+     * checks say what became of it, as they do when a requirement is still open.
      */
     const resumeHeld = (
       agent: Agent,
@@ -807,40 +809,21 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const run = pause.record
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        const checked = yield* check(agent, run, pause.requirements, request.resolutions ?? [], options)
-        const requirements = pause.requirements.map(
-          (requirement) =>
-            checked.find(({ resolved }) => resolved.id === requirement.id)?.resolved ?? requirement,
-        )
-        const decisions = checked.map(({ decision }) => decision)
-        return yield* claimFrom(agent, { run, requirements, decisions }, pause.messages)
-      }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
-
-    /**
-     * Continues, without decisions, from the pause this engine holds, once its requirements are
-     * all decided (`resolve`, through any process): only they are read. Decisions are stored for
-     * good, so what is read is current; the claim refuses the continue if the run moved on since.
-     * Anything else is left to a continue from the store, whose checks say what is open.
-     */
-    const resumeDecided = (
-      agent: Agent,
-      pause: HeldPause,
-      request: ContinueRequest,
-      rawOptions: ResolveOptions | undefined,
-    ) =>
-      Effect.gen(function* () {
-        const run = pause.record
-        yield* requests.decodeResolveOptions(rawOptions)
-        const found = yield* Effect.forEach(run.pendingRequirementIds, (id) =>
-          store.getRequirement(run.runId, id),
-        )
-        const decided = found.flatMap(Option.toArray).filter(({ status }) => status !== 'pending')
+        const given = request.resolutions ?? []
+        const checked = given.length === 0 ? [] : yield* check(agent, run, pause.requirements, given, options)
+        const decided =
+          given.length > 0
+            ? checked.map(({ resolved }) => resolved)
+            : (yield* Effect.forEach(run.pendingRequirementIds, (id) => store.getRequirement(run.runId, id)))
+                .flatMap(Option.toArray)
+                .filter(({ status }) => status !== 'pending')
         if (decided.length !== run.pendingRequirementIds.length)
           return yield* resumeStored(agent, request, rawOptions)
         const requirements = pause.requirements.map(
           (requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement,
         )
-        return yield* claimFrom(agent, { run, requirements, decisions: [] }, pause.messages)
+        const decisions = checked.map(({ decision }) => decision)
+        return yield* claimFrom(agent, { run, requirements, decisions }, pause.messages)
       }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
 
     /**
@@ -855,13 +838,13 @@ const make = (options: EngineOptions) =>
         const finishing = stretches.finishing(runId)
         if (finishing !== undefined) yield* Fiber.await(finishing)
         const pause = held.take(runId)
-        if (pause === undefined || pause.record.agentId !== agent.id)
-          return yield* resumeStored(agent, request, options)
-        if (decidesWholePause(pause.record, request.resolutions))
-          return yield* resumeHeld(agent, pause, request, options)
-        if ((request.resolutions ?? []).length === 0)
-          return yield* resumeDecided(agent, pause, request, options)
-        return yield* resumeStored(agent, request, options)
+        const fromHeld =
+          pause !== undefined &&
+          pause.record.agentId === agent.id &&
+          ((request.resolutions ?? []).length === 0 || decidesWholePause(pause.record, request.resolutions))
+        return fromHeld
+          ? yield* resumeHeld(agent, pause, request, options)
+          : yield* resumeStored(agent, request, options)
       })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
