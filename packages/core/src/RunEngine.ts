@@ -37,6 +37,7 @@ import { IdGenerator } from './IdGenerator.js'
 import { Principal } from './Principal.js'
 import { RequirementRecord, Resolution, type ResolutionInput } from './Requirement.js'
 import { holdsAt, isFinal, isWorking, revise, type RunLease, type RunRecord, starting } from './Run.js'
+import type { Message } from './Message.js'
 import { isEnding, isStop, type RunEvent } from './RunEvent.js'
 import { RunOutput } from './RunOutput.js'
 import { type Decision, RunStore } from './RunStore.js'
@@ -48,6 +49,7 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { leaseTerms, RunWriter } from './internal/RunWriter.js'
+import { type HeldPause, HeldPauses } from './internal/heldPauses.js'
 import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
 import { FollowedRuns } from './internal/followedRuns.js'
 import { type Announcer, RunSignals, type Signal } from './internal/signals.js'
@@ -120,10 +122,12 @@ export interface ContinueRequest {
 
 /**
  * Runs agents. A run works in a fiber until it needs a person, commits the pause to the store,
- * and the fiber ends: a paused run holds no memory, it lives in the store. Continuing a run
- * claims it in the store first (one winner, whatever the number of callers or processes), with
- * a new fiber that rebuilds the run from the store, so a resume in the process that paused the
- * run and one in a fresh process take the same path.
+ * and the fiber ends: a paused run lives in the store. Continuing a run claims it in the store
+ * first (one winner, whatever the number of callers or processes), with a new fiber that goes
+ * on from the run as stored: read from the store, or, in the engine that paused it, from the
+ * copy of the pause it holds (its latest pauses, within a bound), which the claim checks
+ * against the store. Either way the claim stores the decisions with it, so a stale copy is
+ * refused and the run is read from the store.
  */
 export interface RunEngine {
   /** Starts a run; the stream yields its events until it pauses or ends. */
@@ -298,6 +302,29 @@ interface Current {
   readonly lease: RunLease | undefined
 }
 
+/** A paused run whose decisions leave none of its pause's requirements open, and every requirement of the run. */
+interface ReadyToContinue {
+  readonly run: RunRecord
+  readonly requirements: ReadonlyArray<RequirementRecord>
+  /** Decisions to store with the claim. */
+  readonly decisions: ReadonlyArray<Decision>
+}
+
+/** Whether a continue's decisions (as sent: callers without types may send anything) name each requirement of the run's pause, and no other. */
+const decidesWholePause = (run: RunRecord, resolutions: unknown) => {
+  if (!Array.isArray(resolutions)) return false
+  const named = new Set(
+    resolutions.map((input: unknown) =>
+      typeof input === 'object' && input !== null && 'requirementId' in input
+        ? input.requirementId
+        : undefined,
+    ),
+  )
+  return (
+    named.size === run.pendingRequirementIds.length && run.pendingRequirementIds.every((id) => named.has(id))
+  )
+}
+
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
 
 const make = (options: EngineOptions) =>
@@ -342,6 +369,7 @@ const make = (options: EngineOptions) =>
     }
     const fibers = yield* FiberMap.make<string>()
     const stretches = new Stretches()
+    const held = new HeldPauses()
     // Deciding which fiber of this engine works on a run is one step at a time.
     const handOver = yield* Effect.makeSemaphore(1)
     let stopping = false
@@ -471,6 +499,7 @@ const make = (options: EngineOptions) =>
         // Renewed for the stretch only: while the run is paused, nobody holds it.
         yield* Effect.forkScoped(writer.keepLease)
         return yield* driveStretch(writer, decided, interrupted).pipe(
+          Effect.tap(() => held.keep(writer.heldPause)),
           // Stopped without a stop of the run (from outside, or the store failing): the run is
           // left for whoever takes it over, at once.
           Effect.onExit((exit) => {
@@ -533,8 +562,8 @@ const make = (options: EngineOptions) =>
 
     /**
      * The run as it stands at its next stop after `afterSeq`: what `eventsOf` ends with, without a
-     * stream. The writer that stored the stop holds the run's record and transcript as stored:
-     * only the requirements are read.
+     * stream. The writer that stored the stop holds the run's record and transcript as stored,
+     * and its requirements unless it began without them.
      */
     const atStop = (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) =>
       Effect.gen(function* () {
@@ -544,7 +573,8 @@ const make = (options: EngineOptions) =>
           if (signal.seq <= afterSeq || !isStop(signal)) continue
           if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
             return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
-          const requirements = yield* store.listRequirements(signal.runId).pipe(Effect.orDie)
+          const requirements =
+            writer.requirements ?? (yield* store.listRequirements(signal.runId).pipe(Effect.orDie))
           return new RunOutput(agent, writer.run, writer.messages, requirements)
         }
       })
@@ -565,7 +595,8 @@ const make = (options: EngineOptions) =>
           userId: options.userId,
           now,
         })
-        const writer = RunWriter.make(agent, { record, messages: [], lastSeq: 0 }, store, announcer, terms)
+        const position = { record, messages: [], lastSeq: 0, requirements: [] }
+        const writer = RunWriter.make(agent, position, store, announcer, terms)
         // Created with its first event, in one write that is also its claim.
         yield* writer.begin
         yield* writer.create.pipe(Effect.catchTag('RunClaimed', () => new RunAlreadyExists({ runId })))
@@ -613,8 +644,8 @@ const make = (options: EngineOptions) =>
 
     /**
      * The requirements decisions on a paused run deal with: its pause's, and any other they name.
-     * Read one by one rather than listed, so that a continue reads as much at the run's hundredth
-     * pause as at its first.
+     * Read one by one rather than listed, so that recording decisions reads as much at the run's
+     * hundredth pause as at its first (a continue lists them all: its answer shows them).
      */
     const requirementsFor = (run: RunRecord, rawResolutions: ReadonlyArray<ResolutionInput> | undefined) =>
       Effect.gen(function* () {
@@ -656,7 +687,8 @@ const make = (options: EngineOptions) =>
       Effect.gen(function* () {
         const run = yield* paused(agent, runIdOf(request))
         const options = yield* requests.decodeResolveOptions(rawOptions)
-        const listed = yield* requirementsFor(run, request.resolutions)
+        // Every requirement: what the run's stops answer, besides those the decisions deal with.
+        const listed = yield* store.listRequirements(run.runId)
         const checked =
           request.resolutions !== undefined && request.resolutions.length > 0
             ? yield* check(agent, run, listed, request.resolutions, options)
@@ -678,7 +710,7 @@ const make = (options: EngineOptions) =>
           }
         yield* recordDecisions(run.runId, decisions)
         // Others may have decided the rest meanwhile.
-        const requirements = yield* requirementsFor(run, [])
+        const requirements = yield* store.listRequirements(run.runId)
         const open = openIn(requirements)
         const approvals = open.filter((requirement) => requirement.kind === Approval.kind)
         if (approvals.length > 0)
@@ -720,24 +752,37 @@ const make = (options: EngineOptions) =>
         )
 
     /**
-     * Records the decisions and sets the run going again, from the pause they were checked
-     * against: the transcript is read once, and the writer numbers on from the pause, so that if
-     * another writer got there first, its first batch is refused. Done once it holds the run;
-     * answers the pause it left and its writer.
+     * Sets the run going again from the pause its decisions were checked against, with them: the
+     * writer numbers on from the pause, so that if another writer got there first, its first
+     * batch (its claim, which stores the decisions) is refused. Done once it holds the run.
      */
-    const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+    const claimFrom = (
+      agent: Agent,
+      { run, requirements, decisions }: ReadyToContinue,
+      messages: ReadonlyArray<Message>,
+    ) =>
       Effect.gen(function* () {
-        const { run, requirements, decisions } = yield* readyToContinue(agent, request, options)
         const claimed = yield* Deferred.make<void, RunFailure>()
         const epoch = run.epoch + 1
-        const messages = yield* store.readTranscript(run.runId)
-        const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq }
+        const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq, requirements }
         const writer = RunWriter.make(agent, position, store, announcer, terms, claimed, decisions)
         const decided = ofPause(run, requirements)
-        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided })).pipe(
-          // Its decisions were not stored: recorded alone, they say whether another continue decided
-          // first. One of this engine may be storing its own with its claim: they are recorded once
-          // it has claimed or failed to, else each continue could refuse the other.
+        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
+        return { run, writer }
+      })
+
+    /**
+     * Continues from the store: the run, its requirements and its transcript are read once each.
+     * A lost claim's decisions were not stored: recorded alone, they say whether another continue
+     * decided first. One of this engine may be storing its own with its claim: they are recorded
+     * once it has claimed or failed to, else each continue could refuse the other.
+     */
+    const resumeStored = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+      Effect.gen(function* () {
+        const ready = yield* readyToContinue(agent, request, options)
+        const { run, decisions } = ready
+        const messages = yield* store.readTranscript(run.runId)
+        return yield* claimFrom(agent, ready, messages).pipe(
           Effect.catchTag('RunClaimed', (lost) =>
             Effect.zipRight(
               Effect.zipRight(stretches.claimSettled(run.runId), recordDecisions(run.runId, decisions)),
@@ -745,7 +790,62 @@ const make = (options: EngineOptions) =>
             ),
           ),
         )
-        return { run, writer }
+      })
+
+    /**
+     * Continues from the pause this engine holds. Decisions given are checked against the pause as
+     * its writer stored it, and stored with the claim: nothing is read. Without decisions, the
+     * pause's requirements are read, and it goes on if they are all decided (`resolve`, through
+     * any process): decisions are stored for good, so what is read is current. If anything
+     * changed in the store since (another process decided, continued or cancelled the run), the
+     * claim is refused, and the run is continued from the store as if nothing were held: its
+     * checks say what became of it, as they do when a requirement is still open.
+     */
+    const resumeHeld = (
+      agent: Agent,
+      pause: HeldPause,
+      request: ContinueRequest,
+      rawOptions: ResolveOptions | undefined,
+    ) =>
+      Effect.gen(function* () {
+        const run = pause.record
+        const options = yield* requests.decodeResolveOptions(rawOptions)
+        const given = request.resolutions ?? []
+        const checked = given.length === 0 ? [] : yield* check(agent, run, pause.requirements, given, options)
+        const decided =
+          given.length > 0
+            ? checked.map(({ resolved }) => resolved)
+            : (yield* Effect.forEach(run.pendingRequirementIds, (id) => store.getRequirement(run.runId, id)))
+                .flatMap(Option.toArray)
+                .filter(({ status }) => status !== 'pending')
+        if (decided.length !== run.pendingRequirementIds.length)
+          return yield* resumeStored(agent, request, rawOptions)
+        const requirements = pause.requirements.map(
+          (requirement) => decided.find(({ id }) => id === requirement.id) ?? requirement,
+        )
+        const decisions = checked.map(({ decision }) => decision)
+        return yield* claimFrom(agent, { run, requirements, decisions }, pause.messages)
+      }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
+
+    /**
+     * Records the decisions and sets the run going again: from the pause this engine holds, when
+     * the decisions are of every requirement of it or none are given, else from the store. Done
+     * once it holds the run; answers the pause it left and its writer.
+     */
+    const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
+      Effect.gen(function* () {
+        const runId = yield* requests.decodeRunId(runIdOf(request))
+        // The fiber that paused the run may still be finishing: it holds the pause once it has ended.
+        const finishing = stretches.finishing(runId)
+        if (finishing !== undefined) yield* Fiber.await(finishing)
+        const pause = held.take(runId)
+        const fromHeld =
+          pause !== undefined &&
+          pause.record.agentId === agent.id &&
+          ((request.resolutions ?? []).length === 0 || decidesWholePause(pause.record, request.resolutions))
+        return fromHeld
+          ? yield* resumeHeld(agent, pause, request, options)
+          : yield* resumeStored(agent, request, options)
       })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
@@ -885,6 +985,8 @@ const make = (options: EngineOptions) =>
           )
             return yield* new RunBusy({ runId: id })
           yield* handOver.withPermits(1)(FiberMap.remove(fibers, id))
+          // Whatever comes of the cancel, the pause held (if any) is over.
+          held.take(id)
           const run = yield* current(agent, id)
           // It finished while being stopped: there is nothing left to cancel.
           if (isFinal(run.record.status))

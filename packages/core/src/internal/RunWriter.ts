@@ -10,6 +10,7 @@ import type { BatchRefused, Decision, JournalBatch, RunStore } from '../RunStore
 import type { Actor, Runnable } from '../Runnable.js'
 import * as Usage from '../Usage.js'
 import { withDecisions } from './decisionCounts.js'
+import { type HeldPause, heldPauseOf } from './heldPauses.js'
 import type { Announcer } from './signals.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
@@ -18,6 +19,11 @@ export interface Position {
   readonly messages: ReadonlyArray<Message>
   /** The run's last stored event. */
   readonly lastSeq: number
+  /**
+   * Every requirement of the run as stored when it goes on (its pause's decided), when the
+   * writer's caller has read or holds them: its stops then answer them without a read.
+   */
+  readonly requirements?: ReadonlyArray<RequirementRecord>
 }
 
 /**
@@ -73,6 +79,8 @@ export class RunWriter<D extends Runnable = Runnable> {
   private claimSeq: number | undefined
   /** Set once it committed a stop: the stop ended its lease, which it must not write again. */
   private stopped = false
+  /** The pause it stored, if it knew every requirement of the run: see `heldPause`. */
+  private pause: HeldPause | undefined
   private readonly lock = Effect.unsafeMakeSemaphore(1)
 
   private constructor(
@@ -92,6 +100,8 @@ export class RunWriter<D extends Runnable = Runnable> {
     private readonly lease: LeaseTerms | undefined,
     /** Decisions recorded with its first batch, in the same write as its claim. */
     private readonly decisions: ReadonlyArray<Decision> = [],
+    /** Every requirement of the run as stored, if known: see `Position.requirements`. */
+    private known: ReadonlyArray<RequirementRecord> | undefined = undefined,
   ) {}
 
   /**
@@ -100,7 +110,7 @@ export class RunWriter<D extends Runnable = Runnable> {
    */
   static make = <D extends Runnable>(
     definition: D,
-    { record, messages, lastSeq }: Position,
+    { record, messages, lastSeq, requirements }: Position,
     store: RunStore,
     announcer: Announcer,
     terms: LeaseTerms,
@@ -120,6 +130,7 @@ export class RunWriter<D extends Runnable = Runnable> {
       onClaimed,
       terms,
       decisions,
+      requirements,
     )
 
   /** The writer of a run working for this one (a member's), under the same root. */
@@ -155,6 +166,23 @@ export class RunWriter<D extends Runnable = Runnable> {
   /** Whether this writer has stored the run's stop (set before the stop is published). */
   get hasStopped(): boolean {
     return this.stopped
+  }
+
+  /**
+   * Every requirement of the run as stored, once this writer has stored its stop, if it knew
+   * them when it began: those it began with and those its stops raised. Undefined when unknown
+   * (a cancel's requirements lapse after its stop, for one).
+   */
+  get requirements(): ReadonlyArray<RequirementRecord> | undefined {
+    return this.known
+  }
+
+  /**
+   * The pause this writer stored, copied before it was published, if it is a root run's and the
+   * writer knew every requirement of the run: what its engine may continue it from.
+   */
+  get heldPause(): HeldPause | undefined {
+    return this.pause
   }
 
   /** Whether this writer has stored a batch yet: its first is its claim. */
@@ -229,13 +257,16 @@ export class RunWriter<D extends Runnable = Runnable> {
     readonly reason?: string
     readonly content?: string
     readonly settle?: Effect.Effect<void, StoreError>
-  } = {}): Effect.Effect<void, WriteError> =>
-    this.stop(
+  } = {}): Effect.Effect<void, WriteError> => {
+    // What `settle` makes of the requirements is the store's to say.
+    this.known = undefined
+    return this.stop(
       { _tag: 'RunCancelled', runId: this.record.runId, ...(reason === undefined ? {} : { reason }) },
       { status: 'cancelled', pendingRequirementIds: [], ...(content === undefined ? {} : { content }) },
       [],
       Effect.zipRight(settle, this.cancelMembers),
     )
+  }
 
   /** Adds a model turn's cost to the run's, stored with its next stop. */
   spent(usage: Usage.Usage): void {
@@ -263,8 +294,15 @@ export class RunWriter<D extends Runnable = Runnable> {
         lastSeq: this.seq,
         updatedAt: yield* Clock.currentTimeMillis,
       })
+      const known = this.known === undefined ? undefined : [...this.known, ...requirements]
+      const pause =
+        record.status === 'paused' && known !== undefined && this.member === undefined
+          ? heldPauseOf(record, this.messages, known)
+          : undefined
       yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
       this.record = record
+      this.known = known
+      this.pause = pause
     })
 
   /**

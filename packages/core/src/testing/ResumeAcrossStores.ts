@@ -204,4 +204,121 @@ export const describeResumeAcrossStores = (
       expect((await apps[0]!.approvals.get(approvalId)).runStatus).toBe('completed')
     })
   })
+
+  /*
+   * The engine that paused a run holds the pause, and continues it without reading it back. What
+   * another process did meanwhile must still win: the store refuses the held claim, and nothing
+   * runs on a decision nobody may make any more.
+   */
+  describe(`${name}: a pause held by the engine that stored it`, () => {
+    /** A run paused through A, which holds it, and a second "process" B over the same database. */
+    const pausedInA = async () => {
+      const shared = await database()
+      const executions: Array<string> = []
+      const [a, b] = [await boot(shared, executions), await boot(shared, executions)]
+      const paused = await a.agent.run('Move 40 to savings')
+      expect(paused.status).toBe('paused')
+      const requirementId = paused.activeRequirements[0]!.id
+      return { a, b, executions, paused, requirementId }
+    }
+
+    it('rejected and continued through B, a confirm through A is refused and the tool never runs', async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      const rejected = await b.agent.continueRun({
+        runId: paused.runId,
+        resolutions: [Resolutions.reject(requirementId, 'not today')],
+      })
+      expect(rejected.status).toBe('completed')
+
+      const error = await a.agent
+        .continueRun({ runId: paused.runId, resolutions: [Resolutions.confirm(requirementId)] })
+        .then(
+          () => undefined,
+          (failure: unknown) => failure,
+        )
+      expect(
+        [RunNotContinuable, RequirementAlreadyResolved].some((typed) => error instanceof typed),
+        String(error),
+      ).toBe(true)
+      expect(executions).toStrictEqual([])
+      const stored = await b.agent.getRun(paused.runId)
+      expect(stored.requirements[0]).toMatchObject({ id: requirementId, isResolved: true })
+      expect(stored.requirements[0]!.resolution).toMatchObject({ approved: false, note: 'not today' })
+      const events = await Effect.runPromise(b.store.readEvents(paused.runId, 0))
+      expect(tags(events).filter((tag) => tag === 'RunContinued')).toHaveLength(1)
+      expect(tags(events)).not.toContain('ToolCallStarted')
+    })
+
+    it('rejected through B without continuing, a confirm through A is RequirementAlreadyResolved; the run goes on with the rejection', async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      await b.agent.resolve(paused.runId, [Resolutions.reject(requirementId, 'not today')])
+
+      await expect(
+        a.agent.continueRun({ runId: paused.runId, resolutions: [Resolutions.confirm(requirementId)] }),
+      ).rejects.toBeInstanceOf(RequirementAlreadyResolved)
+      expect(executions).toStrictEqual([])
+      expect((await b.agent.getRun(paused.runId)).status).toBe('paused')
+
+      const done = await a.agent.continueRun({ runId: paused.runId })
+      expect(done.status).toBe('completed')
+      expect(done.toolExecutions[0]).toMatchObject({ status: 'skipped' })
+      expect(executions).toStrictEqual([])
+    })
+
+    it("rejected through B, A's continue without decisions goes on with the rejection, and the tool never runs", async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      await b.agent.resolve(paused.runId, [Resolutions.reject(requirementId, 'not today')])
+
+      const done = await a.agent.continueRun({ runId: paused.runId })
+      expect(done.status).toBe('completed')
+      expect(done.toolExecutions[0]).toMatchObject({ status: 'skipped' })
+      expect(executions).toStrictEqual([])
+      expect(done).toEqual(await b.agent.getRun(paused.runId))
+    })
+
+    it("continued or cancelled through B, A's continue without decisions is RunNotContinuable", async () => {
+      const first = await pausedInA()
+      await first.b.agent.continueRun({
+        runId: first.paused.runId,
+        resolutions: [Resolutions.reject(first.requirementId)],
+      })
+      await expect(first.a.agent.continueRun({ runId: first.paused.runId })).rejects.toBeInstanceOf(
+        RunNotContinuable,
+      )
+      const second = await pausedInA()
+      await second.b.agent.cancelRun(second.paused.runId)
+      await expect(second.a.agent.continueRun({ runId: second.paused.runId })).rejects.toBeInstanceOf(
+        RunNotContinuable,
+      )
+      expect([...first.executions, ...second.executions]).toStrictEqual([])
+      const events = await Effect.runPromise(first.b.store.readEvents(first.paused.runId, 0))
+      expect(tags(events).filter((tag) => tag === 'RunContinued')).toHaveLength(1)
+    })
+
+    it('cancelled through B, a confirm through A is RunNotContinuable and the tool never runs', async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      expect((await b.agent.cancelRun(paused.runId)).status).toBe('cancelled')
+
+      await expect(
+        a.agent.continueRun({ runId: paused.runId, resolutions: [Resolutions.confirm(requirementId)] }),
+      ).rejects.toBeInstanceOf(RunNotContinuable)
+      expect(executions).toStrictEqual([])
+      const stored = await b.agent.getRun(paused.runId)
+      expect(stored.status).toBe('cancelled')
+      expect(stored.requirements[0]).toMatchObject({ id: requirementId, isResolved: true })
+    })
+
+    it('continued through A from what it holds, the run and its answer are what the store says', async () => {
+      const { a, b, executions, paused, requirementId } = await pausedInA()
+      const done = await a.agent.continueRun({
+        runId: paused.runId,
+        resolutions: [Resolutions.confirm(requirementId)],
+      })
+
+      expect(done.status).toBe('completed')
+      expect(executions).toStrictEqual([`${paused.runId}:call_1_1`])
+      // Down to its requirements' records: the decision as the store keeps it, who made it, when.
+      expect(done).toEqual(await b.agent.getRun(paused.runId))
+    })
+  })
 }

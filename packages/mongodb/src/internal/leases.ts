@@ -1,5 +1,5 @@
 import { holdsAt, isFinal, isWorking, type RunLease, type RunQuery, type RunRecord } from '@countersign/core'
-import { type Collections, numberedId, type RunDocument } from './collections.js'
+import { type Collections, type EventDocument, numberedId, type RunDocument } from './collections.js'
 import type { RunReader } from './runs.js'
 import { searchFilter } from './runSearch.js'
 
@@ -15,9 +15,37 @@ import { searchFilter } from './runSearch.js'
 export const renewLease = (c: Collections, { runId, claimSeq, expiresAt }: RunLease) =>
   c.events.updateOne({ _id: numberedId(runId, claimSeq) }, { $set: { leaseExpiresAt: expiresAt } })
 
-/** Ends a claim's lease: its stop's write, so that listings no longer find it. */
-export const endLease = (c: Collections, { runId, claimSeq }: RunLease) =>
-  c.events.updateOne({ _id: numberedId(runId, claimSeq) }, { $unset: { leaseExpiresAt: '' } })
+/**
+ * Inserts a stop's batch and ends its claim's lease (so that listings no longer find it) in one
+ * command: an ordered `update` whose first statements insert the documents, then one unsets the
+ * lease. Each insert is an upsert whose filter no stored event matches (every one has a `seq`),
+ * so it never changes a stored document: a taken `_id` fails as a duplicate key and stops the
+ * rest, as an ordered insert does. Cut short by a crash, the lease is left on a claim before the
+ * run's last stop, which is over whatever its time says.
+ */
+export const insertEndingLease = (
+  c: Collections,
+  documents: ReadonlyArray<EventDocument>,
+  { runId, claimSeq }: RunLease,
+) =>
+  c.events.bulkWrite(
+    [
+      ...documents.map(({ _id, ...fields }) => ({
+        updateOne: {
+          filter: { _id, seq: { $exists: false } },
+          update: { $setOnInsert: fields },
+          upsert: true,
+        },
+      })),
+      {
+        updateOne: {
+          filter: { _id: numberedId(runId, claimSeq) },
+          update: { $unset: { leaseExpiresAt: '' } },
+        },
+      },
+    ],
+    { ordered: true },
+  )
 
 /** The latest lease of each run in `documents` since its last stop (as `records` say). */
 const latestLeases = async (

@@ -31,7 +31,7 @@ import { assembleTranscript, batchDocuments } from './journal.js'
 import * as Legacy from './legacy.js'
 import { makeRunReader, runDocument } from './runs.js'
 import { searchFilter } from './runSearch.js'
-import { endLease, makeLeaseReader, renewLease } from './leases.js'
+import { insertEndingLease, makeLeaseReader, renewLease } from './leases.js'
 import { flagged, makeOutbox } from './outbox.js'
 
 /** A stop's documents, its deliveries (if any) in the last: inserted with it, they are committed with it. */
@@ -129,10 +129,22 @@ export const makeRunStore = (db: Db): RunStore => {
     return (await readRun(operation, runId))?.raised ?? []
   }
 
-  /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
-  const insertBatch = (operation: string, batch: JournalBatch, documents: Array<EventDocument>) =>
+  /**
+   * Inserts a batch's documents in order (ending `ended`, a lease, in the same command): a taken
+   * sequence number stops it, and is the race's answer.
+   */
+  const insertBatch = (
+    operation: string,
+    batch: JournalBatch,
+    documents: Array<EventDocument>,
+    ended?: RunLease,
+  ) =>
     Effect.tryPromise({
-      try: () => c.events.insertMany(documents, { ordered: true }),
+      try: async () => {
+        await (ended === undefined
+          ? c.events.insertMany(documents, { ordered: true })
+          : insertEndingLease(c, documents, ended))
+      },
       catch: (cause) => {
         if (!isDuplicateKey(cause)) return storeError(operation, cause)
         const [refused] = cause instanceof MongoBulkWriteError ? [cause.writeErrors].flat() : []
@@ -296,27 +308,24 @@ export const makeRunStore = (db: Db): RunStore => {
               raisedApprovals(raised, run).map((approval) => written('commit', approval)),
             ] as const,
         )
-        yield* decide(batch)
-        yield* insertBatch('commit', batch, documents)
-        if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
-        // The stop's writer ends its lease beside the `runs` write: once the batch is in, the lease
-        // is of a claim before the stop, over whatever its document says (see leases.ts).
+        // The stop's writer ends the lease of a claim before the stop with its batch, in one
+        // command: once the stop is in, that lease is over whatever its document says (see leases.ts).
         const ended =
           batch.lease !== undefined && batch.lease.claimSeq < (batch.events[0]?.seq ?? 0)
             ? batch.lease
             : undefined
+        yield* decide(batch)
+        yield* insertBatch('commit', batch, documents, ended)
+        if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
         yield* attempt('commit', () =>
-          Promise.all([
-            c.runs.updateOne(
-              { _id: run.runId },
-              {
-                $set: runDocumentValue,
-                ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
-              },
-              { upsert: true },
-            ),
-            ended === undefined ? undefined : endLease(c, ended),
-          ]),
+          c.runs.updateOne(
+            { _id: run.runId },
+            {
+              $set: runDocumentValue,
+              ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
+            },
+            { upsert: true },
+          ),
         )
         const stop = documents.at(-1)
         if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
