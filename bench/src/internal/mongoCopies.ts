@@ -1,5 +1,5 @@
 import type { Db, Document } from 'mongodb'
-import { chunks, renamed, renamings, type Template, templateIds } from './copiedRuns.js'
+import { chunks, renamed, renamings, type Renaming, type Template, templateIds } from './copiedRuns.js'
 
 /** Where each collection keeps the id of the run (or approval) a document belongs to. */
 const owners: Readonly<Record<string, (ids: ReturnType<typeof templateIds>) => Document>> = {
@@ -34,7 +34,8 @@ export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, 
       return { name, byTemplate }
     }),
   )
-  for (const batch of chunks(renamings(templates, count), 200)) {
+  const made = renamings(templates, count)
+  for (const batch of chunks(made, 200)) {
     for (const { name, byTemplate } of sources) {
       const copies = batch.flatMap((renaming) =>
         (byTemplate.get(renaming.template) ?? []).map(
@@ -57,4 +58,5 @@ export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, 
         await db.collection(name).insertMany([...part], { ordered: false })
     }
   }
+  return made
 }
