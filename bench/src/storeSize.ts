@@ -163,7 +163,9 @@ const benchStore = async (name: SizedStoreName, config: Config): Promise<StoreRe
     for (const size of config.sizes) {
       say(`${name}: filling a store to ${size} runs (${config.templates} run by the engine, the rest copied)`)
       filled.push(await fill(await stores.open(), size, config.templates))
-      say(`${name}: ${size} runs stored in ${filled.at(-1)!.fillSeconds.toFixed(1)} s; ${filled.at(-1)!.checked}`)
+      say(
+        `${name}: ${size} runs stored in ${filled.at(-1)!.fillSeconds.toFixed(1)} s; ${filled.at(-1)!.checked}`,
+      )
     }
     const times = filled.map(() => measureNames.map(() => [] as Array<number>))
     for (let round = 0; round < config.warmup + config.samples; round++) {
@@ -253,10 +255,16 @@ const main = async (config: Config) => {
       how: [
         `${config.samples} samples a size after ${config.warmup} warm-up rounds, taken round the sizes in turn; ms`,
         `each size: ${config.templates} runs made by the engine, the rest copies; ${target}× is the target`,
-        ...results.map(({ store, size, fillSeconds, checked }) => `${store} ${size}: filled in ${fillSeconds.toFixed(1)} s; ${checked}`),
+        ...results.map(
+          ({ store, size, fillSeconds, checked }) =>
+            `${store} ${size}: filled in ${fillSeconds.toFixed(1)} s; ${checked}`,
+        ),
       ],
       stores,
-      table: [render(results), ...(plans.length === 0 ? [] : ['', 'Plans at the largest size:', ...plans])].join('\n'),
+      table: [
+        render(results),
+        ...(plans.length === 0 ? [] : ['', 'Plans at the largest size:', ...plans]),
+      ].join('\n'),
     },
     { config, stores, results, plans },
   )

@@ -1,4 +1,11 @@
-import { type Countersign, defineAgent, type Message, Resolutions, ScriptedModel, Tool } from '@countersign/core'
+import {
+  type Countersign,
+  defineAgent,
+  type Message,
+  Resolutions,
+  ScriptedModel,
+  Tool,
+} from '@countersign/core'
 import { Schema } from 'effect'
 import { expectStatus, type Paused, pausedOnOne } from '../confirmOnce.js'
 
@@ -60,7 +67,9 @@ const approvalAgent = (id: string) =>
     ],
   })
 
-export const approvalAgents = Array.from({ length: agentCount }, (_, index) => approvalAgent(agentIdOf(index)))
+export const approvalAgents = Array.from({ length: agentCount }, (_, index) =>
+  approvalAgent(agentIdOf(index)),
+)
 
 /** Who decides the approvals: an approver, not the requester. */
 const approver = { id: 'approver-1', roles: ['approver'] }

@@ -23,7 +23,11 @@ const mentions = (document: Document, { runId, requirementIds }: Template) => {
  * collection, as JSON with the template's ids replaced, inserted a thousand at a time. The
  * approval changes' journal is numbered on from its counter, as the store numbers it.
  */
-export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, count: number) => {
+export const copyMongoRuns = async (
+  db: Db,
+  templates: ReadonlyArray<Template>,
+  count: number,
+): Promise<ReadonlyArray<Renaming>> => {
   const ids = templateIds(templates)
   const sources = await Promise.all(
     Object.entries(owners).map(async ([name, owner]) => {
