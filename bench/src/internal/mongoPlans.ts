@@ -12,32 +12,23 @@ export interface QueryPlan {
   readonly plan: string
 }
 
-/** Every stage of a MongoDB plan, depth first. */
-const stagesOf = (plan: Document | undefined): Array<string> =>
-  plan === undefined
-    ? []
-    : [
-        String(plan['stage']),
-        ...stagesOf(plan['inputStage'] as Document | undefined),
-        ...((plan['inputStages'] as Array<Document> | undefined) ?? []).flatMap(stagesOf),
-      ]
-
-/** FerretDB's backend plan: SQLite's `EXPLAIN QUERY PLAN` steps, as FerretDB nests them. */
-const backendSteps = (plan: unknown): Array<string> =>
+/** Every string a plan holds under `key`, at any depth, in order: a MongoDB plan's stages, FerretDB's backend steps. */
+const valuesOf = (key: string, plan: unknown): Array<string> =>
   typeof plan !== 'object' || plan === null
     ? []
-    : Object.entries(plan as Document).flatMap(([key, value]) =>
-        /^detail$/i.test(key) && typeof value === 'string' ? [value] : backendSteps(value),
+    : Object.entries(plan as Document).flatMap(([name, value]) =>
+        name === key && typeof value === 'string' ? [value] : valuesOf(key, value),
       )
 
 const describe = (explained: Document) => {
   const planner = explained['queryPlanner'] as Document | undefined
   const winning = planner?.['winningPlan'] as Document | undefined
-  if (winning !== undefined) return stagesOf(winning).join(' < ')
+  if (winning !== undefined) return valuesOf('stage', winning).join(' < ')
   const pushdowns = Object.entries(explained)
     .filter(([key]) => /pushdown/i.test(key))
     .map(([key, value]) => `${key}: ${String(value)}`)
-  return [...pushdowns, ...backendSteps(planner)].join('; ')
+  // FerretDB's SQLite backend nests its `EXPLAIN QUERY PLAN` rows, each step's text as `detail`.
+  return [...pushdowns, ...valuesOf('detail', planner)].join('; ')
 }
 
 const queryCommands = new Set(['find', 'aggregate', 'count'])
