@@ -25,6 +25,8 @@ export const queryMeasures: ReadonlyArray<
 > = [
   // `approvals.list` as the server's `approvals.list` calls it: the page, its total, and the change number.
   ['queue: pending, page 1', ({ countersign }) => countersign.approvals.list({ status: 'pending' })],
+  // The page's total alone: what of the page grows with the pending approvals stored.
+  ['queue: pending, count', ({ countersign }) => countersign.approvals.count({ status: 'pending' })],
   [
     'queue: one user, pending',
     ({ countersign }) => countersign.approvals.list({ status: 'pending', userId: userIdOf(3) }),
