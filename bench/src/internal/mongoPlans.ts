@@ -1,4 +1,4 @@
-import type { CommandStartedEvent, Db, Document, MongoClient } from 'mongodb'
+import { type CommandStartedEvent, type Db, type Document, Long, type MongoClient } from 'mongodb'
 
 /** How the server says it would run one query a store call sent. */
 export interface QueryPlan {
@@ -55,8 +55,19 @@ export const queryPlans = async (
   return Promise.all(
     sent.map(async ({ command, commandName }) => {
       const { $db: _db, lsid: _lsid, $clusterTime: _time, ...asSent } = command
-      const explained = await db.command({ explain: asSent, verbosity: 'queryPlanner' })
-      return { command: commandName, collection: String(command[commandName]), plan: describe(explained) }
+      // The event holds numbers as numbers: `skip` goes back as the 64-bit integer the driver sent.
+      if (typeof asSent['skip'] === 'number') asSent['skip'] = Long.fromNumber(asSent['skip'])
+      const collection = String(command[commandName])
+      try {
+        const explained = await db.command({ explain: asSent, verbosity: 'queryPlanner' })
+        return { command: commandName, collection, plan: describe(explained) }
+      } catch (error) {
+        return {
+          command: commandName,
+          collection,
+          plan: `no plan: ${error instanceof Error ? error.message : String(error)}`,
+        }
+      }
     }),
   )
 }
