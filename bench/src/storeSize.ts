@@ -1,14 +1,22 @@
 /**
- * Whether a run costs the same however many runs the store holds: the mean start (to the pause)
- * and resume (to completion) of one run of the server benchmark's agent, on stores filled to
- * each size, on SQLite and on MongoDB. Each size is a database of its own; the samples go round
- * the sizes in turn, so that the machine's moods fall on all of them alike. Prints the curve and
- * writes the figures to bench/results/store-size.json. See bench/README.md.
+ * Whether a run, and the reads that list and follow runs, cost the same however many runs the store
+ * holds. On stores filled to each size (runs with their approvals, half of them paused on a
+ * pending approval, the other half completed), on SQLite and on MongoDB, it measures the start
+ * (to the pause) and the resume (to completion) of one run, and the approval queue, run lists,
+ * the sweeper's due query and the followers' read as the server and the engine make them. Each
+ * size is a database of its own; the samples go round the sizes in turn, so that the machine's
+ * moods fall on all of them alike. Prints the curve, with the largest size's mean over the
+ * smallest's, and writes the figures to bench/results/store-size.json. See bench/README.md.
  */
-import { Countersign } from '@countersign/core'
-import { confirmOnce } from './confirmOnce.js'
-import type { Template } from './internal/copiedRuns.js'
+import { Countersign, type RunStore } from '@countersign/core'
+import { Effect } from 'effect'
+import type { Paused } from './confirmOnce.js'
+import { approvalAgents, completeRun, startRun } from './internal/approvalRuns.js'
+import type { Renaming, Template } from './internal/copiedRuns.js'
 import { runBenchmark } from './internal/entry.js'
+import type { QueryPlan } from './internal/mongoPlans.js'
+import { checkCopies } from './internal/seedCheck.js'
+import { queryMeasures, type Subject } from './internal/sizeMeasures.js'
 import {
   sizedOpeners,
   sizedStoreNames,
@@ -17,15 +25,14 @@ import {
 } from './internal/sizedStores.js'
 import { publish, say } from './output.js'
 import { positive, readSettings, settingsUsage, storesIn } from './settings.js'
-import { inProcess, type Side } from './sides.js'
 import { latency, type Latency } from './stats.js'
 
 const settings = {
   sizes: { flag: 'sizes', env: 'BENCH_STORE_SIZES', fallback: '1000,10000,100000' },
-  samples: { flag: 'samples', env: 'BENCH_STORE_SAMPLES', fallback: '60' },
+  samples: { flag: 'samples', env: 'BENCH_STORE_SAMPLES', fallback: '100' },
   warmup: { flag: 'warmup', env: 'BENCH_STORE_WARMUP', fallback: '10' },
   templates: { flag: 'templates', env: 'BENCH_STORE_TEMPLATES', fallback: '200' },
-  // Not MongoDB by default: on the harness's FerretDB, which scans every collection it reads, a
+  // Not MongoDB by default: on the harness's FerretDB, which scans most collections it reads, a
   // sample at 100,000 runs takes minutes (see bench/README.md). Name it, with MONGODB_URL or smaller sizes.
   stores: { flag: 'stores', env: 'BENCH_STORE_STORES', fallback: 'sqlite' },
 } as const
@@ -61,51 +68,94 @@ const readConfig = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Config
   }
 }
 
+const runEffect = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+
 /** A store filled to its size, and the engine that drives runs over it. */
-interface Filled {
+interface Filled extends Subject {
   readonly size: number
-  readonly side: Side
-  readonly countersign: Countersign
+  readonly opened: SizedStore
   readonly fillSeconds: number
+  readonly checked: string
+}
+
+/** A template's ids: its run's, and those of its requirements and approvals (the audit's has no requirement). */
+const templateOf = async (store: RunStore, runId: string): Promise<Template> => {
+  const requirements = await runEffect(store.listRequirements(runId))
+  const { approvals } = await runEffect(store.listApprovals({ runId, offset: 0, limit: 10 }))
+  const ids = new Set([...requirements.map(({ id }) => id), ...approvals.map(({ id }) => id)])
+  return { runId, requirementIds: [...ids] }
 }
 
 /**
- * `templates` runs made by the engine (half left paused, half completed, as a store that serves
- * people holds both), then copies of them up to `size` runs.
+ * `templates` runs made by the engine (every other one left paused on its approval, the others
+ * approved and completed), then copies of them up to `size` runs, checked (see seedCheck.ts).
  */
 const fill = async (opened: SizedStore, size: number, templates: number): Promise<Filled> => {
-  const countersign = new Countersign({ store: opened.store, agents: [confirmOnce], sweepEvery: false })
-  const side = inProcess(countersign)
+  const { store } = opened
+  const countersign = new Countersign({ store, agents: approvalAgents, sweepEvery: false })
   const started = performance.now()
   const made: Array<Template> = []
   for (let index = 0; index < templates; index++) {
-    const paused = await side.start()
-    if (index % 2 === 1) await side.complete(paused)
-    made.push({ runId: paused.runId, requirementIds: paused.requirementIds })
+    const paused = await startRun(countersign, index)
+    if (index % 2 === 1) await completeRun(countersign, paused)
+    made.push(await templateOf(store, paused.runId))
   }
-  await opened.copy(made, size - templates)
-  return { size, side, countersign, fillSeconds: (performance.now() - started) / 1_000 }
+  const copies: ReadonlyArray<Renaming> = await opened.copy(made, size - templates)
+  const fillSeconds = (performance.now() - started) / 1_000
+  const checked = await checkCopies(countersign, store, copies, { runs: size, approvals: 2 * size })
+  const followed = await Promise.all(
+    copies.slice(0, 5).map(async ({ replacements }) => {
+      const runId = replacements[0]![1]
+      const record = await runEffect(store.getRun(runId))
+      if (record._tag === 'None') throw new Error(`copy ${runId} is not stored`)
+      return { runId, afterSeq: record.value.lastSeq }
+    }),
+  )
+  return { size, opened, store, countersign, fillSeconds, checked, followed }
 }
 
-/** One run started and resumed: the milliseconds of each. */
-const sample = async (side: Side) => {
-  const started = performance.now()
-  const paused = await side.start()
-  const resumed = performance.now()
-  await side.complete(paused)
-  return { startMs: resumed - started, resumeMs: performance.now() - resumed }
+const measureNames = ['start → pause', 'resume → completed', ...queryMeasures.map(([name]) => name)]
+
+/** One round on one store: a run started and resumed, then each query once; the milliseconds of each. */
+const sampleRound = async (filled: Filled): Promise<Array<number>> => {
+  const times: Array<number> = []
+  const timed = async <A>(call: () => Promise<A>) => {
+    const started = performance.now()
+    const result = await call()
+    times.push(performance.now() - started)
+    return result
+  }
+  const paused: Paused = await timed(() => startRun(filled.countersign, 0))
+  await timed(() => completeRun(filled.countersign, paused))
+  for (const [, call] of queryMeasures) await timed(() => call(filled))
+  return times
 }
 
 interface SizeResult {
   readonly store: SizedStoreName
   readonly size: number
   readonly fillSeconds: number
-  readonly start: Latency
-  readonly resume: Latency
+  readonly checked: string
+  readonly measures: Readonly<Record<string, Latency>>
+}
+
+interface StoreResult {
+  readonly description: string
+  readonly results: ReadonlyArray<SizeResult>
+  /** The server's plan of each query measure at the largest size, where the store has a server. */
+  readonly plans?: Readonly<Record<string, ReadonlyArray<QueryPlan>>>
+}
+
+const plansAt = async (filled: Filled) => {
+  const { plans } = filled.opened
+  if (plans === undefined) return undefined
+  const entries = []
+  for (const [name, call] of queryMeasures) entries.push([name, await plans(() => call(filled))] as const)
+  return Object.fromEntries(entries)
 }
 
 /** Every size of one kind of store, the samples taken round the sizes, the first size of each round in turn. */
-const benchStore = async (name: SizedStoreName, config: Config) => {
+const benchStore = async (name: SizedStoreName, config: Config): Promise<StoreResult> => {
   say(`opening ${name} stores`)
   const stores = await sizedOpeners[name]()
   const filled: Array<Filled> = []
@@ -113,59 +163,67 @@ const benchStore = async (name: SizedStoreName, config: Config) => {
     for (const size of config.sizes) {
       say(`${name}: filling a store to ${size} runs (${config.templates} run by the engine, the rest copied)`)
       filled.push(await fill(await stores.open(), size, config.templates))
-      say(`${name}: ${size} runs stored in ${filled.at(-1)!.fillSeconds.toFixed(1)} s`)
+      say(
+        `${name}: ${size} runs stored in ${filled.at(-1)!.fillSeconds.toFixed(1)} s; ${filled.at(-1)!.checked}`,
+      )
     }
-    const times = filled.map(() => ({ startMs: [] as Array<number>, resumeMs: [] as Array<number> }))
+    const times = filled.map(() => measureNames.map(() => [] as Array<number>))
     for (let round = 0; round < config.warmup + config.samples; round++) {
       for (let turn = 0; turn < filled.length; turn++) {
         const index = (round + turn) % filled.length
-        const { startMs, resumeMs } = await sample(filled[index]!.side)
-        if (round < config.warmup) continue
-        times[index]!.startMs.push(startMs)
-        times[index]!.resumeMs.push(resumeMs)
+        const sampled = await sampleRound(filled[index]!)
+        if (round >= config.warmup) sampled.forEach((ms, measure) => times[index]![measure]!.push(ms))
       }
-      if ((round + 1) % 20 === 0) say(`${name}: ${round + 1} of ${config.warmup + config.samples} rounds`)
+      if ((round + 1) % 10 === 0) say(`${name}: ${round + 1} of ${config.warmup + config.samples} rounds`)
     }
-    const results = filled.map(({ size, fillSeconds }, index): SizeResult => ({
+    const plans = await plansAt(filled.at(-1)!)
+    const results = filled.map(({ size, fillSeconds, checked }, index): SizeResult => ({
       store: name,
       size,
       fillSeconds,
-      start: latency(times[index]!.startMs),
-      resume: latency(times[index]!.resumeMs),
+      checked,
+      measures: Object.fromEntries(measureNames.map((measure, at) => [measure, latency(times[index]![at]!)])),
     }))
-    return { description: stores.description, results }
+    return { description: stores.description, results, ...(plans === undefined ? {} : { plans }) }
   } finally {
     for (const { countersign } of filled) await countersign.dispose()
     await stores.close()
   }
 }
 
-const ms = (value: number) => value.toFixed(2)
-const ratio = (value: number, base: number) => `${((value / base) * 100).toFixed(0)}%`
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(2))
 
+/** The most the largest size's mean may be over the smallest's (issue 19: within 20%). */
+const target = 1.2
+
+/** One row per store and measure: mean (p50 / p99) at each size, and the largest size's mean and p50 over the smallest's. */
 const render = (results: ReadonlyArray<SizeResult>) => {
+  const sizes = [...new Set(results.map(({ size }) => size))]
   const header = [
     'store',
-    'runs stored',
-    'start mean',
-    'start p50',
-    'resume mean',
-    'resume p50',
-    'start vs first',
-    'resume vs first',
+    'measure',
+    ...sizes.map((size) => `${size.toLocaleString('en-US')}: mean (p50 / p99)`),
+    'mean: largest / smallest',
+    'p50: largest / smallest',
   ]
-  const rows = results.map((result) => {
-    const first = results.find(({ store }) => store === result.store)!
-    return [
-      result.store,
-      result.size.toLocaleString('en-US'),
-      ms(result.start.meanMs),
-      ms(result.start.p50Ms),
-      ms(result.resume.meanMs),
-      ms(result.resume.p50Ms),
-      ratio(result.start.meanMs, first.start.meanMs),
-      ratio(result.resume.meanMs, first.resume.meanMs),
-    ]
+  const stores = [...new Set(results.map(({ store }) => store))]
+  const rows = stores.flatMap((store) => {
+    const ofStore = results.filter((result) => result.store === store)
+    return measureNames.map((measure) => {
+      const at = sizes.map((size) => ofStore.find((result) => result.size === size)?.measures[measure])
+      const [first, last] = [at[0], at.at(-1)]
+      const ratio = (of: (l: Latency) => number) => {
+        const value = first === undefined || last === undefined ? Number.NaN : of(last) / of(first)
+        return `${value.toFixed(2)}${value <= target ? '' : ' ✗'}`
+      }
+      return [
+        store,
+        measure,
+        ...at.map((l) => (l === undefined ? '' : `${ms(l.meanMs)} (${ms(l.p50Ms)} / ${ms(l.p99Ms)})`)),
+        ratio(({ meanMs }) => meanMs),
+        ratio(({ p50Ms }) => p50Ms),
+      ]
+    })
   })
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
@@ -175,25 +233,40 @@ const render = (results: ReadonlyArray<SizeResult>) => {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')
 }
 
+const renderPlans = (store: string, plans: Readonly<Record<string, ReadonlyArray<QueryPlan>>>) =>
+  Object.entries(plans).flatMap(([measure, queries]) =>
+    queries.map(({ command, collection, plan }) => `${store} ${measure}: ${command} ${collection}: ${plan}`),
+  )
+
 const main = async (config: Config) => {
   const results: Array<SizeResult> = []
   const stores: Partial<Record<SizedStoreName, string>> = {}
+  const plans: Array<string> = []
   for (const name of config.stores) {
-    const { description, results: measured } = await benchStore(name, config)
-    stores[name] = description
-    results.push(...measured)
+    const measured = await benchStore(name, config)
+    stores[name] = measured.description
+    results.push(...measured.results)
+    if (measured.plans !== undefined) plans.push(...renderPlans(name, measured.plans))
   }
   await publish(
     'store-size.json',
     {
-      title: 'Start and resume of one run by runs stored',
+      title: 'Start, resume and growing reads by runs stored',
       how: [
         `${config.samples} samples a size after ${config.warmup} warm-up rounds, taken round the sizes in turn; ms`,
+        `each size: ${config.templates} runs made by the engine, the rest copies; ${target}× is the target`,
+        ...results.map(
+          ({ store, size, fillSeconds, checked }) =>
+            `${store} ${size}: filled in ${fillSeconds.toFixed(1)} s; ${checked}`,
+        ),
       ],
       stores,
-      table: render(results),
+      table: [
+        render(results),
+        ...(plans.length === 0 ? [] : ['', 'Plans at the largest size:', ...plans]),
+      ].join('\n'),
     },
-    { config, stores, results },
+    { config, stores, results, plans },
   )
 }
 

@@ -1,5 +1,5 @@
 import type { Db, Document } from 'mongodb'
-import { chunks, renamed, renamings, type Template, templateIds } from './copiedRuns.js'
+import { chunks, renamed, renamings, type Renaming, type Template, templateIds } from './copiedRuns.js'
 
 /** Where each collection keeps the id of the run (or approval) a document belongs to. */
 const owners: Readonly<Record<string, (ids: ReturnType<typeof templateIds>) => Document>> = {
@@ -23,7 +23,11 @@ const mentions = (document: Document, { runId, requirementIds }: Template) => {
  * collection, as JSON with the template's ids replaced, inserted a thousand at a time. The
  * approval changes' journal is numbered on from its counter, as the store numbers it.
  */
-export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, count: number) => {
+export const copyMongoRuns = async (
+  db: Db,
+  templates: ReadonlyArray<Template>,
+  count: number,
+): Promise<ReadonlyArray<Renaming>> => {
   const ids = templateIds(templates)
   const sources = await Promise.all(
     Object.entries(owners).map(async ([name, owner]) => {
@@ -34,7 +38,8 @@ export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, 
       return { name, byTemplate }
     }),
   )
-  for (const batch of chunks(renamings(templates, count), 200)) {
+  const made = renamings(templates, count)
+  for (const batch of chunks(made, 200)) {
     for (const { name, byTemplate } of sources) {
       const copies = batch.flatMap((renaming) =>
         (byTemplate.get(renaming.template) ?? []).map(
@@ -57,4 +62,5 @@ export const copyMongoRuns = async (db: Db, templates: ReadonlyArray<Template>, 
         await db.collection(name).insertMany([...part], { ordered: false })
     }
   }
+  return made
 }

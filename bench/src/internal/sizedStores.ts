@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunStore } from '@countersign/core'
 import { SqliteStore } from '@countersign/sqlite'
-import type { Template } from './copiedRuns.js'
+import type { Renaming, Template } from './copiedRuns.js'
 import { startMongoDatabases } from './mongoDatabases.js'
 import { copyMongoRuns } from './mongoCopies.js'
+import { type QueryPlan, queryPlans } from './mongoPlans.js'
 import { copySqliteRuns } from './sqliteCopies.js'
 
 export const sizedStoreNames = ['sqlite', 'mongodb'] as const
@@ -14,8 +15,10 @@ export type SizedStoreName = (typeof sizedStoreNames)[number]
 /** A store of one kind, filled to a size: a database of its own, with a way to add copied runs to it. */
 export interface SizedStore {
   readonly store: RunStore
-  /** Stores `count` copies of the templates, behind the store's back (see copiedRuns.ts). */
-  readonly copy: (templates: ReadonlyArray<Template>, count: number) => Promise<void>
+  /** Stores `count` copies of the templates, behind the store's back (see copiedRuns.ts); answers them. */
+  readonly copy: (templates: ReadonlyArray<Template>, count: number) => Promise<ReadonlyArray<Renaming>>
+  /** The server's plans of the queries `call` sends, where the store has a server to ask. */
+  readonly plans?: (call: () => Promise<unknown>) => Promise<ReadonlyArray<QueryPlan>>
 }
 
 /** Stores of one kind, one database each, on one server; `close` removes them all. */
@@ -54,7 +57,11 @@ const mongodb = async (): Promise<SizedStores> => {
     description: `MongoStore on ${mongo.description}, a database each, dropped after`,
     open: async () => {
       const { store, db } = await mongo.open()
-      return { store, copy: (templates, count) => copyMongoRuns(db, templates, count) }
+      return {
+        store,
+        copy: (templates, count) => copyMongoRuns(db, templates, count),
+        plans: (call) => queryPlans(mongo.client, db, call),
+      }
     },
     close: mongo.close,
   }

@@ -76,7 +76,9 @@ export const copySqliteRuns = (path: string, templates: ReadonlyArray<Template>,
               }),
             )
     })
-    for (const batch of chunks(renamings(templates, count), 500)) copyAll(batch)
+    const made = renamings(templates, count)
+    for (const batch of chunks(made, 500)) copyAll(batch)
+    return made
   } finally {
     db.close()
   }

@@ -131,11 +131,21 @@ const expectedIndexes = {
       unique: false,
     },
     {
-      name: 'approvals_by_user',
+      name: 'approvals_by_user_status',
       key: [
         ['userId', 1],
         ['status', 1],
         ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'approvals_by_user_time',
+      key: [
+        ['userId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
       ],
       unique: false,
     },
@@ -268,6 +278,26 @@ const expectedIndexes = {
       unique: false,
     },
     {
+      name: 'runs_roots_by_agent',
+      key: [
+        ['agentId', 1],
+        ['parentRunId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'runs_roots_by_status',
+      key: [
+        ['status', 1],
+        ['parentRunId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
       name: 'runs_roots_by_time',
       key: [
         ['parentRunId', 1],
@@ -280,6 +310,17 @@ const expectedIndexes = {
       name: 'runs_roots_by_user',
       key: [
         ['userId', 1],
+        ['parentRunId', 1],
+        ['createdAt', -1],
+        ['_id', 1],
+      ],
+      unique: false,
+    },
+    {
+      name: 'runs_roots_by_user_status',
+      key: [
+        ['userId', 1],
+        ['status', 1],
         ['parentRunId', 1],
         ['createdAt', -1],
         ['_id', 1],

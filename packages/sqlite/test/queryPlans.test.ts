@@ -9,8 +9,8 @@ import { tempDatabase } from './tempDatabase.js'
 /*
  * The queries that grow with the store — the approval queue, run lists, what the sweeper finds
  * due, and what followers read — are index searches or index-ordered scans, never a scan of a
- * table nor a sort: SQLite's plan (`EXPLAIN QUERY PLAN`) of every statement each store call runs
- * says so. The plans do not depend on how many rows there are (the store runs no ANALYZE): a
+ * table nor a sort, and a page's total is counted in an index alone, without reading the rows it
+ * counts: SQLite's plan (`EXPLAIN QUERY PLAN`) of every statement each store call runs says so. The plans do not depend on how many rows there are (the store runs no ANALYZE): a
  * few hundred show them; bench/ measures the latency at 100,000.
  */
 
@@ -67,11 +67,21 @@ describe('query plans', () => {
   /** A full scan of a table (`SCAN runs`, without an index) or a sort of what was found. */
   const unindexed = (step: string) => /^SCAN \w+$/.test(step) || step.includes('TEMP B-TREE')
 
+  /** A step of a count that reads the table's rows, not an index's entries alone. */
+  const readsRows = (source: string) => (step: string) =>
+    source.includes('count(*)') && /^(SCAN|SEARCH) /.test(step) && !step.includes('COVERING INDEX')
+
   it.each(growingQueries)('%s: index searches only', async (_, call) => {
     const opened = await open()
     const plans = await plansOf(opened, () => run(call(opened.store)))
     expect(plans.length).toBeGreaterThan(0)
     for (const { source, steps } of plans)
-      expect({ source, unindexed: steps.filter(unindexed) }).toStrictEqual({ source, unindexed: [] })
+      expect({
+        source,
+        unindexed: steps.filter((step) => unindexed(step) || readsRows(source)(step)),
+      }).toStrictEqual({
+        source,
+        unindexed: [],
+      })
   })
 })

@@ -4,8 +4,8 @@ import { sampleApproval } from './ApprovalConformance.js'
 import { samplePrincipal, sampleRequirement, sampleRun } from './StoreConformance.js'
 
 /**
- * Fills a store with `count` runs of seven users (`user-0` … `user-6`; run `run-i` created at
- * time i): every other one paused on an approval due at 1,000 + i, the others completed, each
+ * Fills a store with `count` runs of seven users (`user-0` … `user-6`) and three agents
+ * (`agent-0` … `agent-2`; run `run-i` created at time i): every other one paused on an approval due at 1,000 + i, the others completed, each
  * with a decided audit. What the queries that grow with a store (`growingQueries`) run over.
  */
 export const fillStore = (store: RunStore, count: number): Effect.Effect<void, unknown> =>
@@ -15,7 +15,13 @@ export const fillStore = (store: RunStore, count: number): Effect.Effect<void, u
       Effect.gen(function* () {
         const runId = `run-${index}`
         const userId = `user-${index % 7}`
-        const base = { userId, principal: samplePrincipal(userId), createdAt: index, updatedAt: index }
+        const base = {
+          userId,
+          agentId: `agent-${index % 3}`,
+          principal: samplePrincipal(userId),
+          createdAt: index,
+          updatedAt: index,
+        }
         yield* store.createRun(sampleRun(runId, base))
         const requirement = sampleRequirement(runId, `req-${index}`, {
           createdAt: index,
@@ -55,9 +61,20 @@ export const growingQueries: ReadonlyArray<
     (store) => store.listApprovals({ status: 'pending', offset: 0, limit: 50 }),
   ],
   ['the queue of one user', (store) => store.listApprovals({ userId: 'user-3', offset: 0, limit: 50 })],
+  [
+    'the pending queue of one user',
+    (store) => store.listApprovals({ status: 'pending', userId: 'user-3', offset: 0, limit: 50 }),
+  ],
   ['every approval, newest first', (store) => store.listApprovals({ offset: 0, limit: 50 })],
   ['a user’s runs', (store) => store.listRuns({ userId: 'user-3', offset: 0, limit: 20 })],
   ['everyone’s runs', (store) => store.listRuns({ offset: 0, limit: 20 })],
+  ['runs of a status', (store) => store.listRuns({ status: 'paused', offset: 0, limit: 20 })],
+  ['runs of an agent', (store) => store.listRuns({ agentId: 'agent-1', offset: 0, limit: 20 })],
+  [
+    'a user’s runs of a status',
+    (store) => store.listRuns({ userId: 'user-3', status: 'paused', offset: 0, limit: 20 }),
+  ],
+  ['a later page of runs', (store) => store.listRuns({ offset: 100, limit: 20 })],
   ['what the sweeper finds due', (store) => store.listExpired(1_100, 100)],
   ['a follower’s read of a run', (store) => store.readEvents('run-7', 0)],
   [

@@ -352,6 +352,14 @@ export const indexes: {
     // A user's root runs (no parent: `listRuns`), newest first; and everyone's, for admins.
     { name: 'runs_roots_by_user', key: { userId: 1, parentRunId: 1, createdAt: -1, _id: 1 } },
     { name: 'runs_roots_by_time', key: { parentRunId: 1, createdAt: -1, _id: 1 } },
+    // Root runs of a status, of an agent, and a user's of a status (the server's lists, and what
+    // awaits a user), newest first: in the lists' order, so that a page does not sort every match.
+    { name: 'runs_roots_by_status', key: { status: 1, parentRunId: 1, createdAt: -1, _id: 1 } },
+    { name: 'runs_roots_by_agent', key: { agentId: 1, parentRunId: 1, createdAt: -1, _id: 1 } },
+    {
+      name: 'runs_roots_by_user_status',
+      key: { userId: 1, status: 1, parentRunId: 1, createdAt: -1, _id: 1 },
+    },
     // Runs of a status (e.g. every paused run), most recently active first.
     { name: 'runs_by_status', key: { status: 1, updatedAt: -1 } },
     // What awaits a decision, newest first, of every kind or of one (the approval queue).
@@ -381,7 +389,9 @@ export const indexes: {
     { name: 'approvals_by_run', key: { runId: 1, createdAt: -1 } },
     { name: 'approvals_by_session', key: { sessionId: 1, status: 1, createdAt: -1 } },
     { name: 'approvals_by_source', key: { sourceId: 1, status: 1, createdAt: -1 } },
-    { name: 'approvals_by_user', key: { userId: 1, status: 1, createdAt: -1 } },
+    // A user's, of every status and of one, in the queue's order (ties by `_id`: no sort of every match).
+    { name: 'approvals_by_user_time', key: { userId: 1, createdAt: -1, _id: 1 } },
+    { name: 'approvals_by_user_status', key: { userId: 1, status: 1, createdAt: -1, _id: 1 } },
     { name: 'approvals_by_tool', key: { toolName: 1, status: 1, createdAt: -1 } },
     { name: 'approvals_by_grant', key: { grantId: 1, createdAt: -1 }, sparse: true },
     // The uses of a grant, counted.

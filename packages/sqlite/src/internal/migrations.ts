@@ -238,6 +238,28 @@ const migrations: ReadonlyArray<Migration> = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX approvals_by_user ON approvals (user_id, created_at DESC, id);
   `,
+  // 9: run lists that stay index searches at any size. A list of a status, an agent, or a user's
+  // runs of a status sorted every match (or scanned every run) to find its page, and a page's
+  // total read every matching row of the table: `parent_run_id` (the condition of every run list)
+  // was in no index, so no index covered the count. Each list has an index in its order now,
+  // ending in `parent_run_id`, so that its page is the index's first entries and its total is
+  // counted in the index alone. The indexes by `updated_at` served no query since version 4.
+  `
+  DROP INDEX runs_by_user;
+  DROP INDEX runs_by_status;
+  DROP INDEX runs_roots_by_user;
+  DROP INDEX runs_roots_by_time;
+  CREATE INDEX runs_roots_by_time ON runs (created_at DESC, run_id, parent_run_id) WHERE parent_run_id IS NULL;
+  CREATE INDEX runs_roots_by_user ON runs (user_id, created_at DESC, run_id, parent_run_id)
+    WHERE parent_run_id IS NULL;
+  CREATE INDEX runs_roots_by_status ON runs (status, created_at DESC, run_id, parent_run_id)
+    WHERE parent_run_id IS NULL;
+  CREATE INDEX runs_roots_by_agent ON runs (agent_id, created_at DESC, run_id, parent_run_id)
+    WHERE parent_run_id IS NULL;
+  CREATE INDEX runs_roots_by_user_status ON runs (user_id, status, created_at DESC, run_id, parent_run_id)
+    WHERE parent_run_id IS NULL;
+  CREATE INDEX approvals_by_user_status ON approvals (user_id, status, created_at DESC, id);
+  `,
 ]
 
 /** The schema version this code writes. */
