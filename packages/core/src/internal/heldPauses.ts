@@ -50,7 +50,7 @@ export const heldPauseOf = (
  * cost memory; a run continued soon after it paused is the common case, and a run not held is
  * read from the store like any other.
  */
-export const heldPausesLimit = { pauses: 256, size: 4 * 1024 * 1024 }
+export const heldPausesLimit = { pauses: 64, size: 1024 * 1024 }
 
 /**
  * The pauses this engine committed itself, most recent last, so that continuing one need not
