@@ -77,6 +77,8 @@ export const make = (): RunStore => {
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
   const eventTable = new Map<string, Map<number, unknown>>()
+  /** The batches of events appended so far: the events' mark. */
+  let appendedBatches = 0
   // Approvals decided when written; the others are read from their requirements.
   const recordedApprovals = new Map<string, unknown>()
   const approvalRequirements = new Set<string>()
@@ -206,6 +208,7 @@ export const make = (): RunStore => {
         decided.forEach((resolved, index) => storeDecision(resolved, decisions[index]?.deliveries))
         for (const event of batch.events) log.set(event.seq, events.encode(event))
         eventTable.set(batch.runId, log)
+        appendedBatches++
         if (batch.lease !== undefined) putLease(batch.lease)
         const transcript = transcripts.get(batch.runId) ?? []
         batch.messages.forEach(
@@ -264,6 +267,7 @@ export const make = (): RunStore => {
       Effect.sync(() =>
         cursors.flatMap(({ runId, afterSeq }) => eventsAfter(runId, afterSeq)).slice(0, Math.max(0, limit)),
       ),
+    eventsMark: () => Effect.sync(() => String(appendedBatches)),
     readTranscript: (runId) =>
       Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),
 

@@ -42,6 +42,7 @@ const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArr
       : document,
   )
 import { holdSweeperLease } from './sweeperLease.js'
+import { markEvents, readEventsMark } from './eventsMark.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -129,10 +130,16 @@ export const makeRunStore = (db: Db): RunStore => {
     return (await readRun(operation, runId))?.raised ?? []
   }
 
-  /** Inserts a batch's documents in order: a taken sequence number stops it, and is the race's answer. */
+  /**
+   * Inserts a batch's documents in order: a taken sequence number stops it, and is the race's
+   * answer. Then marks the events (see eventsMark.ts), for other processes' readers.
+   */
   const insertBatch = (operation: string, batch: JournalBatch, documents: Array<EventDocument>) =>
     Effect.tryPromise({
-      try: () => c.events.insertMany(documents, { ordered: true }),
+      try: async () => {
+        await c.events.insertMany(documents, { ordered: true })
+        await markEvents(db)
+      },
       catch: (cause) => {
         if (!isDuplicateKey(cause)) return storeError(operation, cause)
         const [refused] = cause instanceof MongoBulkWriteError ? [cause.writeErrors].flat() : []
@@ -339,25 +346,14 @@ export const makeRunStore = (db: Db): RunStore => {
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
-    /*
-     * A lookup by `_id` of each run's next event first (see `hasEventAfter`): while nothing
-     * happens, following any number of runs is that one query. Runs that moved are read with one more.
-     */
+    eventsMark: () => attempt('eventsMark', () => readEventsMark(db)),
+    // Read once the events' mark moved (see eventsMark.ts): one query, each run an index range.
     readEventsOfRuns: (cursors, limit) =>
       attempt('readEventsOfRuns', async () => {
         if (cursors.length === 0 || limit <= 0) return []
-        const next = await c.events
-          .find(
-            { _id: { $in: cursors.map(({ runId, afterSeq }) => numberedId(runId, afterSeq + 1)) } },
-            { projection: { runId: 1 } },
-          )
-          .toArray()
-        const moved = new Set(next.map(({ runId }) => runId))
-        const due = cursors.filter(({ runId }) => moved.has(runId))
-        if (due.length === 0) return []
         const found = await c.events
           .find(
-            { $or: due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
+            { $or: cursors.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
             { projection: { schemaVersion: 1, doc: 1 } },
           )
           .sort({ runId: 1, seq: 1 })
