@@ -30,6 +30,19 @@ export const describeEventsOfRunsConformance = ({ test, uid }: ConformanceKit): 
   }
 
   describe('events of several runs', () => {
+    test('the events’ mark moves with every batch appended, whichever the run', async (store) => {
+      const before = await run(store.eventsMark())
+      const { runId, events } = await journal(store, 2)
+      const afterFirst = await run(store.eventsMark())
+      expect(afterFirst).not.toBe(before)
+      await run(store.appendBatch(batchOf(runId, sampleEvents(runId).slice(2, 3))))
+      const afterSecond = await run(store.eventsMark())
+      expect(afterSecond).not.toBe(afterFirst)
+      // Read after the mark, the events are there.
+      const read = await run(store.readEventsOfRuns([{ runId, afterSeq: 0 }], 100))
+      expect(read).toHaveLength(events.length + 1)
+    })
+
     test('each run’s events after its cursor, together and in order; runs with none add nothing', async (store) => {
       const [a, b, c] = [await journal(store, 6), await journal(store, 3), await journal(store, 4)]
       const unknown = uid('run')
