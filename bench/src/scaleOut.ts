@@ -92,7 +92,9 @@ const bounded = <A>(step: string, promise: Promise<A>): Promise<A> => {
 /** The harness's FerretDB: the child process of this one that runs its launcher (none with `MONGODB_URL`). */
 const databaseProcess = (): number | undefined => {
   if (process.env['MONGODB_URL']) return undefined
-  const children = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], { encoding: 'utf8' })
+  const children = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], {
+    encoding: 'utf8',
+  })
   const line = children.split('\n').find((child) => child.includes('ferretdb-launcher'))
   return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0])
 }

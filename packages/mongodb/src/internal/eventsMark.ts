@@ -34,7 +34,10 @@ export const markEvents = async (db: Db): Promise<void> => {
     await marks(db).updateOne({ _id: eventsMarkId }, update, { upsert: true })
   } catch (cause) {
     // Two first writers both inserted it: it is there now.
-    if (isDuplicateKey(cause)) await marks(db).updateOne({ _id: eventsMarkId }, update).catch(() => undefined)
+    if (isDuplicateKey(cause))
+      await marks(db)
+        .updateOne({ _id: eventsMarkId }, update)
+        .catch(() => undefined)
   }
 }
 
