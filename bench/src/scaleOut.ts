@@ -113,25 +113,45 @@ const pausedRun = async (client: Client) => {
   return { runId: run.runId, requirementId: run.activeRequirementIds[0]! }
 }
 
-/** `count` subscriptions, the i-th on server i mod 3: even ones follow a paused run of their own, odd ones the queue. */
+/** How many subscriptions open at a time: each reads the store as it opens, a scan of `events` on FerretDB. */
+const openingBatch = 100
+
+/**
+ * `count` subscriptions, the i-th on server i mod 3: even ones follow a paused run of their own, odd
+ * ones the queue. Opened `openingBatch` at a time, each batch once its run subscriptions saw their
+ * pause, each bounded: what the servers' store takes to open them shows as progress, not a stall.
+ */
 const subscribe = async (
   clients: ReadonlyArray<Client>,
   runs: ReadonlyArray<{ runId: string }>,
   count: number,
 ) => {
-  const live: Array<Promise<void>> = []
-  const subscriptions = Array.from({ length: count }, (_, index) => {
-    const client = clients[index % clients.length]!
-    if (index % 2 === 1) return client.approvalChanges({ onChange: () => undefined })
-    let sawPause!: () => void
-    live.push(new Promise<void>((resolve) => (sawPause = resolve)))
-    return client.runEvents(runs[(index / 2) % runs.length]!.runId, {
-      onEvent: (event) => {
-        if (event._tag === 'RunPaused') sawPause()
-      },
-    })
-  })
-  await bounded(`opening ${count} subscriptions`, Promise.all(live))
+  const subscriptions: Array<{ unsubscribe: () => void }> = []
+  for (let first = 0; first < count; first += openingBatch) {
+    const live: Array<Promise<void>> = []
+    for (let index = first; index < Math.min(count, first + openingBatch); index++) {
+      const client = clients[index % clients.length]!
+      if (index % 2 === 1) {
+        subscriptions.push(client.approvalChanges({ onChange: () => undefined }))
+        continue
+      }
+      let sawPause!: () => void
+      live.push(new Promise<void>((resolve) => (sawPause = resolve)))
+      subscriptions.push(
+        client.runEvents(runs[(index / 2) % runs.length]!.runId, {
+          onEvent: (event) => {
+            if (event._tag === 'RunPaused') sawPause()
+          },
+        }),
+      )
+    }
+    const started = performance.now()
+    await bounded(`opening subscriptions ${first + 1} to ${first + openingBatch}`, Promise.all(live))
+    if (count > openingBatch)
+      say(
+        `  opened ${Math.min(count, first + openingBatch)} in all (${fixed(performance.now() - started, 0)} ms)`,
+      )
+  }
   return () => subscriptions.forEach((subscription) => subscription.unsubscribe())
 }
 
@@ -230,6 +250,9 @@ const main = async () => {
       say(`${count} subscriptions: resolve through A → RunContinued at A, ${latencySamples} runs`)
       const sameServer = await resolveToContinued(clients[0]!, clients[0]!, latencySamples)
       unsubscribe()
+      say(
+        `${count} subscriptions: idle ${fixed(sum(idle.map(({ reads }) => reads)), 1)} reads/s; A → C p50 / p99 ${fixed(crossServer.p50Ms, 0)} / ${fixed(crossServer.p99Ms, 0)} ms; A → A ${fixed(sameServer.p50Ms, 0)} / ${fixed(sameServer.p99Ms, 0)} ms`,
+      )
       levels.push({
         subscriptions: count,
         loadAverage,
