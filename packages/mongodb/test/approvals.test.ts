@@ -450,12 +450,14 @@ describe('MongoStore: writes of approvals', () => {
 
     expect(counted).toStrictEqual({
       create: ['insert runs'],
-      'pause on a confirmation': ['insert events', 'update runs'],
+      // Each batch of events, then the events' mark (see eventsMark.ts).
+      'pause on a confirmation': ['insert events', 'update counters', 'update runs'],
       confirm: ['insert resolutions'],
       'create another': ['insert runs'],
       // The approval, then its change: a number taken from the counter, and the change under it.
       'pause on an approval': [
         'insert events',
+        'update counters',
         'insert approvals',
         'findAndModify counters',
         'insert approval_changes',

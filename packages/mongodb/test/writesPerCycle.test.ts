@@ -12,8 +12,10 @@ const cycles = 5
  * decision, the claim (which carries its writer's lease), the stop's batch, and the `runs`
  * document with, beside it, the end of the writer's lease (so that listing interrupted runs reads
  * only the claims being worked on). The last two go together: a cycle takes no longer for it.
+ * Each of the two batches of events (the claim, the stop) is followed by the events' mark, one
+ * update of a `counters` document, which other servers' idle followers poll (see eventsMark.ts).
  */
-const maxWritesPerCycle = 5
+const maxWritesPerCycle = 7
 /**
  * The read budget of a cycle, as the engine calls the store today: a continue reads the run
  * (getRun 2: its document, and whether an event follows it; readEvents 1: whether one does) and
