@@ -23,7 +23,10 @@ interface Followed {
   cursor: number | undefined
   /** The highest event the engine said of the run: past the cursor, events between are missing here. */
   highest: number
-  /** Whether its cursor was set since the last read: what was stored since the follower's own read is read whatever the mark. */
+  /**
+   * Whether its cursor was set since the last read: what was stored after the follower's own
+   * read is read whatever the mark.
+   */
   fresh: boolean
 }
 
@@ -40,12 +43,12 @@ const fullReadEvery = 25
 /**
  * The runs an engine has followers of, read from the store by one reader for all of them: every
  * poll interval, the events' mark (`RunStore.eventsMark`); and, when it moved, one read
- * (`RunStore.readEventsOfRuns`) of every run followed. Runs of which the engine said an event ahead of the next one known
- * (the events between were stored elsewhere), and runs a follower just started on, are read
- * whatever the mark. What is read goes to every follower of the run, through the same queue as
- * the engine's signals. So while nothing happens the store is read once an interval, one small
- * read, whatever the number of followers and the size of the store; and not at all while nobody
- * follows anything.
+ * (`RunStore.readEventsOfRuns`) of every run followed. Runs of which the engine said an event
+ * ahead of the next one known (the events between were stored elsewhere), and runs a follower
+ * just started on, are read whatever the mark. What is read goes to every follower of the run,
+ * through the same queue as the engine's signals. So while nothing happens the store is read
+ * once an interval, one small read, whatever the number of followers and the size of the store;
+ * and not at all while nobody follows anything.
  */
 export class FollowedRuns {
   private readonly runs = new Map<string, Followed>()
@@ -110,7 +113,7 @@ export class FollowedRuns {
       return Effect.asVoid(Effect.forkIn(Effect.interruptible(this.poll), this.scope))
     })
 
-  /** What the engine said of a run: its followers heard it, and the reader goes on from it if none is missing before. */
+  /** What the engine said of a run: its followers heard it; the reader goes on from it if none is missing before. */
   heard = (signal: Signal): Effect.Effect<void> =>
     Effect.sync(() => {
       const run = this.runs.get(signal.runId)
