@@ -347,13 +347,26 @@ export const makeRunStore = (db: Db): RunStore => {
             ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
     eventsMark: () => attempt('eventsMark', () => readEventsMark(db)),
-    // Read once the events' mark moved (see eventsMark.ts): one query, each run an index range.
+    /*
+     * Read once the events' mark moved (see eventsMark.ts): a lookup by `_id` of each run's next
+     * event first, then the events of the runs that moved, the few of them. (On FerretDB, which
+     * filters each document itself, an `$or` of a hundred runs costs ten times the lookup.)
+     */
     readEventsOfRuns: (cursors, limit) =>
       attempt('readEventsOfRuns', async () => {
         if (cursors.length === 0 || limit <= 0) return []
+        const next = await c.events
+          .find(
+            { _id: { $in: cursors.map(({ runId, afterSeq }) => numberedId(runId, afterSeq + 1)) } },
+            { projection: { runId: 1 } },
+          )
+          .toArray()
+        const moved = new Set(next.map(({ runId }) => runId))
+        const due = cursors.filter(({ runId }) => moved.has(runId))
+        if (due.length === 0) return []
         const found = await c.events
           .find(
-            { $or: cursors.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
+            { $or: due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
             { projection: { schemaVersion: 1, doc: 1 } },
           )
           .sort({ runId: 1, seq: 1 })
