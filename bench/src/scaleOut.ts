@@ -54,6 +54,8 @@ interface Level {
   readonly steadyReadsPerSecond: number
   readonly steadyWritesPerSecond: number
   readonly runsPerSecond: number
+  /** Steady runs that failed (a store refusing a write under load, say). */
+  readonly steadyRunsFailed: number
   readonly crossServer: Latency
   /** The same, the subscriber on A, the server resolving: what the store and the run cost without the poll. */
   readonly sameServer: Latency
@@ -155,19 +157,29 @@ const subscribe = async (
   return () => subscriptions.forEach((subscription) => subscription.unsubscribe())
 }
 
-/** Starts a run through one server and completes it through another, `perSecond` of them, until stopped. */
+/**
+ * Starts a run through one server and completes it through another, `perSecond` of them, until
+ * stopped; answers how many completed and how many failed (a store refusing a write under load,
+ * say: counted and reported, not the end of the bench).
+ */
 const steadyRuns = (starter: Client, decider: Client, perSecond: number) => {
   let stopped = false
   let started = 0
+  let failed = 0
   const going: Array<Promise<unknown>> = []
   const loop = (async () => {
     const begin = performance.now()
     while (!stopped) {
       started++
       going.push(
-        pausedRun(starter).then(({ runId, requirementId }) =>
-          decider.runs.continue(runId, [Resolutions.confirm(requirementId)]),
-        ),
+        pausedRun(starter)
+          .then(({ runId, requirementId }) =>
+            decider.runs.continue(runId, [Resolutions.confirm(requirementId)]),
+          )
+          .catch((error: unknown) => {
+            if (failed++ === 0)
+              say(`a steady run failed: ${error instanceof Error ? error.message : String(error)}`)
+          }),
       )
       const next = begin + (started * 1_000) / perSecond
       await sleep(Math.max(0, next - performance.now()))
@@ -177,7 +189,7 @@ const steadyRuns = (starter: Client, decider: Client, perSecond: number) => {
     stopped = true
     await loop
     await bounded('the steady runs ending', Promise.all(going))
-    return started
+    return { completed: started - failed, failed }
   }
 }
 
@@ -239,11 +251,11 @@ const main = async () => {
           ? undefined
           : ((cpuMsOf(database) - databaseBefore) / windowMs) * 100
       say(`${count} subscriptions: ${runsPerSecond} runs/s for ${windowMs} ms`)
-      let completed = 0
+      let ran = { completed: 0, failed: 0 }
       const steady = await rates(servers, async () => {
         const stop = steadyRuns(clients[0]!, clients[1]!, runsPerSecond)
         await sleep(windowMs)
-        completed = await stop()
+        ran = await stop()
       })
       say(`${count} subscriptions: resolve through A → RunContinued at C, ${latencySamples} runs`)
       const crossServer = await resolveToContinued(clients[0]!, clients[2]!, latencySamples)
@@ -261,7 +273,8 @@ const main = async () => {
         idleReadsPerServer: idle.map(({ reads }) => reads),
         steadyReadsPerSecond: sum(steady.map(({ reads }) => reads)),
         steadyWritesPerSecond: sum(steady.map(({ writes }) => writes)),
-        runsPerSecond: completed / (windowMs / 1_000),
+        runsPerSecond: ran.completed / (windowMs / 1_000),
+        steadyRunsFailed: ran.failed,
         crossServer,
         sameServer,
       })
@@ -281,7 +294,7 @@ const main = async () => {
     '| subscriptions | load | idle reads/s (A, B, C) | idle database CPU % | reads/s at runs/s | writes/s | A → C p50 / p99 ms | A → A p50 / p99 ms |'
   const rows = levels.map(
     (level) =>
-      `| ${level.subscriptions} | ${fixed(level.loadAverage, 1)} | ${fixed(level.idleReadsPerSecond, 1)} (${level.idleReadsPerServer.map((reads) => fixed(reads, 1)).join(', ')}) | ${level.idleDatabaseCpuPercent === undefined ? '–' : fixed(level.idleDatabaseCpuPercent, 1)} | ${fixed(level.steadyReadsPerSecond, 1)} at ${fixed(level.runsPerSecond, 1)} | ${fixed(level.steadyWritesPerSecond, 1)} | ${fixed(level.crossServer.p50Ms, 1)} / ${fixed(level.crossServer.p99Ms, 1)} | ${fixed(level.sameServer.p50Ms, 1)} / ${fixed(level.sameServer.p99Ms, 1)} |`,
+      `| ${level.subscriptions} | ${fixed(level.loadAverage, 1)} | ${fixed(level.idleReadsPerSecond, 1)} (${level.idleReadsPerServer.map((reads) => fixed(reads, 1)).join(', ')}) | ${level.idleDatabaseCpuPercent === undefined ? '–' : fixed(level.idleDatabaseCpuPercent, 1)} | ${fixed(level.steadyReadsPerSecond, 1)} at ${fixed(level.runsPerSecond, 1)}${level.steadyRunsFailed > 0 ? ` (${level.steadyRunsFailed} failed)` : ''} | ${fixed(level.steadyWritesPerSecond, 1)} | ${fixed(level.crossServer.p50Ms, 1)} / ${fixed(level.crossServer.p99Ms, 1)} | ${fixed(level.sameServer.p50Ms, 1)} / ${fixed(level.sameServer.p99Ms, 1)} |`,
   )
   const [low, high] = [
     levels.find((level) => level.subscriptions === 100),
