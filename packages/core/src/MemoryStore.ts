@@ -98,6 +98,8 @@ export const make = (): RunStore => {
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
   const eventTable = new Map<string, EventLog>()
+  /** The batches of events appended so far: the events' mark. */
+  let appendedBatches = 0
   // Approvals decided when written; the others are read from their requirements.
   const recordedApprovals = new Map<string, unknown>()
   const approvalRequirements = new Set<string>()
@@ -231,6 +233,7 @@ export const make = (): RunStore => {
           log.bySeq.set(event.seq, events.encode(event))
         }
         eventTable.set(batch.runId, log)
+        appendedBatches++
         if (batch.lease !== undefined) putLease(batch.lease)
         const transcript = transcripts.get(batch.runId) ?? []
         batch.messages.forEach(
@@ -289,6 +292,7 @@ export const make = (): RunStore => {
       Effect.sync(() =>
         cursors.flatMap(({ runId, afterSeq }) => eventsAfter(runId, afterSeq)).slice(0, Math.max(0, limit)),
       ),
+    eventsMark: () => Effect.sync(() => String(appendedBatches)),
     readTranscript: (runId) =>
       Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),
 

@@ -163,6 +163,15 @@ export interface RunStore {
     cursors: ReadonlyArray<RunCursor>,
     limit: number,
   ) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /**
+   * A mark of the store's events: it changes whenever events are appended to any run, by any
+   * process sharing the store (and may change for other writes); at once, or a moment after, for
+   * a store that shares one change among the batches of a short while (MongoDB: 50 ms). Read
+   * before the events, a mark found as it was at the last read says that no run has new events
+   * since, but those of that while: what a process's reader polls while nothing happens, one
+   * small read however many runs it follows and however large the store.
+   */
+  readonly eventsMark: () => Effect.Effect<string, StoreError>
   /** The run's whole transcript as appended by its batches. */
   readonly readTranscript: (runId: string) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 

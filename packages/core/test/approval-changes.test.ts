@@ -208,11 +208,13 @@ describe('following the approval queue', () => {
 describe('the approval queue followed by many', () => {
   /** The store, counting the reads an engine makes of the queue. */
   const counting = (store: RunStore) => {
-    const reads = { changes: 0, approvals: 0 }
+    const reads = { changes: 0, approvals: 0, lastNumbers: 0 }
     return {
       reads,
       store: {
         ...store,
+        lastApprovalChangeSeq: () =>
+          Effect.suspend(() => (reads.lastNumbers++, store.lastApprovalChangeSeq())),
         readApprovalChanges: (afterSeq: number, limit: number) =>
           Effect.suspend(() => (reads.changes++, store.readApprovalChanges(afterSeq, limit))),
         getApproval: (approvalId: string) =>
@@ -249,6 +251,31 @@ describe('the approval queue followed by many', () => {
         expect(reads.approvals - before.approvals).toBe(1)
         for (const { fiber } of followers) yield* Fiber.interrupt(fiber)
       }),
+  )
+
+  it.scoped('idle, the feed reads the queue’s last number alone; the changes once it moved', () =>
+    Effect.gen(function* () {
+      const shared = MemoryStore.make()
+      const { store, reads } = counting(shared)
+      const engine = yield* engineOn(store, engineOptions)
+      const { seen, fiber } = yield* followInto(engine.followApprovals())
+      yield* untilWaitingAgain
+      const before = { ...reads }
+      for (let poll = 0; poll < 10; poll++) {
+        yield* TestClock.adjust(interval)
+        yield* untilWaitingAgain
+      }
+      expect(reads.changes - before.changes).toBe(0)
+      expect(reads.lastNumbers - before.lastNumbers).toBe(10)
+
+      // Written past the engine, as another process would: the number moves, the changes are read.
+      yield* shared.recordApproval(sampleApproval('run-1', 'audit-1'))
+      yield* TestClock.adjust(interval)
+      yield* untilSeen(seen, 1)
+      expect(reads.changes - before.changes).toBe(1)
+      expect(seen.map(({ approvalId }) => approvalId)).toStrictEqual(['audit-1'])
+      yield* Fiber.interrupt(fiber)
+    }),
   )
 
   it.scoped('a follower behind the feed reads what it missed once, then goes on with the feed', () =>

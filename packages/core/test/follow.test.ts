@@ -170,8 +170,16 @@ describe('follow: merging what the engine says with what its reader reads of the
     const memory = MemoryStore.make()
     const reads: Array<ReadonlyArray<string>> = []
     let failing = false
+    /** A mark that stays as it is: a writer died between its events and the mark. */
+    let markFrozen = false
+    let marksRead = 0
     const store: RunStore = {
       ...memory,
+      eventsMark: () =>
+        Effect.suspend(() => {
+          marksRead++
+          return markFrozen ? Effect.succeed('frozen') : memory.eventsMark()
+        }),
       readEventsOfRuns: (cursors, limit) =>
         failing
           ? Effect.fail(new StoreError({ operation: 'readEventsOfRuns', reason: 'the database is down' }))
@@ -205,7 +213,9 @@ describe('follow: merging what the engine says with what its reader reads of the
         return Effect.map(Fiber.join(following), Chunk.toReadonlyArray)
       })
     const fail = (down: boolean) => Effect.sync(() => (failing = down))
-    return { say, storeElsewhere, follow, reads, fail }
+    const freezeMark = Effect.sync(() => (markFrozen = true))
+    const marks = Effect.sync(() => marksRead)
+    return { say, storeElsewhere, follow, reads, fail, freezeMark, marks }
   })
 
   it.scoped('an event heard ahead of the next waits for the next read, which brings those between', () =>
@@ -223,22 +233,47 @@ describe('follow: merging what the engine says with what its reader reads of the
     }),
   )
 
-  it.scoped('reads a run only at a poll with nothing heard of it since the one before', () =>
+  it.scoped('while the events’ mark stays, reads the mark alone; once it moves, the runs', () =>
     Effect.gen(function* () {
-      const { say, storeElsewhere, follow, reads } = yield* reader
+      const { storeElsewhere, follow, reads, marks } = yield* reader
       const result = yield* follow(0)
-      yield* storeElsewhere(event(1))
-      yield* say(event(1))
       yield* untilSleeping
-      // The engine spoke in this interval: the run is written here, nothing to read.
+      // The follower just started: what was stored since its own read is read whatever the mark.
       yield* TestClock.adjust(interval)
       yield* untilSleeping
-      expect(reads).toHaveLength(0)
-      // A whole interval of silence: someone else may be writing it.
-      yield* storeElsewhere(event(2, 'RunCompleted'))
+      expect(reads).toHaveLength(1)
+      for (let poll = 0; poll < 10; poll++) {
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+      }
+      expect(reads).toHaveLength(1)
+      expect(yield* marks).toBe(11)
+      // Another process stores events: the mark moves, and the next poll reads them.
+      yield* storeElsewhere(event(1), event(2, 'RunCompleted'))
       yield* TestClock.adjust(interval)
       expect(seqs(yield* result)).toEqual([1, 2])
+      expect(reads).toHaveLength(2)
+    }),
+  )
+
+  it.scoped('events stored without moving the mark are read at the next full read', () =>
+    Effect.gen(function* () {
+      const { storeElsewhere, follow, reads, freezeMark } = yield* reader
+      yield* freezeMark
+      const result = yield* follow(0)
+      yield* untilSleeping
+      yield* TestClock.adjust(interval)
+      yield* untilSleeping
+      yield* storeElsewhere(event(1, 'RunCompleted'))
+      // The first poll read the run (just followed); the next 23 read the mark alone; the 25th reads the run.
+      for (let poll = 2; poll < 25; poll++) {
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+      }
       expect(reads).toHaveLength(1)
+      yield* TestClock.adjust(interval)
+      expect(seqs(yield* result)).toEqual([1])
+      expect(reads).toHaveLength(2)
     }),
   )
 

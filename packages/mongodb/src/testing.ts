@@ -65,17 +65,31 @@ export interface CommandCounter {
   readonly stop: () => void
 }
 
+export interface CountOptions {
+  /** Commands left out of the counts: say, a write the store makes off the measured path. */
+  readonly except?: (event: CommandStartedEvent) => boolean
+}
+
+/**
+ * The write of the events' mark, which a store sets once for the batches of events of 50 ms,
+ * after them and off their path: not a cost of any one call.
+ */
+export const isEventsMark = ({ commandName, command }: CommandStartedEvent): boolean =>
+  commandName === 'update' && command.update === 'counters'
+
 /**
  * Counts the commands `client` sends from now on, as the driver starts them. The client must
  * have been created with `monitorCommands: true`: without it the driver emits no command events,
  * and every count would be a silent zero.
  */
-export const countCommands = (client: MongoClient): CommandCounter => {
+export const countCommands = (client: MongoClient, options: CountOptions = {}): CommandCounter => {
   if (!client.options.monitorCommands)
     throw new Error('countCommands needs a MongoClient created with `monitorCommands: true`')
   let counts = new Map<string, number>()
-  const listener = ({ commandName }: CommandStartedEvent) => {
-    if (commandKind(commandName) !== undefined) counts.set(commandName, (counts.get(commandName) ?? 0) + 1)
+  const listener = (event: CommandStartedEvent) => {
+    const { commandName } = event
+    if (commandKind(commandName) === undefined || options.except?.(event) === true) return
+    counts.set(commandName, (counts.get(commandName) ?? 0) + 1)
   }
   client.on('commandStarted', listener)
 

@@ -1,7 +1,7 @@
 import { Agent, Resolutions, ScriptedModel, Tool, type RunOutput } from '@countersign/core'
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { countCommands, formatCounts, type CommandCounts } from '../src/testing.js'
+import { countCommands, formatCounts, isEventsMark, type CommandCounts } from '../src/testing.js'
 import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
@@ -9,7 +9,9 @@ const mongo = mongoTestKit()
 const cycles = 5
 /**
  * The write budget of one pause/resume cycle: the decision, the claim (which carries its writer's
- * lease), the stop's batch with the end of that lease (one command), and the `runs` document.
+ * lease), the stop's batch with the end of that lease (one command), and the `runs` document. The
+ * events' mark, which other servers' idle followers poll, is not the cycle's: a process sets it
+ * once for all the batches of 50 ms, off their path (eventsMark.ts; its own test counts it).
  */
 const maxWritesPerCycle = 4
 /**
@@ -78,7 +80,7 @@ describe('MongoStore: commands per pause/resume cycle', () => {
     const executions: Array<string> = []
     const agent = cyclingAgent(store, executions)
     mongo.defer(() => agent.dispose())
-    const counter = countCommands(client)
+    const counter = countCommands(client, { except: isEventsMark })
     mongo.defer(counter.stop)
 
     let output = await agent.run('Move 1, again and again')
@@ -105,7 +107,7 @@ describe('MongoStore: commands per pause/resume cycle', () => {
     let output = await first.run('Move 1, again and again')
     await first.dispose()
     expect(output.status).toBe('paused')
-    const counter = countCommands(client)
+    const counter = countCommands(client, { except: isEventsMark })
     mongo.defer(counter.stop)
 
     const perCycle: Array<CommandCounts> = []

@@ -9,6 +9,13 @@ export const defaultGracePeriod: Duration.Duration = Duration.seconds(2)
 /** How many changes one read of the store takes. */
 export const pageSize = 100
 
+/**
+ * Every how many reads the changes are read whatever the queue's last number says: a change the
+ * counter shows late (FerretDB 1.x may lose an increment, see the MongoDB store's
+ * approvalChanges.ts) waits at most this many intervals.
+ */
+const fullReadEvery = 25
+
 export interface ApprovalFeedOptions {
   readonly store: RunStore
   /** Word of this engine's approval writes, subscribed to before `afterSeq` was read. */
@@ -28,12 +35,16 @@ interface State {
   readonly readAt: number
   /** The missing number the feed is waiting on, and since when (by the Clock). */
   readonly hole?: { readonly seq: number; readonly since: number }
+  /** Reads since the changes were last read whatever the last number said. */
+  readonly sinceFullRead: number
 }
 
 /**
  * The changes of the queue after `options.afterSeq`, each once and in order, for as long as it
  * is consumed. Changes this engine writes are read at once (its wake-ups); others, after each
- * `pollInterval` of silence.
+ * `pollInterval` of silence. Each read first asks for the queue's last number
+ * (`RunStore.lastApprovalChangeSeq`, one small document on MongoDB) and reads the changes only
+ * past it: while nothing happens, the feed's reads cost the same whatever the journal's size.
  *
  * A store may show a change before one numbered lower (MongoDB numbers a change after its
  * approval's write, and may never write one at all: see `RunStore`). So a hole before the next
@@ -72,7 +83,9 @@ export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<Appro
         // Word of several writes is one reason to read.
         if (Option.isSome(heard)) yield* Queue.takeAll(wakeups)
       }
-      const page = yield* store.readApprovalChanges(state.last, pageSize)
+      const full = state.hole !== undefined || state.sinceFullRead + 1 >= fullReadEvery
+      const changed = full || (yield* store.lastApprovalChangeSeq()) > state.last
+      const page = changed ? yield* store.readApprovalChanges(state.last, pageSize) : []
       const now = yield* Clock.currentTimeMillis
       const { delivered, last, hole } = deliverable(state, page, now)
       // A full page delivered: there may be more already. A hole: read again by the end of its grace.
@@ -80,14 +93,16 @@ export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<Appro
         delivered.length === pageSize
           ? now
           : Math.min(now + interval, hole === undefined ? Infinity : hole.since + grace)
-      const next: State = hole === undefined ? { last, readAt } : { last, readAt, hole }
+      const sinceFullRead = full ? 0 : state.sinceFullRead + 1
+      const next: State =
+        hole === undefined ? { last, readAt, sinceFullRead } : { last, readAt, hole, sinceFullRead }
       return [Chunk.unsafeFromArray(delivered), next] as const
     })
 
   return Stream.unwrap(
     Effect.map(Clock.currentTimeMillis, (now) =>
       Stream.paginateChunkEffect<State, ApprovalChange, StoreError, never>(
-        { last: options.afterSeq, readAt: now },
+        { last: options.afterSeq, readAt: now, sinceFullRead: 0 },
         (state) => Effect.map(step(state), ([chunk, next]) => [chunk, Option.some(next)] as const),
       ),
     ),

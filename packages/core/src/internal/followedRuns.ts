@@ -21,26 +21,42 @@ interface Followed {
    * Unknown until a follower has read the store itself.
    */
   cursor: number | undefined
-  /** Whether the engine said anything of the run since the last read. */
-  heard: boolean
   /** The highest event the engine said of the run: past the cursor, events between are missing here. */
   highest: number
+  /**
+   * Whether its cursor was set since the last read: what was stored after the follower's own
+   * read is read whatever the mark.
+   */
+  fresh: boolean
 }
 
 /** How many events one read takes: a full page is read on from at once. */
 const pageSize = 500
 
 /**
+ * Every how many intervals the runs are read whatever the events' mark says: a writer that died
+ * between its events and the mark, or whose mark write failed, delays its events by at most this
+ * many intervals (5 s at the default 200 ms) rather than until the next write.
+ */
+const fullReadEvery = 25
+
+/**
  * The runs an engine has followers of, read from the store by one reader for all of them: every
- * poll interval, one read (`RunStore.readEventsOfRuns`) of each run the engine said nothing of
- * since the last (another process may be writing it), or of which it said an event ahead of the
- * next one known (the events between were stored elsewhere). What is read goes to every follower
- * of the run, through the same queue as the engine's signals. So the store is read once an
- * interval whatever the number of followers; and not at all while nobody follows anything.
+ * poll interval, the events' mark (`RunStore.eventsMark`); and, when it moved, one read
+ * (`RunStore.readEventsOfRuns`) of every run followed. Runs of which the engine said an event
+ * ahead of the next one known (the events between were stored elsewhere), and runs a follower
+ * just started on, are read whatever the mark. What is read goes to every follower of the run,
+ * through the same queue as the engine's signals. So while nothing happens the store is read
+ * once an interval, one small read, whatever the number of followers and the size of the store;
+ * and not at all while nobody follows anything.
  */
 export class FollowedRuns {
   private readonly runs = new Map<string, Followed>()
   private polling = false
+  /** The events' mark as of the last read that succeeded (none before the first). */
+  private mark: string | undefined
+  /** Polls since the last full read. */
+  private sinceFullRead = 0
 
   constructor(
     private readonly store: RunStore,
@@ -65,8 +81,8 @@ export class FollowedRuns {
               this.runs.set(runId, {
                 followers: new Set([queue]),
                 cursor: undefined,
-                heard: false,
                 highest: 0,
+                fresh: false,
               })
           }),
           () =>
@@ -88,18 +104,20 @@ export class FollowedRuns {
   from = (runId: string, seq: number): Effect.Effect<void> =>
     Effect.suspend(() => {
       const run = this.runs.get(runId)
-      if (run !== undefined && run.cursor === undefined) run.cursor = seq
+      if (run !== undefined && run.cursor === undefined) {
+        run.cursor = seq
+        run.fresh = true
+      }
       if (this.polling) return Effect.void
       this.polling = true
       return Effect.asVoid(Effect.forkIn(Effect.interruptible(this.poll), this.scope))
     })
 
-  /** What the engine said of a run: its followers heard it; the reader need not read it. */
+  /** What the engine said of a run: its followers heard it; the reader goes on from it if none is missing before. */
   heard = (signal: Signal): Effect.Effect<void> =>
     Effect.sync(() => {
       const run = this.runs.get(signal.runId)
       if (run === undefined || signal._tag === 'WriterDied') return
-      run.heard = true
       run.highest = Math.max(run.highest, signal.seq)
       if (run.cursor === signal.seq - 1) run.cursor = signal.seq
     })
@@ -121,30 +139,48 @@ export class FollowedRuns {
         this.polling = false
         return
       }
-      yield* this.readDue(this.due())
+      yield* this.readOnce
     }
   })
 
-  /** The runs to read, as of now: those the engine said nothing of since the last read, or too little. */
-  private due = (): Array<RunCursor> => {
+  /**
+   * One poll: the mark, then the runs due. The mark is read first, so whatever is written after
+   * the events read shows as a new mark next time. A mark that cannot be read counts as moved.
+   */
+  private readonly readOnce: Effect.Effect<void> = Effect.gen(this, function* () {
+    const full = ++this.sinceFullRead >= fullReadEvery
+    if (full) this.sinceFullRead = 0
+    const mark = yield* Effect.option(this.store.eventsMark())
+    const moved = full || mark._tag === 'None' || mark.value !== this.mark
+    const read = yield* this.readDue(this.due(moved))
+    if (read && mark._tag === 'Some') this.mark = mark.value
+  })
+
+  /**
+   * The runs to read, as of now: all of them if the store's events moved (the engine's own writes
+   * move them too: its runs cost a branch of the one query, not a query), else those the engine
+   * said too little of and those a follower just started on.
+   */
+  private due = (moved: boolean): Array<RunCursor> => {
     const due: Array<RunCursor> = []
     for (const [runId, run] of this.runs) {
       if (run.cursor === undefined) continue
-      if (!run.heard || run.cursor < run.highest) due.push({ runId, afterSeq: run.cursor })
-      run.heard = false
+      if (moved || run.cursor < run.highest || run.fresh) due.push({ runId, afterSeq: run.cursor })
+      run.fresh = false
     }
     return due
   }
 
-  private readDue = (due: ReadonlyArray<RunCursor>): Effect.Effect<void> =>
+  /** Reads the runs due, a page at a time; whether it read them all. */
+  private readDue = (due: ReadonlyArray<RunCursor>): Effect.Effect<boolean> =>
     due.length === 0
-      ? Effect.void
+      ? Effect.succeed(true)
       : this.store.readEventsOfRuns(due, pageSize).pipe(
           Effect.matchEffect({
-            onFailure: (error) => Effect.sync(() => this.failed(due, error)),
+            onFailure: (error) => Effect.sync(() => (this.failed(due, error), false)),
             onSuccess: (events) => {
               this.deliver(events)
-              if (events.length < pageSize) return Effect.void
+              if (events.length < pageSize) return Effect.succeed(true)
               // A full page: more may be stored already, of these runs.
               return this.readDue(
                 due.flatMap(({ runId }) => {

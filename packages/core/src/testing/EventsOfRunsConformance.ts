@@ -18,6 +18,20 @@ const byRun = (events: ReadonlyArray<RunEvent>) => {
   return { runs, together: new Set(order).size === order.length }
 }
 
+/**
+ * The events' mark once it moved from `mark`: at once, or within the moment a store may take to
+ * share one change among batches (see `RunStore.eventsMark`); an error after 5 s.
+ */
+const markMovedFrom = async (store: RunStore, mark: string): Promise<string> => {
+  const giveUpAt = Date.now() + 5_000
+  for (;;) {
+    const now = await run(store.eventsMark())
+    if (now !== mark) return now
+    if (Date.now() > giveUpAt) throw new Error(`the events' mark stayed ${mark} for 5 s`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 /** The reads of many followed runs at once that a process's one reader makes (`readEventsOfRuns`). */
 export const describeEventsOfRunsConformance = ({ test, uid }: ConformanceKit): void => {
   /** A run whose journal holds its first `count` sample events, in two batches. */
@@ -30,6 +44,17 @@ export const describeEventsOfRunsConformance = ({ test, uid }: ConformanceKit): 
   }
 
   describe('events of several runs', () => {
+    test('the events’ mark moves with every batch appended, whichever the run', async (store) => {
+      const before = await run(store.eventsMark())
+      const { runId, events } = await journal(store, 2)
+      const afterFirst = await markMovedFrom(store, before)
+      await run(store.appendBatch(batchOf(runId, sampleEvents(runId).slice(2, 3))))
+      await markMovedFrom(store, afterFirst)
+      // Read after the mark, the events are there.
+      const read = await run(store.readEventsOfRuns([{ runId, afterSeq: 0 }], 100))
+      expect(read).toHaveLength(events.length + 1)
+    })
+
     test('each run’s events after its cursor, together and in order; runs with none add nothing', async (store) => {
       const [a, b, c] = [await journal(store, 6), await journal(store, 3), await journal(store, 4)]
       const unknown = uid('run')

@@ -98,6 +98,7 @@ export interface Statements {
   readonly endLeases: Database.Statement<[string]>
   readonly latestLease: Database.Statement<[string], LeaseRow>
   readonly holdSweeperLease: Database.Statement<[{ holder: string; expiresAt: number; now: number }]>
+  readonly eventsMark: Database.Statement<[], { readonly version: number; readonly changes: number }>
 }
 
 export interface LeaseRow {
@@ -226,6 +227,11 @@ export const prepare = (db: Database.Database): Statements => ({
     `INSERT INTO sweeper_lease (name, holder, expires_at) VALUES ('sweeper', @holder, @expiresAt)
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
      WHERE sweeper_lease.holder = excluded.holder OR sweeper_lease.expires_at <= @now`,
+  ),
+  // What other connections committed (`data_version` changes with each of their commits) and
+  // what this one changed: two counters SQLite keeps, read without touching a table.
+  eventsMark: db.prepare(
+    'SELECT (SELECT data_version FROM pragma_data_version) AS version, total_changes() AS changes',
   ),
 })
 

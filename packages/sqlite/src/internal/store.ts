@@ -389,6 +389,11 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         }
         return found
       }),
+    eventsMark: () =>
+      attempt('eventsMark', () => {
+        const { version, changes } = sql.eventsMark.get() ?? { version: 0, changes: 0 }
+        return `${version}:${changes}`
+      }),
     holdSweeperLease: (lease, now) =>
       attempt('holdSweeperLease', () => sql.holdSweeperLease.run({ ...lease, now }).changes === 1),
 

@@ -1,0 +1,59 @@
+import { batchOf, sampleEvents } from '@countersign/core/testing'
+import { Effect } from 'effect'
+import type { CommandStartedEvent } from 'mongodb'
+import { describe, expect, it } from 'vitest'
+import { EventsMarker } from '../src/internal/eventsMark.js'
+import { isEventsMark } from '../src/testing.js'
+import { mongoTestKit } from './mongo.js'
+
+const mongo = mongoTestKit()
+
+/** A store over a monitored client of its own, and the writes of the events' mark it sends. */
+const markedStore = async () => {
+  const client = await mongo.newClient({ monitorCommands: true })
+  const dbName = mongo.freshDatabase()
+  const store = await mongo.open({ client, dbName })
+  const marks: Array<CommandStartedEvent> = []
+  const listener = (event: CommandStartedEvent) => void (isEventsMark(event) && marks.push(event))
+  client.on('commandStarted', listener)
+  mongo.defer(() => void client.off('commandStarted', listener))
+  /** The mark once it moved from `mark`, polled; an error after 5 s. */
+  const movedFrom = async (mark: string) => {
+    const giveUpAt = Date.now() + 5_000
+    for (;;) {
+      const now = await Effect.runPromise(store.eventsMark())
+      if (now !== mark) return now
+      if (Date.now() > giveUpAt) throw new Error(`the events' mark stayed ${mark} for 5 s`)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+  return { client, dbName, store, marks, movedFrom }
+}
+
+describe('MongoStore: the events’ mark', () => {
+  it('a batch appended after the mark was written moves it again', async () => {
+    const { store, marks, movedFrom } = await markedStore()
+    const runId = 'run-twice'
+    const events = sampleEvents(runId)
+    const before = await Effect.runPromise(store.eventsMark())
+
+    await Effect.runPromise(store.appendBatch(batchOf(runId, events.slice(0, 2))))
+    const first = await movedFrom(before)
+    await Effect.runPromise(store.appendBatch(batchOf(runId, events.slice(2, 3))))
+    await movedFrom(first)
+
+    expect(marks).toHaveLength(2)
+  })
+
+  // A busy process does not write the mark once a batch: the batches of a moment share one write.
+  it('a marker told of a hundred batches at once writes once', async () => {
+    const { client, dbName, store, marks, movedFrom } = await markedStore()
+    const marker = new EventsMarker(client.db(dbName))
+    const before = await Effect.runPromise(store.eventsMark())
+
+    for (let asked = 0; asked < 100; asked++) marker.appended()
+    await movedFrom(before)
+
+    expect(marks).toHaveLength(1)
+  })
+})
