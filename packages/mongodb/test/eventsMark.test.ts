@@ -1,4 +1,4 @@
-import { batchOf, sampleEvents } from '@countersign/core/testing'
+import { batchOf, markMovedFrom, sampleEvents } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import type { CommandStartedEvent } from 'mongodb'
 import { describe, expect, it } from 'vitest'
@@ -17,16 +17,7 @@ const markedStore = async () => {
   const listener = (event: CommandStartedEvent) => void (isEventsMark(event) && marks.push(event))
   client.on('commandStarted', listener)
   mongo.defer(() => void client.off('commandStarted', listener))
-  /** The mark once it moved from `mark`, polled; an error after 5 s. */
-  const movedFrom = async (mark: string) => {
-    const giveUpAt = Date.now() + 5_000
-    for (;;) {
-      const now = await Effect.runPromise(store.eventsMark())
-      if (now !== mark) return now
-      if (Date.now() > giveUpAt) throw new Error(`the events' mark stayed ${mark} for 5 s`)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  }
+  const movedFrom = (mark: string) => markMovedFrom(store, mark)
   return { client, dbName, store, marks, movedFrom }
 }
 

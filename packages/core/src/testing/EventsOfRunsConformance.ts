@@ -22,7 +22,7 @@ const byRun = (events: ReadonlyArray<RunEvent>) => {
  * The events' mark once it moved from `mark`: at once, or within the moment a store may take to
  * share one change among batches (see `RunStore.eventsMark`); an error after 5 s.
  */
-const markMovedFrom = async (store: RunStore, mark: string): Promise<string> => {
+export const markMovedFrom = async (store: RunStore, mark: string): Promise<string> => {
   const giveUpAt = Date.now() + 5_000
   for (;;) {
     const now = await run(store.eventsMark())
