@@ -6,7 +6,7 @@ import { ToolCall } from './Message.js'
 import { Principal } from './Principal.js'
 import type { Answer, AnyRequirementPlugin } from './RequirementPlugin.js'
 import { UserInputField } from './UserInputField.js'
-import { validateResolution } from './internal/resolutions.js'
+import { validateResolution } from './internal/requirementAnswers.js'
 import { checkedOnce } from './internal/checkedOnce.js'
 
 /**
