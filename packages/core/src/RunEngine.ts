@@ -365,6 +365,13 @@ const make = (options: EngineOptions) =>
     // What a writer says of its run reaches its listeners, and tells the reader it need not read it.
     const announcer: Announcer = {
       publish: (signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal)),
+      publishAll: (events) =>
+        Effect.sync(() => {
+          for (const event of events) {
+            signals.unsafePublish(event)
+            followed.unsafeHeard(event)
+          }
+        }),
       letListenersHear: signals.letListenersHear,
     }
     const fibers = yield* FiberMap.make<string>()
@@ -568,14 +575,16 @@ const make = (options: EngineOptions) =>
     const atStop = (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) =>
       Effect.gen(function* () {
         for (;;) {
-          const signal = yield* Queue.take(signalsOfRun)
-          if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
-          if (signal.seq <= afterSeq || !isStop(signal)) continue
-          if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
-            return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
-          const requirements =
-            writer.requirements ?? (yield* store.listRequirements(signal.runId).pipe(Effect.orDie))
-          return new RunOutput(agent, writer.run, writer.messages, requirements)
+          // A batch's events arrive together: taken together.
+          for (const signal of yield* Queue.takeBetween(signalsOfRun, 1, Number.POSITIVE_INFINITY)) {
+            if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
+            if (signal.seq <= afterSeq || !isStop(signal)) continue
+            if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
+              return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
+            const requirements =
+              writer.requirements ?? (yield* store.listRequirements(signal.runId).pipe(Effect.orDie))
+            return new RunOutput(agent, writer.run, writer.messages, requirements)
+          }
         }
       })
 

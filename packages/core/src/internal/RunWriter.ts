@@ -192,11 +192,13 @@ export class RunWriter<D extends Runnable = Runnable> {
 
   /** Numbers an event and keeps it for the next batch: it is published once stored. */
   emit = (body: RunEventBody): Effect.Effect<RunEvent> =>
-    Effect.map(Clock.currentTimeMillis, (at) => {
-      const event = { ...body, seq: ++this.seq, at } as RunEvent
-      this.buffered.push(event)
-      return event
-    })
+    Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const event = { ...body, seq: ++this.seq, at: clock.unsafeCurrentTimeMillis() } as RunEvent
+        this.buffered.push(event)
+        return event
+      }),
+    )
 
   /** A run's first event, and its input as the transcript's first message. */
   get begin(): Effect.Effect<void> {
@@ -431,7 +433,7 @@ export class RunWriter<D extends Runnable = Runnable> {
           // Before publishing: whoever hears of the stop finds this writer stopped.
           if (isStop) this.stopped = true
           // Stored is stored: its events are heard even if what settles it failed.
-          yield* Effect.ensuring(settle, Effect.forEach(events, this.announcer.publish, { discard: true }))
+          yield* Effect.ensuring(settle, this.announcer.publishAll(events))
         }),
       ),
     )

@@ -114,13 +114,14 @@ export class FollowedRuns {
     })
 
   /** What the engine said of a run: its followers heard it; the reader goes on from it if none is missing before. */
-  heard = (signal: Signal): Effect.Effect<void> =>
-    Effect.sync(() => {
-      const run = this.runs.get(signal.runId)
-      if (run === undefined || signal._tag === 'WriterDied') return
-      run.highest = Math.max(run.highest, signal.seq)
-      if (run.cursor === signal.seq - 1) run.cursor = signal.seq
-    })
+  heard = (signal: Signal): Effect.Effect<void> => Effect.sync(() => this.unsafeHeard(signal))
+
+  unsafeHeard = (signal: Signal): void => {
+    const run = this.runs.get(signal.runId)
+    if (run === undefined || signal._tag === 'WriterDied') return
+    run.highest = Math.max(run.highest, signal.seq)
+    if (run.cursor === signal.seq - 1) run.cursor = signal.seq
+  }
 
   /**
    * Reads every interval while anything is followed, then ends (the next follower starts it

@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Either, FiberHandle, Schema } from 'effect'
+import { Clock, Duration, Effect, Either, FiberHandle, Option, Schema } from 'effect'
 import * as Approval from '../Approval.js'
 import { ApprovalRecord, type CallOutcome } from '../Approval.js'
 import {
@@ -614,9 +614,9 @@ const callModel = (
         content += chunk.text
         yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
         delayedFlush ??= yield* FiberHandle.make<void, WriteError>()
-        yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay), {
-          onlyIfMissing: true,
-        })
+        // One flush waits at a time: the text that comes meanwhile goes with it.
+        if (Option.isNone(FiberHandle.unsafeGet(delayedFlush)))
+          yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay))
       }
     }
     if (usage !== undefined) writer.spent(usage)

@@ -9,6 +9,8 @@ export type Signal =
 /** How a writer tells a run's listeners what it stored. */
 export interface Announcer {
   readonly publish: (signal: Signal) => Effect.Effect<void>
+  /** Publishes a stored batch's events, in order, in one step. */
+  readonly publishAll: (events: ReadonlyArray<RunEvent>) => Effect.Effect<void>
   /**
    * Waits while the run's listeners deal with what they were told. A writer that goes on at once
    * keeps the event loop to itself until its next stop, and a listener that passes events on (a
@@ -32,7 +34,7 @@ const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
  * The signals of an engine's runs, each run's to its own listeners: what one run publishes costs
  * nothing to those following others, however many runs are going at once.
  */
-export class RunSignals implements Announcer {
+export class RunSignals {
   private readonly listeners = new Map<string, Set<Queue.Enqueue<Signal>>>()
 
   /**
@@ -60,10 +62,11 @@ export class RunSignals implements Announcer {
         ),
     )
 
-  publish = (signal: Signal): Effect.Effect<void> =>
-    Effect.sync(() => {
-      for (const queue of this.listeners.get(signal.runId) ?? []) queue.unsafeOffer(signal)
-    })
+  publish = (signal: Signal): Effect.Effect<void> => Effect.sync(() => this.unsafePublish(signal))
+
+  unsafePublish = (signal: Signal): void => {
+    for (const queue of this.listeners.get(signal.runId) ?? []) queue.unsafeOffer(signal)
+  }
 
   letListenersHear = (runId: string): Effect.Effect<void> =>
     Effect.suspend(() => (this.listeners.has(runId) ? nextTurn : Effect.void))
