@@ -2,6 +2,7 @@ import { Effect, Option, Schema } from 'effect'
 import { describe, expect } from 'vitest'
 import * as Approval from '../Approval.js'
 import { ApprovalRecord } from '../Approval.js'
+import { countLimit } from '../PageTotal.js'
 import { Grant, statusOf as grantStatus, type GrantFilter, type Revocation } from '../Grant.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
@@ -632,7 +633,64 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       })
       const beyond = await run(store.listApprovals(query({ runId, offset: 7, limit: 3 })))
       expect({ ids: idsOf(beyond.approvals), total: beyond.total }).toStrictEqual({ ids: [], total: 7 })
+      expect([full, ...pages, middle, beyond].every((page) => page.totalExact)).toBe(true)
       expect(await run(store.countApprovals({ runId }))).toBe(7)
+    })
+
+    test("the total counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's approvals never count", async (store) => {
+      const runId = uid('run')
+      const other = uid('user')
+      const matches = countLimit({ offset: 0, limit: 1 }) + 4
+      const ids = Array.from({ length: matches }, () => uid('approval'))
+      await run(store.createRun(sampleRun(runId)))
+      await run(
+        Effect.forEach(
+          ids,
+          (id, index) => store.recordApproval(sampleApproval(runId, id, { createdAt: T0 + index })),
+          { concurrency: 8, discard: true },
+        ),
+      )
+      // Of the same run and newer, but another user's: counted under a user only for that user.
+      const othersIds = [uid('approval'), uid('approval')]
+      for (const [index, id] of othersIds.entries())
+        await run(
+          store.recordApproval(sampleApproval(runId, id, { userId: other, createdAt: T0 + matches + index })),
+        )
+      const newestFirst = ids.toReversed()
+      const listed = async (
+        fields: Approval.ApprovalFilter & { readonly offset?: number; readonly limit?: number },
+      ) => {
+        const page = await run(store.listApprovals(query({ userId: 'user-ada', ...fields })))
+        return { ids: idsOf(page.approvals), total: page.total, totalExact: page.totalExact }
+      }
+
+      expect(await listed({ limit: 1 })).toStrictEqual({
+        ids: newestFirst.slice(0, 1),
+        total: countLimit({ offset: 0, limit: 1 }),
+        totalExact: false,
+      })
+      expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
+        ids: newestFirst.slice(2, 4),
+        total: countLimit({ offset: 2, limit: 2 }),
+        totalExact: false,
+      })
+      expect(await listed({ limit: 10 })).toStrictEqual({
+        ids: newestFirst.slice(0, 10),
+        total: matches,
+        totalExact: true,
+      })
+      expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
+        ids: newestFirst.slice(-2, -1),
+        total: matches,
+        totalExact: true,
+      })
+      expect(await listed({ userId: other })).toStrictEqual({
+        ids: othersIds.toReversed(),
+        total: othersIds.length,
+        totalExact: true,
+      })
+      // The exact count stays exact.
+      expect(await run(store.countApprovals({ runId }))).toBe(matches + othersIds.length)
     })
   })
 

@@ -1,6 +1,7 @@
 import { Effect, Either, Option, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
+import { countLimit } from '../PageTotal.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } from '../Run.js'
@@ -317,10 +318,72 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRun(all.runs[2]!)).toStrictEqual(encodeRun(paused))
         const second = await run(store.listRuns(query({ userId, offset: 1, limit: 1 })))
         expect([ids(second), second.total]).toStrictEqual([[c], 3])
-        expect(await run(store.listRuns(query({ userId, offset: 3 })))).toStrictEqual({ runs: [], total: 3 })
+        expect(all.totalExact).toBe(true)
+        expect(await run(store.listRuns(query({ userId, offset: 3 })))).toStrictEqual({
+          runs: [],
+          total: 3,
+          totalExact: true,
+        })
         expect(await run(store.listRuns(query({ userId: uid('user') })))).toStrictEqual({
           runs: [],
           total: 0,
+          totalExact: true,
+        })
+      })
+
+      test("listRuns counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's runs never count", async (store) => {
+        const userId = uid('user')
+        const other = uid('user')
+        const matches = countLimit({ offset: 0, limit: 1 }) + 4
+        const runIds = Array.from({ length: matches }, () => uid('run'))
+        await run(
+          Effect.forEach(
+            runIds,
+            (runId, index) => store.createRun(sampleRun(runId, { userId, createdAt: T0 + index })),
+            { concurrency: 8, discard: true },
+          ),
+        )
+        // Newer than every one of the user's: were they counted, the user's totals would be off.
+        const othersRuns = [uid('run'), uid('run'), uid('run')]
+        for (const [index, runId] of othersRuns.entries())
+          await run(store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + matches + index })))
+        const newestFirst = runIds.toReversed()
+        const listed = async (fields: Partial<RunQuery>) => {
+          const page = await run(store.listRuns(query({ userId, ...fields })))
+          return { ids: ids(page), total: page.total, totalExact: page.totalExact }
+        }
+
+        expect(await listed({ limit: 1 })).toStrictEqual({
+          ids: newestFirst.slice(0, 1),
+          total: countLimit({ offset: 0, limit: 1 }),
+          totalExact: false,
+        })
+        expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
+          ids: newestFirst.slice(2, 4),
+          total: countLimit({ offset: 2, limit: 2 }),
+          totalExact: false,
+        })
+        // A page whose bound lies past every match counts them all.
+        expect(await listed({ limit: 10 })).toStrictEqual({
+          ids: newestFirst.slice(0, 10),
+          total: matches,
+          totalExact: true,
+        })
+        // The bound moves with the offset: a deep page counts past itself, to every match here.
+        expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
+          ids: newestFirst.slice(-2, -1),
+          total: matches,
+          totalExact: true,
+        })
+        expect(await listed({ offset: matches, limit: 1 })).toStrictEqual({
+          ids: [],
+          total: matches,
+          totalExact: true,
+        })
+        expect(await listed({ userId: other, limit: 1 })).toStrictEqual({
+          ids: othersRuns.slice(-1),
+          total: othersRuns.length,
+          totalExact: true,
         })
       })
 
@@ -395,8 +458,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(ids(await found(agentId.slice(0, 14).toLowerCase()))).toStrictEqual([byAgent])
         expect(ids(await found(byId.slice(0, -1).toUpperCase()))).toStrictEqual([byId])
         // Only a prefix of the id: the rest of it is not found.
-        expect(await found(byId.slice(2))).toStrictEqual({ runs: [], total: 0 })
-        expect(await found('kettle')).toStrictEqual({ runs: [], total: 0 })
+        expect(await found(byId.slice(2))).toStrictEqual({ runs: [], total: 0, totalExact: true })
+        expect(await found('kettle')).toStrictEqual({ runs: [], total: 0, totalExact: true })
       })
 
       test('listRuns: search takes its text literally: LIKE wildcards, regex metacharacters, escapes', async (store) => {
