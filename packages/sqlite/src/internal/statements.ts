@@ -329,13 +329,13 @@ export const prepareListings = (db: Database.Database) => {
        ORDER BY created_at DESC, run_id LIMIT @limit OFFSET @offset`,
   )
   // Counted to the page's count limit only: the subquery's LIMIT stops the walk of the index.
-  const cappedCount = filtered<ApprovalFilter>(
+  const cappedApprovalCount = filtered<ApprovalFilter>(
     db,
     approvalConditions,
     (where) =>
       `SELECT count(*) AS total FROM (SELECT 1 FROM approvals AS a ${where} LIMIT @countLimit) AS matches`,
   )
-  const runCount = filtered<RunFilter>(
+  const cappedRunCount = filtered<RunFilter>(
     db,
     runConditions,
     (where) =>
@@ -357,7 +357,7 @@ export const prepareListings = (db: Database.Database) => {
     },
     /** How many approvals match, counted to `countLimit(query)` at most. */
     countApprovalsOfPage: (query: ApprovalQuery) => {
-      const { statement, parameters } = cappedCount(query, { countLimit: countLimit(query) })
+      const { statement, parameters } = cappedApprovalCount(query, { countLimit: countLimit(query) })
       return (statement.get(parameters) as { readonly total: number }).total
     },
     runs: (query: RunQuery) => {
@@ -366,7 +366,7 @@ export const prepareListings = (db: Database.Database) => {
     },
     /** How many runs match, counted to `countLimit(query)` at most. */
     countRunsOfPage: (query: RunQuery) => {
-      const { statement, parameters } = runCount(query, { countLimit: countLimit(query) })
+      const { statement, parameters } = cappedRunCount(query, { countLimit: countLimit(query) })
       return (statement.get(parameters) as { readonly total: number }).total
     },
     grants: (filter: GrantFilter) => {
