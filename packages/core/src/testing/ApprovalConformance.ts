@@ -12,6 +12,7 @@ import { failureOf } from './failureOf.js'
 import {
   asMutable,
   batchOf,
+  fillingPastCountLimit,
   race,
   run,
   samplePrincipal,
@@ -25,7 +26,7 @@ import {
 /** What the approval tests take from `describeStoreConformance`. */
 export interface ConformanceKit {
   /** A test run against a store from the suite's `makeStore`. */
-  readonly test: (title: string, body: (store: RunStore) => Promise<void>) => void
+  readonly test: (title: string, body: (store: RunStore) => Promise<void>, timeout?: number) => void
   /** An id no other test (nor an earlier run of the suite) uses. */
   readonly uid: (prefix: string) => string
 }
@@ -637,61 +638,67 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       expect(await run(store.countApprovals({ runId }))).toBe(7)
     })
 
-    test("the total counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's approvals never count", async (store) => {
-      const runId = uid('run')
-      const other = uid('user')
-      const matches = countLimit({ offset: 0, limit: 1 }) + 4
-      const ids = Array.from({ length: matches }, () => uid('approval'))
-      await run(store.createRun(sampleRun(runId)))
-      await run(
-        Effect.forEach(
-          ids,
-          (id, index) => store.recordApproval(sampleApproval(runId, id, { createdAt: T0 + index })),
-          { concurrency: 8, discard: true },
-        ),
-      )
-      // Of the same run and newer, but another user's: counted under a user only for that user.
-      const othersIds = [uid('approval'), uid('approval')]
-      for (const [index, id] of othersIds.entries())
+    test(
+      "the total counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's approvals never count",
+      async (store) => {
+        const runId = uid('run')
+        const other = uid('user')
+        const matches = countLimit({ offset: 0, limit: 1 }) + 4
+        const ids = Array.from({ length: matches }, () => uid('approval'))
+        await run(store.createRun(sampleRun(runId)))
         await run(
-          store.recordApproval(sampleApproval(runId, id, { userId: other, createdAt: T0 + matches + index })),
+          Effect.forEach(
+            ids,
+            (id, index) => store.recordApproval(sampleApproval(runId, id, { createdAt: T0 + index })),
+            { concurrency: 8, discard: true },
+          ),
         )
-      const newestFirst = ids.toReversed()
-      const listed = async (
-        fields: Approval.ApprovalFilter & { readonly offset?: number; readonly limit?: number },
-      ) => {
-        const page = await run(store.listApprovals(query({ userId: 'user-ada', ...fields })))
-        return { ids: idsOf(page.approvals), total: page.total, totalExact: page.totalExact }
-      }
+        // Of the same run and newer, but another user's: counted under a user only for that user.
+        const othersIds = [uid('approval'), uid('approval')]
+        for (const [index, id] of othersIds.entries())
+          await run(
+            store.recordApproval(
+              sampleApproval(runId, id, { userId: other, createdAt: T0 + matches + index }),
+            ),
+          )
+        const newestFirst = ids.toReversed()
+        const listed = async (
+          fields: Approval.ApprovalFilter & { readonly offset?: number; readonly limit?: number },
+        ) => {
+          const page = await run(store.listApprovals(query({ userId: 'user-ada', ...fields })))
+          return { ids: idsOf(page.approvals), total: page.total, totalExact: page.totalExact }
+        }
 
-      expect(await listed({ limit: 1 })).toStrictEqual({
-        ids: newestFirst.slice(0, 1),
-        total: countLimit({ offset: 0, limit: 1 }),
-        totalExact: false,
-      })
-      expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
-        ids: newestFirst.slice(2, 4),
-        total: countLimit({ offset: 2, limit: 2 }),
-        totalExact: false,
-      })
-      expect(await listed({ limit: 10 })).toStrictEqual({
-        ids: newestFirst.slice(0, 10),
-        total: matches,
-        totalExact: true,
-      })
-      expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
-        ids: newestFirst.slice(-2, -1),
-        total: matches,
-        totalExact: true,
-      })
-      expect(await listed({ userId: other })).toStrictEqual({
-        ids: othersIds.toReversed(),
-        total: othersIds.length,
-        totalExact: true,
-      })
-      // The exact count stays exact.
-      expect(await run(store.countApprovals({ runId }))).toBe(matches + othersIds.length)
-    })
+        expect(await listed({ limit: 1 })).toStrictEqual({
+          ids: newestFirst.slice(0, 1),
+          total: countLimit({ offset: 0, limit: 1 }),
+          totalExact: false,
+        })
+        expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
+          ids: newestFirst.slice(2, 4),
+          total: countLimit({ offset: 2, limit: 2 }),
+          totalExact: false,
+        })
+        expect(await listed({ limit: 10 })).toStrictEqual({
+          ids: newestFirst.slice(0, 10),
+          total: matches,
+          totalExact: true,
+        })
+        expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
+          ids: newestFirst.slice(-2, -1),
+          total: matches,
+          totalExact: true,
+        })
+        expect(await listed({ userId: other })).toStrictEqual({
+          ids: othersIds.toReversed(),
+          total: othersIds.length,
+          totalExact: true,
+        })
+        // The exact count stays exact.
+        expect(await run(store.countApprovals({ runId }))).toBe(matches + othersIds.length)
+      },
+      fillingPastCountLimit,
+    )
   })
 
   describe('expiry', () => {

@@ -174,6 +174,9 @@ const encodeEvents = Schema.encodeSync(Schema.Array(RunEvent))
 
 export const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
+/** The time of a test that stores past a page's count limit: over a thousand writes, on a busy server too. */
+export const fillingPastCountLimit = 60_000
+
 export const someValue = <A>(option: Option.Option<A>): A =>
   Option.getOrThrowWith(option, () => new Error('expected Option.some, got Option.none'))
 
@@ -196,15 +199,19 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
   let counter = 0
   const uid = (prefix: string) => `${prefix}-${nonce}-${++counter}`
 
-  const test = (title: string, body: (store: RunStore) => Promise<void>) =>
-    it(title, async () => {
-      const { store, close } = await makeStore()
-      try {
-        await body(store)
-      } finally {
-        await close?.()
-      }
-    })
+  const test = (title: string, body: (store: RunStore) => Promise<void>, timeout?: number) =>
+    it(
+      title,
+      async () => {
+        const { store, close } = await makeStore()
+        try {
+          await body(store)
+        } finally {
+          await close?.()
+        }
+      },
+      timeout,
+    )
 
   /** A run created, then paused by one commit raising `requirements` with its event at `seq`. */
   const pausedWith = async (
@@ -331,61 +338,65 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         })
       })
 
-      test("listRuns counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's runs never count", async (store) => {
-        const userId = uid('user')
-        const other = uid('user')
-        const matches = countLimit({ offset: 0, limit: 1 }) + 4
-        const runIds = Array.from({ length: matches }, () => uid('run'))
-        await run(
-          Effect.forEach(
-            runIds,
-            (runId, index) => store.createRun(sampleRun(runId, { userId, createdAt: T0 + index })),
-            { concurrency: 8, discard: true },
-          ),
-        )
-        // Newer than every one of the user's: were they counted, the user's totals would be off.
-        const othersRuns = [uid('run'), uid('run'), uid('run')]
-        for (const [index, runId] of othersRuns.entries())
-          await run(store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + matches + index })))
-        const newestFirst = runIds.toReversed()
-        const listed = async (fields: Partial<RunQuery>) => {
-          const page = await run(store.listRuns(query({ userId, ...fields })))
-          return { ids: ids(page), total: page.total, totalExact: page.totalExact }
-        }
+      test(
+        "listRuns counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's runs never count",
+        async (store) => {
+          const userId = uid('user')
+          const other = uid('user')
+          const matches = countLimit({ offset: 0, limit: 1 }) + 4
+          const runIds = Array.from({ length: matches }, () => uid('run'))
+          await run(
+            Effect.forEach(
+              runIds,
+              (runId, index) => store.createRun(sampleRun(runId, { userId, createdAt: T0 + index })),
+              { concurrency: 8, discard: true },
+            ),
+          )
+          // Newer than every one of the user's: were they counted, the user's totals would be off.
+          const othersRuns = [uid('run'), uid('run'), uid('run')]
+          for (const [index, runId] of othersRuns.entries())
+            await run(store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + matches + index })))
+          const newestFirst = runIds.toReversed()
+          const listed = async (fields: Partial<RunQuery>) => {
+            const page = await run(store.listRuns(query({ userId, ...fields })))
+            return { ids: ids(page), total: page.total, totalExact: page.totalExact }
+          }
 
-        expect(await listed({ limit: 1 })).toStrictEqual({
-          ids: newestFirst.slice(0, 1),
-          total: countLimit({ offset: 0, limit: 1 }),
-          totalExact: false,
-        })
-        expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
-          ids: newestFirst.slice(2, 4),
-          total: countLimit({ offset: 2, limit: 2 }),
-          totalExact: false,
-        })
-        // A page whose bound lies past every match counts them all.
-        expect(await listed({ limit: 10 })).toStrictEqual({
-          ids: newestFirst.slice(0, 10),
-          total: matches,
-          totalExact: true,
-        })
-        // The bound moves with the offset: a deep page counts past itself, to every match here.
-        expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
-          ids: newestFirst.slice(-2, -1),
-          total: matches,
-          totalExact: true,
-        })
-        expect(await listed({ offset: matches, limit: 1 })).toStrictEqual({
-          ids: [],
-          total: matches,
-          totalExact: true,
-        })
-        expect(await listed({ userId: other, limit: 1 })).toStrictEqual({
-          ids: othersRuns.slice(-1),
-          total: othersRuns.length,
-          totalExact: true,
-        })
-      })
+          expect(await listed({ limit: 1 })).toStrictEqual({
+            ids: newestFirst.slice(0, 1),
+            total: countLimit({ offset: 0, limit: 1 }),
+            totalExact: false,
+          })
+          expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
+            ids: newestFirst.slice(2, 4),
+            total: countLimit({ offset: 2, limit: 2 }),
+            totalExact: false,
+          })
+          // A page whose bound lies past every match counts them all.
+          expect(await listed({ limit: 10 })).toStrictEqual({
+            ids: newestFirst.slice(0, 10),
+            total: matches,
+            totalExact: true,
+          })
+          // The bound moves with the offset: a deep page counts past itself, to every match here.
+          expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
+            ids: newestFirst.slice(-2, -1),
+            total: matches,
+            totalExact: true,
+          })
+          expect(await listed({ offset: matches, limit: 1 })).toStrictEqual({
+            ids: [],
+            total: matches,
+            totalExact: true,
+          })
+          expect(await listed({ userId: other, limit: 1 })).toStrictEqual({
+            ids: othersRuns.slice(-1),
+            total: othersRuns.length,
+            totalExact: true,
+          })
+        },
+        fillingPastCountLimit,
+      )
 
       test('listRuns filters by status and by the agent run, together or alone', async (store) => {
         const userId = uid('user')
