@@ -87,7 +87,13 @@ export const AuditPage = ({ session }: { readonly session: Session }) => {
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={live.total} onChange={setOffset} />
+      <Pager
+        offset={offset}
+        size={pageSize}
+        total={live.total}
+        totalExact={live.totalExact}
+        onChange={setOffset}
+      />
     </section>
   )
 }

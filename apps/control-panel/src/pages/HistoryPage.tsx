@@ -110,7 +110,13 @@ export const HistoryPage = ({ session }: { readonly session: Session }) => {
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={live.total} onChange={setOffset} />
+      <Pager
+        offset={offset}
+        size={pageSize}
+        total={live.total}
+        totalExact={live.totalExact}
+        onChange={setOffset}
+      />
     </section>
   )
 }

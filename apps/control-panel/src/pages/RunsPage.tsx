@@ -178,7 +178,13 @@ export const RunsPage = ({ session, search }: { readonly session: Session; reado
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={runs.data?.total} onChange={setOffset} />
+      <Pager
+        offset={offset}
+        size={pageSize}
+        total={runs.data?.total}
+        totalExact={runs.data?.totalExact ?? true}
+        onChange={setOffset}
+      />
     </section>
   )
 }
