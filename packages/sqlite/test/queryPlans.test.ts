@@ -93,10 +93,10 @@ describe('query plans', () => {
   })
 
   const deepPage = { offset: 100, limit: 20 }
-  it.each([
-    ['runs', (store: RunStore) => store.listRuns(deepPage)],
-    ['approvals', (store: RunStore) => store.listApprovals({ status: 'pending', ...deepPage })],
-  ] as const)("a page of %s counts to the page's count limit, in an index alone", async (_, call) => {
+  it.each<readonly [string, (store: RunStore) => Effect.Effect<unknown, unknown>]>([
+    ['runs', (store) => store.listRuns(deepPage)],
+    ['approvals', (store) => store.listApprovals({ status: 'pending', ...deepPage })],
+  ])("a page of %s counts to the page's count limit, in an index alone", async (_, call) => {
     const opened = await open()
     const plans = await plansOf(opened, () => run(call(opened.store)))
     const counts = opened.ran.filter(({ source }) => source.startsWith('SELECT count(*)'))
