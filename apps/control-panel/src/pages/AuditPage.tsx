@@ -87,13 +87,7 @@ export const AuditPage = ({ session }: { readonly session: Session }) => {
           </tbody>
         </table>
       )}
-      <Pager
-        offset={offset}
-        size={pageSize}
-        total={live.total}
-        totalExact={live.totalExact}
-        onChange={setOffset}
-      />
+      <Pager offset={offset} size={pageSize} counted={live} onChange={setOffset} />
     </section>
   )
 }

@@ -1,7 +1,6 @@
 import { Effect, Either, Option, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
-import { countLimit } from '../PageTotal.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
 import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } from '../Run.js'
@@ -12,6 +11,7 @@ import { describeEventsOfRunsConformance } from './EventsOfRunsConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
 import { describeOutboxConformance } from './OutboxConformance.js'
 import { describeSweeperLeaseConformance } from './SweeperLeaseConformance.js'
+import { expectTotalsCountedToTheLimit, pastFirstCountLimit } from './cappedTotals.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -343,8 +343,7 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         async (store) => {
           const userId = uid('user')
           const other = uid('user')
-          const matches = countLimit({ offset: 0, limit: 1 }) + 4
-          const runIds = Array.from({ length: matches }, () => uid('run'))
+          const runIds = Array.from({ length: pastFirstCountLimit }, () => uid('run'))
           await run(
             Effect.forEach(
               runIds,
@@ -355,40 +354,16 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
           // Newer than every one of the user's: were they counted, the user's totals would be off.
           const othersRuns = [uid('run'), uid('run'), uid('run')]
           for (const [index, runId] of othersRuns.entries())
-            await run(store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + matches + index })))
+            await run(
+              store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + runIds.length + index })),
+            )
           const newestFirst = runIds.toReversed()
           const listed = async (fields: Partial<RunQuery>) => {
             const page = await run(store.listRuns(query({ userId, ...fields })))
             return { ids: ids(page), total: page.total, totalExact: page.totalExact }
           }
 
-          expect(await listed({ limit: 1 })).toStrictEqual({
-            ids: newestFirst.slice(0, 1),
-            total: countLimit({ offset: 0, limit: 1 }),
-            totalExact: false,
-          })
-          expect(await listed({ offset: 2, limit: 2 })).toStrictEqual({
-            ids: newestFirst.slice(2, 4),
-            total: countLimit({ offset: 2, limit: 2 }),
-            totalExact: false,
-          })
-          // A page whose bound lies past every match counts them all.
-          expect(await listed({ limit: 10 })).toStrictEqual({
-            ids: newestFirst.slice(0, 10),
-            total: matches,
-            totalExact: true,
-          })
-          // The bound moves with the offset: a deep page counts past itself, to every match here.
-          expect(await listed({ offset: matches - 2, limit: 1 })).toStrictEqual({
-            ids: newestFirst.slice(-2, -1),
-            total: matches,
-            totalExact: true,
-          })
-          expect(await listed({ offset: matches, limit: 1 })).toStrictEqual({
-            ids: [],
-            total: matches,
-            totalExact: true,
-          })
+          await expectTotalsCountedToTheLimit(listed, newestFirst)
           expect(await listed({ userId: other, limit: 1 })).toStrictEqual({
             ids: othersRuns.slice(-1),
             total: othersRuns.length,
