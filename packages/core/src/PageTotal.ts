@@ -8,9 +8,13 @@ import { Schema } from 'effect'
  */
 export const countedPastPage = 1_000
 
-/** The most matches a store counts for a page at `offset` of `limit`: to its end and `countedPastPage` past it. */
+/**
+ * The most matches a store counts for a page at `offset` of `limit`: to its end and
+ * `countedPastPage` past it, but no more than the largest safe integer, which an offset near it
+ * would otherwise take the bound past (to a number no store holds exactly).
+ */
 export const countLimit = (page: { readonly offset: number; readonly limit: number }) =>
-  page.offset + page.limit + countedPastPage
+  Math.min(page.offset + page.limit + countedPastPage, Number.MAX_SAFE_INTEGER)
 
 /**
  * How many match a listing, as its page counts them. A count stops at `countLimit` of the page:

@@ -679,6 +679,22 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       },
       fillingPastCountLimit,
     )
+    test('a listing at the largest offset the query takes answers an empty page, its total exact', async (store) => {
+      const runId = uid('run')
+      await run(store.createRun(sampleRun(runId)))
+      for (const index of [1, 2])
+        await run(store.recordApproval(sampleApproval(runId, uid('approval'), { createdAt: T0 + index })))
+      const deepest = Approval.ApprovalQuery.make({
+        runId,
+        offset: Number.MAX_SAFE_INTEGER,
+        limit: Approval.maxPageSize,
+      })
+      expect(await run(store.listApprovals(deepest))).toStrictEqual({
+        approvals: [],
+        total: 2,
+        totalExact: true,
+      })
+    })
   })
 
   describe('expiry', () => {

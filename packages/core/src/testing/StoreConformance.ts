@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
-import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } from '../Run.js'
+import {
+  maxRunPageSize,
+  maxRunSearchLength,
+  RunQuery as RunQueryOf,
+  RunRecord,
+  type RunQuery,
+} from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
@@ -372,6 +378,14 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         },
         fillingPastCountLimit,
       )
+
+      test('listRuns at the largest offset the query takes answers an empty page, its total exact', async (store) => {
+        const userId = uid('user')
+        for (const index of [1, 2])
+          await run(store.createRun(sampleRun(uid('run'), { userId, createdAt: T0 + index })))
+        const deepest = RunQueryOf.make({ userId, offset: Number.MAX_SAFE_INTEGER, limit: maxRunPageSize })
+        expect(await run(store.listRuns(deepest))).toStrictEqual({ runs: [], total: 2, totalExact: true })
+      })
 
       test('listRuns filters by status and by the agent run, together or alone', async (store) => {
         const userId = uid('user')
