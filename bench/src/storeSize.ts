@@ -111,7 +111,16 @@ const fill = async (opened: SizedStore, size: number, templates: number): Promis
       return { runId, afterSeq: record.value.lastSeq }
     }),
   )
-  return { size, opened, store, countersign, fillSeconds, checked, followed }
+  return {
+    size,
+    opened,
+    store,
+    countersign,
+    countEveryRun: opened.countEveryRun,
+    fillSeconds,
+    checked,
+    followed,
+  }
 }
 
 const measureNames = ['start → pause', 'resume → completed', ...queryMeasures.map(([name]) => name)]

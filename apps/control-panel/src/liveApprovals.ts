@@ -5,6 +5,8 @@ interface LiveApprovals {
   /** What was listed, with every change since applied: by id, an approval's latest state. */
   readonly approvals: ReadonlyMap<string, ApprovalView>
   readonly total: number | undefined
+  /** Whether `total` counts every match (else: at least that many match). */
+  readonly totalExact: boolean
   readonly loading: boolean
   readonly error: unknown
   readonly reload: () => void
@@ -28,6 +30,7 @@ export const useLiveApprovals = (
   const [state, setState] = useState<Omit<LiveApprovals, 'reload'>>({
     approvals: new Map(),
     total: undefined,
+    totalExact: true,
     loading: enabled,
     error: undefined,
   })
@@ -46,6 +49,7 @@ export const useLiveApprovals = (
         setState({
           approvals: new Map(page.approvals.map((approval) => [approval.id, approval])),
           total: page.total,
+          totalExact: page.totalExact,
           loading: false,
           error: undefined,
         })

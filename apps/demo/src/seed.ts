@@ -7,8 +7,8 @@ import { seedRuns } from './served.js'
  * many it started. Each pauses at once, waiting for someone in the control panel or the CLI.
  */
 export const seed = async (countersign: Countersign, user: typeof Principal.Encoded) => {
-  const { total } = await Effect.runPromise(countersign.store.listRuns({ offset: 0, limit: 1 }))
-  if (total > 0) return 0
+  const { runs } = await Effect.runPromise(countersign.store.listRuns({ offset: 0, limit: 1 }))
+  if (runs.length > 0) return 0
   for (const { definitionId, input } of seedRuns)
     await countersign.run(definitionId, input, { principal: user, userId: user.id })
   return seedRuns.length

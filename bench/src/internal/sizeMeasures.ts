@@ -6,6 +6,8 @@ import { agentIdOf, userIdOf } from './approvalRuns.js'
 export interface Subject {
   readonly countersign: Countersign
   readonly store: RunStore
+  /** Every root run counted, as a run list's total was before its count stopped past the page. */
+  readonly countEveryRun: () => Promise<number>
   /** Runs stored before the measures began, each at its last event: a follower's cursors when idle. */
   readonly followed: ReadonlyArray<RunCursor>
 }
@@ -25,7 +27,8 @@ export const queryMeasures: ReadonlyArray<
 > = [
   // `approvals.list` as the server's `approvals.list` calls it: the page, its total, and the change number.
   ['queue: pending, page 1', ({ countersign }) => countersign.approvals.list({ status: 'pending' })],
-  // The page's total alone: what of the page grows with the pending approvals stored.
+  // Every pending approval counted (`approvals.count`): the page's total before it stopped
+  // counting past the page (issue 23), what of the page grew with the pending approvals stored.
   ['queue: pending, count', ({ countersign }) => countersign.approvals.count({ status: 'pending' })],
   [
     'queue: one user, pending',
@@ -33,6 +36,8 @@ export const queryMeasures: ReadonlyArray<
   ],
   // `runs.list` as the server's router calls it (an admin's: everyone's runs).
   ['runs: page 1', ({ store }) => run(store.listRuns({ offset: 0, limit: 20 }))],
+  // Every root run counted: the total of 'runs: page 1' before it stopped counting past the page.
+  ['runs: every run counted', ({ countEveryRun }) => countEveryRun()],
   ['runs: paused', ({ store }) => run(store.listRuns({ status: 'paused', offset: 0, limit: 20 }))],
   ['runs: one agent', ({ store }) => run(store.listRuns({ agentId: agentIdOf(2), offset: 0, limit: 20 }))],
   ['runs: page 11', ({ store }) => run(store.listRuns({ offset: 200, limit: 20 }))],

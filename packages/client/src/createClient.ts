@@ -151,7 +151,10 @@ export const createClient = (options: ClientOptions) => {
       startStream: (agentId: string, input: string, options: StartOptions = {}) =>
         trpc.runs.start.mutate({ agentId, input, ...options, stream: true }),
       get: (runId: string) => trpc.runs.get.query({ runId }),
-      /** The caller's runs (an admin's: everyone's), newest first, paged (`limit` ≤ 100), with the total. */
+      /**
+       * The caller's runs (an admin's: everyone's), newest first, paged (`limit` ≤ 100), with the
+       * total: exact, or at least that many when `totalExact` is false (counting stops past the page).
+       */
       list: (query?: RunListQuery) => trpc.runs.list.query(query),
       /** Pending requirements the caller may decide: their runs' (not approvals), and for approvers the approval queue. */
       awaitingMe: () => trpc.runs.awaitingMe.query(),
@@ -188,6 +191,7 @@ export const createClient = (options: ClientOptions) => {
      */
     approvalChanges,
     approvals: {
+      /** A page of the queue, newest first, with its total (as `runs.list`'s) and `changeSeq`. */
       list: (query?: ApprovalQuery) => trpc.approvals.list.query(query),
       count: (filter?: ApprovalFilter) => trpc.approvals.count.query(filter),
       get: (approvalId: string) => trpc.approvals.get.query({ approvalId }),

@@ -4,6 +4,7 @@ import { type Escalate, planOf, type Remind } from './FollowUp.js'
 import { Json } from './Json.js'
 import { Member } from './Member.js'
 import type { ToolCall } from './Message.js'
+import type { PageTotal } from './PageTotal.js'
 import { Principal } from './Principal.js'
 import type { OnExpire, RequirementRecord } from './Requirement.js'
 import { Decision } from './RequirementPlugin.js'
@@ -138,10 +139,9 @@ export const ApprovalQuery = Schema.Struct({
 })
 export type ApprovalQuery = typeof ApprovalQuery.Type
 
-/** A page of approvals, newest first, and how many match in all. */
-export interface ApprovalPage {
+/** A page of approvals, newest first, and how many match (exactly, or at least: see `PageTotal`). */
+export interface ApprovalPage extends PageTotal {
   readonly approvals: ReadonlyArray<ApprovalRecord>
-  readonly total: number
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from './Errors.js'
 import { Grant, statusOf as grantStatus } from './Grant.js'
 import { Message } from './Message.js'
+import { pageOf } from './PageTotal.js'
 import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
@@ -336,13 +337,14 @@ export const make = (): RunStore => {
               (query.search === undefined || isFoundBy(run, query.search)),
           )
           .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
-        return { runs: found.slice(query.offset, query.offset + query.limit), total: found.length }
+        const { items, ...total } = pageOf(found, query)
+        return { runs: items, ...total }
       }),
 
     listApprovals: (query) =>
       Effect.sync(() => {
-        const found = findApprovals(query)
-        return { approvals: found.slice(query.offset, query.offset + query.limit), total: found.length }
+        const { items, ...total } = pageOf(findApprovals(query), query)
+        return { approvals: items, ...total }
       }),
     countApprovals: (filter) => Effect.sync(() => findApprovals(filter).length),
     getApproval: (approvalId) =>

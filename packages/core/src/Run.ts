@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import { Usage } from './Usage.js'
+import type { PageTotal } from './PageTotal.js'
 import { Principal } from './Principal.js'
 import { checkedOnce } from './internal/checkedOnce.js'
 
@@ -134,10 +135,9 @@ export const RunQuery = Schema.Struct({
 })
 export type RunQuery = typeof RunQuery.Type
 
-export interface RunPage {
+/** A page of runs, and how many match (exactly, or at least: see `PageTotal`). */
+export interface RunPage extends PageTotal {
   readonly runs: ReadonlyArray<RunRecord>
-  /** How many runs match in all. */
-  readonly total: number
 }
 
 /**

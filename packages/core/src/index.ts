@@ -128,6 +128,7 @@ export {
   RunStatus,
 } from './Run.js'
 export type { RunPage } from './Run.js'
+export { countedPastPage, countLimit, pageOf, PageTotal, pageTotal } from './PageTotal.js'
 export { RunEvent, StepType } from './RunEvent.js'
 export type { RunEventTag } from './RunEvent.js'
 export { completeAnswers, FieldType, UserInputField } from './UserInputField.js'

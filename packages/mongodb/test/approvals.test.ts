@@ -187,6 +187,7 @@ describe('MongoStore: an approval document that missed its update reads as its d
     expect(await run(store.listApprovals(query({ status: 'pending' })))).toStrictEqual({
       approvals: [],
       total: 0,
+      totalExact: true,
     })
     expect(await storedStatuses(db)).toStrictEqual({ x1: 'rejected', x2: 'approved' })
     expect(await run(store.countApprovals({ status: 'approved' }))).toBe(1)
@@ -206,7 +207,11 @@ describe('MongoStore: the approvals of a stop whose writes after its events were
     expectFailedWrite(await failureOf(pausedOn(dying, 'run-y', requirements)), 'commit')
 
     // The window: until the run is read, its approvals are not in the queue.
-    expect(await run(store.listApprovals(query({})))).toStrictEqual({ approvals: [], total: 0 })
+    expect(await run(store.listApprovals(query({})))).toStrictEqual({
+      approvals: [],
+      total: 0,
+      totalExact: true,
+    })
     expect(Option.getOrThrow(await run(store.getRun('run-y')))).toMatchObject({ status: 'paused' })
     const { approvals, total } = await run(store.listApprovals(query({})))
     expect(total).toBe(2)

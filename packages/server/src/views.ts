@@ -79,10 +79,15 @@ export type RunEventView = typeof RunEvent.Encoded
 export const approvalView = (approval: ApprovalRecord): ApprovalView => encodeApproval(approval)
 export type ApprovalView = typeof ApprovalRecord.Encoded
 
-/** A page of the queue; `changeSeq`: follow `approvals.changes` after it to miss nothing the page does not show. */
+/**
+ * A page of the queue; `total`: how many match, or at least how many when `totalExact` is false
+ * (counting stops past the page); `changeSeq`: follow `approvals.changes` after it to miss
+ * nothing the page does not show.
+ */
 export const approvalPageView = (page: Approval.ApprovalListing) => ({
   approvals: page.approvals.map(approvalView),
   total: page.total,
+  totalExact: page.totalExact,
   changeSeq: page.changeSeq,
 })
 
@@ -128,10 +133,14 @@ export const runSummaryView = (run: RunRecord, interrupted = false) => ({
 })
 export type RunSummaryView = ReturnType<typeof runSummaryView>
 
-/** A page of runs; `interrupted` when it lists interrupted runs. */
+/**
+ * A page of runs (`interrupted` when it lists interrupted runs); `total`: how many match, or at
+ * least how many when `totalExact` is false (counting stops past the page).
+ */
 export const runPageView = (page: RunPage, interrupted = false) => ({
   runs: page.runs.map((run) => runSummaryView(run, interrupted)),
   total: page.total,
+  totalExact: page.totalExact,
 })
 
 /** A pending requirement someone may decide, with the run it holds up. */

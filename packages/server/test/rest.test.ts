@@ -56,6 +56,7 @@ describe('GET /api/approvals', () => {
     expect(byRun.status).toBe(200)
     expect(byRun.body).toMatchObject({
       total: 1,
+      totalExact: true,
       approvals: [
         {
           id: first.approvalId,

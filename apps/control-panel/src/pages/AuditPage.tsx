@@ -87,7 +87,7 @@ export const AuditPage = ({ session }: { readonly session: Session }) => {
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={live.total} onChange={setOffset} />
+      <Pager offset={offset} size={pageSize} counted={live} onChange={setOffset} />
     </section>
   )
 }

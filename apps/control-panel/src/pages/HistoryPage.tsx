@@ -110,7 +110,7 @@ export const HistoryPage = ({ session }: { readonly session: Session }) => {
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={live.total} onChange={setOffset} />
+      <Pager offset={offset} size={pageSize} counted={live} onChange={setOffset} />
     </section>
   )
 }

@@ -178,7 +178,7 @@ export const RunsPage = ({ session, search }: { readonly session: Session; reado
           </tbody>
         </table>
       )}
-      <Pager offset={offset} size={pageSize} total={runs.data?.total} onChange={setOffset} />
+      <Pager offset={offset} size={pageSize} counted={runs.data} onChange={setOffset} />
     </section>
   )
 }

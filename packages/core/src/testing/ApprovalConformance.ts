@@ -7,10 +7,12 @@ import { RequirementRecord, Resolution } from '../Requirement.js'
 import { RunRecord } from '../Run.js'
 import type { RunEvent } from '../RunEvent.js'
 import type { RunStore } from '../RunStore.js'
+import { expectTotalsCountedToTheLimit, pastFirstCountLimit } from './cappedTotals.js'
 import { failureOf } from './failureOf.js'
 import {
   asMutable,
   batchOf,
+  fillingPastCountLimit,
   race,
   run,
   samplePrincipal,
@@ -24,7 +26,7 @@ import {
 /** What the approval tests take from `describeStoreConformance`. */
 export interface ConformanceKit {
   /** A test run against a store from the suite's `makeStore`. */
-  readonly test: (title: string, body: (store: RunStore) => Promise<void>) => void
+  readonly test: (title: string, body: (store: RunStore) => Promise<void>, timeout?: number) => void
   /** An id no other test (nor an earlier run of the suite) uses. */
   readonly uid: (prefix: string) => string
 }
@@ -632,7 +634,66 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       })
       const beyond = await run(store.listApprovals(query({ runId, offset: 7, limit: 3 })))
       expect({ ids: idsOf(beyond.approvals), total: beyond.total }).toStrictEqual({ ids: [], total: 7 })
+      expect([full, ...pages, middle, beyond].every((page) => page.totalExact)).toBe(true)
       expect(await run(store.countApprovals({ runId }))).toBe(7)
+    })
+
+    test(
+      "the total counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's approvals never count",
+      async (store) => {
+        const runId = uid('run')
+        const other = uid('user')
+        const ids = Array.from({ length: pastFirstCountLimit }, () => uid('approval'))
+        await run(store.createRun(sampleRun(runId)))
+        await run(
+          Effect.forEach(
+            ids,
+            (id, index) => store.recordApproval(sampleApproval(runId, id, { createdAt: T0 + index })),
+            { concurrency: 8, discard: true },
+          ),
+        )
+        // Of the same run and newer, but another user's: counted under a user only for that user.
+        const othersIds = [uid('approval'), uid('approval')]
+        for (const [index, id] of othersIds.entries())
+          await run(
+            store.recordApproval(
+              sampleApproval(runId, id, { userId: other, createdAt: T0 + ids.length + index }),
+            ),
+          )
+        const newestFirst = ids.toReversed()
+        const listed = async (
+          fields: Approval.ApprovalFilter & { readonly offset?: number; readonly limit?: number },
+        ) => {
+          const page = await run(store.listApprovals(query({ userId: 'user-ada', ...fields })))
+          return { ids: idsOf(page.approvals), total: page.total, totalExact: page.totalExact }
+        }
+
+        await expectTotalsCountedToTheLimit(listed, newestFirst)
+        expect(await listed({ userId: other })).toStrictEqual({
+          ids: othersIds.toReversed(),
+          total: othersIds.length,
+          totalExact: true,
+        })
+        // The exact count stays exact.
+        expect(await run(store.countApprovals({ runId }))).toBe(ids.length + othersIds.length)
+      },
+      fillingPastCountLimit,
+    )
+    test('a listing at the largest offset the query takes answers an empty page, its total exact', async (store) => {
+      const runId = uid('run')
+      await run(store.createRun(sampleRun(runId)))
+      for (const index of [1, 2])
+        await run(store.recordApproval(sampleApproval(runId, uid('approval'), { createdAt: T0 + index })))
+      const deepest = Approval.ApprovalQuery.make({
+        runId,
+        offset: Number.MAX_SAFE_INTEGER,
+        limit: Approval.maxPageSize,
+      })
+      expect(await run(store.listApprovals(deepest))).toStrictEqual({
+        approvals: [],
+        total: 2,
+        totalExact: true,
+      })
     })
   })
 

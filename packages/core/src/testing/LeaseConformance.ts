@@ -162,10 +162,11 @@ export const describeLeaseConformance = ({ test, uid }: ConformanceKit): void =>
       )
       // Paged like any listing; other filters apply with it.
       const page = await run(store.listRuns(query({ userId, interruptedAt: at, offset: 1, limit: 2 })))
-      expect([page.runs.length, page.total]).toStrictEqual([2, 4])
+      expect([page.runs.length, page.total, page.totalExact]).toStrictEqual([2, 4, true])
       expect(await run(store.listRuns(query({ userId: uid('user'), interruptedAt: at })))).toStrictEqual({
         runs: [],
         total: 0,
+        totalExact: true,
       })
       const searched = await run(store.listRuns(query({ userId, interruptedAt: at, search: 'TEAPOT' })))
       expect([ids(searched), searched.total]).toStrictEqual([[unleased.runId], 1])

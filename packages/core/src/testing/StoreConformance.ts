@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { Message } from '../Message.js'
 import { Principal } from '../Principal.js'
 import { RequirementRecord, Resolution } from '../Requirement.js'
-import { maxRunSearchLength, RunQuery as RunQueryOf, RunRecord, type RunQuery } from '../Run.js'
+import {
+  maxRunPageSize,
+  maxRunSearchLength,
+  RunQuery as RunQueryOf,
+  RunRecord,
+  type RunQuery,
+} from '../Run.js'
 import { RunEvent } from '../RunEvent.js'
 import { describeApprovalChangeConformance } from './ApprovalChangeConformance.js'
 import { describeApprovalConformance } from './ApprovalConformance.js'
@@ -11,6 +17,7 @@ import { describeEventsOfRunsConformance } from './EventsOfRunsConformance.js'
 import { describeLeaseConformance } from './LeaseConformance.js'
 import { describeOutboxConformance } from './OutboxConformance.js'
 import { describeSweeperLeaseConformance } from './SweeperLeaseConformance.js'
+import { expectTotalsCountedToTheLimit, pastFirstCountLimit } from './cappedTotals.js'
 import { failureOf } from './failureOf.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 
@@ -173,6 +180,9 @@ const encodeEvents = Schema.encodeSync(Schema.Array(RunEvent))
 
 export const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
+/** The time of a test that stores past a page's count limit: over a thousand writes, on a busy server too. */
+export const fillingPastCountLimit = 60_000
+
 export const someValue = <A>(option: Option.Option<A>): A =>
   Option.getOrThrowWith(option, () => new Error('expected Option.some, got Option.none'))
 
@@ -195,15 +205,19 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
   let counter = 0
   const uid = (prefix: string) => `${prefix}-${nonce}-${++counter}`
 
-  const test = (title: string, body: (store: RunStore) => Promise<void>) =>
-    it(title, async () => {
-      const { store, close } = await makeStore()
-      try {
-        await body(store)
-      } finally {
-        await close?.()
-      }
-    })
+  const test = (title: string, body: (store: RunStore) => Promise<void>, timeout?: number) =>
+    it(
+      title,
+      async () => {
+        const { store, close } = await makeStore()
+        try {
+          await body(store)
+        } finally {
+          await close?.()
+        }
+      },
+      timeout,
+    )
 
   /** A run created, then paused by one commit raising `requirements` with its event at `seq`. */
   const pausedWith = async (
@@ -317,11 +331,60 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRun(all.runs[2]!)).toStrictEqual(encodeRun(paused))
         const second = await run(store.listRuns(query({ userId, offset: 1, limit: 1 })))
         expect([ids(second), second.total]).toStrictEqual([[c], 3])
-        expect(await run(store.listRuns(query({ userId, offset: 3 })))).toStrictEqual({ runs: [], total: 3 })
+        expect(all.totalExact).toBe(true)
+        expect(await run(store.listRuns(query({ userId, offset: 3 })))).toStrictEqual({
+          runs: [],
+          total: 3,
+          totalExact: true,
+        })
         expect(await run(store.listRuns(query({ userId: uid('user') })))).toStrictEqual({
           runs: [],
           total: 0,
+          totalExact: true,
         })
+      })
+
+      test(
+        "listRuns counts to a bound set by the page: past it the total is the bound, marked inexact; a deep page counts past itself; another user's runs never count",
+        async (store) => {
+          const userId = uid('user')
+          const other = uid('user')
+          const runIds = Array.from({ length: pastFirstCountLimit }, () => uid('run'))
+          await run(
+            Effect.forEach(
+              runIds,
+              (runId, index) => store.createRun(sampleRun(runId, { userId, createdAt: T0 + index })),
+              { concurrency: 8, discard: true },
+            ),
+          )
+          // Newer than every one of the user's: were they counted, the user's totals would be off.
+          const othersRuns = [uid('run'), uid('run'), uid('run')]
+          for (const [index, runId] of othersRuns.entries())
+            await run(
+              store.createRun(sampleRun(runId, { userId: other, createdAt: T0 + runIds.length + index })),
+            )
+          const newestFirst = runIds.toReversed()
+          const listed = async (fields: Partial<RunQuery>) => {
+            const page = await run(store.listRuns(query({ userId, ...fields })))
+            return { ids: ids(page), total: page.total, totalExact: page.totalExact }
+          }
+
+          await expectTotalsCountedToTheLimit(listed, newestFirst)
+          expect(await listed({ userId: other, limit: 1 })).toStrictEqual({
+            ids: othersRuns.slice(-1),
+            total: othersRuns.length,
+            totalExact: true,
+          })
+        },
+        fillingPastCountLimit,
+      )
+
+      test('listRuns at the largest offset the query takes answers an empty page, its total exact', async (store) => {
+        const userId = uid('user')
+        for (const index of [1, 2])
+          await run(store.createRun(sampleRun(uid('run'), { userId, createdAt: T0 + index })))
+        const deepest = RunQueryOf.make({ userId, offset: Number.MAX_SAFE_INTEGER, limit: maxRunPageSize })
+        expect(await run(store.listRuns(deepest))).toStrictEqual({ runs: [], total: 2, totalExact: true })
       })
 
       test('listRuns filters by status and by the agent run, together or alone', async (store) => {
@@ -395,8 +458,8 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(ids(await found(agentId.slice(0, 14).toLowerCase()))).toStrictEqual([byAgent])
         expect(ids(await found(byId.slice(0, -1).toUpperCase()))).toStrictEqual([byId])
         // Only a prefix of the id: the rest of it is not found.
-        expect(await found(byId.slice(2))).toStrictEqual({ runs: [], total: 0 })
-        expect(await found('kettle')).toStrictEqual({ runs: [], total: 0 })
+        expect(await found(byId.slice(2))).toStrictEqual({ runs: [], total: 0, totalExact: true })
+        expect(await found('kettle')).toStrictEqual({ runs: [], total: 0, totalExact: true })
       })
 
       test('listRuns: search takes its text literally: LIKE wildcards, regex metacharacters, escapes', async (store) => {

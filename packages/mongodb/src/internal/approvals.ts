@@ -22,7 +22,14 @@
  * decision, the approval, the flag cleared) where other requirements cost one, and a stop that
  * raises approvals one more insert: runs without approvals write what they wrote before.
  */
-import { Approval, ApprovalRecord, type RequirementRecord, type RunRecord } from '@countersign/core'
+import {
+  Approval,
+  ApprovalRecord,
+  countLimit,
+  pageTotal,
+  type RequirementRecord,
+  type RunRecord,
+} from '@countersign/core'
 import { Option } from 'effect'
 import type { Filter } from 'mongodb'
 import { appendChanges } from './approvalChanges.js'
@@ -235,23 +242,25 @@ export const makeApprovalQueue = (c: Collections, runs: RunReader) => {
     list: async (operation: string, query: Approval.ApprovalQuery): Promise<Approval.ApprovalPage> => {
       await repairOutdated(operation)
       const filter = filterOf(query)
-      if (query.limit <= 0) return { approvals: [], total: await c.approvals.countDocuments(filter) }
+      const countedToLimit = () => c.approvals.countDocuments(filter, { limit: countLimit(query) })
+      if (query.limit <= 0) return { approvals: [], ...pageTotal(await countedToLimit(), query) }
       for (let round = 1; ; round++) {
-        const [documents, total] = await Promise.all([
+        const [documents, counted] = await Promise.all([
           c.approvals
             .find(filter)
             .sort({ createdAt: -1, _id: 1 })
             .skip(query.offset)
             .limit(query.limit)
             .toArray(),
-          c.approvals.countDocuments(filter),
+          countedToLimit(),
         ])
         const settled = await settle(
           operation,
           documents.map((stored) => Docs.approvals.decode(operation, stored)),
         )
         // A repaired approval may no longer match the filter (of status pending, say): ask again.
-        if (settled.repaired === 0 || round === maxRounds) return { approvals: settled.approvals, total }
+        if (settled.repaired === 0 || round === maxRounds)
+          return { approvals: settled.approvals, ...pageTotal(counted, query) }
       }
     },
 

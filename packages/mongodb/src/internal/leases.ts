@@ -1,4 +1,12 @@
-import { holdsAt, isFinal, isWorking, type RunLease, type RunQuery, type RunRecord } from '@countersign/core'
+import {
+  holdsAt,
+  isFinal,
+  isWorking,
+  pageOf,
+  type RunLease,
+  type RunQuery,
+  type RunRecord,
+} from '@countersign/core'
 import { type Collections, type EventDocument, numberedId, type RunDocument } from './collections.js'
 import type { RunReader } from './runs.js'
 import { searchFilter } from './runSearch.js'
@@ -122,7 +130,8 @@ export const makeLeaseReader = (c: Collections, runs: RunReader) => {
       )
         interrupted.push(record)
     interrupted.sort(newestFirst)
-    return { runs: interrupted.slice(query.offset, query.offset + query.limit), total: interrupted.length }
+    const { items, ...total } = pageOf(interrupted, query)
+    return { runs: items, ...total }
   }
 
   return { getLease, listInterrupted }

@@ -1,8 +1,10 @@
 import {
   Approval,
   type Delivery,
+  countLimit,
   EventSequenceConflict,
   type JournalBatch,
+  pageTotal,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RequirementRecord,
@@ -479,12 +481,15 @@ export const makeRunStore = (db: Db): RunStore => {
           ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
           ...searchFilter(query.search),
         }
-        const [documents, total] = await Promise.all([
+        const [documents, counted] = await Promise.all([
           c.runs.find(filter).sort({ createdAt: -1, _id: 1 }).skip(query.offset).limit(query.limit).toArray(),
-          c.runs.countDocuments(filter),
+          c.runs.countDocuments(filter, { limit: countLimit(query) }),
         ])
         const states = await runs.statesOf('listRuns', documents)
-        return { runs: documents.flatMap(({ _id }) => states.get(_id)?.record ?? []), total }
+        return {
+          runs: documents.flatMap(({ _id }) => states.get(_id)?.record ?? []),
+          ...pageTotal(counted, query),
+        }
       }),
     listApprovals: (query) => attempt('listApprovals', () => approvals.list('listApprovals', query)),
     countApprovals: (filter) => attempt('countApprovals', () => approvals.count('countApprovals', filter)),

@@ -3,6 +3,7 @@ import {
   type ApprovalRecord,
   type Countersign,
   maxRunPageSize,
+  type PageTotal,
   type Principal,
   type RunRecord,
   type RunStore,
@@ -15,17 +16,20 @@ import { runToPromise } from './effects.js'
 /** How many store reads one call keeps in flight: enough to overlap round trips, few enough to share the store. */
 const readConcurrency = 16
 
-/** Every item of a paged listing, page after page, until a short page or the total is reached. */
+/**
+ * Every item of a paged listing, page after page, until a short page or an exact total is
+ * reached (a total that is a lower bound says nothing of where the listing ends).
+ */
 const allPages = <A, E>(
   pageSize: number,
-  page: (offset: number) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly total: number }, E>,
+  page: (offset: number) => Effect.Effect<{ readonly items: ReadonlyArray<A> } & PageTotal, E>,
 ) =>
   Effect.gen(function* () {
     const items: Array<A> = []
     for (let offset = 0; ; offset += pageSize) {
       const next = yield* page(offset)
       items.push(...next.items)
-      if (next.items.length < pageSize || items.length >= next.total) return items
+      if (next.items.length < pageSize || (next.totalExact && items.length >= next.total)) return items
     }
   })
 
@@ -65,7 +69,7 @@ export const awaitingFor = (countersign: Countersign, principal: Principal): Pro
       const paused = yield* allPages(maxRunPageSize, (offset) =>
         Effect.map(
           store.listRuns({ userId: principal.id, status: 'paused', offset, limit: maxRunPageSize }),
-          ({ runs, total }) => ({ items: runs, total }),
+          ({ runs, ...total }) => ({ items: runs, ...total }),
         ),
       )
       const own = yield* Effect.forEach(paused, (run) => openInRun(store, run), {
@@ -75,7 +79,7 @@ export const awaitingFor = (countersign: Countersign, principal: Principal): Pro
         ? yield* allPages(Approval.maxPageSize, (offset) =>
             Effect.map(
               store.listApprovals({ status: 'pending', offset, limit: Approval.maxPageSize }),
-              ({ approvals, total }) => ({ items: approvals, total }),
+              ({ approvals, ...total }) => ({ items: approvals, ...total }),
             ),
           )
         : []

@@ -45,7 +45,8 @@ export const runsRouter = router({
   ),
 
   /**
-   * The caller's runs (an admin's: everyone's), newest first and paged, with the total: root
+   * The caller's runs (an admin's: everyone's), newest first and paged, with the total (counted
+   * to a bound past the page: `totalExact` false when it stopped there, at least `total` match): root
    * runs only (a team member's run is part of its team's). A run is the caller's when it was
    * started for them (its `userId`, which `runs.start` sets). `search` looks within those only.
    */

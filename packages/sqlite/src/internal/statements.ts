@@ -1,4 +1,4 @@
-import type { Approval, Grant, RunFilter, RunQuery } from '@countersign/core'
+import { type Approval, countLimit, type Grant, type RunFilter, type RunQuery } from '@countersign/core'
 import type Database from 'better-sqlite3'
 
 type ApprovalFilter = Approval.ApprovalFilter
@@ -328,10 +328,18 @@ export const prepareListings = (db: Database.Database) => {
       `SELECT run_id AS id, doc FROM runs ${rootRuns(where)}
        ORDER BY created_at DESC, run_id LIMIT @limit OFFSET @offset`,
   )
-  const runCount = filtered<RunFilter>(
+  // Counted to the page's count limit only: the subquery's LIMIT stops the walk of the index.
+  const cappedApprovalCount = filtered<ApprovalFilter>(
+    db,
+    approvalConditions,
+    (where) =>
+      `SELECT count(*) AS total FROM (SELECT 1 FROM approvals AS a ${where} LIMIT @countLimit) AS matches`,
+  )
+  const cappedRunCount = filtered<RunFilter>(
     db,
     runConditions,
-    (where) => `SELECT count(*) AS total FROM runs ${rootRuns(where)}`,
+    (where) =>
+      `SELECT count(*) AS total FROM (SELECT 1 FROM runs ${rootRuns(where)} LIMIT @countLimit) AS matches`,
   )
   const grants = filtered<GrantFilter>(
     db,
@@ -347,12 +355,18 @@ export const prepareListings = (db: Database.Database) => {
       const { statement, parameters } = count(filter)
       return (statement.get(parameters) as { readonly total: number }).total
     },
+    /** How many approvals match, counted to `countLimit(query)` at most. */
+    countApprovalsOfPage: (query: ApprovalQuery) => {
+      const { statement, parameters } = cappedApprovalCount(query, { countLimit: countLimit(query) })
+      return (statement.get(parameters) as { readonly total: number }).total
+    },
     runs: (query: RunQuery) => {
       const { statement, parameters } = runPage(query, { limit: query.limit, offset: query.offset })
       return statement.all(parameters) as Array<Doc & { readonly id: string }>
     },
-    countRuns: (filter: RunFilter) => {
-      const { statement, parameters } = runCount(filter)
+    /** How many runs match, counted to `countLimit(query)` at most. */
+    countRunsOfPage: (query: RunQuery) => {
+      const { statement, parameters } = cappedRunCount(query, { countLimit: countLimit(query) })
       return (statement.get(parameters) as { readonly total: number }).total
     },
     grants: (filter: GrantFilter) => {

@@ -6,6 +6,7 @@ import {
   Grant,
   GrantInactive,
   GrantNotFound,
+  pageTotal,
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
@@ -232,13 +233,13 @@ export const makeRunStore = (db: Database.Database): RunStore => {
   /** The page and the count read in one transaction, so that the total is the page's. */
   const listApprovals = db.transaction((query: Approval.ApprovalQuery) => ({
     approvals: listings.approvals(query).map(decodeApproval('listApprovals')),
-    total: listings.countApprovals(query),
+    ...pageTotal(listings.countApprovalsOfPage(query), query),
   }))
 
   /** Like the approvals: the page and its total from one transaction. */
   const listRuns = db.transaction((query: RunQuery) => ({
     runs: listings.runs(query).map((row) => Docs.runs.decode('listRuns', Docs.key(row.id), row.doc)),
-    total: listings.countRuns(query),
+    ...pageTotal(listings.countRunsOfPage(query), query),
   }))
 
   /**

@@ -83,7 +83,8 @@ export const registerRuns = (program: Program, act: Act) =>
               truncate((run.content ?? run.error ?? '').replace(/\s+/g, ' '), 60),
             ]),
           ),
-          output.style('dim', `${page.runs.length} of ${page.total} runs`),
+          // An inexact total is where the server stopped counting: at least that many.
+          output.style('dim', `${page.runs.length} of ${page.total}${page.totalExact ? '' : '+'} runs`),
         ])
         return ExitCode.ok
       }),
