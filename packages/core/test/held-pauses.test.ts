@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HeldPauses, heldPauseOf } from '../src/internal/heldPauses.js'
+import { RequirementRecord } from '../src/Requirement.js'
 import { sampleRequirement, sampleRun, sampleTranscript } from '../src/testing/index.js'
 
 const pauseOf = (runId: string, text = 'hello') =>
@@ -41,6 +42,9 @@ describe('HeldPauses', () => {
       messages,
       [requirement],
     )
+    expect(pause.requirements[0]).toBeInstanceOf(RequirementRecord)
+    expect(pause.requirements[0]).toStrictEqual(requirement)
+    expect(pause.messages).toStrictEqual(messages)
     ;(requirement.toolCall.args as Record<string, unknown>).amount = 1_000_000
     ;(messages[0] as { content: string }).content = 'forged'
     expect(pause.requirements[0]!.toolCall.args).not.toHaveProperty('amount', 1_000_000)

@@ -1,6 +1,5 @@
-import { Schema } from 'effect'
-import { Message } from '../Message.js'
-import { RequirementRecord } from '../Requirement.js'
+import type { Message } from '../Message.js'
+import type { RequirementRecord } from '../Requirement.js'
 import type { RunRecord } from '../Run.js'
 
 /**
@@ -11,36 +10,55 @@ export interface HeldPause {
   readonly record: RunRecord
   readonly messages: ReadonlyArray<Message>
   readonly requirements: ReadonlyArray<RequirementRecord>
-  /** About how much it holds: the length of its transcript's text. */
+  /** About how much it holds: the characters of its transcript's keys and strings. */
   readonly size: number
 }
 
-const messagesCodec = Schema.Array(Message)
-const requirementCodec = Schema.encodeSync(RequirementRecord)
-const requirementOf = Schema.decodeUnknownSync(RequirementRecord)
+/**
+ * A deep copy of records made of plain objects, arrays and Schema class instances (each kept an
+ * instance of its class), and about how much it holds: the characters of its keys and strings.
+ * Walked by hand: it copies what the engine made and checked, so nothing needs checking again,
+ * and a round trip through JSON text cost more than the rest of a pause. Recursive: the records'
+ * JSON values are checked to nest at most `maxJsonDepth` levels.
+ */
+const copyOf = <A>(value: A): { readonly copy: A; readonly size: number } => {
+  let size = 0
+  const copy = (item: unknown): unknown => {
+    if (typeof item === 'string') {
+      size += item.length
+      return item
+    }
+    if (typeof item !== 'object' || item === null) return item
+    if (Array.isArray(item)) return item.map(copy)
+    const copied = Object.create(Object.getPrototypeOf(item) as object | null) as Record<string, unknown>
+    for (const [key, field] of Object.entries(item)) {
+      size += key.length
+      copied[key] = copy(field)
+    }
+    return copied
+  }
+  return { copy: copy(value) as A, size }
+}
 
 /**
  * The pause a writer is storing, copied before anything of it is published: what a caller does
  * to the output or events it is handed (an edited call's arguments, say) cannot change what a
- * continue from the held pause runs. Copied as text, as the memory store does. The pause's own
- * requirements and the transcript are copied; the decided ones before them are only shown and
- * counted, never acted on, and are shared.
+ * continue from the held pause runs. The pause's own requirements and the transcript are copied;
+ * the decided ones before them are only shown and counted, never acted on, and are shared.
  */
 export const heldPauseOf = (
   record: RunRecord,
   messages: ReadonlyArray<Message>,
   requirements: ReadonlyArray<RequirementRecord>,
 ): HeldPause => {
-  const text = JSON.stringify(Schema.encodeSync(messagesCodec)(messages))
+  const transcript = copyOf(messages)
   return {
     record,
-    messages: JSON.parse(text) as Array<Message>,
+    messages: transcript.copy,
     requirements: requirements.map((requirement) =>
-      record.pendingRequirementIds.includes(requirement.id)
-        ? requirementOf(JSON.parse(JSON.stringify(requirementCodec(requirement))))
-        : requirement,
+      record.pendingRequirementIds.includes(requirement.id) ? copyOf(requirement).copy : requirement,
     ),
-    size: text.length,
+    size: transcript.size,
   }
 }
 
