@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Schema } from 'effect'
+import { Effect, Either, Layer, Option } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
 import { FollowUp } from './FollowUp.js'
@@ -18,31 +18,17 @@ import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
 import { type BatchRefused, type JournalBatch, RunStore, type SweeperLease } from './RunStore.js'
+import { jsonText } from './internal/jsonText.js'
 
-/**
- * Codec of a stored shape: the memory store keeps encoded copies as JSON text, as a database
- * would, so that nothing a caller holds aliases what is stored, and a schema a real store could
- * not round-trip fails here first. (Text is also cheaper to copy than a structured clone.)
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const codec = <A>(schema: Schema.Schema<A, any>) => {
-  const encode = Schema.encodeSync(schema)
-  const decode = Schema.decodeUnknownSync(schema)
-  return {
-    encode: (value: A): string => JSON.stringify(encode(value)),
-    decode: (stored: unknown): A => decode(JSON.parse(stored as string)),
-  }
-}
-
-const runs = codec(RunRecord)
-const messages = codec(Message)
-const requirements = codec(RequirementRecord)
-const events = codec(RunEvent)
-const approvals = codec(ApprovalRecord)
-const grants = codec(Grant)
-const changes = codec(ApprovalChange)
-const deliveries = codec(Delivery)
-const followUps = codec(FollowUp)
+const runs = jsonText(RunRecord)
+const messages = jsonText(Message)
+const requirements = jsonText(RequirementRecord)
+const events = jsonText(RunEvent)
+const approvals = jsonText(ApprovalRecord)
+const grants = jsonText(Grant)
+const changes = jsonText(ApprovalChange)
+const deliveries = jsonText(Delivery)
+const followUps = jsonText(FollowUp)
 
 /**
  * A run's events, encoded, by sequence number, and their numbers in order: a read from a point
@@ -191,18 +177,21 @@ export const make = (): RunStore => {
     isWorking(run, eventTable.get(run.runId)?.bySeq.has(run.lastSeq + 1) ?? false) &&
     !holdsAt(run, latestLease(run.runId), now)
 
-  /** The decision on a pending requirement of the run, or why there is none: nothing is written yet. */
+  /**
+   * The decision on a pending requirement of the run, or why there is none: nothing is written
+   * yet. An Either, which is also an Effect: a batch's checks run without a fiber's steps.
+   */
   const decide = (
     runId: string,
     requirementId: string,
     resolution: Resolution,
-  ): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
+  ): Either.Either<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
     const found = decodeRequirement(runId, requirementId)
-    if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
+    if (Option.isNone(found)) return Either.left(new RequirementNotFound({ runId, requirementId }))
     if (found.value.status !== 'pending')
-      return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
+      return Either.left(new RequirementAlreadyResolved({ requirementId }))
     // Made of a stored record and a Resolution, each checked already; storing it encodes it through its Schema.
-    return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
+    return Either.right(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
   const storeDecision = (resolved: RequirementRecord, notifications?: ReadonlyArray<Delivery>) => {
@@ -212,55 +201,59 @@ export const make = (): RunStore => {
       appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
   }
 
+  /** Writes a batch that passed its checks, with the decisions it carries, made already. */
+  const append = (batch: JournalBatch, log: EventLog, decided: ReadonlyArray<RequirementRecord>) => {
+    decided.forEach((resolved, index) => storeDecision(resolved, batch.decisions?.[index]?.deliveries))
+    for (const event of batch.events) {
+      if (!log.bySeq.has(event.seq)) log.seqs.splice(firstAfter(log.seqs, event.seq), 0, event.seq)
+      log.bySeq.set(event.seq, events.encode(event))
+    }
+    eventTable.set(batch.runId, log)
+    appendedBatches++
+    if (batch.lease !== undefined) putLease(batch.lease)
+    const transcript = transcripts.get(batch.runId) ?? []
+    batch.messages.forEach(
+      (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
+    )
+    transcripts.set(batch.runId, transcript)
+  }
+
   /**
    * Checks a batch can be appended, its decisions first, and returns how to append it: nothing
    * is written until every check has passed.
    */
-  const prepare = (batch: JournalBatch) =>
-    Effect.gen(function* () {
-      const decisions = batch.decisions ?? []
-      const decided = yield* Effect.forEach(decisions, ({ requirementId, resolution }) =>
-        decide(batch.runId, requirementId, resolution),
-      )
-      const log = eventTable.get(batch.runId) ?? { bySeq: new Map<number, unknown>(), seqs: [] }
-      const first = batch.events[0]
-      if (first !== undefined && log.bySeq.has(first.seq))
-        return yield* new EventSequenceConflict({ runId: batch.runId, seq: first.seq })
-      return () => {
-        decided.forEach((resolved, index) => storeDecision(resolved, decisions[index]?.deliveries))
-        for (const event of batch.events) {
-          if (!log.bySeq.has(event.seq)) log.seqs.splice(firstAfter(log.seqs, event.seq), 0, event.seq)
-          log.bySeq.set(event.seq, events.encode(event))
-        }
-        eventTable.set(batch.runId, log)
-        appendedBatches++
-        if (batch.lease !== undefined) putLease(batch.lease)
-        const transcript = transcripts.get(batch.runId) ?? []
-        batch.messages.forEach(
-          (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
-        )
-        transcripts.set(batch.runId, transcript)
-      }
-    })
+  const prepare = (batch: JournalBatch): Either.Either<() => void, BatchRefused> =>
+    Either.flatMap(
+      Either.all(
+        (batch.decisions ?? []).map(({ requirementId, resolution }) =>
+          decide(batch.runId, requirementId, resolution),
+        ),
+      ),
+      (decided) => {
+        const log = eventTable.get(batch.runId) ?? { bySeq: new Map<number, unknown>(), seqs: [] }
+        const first = batch.events[0]
+        return first !== undefined && log.bySeq.has(first.seq)
+          ? Either.left(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
+          : Either.right(() => append(batch, log, decided))
+      },
+    )
 
   return {
     createRun: (run, first) =>
       Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused> => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
-        runTable.set(run.runId, runs.encode(run))
-        if (first === undefined) return Effect.void
-        return Effect.map(
-          Effect.tapError(prepare(first), () => Effect.sync(() => runTable.delete(run.runId))),
-          (append) => append(),
-        )
+        return Either.map(first === undefined ? Either.right(() => {}) : prepare(first), (append) => {
+          runTable.set(run.runId, runs.encode(run))
+          append()
+        })
       }),
     getRun: (runId) =>
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
-    appendBatch: (batch) => Effect.suspend(() => Effect.map(prepare(batch), (append) => append())),
+    appendBatch: (batch) => Effect.suspend(() => Either.map(prepare(batch), (append) => append())),
     commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
-        Effect.map(prepare(batch), (append) => {
+        Either.map(prepare(batch), (append) => {
           append()
           enqueue(notifications)
           for (const requirement of raised) {
