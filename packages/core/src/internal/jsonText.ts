@@ -44,6 +44,15 @@ export const encodesAsItself = (ast: SchemaAST.AST, seen = new Set<SchemaAST.AST
 }
 
 /**
+ * The text as one string. V8's JSON.stringify answers a rope of pieces, a third larger than their
+ * characters; reading a character joins them, and the garbage collector drops the rope.
+ */
+const flat = (text: string) => {
+  text.charCodeAt(0)
+  return text
+}
+
+/**
  * Values of a Schema kept as JSON text, as a database keeps them: nothing a caller holds aliases
  * what is kept, and every read is a fresh value, decoded (so checked) through the Schema. A value
  * whose schema `encodesAsItself` is written as its own JSON text, without a pass through the
@@ -54,10 +63,9 @@ export const encodesAsItself = (ast: SchemaAST.AST, seen = new Set<SchemaAST.AST
 export const jsonText = <A>(schema: Schema.Schema<A, any>) => {
   const encode = Schema.encodeSync(schema)
   const decode = Schema.decodeUnknownSync(schema)
+  const toText = encodesAsItself(schema.ast) ? JSON.stringify : (value: A) => JSON.stringify(encode(value))
   return {
-    encode: encodesAsItself(schema.ast)
-      ? (value: A): string => JSON.stringify(value)
-      : (value: A): string => JSON.stringify(encode(value)),
+    encode: (value: A): string => flat(toText(value)),
     /** `stored` is text this wrote: what a table holds, as the table holds it. */
     decode: (stored: unknown): A => decode(JSON.parse(stored as string)),
   }
