@@ -54,18 +54,21 @@ const flat = (text: string) => {
 
 /**
  * Values of a Schema kept as JSON text, as a database keeps them: nothing a caller holds aliases
- * what is kept, and every read is a fresh value, decoded (so checked) through the Schema. A value
- * whose schema `encodesAsItself` is written as its own JSON text, without a pass through the
- * Schema: the same text up to the order of keys, at a fraction of the cost. Other schemas are
- * encoded first, so one a real store could not round-trip fails here too.
+ * what is kept, and every read is a fresh value, decoded through the Schema. A value whose schema
+ * `encodesAsItself` is checked as its own encoding (every filter of the Schema, at a fraction of
+ * the cost of encoding) and written as its own JSON text: the same text up to the order of keys.
+ * Any other value is encoded first, so what encoding refuses is refused as it was, and a schema a
+ * real store could not round-trip fails here too.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const jsonText = <A>(schema: Schema.Schema<A, any>) => {
   const encode = Schema.encodeSync(schema)
   const decode = Schema.decodeUnknownSync(schema)
-  const toText = encodesAsItself(schema.ast) ? JSON.stringify : (value: A) => JSON.stringify(encode(value))
+  const isOwnEncoding = encodesAsItself(schema.ast)
+    ? Schema.is(Schema.encodedBoundSchema(schema))
+    : () => false
   return {
-    encode: (value: A): string => flat(toText(value)),
+    encode: (value: A): string => flat(JSON.stringify(isOwnEncoding(value) ? value : encode(value))),
     /** `stored` is text this wrote: what a table holds, as the table holds it. */
     decode: (stored: unknown): A => decode(JSON.parse(stored as string)),
   }
