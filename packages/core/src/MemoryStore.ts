@@ -18,6 +18,7 @@ import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
 import { type BatchRefused, type JournalBatch, RunStore, type SweeperLease } from './RunStore.js'
+import * as EventLog from './internal/eventLog.js'
 import { jsonText } from './internal/jsonText.js'
 
 const runs = jsonText(RunRecord)
@@ -29,27 +30,6 @@ const grants = jsonText(Grant)
 const changes = jsonText(ApprovalChange)
 const deliveries = jsonText(Delivery)
 const followUps = jsonText(FollowUp)
-
-/**
- * A run's events, encoded, by sequence number, and their numbers in order: a read from a point
- * (a resume reads what came after the last stop) costs what it returns, not the run's length.
- */
-interface EventLog {
-  readonly bySeq: Map<number, unknown>
-  readonly seqs: Array<number>
-}
-
-/** The index of the first number after `seq` in ascending `seqs` (its length if none is). */
-const firstAfter = (seqs: ReadonlyArray<number>, seq: number) => {
-  let low = 0
-  let high = seqs.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (seqs[middle]! <= seq) low = middle + 1
-    else high = middle
-  }
-  return low
-}
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -83,7 +63,7 @@ export const make = (): RunStore => {
   const transcripts = new Map<string, Array<unknown>>()
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
-  const eventTable = new Map<string, EventLog>()
+  const eventTable = new Map<string, EventLog.EventLog>()
   /** The batches of events appended so far: the events' mark. */
   let appendedBatches = 0
   // Approvals decided when written; the others are read from their requirements.
@@ -109,8 +89,7 @@ export const make = (): RunStore => {
 
   const eventsAfter = (runId: string, afterSeq: number) => {
     const log = eventTable.get(runId)
-    if (log === undefined) return []
-    return log.seqs.slice(firstAfter(log.seqs, afterSeq)).map((seq) => events.decode(log.bySeq.get(seq)))
+    return log === undefined ? [] : EventLog.textsAfter(log, afterSeq).map((text) => events.decode(text))
   }
 
   const appendChange = (approval: ApprovalRecord) =>
@@ -174,7 +153,7 @@ export const make = (): RunStore => {
     )
 
   const isInterrupted = (run: RunRecord, now: number) =>
-    isWorking(run, eventTable.get(run.runId)?.bySeq.has(run.lastSeq + 1) ?? false) &&
+    isWorking(run, EventLog.has(eventTable.get(run.runId), run.lastSeq + 1)) &&
     !holdsAt(run, latestLease(run.runId), now)
 
   /**
@@ -202,12 +181,9 @@ export const make = (): RunStore => {
   }
 
   /** Writes a batch that passed its checks, with the decisions it carries, made already. */
-  const append = (batch: JournalBatch, log: EventLog, decided: ReadonlyArray<RequirementRecord>) => {
+  const append = (batch: JournalBatch, log: EventLog.EventLog, decided: ReadonlyArray<RequirementRecord>) => {
     decided.forEach((resolved, index) => storeDecision(resolved, batch.decisions?.[index]?.deliveries))
-    for (const event of batch.events) {
-      if (!log.bySeq.has(event.seq)) log.seqs.splice(firstAfter(log.seqs, event.seq), 0, event.seq)
-      log.bySeq.set(event.seq, events.encode(event))
-    }
+    for (const event of batch.events) EventLog.put(log, event.seq, events.encode(event))
     eventTable.set(batch.runId, log)
     appendedBatches++
     if (batch.lease !== undefined) putLease(batch.lease)
@@ -216,6 +192,19 @@ export const make = (): RunStore => {
       (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
     )
     transcripts.set(batch.runId, transcript)
+  }
+
+  /**
+   * A run committed at a stop grows no more until it is taken up again: its arrays are cut to
+   * their length (arrays grow by half as much again, and more, to take more).
+   */
+  const settle = (runId: string) => {
+    const log = eventTable.get(runId)
+    if (log !== undefined) EventLog.settle(log)
+    const transcript = transcripts.get(runId)
+    if (transcript !== undefined) transcripts.set(runId, transcript.slice())
+    const ids = requirementsByRun.get(runId)
+    if (ids !== undefined) requirementsByRun.set(runId, ids.slice())
   }
 
   /**
@@ -230,9 +219,9 @@ export const make = (): RunStore => {
         ),
       ),
       (decided) => {
-        const log = eventTable.get(batch.runId) ?? { bySeq: new Map<number, unknown>(), seqs: [] }
+        const log = eventTable.get(batch.runId) ?? EventLog.empty()
         const first = batch.events[0]
-        return first !== undefined && log.bySeq.has(first.seq)
+        return first !== undefined && EventLog.has(log, first.seq)
           ? Either.left(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
           : Either.right(() => append(batch, log, decided))
       },
@@ -268,6 +257,7 @@ export const make = (): RunStore => {
           }
           runTable.set(run.runId, runs.encode(run))
           leaseTable.delete(run.runId)
+          settle(run.runId)
         }),
       ),
     renewLease: (lease) => Effect.sync(() => putLease(lease)),
