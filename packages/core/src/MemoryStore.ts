@@ -31,6 +31,9 @@ const changes = jsonText(ApprovalChange)
 const deliveries = jsonText(Delivery)
 const followUps = jsonText(FollowUp)
 
+/** The longest of a run's arrays cut to its length when the run stops (see `settle`). */
+const settledLength = 64
+
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
   (filter.status === undefined || approval.status === filter.status) &&
@@ -169,7 +172,7 @@ export const make = (): RunStore => {
     if (Option.isNone(found)) return Either.left(new RequirementNotFound({ runId, requirementId }))
     if (found.value.status !== 'pending')
       return Either.left(new RequirementAlreadyResolved({ requirementId }))
-    // Made of a stored record and a Resolution, each checked already; storing it encodes it through its Schema.
+    // Made of a stored record and a Resolution, each checked already; storing it checks it against its Schema.
     return Either.right(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
@@ -196,15 +199,18 @@ export const make = (): RunStore => {
 
   /**
    * A run committed at a stop grows no more until it is taken up again: its arrays are cut to
-   * their length (arrays grow by half as much again, and more, to take more).
+   * their length. An array grows by half as much again and 16 more to take more: most of a short
+   * run's arrays is room. A long run's room is a small part of what it holds, and copying it at
+   * every stop would make a cycle cost more the longer the run, so it keeps it.
    */
   const settle = (runId: string) => {
     const log = eventTable.get(runId)
-    if (log !== undefined) EventLog.settle(log)
+    if (log !== undefined && log.seqs.length <= settledLength) EventLog.settle(log)
     const transcript = transcripts.get(runId)
-    if (transcript !== undefined) transcripts.set(runId, transcript.slice())
+    if (transcript !== undefined && transcript.length <= settledLength)
+      transcripts.set(runId, transcript.slice())
     const ids = requirementsByRun.get(runId)
-    if (ids !== undefined) requirementsByRun.set(runId, ids.slice())
+    if (ids !== undefined && ids.length <= settledLength) requirementsByRun.set(runId, ids.slice())
   }
 
   /**
