@@ -1,0 +1,114 @@
+import { Schema } from 'effect'
+import { describe, expect, it } from 'vitest'
+import { compiledCheck } from '../src/internal/compiledCheck.js'
+import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
+import { ApprovalRecord } from '../src/Approval.js'
+import { Grant } from '../src/Grant.js'
+import { sampleApproval, sampleGrant } from '../src/testing/ApprovalConformance.js'
+import {
+  sampleEvents,
+  sampleRequirement,
+  sampleResolution,
+  sampleRun,
+  sampleTranscript,
+} from '../src/testing/StoreConformance.js'
+
+/**
+ * The memory store checks each value it writes with `compiledCheck`, in place of `Schema.is`:
+ * held here to answer as `Schema.is` does, on the values the stores keep and on broken copies.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySchema = Schema.Schema<any, any>
+
+const nested = (levels: number): unknown => (levels === 0 ? 1 : { deeper: nested(levels - 1) })
+
+/** Copies of a value each broken in one way: a field of the wrong type, missing, empty, fractional or too deep. */
+const brokenCopies = (value: object): ReadonlyArray<unknown> => {
+  const fields = Object.entries(value)
+  return [
+    null,
+    [value],
+    'text',
+    ...fields.flatMap(([key, field]) => {
+      const without = Object.fromEntries(fields.filter(([other]) => other !== key))
+      return [
+        without,
+        { ...value, [key]: typeof field === 'string' ? 1 : 'text' },
+        { ...value, [key]: '' },
+        { ...value, [key]: 0.5 },
+        { ...value, [key]: [nested(maxJsonDepth + 1)] },
+        { ...value, [key]: nested(maxJsonDepth + 1) },
+        { ...value, [key]: undefined },
+      ]
+    }),
+  ]
+}
+
+const storedShapes: ReadonlyArray<readonly [string, AnySchema, ReadonlyArray<object>]> = [
+  ['RunRecord', RunRecord, [sampleRun('run-1'), sampleRun('run-2', { status: 'paused', kind: 'team' })]],
+  ['Message', Message, sampleTranscript()],
+  [
+    'RequirementRecord',
+    RequirementRecord,
+    [
+      sampleRequirement('run-1', 'req-1'),
+      new RequirementRecord({
+        ...sampleRequirement('run-1', 'req-2'),
+        status: 'resolved',
+        resolution: sampleResolution('grace', { approved: true, edits: { amount: 100 } }),
+      }),
+    ],
+  ],
+  ['RunEvent', RunEvent, sampleEvents('run-1')],
+  ['ApprovalRecord', ApprovalRecord, [sampleApproval('run-1', 'approval-1')]],
+  ['Grant', Grant, [sampleGrant('session-1', 'grant-1')]],
+]
+
+interface Tree {
+  readonly name: string
+  readonly children: ReadonlyArray<Tree>
+}
+const Tree: Schema.Schema<Tree> = Schema.Struct({
+  name: Schema.NonEmptyString,
+  children: Schema.Array(Schema.suspend(() => Tree)),
+})
+const Pair = Schema.Tuple(Schema.Int, Schema.optionalElement(Schema.String))
+const Scores = Schema.Record({ key: Schema.String.pipe(Schema.startsWith('s-')), value: Schema.Int })
+
+describe('compiledCheck: what Schema.is answers, compiled', () => {
+  it.each(storedShapes)('answers as Schema.is for %s, whole and broken', (_, schema, values) => {
+    const encoded = Schema.encodedBoundSchema(schema)
+    const check = compiledCheck(encoded.ast)!
+    const is = Schema.is(encoded)
+    for (const value of values) {
+      expect(check(value)).toBe(true)
+      for (const broken of brokenCopies(value)) expect(check(broken)).toBe(is(broken))
+    }
+  })
+
+  it.each([
+    [
+      'a recursive struct',
+      Tree,
+      [{ name: 'a', children: [{ name: 'b', children: [] }] }],
+      [{ name: 'a', children: [{ name: '', children: [] }] }, { name: 'a' }],
+    ],
+    ['a tuple with an optional element', Pair, [[1], [1, 'x']], [[], [1.5], [1, 2], [1, 'x', 'y'], { 0: 1 }]],
+    [
+      'a record whose keys are filtered',
+      Scores,
+      [{}, { 's-a': 1, other: 'ignored' }],
+      [{ 's-a': 0.5 }, { 's-a': 'x' }, null],
+    ],
+  ] as const)('answers as Schema.is for %s', (_, schema, valid, invalid) => {
+    const check = compiledCheck((schema as AnySchema).ast)!
+    const is = Schema.is(schema as AnySchema)
+    for (const value of valid) expect([check(value), is(value)]).toStrictEqual([true, true])
+    for (const value of invalid) expect([check(value), is(value)]).toStrictEqual([false, false])
+  })
+
+  it('compiles nothing it does not know: a date is left to Schema.is', () => {
+    expect(compiledCheck(Schema.Struct({ at: Schema.DateFromSelf }).ast)).toBeUndefined()
+  })
+})
