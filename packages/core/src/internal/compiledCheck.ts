@@ -1,4 +1,4 @@
-import { Option, SchemaAST } from 'effect'
+import { Option, type SchemaAST } from 'effect'
 
 type Check = (value: unknown) => boolean
 
@@ -21,7 +21,7 @@ export const compiledCheck = (
   if (known !== undefined) return known
   const all = (asts: ReadonlyArray<SchemaAST.AST>) => {
     const checks = asts.map((member) => compiledCheck(member, compiled))
-    return checks.every((check) => check !== undefined) ? (checks as Array<Check>) : undefined
+    return checks.every((check) => check !== undefined) ? checks : undefined
   }
   switch (ast._tag) {
     case 'StringKeyword':
@@ -43,10 +43,9 @@ export const compiledCheck = (
     }
     case 'Suspend': {
       // Compiled once: the schema it stands for may hold it again.
-      let target: Check | undefined
       const check: Check = (value) => target!(value)
       compiled.set(ast, check)
-      target = compiledCheck(ast.f(), compiled)
+      const target = compiledCheck(ast.f(), compiled)
       return target && check
     }
     case 'Union': {
