@@ -1,25 +1,13 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { compiledCheck } from '../src/internal/compiledCheck.js'
-import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
-import { ApprovalRecord } from '../src/Approval.js'
-import { Grant } from '../src/Grant.js'
-import { sampleApproval, sampleGrant } from '../src/testing/ApprovalConformance.js'
-import {
-  sampleEvents,
-  sampleRequirement,
-  sampleResolution,
-  sampleRun,
-  sampleTranscript,
-} from '../src/testing/StoreConformance.js'
+import { maxJsonDepth } from '../src/index.js'
+import { type AnySchema, storedShapes } from './storedShapes.js'
 
 /**
  * The memory store checks each value it writes with `compiledCheck`, in place of `Schema.is`:
  * held here to answer as `Schema.is` does, on the values the stores keep and on broken copies.
  */
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySchema = Schema.Schema<any, any>
 
 const nested = (levels: number): unknown => (levels === 0 ? 1 : { deeper: nested(levels - 1) })
 
@@ -44,26 +32,6 @@ const brokenCopies = (value: object): ReadonlyArray<unknown> => {
     }),
   ]
 }
-
-const storedShapes: ReadonlyArray<readonly [string, AnySchema, ReadonlyArray<object>]> = [
-  ['RunRecord', RunRecord, [sampleRun('run-1'), sampleRun('run-2', { status: 'paused', kind: 'team' })]],
-  ['Message', Message, sampleTranscript()],
-  [
-    'RequirementRecord',
-    RequirementRecord,
-    [
-      sampleRequirement('run-1', 'req-1'),
-      new RequirementRecord({
-        ...sampleRequirement('run-1', 'req-2'),
-        status: 'resolved',
-        resolution: sampleResolution('grace', { approved: true, edits: { amount: 100 } }),
-      }),
-    ],
-  ],
-  ['RunEvent', RunEvent, sampleEvents('run-1')],
-  ['ApprovalRecord', ApprovalRecord, [sampleApproval('run-1', 'approval-1')]],
-  ['Grant', Grant, [sampleGrant('session-1', 'grant-1')]],
-]
 
 interface Tree {
   readonly name: string

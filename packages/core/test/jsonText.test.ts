@@ -1,24 +1,9 @@
 import { ParseResult, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { encodesAsItself, jsonText } from '../src/internal/jsonText.js'
-import {
-  ApprovalRecord,
-  maxJsonDepth,
-  Message,
-  RequirementRecord,
-  RunEvent,
-  RunRecord,
-} from '../src/index.js'
-import { Grant } from '../src/Grant.js'
-import { sampleApproval, sampleGrant } from '../src/testing/ApprovalConformance.js'
-import {
-  asMutable,
-  sampleEvents,
-  sampleRequirement,
-  sampleResolution,
-  sampleRun,
-  sampleTranscript,
-} from '../src/testing/StoreConformance.js'
+import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
+import { asMutable, sampleEvents, sampleRequirement, sampleRun } from '../src/testing/StoreConformance.js'
+import { type AnySchema, storedShapes } from './storedShapes.js'
 
 /**
  * The memory store keeps its records as JSON text made by `jsonText`: a value whose Schema
@@ -26,32 +11,9 @@ import {
  * These tests hold that text to what the Schema's encoding would have written.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnySchema = Schema.Schema<any, any>
-
 /** The text a Schema's encoding gives, as a value (JSON drops the keys it holds undefined). */
 const encodedJson = (schema: AnySchema, value: unknown): unknown =>
   JSON.parse(JSON.stringify(Schema.encodeSync(schema)(value)))
-
-const storedShapes: ReadonlyArray<readonly [string, AnySchema, ReadonlyArray<unknown>]> = [
-  ['RunRecord', RunRecord, [sampleRun('run-1'), sampleRun('run-2', { status: 'paused', kind: 'team' })]],
-  ['Message', Message, sampleTranscript()],
-  [
-    'RequirementRecord',
-    RequirementRecord,
-    [
-      sampleRequirement('run-1', 'req-1'),
-      new RequirementRecord({
-        ...sampleRequirement('run-1', 'req-2'),
-        status: 'resolved',
-        resolution: sampleResolution('grace', { approved: true, edits: { amount: 100 } }),
-      }),
-    ],
-  ],
-  ['RunEvent', RunEvent, sampleEvents('run-1')],
-  ['ApprovalRecord', ApprovalRecord, [sampleApproval('run-1', 'approval-1')]],
-  ['Grant', Grant, [sampleGrant('session-1', 'grant-1')]],
-]
 
 class Stamp extends Schema.Class<Stamp>('Stamp')({ at: Schema.Date }) {}
 class Plain extends Schema.Class<Plain>('Plain')({
