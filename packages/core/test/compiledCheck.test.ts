@@ -2,7 +2,7 @@ import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { compiledCheck } from '../src/internal/compiledCheck.js'
 import { maxJsonDepth } from '../src/index.js'
-import { type AnySchema, storedShapes } from './storedShapes.js'
+import { type AnySchema, storedShapes, Tree } from './storedShapes.js'
 
 /**
  * The memory store checks each value it writes with `compiledCheck`, in place of `Schema.is`:
@@ -33,14 +33,6 @@ const brokenCopies = (value: object): ReadonlyArray<unknown> => {
   ]
 }
 
-interface Tree {
-  readonly name: string
-  readonly children: ReadonlyArray<Tree>
-}
-const Tree: Schema.Schema<Tree> = Schema.Struct({
-  name: Schema.NonEmptyString,
-  children: Schema.Array(Schema.suspend(() => Tree)),
-})
 const Pair = Schema.Tuple(Schema.Int, Schema.optionalElement(Schema.String))
 const Scores = Schema.Record({ key: Schema.String.pipe(Schema.startsWith('s-')), value: Schema.Int })
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { encodesAsItself, jsonText } from '../src/internal/jsonText.js'
 import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
 import { asMutable, sampleEvents, sampleRequirement, sampleRun } from '../src/testing/StoreConformance.js'
-import { type AnySchema, storedShapes } from './storedShapes.js'
+import { type AnySchema, storedShapes, Tree } from './storedShapes.js'
 
 /**
  * The memory store keeps its records as JSON text made by `jsonText`: a value whose Schema
@@ -20,14 +20,6 @@ class Plain extends Schema.Class<Plain>('Plain')({
   id: Schema.NonEmptyString,
   tags: Schema.Array(Schema.String),
 }) {}
-interface Tree {
-  readonly name: string
-  readonly children: ReadonlyArray<Tree>
-}
-const Tree: Schema.Schema<Tree> = Schema.Struct({
-  name: Schema.String,
-  children: Schema.Array(Schema.suspend(() => Tree)),
-})
 
 describe('encodesAsItself: whether a value is its own encoding', () => {
   it.each(storedShapes)('holds for %s, a shape the stores keep', (_, schema) => {

@@ -1,4 +1,4 @@
-import type { Schema } from 'effect'
+import { Schema } from 'effect'
 import { ApprovalRecord } from '../src/Approval.js'
 import { Grant } from '../src/Grant.js'
 import { Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
@@ -34,3 +34,14 @@ export const storedShapes: ReadonlyArray<readonly [string, AnySchema, ReadonlyAr
   ['ApprovalRecord', ApprovalRecord, [sampleApproval('run-1', 'approval-1')]],
   ['Grant', Grant, [sampleGrant('session-1', 'grant-1')]],
 ]
+
+export interface Tree {
+  readonly name: string
+  readonly children: ReadonlyArray<Tree>
+}
+
+/** A recursive schema. */
+export const Tree: Schema.Schema<Tree> = Schema.Struct({
+  name: Schema.NonEmptyString,
+  children: Schema.Array(Schema.suspend(() => Tree)),
+})
