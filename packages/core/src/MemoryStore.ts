@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Schema } from 'effect'
+import { Effect, Either, Layer, Option } from 'effect'
 import * as Approval from './Approval.js'
 import { ApprovalChange, ApprovalRecord } from './Approval.js'
 import { FollowUp } from './FollowUp.js'
@@ -19,52 +19,21 @@ import { RequirementRecord, type Resolution } from './Requirement.js'
 import { holdsAt, isWorking, type RunLease, RunRecord } from './Run.js'
 import { RunEvent } from './RunEvent.js'
 import { type BatchRefused, type JournalBatch, RunStore, type SweeperLease } from './RunStore.js'
+import * as EventLog from './internal/eventLog.js'
+import { jsonText } from './internal/jsonText.js'
 
-/**
- * Codec of a stored shape: the memory store keeps encoded copies as JSON text, as a database
- * would, so that nothing a caller holds aliases what is stored, and a schema a real store could
- * not round-trip fails here first. (Text is also cheaper to copy than a structured clone.)
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const codec = <A>(schema: Schema.Schema<A, any>) => {
-  const encode = Schema.encodeSync(schema)
-  const decode = Schema.decodeUnknownSync(schema)
-  return {
-    encode: (value: A): string => JSON.stringify(encode(value)),
-    decode: (stored: unknown): A => decode(JSON.parse(stored as string)),
-  }
-}
+const runs = jsonText(RunRecord)
+const messages = jsonText(Message)
+const requirements = jsonText(RequirementRecord)
+const events = jsonText(RunEvent)
+const approvals = jsonText(ApprovalRecord)
+const grants = jsonText(Grant)
+const changes = jsonText(ApprovalChange)
+const deliveries = jsonText(Delivery)
+const followUps = jsonText(FollowUp)
 
-const runs = codec(RunRecord)
-const messages = codec(Message)
-const requirements = codec(RequirementRecord)
-const events = codec(RunEvent)
-const approvals = codec(ApprovalRecord)
-const grants = codec(Grant)
-const changes = codec(ApprovalChange)
-const deliveries = codec(Delivery)
-const followUps = codec(FollowUp)
-
-/**
- * A run's events, encoded, by sequence number, and their numbers in order: a read from a point
- * (a resume reads what came after the last stop) costs what it returns, not the run's length.
- */
-interface EventLog {
-  readonly bySeq: Map<number, unknown>
-  readonly seqs: Array<number>
-}
-
-/** The index of the first number after `seq` in ascending `seqs` (its length if none is). */
-const firstAfter = (seqs: ReadonlyArray<number>, seq: number) => {
-  let low = 0
-  let high = seqs.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (seqs[middle]! <= seq) low = middle + 1
-    else high = middle
-  }
-  return low
-}
+/** The longest of a run's arrays cut to its length when the run stops (see `settle`). */
+const settledLength = 64
 
 /** Whether an approval matches every field the filter gives. */
 const matchesFilter = (approval: ApprovalRecord, filter: Approval.ApprovalFilter) =>
@@ -98,7 +67,7 @@ export const make = (): RunStore => {
   const transcripts = new Map<string, Array<unknown>>()
   const requirementTable = new Map<string, unknown>()
   const requirementsByRun = new Map<string, Array<string>>()
-  const eventTable = new Map<string, EventLog>()
+  const eventTable = new Map<string, EventLog.EventLog>()
   /** The batches of events appended so far: the events' mark. */
   let appendedBatches = 0
   // Approvals decided when written; the others are read from their requirements.
@@ -124,8 +93,7 @@ export const make = (): RunStore => {
 
   const eventsAfter = (runId: string, afterSeq: number) => {
     const log = eventTable.get(runId)
-    if (log === undefined) return []
-    return log.seqs.slice(firstAfter(log.seqs, afterSeq)).map((seq) => events.decode(log.bySeq.get(seq)))
+    return log === undefined ? [] : EventLog.textsAfter(log, afterSeq).map((text) => events.decode(text))
   }
 
   const appendChange = (approval: ApprovalRecord) =>
@@ -189,21 +157,24 @@ export const make = (): RunStore => {
     )
 
   const isInterrupted = (run: RunRecord, now: number) =>
-    isWorking(run, eventTable.get(run.runId)?.bySeq.has(run.lastSeq + 1) ?? false) &&
+    isWorking(run, EventLog.has(eventTable.get(run.runId), run.lastSeq + 1)) &&
     !holdsAt(run, latestLease(run.runId), now)
 
-  /** The decision on a pending requirement of the run, or why there is none: nothing is written yet. */
+  /**
+   * The decision on a pending requirement of the run, or why there is none: nothing is written
+   * yet. An Either, which is also an Effect: a batch's checks run without a fiber's steps.
+   */
   const decide = (
     runId: string,
     requirementId: string,
     resolution: Resolution,
-  ): Effect.Effect<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
+  ): Either.Either<RequirementRecord, RequirementNotFound | RequirementAlreadyResolved> => {
     const found = decodeRequirement(runId, requirementId)
-    if (Option.isNone(found)) return Effect.fail(new RequirementNotFound({ runId, requirementId }))
+    if (Option.isNone(found)) return Either.left(new RequirementNotFound({ runId, requirementId }))
     if (found.value.status !== 'pending')
-      return Effect.fail(new RequirementAlreadyResolved({ requirementId }))
-    // Made of a stored record and a Resolution, each checked already; storing it encodes it through its Schema.
-    return Effect.succeed(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
+      return Either.left(new RequirementAlreadyResolved({ requirementId }))
+    // Made of a stored record and a Resolution, each checked already; storing it checks it against its Schema.
+    return Either.right(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
   const storeDecision = (resolved: RequirementRecord, notifications?: ReadonlyArray<Delivery>) => {
@@ -213,55 +184,72 @@ export const make = (): RunStore => {
       appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
   }
 
+  /** Writes a batch that passed its checks, with the decisions it carries, made already. */
+  const append = (batch: JournalBatch, log: EventLog.EventLog, decided: ReadonlyArray<RequirementRecord>) => {
+    decided.forEach((resolved, index) => storeDecision(resolved, batch.decisions?.[index]?.deliveries))
+    for (const event of batch.events) EventLog.put(log, event.seq, events.encode(event))
+    eventTable.set(batch.runId, log)
+    appendedBatches++
+    if (batch.lease !== undefined) putLease(batch.lease)
+    const transcript = transcripts.get(batch.runId) ?? []
+    batch.messages.forEach(
+      (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
+    )
+    transcripts.set(batch.runId, transcript)
+  }
+
+  /**
+   * A run committed at a stop grows no more until it is taken up again: its arrays are cut to
+   * their length. An array grows by half as much again and 16 more to take more: most of a short
+   * run's arrays is room. A long run's room is a small part of what it holds, and copying it at
+   * every stop would make a cycle cost more the longer the run, so it keeps it.
+   */
+  const settle = (runId: string) => {
+    const log = eventTable.get(runId)
+    if (log !== undefined && log.seqs.length <= settledLength) EventLog.settle(log)
+    const transcript = transcripts.get(runId)
+    if (transcript !== undefined && transcript.length <= settledLength)
+      transcripts.set(runId, transcript.slice())
+    const ids = requirementsByRun.get(runId)
+    if (ids !== undefined && ids.length <= settledLength) requirementsByRun.set(runId, ids.slice())
+  }
+
   /**
    * Checks a batch can be appended, its decisions first, and returns how to append it: nothing
    * is written until every check has passed.
    */
-  const prepare = (batch: JournalBatch) =>
-    Effect.gen(function* () {
-      const decisions = batch.decisions ?? []
-      const decided = yield* Effect.forEach(decisions, ({ requirementId, resolution }) =>
-        decide(batch.runId, requirementId, resolution),
-      )
-      const log = eventTable.get(batch.runId) ?? { bySeq: new Map<number, unknown>(), seqs: [] }
-      const first = batch.events[0]
-      if (first !== undefined && log.bySeq.has(first.seq))
-        return yield* new EventSequenceConflict({ runId: batch.runId, seq: first.seq })
-      return () => {
-        decided.forEach((resolved, index) => storeDecision(resolved, decisions[index]?.deliveries))
-        for (const event of batch.events) {
-          if (!log.bySeq.has(event.seq)) log.seqs.splice(firstAfter(log.seqs, event.seq), 0, event.seq)
-          log.bySeq.set(event.seq, events.encode(event))
-        }
-        eventTable.set(batch.runId, log)
-        appendedBatches++
-        if (batch.lease !== undefined) putLease(batch.lease)
-        const transcript = transcripts.get(batch.runId) ?? []
-        batch.messages.forEach(
-          (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
-        )
-        transcripts.set(batch.runId, transcript)
-      }
-    })
+  const prepare = (batch: JournalBatch): Either.Either<() => void, BatchRefused> =>
+    Either.flatMap(
+      Either.all(
+        (batch.decisions ?? []).map(({ requirementId, resolution }) =>
+          decide(batch.runId, requirementId, resolution),
+        ),
+      ),
+      (decided) => {
+        const log = eventTable.get(batch.runId) ?? EventLog.empty()
+        const first = batch.events[0]
+        return first !== undefined && EventLog.has(log, first.seq)
+          ? Either.left(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
+          : Either.right(() => append(batch, log, decided))
+      },
+    )
 
   return {
     createRun: (run, first) =>
       Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused> => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
-        runTable.set(run.runId, runs.encode(run))
-        if (first === undefined) return Effect.void
-        return Effect.map(
-          Effect.tapError(prepare(first), () => Effect.sync(() => runTable.delete(run.runId))),
-          (append) => append(),
-        )
+        return Either.map(first === undefined ? Either.right(() => {}) : prepare(first), (append) => {
+          runTable.set(run.runId, runs.encode(run))
+          append()
+        })
       }),
     getRun: (runId) =>
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
-    appendBatch: (batch) => Effect.suspend(() => Effect.map(prepare(batch), (append) => append())),
+    appendBatch: (batch) => Effect.suspend(() => Either.map(prepare(batch), (append) => append())),
     commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
-        Effect.map(prepare(batch), (append) => {
+        Either.map(prepare(batch), (append) => {
           append()
           enqueue(notifications)
           for (const requirement of raised) {
@@ -276,6 +264,7 @@ export const make = (): RunStore => {
           }
           runTable.set(run.runId, runs.encode(run))
           leaseTable.delete(run.runId)
+          settle(run.runId)
         }),
       ),
     renewLease: (lease) => Effect.sync(() => putLease(lease)),
