@@ -35,28 +35,27 @@ class RowKey {
 export const key = (...parts: ReadonlyArray<string | number>): RowKey => new RowKey(parts)
 
 /**
- * How a table's records are checked when written. `'schema'`: through their Schema, as what a
- * caller hands in must be. The engine's own records, which every pause and resume writes, are
+ * Whether a table holds the engine's own records, which every pause and resume writes. Those are
  * written as themselves when their Schema encodes a value as itself, without walking the Schema
- * again (the bulk of a write's work otherwise): `'made'`, the instances of a Schema class, each
- * checked by its constructor from checked parts (see `revise` in the core's Run); `'json'`, plain
- * records of engine-made fields and JSON values from tools, models and people, written as
- * themselves once the one walk of `isJsonWithin` finds every value in them JSON within the
- * depth a JSON value may nest (so within it every JSON field is too); any other goes through
- * the Schema, for its error. Reading always checks.
+ * again (the bulk of a write's work otherwise), once the one walk of `isJsonWithin` finds every
+ * value in the record JSON within the depth a JSON value may nest (so that every JSON field in
+ * it, a tool's result or a person's answer, is JSON within that depth too); their other checks
+ * were made when the engine made them (a Schema class's constructor checks its instance; see
+ * `revise` in the core's Run). Any other record goes through its Schema, for its error, as what
+ * a caller hands in always does. Reading always checks.
  */
-type Checked = 'schema' | 'made' | 'json'
+type Writer = 'caller' | 'engine'
 
 /**
  * The JSON text of a stored record, written and read through the record's Schema. A row that
  * does not decode is a StoreError naming its table and key: a corrupt or foreign row must fail
  * the one operation that read it, not crash the process or pass as a record.
  */
-const document = <A, I>(schema: Schema.Schema<A, I>, table: string, checked: Checked = 'schema') => {
+const document = <A, I>(schema: Schema.Schema<A, I>, table: string, writer: Writer = 'caller') => {
   const text = StoredText.codec(schema)
-  const asItself = checked !== 'schema' && encodesAsItself(schema.ast)
+  const asItself = writer === 'engine' && encodesAsItself(schema.ast)
   const encode = (value: A) =>
-    asItself && (checked === 'made' || isJsonWithin(value, maxJsonDepth))
+    asItself && isJsonWithin(value, maxJsonDepth)
       ? Either.try({ try: () => JSON.stringify(value), catch: String })
       : text.encode(value)
   return {
@@ -78,11 +77,11 @@ const document = <A, I>(schema: Schema.Schema<A, I>, table: string, checked: Che
   }
 }
 
-export const runs = document(RunRecord, 'runs', 'made')
-export const messages = document(Message, 'transcript', 'json')
-export const requirements = document(RequirementRecord, 'requirements', 'made')
+export const runs = document(RunRecord, 'runs', 'engine')
+export const messages = document(Message, 'transcript', 'engine')
+export const requirements = document(RequirementRecord, 'requirements', 'engine')
 export const resolutions = document(Resolution, 'requirements')
-export const events = document(RunEvent, 'events', 'json')
+export const events = document(RunEvent, 'events', 'engine')
 export const approvals = document(ApprovalRecord, 'approvals')
 export const grants = document(Grant.Grant, 'grants')
 export const deliveries = document(Delivery, 'deliveries')
