@@ -31,7 +31,7 @@ export const nestsDeeperThan = (value: unknown, maxDepth: number): boolean => {
  * event and message is checked whenever it is encoded or decoded, and the union cost more than
  * encoding the rest of them. An array with holes is not JSON (a hole reads as undefined).
  */
-const isJsonWithin = (value: unknown, maxDepth: number): boolean => {
+export const isJsonWithin = (value: unknown, maxDepth: number): boolean => {
   const pending: Array<unknown> = [value]
   const depths: Array<number> = [0]
   for (let next = pending.length - 1; next >= 0; next = pending.length - 1) {

@@ -100,7 +100,7 @@ export { RunOutput } from './RunOutput.js'
 export type { ToolExecution } from './RunOutput.js'
 export * from './Errors.js'
 
-export { Json, maxJsonDepth, nestsDeeperThan } from './Json.js'
+export { Json, isJsonWithin, maxJsonDepth, nestsDeeperThan } from './Json.js'
 export type { JsonValue } from './Json.js'
 export { Principal } from './Principal.js'
 export { Message, ToolCall, ToolOutcome } from './Message.js'

@@ -1,5 +1,6 @@
 import { type Approval, countLimit, type Grant, type RunFilter, type RunQuery } from '@countersign/core'
 import type Database from 'better-sqlite3'
+import { manyRows } from './manyRows.js'
 
 type ApprovalFilter = Approval.ApprovalFilter
 type ApprovalQuery = Approval.ApprovalQuery
@@ -75,7 +76,8 @@ export interface Statements {
   readonly insertRun: Database.Statement<[RunRow]>
   readonly saveRun: Database.Statement<[RunRow]>
   readonly getRun: Database.Statement<[string], Doc>
-  readonly putMessage: Database.Statement<[string, number, string]>
+  /** `runId, position, doc` of each message, one after the other. */
+  readonly insertMessages: (values: ReadonlyArray<unknown>) => void
   readonly readTranscript: Database.Statement<[string], Doc & { readonly position: number }>
   readonly putRequirement: Database.Statement<[RequirementRow]>
   readonly getRequirement: Database.Statement<[string, string], Doc>
@@ -92,6 +94,8 @@ export interface Statements {
   readonly putGrant: Database.Statement<[GrantRow]>
   readonly getGrant: Database.Statement<[string], Doc>
   readonly updateGrant: Database.Statement<[{ id: string; status: string; doc: string }]>
+  /** `runId, seq, doc` of each event, one after the other; fails whole on a taken sequence number. */
+  readonly insertEvents: (values: ReadonlyArray<unknown>) => void
   readonly insertEvent: Database.Statement<[string, number, string]>
   readonly readEvents: Database.Statement<[string, number], Doc & { readonly seq: number }>
   readonly putLease: Database.Statement<[LeaseRow]>
@@ -132,7 +136,7 @@ export const prepare = (db: Database.Database): Statements => ({
 
   // Written in the transaction of its batch, whose first event is the writer's claim: a taken
   // position is a broken writer, and fails the batch.
-  putMessage: db.prepare('INSERT INTO transcript (run_id, position, doc) VALUES (?, ?, ?)'),
+  insertMessages: manyRows(db, 'INSERT INTO transcript (run_id, position, doc)', 3),
   readTranscript: db.prepare('SELECT position, doc FROM transcript WHERE run_id = ? ORDER BY position'),
 
   // A new requirement goes after its run's last one; a taken id changes nothing (and fails the commit).
@@ -206,6 +210,9 @@ export const prepare = (db: Database.Database): Statements => ({
     `UPDATE grants SET status = @status, doc = @doc WHERE id = @id AND status = 'active'`,
   ),
 
+  // A batch's events go in at once, and a taken sequence number fails them all; one at a time,
+  // a taken one changes nothing: how the one taken is found.
+  insertEvents: manyRows(db, 'INSERT INTO events (run_id, seq, doc)', 3),
   insertEvent: db.prepare(
     'INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING',
   ),

@@ -24,6 +24,7 @@ import type Database from 'better-sqlite3'
 import { Effect, Option } from 'effect'
 import * as Docs from './documents.js'
 import { makeOutbox } from './outbox.js'
+import { isKeyTaken } from './manyRows.js'
 import { prepare, prepareListings } from './statements.js'
 
 export const reasonOf = (cause: unknown) =>
@@ -115,32 +116,57 @@ export const makeRunStore = (db: Database.Database): RunStore => {
 
   /**
    * Appends a batch with its decisions; thrown inside a transaction, a decision that loses or a
-   * taken sequence number rolls all of it back.
+   * taken sequence number rolls all of it back. Its events, then its messages, go in one
+   * statement each: a batch costs SQLite a few calls, not one per row.
    */
   const append = (
     operation: string,
-    { runId, events, transcriptStart, messages, lease, decisions = [] }: JournalBatch,
+    { runId, events, transcriptStart, messages, decisions = [] }: JournalBatch,
   ) => {
     for (const { requirementId, resolution, deliveries } of decisions) {
       const outcome = decide(operation, runId, requirementId, resolution, deliveries)
       if (!(outcome instanceof RequirementRecord)) throw outcome
     }
-    for (const event of events) {
-      const doc = Docs.events.encode(operation, Docs.key(runId, event.seq), event)
-      if (sql.insertEvent.run(runId, event.seq, doc).changes === 0)
-        throw new EventSequenceConflict({ runId, seq: event.seq })
+    const eventRows = events.flatMap((event) => [
+      runId,
+      event.seq,
+      Docs.events.encode(operation, Docs.key(runId, event.seq), event),
+    ])
+    try {
+      sql.insertEvents(eventRows)
+    } catch (error) {
+      throw isKeyTaken(error) ? takenSequence(runId, eventRows, error) : error
     }
-    messages.forEach((message, offset) => {
-      const position = transcriptStart + offset
-      sql.putMessage.run(runId, position, Docs.messages.encode(operation, Docs.key(runId, position), message))
-    })
-    if (lease !== undefined) sql.putLease.run(lease)
+    sql.insertMessages(
+      messages.flatMap((message, offset) => {
+        const position = transcriptStart + offset
+        return [runId, position, Docs.messages.encode(operation, Docs.key(runId, position), message)]
+      }),
+    )
+  }
+
+  /**
+   * Which event of a batch refused as a whole has its sequence number taken: the batch's rows
+   * again, one at a time, up to the first that the database finds taken.
+   */
+  const takenSequence = (runId: string, eventRows: ReadonlyArray<unknown>, refusal: unknown) => {
+    for (let row = 0; row < eventRows.length; row += 3) {
+      const seq = eventRows[row + 1] as number
+      if (sql.insertEvent.run(runId, seq, eventRows[row + 2] as string).changes === 0)
+        return new EventSequenceConflict({ runId, seq })
+    }
+    return refusal
   }
 
   // Writes of several rows are immediate transactions: they take the write lock up front, so one
   // never fails halfway on another connection's lock, and a crash keeps all of it or none.
-  const appendBatch = db.transaction((batch: JournalBatch) => append('appendBatch', batch))
+  // A claim (a run's creation, a batch that continues it) stores its writer's lease with it.
+  const appendBatch = db.transaction((batch: JournalBatch) => {
+    append('appendBatch', batch)
+    if (batch.lease !== undefined) sql.putLease.run(batch.lease)
+  })
 
+  // A stop ends every lease of its run, the one its batch carries too: that one is not stored.
   const commit = db.transaction(
     (
       batch: JournalBatch,
@@ -157,7 +183,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
         if (sql.putRequirement.run({ id, runId, kind, status, createdAt, expiresAt, doc }).changes === 0)
           throw new StoreError({
             operation: 'commit',
-            reason: `requirement ${Docs.key(id)} is already stored`,
+            reason: `requirement ${String(Docs.key(id))} is already stored`,
           })
         // Raised with the pause: in the queue exactly when the pause is stored.
         if (kind === Approval.kind) putApproval('commit', Approval.fromRequirement(record, run))
@@ -171,7 +197,9 @@ export const makeRunStore = (db: Database.Database): RunStore => {
   const createRun = db.transaction((run: RunRecord, first: JournalBatch | undefined) => {
     if (sql.insertRun.run(runRow('createRun', run)).changes === 0)
       throw new RunAlreadyExists({ runId: run.runId })
-    if (first !== undefined) append('createRun', first)
+    if (first === undefined) return
+    append('createRun', first)
+    if (first.lease !== undefined) sql.putLease.run(first.lease)
   })
 
   /** A write's outcome: the answers of a race (`isAnswer`) pass through; they are not failures of the store. */
@@ -210,7 +238,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       if (stored === undefined)
         throw new StoreError({
           operation,
-          reason: `approval ${Docs.key(requirementId)} has no run ${Docs.key(runId)} stored`,
+          reason: `approval ${String(Docs.key(requirementId))} has no run ${String(Docs.key(runId))} stored`,
         })
       const run = Docs.runs.decode(operation, Docs.key(runId), stored.doc)
       putApproval(operation, Approval.fromRequirement(resolved, run))
@@ -264,7 +292,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
       if (sql.updateGrant.run({ id: grantId, status: next, doc }).changes === 0)
         throw new StoreError({
           operation,
-          reason: `grants row ${Docs.key(grantId)} is corrupt: its status column says it is not active`,
+          reason: `grants row ${String(Docs.key(grantId))} is corrupt: its status column says it is not active`,
         })
       also()
       return changed
@@ -299,7 +327,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
           if (position !== index)
             throw new StoreError({
               operation: 'readTranscript',
-              reason: `transcript of run ${Docs.key(runId)} has no message at position ${index}`,
+              reason: `transcript of run ${String(Docs.key(runId))} has no message at position ${index}`,
             })
           return Docs.messages.decode('readTranscript', Docs.key(runId, position), doc)
         }),
