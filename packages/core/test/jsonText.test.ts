@@ -1,6 +1,7 @@
 import { ParseResult, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { encodesAsItself, jsonText } from '../src/internal/jsonText.js'
+import { jsonText } from '../src/internal/jsonText.js'
+import { encodesAsItself } from '../src/StoredText.js'
 import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
 import { asMutable, sampleEvents, sampleRequirement, sampleRun } from '../src/testing/StoreConformance.js'
 import { type AnySchema, storedShapes, Tree } from './storedShapes.js'

@@ -27,7 +27,6 @@ import Database from 'better-sqlite3'
 import { Effect, Either, Option, Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../src/index.js'
-import { encodesAsItself } from '../src/internal/encodesAsItself.js'
 import { pausedRun, writePausedRun } from './pausedRun.js'
 import { tempDatabase } from './tempDatabase.js'
 
@@ -541,7 +540,9 @@ describe("SqliteStore: the engine's records written as themselves", () => {
 describe('encodesAsItself', () => {
   it("holds for the engine's records", () => {
     expect(
-      [RunRecord, RunEventSchema, Message, RequirementRecord].map(({ ast }) => encodesAsItself(ast)),
+      [RunRecord, RunEventSchema, Message, RequirementRecord].map(({ ast }) =>
+        StoredText.encodesAsItself(ast),
+      ),
     ).toStrictEqual([true, true, true, true])
   })
 
@@ -558,6 +559,6 @@ describe('encodesAsItself', () => {
       Dated,
       Defaulted,
     ]
-    expect(schemas.map(({ ast }) => encodesAsItself(ast))).toStrictEqual(schemas.map(() => false))
+    expect(schemas.map(({ ast }) => StoredText.encodesAsItself(ast))).toStrictEqual(schemas.map(() => false))
   })
 })

@@ -15,7 +15,6 @@ import {
   StoreError,
 } from '@countersign/core'
 import { Either, ParseResult, Schema } from 'effect'
-import { encodesAsItself } from './encodesAsItself.js'
 import type { ChangeRow } from './statements.js'
 
 /**
@@ -53,7 +52,7 @@ type Writer = 'caller' | 'engine'
  */
 const document = <A, I>(schema: Schema.Schema<A, I>, table: string, writer: Writer = 'caller') => {
   const text = StoredText.codec(schema)
-  const asItself = writer === 'engine' && encodesAsItself(schema.ast)
+  const asItself = writer === 'engine' && StoredText.encodesAsItself(schema.ast)
   const encode = (value: A) =>
     asItself && isJsonWithin(value, maxJsonDepth)
       ? Either.try({ try: () => JSON.stringify(value), catch: String })
