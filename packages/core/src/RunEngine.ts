@@ -363,15 +363,13 @@ const make = (options: EngineOptions) =>
       scope: yield* Effect.scope,
     })
     // What a writer says of its run reaches its listeners, and tells the reader it need not read it.
+    const announce = (signal: Signal) => {
+      signals.unsafePublish(signal)
+      followed.unsafeHeard(signal)
+    }
     const announcer: Announcer = {
-      publish: (signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal)),
-      publishAll: (events) =>
-        Effect.sync(() => {
-          for (const event of events) {
-            signals.unsafePublish(event)
-            followed.unsafeHeard(event)
-          }
-        }),
+      publish: (signal) => Effect.sync(() => announce(signal)),
+      publishAll: (events) => Effect.sync(() => events.forEach(announce)),
       letListenersHear: signals.letListenersHear,
     }
     const fibers = yield* FiberMap.make<string>()
