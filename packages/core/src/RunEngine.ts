@@ -327,6 +327,13 @@ const decidesWholePause = (run: RunRecord, resolutions: unknown) => {
 
 const statusOf = ({ record, since }: Current) => (since.length > 0 ? 'running' : record.status)
 
+/** A continue's claim on a run: the epoch it writes in, and what tells its caller it holds the run. */
+interface Ticket {
+  readonly runId: string
+  readonly epoch: number
+  readonly claimed: Deferred.Deferred<void, RunFailure>
+}
+
 const make = (options: EngineOptions) =>
   Effect.gen(function* () {
     const ids = yield* IdGenerator
@@ -472,32 +479,31 @@ const make = (options: EngineOptions) =>
     const followApprovals: RunEngine['followApprovals'] = (afterSeq) => approvalFollowers.follow(afterSeq)
 
     /** The first events of a resumed run, stored with its first batch (its claim). */
-    const resumed = ({ writer, decided }: Claimed) =>
-      Effect.gen(function* () {
-        const runId = writer.run.runId
-        for (const requirement of decided) {
-          const resolution = requirement.resolution!
-          yield* writer.emit({
-            _tag: 'RequirementResolved',
-            runId,
-            requirementId: requirement.id,
-            kind: requirement.kind,
-            value: resolution.value,
-            resolvedBy: resolution.resolvedBy,
-            ...(resolution.lapsed === undefined ? {} : { lapsed: resolution.lapsed }),
-          })
-        }
-        yield* writer.emit({ _tag: 'RunContinued', runId })
-        return { writer, decided }
-      })
+    const resumed = Effect.fnUntraced(function* ({ writer, decided }: Claimed) {
+      const runId = writer.run.runId
+      for (const requirement of decided) {
+        const resolution = requirement.resolution!
+        yield* writer.emit({
+          _tag: 'RequirementResolved',
+          runId,
+          requirementId: requirement.id,
+          kind: requirement.kind,
+          value: resolution.value,
+          resolvedBy: resolution.resolvedBy,
+          ...(resolution.lapsed === undefined ? {} : { lapsed: resolution.lapsed }),
+        })
+      }
+      yield* writer.emit({ _tag: 'RunContinued', runId })
+      return { writer, decided }
+    })
 
     /**
      * One claim's worth of a run, until it pauses or ends. A failure of the run is recorded as its
      * ending; losing the run to another writer, or the store failing, records nothing: the run is
      * left as stored, for its new writer or for `recoverRun`.
      */
-    const claimedStretch = ({ claim, announce }: Stretch) =>
-      Effect.gen(function* () {
+    const claimedStretch = Effect.fnUntraced(
+      function* ({ claim }: Stretch) {
         const { writer, decided, interrupted } = yield* claim
         stretches.heldBy(writer)
         writer.tally(decided)
@@ -514,10 +520,11 @@ const make = (options: EngineOptions) =>
             return writer.endLease
           }),
         )
-      }).pipe(
-        Effect.scoped,
-        Effect.onExit((exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))),
-      )
+      },
+      Effect.scoped,
+      (stretch, { announce }) =>
+        Effect.onExit(stretch, (exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))),
+    )
 
     /**
      * The fiber of a run in this engine: it drives one claim's worth of the run, to its next stop,
@@ -570,46 +577,44 @@ const make = (options: EngineOptions) =>
      * stream. The writer that stored the stop holds the run's record and transcript as stored,
      * and its requirements unless it began without them.
      */
-    const atStop = (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) =>
-      Effect.gen(function* () {
-        for (;;) {
-          // A batch's events arrive together: taken together.
-          for (const signal of yield* Queue.takeBetween(signalsOfRun, 1, Number.POSITIVE_INFINITY)) {
-            if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
-            if (signal.seq <= afterSeq || !isStop(signal)) continue
-            if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
-              return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
-            const requirements =
-              writer.requirements ?? (yield* store.listRequirements(signal.runId).pipe(Effect.orDie))
-            return new RunOutput(agent, writer.run, writer.messages, requirements)
-          }
+    const atStop = Effect.fnUntraced(function* (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) {
+      for (;;) {
+        // A batch's events arrive together: taken together.
+        for (const signal of yield* Queue.takeBetween(signalsOfRun, 1, Number.POSITIVE_INFINITY)) {
+          if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
+          if (signal.seq <= afterSeq || !isStop(signal)) continue
+          if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)
+            return yield* getRun(agent, signal.runId).pipe(Effect.orDie)
+          const requirements =
+            writer.requirements ?? (yield* store.listRequirements(signal.runId).pipe(Effect.orDie))
+          return new RunOutput(agent, writer.run, writer.messages, requirements)
         }
-      })
+      }
+    })
 
     /** Creates a run and sets it going, listened to from before its first event. */
-    const startRun = (agent: Agent, rawInput: unknown, rawOptions: unknown) =>
-      Effect.gen(function* () {
-        const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
-        const now = yield* Clock.currentTimeMillis
-        const runId = yield* ids.next
-        const signalsOfRun = yield* signals.listen(runId)
-        const record = starting({
-          runId,
-          definition: agent,
-          input,
-          principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
-          sessionId: options.sessionId,
-          userId: options.userId,
-          now,
-        })
-        const position = { record, messages: [], lastSeq: 0, requirements: [] }
-        const writer = RunWriter.make(agent, position, store, announcer, terms)
-        // Created with its first event, in one write that is also its claim.
-        yield* writer.begin
-        yield* writer.create.pipe(Effect.catchTag('RunClaimed', () => new RunAlreadyExists({ runId })))
-        yield* startStretch(runId, { claim: Effect.succeed({ writer, decided: [] }) })
-        return { signalsOfRun, afterSeq: 0, writer } satisfies Going
+    const startRun = Effect.fnUntraced(function* (agent: Agent, rawInput: unknown, rawOptions: unknown) {
+      const [input, options] = yield* requests.decodeRunInput(rawInput, rawOptions)
+      const now = yield* Clock.currentTimeMillis
+      const runId = yield* ids.next
+      const signalsOfRun = yield* signals.listen(runId)
+      const record = starting({
+        runId,
+        definition: agent,
+        input,
+        principal: options.principal ?? new Principal({ id: options.userId ?? 'anonymous', roles: [] }),
+        sessionId: options.sessionId,
+        userId: options.userId,
+        now,
       })
+      const position = { record, messages: [], lastSeq: 0, requirements: [] }
+      const writer = RunWriter.make(agent, position, store, announcer, terms)
+      // Created with its first event, in one write that is also its claim.
+      yield* writer.begin
+      yield* writer.create.pipe(Effect.catchTag('RunClaimed', () => new RunAlreadyExists({ runId })))
+      yield* startStretch(runId, { claim: Effect.succeed({ writer, decided: [] }) })
+      return { signalsOfRun, afterSeq: 0, writer } satisfies Going
+    })
 
     /** A run that is paused and that nobody has claimed since. */
     const paused = (agent: Agent, runId: unknown) =>
@@ -621,27 +626,26 @@ const make = (options: EngineOptions) =>
       })
 
     /** Checks decisions on a paused run's requirements, as listed: each with the record it would make. */
-    const check = (
+    const check = Effect.fnUntraced(function* (
       agent: Agent,
       run: RunRecord,
       requirements: ReadonlyArray<RequirementRecord>,
       rawResolutions: ReadonlyArray<ResolutionInput>,
       options: typeof requests.ResolveOptions.Type,
-    ) =>
-      Effect.gen(function* () {
-        const inputs = yield* requests.decodeResolutions(rawResolutions)
-        const principal = options.principal ?? run.principal
-        const checked = yield* checkResolutions(agent, run, requirements, inputs, principal, rules)
-        const resolvedAt = yield* Clock.currentTimeMillis
-        return checked.map(({ requirement, value }) => {
-          const resolution = new Resolution({ value, resolvedBy: principal, resolvedAt })
-          return {
-            decision: { requirementId: requirement.id, resolution } satisfies Decision,
-            // A stored record and a Resolution just checked: nothing in it is new to check.
-            resolved: new RequirementRecord({ ...requirement, status: 'resolved', resolution }, true),
-          }
-        })
+    ) {
+      const inputs = yield* requests.decodeResolutions(rawResolutions)
+      const principal = options.principal ?? run.principal
+      const checked = yield* checkResolutions(agent, run, requirements, inputs, principal, rules)
+      const resolvedAt = yield* Clock.currentTimeMillis
+      return checked.map(({ requirement, value }) => {
+        const resolution = new Resolution({ value, resolvedBy: principal, resolvedAt })
+        return {
+          decision: { requirementId: requirement.id, resolution } satisfies Decision,
+          // A stored record and a Resolution just checked: nothing in it is new to check.
+          resolved: new RequirementRecord({ ...requirement, status: 'resolved', resolution }, true),
+        }
       })
+    })
 
     /** Records decisions on their own: each has one winner. */
     const recordDecisions = (runId: string, decisions: ReadonlyArray<Decision>) =>
@@ -730,29 +734,26 @@ const make = (options: EngineOptions) =>
         return { run, requirements, decisions: [] }
       })
 
+    /** Starts the run's fiber once the one before it has ended; one working on it already has claimed it. */
+    const startAfterFinishing = Effect.fnUntraced(function* (
+      ticket: Ticket,
+      fresh: Effect.Effect<Claimed, RunFailure>,
+    ) {
+      const { runId, epoch } = ticket
+      const finishing = stretches.finishing(runId)
+      if (finishing !== undefined) yield* Fiber.await(finishing)
+      else if (stretches.has(runId)) return yield* new RunClaimed({ runId, epoch })
+      yield* startStretch(runId, { claim: fresh, announce: ticket.claimed })
+    })
+
     /**
      * Sets a new fiber of the run going, once the one that paused it (if it is still finishing)
      * has ended. A run another fiber of this engine is working on is claimed already. Across
      * engines, the store decides: the fiber whose first batch is refused has lost.
      */
-    const setGoing = (
-      ticket: {
-        readonly runId: string
-        readonly epoch: number
-        readonly claimed: Deferred.Deferred<void, RunFailure>
-      },
-      fresh: Effect.Effect<Claimed, RunFailure>,
-    ) =>
+    const setGoing = (ticket: Ticket, fresh: Effect.Effect<Claimed, RunFailure>) =>
       handOver
-        .withPermits(1)(
-          Effect.gen(function* () {
-            const { runId, epoch } = ticket
-            const finishing = stretches.finishing(runId)
-            if (finishing !== undefined) yield* Fiber.await(finishing)
-            else if (stretches.has(runId)) return yield* new RunClaimed({ runId, epoch })
-            yield* startStretch(runId, { claim: fresh, announce: ticket.claimed })
-          }),
-        )
+        .withPermits(1)(startAfterFinishing(ticket, fresh))
         .pipe(
           // Events of the run may be queued for the caller already: it hears first whether it holds the run.
           Effect.zipRight(Deferred.await(ticket.claimed)),
@@ -763,20 +764,19 @@ const make = (options: EngineOptions) =>
      * writer numbers on from the pause, so that if another writer got there first, its first
      * batch (its claim, which stores the decisions) is refused. Done once it holds the run.
      */
-    const claimFrom = (
+    const claimFrom = Effect.fnUntraced(function* (
       agent: Agent,
       { run, requirements, decisions }: ReadyToContinue,
       messages: ReadonlyArray<Message>,
-    ) =>
-      Effect.gen(function* () {
-        const claimed = yield* Deferred.make<void, RunFailure>()
-        const epoch = run.epoch + 1
-        const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq, requirements }
-        const writer = RunWriter.make(agent, position, store, announcer, terms, claimed, decisions)
-        const decided = ofPause(run, requirements)
-        yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
-        return { run, writer }
-      })
+    ) {
+      const claimed = yield* Deferred.make<void, RunFailure>()
+      const epoch = run.epoch + 1
+      const position = { record: revise(run, { epoch }), messages, lastSeq: run.lastSeq, requirements }
+      const writer = RunWriter.make(agent, position, store, announcer, terms, claimed, decisions)
+      const decided = ofPause(run, requirements)
+      yield* setGoing({ runId: run.runId, epoch, claimed }, resumed({ writer, decided }))
+      return { run, writer }
+    })
 
     /**
      * Continues from the store: the run, its requirements and its transcript are read once each.
@@ -808,13 +808,13 @@ const make = (options: EngineOptions) =>
      * claim is refused, and the run is continued from the store as if nothing were held: its
      * checks say what became of it, as they do when a requirement is still open.
      */
-    const resumeHeld = (
-      agent: Agent,
-      pause: HeldPause,
-      request: ContinueRequest,
-      rawOptions: ResolveOptions | undefined,
-    ) =>
-      Effect.gen(function* () {
+    const resumeHeld = Effect.fnUntraced(
+      function* (
+        agent: Agent,
+        pause: HeldPause,
+        request: ContinueRequest,
+        rawOptions: ResolveOptions | undefined,
+      ) {
         const run = pause.record
         const options = yield* requests.decodeResolveOptions(rawOptions)
         const given = request.resolutions ?? []
@@ -832,36 +832,45 @@ const make = (options: EngineOptions) =>
         )
         const decisions = checked.map(({ decision }) => decision)
         return yield* claimFrom(agent, { run, requirements, decisions }, pause.messages)
-      }).pipe(Effect.catchTag('RunClaimed', () => resumeStored(agent, request, rawOptions)))
+      },
+      (resuming, agent, _pause, request, rawOptions) =>
+        Effect.catchTag(resuming, 'RunClaimed', () => resumeStored(agent, request, rawOptions)),
+    )
 
     /**
      * Records the decisions and sets the run going again: from the pause this engine holds, when
      * the decisions are of every requirement of it or none are given, else from the store. Done
      * once it holds the run; answers the pause it left and its writer.
      */
-    const resume = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
-      Effect.gen(function* () {
-        const runId = yield* requests.decodeRunId(runIdOf(request))
-        // The fiber that paused the run may still be finishing: it holds the pause once it has ended.
-        const finishing = stretches.finishing(runId)
-        if (finishing !== undefined) yield* Fiber.await(finishing)
-        const pause = held.take(runId)
-        const fromHeld =
-          pause !== undefined &&
-          pause.record.agentId === agent.id &&
-          ((request.resolutions ?? []).length === 0 || decidesWholePause(pause.record, request.resolutions))
-        return fromHeld
-          ? yield* resumeHeld(agent, pause, request, options)
-          : yield* resumeStored(agent, request, options)
-      })
+    const resume = Effect.fnUntraced(function* (
+      agent: Agent,
+      request: ContinueRequest,
+      options: ResolveOptions | undefined,
+    ) {
+      const runId = yield* requests.decodeRunId(runIdOf(request))
+      // The fiber that paused the run may still be finishing: it holds the pause once it has ended.
+      const finishing = stretches.finishing(runId)
+      if (finishing !== undefined) yield* Fiber.await(finishing)
+      const pause = held.take(runId)
+      const fromHeld =
+        pause !== undefined &&
+        pause.record.agentId === agent.id &&
+        ((request.resolutions ?? []).length === 0 || decidesWholePause(pause.record, request.resolutions))
+      return fromHeld
+        ? yield* resumeHeld(agent, pause, request, options)
+        : yield* resumeStored(agent, request, options)
+    })
 
     /** Records the decisions and sets the paused run going again, listened to from before it is claimed. */
-    const startContinue = (agent: Agent, request: ContinueRequest, options: ResolveOptions | undefined) =>
-      Effect.gen(function* () {
-        const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
-        const { run, writer } = yield* resume(agent, request, options)
-        return { signalsOfRun, afterSeq: run.lastSeq, writer } satisfies Going
-      })
+    const startContinue = Effect.fnUntraced(function* (
+      agent: Agent,
+      request: ContinueRequest,
+      options: ResolveOptions | undefined,
+    ) {
+      const signalsOfRun = yield* signals.listen(yield* requests.decodeRunId(runIdOf(request)))
+      const { run, writer } = yield* resume(agent, request, options)
+      return { signalsOfRun, afterSeq: run.lastSeq, writer } satisfies Going
+    })
 
     /**
      * Closes the still-open requirements of a run's pause without a decision. Each has one ending:

@@ -60,31 +60,30 @@ interface Judged {
  * an approval, the tool's own approvers if it names them), separation of duties for approvals,
  * then every policy of the agent.
  */
-const refusal = (
+const refusal = Effect.fnUntraced(function* (
   agent: Judge,
   plugin: AnyRequirementPlugin,
   principal: Principal,
   judged: Judged,
   rules: DecisionRules,
-) =>
-  Effect.gen(function* () {
-    const context = { request: judged.request, runPrincipal: judged.runPrincipal, toolCall: judged.toolCall }
-    const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
-    const approvers =
-      judged.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
-    const admittedByEscalation = judged.escalatedTo?.some((role) => principal.roles.includes(role)) === true
-    if (!admittedByEscalation && !allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
-      return approvers === undefined
-        ? `the rules of kind "${judged.kind}" do not allow it`
-        : "the tool's approvers do not include them"
-    if (judged.kind === Approval.kind && !rules.allowSelfApproval && principal.id === judged.runPrincipal.id)
-      return 'nobody approves their own calls (separation of duties)'
-    for (const policy of agent.policies) {
-      const refused = yield* Policy.refusal(policy, { principal, ...judged, agentId: agent.id })
-      if (refused !== undefined) return refused
-    }
-    return undefined
-  })
+) {
+  const context = { request: judged.request, runPrincipal: judged.runPrincipal, toolCall: judged.toolCall }
+  const declared = agent.tools.get(judged.toolCall.name)?.flags.approval
+  const approvers =
+    judged.kind === Approval.kind && declared?.type === 'required' ? declared.approvers : undefined
+  const admittedByEscalation = judged.escalatedTo?.some((role) => principal.roles.includes(role)) === true
+  if (!admittedByEscalation && !allows(() => (approvers ?? plugin.mayResolve)(principal, context)))
+    return approvers === undefined
+      ? `the rules of kind "${judged.kind}" do not allow it`
+      : "the tool's approvers do not include them"
+  if (judged.kind === Approval.kind && !rules.allowSelfApproval && principal.id === judged.runPrincipal.id)
+    return 'nobody approves their own calls (separation of duties)'
+  for (const policy of agent.policies) {
+    const refused = yield* Policy.refusal(policy, { principal, ...judged, agentId: agent.id })
+    if (refused !== undefined) return refused
+  }
+  return undefined
+})
 
 /**
  * Why `principal` may not approve ahead of time (a grant) calls like `toolCall` of the agent in
@@ -114,75 +113,74 @@ export const mayApprove = (
  * requirement is one of the run's committed pause, answered once, by someone allowed to, in
  * the shape of its kind.
  */
-export const checkResolutions = (
+export const checkResolutions = Effect.fnUntraced(function* (
   definition: Runnable,
   run: RunRecord,
   requirements: ReadonlyArray<RequirementRecord>,
   inputs: ReadonlyArray<ResolutionInput>,
   principal: Principal,
   rules: DecisionRules,
-) =>
-  Effect.gen(function* () {
-    const runId = run.runId
-    const seen = new Set<string>()
-    const checked: Array<{ requirement: RequirementRecord; value: unknown }> = []
-    for (const { requirementId, value } of inputs) {
-      const requirement = requirements.find((candidate) => candidate.id === requirementId)
-      // A pending requirement outside the committed pause is the leftover of a pause that never committed.
-      if (
-        requirement === undefined ||
-        (requirement.status === 'pending' && !run.pendingRequirementIds.includes(requirementId))
-      )
-        return yield* new RequirementNotFound({ runId, requirementId })
-      if (seen.has(requirementId))
-        return yield* new InvalidResolution({
-          requirementId,
-          kind: requirement.kind,
-          reason: 'it is answered twice in one request',
-        })
-      seen.add(requirementId)
-      if (requirement.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-      const agent = ownerOf(definition, requirement)
-      const plugin = agent?.plugins.get(requirement.kind)
-      if (agent === undefined || plugin === undefined)
-        return yield* new InvalidResolution({
-          requirementId,
-          kind: requirement.kind,
-          reason:
-            agent === undefined
-              ? `its member "${requirement.member?.agentId}" is not part of "${definition.id}" any more`
-              : 'no plugin for this kind is registered on the agent',
-        })
-      // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
-      const request = yield* decodeRequest(plugin, requirement)
-      const refused = yield* refusal(
-        agent,
-        plugin,
-        principal,
-        {
-          kind: requirement.kind,
-          toolCall: requirement.toolCall,
-          request,
-          runId,
-          runPrincipal: run.principal,
-          escalatedTo: escalatedRoles(
-            requirement.request,
-            requirement.createdAt,
-            yield* Clock.currentTimeMillis,
-          ),
-        },
-        rules,
-      )
-      if (refused !== undefined)
-        return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
-      const valid = yield* validateResolution(plugin, requirement, value)
-      const unfit =
-        plugin.answers === 'decision'
-          ? changedArgumentsRefusal(agent.tools.get(requirement.toolCall.name), valid)
-          : undefined
-      if (unfit !== undefined)
-        return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: unfit })
-      checked.push({ requirement, value: valid })
-    }
-    return checked
-  })
+) {
+  const runId = run.runId
+  const seen = new Set<string>()
+  const checked: Array<{ requirement: RequirementRecord; value: unknown }> = []
+  for (const { requirementId, value } of inputs) {
+    const requirement = requirements.find((candidate) => candidate.id === requirementId)
+    // A pending requirement outside the committed pause is the leftover of a pause that never committed.
+    if (
+      requirement === undefined ||
+      (requirement.status === 'pending' && !run.pendingRequirementIds.includes(requirementId))
+    )
+      return yield* new RequirementNotFound({ runId, requirementId })
+    if (seen.has(requirementId))
+      return yield* new InvalidResolution({
+        requirementId,
+        kind: requirement.kind,
+        reason: 'it is answered twice in one request',
+      })
+    seen.add(requirementId)
+    if (requirement.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
+    const agent = ownerOf(definition, requirement)
+    const plugin = agent?.plugins.get(requirement.kind)
+    if (agent === undefined || plugin === undefined)
+      return yield* new InvalidResolution({
+        requirementId,
+        kind: requirement.kind,
+        reason:
+          agent === undefined
+            ? `its member "${requirement.member?.agentId}" is not part of "${definition.id}" any more`
+            : 'no plugin for this kind is registered on the agent',
+      })
+    // Who may answer comes before what the answer is: a stranger learns nothing from the errors.
+    const request = yield* decodeRequest(plugin, requirement)
+    const refused = yield* refusal(
+      agent,
+      plugin,
+      principal,
+      {
+        kind: requirement.kind,
+        toolCall: requirement.toolCall,
+        request,
+        runId,
+        runPrincipal: run.principal,
+        escalatedTo: escalatedRoles(
+          requirement.request,
+          requirement.createdAt,
+          yield* Clock.currentTimeMillis,
+        ),
+      },
+      rules,
+    )
+    if (refused !== undefined)
+      return yield* new NotAllowedToResolve({ requirementId, principalId: principal.id, reason: refused })
+    const valid = yield* validateResolution(plugin, requirement, value)
+    const unfit =
+      plugin.answers === 'decision'
+        ? changedArgumentsRefusal(agent.tools.get(requirement.toolCall.name), valid)
+        : undefined
+    if (unfit !== undefined)
+      return yield* new InvalidResolution({ requirementId, kind: requirement.kind, reason: unfit })
+    checked.push({ requirement, value: valid })
+  }
+  return checked
+})

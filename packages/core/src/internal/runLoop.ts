@@ -4,7 +4,6 @@ import { ApprovalRecord, type CallOutcome } from '../Approval.js'
 import {
   DefinitionError,
   type ModelError,
-  type PolicyFailed,
   type RunFailure,
   type StoreError,
   UnexpectedError,
@@ -140,6 +139,39 @@ interface PausedCall {
   readonly needs: ReadonlyArray<Need>
 }
 
+/** Runs the call with the arguments decided, stored as started first. */
+const execute = Effect.fnUntraced(function* (
+  writer: RunWriter<Actor>,
+  call: ToolCall,
+  args: ToolCall['args'],
+  answers: ReadonlyArray<CallAnswer>,
+) {
+  const tool = writer.agent.tools.get(call.name)
+  yield* writer.emit({
+    _tag: 'ToolCallStarted',
+    runId: writer.run.runId,
+    toolCall: { ...call, args: { ...args } },
+    ...(tool?.flags.approval?.type === 'audit' ? { audited: true as const } : {}),
+  })
+  if (tool === undefined) return yield* failed(writer, call, `there is no tool named "${call.name}"`)
+  // Stored before it runs: should this process die now, the call is known to have started.
+  yield* writer.flush
+  const result = yield* Effect.either(
+    tool.run(args, {
+      runId: writer.run.runId,
+      toolCallId: call.id,
+      idempotencyKey: idempotencyKey(writer, call),
+      principal: writer.run.principal,
+      answers,
+    }),
+  )
+  if (Either.isRight(result) && result.right instanceof CallPause)
+    return { status: 'paused' as const, args, needs: result.right.needs }
+  return yield* Either.isRight(result)
+    ? completed(writer, call, 'completed', result.right, args)
+    : failed(writer, call, result.left.reason, args)
+})
+
 /**
  * Carries out what was decided for one call, recording its result for the model; `answers` are
  * the decisions it is resumed with.
@@ -151,33 +183,7 @@ const settle = (
   answers: ReadonlyArray<CallAnswer> = [],
 ): Effect.Effect<CallOutcome | PausedCall, WriteError> =>
   Outcome.$match(outcome, {
-    Execute: ({ args }) =>
-      Effect.gen(function* () {
-        const tool = writer.agent.tools.get(call.name)
-        yield* writer.emit({
-          _tag: 'ToolCallStarted',
-          runId: writer.run.runId,
-          toolCall: { ...call, args: { ...args } },
-          ...(tool?.flags.approval?.type === 'audit' ? { audited: true as const } : {}),
-        })
-        if (tool === undefined) return yield* failed(writer, call, `there is no tool named "${call.name}"`)
-        // Stored before it runs: should this process die now, the call is known to have started.
-        yield* writer.flush
-        const result = yield* Effect.either(
-          tool.run(args, {
-            runId: writer.run.runId,
-            toolCallId: call.id,
-            idempotencyKey: idempotencyKey(writer, call),
-            principal: writer.run.principal,
-            answers,
-          }),
-        )
-        if (Either.isRight(result) && result.right instanceof CallPause)
-          return { status: 'paused' as const, args, needs: result.right.needs }
-        return yield* Either.isRight(result)
-          ? completed(writer, call, 'completed', result.right, args)
-          : failed(writer, call, result.left.reason, args)
-      }),
+    Execute: ({ args }) => execute(writer, call, args, answers),
     Skip: ({ message }) =>
       Effect.sync(() => {
         writer.append(toolMessage(call, 'skipped', { content: message }))
@@ -283,33 +289,28 @@ const oneApproval = (writer: RunWriter<Actor>, needs: ReadonlyArray<Need>): Read
 }
 
 /** Everything the tool and the policies require of this call, with deadlines. Policies fail closed. */
-const needsOf = (
-  writer: RunWriter<Actor>,
-  tool: Tool,
-  call: ToolCall,
-): Effect.Effect<Either.Either<ReadonlyArray<Need>, string>, PolicyFailed> =>
-  Effect.gen(function* () {
-    const own = Either.try({
-      try: () => tool.needs(call),
-      catch: describe,
-    })
-    if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
-    const context = policyContext(writer, tool, call)
-    const { policies } = writer.agent
-    const fromPolicies = yield* Effect.forEach(policies, (policy) => Policy.evaluate(policy, context))
-    const needs = oneApproval(writer, [...own.right, ...fromPolicies.flat()])
-    return Either.right(
-      yield* Effect.forEach(needs, (need) =>
-        Effect.map(
-          Effect.forEach(policies, (policy) => Policy.expiry(policy, context, need.plugin.kind)),
-          (deadlines) => {
-            const expiry = earliest([need.expiry, ...deadlines])
-            return expiry === undefined ? need : need.plugin.need(need.request, expiry)
-          },
-        ),
-      ),
-    )
+const needsOf = Effect.fnUntraced(function* (writer: RunWriter<Actor>, tool: Tool, call: ToolCall) {
+  const own = Either.try({
+    try: () => tool.needs(call),
+    catch: describe,
   })
+  if (Either.isLeft(own)) return Either.left(`invalid arguments: ${own.left}`)
+  const context = policyContext(writer, tool, call)
+  const { policies } = writer.agent
+  const fromPolicies = yield* Effect.forEach(policies, (policy) => Policy.evaluate(policy, context))
+  const needs = oneApproval(writer, [...own.right, ...fromPolicies.flat()])
+  return Either.right(
+    yield* Effect.forEach(needs, (need) =>
+      Effect.map(
+        Effect.forEach(policies, (policy) => Policy.expiry(policy, context, need.plugin.kind)),
+        (deadlines) => {
+          const expiry = earliest([need.expiry, ...deadlines])
+          return expiry === undefined ? need : need.plugin.need(need.request, expiry)
+        },
+      ),
+    ),
+  )
+})
 
 /** An approval written when a call is let through, or has run: decided already. */
 const decidedApproval = (
@@ -409,6 +410,59 @@ interface Gated {
 }
 
 /**
+ * Runs what was decided for `call` (its arguments as `judged`), and records it if the tool is
+ * audited; a call paused from inside is gated again, with the arguments it runs with.
+ */
+const settleAudited = Effect.fnUntraced(function* (
+  writer: RunWriter<Actor>,
+  gated: Array<Gated>,
+  call: ToolCall,
+  judged: ToolCall,
+  outcome: Outcome,
+  decidedBy: Principal,
+  answers: ReadonlyArray<CallAnswer>,
+) {
+  const done = yield* settle(writer, call, outcome, answers)
+  if (done.status === 'paused') return gated.push({ call: { ...call, args: done.args }, needs: done.needs })
+  if (writer.agent.tools.get(call.name)?.flags.approval?.type === 'audit')
+    yield* audit(writer, judged, done, decidedBy)
+})
+
+/**
+ * Asks what the tool and the policies require of the call with these arguments, but for the
+ * kinds already answered with them; runs it if nothing is left, else gates it.
+ */
+const judge = Effect.fnUntraced(function* (
+  writer: RunWriter<Actor>,
+  gated: Array<Gated>,
+  call: ToolCall,
+  judged: ToolCall,
+  answered: ReadonlySet<string>,
+  answers: ReadonlyArray<CallAnswer>,
+) {
+  const tool = writer.agent.tools.get(call.name)
+  if (tool === undefined) return yield* settle(writer, call, Outcome.Execute({ args: judged.args }))
+  const needs = yield* needsOf(writer, tool, judged)
+  if (Either.isLeft(needs)) return yield* failed(writer, call, needs.left, judged.args)
+  const asked = needs.right.filter((need) => !answered.has(need.plugin.kind))
+  const supplying = asked.filter((need) => suppliesArguments(need.plugin))
+  if (supplying.length > 0) return gated.push({ call: judged, needs: supplying })
+  const granted =
+    asked.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, judged))
+  const remaining = granted ? asked.filter((need) => need.plugin.kind !== Approval.kind) : asked
+  if (remaining.length > 0) return gated.push({ call: judged, needs: remaining })
+  return yield* settleAudited(
+    writer,
+    gated,
+    call,
+    judged,
+    Outcome.Execute({ args: judged.args }),
+    writer.run.principal,
+    answers,
+  )
+})
+
+/**
  * Works through one batch of calls in order: calls whose requirements are resolved run as
  * decided, calls that need nothing run now, and the calls that need a person are returned
  * untouched.
@@ -417,217 +471,176 @@ interface Gated {
  * asked for first (forms), on their own; once answered, or changed by any answer, the call is
  * judged afresh with its new arguments, so an approval covers exactly what runs.
  */
-const settleBatch = (
+const settleBatch = Effect.fnUntraced(function* (
   writer: RunWriter<Actor>,
   calls: ReadonlyArray<ToolCall>,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
-): Effect.Effect<ReadonlyArray<Gated>, RunFailure, RunStore | IdGenerator> =>
-  Effect.gen(function* () {
-    const gated: Array<Gated> = []
-    /** Runs what was decided for `call` (its arguments as `judged`), and records it if the tool is audited. */
-    const settleAudited = (
-      call: ToolCall,
-      judged: ToolCall,
-      outcome: Outcome,
-      decidedBy: Principal = writer.run.principal,
-      answers: ReadonlyArray<CallAnswer> = [],
-    ) =>
-      Effect.gen(function* () {
-        const done = yield* settle(writer, call, outcome, answers)
-        // Paused from inside: asked again, with the arguments it runs with, until it has a result.
-        if (done.status === 'paused')
-          return gated.push({ call: { ...call, args: done.args }, needs: done.needs })
-        if (writer.agent.tools.get(call.name)?.flags.approval?.type === 'audit')
-          yield* audit(writer, judged, done, decidedBy)
-      })
-    /**
-     * Asks what the tool and the policies require of the call with these arguments, but for the
-     * kinds already answered with them; runs it if nothing is left.
-     */
-    const judge = (
-      call: ToolCall,
-      judged: ToolCall,
-      answered: ReadonlySet<string>,
-      answers: ReadonlyArray<CallAnswer> = [],
-    ) =>
-      Effect.gen(function* () {
-        const tool = writer.agent.tools.get(call.name)
-        if (tool === undefined) return yield* settle(writer, call, Outcome.Execute({ args: judged.args }))
-        const needs = yield* needsOf(writer, tool, judged)
-        if (Either.isLeft(needs)) return yield* failed(writer, call, needs.left, judged.args)
-        const asked = needs.right.filter((need) => !answered.has(need.plugin.kind))
-        const supplying = asked.filter((need) => suppliesArguments(need.plugin))
-        if (supplying.length > 0) return gated.push({ call: judged, needs: supplying })
-        const granted =
-          asked.some((need) => need.plugin.kind === Approval.kind) && (yield* throughGrant(writer, judged))
-        const remaining = granted ? asked.filter((need) => need.plugin.kind !== Approval.kind) : asked
-        if (remaining.length > 0) return gated.push({ call: judged, needs: remaining })
-        return yield* settleAudited(
-          call,
-          judged,
-          Outcome.Execute({ args: judged.args }),
-          writer.run.principal,
-          answers,
-        )
-      })
-    for (const call of calls) {
-      if (isDelegation(writer.agent, call.name)) {
-        const delegated = yield* delegate(
-          writer as RunWriter<typeof writer.agent>,
-          call,
-          resolved,
-          interrupted?.then ?? 'retry',
-        )
-        if (delegated._tag === 'Paused') gated.push({ call, needs: [], raised: delegated.raised })
-        else if (delegated._tag === 'Completed')
-          yield* completed(writer, call, 'completed', delegated.content)
-        else yield* failed(writer, call, delegated.error)
-        continue
-      }
-      // Checked first: an interrupted call may have run already, whatever was decided for it.
-      const startedWith = interrupted?.calls.get(call.id)
-      if (startedWith !== undefined) {
-        const started = { ...call, args: startedWith }
-        if (interrupted?.then === 'retry')
-          yield* settleAudited(call, started, Outcome.Execute({ args: startedWith }))
-        else gated.push({ call: started, needs: [askAgain(writer, started)] })
-        continue
-      }
-      const requirements = resolved.filter(
-        (requirement) => requirement.toolCall.id === call.id && ownerRunId(requirement) === writer.run.runId,
+) {
+  const gated: Array<Gated> = []
+  for (const call of calls) {
+    if (isDelegation(writer.agent, call.name)) {
+      const delegated = yield* delegate(
+        writer as RunWriter<typeof writer.agent>,
+        call,
+        resolved,
+        interrupted?.then ?? 'retry',
       )
-      if (requirements.length === 0) {
-        yield* judge(call, call, new Set())
-        continue
-      }
-      // One pause's requirements on a call are shown the same arguments.
-      const judged = requirements[0]!.toolCall
-      const { outcome, supplied } = yield* decided(writer, judged, requirements)
-      const answers = requirements.map((requirement) => ({
-        kind: requirement.kind,
-        request: requirement.request,
-        value: requirement.resolution?.value,
-      }))
-      if (outcome._tag === 'Execute' && supplied.size > 0)
-        yield* judge(call, { ...judged, args: outcome.args }, supplied, answers)
-      else yield* settleAudited(call, judged, outcome, requirements.at(-1)!.resolution!.resolvedBy, answers)
+      if (delegated._tag === 'Paused') gated.push({ call, needs: [], raised: delegated.raised })
+      else if (delegated._tag === 'Completed') yield* completed(writer, call, 'completed', delegated.content)
+      else yield* failed(writer, call, delegated.error)
+      continue
     }
-    return gated
-  })
+    // Checked first: an interrupted call may have run already, whatever was decided for it.
+    const startedWith = interrupted?.calls.get(call.id)
+    if (startedWith !== undefined) {
+      const started = { ...call, args: startedWith }
+      if (interrupted?.then === 'retry')
+        yield* settleAudited(
+          writer,
+          gated,
+          call,
+          started,
+          Outcome.Execute({ args: startedWith }),
+          writer.run.principal,
+          [],
+        )
+      else gated.push({ call: started, needs: [askAgain(writer, started)] })
+      continue
+    }
+    const requirements = resolved.filter(
+      (requirement) => requirement.toolCall.id === call.id && ownerRunId(requirement) === writer.run.runId,
+    )
+    if (requirements.length === 0) {
+      yield* judge(writer, gated, call, call, new Set(), [])
+      continue
+    }
+    // One pause's requirements on a call are shown the same arguments.
+    const judged = requirements[0]!.toolCall
+    const { outcome, supplied } = yield* decided(writer, judged, requirements)
+    const answers = requirements.map((requirement) => ({
+      kind: requirement.kind,
+      request: requirement.request,
+      value: requirement.resolution?.value,
+    }))
+    if (outcome._tag === 'Execute' && supplied.size > 0)
+      yield* judge(writer, gated, call, { ...judged, args: outcome.args }, supplied, answers)
+    else
+      yield* settleAudited(
+        writer,
+        gated,
+        call,
+        judged,
+        outcome,
+        requirements.at(-1)!.resolution!.resolvedBy,
+        answers,
+      )
+  }
+  return gated
+})
 
 /**
  * Commits the pause. A root run stores the requirements with it; a member's run leaves them to
  * its root, which stores them with its own pause, naming the member.
  */
-const pause = (
-  writer: RunWriter<Actor>,
-  gated: ReadonlyArray<Gated>,
-): Effect.Effect<Stop, RunFailure, IdGenerator> =>
-  Effect.gen(function* () {
-    const ids = yield* IdGenerator
-    const now = yield* Clock.currentTimeMillis
-    const requirements: Array<RequirementRecord> = []
-    for (const { call, needs, raised = [] } of gated) {
-      requirements.push(...raised)
-      for (const need of needs) {
-        if (writer.agent.plugins.get(need.plugin.kind) !== need.plugin)
-          return yield* new DefinitionError({
-            subject: `agent "${writer.agent.id}"`,
-            reason: `requirement kind "${need.plugin.kind}" is used by tool "${call.name}" but not registered in the agent's plugins`,
-          })
-        requirements.push(
-          new RequirementRecord({
-            id: yield* ids.next,
-            runId: writer.root.runId,
-            epoch: writer.root.epoch,
-            kind: need.plugin.kind,
-            toolCall: call,
-            request: Schema.encodeSync(need.plugin.request)(need.request),
-            status: 'pending',
-            createdAt: now,
-            ...(need.expiry === undefined
-              ? {}
-              : { expiresAt: now + millis(need.expiry), onExpire: need.expiry.onExpire }),
-            ...(writer.member === undefined ? {} : { member: writer.member }),
-          }),
-        )
-      }
+const pause = Effect.fnUntraced(function* (writer: RunWriter<Actor>, gated: ReadonlyArray<Gated>) {
+  const ids = yield* IdGenerator
+  const now = yield* Clock.currentTimeMillis
+  const requirements: Array<RequirementRecord> = []
+  for (const { call, needs, raised = [] } of gated) {
+    requirements.push(...raised)
+    for (const need of needs) {
+      if (writer.agent.plugins.get(need.plugin.kind) !== need.plugin)
+        return yield* new DefinitionError({
+          subject: `agent "${writer.agent.id}"`,
+          reason: `requirement kind "${need.plugin.kind}" is used by tool "${call.name}" but not registered in the agent's plugins`,
+        })
+      requirements.push(
+        new RequirementRecord({
+          id: yield* ids.next,
+          runId: writer.root.runId,
+          epoch: writer.root.epoch,
+          kind: need.plugin.kind,
+          toolCall: call,
+          request: Schema.encodeSync(need.plugin.request)(need.request),
+          status: 'pending',
+          createdAt: now,
+          ...(need.expiry === undefined
+            ? {}
+            : { expiresAt: now + millis(need.expiry), onExpire: need.expiry.onExpire }),
+          ...(writer.member === undefined ? {} : { member: writer.member }),
+        }),
+      )
     }
-    yield* writer.commit(
-      { _tag: 'RunPaused', runId: writer.run.runId, requirements },
-      {
-        status: 'paused',
-        content: lastAssistantContent(writer.messages),
-        pendingRequirementIds: requirements.map((requirement) => requirement.id),
-      },
-      writer.member === undefined ? requirements : [],
-    )
-    return { _tag: 'Paused', raised: requirements }
-  })
+  }
+  yield* writer.commit(
+    { _tag: 'RunPaused', runId: writer.run.runId, requirements },
+    {
+      status: 'paused',
+      content: lastAssistantContent(writer.messages),
+      pendingRequirementIds: requirements.map((requirement) => requirement.id),
+    },
+    writer.member === undefined ? requirements : [],
+  )
+  return { _tag: 'Paused', raised: requirements } satisfies Stop
+})
 
-const callModel = (
-  writer: RunWriter<Actor>,
-): Effect.Effect<
-  { content: string; toolCalls: Array<ToolCall>; invalid: ReadonlyMap<string, string> },
-  RunFailure
-> =>
-  Effect.gen(function* () {
-    const { agent } = writer
-    const runId = writer.run.runId
-    yield* writer.emit({ _tag: 'ModelRequestStarted', runId, model: agent.model.id })
-    // A resumed run claims itself before it spends anything on the model.
-    if (!writer.hasClaimed) yield* writer.flush
-    let content = ''
-    const toolCalls: Array<ToolCall> = []
-    const invalid = new Map<string, string>()
-    let usage: Usage.Usage | undefined
-    // Made at the first text: a turn that only calls tools has no output to flush before its end.
-    let delayedFlush: FiberHandle.FiberHandle<void, WriteError> | undefined
-    const pull = yield* Model.pull(agent.model, {
-      instructions: agent.instructions,
-      messages: [...writer.messages],
-      tools: [...agent.tools.values()].map((tool) => ({
-        name: tool.name,
-        description: tool.description,
-        parameters: tool.modelParameters,
-      })),
-    })
-    for (;;) {
-      const pulled = yield* pull
-      if (pulled === undefined) break
-      for (const chunk of pulled) {
-        if (chunk._tag === 'ToolCall') {
-          toolCalls.push(chunk.call)
-          continue
-        }
-        if (chunk._tag === 'InvalidToolCall') {
-          // Kept in the transcript with no arguments, and answered at once: it never runs.
-          toolCalls.push({ id: chunk.id, name: chunk.name, args: {} })
-          invalid.set(chunk.id, `${invalidArguments} (${chunk.reason}): ${chunk.args.slice(0, 200)}`)
-          continue
-        }
-        if (chunk._tag === 'Usage') {
-          usage = usage === undefined ? chunk.usage : Usage.add(usage, chunk.usage)
-          continue
-        }
-        content += chunk.text
-        yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
-        delayedFlush ??= yield* FiberHandle.make<void, WriteError>()
-        // One flush waits at a time: the text that comes meanwhile goes with it.
-        if (Option.isNone(FiberHandle.unsafeGet(delayedFlush)))
-          yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay))
+const callModel = Effect.fnUntraced(function* (writer: RunWriter<Actor>) {
+  const { agent } = writer
+  const runId = writer.run.runId
+  yield* writer.emit({ _tag: 'ModelRequestStarted', runId, model: agent.model.id })
+  // A resumed run claims itself before it spends anything on the model.
+  if (!writer.hasClaimed) yield* writer.flush
+  let content = ''
+  const toolCalls: Array<ToolCall> = []
+  const invalid = new Map<string, string>()
+  let usage: Usage.Usage | undefined
+  // Made at the first text: a turn that only calls tools has no output to flush before its end.
+  let delayedFlush: FiberHandle.FiberHandle<void, WriteError> | undefined
+  const pull = yield* Model.pull(agent.model, {
+    instructions: agent.instructions,
+    messages: [...writer.messages],
+    tools: [...agent.tools.values()].map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.modelParameters,
+    })),
+  })
+  for (;;) {
+    const pulled = yield* pull
+    if (pulled === undefined) break
+    for (const chunk of pulled) {
+      if (chunk._tag === 'ToolCall') {
+        toolCalls.push(chunk.call)
+        continue
       }
+      if (chunk._tag === 'InvalidToolCall') {
+        // Kept in the transcript with no arguments, and answered at once: it never runs.
+        toolCalls.push({ id: chunk.id, name: chunk.name, args: {} })
+        invalid.set(chunk.id, `${invalidArguments} (${chunk.reason}): ${chunk.args.slice(0, 200)}`)
+        continue
+      }
+      if (chunk._tag === 'Usage') {
+        usage = usage === undefined ? chunk.usage : Usage.add(usage, chunk.usage)
+        continue
+      }
+      content += chunk.text
+      yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
+      delayedFlush ??= yield* FiberHandle.make<void, WriteError>()
+      // One flush waits at a time: the text that comes meanwhile goes with it.
+      if (Option.isNone(FiberHandle.unsafeGet(delayedFlush)))
+        yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay))
     }
-    if (usage !== undefined) writer.spent(usage)
-    yield* writer.emit({
-      _tag: 'ModelRequestCompleted',
-      runId,
-      model: agent.model.id,
-      ...(usage === undefined ? {} : { usage }),
-    })
-    return { content, toolCalls, invalid }
-  }).pipe(Effect.scoped)
+  }
+  if (usage !== undefined) writer.spent(usage)
+  yield* writer.emit({
+    _tag: 'ModelRequestCompleted',
+    runId,
+    model: agent.model.id,
+    ...(usage === undefined ? {} : { usage }),
+  })
+  return { content, toolCalls, invalid }
+}, Effect.scoped)
 
 /** How many turns in a row a model may send unreadable tool arguments before the run fails. */
 const maxInvalidTurns = 2
@@ -693,63 +706,62 @@ const afterModelFailure = (writer: RunWriter<Actor>, resolved: ReadonlyArray<Req
  * first the unanswered calls of the last turn (with `resolved`, the requirements just decided,
  * and `interrupted`, the calls a dead writer left), then model turns until one asks for no tool.
  */
-const drive = (
+const drive = Effect.fnUntraced(function* (
   writer: RunWriter<Actor>,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
-): Effect.Effect<Stop, RunFailure, IdGenerator | RunStore> =>
-  Effect.gen(function* () {
-    let decisions = resolved
-    let died = interrupted
-    const retry = yield* afterModelFailure(writer, resolved)
-    if (retry !== undefined && retry._tag !== 'Execute') {
-      const error = retry._tag === 'Skip' ? retry.message : 'the model failed'
+) {
+  let decisions = resolved
+  let died = interrupted
+  const retry = yield* afterModelFailure(writer, resolved)
+  if (retry !== undefined && retry._tag !== 'Execute') {
+    const error = retry._tag === 'Skip' ? retry.message : 'the model failed'
+    yield* writer.commit(
+      { _tag: 'RunFailed', runId: writer.run.runId, error },
+      { status: 'failed', error, pendingRequirementIds: [] },
+    )
+    return { _tag: 'Failed', error } satisfies Stop
+  }
+  for (;;) {
+    const pending = unansweredCalls(writer.messages)
+    if (pending.length > 0) {
+      const gated = yield* settleBatch(writer, pending, decisions, died)
+      decisions = []
+      died = undefined
+      if (gated.length > 0) return yield* pause(writer, gated)
+      continue
+    }
+    const answered = yield* Effect.either(callModel(writer))
+    if (Either.isLeft(answered)) {
+      const error = answered.left
+      // What asking again may fix waits for a person; anything else ends the run.
+      if (error._tag === 'ModelError' && error.retryable === true)
+        return yield* pauseOnModelFailure(writer, error)
+      return yield* Effect.fail(error)
+    }
+    const turn = answered.right
+    writer.append({ _tag: 'Assistant', content: turn.content, toolCalls: turn.toolCalls })
+    for (const call of turn.toolCalls) {
+      const reason = turn.invalid.get(call.id)
+      if (reason !== undefined) yield* failed(writer, call, reason)
+    }
+    if (turn.invalid.size > 0 && invalidTurnsInARow(writer.messages) > maxInvalidTurns) {
+      const error = `the model sent tool arguments that were not JSON ${maxInvalidTurns + 1} turns in a row`
       yield* writer.commit(
         { _tag: 'RunFailed', runId: writer.run.runId, error },
         { status: 'failed', error, pendingRequirementIds: [] },
       )
       return { _tag: 'Failed', error } satisfies Stop
     }
-    for (;;) {
-      const pending = unansweredCalls(writer.messages)
-      if (pending.length > 0) {
-        const gated = yield* settleBatch(writer, pending, decisions, died)
-        decisions = []
-        died = undefined
-        if (gated.length > 0) return yield* pause(writer, gated)
-        continue
-      }
-      const answered = yield* Effect.either(callModel(writer))
-      if (Either.isLeft(answered)) {
-        const error = answered.left
-        // What asking again may fix waits for a person; anything else ends the run.
-        if (error._tag === 'ModelError' && error.retryable === true)
-          return yield* pauseOnModelFailure(writer, error)
-        return yield* Effect.fail(error)
-      }
-      const turn = answered.right
-      writer.append({ _tag: 'Assistant', content: turn.content, toolCalls: turn.toolCalls })
-      for (const call of turn.toolCalls) {
-        const reason = turn.invalid.get(call.id)
-        if (reason !== undefined) yield* failed(writer, call, reason)
-      }
-      if (turn.invalid.size > 0 && invalidTurnsInARow(writer.messages) > maxInvalidTurns) {
-        const error = `the model sent tool arguments that were not JSON ${maxInvalidTurns + 1} turns in a row`
-        yield* writer.commit(
-          { _tag: 'RunFailed', runId: writer.run.runId, error },
-          { status: 'failed', error, pendingRequirementIds: [] },
-        )
-        return { _tag: 'Failed', error } satisfies Stop
-      }
-      if (turn.toolCalls.length === 0) {
-        yield* writer.commit(
-          { _tag: 'RunCompleted', runId: writer.run.runId, content: turn.content },
-          { status: 'completed', content: turn.content, pendingRequirementIds: [] },
-        )
-        return { _tag: 'Completed', content: turn.content }
-      }
+    if (turn.toolCalls.length === 0) {
+      yield* writer.commit(
+        { _tag: 'RunCompleted', runId: writer.run.runId, content: turn.content },
+        { status: 'completed', content: turn.content, pendingRequirementIds: [] },
+      )
+      return { _tag: 'Completed', content: turn.content } satisfies Stop
     }
-  })
+  }
+})
 
 /**
  * Records a stretch's failure as its run's ending: losing the run to another writer, or the
