@@ -9,6 +9,7 @@ import {
   Exit,
   Fiber,
   FiberMap,
+  FiberSet,
   Layer,
   Option,
   PubSub,
@@ -49,6 +50,7 @@ import { ofPause, startedWithoutResult } from './internal/journal.js'
 import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { leaseTerms, RunWriter } from './internal/RunWriter.js'
+import { LeaseKeeper } from './internal/leaseKeeper.js'
 import { type HeldPause, HeldPauses } from './internal/heldPauses.js'
 import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
 import { FollowedRuns } from './internal/followedRuns.js'
@@ -380,6 +382,11 @@ const make = (options: EngineOptions) =>
       letListenersHear: signals.letListenersHear,
     }
     const fibers = yield* FiberMap.make<string>()
+    const renewing = yield* FiberSet.makeRuntime<never, void, never>()
+    const leases = new LeaseKeeper<RunWriter>(terms.renewEvery, (writers) =>
+      renewing(Effect.forEach(writers, (writer) => writer.renewal, { discard: true })),
+    )
+    yield* Effect.addFinalizer(() => Effect.sync(leases.stop))
     const stretches = new Stretches()
     const held = new HeldPauses()
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -508,7 +515,10 @@ const make = (options: EngineOptions) =>
         stretches.heldBy(writer)
         writer.tally(decided)
         // Renewed for the stretch only: while the run is paused, nobody holds it.
-        yield* Effect.forkScoped(writer.keepLease)
+        yield* Effect.acquireRelease(
+          Effect.sync(() => leases.hold(writer)),
+          () => Effect.sync(() => leases.release(writer)),
+        )
         return yield* driveStretch(writer, decided, interrupted).pipe(
           Effect.tap(() => held.keep(writer.heldPause)),
           // Stopped without a stop of the run (from outside, or the store failing): the run is

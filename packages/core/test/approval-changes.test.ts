@@ -130,8 +130,7 @@ describe('following the approval queue', () => {
       const [a, b] = [yield* engineOn(store, engineOptions), yield* engineOn(store, engineOptions)]
       const first = yield* a.run(agent, 'Weather in Oslo?')
       const { seen, fiber } = yield* followInto(b.followApprovals())
-      // Engine A's run may have left a fiber asleep (its lease's renewal): B's follower has read
-      // where to start once it waits for its next read.
+      // B's follower has read where to start once it waits for its next read.
       yield* untilNextReadIn(interval)
 
       const second = yield* a.run(agent, 'Weather in Bergen?')

@@ -1,4 +1,4 @@
-import { Schema } from 'effect'
+import { Effect, Option, Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   Agent,
@@ -10,6 +10,7 @@ import {
   RunNotContinuable,
   ScriptedModel,
   Tool,
+  type RunLease,
   type RunStore,
 } from '../src/index.js'
 import { collect, gate, makeLedger, type Ledger } from './fixtures.js'
@@ -27,6 +28,7 @@ const refundAgent = (
   store: RunStore,
   ledger: Ledger,
   hold?: { readonly entered: { open: () => void }; readonly release: Promise<void> },
+  writerLease?: number,
 ) => {
   const refund = Tool.make({
     name: 'refund',
@@ -44,7 +46,13 @@ const refundAgent = (
     { content: 'Refunding.', toolCalls: [{ name: 'refund', args: { orderId: 'A-1' } }] },
     'Done.',
   ])
-  const agent = new Agent({ id: 'refunds', model, tools: [refund], store })
+  const agent = new Agent({
+    id: 'refunds',
+    model,
+    tools: [refund],
+    store,
+    ...(writerLease === undefined ? {} : { writerLease }),
+  })
   agents.push(agent)
   return { agent, model }
 }
@@ -116,6 +124,49 @@ describe('a run whose writer died during a tool call', () => {
     release.open()
 
     expect((await working).status).toBe('completed')
+    expect(ledger.count('refund')).toBe(1)
+  })
+
+  it('a writer working past its lease renews it, and is not overtaken until it stops', async () => {
+    const store = MemoryStore.make()
+    const writerLease = 90
+    // Each renewal is counted as it is stored; the fourth comes once the claim's own lease is past.
+    const renewals: Array<RunLease> = []
+    const renewedFourTimes = gate()
+    const counting: RunStore = {
+      ...store,
+      renewLease: (lease) =>
+        Effect.tap(store.renewLease(lease), () =>
+          Effect.sync(() => {
+            if (renewals.push(lease) === 4) renewedFourTimes.open()
+          }),
+        ),
+    }
+    const ledger = makeLedger()
+    const [entered, release] = [gate(), gate()]
+    const first = refundAgent(counting, ledger, { entered, release: release.opened }, writerLease)
+    const paused = await first.agent.run('refund A-1')
+    paused.activeRequirements[0]!.confirm()
+    const working = first.agent.continueRun(paused)
+    await entered.opened
+    const claimed = Option.getOrThrow(await Effect.runPromise(store.getLease(paused.runId)))
+
+    await renewedFourTimes.opened
+
+    expect(Date.now()).toBeGreaterThan(claimed.expiresAt)
+    expect(renewals.map(({ runId, claimSeq }) => ({ runId, claimSeq }))).toStrictEqual(
+      Array.from({ length: 4 }, () => ({ runId: paused.runId, claimSeq: claimed.claimSeq })),
+    )
+    expect(renewals.every(({ expiresAt }) => expiresAt > claimed.expiresAt)).toBe(true)
+    const second = refundAgent(store, ledger)
+    expect((await second.agent.getRun(paused.runId)).interrupted).toBe(false)
+    await expect(second.agent.recoverRun(paused.runId, { interruptedCalls: 'retry' })).rejects.toBeInstanceOf(
+      RunBusy,
+    )
+    release.open()
+
+    expect((await working).status).toBe('completed')
+    expect(Option.isNone(await Effect.runPromise(store.getLease(paused.runId)))).toBe(true)
     expect(ledger.count('refund')).toBe(1)
   })
 

@@ -79,6 +79,8 @@ export class RunWriter<D extends Runnable = Runnable> {
   private claimSeq: number | undefined
   /** Set once it committed a stop: the stop ended its lease, which it must not write again. */
   private stopped = false
+  /** Set once `endLease` ended its lease without a stop: no renewal may write it again. */
+  private leaseEnded = false
   /** The pause it stored, if it knew every requirement of the run: see `heldPause`. */
   private pause: HeldPause | undefined
   private readonly lock = Effect.unsafeMakeSemaphore(1)
@@ -308,20 +310,16 @@ export class RunWriter<D extends Runnable = Runnable> {
     })
 
   /**
-   * Renews the writer's lease every `renewEvery`, for as long as it runs (its stretch's), between
-   * its batches: a renewal never overlaps a batch, so none comes after the stop that ends the
-   * lease. A renewal that fails is tried again at the next interval: the lease is only a sign of
-   * life, and a writer taken over meanwhile is stopped at its next batch.
+   * Renews the writer's lease for another term, between its batches (`LeaseKeeper` asks every
+   * `renewEvery` while it works): a renewal never overlaps a batch, so none comes after the stop
+   * that ends the lease, nor after `endLease`. A renewal that fails is tried again at the next
+   * interval: the lease is only a sign of life, and a writer taken over meanwhile is stopped at
+   * its next batch.
    */
-  get keepLease(): Effect.Effect<void> {
+  get renewal(): Effect.Effect<void> {
     const terms = this.lease
     if (terms === undefined) return Effect.void
-    return Effect.forever(
-      Effect.zipRight(
-        Effect.sleep(terms.renewEvery),
-        this.writeLease((now) => now + Duration.toMillis(terms.duration)),
-      ),
-    )
+    return this.writeLease((now) => now + Duration.toMillis(terms.duration))
   }
 
   /**
@@ -329,16 +327,26 @@ export class RunWriter<D extends Runnable = Runnable> {
    * closing): the run is interrupted at once, rather than when the lease would have lapsed.
    */
   get endLease(): Effect.Effect<void> {
-    return this.writeLease((now) => now)
+    return this.writeLease((now) => now, true)
   }
 
-  /** Writes the lease of the writer's claim to last until `until(now)`, unless it has none or it ended. */
-  private writeLease = (until: (now: number) => number): Effect.Effect<void> =>
+  /**
+   * Writes the lease of the writer's claim to last until `until(now)`, unless it has none or it
+   * ended; `ends` it for good, under the same lock, so that no renewal waiting for it follows.
+   */
+  private writeLease = (until: (now: number) => number, ends = false): Effect.Effect<void> =>
     this.lock.withPermits(1)(
       Effect.suspend(() => {
         const claimSeq = this.claimSeq
-        if (this.lease === undefined || claimSeq === undefined || this.stopped || this.broken !== undefined)
+        if (
+          this.lease === undefined ||
+          claimSeq === undefined ||
+          this.stopped ||
+          this.leaseEnded ||
+          this.broken !== undefined
+        )
           return Effect.void
+        this.leaseEnded ||= ends
         return Effect.flatMap(Clock.currentTimeMillis, (now) =>
           this.store.renewLease({ runId: this.record.runId, claimSeq, expiresAt: until(now) }),
         )
