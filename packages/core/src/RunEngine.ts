@@ -51,6 +51,7 @@ import { driveStretch } from './internal/drive.js'
 import type { Interrupted } from './internal/runLoop.js'
 import { leaseTerms, RunWriter } from './internal/RunWriter.js'
 import { LeaseKeeper } from './internal/leaseKeeper.js'
+import { Background } from './internal/background.js'
 import { type HeldPause, HeldPauses } from './internal/heldPauses.js'
 import { defaultPollInterval, follower as followStepwise, stepsToStream } from './internal/follow.js'
 import { FollowedRuns } from './internal/followedRuns.js'
@@ -382,9 +383,10 @@ const make = (options: EngineOptions) =>
       letListenersHear: signals.letListenersHear,
     }
     const fibers = yield* FiberMap.make<string>()
-    const renewing = yield* FiberSet.makeRuntime<never, void, never>()
+    // What writers' timers set going: lease renewals, delayed flushes.
+    const background = yield* FiberSet.makeRuntime<never, void, never>()
     const leases = new LeaseKeeper<RunWriter>(terms.renewEvery, (writers) =>
-      renewing(Effect.forEach(writers, (writer) => writer.renewal, { discard: true })),
+      background(Effect.forEach(writers, (writer) => writer.renewal, { discard: true })),
     )
     yield* Effect.addFinalizer(() => Effect.sync(leases.stop))
     const stretches = new Stretches()
@@ -558,6 +560,7 @@ const make = (options: EngineOptions) =>
         ),
         Effect.provideService(IdGenerator, ids),
         Effect.provideService(RunStore, store),
+        Effect.provideService(Background, background),
       )
 
     /** Sets a fiber going on the run, known to this engine until it ends. */

@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Option } from 'effect'
+import { Clock, type Context, Deferred, Duration, Effect, Fiber, Option } from 'effect'
 import type { ApprovalSource } from '../Approval.js'
 import { type RunAlreadyExists, RunClaimed, type RunFailure, StoreError, type WriteError } from '../Errors.js'
 import { Member } from '../Member.js'
@@ -12,6 +12,7 @@ import * as Usage from '../Usage.js'
 import { withDecisions } from './decisionCounts.js'
 import { type HeldPause, heldPauseOf } from './heldPauses.js'
 import type { Announcer } from './signals.js'
+import type { Background } from './background.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
 export interface Position {
@@ -83,6 +84,9 @@ export class RunWriter<D extends Runnable = Runnable> {
   private leaseEnded = false
   /** The pause it stored, if it knew every requirement of the run: see `heldPause`. */
   private pause: HeldPause | undefined
+  /** A flush set to run when its timer fires, and the fiber of one under way: see `flushWithin`. */
+  private flushTimer: ReturnType<typeof setTimeout> | undefined
+  private flushing: Fiber.RuntimeFiber<void> | undefined
   private readonly lock = Effect.unsafeMakeSemaphore(1)
 
   private constructor(
@@ -237,6 +241,31 @@ export class RunWriter<D extends Runnable = Runnable> {
       this.announcer.letListenersHear(this.record.runId),
     ),
   )
+
+  /**
+   * Flushes what is kept within `delay`, off the run's fiber, unless a batch takes it first: the
+   * output of a model that streams slowly is stored and published as it comes. A timer rather
+   * than a fiber asleep, which cost each text turn as much as the rest of a flush.
+   */
+  flushWithin = (delay: Duration.Duration, background: Context.Tag.Service<Background>): void => {
+    if (this.flushTimer !== undefined) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined
+      // A failure is kept by the writer (`broken`): its next batch fails with it.
+      this.flushing = background(Effect.ignore(this.flush))
+    }, Duration.toMillis(delay))
+  }
+
+  /** Drops the flush set for later, and stops one under way: the turn that set it is over. */
+  get cancelFlush(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      clearTimeout(this.flushTimer)
+      this.flushTimer = undefined
+      const flushing = this.flushing
+      this.flushing = undefined
+      return flushing === undefined ? Effect.void : Fiber.interrupt(flushing)
+    })
+  }
 
   /**
    * Commits a stop (pause or ending): its event ends a batch stored with the requirements it
@@ -405,6 +434,8 @@ export class RunWriter<D extends Runnable = Runnable> {
           const events = this.buffered
           if (events.length === 0) return
           this.buffered = []
+          clearTimeout(this.flushTimer)
+          this.flushTimer = undefined
           const claimSeq = this.claimSeq ?? events[0]!.seq
           const now = yield* Clock.currentTimeMillis
           // A claim carries the lease it takes; a stop, the lease it ends.

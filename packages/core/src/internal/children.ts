@@ -8,6 +8,7 @@ import type { Actor } from '../Runnable.js'
 import { startedWithoutResult } from './journal.js'
 import { driveToStop, type Stop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
+import type { Background } from './background.js'
 
 /** A run that works for another one (a member's), as its parent hands it over. */
 export interface ChildEntry {
@@ -31,7 +32,7 @@ export const enterChild = (
   child: Actor,
   entry: ChildEntry,
   announce: (how: 'started' | 'continued') => Effect.Effect<void, RunFailure>,
-): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator> =>
+): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator | Background> =>
   Effect.gen(function* () {
     const store = yield* RunStore
     const runId = entry.runId

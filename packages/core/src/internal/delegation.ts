@@ -10,6 +10,7 @@ import * as Tool from '../Tool.js'
 import { enterChild } from './children.js'
 import type { Stop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
+import type { Background } from './background.js'
 
 /*
  * A team's leader hands tasks to members by calling one of two built-in tools. The call is
@@ -89,7 +90,7 @@ export const delegate = (
   call: ToolCall,
   resolved: ReadonlyArray<RequirementRecord>,
   interruptedCalls: 'retry' | 'ask',
-): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator> =>
+): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator | Background> =>
   Effect.gen(function* () {
     const to = addressees(writer.agent, call)
     if ('error' in to) return { _tag: 'Failed', error: to.error } satisfies Stop

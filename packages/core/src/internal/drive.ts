@@ -8,6 +8,7 @@ import type { WorkflowDefinition } from '../Workflow.js'
 import { driveToStop, type Interrupted, type Stop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
 import { driveWorkflow } from './workflow/driveWorkflow.js'
+import type { Background } from './background.js'
 
 /** How a stretch of a run ended: a Stop, or, for a workflow, cancelled by a rejection. */
 export type StretchEnd = Stop | { readonly _tag: 'Cancelled'; readonly reason: string }
@@ -23,7 +24,7 @@ export const driveStretch = (
   writer: RunWriter,
   decided: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
-): Effect.Effect<StretchEnd, WriteError, IdGenerator | RunStore> =>
+): Effect.Effect<StretchEnd, WriteError, IdGenerator | RunStore | Background> =>
   isWorkflowRun(writer)
     ? driveWorkflow(writer, decided, interrupted)
     : // Anything else makes tool calls: an agent, or a team's leader.

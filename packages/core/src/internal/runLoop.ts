@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Either, FiberHandle, Option, Schema } from 'effect'
+import { Clock, type Context, Duration, Effect, Either, Schema } from 'effect'
 import * as Approval from '../Approval.js'
 import { ApprovalRecord, type CallOutcome } from '../Approval.js'
 import {
@@ -28,6 +28,7 @@ import { type CallAnswer, CallPause, type Tool } from '../Tool.js'
 import { delegate, isDelegation } from './delegation.js'
 import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
+import { Background } from './background.js'
 
 /**
  * How far a writer's turn got: the run waits for people (the requirements it raised, stored by
@@ -595,8 +596,8 @@ const callModel = Effect.fnUntraced(function* (writer: RunWriter<Actor>) {
   const toolCalls: Array<ToolCall> = []
   const invalid = new Map<string, string>()
   let usage: Usage.Usage | undefined
-  // Made at the first text: a turn that only calls tools has no output to flush before its end.
-  let delayedFlush: FiberHandle.FiberHandle<void, WriteError> | undefined
+  // Asked for at the first text: a turn that only calls tools has no output to flush before its end.
+  let background: Context.Tag.Service<Background> | undefined
   const pull = yield* Model.pull(agent.model, {
     instructions: agent.instructions,
     messages: [...writer.messages],
@@ -626,10 +627,12 @@ const callModel = Effect.fnUntraced(function* (writer: RunWriter<Actor>) {
       }
       content += chunk.text
       yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
-      delayedFlush ??= yield* FiberHandle.make<void, WriteError>()
+      if (background === undefined) {
+        background = yield* Background
+        yield* Effect.addFinalizer(() => writer.cancelFlush)
+      }
       // One flush waits at a time: the text that comes meanwhile goes with it.
-      if (Option.isNone(FiberHandle.unsafeGet(delayedFlush)))
-        yield* FiberHandle.run(delayedFlush, Effect.delay(writer.flush, outputFlushDelay))
+      writer.flushWithin(outputFlushDelay, background)
     }
   }
   if (usage !== undefined) writer.spent(usage)
@@ -792,5 +795,5 @@ export const driveToStop = (
   writer: RunWriter<Actor>,
   resolved: ReadonlyArray<RequirementRecord>,
   interrupted?: Interrupted,
-): Effect.Effect<Stop, WriteError, IdGenerator | RunStore> =>
+): Effect.Effect<Stop, WriteError, IdGenerator | RunStore | Background> =>
   endingOnFailure(writer, drive(writer, resolved, interrupted))

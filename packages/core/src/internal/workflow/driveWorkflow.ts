@@ -11,6 +11,7 @@ import { asText } from './executors.js'
 import { readHistory } from './history.js'
 import { runSequence } from './interpret.js'
 import { Flow, type Stretch } from './stretch.js'
+import type { Background } from '../background.js'
 
 /** What a paused workflow run says it waits for. */
 const pausedContent = (raised: ReadonlyArray<RequirementRecord>) =>
@@ -32,7 +33,7 @@ export const driveWorkflow = (
   writer: RunWriter<WorkflowDefinition>,
   decided: ReadonlyArray<RequirementRecord>,
   interrupted: Interrupted | undefined,
-): Effect.Effect<StretchEnd, WriteError, IdGenerator | RunStore> =>
+): Effect.Effect<StretchEnd, WriteError, IdGenerator | RunStore | Background> =>
   endingOnFailure(
     writer,
     Effect.gen(function* () {

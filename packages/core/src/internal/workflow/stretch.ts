@@ -7,6 +7,7 @@ import type { RunStore } from '../../RunStore.js'
 import type { Component, Rejection, WorkflowDefinition } from '../../Workflow.js'
 import type { RunWriter } from '../RunWriter.js'
 import type { History } from './history.js'
+import type { Background } from '../background.js'
 
 /** One claim's worth of a workflow run: its writer, what it has done, and what it is waiting for. */
 export interface Stretch {
@@ -48,7 +49,7 @@ export const Flow = Data.taggedEnum<Flow>()
 /** A flow that stops the sequence it is in. */
 export type Halt = Exclude<Flow, { readonly _tag: 'Done' | 'Skipped' }>
 
-export type Work<A = Flow> = Effect.Effect<A, RunFailure, RunStore | IdGenerator>
+export type Work<A = Flow> = Effect.Effect<A, RunFailure, RunStore | IdGenerator | Background>
 
 /** Numbers and keeps an event for the run's next batch, and takes it into the history. */
 export const tell = (stretch: Stretch, body: RunEventBody) =>
