@@ -516,24 +516,23 @@ const make = (options: EngineOptions) =>
         const { writer, decided, interrupted } = yield* claim
         stretches.heldBy(writer)
         writer.tally(decided)
-        // Renewed for the stretch only: while the run is paused, nobody holds it.
-        yield* Effect.acquireRelease(
-          Effect.sync(() => leases.hold(writer)),
-          () => Effect.sync(() => leases.release(writer)),
-        )
-        return yield* driveStretch(writer, decided, interrupted).pipe(
-          Effect.tap(() => held.keep(writer.heldPause)),
-          // Stopped without a stop of the run (from outside, or the store failing): the run is
-          // left for whoever takes it over, at once.
-          Effect.onExit((exit) => {
-            const claimSeq = writer.leasedClaim
-            if (Exit.isSuccess(exit) || claimSeq === undefined) return Effect.void
-            endedHere.set(writer.run.runId, claimSeq)
-            return writer.endLease
-          }),
-        )
+        return yield* Effect.uninterruptibleMask((restore) => {
+          // Renewed for the stretch only: while the run is paused, nobody holds it.
+          leases.hold(writer)
+          return restore(driveStretch(writer, decided, interrupted)).pipe(
+            Effect.tap(() => held.keep(writer.heldPause)),
+            Effect.onExit((exit) => {
+              leases.release(writer)
+              // Stopped without a stop of the run (from outside, or the store failing): the run is
+              // left for whoever takes it over, at once.
+              const claimSeq = writer.leasedClaim
+              if (Exit.isSuccess(exit) || claimSeq === undefined) return Effect.void
+              endedHere.set(writer.run.runId, claimSeq)
+              return writer.endLease
+            }),
+          )
+        })
       },
-      Effect.scoped,
       (stretch, { announce }) =>
         Effect.onExit(stretch, (exit) => (announce === undefined ? Effect.void : tellCaller(announce, exit))),
     )
