@@ -13,6 +13,7 @@ import { withDecisions } from './decisionCounts.js'
 import { type HeldPause, heldPauseOf } from './heldPauses.js'
 import type { Announcer } from './signals.js'
 import type { Background } from './background.js'
+import { WriteLock } from './writeLock.js'
 
 /** What a writer starts from: the run as stored, and how far its journal goes. */
 export interface Position {
@@ -87,7 +88,7 @@ export class RunWriter<D extends Runnable = Runnable> {
   /** A flush set to run when its timer fires, and the fiber of one under way: see `flushWithin`. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined
   private flushing: Fiber.RuntimeFiber<void> | undefined
-  private readonly lock = Effect.unsafeMakeSemaphore(1)
+  private readonly lock = new WriteLock()
 
   private constructor(
     readonly agent: D,
@@ -364,7 +365,7 @@ export class RunWriter<D extends Runnable = Runnable> {
    * ended; `ends` it for good, under the same lock, so that no renewal waiting for it follows.
    */
   private writeLease = (until: (now: number) => number, ends = false): Effect.Effect<void> =>
-    this.lock.withPermits(1)(
+    this.lock.alone(
       Effect.suspend(() => {
         const claimSeq = this.claimSeq
         if (
@@ -427,54 +428,51 @@ export class RunWriter<D extends Runnable = Runnable> {
     settle: Effect.Effect<void, StoreError> = Effect.void,
     isStop = false,
   ): Effect.Effect<void, WriteError | Exclude<E, BatchRefused>> =>
-    this.lock.withPermits(1)(
-      Effect.uninterruptible(
-        Effect.gen(this, function* () {
-          if (this.broken !== undefined) return yield* this.broken
-          const events = this.buffered
-          if (events.length === 0) return
-          this.buffered = []
-          clearTimeout(this.flushTimer)
-          this.flushTimer = undefined
-          const claimSeq = this.claimSeq ?? events[0]!.seq
-          const now = yield* Clock.currentTimeMillis
-          // A claim carries the lease it takes; a stop, the lease it ends.
-          const lease =
-            this.lease === undefined || (this.claimed && !isStop)
-              ? undefined
-              : isStop
-                ? { runId: this.record.runId, claimSeq, expiresAt: now }
-                : leaseFrom(this.record.runId, claimSeq, this.lease, now)
-          const batch: JournalBatch = {
-            runId: this.record.runId,
-            events,
-            transcriptStart: this.stored,
-            messages: this.messages.slice(this.stored),
-            ...(lease === undefined ? {} : { lease }),
-            ...(this.claimed || this.decisions.length === 0 ? {} : { decisions: this.decisions }),
-          }
-          yield* Effect.catchAll(store(batch), (error) => {
-            const failure = isRefusal(error)
-              ? new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
-              : (error as Exclude<E, BatchRefused>)
-            // What was written is unknown, or another writer holds the run: nothing more may be.
-            this.broken =
-              failure instanceof StoreError || failure instanceof RunClaimed
-                ? failure
-                : new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
-            return Effect.fail(failure)
-          })
-          if (!this.claimed && this.onClaimed !== undefined)
-            yield* Deferred.succeed(this.onClaimed, undefined)
-          this.claimed = true
-          this.claimSeq = claimSeq
-          this.stored = batch.transcriptStart + batch.messages.length
-          // Before publishing: whoever hears of the stop finds this writer stopped.
-          if (isStop) this.stopped = true
-          // Stored is stored: its events are heard even if what settles it failed.
-          yield* Effect.ensuring(settle, this.announcer.publishAll(events))
-        }),
-      ),
+    this.lock.alone(
+      Effect.gen(this, function* () {
+        if (this.broken !== undefined) return yield* this.broken
+        const events = this.buffered
+        if (events.length === 0) return
+        this.buffered = []
+        clearTimeout(this.flushTimer)
+        this.flushTimer = undefined
+        const claimSeq = this.claimSeq ?? events[0]!.seq
+        const now = yield* Clock.currentTimeMillis
+        // A claim carries the lease it takes; a stop, the lease it ends.
+        const lease =
+          this.lease === undefined || (this.claimed && !isStop)
+            ? undefined
+            : isStop
+              ? { runId: this.record.runId, claimSeq, expiresAt: now }
+              : leaseFrom(this.record.runId, claimSeq, this.lease, now)
+        const batch: JournalBatch = {
+          runId: this.record.runId,
+          events,
+          transcriptStart: this.stored,
+          messages: this.messages.slice(this.stored),
+          ...(lease === undefined ? {} : { lease }),
+          ...(this.claimed || this.decisions.length === 0 ? {} : { decisions: this.decisions }),
+        }
+        yield* Effect.catchAll(store(batch), (error) => {
+          const failure = isRefusal(error)
+            ? new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+            : (error as Exclude<E, BatchRefused>)
+          // What was written is unknown, or another writer holds the run: nothing more may be.
+          this.broken =
+            failure instanceof StoreError || failure instanceof RunClaimed
+              ? failure
+              : new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+          return Effect.fail(failure)
+        })
+        if (!this.claimed && this.onClaimed !== undefined) yield* Deferred.succeed(this.onClaimed, undefined)
+        this.claimed = true
+        this.claimSeq = claimSeq
+        this.stored = batch.transcriptStart + batch.messages.length
+        // Before publishing: whoever hears of the stop finds this writer stopped.
+        if (isStop) this.stopped = true
+        // Stored is stored: its events are heard even if what settles it failed.
+        yield* Effect.ensuring(settle, this.announcer.publishAll(events))
+      }),
     )
 }
 
