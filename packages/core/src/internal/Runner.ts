@@ -119,8 +119,10 @@ export abstract class Runner {
     )
   }
 
-  /** Stops this instance's engine. Paused runs stay in the store; runs still working are left for recovery. */
-  /** Stops its engine, then closes the toolkits its definition uses (see `Toolkit.close`). */
+  /**
+   * Stops this instance's engine, then closes the toolkits its definition uses (see
+   * `Toolkit.close`). Paused runs stay in the store; runs still working are left for recovery.
+   */
   async dispose(): Promise<void> {
     await this.runtime.dispose()
     await closeToolkits([this.definition])
