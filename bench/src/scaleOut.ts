@@ -14,7 +14,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@countersign/client'
 import { Resolutions } from '@countersign/core'
-import { type FerretDbBackend, type MongoServer, startMongo } from '@countersign/ferretdb-harness'
+import {
+  type FerretDbBackend,
+  findPostgresqlBinaries,
+  type MongoServer,
+  PostgresqlNotFound,
+  startMongo,
+} from '@countersign/ferretdb-harness'
 import { type ServerProcess, startServerProcess } from '@countersign/server/testing'
 import { MongoClient } from 'mongodb'
 import { WebSocket } from 'ws'
@@ -38,9 +44,28 @@ const followedRuns = numberSetting('BENCH_FOLLOWED_RUNS', 100)
 /** How long one step may take (subscriptions opening, a run timed, the steady runs ending) before the bench gives up. */
 const stepTimeoutMs = numberSetting('BENCH_STEP_TIMEOUT_MS', 120_000)
 const backends: ReadonlyArray<string> = ['postgresql', 'sqlite'] satisfies Array<FerretDbBackend>
-const backend = (process.env['BENCH_FERRETDB_BACKEND'] ?? 'sqlite') as FerretDbBackend
-if (!backends.includes(backend))
-  throw new Error(`BENCH_FERRETDB_BACKEND must be one of ${backends.join(', ')}, not ${backend}`)
+
+/**
+ * FerretDB's backend: `BENCH_FERRETDB_BACKEND`, else PostgreSQL — FerretDB's production backend,
+ * which has PostgreSQL evaluate the equality filters it pushes down — when its binaries are here,
+ * else SQLite.
+ */
+const chooseBackend = async (): Promise<FerretDbBackend> => {
+  const chosen = process.env['BENCH_FERRETDB_BACKEND']
+  if (chosen !== undefined) {
+    if (!backends.includes(chosen))
+      throw new Error(`BENCH_FERRETDB_BACKEND must be one of ${backends.join(', ')}, not ${chosen}`)
+    return chosen as FerretDbBackend
+  }
+  try {
+    await findPostgresqlBinaries()
+    return 'postgresql'
+  } catch (error) {
+    if (!(error instanceof PostgresqlNotFound)) throw error
+    say(`FerretDB over SQLite: ${error.message}`)
+    return 'sqlite'
+  }
+}
 
 const entry = fileURLToPath(new URL('./internal/scaleOutEntry.ts', import.meta.url))
 
@@ -273,6 +298,7 @@ const resolveToContinued = async (decider: Client, observer: Client, samples: nu
 }
 
 const main = async () => {
+  const backend = await chooseBackend()
   const mongo = await startMongo({ backend })
   const dbName = `countersign_bench_${randomBytes(6).toString('hex')}`
   const database = process.env['MONGODB_URL'] ? 'MONGODB_URL' : `FerretDB over ${backend} (harness)`
