@@ -43,6 +43,11 @@ const pollIntervalMs = 200
 const followedRuns = numberSetting('BENCH_FOLLOWED_RUNS', 100)
 /** How long one step may take (subscriptions opening, a run timed, the steady runs ending) before the bench gives up. */
 const stepTimeoutMs = numberSetting('BENCH_STEP_TIMEOUT_MS', 120_000)
+/**
+ * How long after its pause a timed run is resolved. A person decides seconds after a pause: with 0,
+ * the resume's events can share the store's notice of the pause (the events' mark, on MongoDB).
+ */
+const decideAfterMs = numberSetting('BENCH_DECIDE_AFTER_MS', 0)
 const backends: ReadonlyArray<string> = ['postgresql', 'sqlite'] satisfies Array<FerretDbBackend>
 
 /**
@@ -279,12 +284,18 @@ const resolveToContinued = async (decider: Client, observer: Client, samples: nu
   for (let sample = 0; sample < samples; sample++) {
     const { runId, requirementId } = await pausedRun(decider)
     const measured = new Promise<number>((resolve, reject) => {
+      let paused = false
       let sent = 0
+      const decide = () => {
+        sent = performance.now()
+        decider.runs.continue(runId, [Resolutions.confirm(requirementId)]).catch(reject)
+      }
       const subscription = observer.runEvents(runId, {
         onEvent: (event) => {
-          if (event._tag === 'RunPaused' && sent === 0) {
-            sent = performance.now()
-            decider.runs.continue(runId, [Resolutions.confirm(requirementId)]).catch(reject)
+          if (event._tag === 'RunPaused' && !paused) {
+            paused = true
+            if (decideAfterMs > 0) setTimeout(decide, decideAfterMs)
+            else decide()
           }
           if (event._tag === 'RunContinued') {
             subscription.unsubscribe()
@@ -404,7 +415,7 @@ const main = async () => {
         `Subscriptions spread over the three servers, half following a paused run each, half the approval queue; poll interval ${pollIntervalMs} ms.`,
         `Reads and writes: the store commands the servers sent (command monitoring), per second over ${windowMs} ms, idle and while ${runsPerSecond} runs/s were started through A and completed through B.`,
         'Database CPU: what the harness’s FerretDB process, and its PostgreSQL (the postmaster and every backend), spent over the idle and the steady windows, in percent of one core; load: the machine’s 1-minute load average as the level started.',
-        `Cross-server: a run resolved through A, RunContinued timed at a subscriber on C (A → C), and on A itself (A → A: the same work without the poll), ${latencySamples} runs one at a time; target: A → C p99 under two poll intervals (${2 * pollIntervalMs} ms) over A → A.`,
+        `Cross-server: a run resolved through A ${decideAfterMs} ms after its subscriber saw it pause, RunContinued timed at a subscriber on C (A → C), and on A itself (A → A: the same work without the poll), ${latencySamples} runs one at a time; target: A → C p99 under two poll intervals (${2 * pollIntervalMs} ms) over A → A.`,
         'Events stored: in the database as A → C was timed (on FerretDB, what a query it does not push down reads); where C’s store time went meanwhile is in observerStoreTime (the five kinds of command that took longest, timed by the driver).',
         `Run subscriptions follow ${followedRuns} paused runs at most, several subscribers a run when there are more.`,
         ...(idleRatio === undefined
