@@ -7,6 +7,9 @@
  * It prints `listening <port>` when ready, and reads commands, one a line, from stdin:
  *
  * - `commands`: prints `commands <reads> <writes>`, the store's read and write commands so far.
+ * - `timings`: prints `timings <json>`, the store's commands so far by kind — the command, its
+ *   collection and its filter's shape, `find events _id:$in` — each with how many ended and the
+ *   milliseconds they took in all, as the driver saw them (the database's queue included).
  *
  * On SIGTERM, or when its stdin ends, it closes the server and the store and exits.
  */
@@ -14,6 +17,7 @@ import { createInterface } from 'node:readline'
 import { MongoStore } from '@countersign/mongodb'
 import { countCommands } from '@countersign/mongodb/testing'
 import { createServer, staticTokens } from '@countersign/server'
+import type { CommandStartedEvent, CommandSucceededEvent, Document } from 'mongodb'
 import { MongoClient } from 'mongodb'
 import { confirmOnce } from '../confirmOnce.js'
 import { benchToken } from './credentials.js'
@@ -25,6 +29,34 @@ if (url === undefined || dbName === undefined)
 const client = await new MongoClient(url, { monitorCommands: true }).connect()
 const counter = countCommands(client)
 const store = await MongoStore.connect({ client, dbName })
+
+/** A filter's shape: its fields, each with its operators (`runId seq:$gt`), or the operator itself (`$or`). */
+const shapeOf = (filter: Document | undefined) =>
+  Object.entries(filter ?? {})
+    .map(([field, value]) => {
+      const operators = typeof value === 'object' && value !== null ? Object.keys(value as Document) : []
+      return operators.length > 0 && operators.every((key) => key.startsWith('$'))
+        ? `${field}:${operators.join(',')}`
+        : field
+    })
+    .join(' ')
+
+const started = new Map<number, string>()
+const timings: Record<string, { count: number; totalMs: number }> = {}
+client.on('commandStarted', ({ requestId, commandName, command }: CommandStartedEvent) => {
+  const collection: unknown = command[commandName]
+  const filter = (command['filter'] ?? command['q']) as Document | undefined
+  started.set(requestId, `${commandName} ${String(collection)} ${shapeOf(filter)}`.trim())
+})
+client.on('commandSucceeded', ({ requestId, duration }: CommandSucceededEvent) => {
+  const kind = started.get(requestId)
+  if (kind === undefined) return
+  started.delete(requestId)
+  const timing = (timings[kind] ??= { count: 0, totalMs: 0 })
+  timing.count++
+  timing.totalMs += duration
+})
+client.on('commandFailed', ({ requestId }) => void started.delete(requestId))
 
 const server = createServer({
   store,
@@ -43,6 +75,7 @@ const stop = async () => {
 process.once('SIGTERM', () => void stop())
 createInterface({ input: process.stdin })
   .on('line', (command) => {
+    if (command === 'timings') console.log(`timings ${JSON.stringify(timings)}`)
     if (command !== 'commands') return
     const { reads, writes } = counter.snapshot()
     console.log(`commands ${reads} ${writes}`)

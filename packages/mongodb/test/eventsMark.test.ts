@@ -8,6 +8,10 @@ import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
 
+/** The value a write of the mark sets. */
+const markSet = (write: CommandStartedEvent) =>
+  (write.command as { updates: Array<{ u: { $set: { mark: string } } }> }).updates[0]!.u.$set.mark
+
 /** A store over a monitored client of its own, and the writes of the events' mark it sends. */
 const markedStore = async () => {
   const client = await mongo.newClient({ monitorCommands: true })
@@ -36,14 +40,40 @@ describe('MongoStore: the events’ mark', () => {
     expect(marks).toHaveLength(2)
   })
 
-  // A busy process does not write the mark once a batch: the batches of a moment share one write.
-  it('a marker told of a hundred batches at once writes once', async () => {
+  // A resumed run's first events reach other processes' readers without waiting for a timer.
+  it('a marker sets the mark at once for a batch when it has not set it within the spacing', async () => {
+    const { client, dbName, store, marks, movedFrom } = await markedStore()
+    const marker = new EventsMarker(client.db(dbName), 3_600_000)
+    const before = await Effect.runPromise(store.eventsMark())
+
+    marker.appended()
+    expect(await movedFrom(before)).toBe(markSet(marks[0]!))
+  })
+
+  // A busy process does not write the mark once a batch: the batches within the spacing share one write.
+  it('a marker told of a hundred batches at once writes at once, then once more at the end of the spacing', async () => {
     const { client, dbName, store, marks, movedFrom } = await markedStore()
     const marker = new EventsMarker(client.db(dbName))
     const before = await Effect.runPromise(store.eventsMark())
 
     for (let asked = 0; asked < 100; asked++) marker.appended()
+    const first = await movedFrom(before)
+    // The batches after the first write was sent: that write may have been read before they were in.
+    const last = first === markSet(marks[0]!) ? await movedFrom(first) : first
+
+    expect(marks).toHaveLength(2)
+    expect(last).toBe(markSet(marks[1]!))
+  })
+
+  it('a marker sends nothing more within the spacing, however many batches', async () => {
+    const { client, dbName, store, marks, movedFrom } = await markedStore()
+    const marker = new EventsMarker(client.db(dbName), 3_600_000)
+    const before = await Effect.runPromise(store.eventsMark())
+
+    marker.appended()
     await movedFrom(before)
+    for (let asked = 0; asked < 100; asked++) marker.appended()
+    await Effect.runPromise(store.eventsMark()) // a round trip on the same client after them
 
     expect(marks).toHaveLength(1)
   })

@@ -1,4 +1,5 @@
-// Command ferretdb-launcher runs an embedded FerretDB 1.x (SQLite backend) for Countersign's tests.
+// Command ferretdb-launcher runs an embedded FerretDB 1.x for Countersign's tests and benchmarks,
+// over its SQLite backend (a data directory) or its PostgreSQL one (a PostgreSQL server).
 //
 // It embeds FerretDB through its public `ferretdb` package instead of building FerretDB's own
 // `cmd/ferretdb`: built from the module proxy, that binary panics at start because the module
@@ -7,6 +8,7 @@
 // Usage:
 //
 //	ferretdb-launcher -listen 127.0.0.1:27017 -dir /tmp/data [-log-level warn] [-watch-stdin]
+//	ferretdb-launcher -listen 127.0.0.1:27017 -postgresql-url postgres://user@/ferretdb?host=/tmp/pg [...]
 //
 // Once the listener is bound it prints one line, `ready <addr>`, on standard output. It stops
 // cleanly on SIGTERM or SIGINT (and, with -watch-stdin, when its standard input closes, so it
@@ -40,12 +42,13 @@ func main() {
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "", "directory for the SQLite data files (created if missing)")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL connection string: use the PostgreSQL backend instead of SQLite")
 	logLevel := flag.String("log-level", "warn", "FerretDB log level: debug, info, warn or error")
 	watchStdin := flag.Bool("watch-stdin", false, "stop when standard input reaches end of file")
 	flag.Parse()
 
-	if *dir == "" {
-		return errors.New("-dir is required")
+	if (*dir == "") == (*postgresqlURL == "") {
+		return errors.New("exactly one of -dir (SQLite) and -postgresql-url (PostgreSQL) is required")
 	}
 
 	var level slog.Level
@@ -53,12 +56,20 @@ func run() error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 
-	abs, err := filepath.Abs(*dir)
-	if err != nil {
-		return err
+	config := &ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}
-	if err = os.MkdirAll(abs, 0o700); err != nil {
-		return err
+	if *postgresqlURL != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *postgresqlURL
+	} else {
+		sqliteURL, err := sqliteDir(*dir)
+		if err != nil {
+			return err
+		}
+		config.Handler = "sqlite"
+		config.SQLiteURL = sqliteURL
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -71,15 +82,7 @@ func run() error {
 		}()
 	}
 
-	// file:///abs/dir/ — FerretDB requires the "file" scheme, no host, and a trailing slash.
-	sqliteURL := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs) + "/"}).String()
-
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-		Handler:   "sqlite",
-		SQLiteURL: sqliteURL,
-	})
+	f, err := ferretdb.New(config)
 	if err != nil {
 		return err
 	}
@@ -97,4 +100,17 @@ func run() error {
 	fmt.Printf("ready %s\n", u.Host)
 
 	return <-done
+}
+
+// sqliteDir creates the SQLite data directory if missing and answers its URI for FerretDB.
+func sqliteDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err = os.MkdirAll(abs, 0o700); err != nil {
+		return "", err
+	}
+	// file:///abs/dir/ — FerretDB requires the "file" scheme, no host, and a trailing slash.
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs) + "/"}).String(), nil
 }

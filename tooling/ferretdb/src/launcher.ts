@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { say } from './say.js'
 
 /** The Go launcher's sources; their content names the cached binary. */
 export const launcherDir = fileURLToPath(new URL('../launcher/', import.meta.url))
@@ -19,8 +20,6 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
  */
 export const launcherCacheDir = (): string =>
   process.env.COUNTERSIGN_FERRETDB_CACHE || join(repoRoot, 'node_modules', '.cache', 'countersign-ferretdb')
-
-const say = (message: string) => process.stdout.write(`==> ${message}\n`)
 
 /** The launcher binary's path for the current sources (whether or not it is built yet). */
 export const launcherPath = async (): Promise<string> => {

@@ -11,8 +11,8 @@ export interface LaunchOptions {
   readonly binary: string
   /** `host:port` to listen on; port 0 lets the launcher bind a free port itself. */
   readonly listen: string
-  /** FerretDB's SQLite data directory, created if missing. */
-  readonly dataDir: string
+  /** Where FerretDB keeps its data: a SQLite data directory (created if missing), or a PostgreSQL server. */
+  readonly storage: { readonly sqliteDir: string } | { readonly postgresqlUrl: string }
   /** Bound on launcher start-up plus the first successful `ping`. */
   readonly startTimeoutMs: number
   /** How long `stop()` waits after SIGTERM before SIGKILL. */
@@ -22,6 +22,8 @@ export interface LaunchOptions {
 export interface LaunchedFerretDb {
   /** The address it listens on, e.g. `127.0.0.1:40123`. */
   readonly address: string
+  /** The launcher's process id. */
+  readonly pid: number
   /** Stops the process (SIGTERM, then SIGKILL after the stop timeout); idempotent. The data stays. */
   readonly stop: () => Promise<void>
 }
@@ -104,7 +106,11 @@ const readyAddress = (child: ChildProcessWithoutNullStreams, options: LaunchOpti
 export const launch = async (options: LaunchOptions): Promise<LaunchedFerretDb> => {
   const deadline = Date.now() + options.startTimeoutMs
   // -watch-stdin: if this process dies, the pipe closes and FerretDB stops.
-  const child = spawn(options.binary, ['-listen', options.listen, '-dir', options.dataDir, '-watch-stdin'], {
+  const storage =
+    'sqliteDir' in options.storage
+      ? ['-dir', options.storage.sqliteDir]
+      : ['-postgresql-url', options.storage.postgresqlUrl]
+  const child = spawn(options.binary, ['-listen', options.listen, ...storage, '-watch-stdin'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   const stderr: string[] = []
@@ -133,7 +139,7 @@ export const launch = async (options: LaunchOptions): Promise<LaunchedFerretDb> 
   try {
     const address = await readyAddress(child, options, stderr)
     await pingUntilUp(`mongodb://${address}/`, deadline)
-    return { address, stop }
+    return { address, pid: child.pid!, stop }
   } catch (error) {
     await stop()
     throw error

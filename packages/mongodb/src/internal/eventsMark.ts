@@ -39,33 +39,43 @@ const markEvents = async (db: Db): Promise<void> => {
 }
 
 /**
- * How long the mark waits after a batch before it is set: the batches a process appends
- * meanwhile share one write. So a busy process sets it at most 20 times a second, however many
- * runs it moves, a pause/resume cycle costs no write for it, and the one document is not a hot
- * spot; a reader two intervals away still hears of the events well within two intervals.
+ * The least time between two writes of the mark by one process: a batch sets it at once when it
+ * was last set longer ago than that, else once at the end of that time, for every batch appended
+ * meanwhile. So an isolated batch (a run resumed) is marked without delay, a busy process sets it
+ * at most 20 times a second however many runs it moves, and the one document is not a hot spot.
  */
-export const markDelayMs = 50
+export const markSpacingMs = 50
 
-/** One process's writer of the mark: sets it once after the batches of a delay, off their path. */
+/** One process's writer of the mark, off the batches' path. */
 export class EventsMarker {
-  private pending = false
+  /** When the last write was sent (none yet: -Infinity). */
+  private lastWrite = Number.NEGATIVE_INFINITY
+  private scheduled = false
 
   constructor(
     private readonly db: Db,
-    private readonly delayMs = markDelayMs,
+    private readonly spacingMs = markSpacingMs,
   ) {}
 
   /**
-   * Events were appended: the mark is set within the delay. A batch appended once the timer has
-   * fired gets a write of its own, since the write on its way may land before the batch does.
+   * A batch is in: the mark is set by a write sent from now on — at once, or at the end of the
+   * spacing if a write was sent within it. A write already on its way may land before the batch
+   * does (the batch's commit and its write race), so it never stands for the batch.
    */
   appended = (): void => {
-    if (this.pending) return
-    this.pending = true
+    if (this.scheduled) return
+    const wait = this.lastWrite + this.spacingMs - performance.now()
+    if (wait <= 0) return this.write()
+    this.scheduled = true
     setTimeout(() => {
-      this.pending = false
-      markEvents(this.db).catch(() => undefined)
-    }, this.delayMs).unref()
+      this.scheduled = false
+      this.write()
+    }, wait).unref()
+  }
+
+  private write = () => {
+    this.lastWrite = performance.now()
+    markEvents(this.db).catch(() => undefined)
   }
 }
 

@@ -372,9 +372,12 @@ export const makeRunStore = (db: Db): RunStore => {
         const moved = new Set(next.map(({ runId }) => runId))
         const due = cursors.filter(({ runId }) => moved.has(runId))
         if (due.length === 0) return []
+        const branches = due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } }))
         const found = await c.events
           .find(
-            { $or: due.map(({ runId, afterSeq }) => ({ runId, seq: { $gt: afterSeq } })) },
+            // One run moved (a run resumed while its followers wait): its own filter, not an `$or`
+            // of one, which FerretDB 1.x applies to every event itself rather than push it down.
+            branches.length === 1 ? branches[0]! : { $or: branches },
             { projection: { schemaVersion: 1, doc: 1 } },
           )
           .sort({ runId: 1, seq: 1 })
