@@ -71,8 +71,8 @@ export interface CountOptions {
 }
 
 /**
- * The write of the events' mark, which a store sets once for the batches of events of 50 ms,
- * after them and off their path: not a cost of any one call.
+ * The write of the events' mark, which a store sets off the path of its batches of events (at
+ * once after a quiet spell, else once for those of the next 50 ms): not a cost of any one call.
  */
 export const isEventsMark = ({ commandName, command }: CommandStartedEvent): boolean =>
   commandName === 'update' && command.update === 'counters'
