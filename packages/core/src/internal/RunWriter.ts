@@ -1,4 +1,5 @@
 import { Clock, type Context, Deferred, Duration, Effect, Fiber, Option } from 'effect'
+import type { YieldWrap } from 'effect/Utils'
 import type { ApprovalSource } from '../Approval.js'
 import { type RunAlreadyExists, RunClaimed, type RunFailure, StoreError, type WriteError } from '../Errors.js'
 import { Member } from '../Member.js'
@@ -319,25 +320,33 @@ export class RunWriter<D extends Runnable = Runnable> {
     changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
     requirements: ReadonlyArray<RequirementRecord>,
     settle: Effect.Effect<void, StoreError>,
-  ): Effect.Effect<void, WriteError> =>
-    Effect.gen(this, function* () {
-      yield* this.emit(body)
-      const record = revise(this.record, {
-        ...changes,
-        transcriptLength: this.messages.length,
-        lastSeq: this.seq,
-        updatedAt: yield* Clock.currentTimeMillis,
-      })
-      const known = this.known === undefined ? undefined : [...this.known, ...requirements]
-      const pause =
-        record.status === 'paused' && known !== undefined && this.member === undefined
-          ? heldPauseOf(record, this.messages, known)
-          : undefined
-      yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
-      this.record = record
-      this.known = known
-      this.pause = pause
+  ): Effect.Effect<void, WriteError> => Effect.gen(() => this.stopSteps(body, changes, requirements, settle))
+
+  // A generator method, one function for every writer: a generator function made per call gives
+  // each call's generator objects a shape of their own, which V8 must make, and forget.
+  private *stopSteps(
+    body: RunEventBody,
+    changes: Partial<Omit<RunRecord, 'runId' | 'schemaVersion'>>,
+    requirements: ReadonlyArray<RequirementRecord>,
+    settle: Effect.Effect<void, StoreError>,
+  ): Steps<WriteError> {
+    yield* this.emit(body)
+    const record = revise(this.record, {
+      ...changes,
+      transcriptLength: this.messages.length,
+      lastSeq: this.seq,
+      updatedAt: yield* Clock.currentTimeMillis,
     })
+    const known = this.known === undefined ? undefined : [...this.known, ...requirements]
+    const pause =
+      record.status === 'paused' && known !== undefined && this.member === undefined
+        ? heldPauseOf(record, this.messages, known)
+        : undefined
+    yield* this.write((batch) => this.store.commit(batch, record, requirements), settle, true)
+    this.record = record
+    this.known = known
+    this.pause = pause
+  }
 
   /**
    * Renews the writer's lease for another term, between its batches (`LeaseKeeper` asks every
@@ -428,53 +437,61 @@ export class RunWriter<D extends Runnable = Runnable> {
     settle: Effect.Effect<void, StoreError> = Effect.void,
     isStop = false,
   ): Effect.Effect<void, WriteError | Exclude<E, BatchRefused>> =>
-    this.lock.alone(
-      Effect.gen(this, function* () {
-        if (this.broken !== undefined) return yield* this.broken
-        const events = this.buffered
-        if (events.length === 0) return
-        this.buffered = []
-        clearTimeout(this.flushTimer)
-        this.flushTimer = undefined
-        const claimSeq = this.claimSeq ?? events[0]!.seq
-        const now = yield* Clock.currentTimeMillis
-        // A claim carries the lease it takes; a stop, the lease it ends.
-        const lease =
-          this.lease === undefined || (this.claimed && !isStop)
-            ? undefined
-            : isStop
-              ? { runId: this.record.runId, claimSeq, expiresAt: now }
-              : leaseFrom(this.record.runId, claimSeq, this.lease, now)
-        const batch: JournalBatch = {
-          runId: this.record.runId,
-          events,
-          transcriptStart: this.stored,
-          messages: this.messages.slice(this.stored),
-          ...(lease === undefined ? {} : { lease }),
-          ...(this.claimed || this.decisions.length === 0 ? {} : { decisions: this.decisions }),
-        }
-        yield* Effect.catchAll(store(batch), (error) => {
-          const failure = isRefusal(error)
-            ? new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
-            : (error as Exclude<E, BatchRefused>)
-          // What was written is unknown, or another writer holds the run: nothing more may be.
-          this.broken =
-            failure instanceof StoreError || failure instanceof RunClaimed
-              ? failure
-              : new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
-          return Effect.fail(failure)
-        })
-        if (!this.claimed && this.onClaimed !== undefined) yield* Deferred.succeed(this.onClaimed, undefined)
-        this.claimed = true
-        this.claimSeq = claimSeq
-        this.stored = batch.transcriptStart + batch.messages.length
-        // Before publishing: whoever hears of the stop finds this writer stopped.
-        if (isStop) this.stopped = true
-        // Stored is stored: its events are heard even if what settles it failed.
-        yield* Effect.ensuring(settle, this.announcer.publishAll(events))
-      }),
-    )
+    this.lock.alone(Effect.gen(() => this.writeSteps(store, settle, isStop)))
+
+  // A generator method, as `stopSteps` is.
+  private *writeSteps<E>(
+    store: (batch: JournalBatch) => Effect.Effect<void, BatchRefused | E>,
+    settle: Effect.Effect<void, StoreError>,
+    isStop: boolean,
+  ): Steps<WriteError | Exclude<E, BatchRefused>> {
+    if (this.broken !== undefined) return yield* this.broken
+    const events = this.buffered
+    if (events.length === 0) return
+    this.buffered = []
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    const claimSeq = this.claimSeq ?? events[0]!.seq
+    const now = yield* Clock.currentTimeMillis
+    // A claim carries the lease it takes; a stop, the lease it ends.
+    const lease =
+      this.lease === undefined || (this.claimed && !isStop)
+        ? undefined
+        : isStop
+          ? { runId: this.record.runId, claimSeq, expiresAt: now }
+          : leaseFrom(this.record.runId, claimSeq, this.lease, now)
+    const batch: JournalBatch = {
+      runId: this.record.runId,
+      events,
+      transcriptStart: this.stored,
+      messages: this.messages.slice(this.stored),
+      ...(lease === undefined ? {} : { lease }),
+      ...(this.claimed || this.decisions.length === 0 ? {} : { decisions: this.decisions }),
+    }
+    yield* Effect.catchAll(store(batch), (error) => {
+      const failure = isRefusal(error)
+        ? new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+        : (error as Exclude<E, BatchRefused>)
+      // What was written is unknown, or another writer holds the run: nothing more may be.
+      this.broken =
+        failure instanceof StoreError || failure instanceof RunClaimed
+          ? failure
+          : new RunClaimed({ runId: this.record.runId, epoch: this.record.epoch })
+      return Effect.fail(failure)
+    })
+    if (!this.claimed && this.onClaimed !== undefined) yield* Deferred.succeed(this.onClaimed, undefined)
+    this.claimed = true
+    this.claimSeq = claimSeq
+    this.stored = batch.transcriptStart + batch.messages.length
+    // Before publishing: whoever hears of the stop finds this writer stopped.
+    if (isStop) this.stopped = true
+    // Stored is stored: its events are heard even if what settles it failed.
+    yield* Effect.ensuring(settle, this.announcer.publishAll(events))
+  }
 }
+
+/** The steps of an `Effect.gen`, as a generator method of the writer takes them. */
+type Steps<E> = Generator<YieldWrap<Effect.Effect<unknown, E>>, void, never>
 
 const refusals: ReadonlySet<unknown> = new Set<BatchRefused['_tag']>([
   'EventSequenceConflict',
