@@ -158,82 +158,84 @@ const make = (definitions: ReadonlyArray<Runnable>, rules: DecisionRules) =>
       )
 
     /** Checks that an approver may approve calls of this tool of this agent ahead of time. */
-    const mayGrant = (
+    const mayGrant = Effect.fnUntraced(function* (
       principal: Principal,
       grant: Pick<Grant, 'id' | 'sourceId' | 'toolName' | 'args' | 'principalId'>,
-    ) =>
-      Effect.gen(function* () {
-        const agent = yield* agentOf(grant.sourceId)
-        const refused = yield* mayApprove(
-          agent,
-          principal,
-          {
-            toolCall: { id: grant.id, name: grant.toolName, args: grant.args ?? {} },
-            runId: grant.id,
-            requester: requesterOf(grant),
-          },
-          rules,
-        )
-        if (refused !== undefined)
-          return yield* new NotAllowedToResolve({
-            requirementId: grant.id,
-            principalId: principal.id,
-            reason: refused,
-          })
-      })
+    ) {
+      const agent = yield* agentOf(grant.sourceId)
+      const refused = yield* mayApprove(
+        agent,
+        principal,
+        {
+          toolCall: { id: grant.id, name: grant.toolName, args: grant.args ?? {} },
+          runId: grant.id,
+          requester: requesterOf(grant),
+        },
+        rules,
+      )
+      if (refused !== undefined)
+        return yield* new NotAllowedToResolve({
+          requirementId: grant.id,
+          principalId: principal.id,
+          reason: refused,
+        })
+    })
 
-    const decide: Approvals['decide'] = (approvalId, rawAnswer, rawOptions) =>
-      Effect.gen(function* () {
-        const answer = yield* decode(ApprovalAnswer, rawAnswer, invalid('answer'))
-        const options = yield* decode(DecideOptions, rawOptions, invalid('options'))
-        const approval = yield* get(approvalId)
-        const already = new ApprovalAlreadyResolved({ approvalId, status: approval.status })
-        if (approval.status !== 'pending') return yield* already
-        const agent = yield* agentOf(approval.source.id)
-        const { grant, ...decision } = answer
-        yield* engine
-          .resolve(agent, approval.runId, [{ requirementId: approvalId, value: decision }], {
-            principal: options.principal,
-          })
-          .pipe(
-            Effect.catchTags({
-              RequirementAlreadyResolved: () =>
-                Effect.flatMap(
-                  get(approvalId),
-                  (now) => new ApprovalAlreadyResolved({ approvalId, status: now.status }),
-                ),
-              // The run moved on (it was cancelled, say): the approval's status says how.
-              RunNotContinuable: () =>
-                Effect.flatMap(
-                  get(approvalId),
-                  (now) => new ApprovalAlreadyResolved({ approvalId, status: now.status }),
-                ),
-              RequirementNotFound: () => new ApprovalNotFound({ approvalId }),
-              ResolutionMethodMismatch: () => new ApprovalNotFound({ approvalId }),
-              RequirementsUnresolved: Effect.die,
-              ApprovalPending: Effect.die,
-            }),
-          )
-        if (grant !== undefined && answer.approved && approval.sessionId !== undefined)
-          yield* store.createGrant(
-            new Grant({
-              id: yield* ids.next,
-              scope: grant.scope,
-              sessionId: approval.sessionId,
-              principalId: approval.requestedBy.id,
-              // A member's tool is the member's to grant.
-              sourceId: approval.member?.agentId ?? approval.source.id,
-              toolName: approval.toolName,
-              // The same arguments as the call approved: the approver's changed ones, if any.
-              ...(grant.args === 'same' ? { args: decision.args ?? approval.toolArgs } : {}),
-              grantedBy: options.principal,
-              grantedAt: yield* Clock.currentTimeMillis,
-              approvalId,
-              uses: 0,
-            }),
-          )
-        return yield* get(approvalId)
-      })
+    const decide: Approvals['decide'] = Effect.fnUntraced(function* (
+      approvalId: string,
+      rawAnswer: ApprovalAnswer,
+      rawOptions: DecideOptions,
+    ) {
+      const answer = yield* decode(ApprovalAnswer, rawAnswer, invalid('answer'))
+      const options = yield* decode(DecideOptions, rawOptions, invalid('options'))
+      const approval = yield* get(approvalId)
+      const already = new ApprovalAlreadyResolved({ approvalId, status: approval.status })
+      if (approval.status !== 'pending') return yield* already
+      const agent = yield* agentOf(approval.source.id)
+      const { grant, ...decision } = answer
+      yield* engine
+        .resolve(agent, approval.runId, [{ requirementId: approvalId, value: decision }], {
+          principal: options.principal,
+        })
+        .pipe(
+          Effect.catchTags({
+            RequirementAlreadyResolved: () =>
+              Effect.flatMap(
+                get(approvalId),
+                (now) => new ApprovalAlreadyResolved({ approvalId, status: now.status }),
+              ),
+            // The run moved on (it was cancelled, say): the approval's status says how.
+            RunNotContinuable: () =>
+              Effect.flatMap(
+                get(approvalId),
+                (now) => new ApprovalAlreadyResolved({ approvalId, status: now.status }),
+              ),
+            RequirementNotFound: () => new ApprovalNotFound({ approvalId }),
+            ResolutionMethodMismatch: () => new ApprovalNotFound({ approvalId }),
+            RequirementsUnresolved: Effect.die,
+            ApprovalPending: Effect.die,
+          }),
+        )
+      if (grant !== undefined && answer.approved && approval.sessionId !== undefined)
+        yield* store.createGrant(
+          new Grant({
+            id: yield* ids.next,
+            scope: grant.scope,
+            sessionId: approval.sessionId,
+            principalId: approval.requestedBy.id,
+            // A member's tool is the member's to grant.
+            sourceId: approval.member?.agentId ?? approval.source.id,
+            toolName: approval.toolName,
+            // The same arguments as the call approved: the approver's changed ones, if any.
+            ...(grant.args === 'same' ? { args: decision.args ?? approval.toolArgs } : {}),
+            grantedBy: options.principal,
+            grantedAt: yield* Clock.currentTimeMillis,
+            approvalId,
+            uses: 0,
+          }),
+        )
+      return yield* get(approvalId)
+    })
 
     const grant: Approvals['grant'] = (rawRequest, rawOptions) =>
       Effect.gen(function* () {

@@ -72,32 +72,31 @@ export const followChanges = (options: ApprovalFeedOptions): Stream.Stream<Appro
     return { delivered, last }
   }
 
-  const step = (state: State) =>
-    Effect.gen(function* () {
-      const before = yield* Clock.currentTimeMillis
-      if (before < state.readAt) {
-        const heard = yield* Queue.take(wakeups).pipe(
-          Effect.timeout(Duration.millis(state.readAt - before)),
-          Effect.option,
-        )
-        // Word of several writes is one reason to read.
-        if (Option.isSome(heard)) yield* Queue.takeAll(wakeups)
-      }
-      const full = state.hole !== undefined || state.sinceFullRead + 1 >= fullReadEvery
-      const changed = full || (yield* store.lastApprovalChangeSeq()) > state.last
-      const page = changed ? yield* store.readApprovalChanges(state.last, pageSize) : []
-      const now = yield* Clock.currentTimeMillis
-      const { delivered, last, hole } = deliverable(state, page, now)
-      // A full page delivered: there may be more already. A hole: read again by the end of its grace.
-      const readAt =
-        delivered.length === pageSize
-          ? now
-          : Math.min(now + interval, hole === undefined ? Infinity : hole.since + grace)
-      const sinceFullRead = full ? 0 : state.sinceFullRead + 1
-      const next: State =
-        hole === undefined ? { last, readAt, sinceFullRead } : { last, readAt, hole, sinceFullRead }
-      return [Chunk.unsafeFromArray(delivered), next] as const
-    })
+  const step = Effect.fnUntraced(function* (state: State) {
+    const before = yield* Clock.currentTimeMillis
+    if (before < state.readAt) {
+      const heard = yield* Queue.take(wakeups).pipe(
+        Effect.timeout(Duration.millis(state.readAt - before)),
+        Effect.option,
+      )
+      // Word of several writes is one reason to read.
+      if (Option.isSome(heard)) yield* Queue.takeAll(wakeups)
+    }
+    const full = state.hole !== undefined || state.sinceFullRead + 1 >= fullReadEvery
+    const changed = full || (yield* store.lastApprovalChangeSeq()) > state.last
+    const page = changed ? yield* store.readApprovalChanges(state.last, pageSize) : []
+    const now = yield* Clock.currentTimeMillis
+    const { delivered, last, hole } = deliverable(state, page, now)
+    // A full page delivered: there may be more already. A hole: read again by the end of its grace.
+    const readAt =
+      delivered.length === pageSize
+        ? now
+        : Math.min(now + interval, hole === undefined ? Infinity : hole.since + grace)
+    const sinceFullRead = full ? 0 : state.sinceFullRead + 1
+    const next: State =
+      hole === undefined ? { last, readAt, sinceFullRead } : { last, readAt, hole, sinceFullRead }
+    return [Chunk.unsafeFromArray(delivered), next] as const
+  })
 
   return Stream.unwrap(
     Effect.map(Clock.currentTimeMillis, (now) =>

@@ -2,7 +2,7 @@ import { Effect, Option } from 'effect'
 import type { Notification } from '../Notification.js'
 import { channelsFor, type Notifier } from '../Notifications.js'
 import * as Outbox from '../Outbox.js'
-import type { RequirementRecord } from '../Requirement.js'
+import type { RequirementRecord, Resolution } from '../Requirement.js'
 import { isFinal, type RunRecord } from '../Run.js'
 import type { JournalBatch, RunStore } from '../RunStore.js'
 import { aboutRequirement, resolvedEvent, runEnded } from './notificationOf.js'
@@ -21,20 +21,22 @@ export const notifyingWrites = (store: RunStore, notifier: Notifier): RunStore =
     deliveries.length === 0 ? write : Effect.zipLeft(write, notifier.written)
 
   /** The notification of a decision, as of the run's record and the requirement once decided. */
-  const decided = (runId: string, requirementId: string, resolution: RequirementRecord['resolution']) =>
-    Effect.gen(function* () {
-      const [requirement, run] = yield* Effect.all([
-        store.getRequirement(runId, requirementId),
-        store.getRun(runId),
-      ])
-      if (Option.isNone(requirement) || Option.isNone(run) || requirement.value.status !== 'pending')
-        return []
-      const resolved = { ...requirement.value, status: 'resolved', resolution } as RequirementRecord
-      return deliveriesOf(
-        aboutRequirement(notifier.panelUrl, resolvedEvent(resolved), resolved, run.value),
-        requirement.value,
-      )
-    })
+  const decided = Effect.fnUntraced(function* (
+    runId: string,
+    requirementId: string,
+    resolution: RequirementRecord['resolution'],
+  ) {
+    const [requirement, run] = yield* Effect.all([
+      store.getRequirement(runId, requirementId),
+      store.getRun(runId),
+    ])
+    if (Option.isNone(requirement) || Option.isNone(run) || requirement.value.status !== 'pending') return []
+    const resolved = { ...requirement.value, status: 'resolved', resolution } as RequirementRecord
+    return deliveriesOf(
+      aboutRequirement(notifier.panelUrl, resolvedEvent(resolved), resolved, run.value),
+      requirement.value,
+    )
+  })
 
   /**
    * The batch with each of its decisions given its notifications' deliveries, written with it as
@@ -85,14 +87,18 @@ export const notifyingWrites = (store: RunStore, notifier: Notifier): RunStore =
           store.commit(batch, run, requirements, deliveries),
         )
       }),
-    resolveRequirement: (runId, requirementId, resolution, given = []) =>
-      Effect.gen(function* () {
-        const deliveries = [...given, ...(yield* decided(runId, requirementId, resolution))]
-        return yield* withDeliveries(
-          deliveries,
-          store.resolveRequirement(runId, requirementId, resolution, deliveries),
-        )
-      }),
+    resolveRequirement: Effect.fnUntraced(function* (
+      runId: string,
+      requirementId: string,
+      resolution: Resolution,
+      given: ReadonlyArray<Outbox.Delivery> = [],
+    ) {
+      const deliveries = [...given, ...(yield* decided(runId, requirementId, resolution))]
+      return yield* withDeliveries(
+        deliveries,
+        store.resolveRequirement(runId, requirementId, resolution, deliveries),
+      )
+    }),
   }
 }
 
