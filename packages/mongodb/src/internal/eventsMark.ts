@@ -51,6 +51,9 @@ export const keptWrites = 16
 /** The most runs one write lists: a write that moved more says so, and its readers read every run. */
 export const listedRuns = 64
 
+/** How many times in a row a write that failed is sent again before the next batch. */
+const retries = 3
+
 /** How long a writer's mark stays without a write before a starting marker removes it. */
 const idleMarkMs = 3_600_000
 
@@ -69,8 +72,8 @@ export class EventsMarker {
   private readonly writes: Array<MarkWrite> = []
   /** The runs appended to since the last write was sent, each with its last event. */
   private pending = new Map<string, number>()
-  /** Whether the last write failed: the document is sent again. */
-  private unsent = false
+  /** Writes failed in a row since the last that succeeded: the document is sent again, a few times. */
+  private failures = 0
   /** When the last write was sent (none yet: -Infinity). */
   private lastWrite = Number.NEGATIVE_INFINITY
   private scheduled = false
@@ -102,28 +105,30 @@ export class EventsMarker {
   }
 
   /**
-   * Sends the document with a write of the runs pending; one that failed is sent again, with
-   * whatever is pending then. Until it is in, readers find its runs at their next full read (see
-   * `FollowedRuns`).
+   * Sends the document with a write of the runs pending. One that failed is sent again at the end
+   * of the spacing, with whatever is pending then, up to `retries` times in a row (a store closed,
+   * or a database down, is not written to forever); and with the next batch's in any case, since
+   * every write sends the writer's last ones. Until it is in, readers find its runs at their next
+   * full read (see `FollowedRuns`).
    */
   private write = async () => {
     this.writing = true
     this.lastWrite = performance.now()
     if (this.pending.size > 0) this.take()
     const n = this.writes.at(-1)?.n ?? 0
-    if (n === 1 && !this.unsent) this.removeIdleMarks()
+    if (n === 1 && this.failures === 0) this.removeIdleMarks()
     try {
       await marks(this.db).updateOne(
         { _id: markPrefix + this.writer },
         { $set: { n, at: Date.now(), moves: [...this.writes] } },
         { upsert: true },
       )
-      this.unsent = false
+      this.failures = 0
     } catch {
-      this.unsent = true
+      this.failures++
     } finally {
       this.writing = false
-      if (this.pending.size > 0 || this.unsent) this.schedule()
+      if (this.pending.size > 0 || (this.failures > 0 && this.failures <= retries)) this.schedule()
     }
   }
 
