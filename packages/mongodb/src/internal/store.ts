@@ -44,7 +44,8 @@ const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArr
       : document,
   )
 import { holdSweeperLease } from './sweeperLease.js'
-import { EventsMarker, readEventsMark } from './eventsMark.js'
+import { readEventsMark } from './eventsMark.js'
+import { EventsMarker } from './eventsMarker.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
