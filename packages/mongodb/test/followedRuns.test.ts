@@ -1,9 +1,10 @@
-import { Countersign, defineAgent, Resolutions, type RunOutput, ScriptedModel, Tool } from '@countersign/core'
+import { Countersign, defineAgent } from '@countersign/core'
 import { markMovedFrom } from '@countersign/core/testing'
-import { Effect, Schema } from 'effect'
+import { Effect } from 'effect'
 import type { CommandStartedEvent, MongoClient } from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { countCommands } from '../src/testing.js'
+import { confirmAll, cycler } from './cycler.js'
 import { mongoTestKit } from './mongo.js'
 
 /*
@@ -13,20 +14,7 @@ import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
 
-/** An agent whose model calls a gated tool on every turn: each continue runs it and pauses again. */
-const agent = defineAgent({
-  id: 'cycler',
-  model: ScriptedModel.make(() => ({ toolCalls: [{ name: 'transfer', args: { amount: 1 } }] })),
-  tools: [
-    Tool.make({
-      name: 'transfer',
-      description: 'Move money between accounts',
-      parameters: Schema.Struct({ amount: Schema.Number }),
-      requiresConfirmation: true,
-      execute: ({ amount }) => `moved ${amount}`,
-    }),
-  ],
-})
+const agent = defineAgent(cycler())
 
 const isPollOfMark = ({ commandName, command }: CommandStartedEvent) =>
   commandName === 'find' && command.find === 'counters'
@@ -42,11 +30,6 @@ const polls = (client: MongoClient, count: number) =>
     }
     client.on('commandStarted', listener)
   })
-
-const confirmAll = (paused: RunOutput) => ({
-  runId: paused.runId,
-  resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
-})
 
 describe('MongoStore: the reader of followed runs', () => {
   it('reads no events when the mark moved for runs it does not follow, and the run it follows when that moves', async () => {
