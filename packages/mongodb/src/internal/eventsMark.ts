@@ -111,7 +111,7 @@ const movedSince = (
 export const readEventsMark = async (db: Db, since?: EventsMark): Promise<EventsMark> => {
   const shared = (await sharedMark(db).findOne({ _id: sharedMarkId }))?.mark ?? ''
   const [sharedBefore, writersBefore] = since?.mark.split('|') ?? []
-  if (since !== undefined && shared === sharedBefore) return since
+  if (since !== undefined && shared === sharedBefore) return { mark: since.mark, moved: [] }
   // Read after the shared value: every write it stands for is in.
   const documents = (await writesDocuments(db).find(ofWriters).toArray()).sort((a, b) =>
     a._id < b._id ? -1 : 1,
