@@ -148,7 +148,7 @@ describe('MongoStore: which runs moved since a mark', () => {
       { runId: 'run-b', seq: lastOfB },
     ])
     // Asked about the mark as it stands: nothing moved since.
-    expect(await Effect.runPromise(store.eventsMark(now))).toStrictEqual({ mark: now.mark, moved: [] })
+    expect((await Effect.runPromise(store.eventsMark(now))).moved).toStrictEqual([])
   })
 
   it('says nothing of what moved when a write of a writer is missing since the mark given', async () => {
@@ -204,5 +204,36 @@ describe('MongoStore: which runs moved since a mark', () => {
       await movedSince(store, before, (read) => read.mark.endsWith(`:${write}`))
     }
     expect(await Effect.runPromise(store.eventsMark(before))).not.toHaveProperty('moved')
+  })
+})
+
+describe('MongoDB: a write of the mark that fails', () => {
+  /** `db`, whose first `count` writes of the mark fail, as when the database did not answer them. */
+  const failingFirst = (db: Db, count: number) => {
+    let failures = 0
+    return new Proxy(db, {
+      get: (target, key, receiver): unknown =>
+        key === 'collection'
+          ? (name: string) => {
+              const collection = target.collection(name)
+              const bulkWrite = (...args: Parameters<typeof collection.bulkWrite>) =>
+                failures++ < count
+                  ? Promise.reject(new Error('the database did not answer'))
+                  : collection.bulkWrite(...args)
+              return Object.assign(Object.create(collection) as typeof collection, { bulkWrite })
+            }
+          : Reflect.get(target, key, receiver),
+    })
+  }
+
+  it('is sent again: the runs it was for are told without another batch', async () => {
+    const { client, dbName, store } = await markedStore()
+    const marker = new EventsMarker(failingFirst(client.db(dbName), 2))
+    const since = await Effect.runPromise(store.eventsMark())
+
+    marker.appended('run-told', 4)
+    const now = await movedSince(store, since, ({ moved }) => (moved?.length ?? 0) > 0)
+
+    expect(now.moved).toStrictEqual([{ runId: 'run-told', seq: 4 }])
   })
 })
