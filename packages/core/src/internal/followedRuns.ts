@@ -49,13 +49,13 @@ const fullReadEvery = 25
 /**
  * The runs an engine has followers of, read from the store by one reader for all of them: every
  * poll interval, the events' mark (`RunStore.eventsMark`); and, when it moved, one read
- * (`RunStore.readEventsOfRuns`) of the runs followed that moved, if the store says which (else
- * of every run followed). Runs of which the engine said an event
- * ahead of the next one known (the events between were stored elsewhere), and runs a follower
- * just started on, are read whatever the mark. What is read goes to every follower of the run,
- * through the same queue as the engine's signals. So while nothing happens the store is read
- * once an interval, one small read, whatever the number of followers and the size of the store;
- * and not at all while nobody follows anything.
+ * (`RunStore.readEventsOfRuns`) of the runs followed that moved past where the reader stands, if
+ * the store says which (else of every run followed). Runs of which the engine said an event ahead
+ * of the next one known (the events between were stored elsewhere), and runs a follower just
+ * started on, are read whatever the mark. What is read goes to every follower of the run, through
+ * the same queue as the engine's signals. So while nothing happens the store is read once an
+ * interval, one small read, whatever the number of followers and the size of the store; and not
+ * at all while nobody follows anything.
  */
 export class FollowedRuns {
   private readonly runs = new Map<string, Followed>()
