@@ -282,7 +282,7 @@ export const make = (): RunStore => {
       Effect.sync(() =>
         cursors.flatMap(({ runId, afterSeq }) => eventsAfter(runId, afterSeq)).slice(0, Math.max(0, limit)),
       ),
-    eventsMark: () => Effect.sync(() => String(appendedBatches)),
+    eventsMark: () => Effect.sync(() => ({ mark: String(appendedBatches) })),
     readTranscript: (runId) =>
       Effect.sync(() => (transcripts.get(runId) ?? []).map((message) => messages.decode(message))),
 

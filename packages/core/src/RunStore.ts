@@ -70,6 +70,28 @@ export interface RunCursor {
   readonly afterSeq: number
 }
 
+/** A run that events were appended to: its last event then. */
+export interface MovedRun {
+  readonly runId: string
+  readonly seq: number
+}
+
+/**
+ * The events' mark as read (`RunStore.eventsMark`), and, when the store can tell, every run
+ * that moved since an earlier mark was read.
+ */
+export interface EventsMark {
+  /** Changes whenever events are appended to any run: equal to an earlier one, nothing moved. */
+  readonly mark: string
+  /**
+   * The runs appended to since the mark asked about (`since`), each with its last event by now
+   * or a later one: complete when present, so a run not in it has no new events. Absent when the
+   * store cannot tell — none asked about, too many moves since, a record of them lost, or a
+   * store that keeps none — and then any run may have moved.
+   */
+  readonly moved?: ReadonlyArray<MovedRun>
+}
+
 /**
  * Who runs the sweeper among the processes sharing a store, and until when (by their clocks):
  * one at a time, taken over by another once it lapses.
@@ -169,9 +191,11 @@ export interface RunStore {
    * a store that shares one change among the batches of a short while (MongoDB: 50 ms). Read
    * before the events, a mark found as it was at the last read says that no run has new events
    * since, but those of that while: what a process's reader polls while nothing happens, one
-   * small read however many runs it follows and however large the store.
+   * small read however many runs it follows and however large the store. Given the mark of the
+   * last read (`since`), a store may also say which runs moved since (`moved`), with the same
+   * caveat: then only those are read.
    */
-  readonly eventsMark: () => Effect.Effect<string, StoreError>
+  readonly eventsMark: (since?: EventsMark) => Effect.Effect<EventsMark, StoreError>
   /** The run's whole transcript as appended by its batches. */
   readonly readTranscript: (runId: string) => Effect.Effect<ReadonlyArray<Message>, StoreError>
 

@@ -91,7 +91,15 @@ export * as ScriptedModel from './ScriptedModel.js'
 
 export * as RunEngine from './RunEngine.js'
 export { RunStore } from './RunStore.js'
-export type { BatchRefused, Decision, JournalBatch, RunCursor, SweeperLease } from './RunStore.js'
+export type {
+  BatchRefused,
+  Decision,
+  EventsMark,
+  JournalBatch,
+  MovedRun,
+  RunCursor,
+  SweeperLease,
+} from './RunStore.js'
 export * as StoredText from './StoredText.js'
 export * as MemoryStore from './MemoryStore.js'
 export * as IdGenerator from './IdGenerator.js'

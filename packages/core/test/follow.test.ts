@@ -6,6 +6,7 @@ import {
   MemoryStore,
   Resolutions,
   RunClaimed,
+  type MovedRun,
   type RunEvent,
   RunNotFound,
   type RunStore,
@@ -173,12 +174,20 @@ describe('follow: merging what the engine says with what its reader reads of the
     /** A mark that stays as it is: a writer died between its events and the mark. */
     let markFrozen = false
     let marksRead = 0
+    /** Each batch stored elsewhere, as the run it moved: the mark is their number. */
+    const moves: Array<MovedRun> = []
+    /** Whether the store says which runs moved since a mark, as MongoDB does; else it says nothing, as here. */
+    let saysMoved = false
     const store: RunStore = {
       ...memory,
-      eventsMark: () =>
+      eventsMark: (since) =>
         Effect.suspend(() => {
           marksRead++
-          return markFrozen ? Effect.succeed('frozen') : memory.eventsMark()
+          if (markFrozen) return Effect.succeed({ mark: 'frozen' })
+          const mark = String(moves.length)
+          return Effect.succeed(
+            saysMoved && since !== undefined ? { mark, moved: moves.slice(Number(since.mark)) } : { mark },
+          )
         }),
       readEventsOfRuns: (cursors, limit) =>
         failing
@@ -194,7 +203,10 @@ describe('follow: merging what the engine says with what its reader reads of the
     const say = (signal: Signal) => Effect.zipRight(signals.publish(signal), followed.heard(signal))
     /** Another process stores events: the engine hears nothing of them. */
     const storeElsewhere = (...events: ReadonlyArray<RunEvent>) =>
-      memory.appendBatch({ runId: events[0]!.runId, events, transcriptStart: 0, messages: [] })
+      Effect.tap(
+        memory.appendBatch({ runId: events[0]!.runId, events, transcriptStart: 0, messages: [] }),
+        () => moves.push({ runId: events[0]!.runId, seq: events.at(-1)!.seq }),
+      )
     /** A follower of the run after `afterSeq`, as the engine makes one, collected until it ends. */
     const follow = (afterSeq: number, of = runId) =>
       Effect.gen(function* () {
@@ -215,7 +227,8 @@ describe('follow: merging what the engine says with what its reader reads of the
     const fail = (down: boolean) => Effect.sync(() => (failing = down))
     const freezeMark = Effect.sync(() => (markFrozen = true))
     const marks = Effect.sync(() => marksRead)
-    return { say, storeElsewhere, follow, reads, fail, freezeMark, marks }
+    const sayMoved = (says: boolean) => Effect.sync(() => (saysMoved = says))
+    return { say, storeElsewhere, follow, reads, fail, freezeMark, marks, sayMoved }
   })
 
   it.scoped('an event heard ahead of the next waits for the next read, which brings those between', () =>
@@ -254,6 +267,64 @@ describe('follow: merging what the engine says with what its reader reads of the
       expect(seqs(yield* result)).toEqual([1, 2])
       expect(reads).toHaveLength(2)
     }),
+  )
+
+  it.scoped(
+    'when the store says which runs moved, reads only the runs followed that moved past their cursor',
+    () =>
+      Effect.gen(function* () {
+        const { say, storeElsewhere, follow, reads, sayMoved } = yield* reader
+        yield* sayMoved(true)
+        const a = yield* follow(0, 'run-a')
+        yield* follow(0, 'run-b')
+        const c = yield* follow(0, 'run-c')
+        yield* untilSleeping
+        // The followers just started: their runs are read whatever the mark.
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        expect(reads).toEqual([['run-a', 'run-b', 'run-c']])
+        // Run a moved elsewhere, a run nobody here follows too, and run c here (heard): only run a is read.
+        yield* storeElsewhere(event(1, 'RunContinued', 'run-a'))
+        yield* storeElsewhere(event(1, 'RunContinued', 'run-x'))
+        yield* storeElsewhere(event(1, 'RunCompleted', 'run-c'))
+        yield* say(event(1, 'RunCompleted', 'run-c'))
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        expect(reads).toEqual([['run-a', 'run-b', 'run-c'], ['run-a']])
+        expect(seqs(yield* c)).toEqual([1])
+        // The mark moves for a run nobody here follows: nothing is read.
+        yield* storeElsewhere(event(2, 'RunContinued', 'run-x'))
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        expect(reads).toHaveLength(2)
+        yield* storeElsewhere(event(2, 'RunCompleted', 'run-a'))
+        yield* TestClock.adjust(interval)
+        expect(seqs(yield* a)).toEqual([1, 2])
+        expect(reads).toEqual([['run-a', 'run-b', 'run-c'], ['run-a'], ['run-a']])
+      }),
+  )
+
+  it.scoped(
+    'when the store cannot say which runs moved since the last read, every run followed is read',
+    () =>
+      Effect.gen(function* () {
+        const { storeElsewhere, follow, reads, sayMoved } = yield* reader
+        yield* sayMoved(true)
+        yield* follow(0, 'run-a')
+        const b = yield* follow(0, 'run-b')
+        yield* untilSleeping
+        yield* TestClock.adjust(interval)
+        yield* untilSleeping
+        // Its list of moves overflowed, or lost a write: the mark moved, and it says nothing more.
+        yield* sayMoved(false)
+        yield* storeElsewhere(event(1, 'RunCompleted', 'run-b'))
+        yield* TestClock.adjust(interval)
+        expect(seqs(yield* b)).toEqual([1])
+        expect(reads).toEqual([
+          ['run-a', 'run-b'],
+          ['run-a', 'run-b'],
+        ])
+      }),
   )
 
   it.scoped('events stored without moving the mark are read at the next full read', () =>

@@ -75,7 +75,7 @@ export interface CountOptions {
  * once after a quiet spell, else once for those of the next 50 ms): not a cost of any one call.
  */
 export const isEventsMark = ({ commandName, command }: CommandStartedEvent): boolean =>
-  commandName === 'update' && command.update === 'counters'
+  (commandName === 'update' || commandName === 'delete') && command[commandName] === 'counters'
 
 /**
  * Counts the commands `client` sends from now on, as the driver starts them. The client must

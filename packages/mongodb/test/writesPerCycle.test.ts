@@ -1,7 +1,7 @@
-import { Agent, Resolutions, ScriptedModel, Tool, type RunOutput } from '@countersign/core'
-import { Schema } from 'effect'
+import { Agent, type RunOutput } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
 import { countCommands, formatCounts, isEventsMark, type CommandCounts } from '../src/testing.js'
+import { confirmAll, cycler } from './cycler.js'
 import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
@@ -25,32 +25,11 @@ const maxReadsPerCycle = 8
 /** Continued by the engine that paused it (hot), only the decision's place is read. */
 const maxHotReadsPerCycle = 1
 
-/** An agent whose model calls the gated tool on every turn, so each resume runs it once and pauses again. */
 const cyclingAgent = (store: Agent['store'], executions: Array<string>) =>
-  new Agent({
-    id: 'cycler',
-    model: ScriptedModel.make(() => ({ toolCalls: [{ name: 'transfer', args: { amount: 1 } }] })),
-    tools: [
-      Tool.make({
-        name: 'transfer',
-        description: 'Move money between accounts',
-        parameters: Schema.Struct({ amount: Schema.Number }),
-        requiresConfirmation: true,
-        execute: ({ amount }, ctx) => {
-          executions.push(ctx.toolCallId)
-          return `moved ${amount}`
-        },
-      }),
-    ],
-    store,
-  })
+  new Agent({ ...cycler(executions), store })
 
 /** One cycle: confirm the pending call; it runs, the model calls the tool again, and the run pauses on it. */
-const cycle = (agent: Agent, paused: RunOutput) =>
-  agent.continueRun({
-    runId: paused.runId,
-    resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
-  })
+const cycle = (agent: Agent, paused: RunOutput) => agent.continueRun(confirmAll(paused))
 
 /** Each cycle's counts, and the worst of them for `kind`, for the failure message. */
 const worstOf = (perCycle: ReadonlyArray<CommandCounts>, kind: 'reads' | 'writes') => {

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, type Queue, type Scope } from 'effect'
 import type { StoreError } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
-import type { RunCursor, RunStore } from '../RunStore.js'
+import type { EventsMark, RunCursor, RunStore } from '../RunStore.js'
 import type { RunSignals, Signal } from './signals.js'
 
 /** Word that the engine's read of a run failed: its followers fail with it. */
@@ -30,6 +30,12 @@ interface Followed {
   fresh: boolean
 }
 
+/**
+ * What moved since the reader's last read, by the events' mark: nothing, every run (it cannot
+ * tell which), or these runs up to these events.
+ */
+type Moved = 'none' | 'all' | ReadonlyMap<string, number>
+
 /** How many events one read takes: a full page is read on from at once. */
 const pageSize = 500
 
@@ -43,18 +49,19 @@ const fullReadEvery = 25
 /**
  * The runs an engine has followers of, read from the store by one reader for all of them: every
  * poll interval, the events' mark (`RunStore.eventsMark`); and, when it moved, one read
- * (`RunStore.readEventsOfRuns`) of every run followed. Runs of which the engine said an event
- * ahead of the next one known (the events between were stored elsewhere), and runs a follower
- * just started on, are read whatever the mark. What is read goes to every follower of the run,
- * through the same queue as the engine's signals. So while nothing happens the store is read
- * once an interval, one small read, whatever the number of followers and the size of the store;
- * and not at all while nobody follows anything.
+ * (`RunStore.readEventsOfRuns`) of the runs followed that moved past where the reader stands, if
+ * the store says which (else of every run followed). Runs of which the engine said an event ahead
+ * of the next one known (the events between were stored elsewhere), and runs a follower just
+ * started on, are read whatever the mark. What is read goes to every follower of the run, through
+ * the same queue as the engine's signals. So while nothing happens the store is read once an
+ * interval, one small read, whatever the number of followers and the size of the store; and not
+ * at all while nobody follows anything.
  */
 export class FollowedRuns {
   private readonly runs = new Map<string, Followed>()
   private polling = false
   /** The events' mark as of the last read that succeeded (none before the first). */
-  private mark: string | undefined
+  private mark: EventsMark | undefined
   /** Polls since the last full read. */
   private sinceFullRead = 0
 
@@ -151,22 +158,25 @@ export class FollowedRuns {
   private readonly readOnce: Effect.Effect<void> = Effect.gen(this, function* () {
     const full = ++this.sinceFullRead >= fullReadEvery
     if (full) this.sinceFullRead = 0
-    const mark = yield* Effect.option(this.store.eventsMark())
-    const moved = full || mark._tag === 'None' || mark.value !== this.mark
+    const mark = yield* Effect.option(this.store.eventsMark(this.mark))
+    const moved: Moved = full || mark._tag === 'None' ? 'all' : movedSince(this.mark, mark.value)
     const read = yield* this.readDue(this.due(moved))
     if (read && mark._tag === 'Some') this.mark = mark.value
   })
 
   /**
-   * The runs to read, as of now: all of them if the store's events moved (the engine's own writes
-   * move them too: its runs cost a branch of the one query, not a query), else those the engine
-   * said too little of and those a follower just started on.
+   * The runs to read, as of now: those that moved past their cursor (all of them if the store
+   * cannot tell which moved: the engine's own writes move the mark too, and then its runs cost a
+   * branch of the one query, not a query), those the engine said too little of and those a
+   * follower just started on.
    */
-  private due = (moved: boolean): Array<RunCursor> => {
+  private due = (moved: Moved): Array<RunCursor> => {
     const due: Array<RunCursor> = []
     for (const [runId, run] of this.runs) {
       if (run.cursor === undefined) continue
-      if (moved || run.cursor < run.highest || run.fresh) due.push({ runId, afterSeq: run.cursor })
+      const behind =
+        moved === 'all' || (moved !== 'none' && run.cursor < (moved.get(runId) ?? Number.NEGATIVE_INFINITY))
+      if (behind || run.cursor < run.highest || run.fresh) due.push({ runId, afterSeq: run.cursor })
       run.fresh = false
     }
     return due
@@ -207,4 +217,14 @@ export class FollowedRuns {
       for (const follower of this.runs.get(runId)?.followers ?? [])
         follower.unsafeOffer({ _tag: 'ReadFailed', runId, error })
   }
+}
+
+/** What moved between the mark of the last read (none before the first) and the one just read. */
+const movedSince = (last: EventsMark | undefined, now: EventsMark): Moved => {
+  if (last === undefined) return 'all'
+  if (now.mark === last.mark) return 'none'
+  if (now.moved === undefined) return 'all'
+  const moved = new Map<string, number>()
+  for (const { runId, seq } of now.moved) moved.set(runId, Math.max(seq, moved.get(runId) ?? seq))
+  return moved
 }

@@ -25,7 +25,7 @@ const byRun = (events: ReadonlyArray<RunEvent>) => {
 export const markMovedFrom = async (store: RunStore, mark: string): Promise<string> => {
   const giveUpAt = Date.now() + 5_000
   for (;;) {
-    const now = await run(store.eventsMark())
+    const { mark: now } = await run(store.eventsMark())
     if (now !== mark) return now
     if (Date.now() > giveUpAt) throw new Error(`the events' mark stayed ${mark} for 5 s`)
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -45,7 +45,7 @@ export const describeEventsOfRunsConformance = ({ test, uid }: ConformanceKit): 
 
   describe('events of several runs', () => {
     test('the events’ mark moves with every batch appended, whichever the run', async (store) => {
-      const before = await run(store.eventsMark())
+      const { mark: before } = await run(store.eventsMark())
       const { runId, events } = await journal(store, 2)
       const afterFirst = await markMovedFrom(store, before)
       await run(store.appendBatch(batchOf(runId, sampleEvents(runId).slice(2, 3))))

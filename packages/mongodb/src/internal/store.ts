@@ -44,7 +44,8 @@ const withDeliveries = (documents: Array<EventDocument>, deliveries: ReadonlyArr
       : document,
   )
 import { holdSweeperLease } from './sweeperLease.js'
-import { EventsMarker, readEventsMark } from './eventsMark.js'
+import { readEventsMark } from './eventsMark.js'
+import { EventsMarker } from './eventsMarker.js'
 
 /** A requirement where it stands, and where it was raised: the stop's epoch and its place in the stop's list. */
 interface Located {
@@ -58,6 +59,9 @@ const byRaise = (a: Located, b: Located) => a.epoch - b.epoch || a.position - b.
 /** Earliest deadline first, then the earliest raised (requirements due have a deadline). */
 const byDeadline = (a: RequirementRecord, b: RequirementRecord) =>
   (a.expiresAt ?? 0) - (b.expiresAt ?? 0) || a.createdAt - b.createdAt
+
+/** Up to how many runs a read of followed runs reads each by its own query (see `readEventsOfRuns`). */
+const runsReadApart = 4
 
 /**
  * The RunStore over a database. The writes that decide a race — a run id, an event's sequence
@@ -149,7 +153,7 @@ export const makeRunStore = (db: Db): RunStore => {
         await (ended === undefined
           ? c.events.insertMany(documents, { ordered: true })
           : insertEndingLease(c, documents, ended))
-        marker.appended()
+        marker.appended(batch.runId, batch.events.at(-1)?.seq ?? 0)
       },
       catch: (cause) => {
         if (!isDuplicateKey(cause)) return storeError(operation, cause)
@@ -354,15 +358,36 @@ export const makeRunStore = (db: Db): RunStore => {
                 .toArray()
             ).map((stored) => Docs.events.decode('readEvents', stored)),
       ),
-    eventsMark: () => attempt('eventsMark', () => readEventsMark(db)),
+    eventsMark: (since) => attempt('eventsMark', () => readEventsMark(db, since)),
     /*
-     * Read once the events' mark moved (see eventsMark.ts): a lookup by `_id` of each run's next
-     * event first, then the events of the runs that moved, the few of them. (On FerretDB, which
-     * filters each document itself, an `$or` of a hundred runs costs ten times the lookup.)
+     * Read once the events' mark moved (see eventsMark.ts). A few runs, those the mark said moved,
+     * are read each by its own filter, which FerretDB 1.x pushes down. Many (every run followed,
+     * when the mark could not say which moved) get a lookup by `_id` of each run's next event
+     * first, then the events of the runs that moved, the few of them. (On FerretDB, which filters
+     * each document itself for an `$in` or an `$or`, that is a scan of `events` per query, and
+     * an `$or` of a hundred runs costs ten times the lookup.)
      */
     readEventsOfRuns: (cursors, limit) =>
       attempt('readEventsOfRuns', async () => {
         if (cursors.length === 0 || limit <= 0) return []
+        if (cursors.length <= runsReadApart) {
+          const read = await Promise.all(
+            cursors.map(({ runId, afterSeq }) =>
+              c.events
+                .find(
+                  { runId, seq: { $gt: afterSeq } },
+                  { ...wholeRun, projection: { schemaVersion: 1, doc: 1 } },
+                )
+                .sort({ seq: 1 })
+                .limit(limit)
+                .toArray(),
+            ),
+          )
+          return read
+            .flat()
+            .slice(0, limit)
+            .map((stored) => Docs.events.decode('readEventsOfRuns', stored))
+        }
         const next = await c.events
           .find(
             { _id: { $in: cursors.map(({ runId, afterSeq }) => numberedId(runId, afterSeq + 1)) } },

@@ -421,7 +421,7 @@ export const makeRunStore = (db: Database.Database): RunStore => {
     eventsMark: () =>
       attempt('eventsMark', () => {
         const { version, changes } = sql.eventsMark.get() ?? { version: 0, changes: 0 }
-        return `${version}:${changes}`
+        return { mark: `${version}:${changes}` }
       }),
     holdSweeperLease: (lease, now) =>
       attempt('holdSweeperLease', () => sql.holdSweeperLease.run({ ...lease, now }).changes === 1),
