@@ -172,51 +172,54 @@ export const makeRunStore = (db: Db): RunStore => {
    * concurrent callers, across processes, the server lets exactly one through. The winner then
    * writes an approval's document, the decision flagged until it is written (see approvals.ts).
    */
-  const insertDecision = (
+  const insertDecision = Effect.fnUntraced(function* (
     runId: string,
     found: Located,
     run: RunRecord | undefined,
     resolution: Resolution,
     deliveries: ReadonlyArray<Delivery> | undefined,
-  ) =>
-    Effect.gen(function* () {
-      const operation = 'resolveRequirement'
-      const requirementId = found.record.id
-      if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
-      const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
-      const isApproval = resolved.kind === Approval.kind
-      const document = yield* encode(operation, () => ({
-        _id: requirementId,
-        schemaVersion,
-        runId,
-        resolvedAt: resolution.resolvedAt,
-        doc: Docs.resolutions.encode(operation, requirementId, resolution),
-        requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
-        epoch: found.epoch,
-        position: found.position,
-        ...(isApproval ? { approvalOutdated: true } : {}),
-        ...flagged(Docs.decisionDeliveries, operation, requirementId, deliveries),
-      }))
-      yield* insert(
-        operation,
-        () => c.resolutions.insertOne(document),
-        () => new RequirementAlreadyResolved({ requirementId }),
-      )
-      // Read back from the stored text: the caller gets a copy that shares nothing with its input.
-      const decided = Docs.decidedRequirement.decode(operation, document)
-      if (isApproval && run !== undefined)
-        yield* attempt(operation, () => approvals.decided(operation, decided, run))
-      yield* attempt(operation, () => outbox.decided(operation, document))
-      return decided
-    })
+  ) {
+    const operation = 'resolveRequirement'
+    const requirementId = found.record.id
+    if (found.record.status !== 'pending') return yield* new RequirementAlreadyResolved({ requirementId })
+    const resolved = new RequirementRecord({ ...found.record, status: 'resolved', resolution })
+    const isApproval = resolved.kind === Approval.kind
+    const document = yield* encode(operation, () => ({
+      _id: requirementId,
+      schemaVersion,
+      runId,
+      resolvedAt: resolution.resolvedAt,
+      doc: Docs.resolutions.encode(operation, requirementId, resolution),
+      requirement: Docs.decidedRequirement.encode(operation, requirementId, resolved),
+      epoch: found.epoch,
+      position: found.position,
+      ...(isApproval ? { approvalOutdated: true } : {}),
+      ...flagged(Docs.decisionDeliveries, operation, requirementId, deliveries),
+    }))
+    yield* insert(
+      operation,
+      () => c.resolutions.insertOne(document),
+      () => new RequirementAlreadyResolved({ requirementId }),
+    )
+    // Read back from the stored text: the caller gets a copy that shares nothing with its input.
+    const decided = Docs.decidedRequirement.decode(operation, document)
+    if (isApproval && run !== undefined)
+      yield* attempt(operation, () => approvals.decided(operation, decided, run))
+    yield* attempt(operation, () => outbox.decided(operation, document))
+    return decided
+  })
 
-  const resolveRequirement: RunStore['resolveRequirement'] = (runId, requirementId, resolution, deliveries) =>
-    Effect.gen(function* () {
-      const operation = 'resolveRequirement'
-      const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
-      if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
-      return yield* insertDecision(runId, found, run?.record, resolution, deliveries)
-    })
+  const resolveRequirement: RunStore['resolveRequirement'] = Effect.fnUntraced(function* (
+    runId: string,
+    requirementId: string,
+    resolution: Resolution,
+    deliveries?: ReadonlyArray<Delivery>,
+  ) {
+    const operation = 'resolveRequirement'
+    const { found, run } = yield* attempt(operation, () => locate(operation, runId, requirementId))
+    if (found === undefined) return yield* new RequirementNotFound({ runId, requirementId })
+    return yield* insertDecision(runId, found, run?.record, resolution, deliveries)
+  })
 
   /**
    * The stop a claim goes on from (the event before its first): its document holds the run's
@@ -239,25 +242,24 @@ export const makeRunStore = (db: Db): RunStore => {
    * as that stop raised it (an undecided requirement's record is the raised one, and a decided
    * one's insert is refused); any other is located as `resolveRequirement` locates it.
    */
-  const decide = (batch: JournalBatch) =>
-    Effect.gen(function* () {
-      const decisions = batch.decisions ?? []
-      if (decisions.length === 0) return
-      const stop = yield* attempt('resolveRequirement', () => stopBefore('resolveRequirement', batch))
-      for (const { requirementId, resolution, deliveries } of decisions) {
-        const position = stop?.raised.findIndex(({ id }) => id === requirementId) ?? -1
-        const record = stop?.raised[position]
-        yield* record === undefined || record.runId !== batch.runId
-          ? resolveRequirement(batch.runId, requirementId, resolution, deliveries)
-          : insertDecision(
-              batch.runId,
-              { record, epoch: record.epoch, position },
-              stop?.record,
-              resolution,
-              deliveries,
-            )
-      }
-    })
+  const decide = Effect.fnUntraced(function* (batch: JournalBatch) {
+    const decisions = batch.decisions ?? []
+    if (decisions.length === 0) return
+    const stop = yield* attempt('resolveRequirement', () => stopBefore('resolveRequirement', batch))
+    for (const { requirementId, resolution, deliveries } of decisions) {
+      const position = stop?.raised.findIndex(({ id }) => id === requirementId) ?? -1
+      const record = stop?.raised[position]
+      yield* record === undefined || record.runId !== batch.runId
+        ? resolveRequirement(batch.runId, requirementId, resolution, deliveries)
+        : insertDecision(
+            batch.runId,
+            { record, epoch: record.epoch, position },
+            stop?.record,
+            resolution,
+            deliveries,
+          )
+    }
+  })
 
   const appendBatch: RunStore['appendBatch'] = (batch) =>
     Effect.zipRight(
@@ -301,45 +303,49 @@ export const makeRunStore = (db: Db): RunStore => {
      * inserts them between the two (see approvals.ts): a read that finds the stop past the run's
      * document inserts whichever are missing, so a crash between the writes loses none of them.
      */
-    commit: (batch, run, raised, deliveries) =>
-      Effect.gen(function* () {
-        // A stop that raises none keeps the last ones (decided, or left open by an ending): read
-        // by the run's only writer, they go into both of its writes, so each alone is complete.
-        const requirements =
-          raised.length > 0
-            ? raised
-            : yield* attempt('commit', () => carriedRequirements('commit', run.runId, batch.lease))
-        const [documents, runDocumentValue, approvalDocuments] = yield* encode(
-          'commit',
-          () =>
-            [
-              withDeliveries(batchDocuments('commit', batch, { record: run, requirements }), deliveries),
-              runDocument('commit', run, requirements),
-              raisedApprovals(raised, run).map((approval) => written('commit', approval)),
-            ] as const,
-        )
-        // The stop's writer ends the lease of a claim before the stop with its batch, in one
-        // command: once the stop is in, that lease is over whatever its document says (see leases.ts).
-        const ended =
-          batch.lease !== undefined && batch.lease.claimSeq < (batch.events[0]?.seq ?? 0)
-            ? batch.lease
-            : undefined
-        yield* decide(batch)
-        yield* insertBatch('commit', batch, documents, ended)
-        if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
-        yield* attempt('commit', () =>
-          c.runs.updateOne(
-            { _id: run.runId },
-            {
-              $set: runDocumentValue,
-              ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
-            },
-            { upsert: true },
-          ),
-        )
-        const stop = documents.at(-1)
-        if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
-      }),
+    commit: Effect.fnUntraced(function* (
+      batch: JournalBatch,
+      run: RunRecord,
+      raised: ReadonlyArray<RequirementRecord>,
+      deliveries?: ReadonlyArray<Delivery>,
+    ) {
+      // A stop that raises none keeps the last ones (decided, or left open by an ending): read
+      // by the run's only writer, they go into both of its writes, so each alone is complete.
+      const requirements =
+        raised.length > 0
+          ? raised
+          : yield* attempt('commit', () => carriedRequirements('commit', run.runId, batch.lease))
+      const [documents, runDocumentValue, approvalDocuments] = yield* encode(
+        'commit',
+        () =>
+          [
+            withDeliveries(batchDocuments('commit', batch, { record: run, requirements }), deliveries),
+            runDocument('commit', run, requirements),
+            raisedApprovals(raised, run).map((approval) => written('commit', approval)),
+          ] as const,
+      )
+      // The stop's writer ends the lease of a claim before the stop with its batch, in one
+      // command: once the stop is in, that lease is over whatever its document says (see leases.ts).
+      const ended =
+        batch.lease !== undefined && batch.lease.claimSeq < (batch.events[0]?.seq ?? 0)
+          ? batch.lease
+          : undefined
+      yield* decide(batch)
+      yield* insertBatch('commit', batch, documents, ended)
+      if (approvalDocuments.length > 0) yield* attempt('commit', () => insertNew(c, approvalDocuments))
+      yield* attempt('commit', () =>
+        c.runs.updateOne(
+          { _id: run.runId },
+          {
+            $set: runDocumentValue,
+            ...(runDocumentValue.expiresAt === undefined ? { $unset: { expiresAt: '' as const } } : {}),
+          },
+          { upsert: true },
+        ),
+      )
+      const stop = documents.at(-1)
+      if (stop !== undefined) yield* attempt('commit', () => outbox.committed('commit', stop))
+    }),
     renewLease: (lease) => attempt('renewLease', () => renewLease(c, lease)),
     holdSweeperLease: (lease, now) => attempt('holdSweeperLease', () => holdSweeperLease(c, lease, now)),
     getLease: (runId) => attempt('getLease', async () => Option.fromNullable(await leases.getLease(runId))),
