@@ -1,28 +1,13 @@
-import { Agent, Resolutions, ScriptedModel, Tool, type RunOutput, type RunStore } from '@countersign/core'
-import { Schema } from 'effect'
+import { Agent, type RunOutput, type RunStore } from '@countersign/core'
+import { confirmAll, cycler } from '@countersign/mongodb/testing'
 
 /*
- * The agent and the cycle measured, the same as in packages/mongodb/test/writesPerCycle.test.ts
- * (which holds MongoDB to its write budget): keep the two alike, so the figures printed here are
- * the ones that test checks.
+ * The agent and the cycle measured: those of packages/mongodb/test/writesPerCycle.test.ts (which
+ * holds MongoDB to its write budget), so the figures printed here are the ones that test checks.
  */
 
 /** An agent whose model calls the gated tool on every turn, so each resume runs it once and pauses again. */
-export const cyclingAgent = (store: RunStore) =>
-  new Agent({
-    id: 'cycler',
-    model: ScriptedModel.make(() => ({ toolCalls: [{ name: 'transfer', args: { amount: 1 } }] })),
-    tools: [
-      Tool.make({
-        name: 'transfer',
-        description: 'Move money between accounts',
-        parameters: Schema.Struct({ amount: Schema.Number }),
-        requiresConfirmation: true,
-        execute: ({ amount }) => `moved ${amount}`,
-      }),
-    ],
-    store,
-  })
+export const cyclingAgent = (store: RunStore) => new Agent({ ...cycler(), store })
 
 /** A run that is not paused on exactly one call did not do what is being measured: stop the benchmark. */
 const pausedOnOne = (output: RunOutput): RunOutput => {
@@ -39,9 +24,4 @@ export const startRun = async (agent: Agent) => pausedOnOne(await agent.run('Mov
 
 /** One cycle: confirm the pending call; it runs, the model calls the tool again, and the run pauses on it. */
 export const cycle = async (agent: Agent, paused: RunOutput) =>
-  pausedOnOne(
-    await agent.continueRun({
-      runId: paused.runId,
-      resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
-    }),
-  )
+  pausedOnOne(await agent.continueRun(confirmAll(paused)))

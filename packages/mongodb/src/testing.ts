@@ -1,7 +1,10 @@
 /**
  * @countersign/mongodb/testing — a count of the commands a MongoClient sends, for tests and
- * benchmarks that hold the store to a budget of round trips (say, writes per pause and resume).
+ * benchmarks that hold the store to a budget of round trips (say, writes per pause and resume),
+ * and the agent whose cycle those budgets are stated for.
  */
+import { type AgentSpec, Resolutions, type RunOutput, ScriptedModel, Tool } from '@countersign/core'
+import { Schema } from 'effect'
 import type { CommandStartedEvent, MongoClient } from 'mongodb'
 
 /** Commands that change documents. `bulkWrite` is the client-level bulk write of MongoDB 8. */
@@ -146,3 +149,30 @@ export const formatCounts = (counts: CommandCounts): string => {
     ...(counts.other === 0 ? [] : [part('other', 'other', counts.other)]),
   ].join(', ')
 }
+
+/**
+ * The agent of a pause/resume cycle: its model calls the gated tool on every turn, so each resume
+ * runs the tool once and pauses again. Each run of the tool is recorded in `executions`.
+ */
+export const cycler = (executions: Array<string> = []): AgentSpec => ({
+  id: 'cycler',
+  model: ScriptedModel.make(() => ({ toolCalls: [{ name: 'transfer', args: { amount: 1 } }] })),
+  tools: [
+    Tool.make({
+      name: 'transfer',
+      description: 'Move money between accounts',
+      parameters: Schema.Struct({ amount: Schema.Number }),
+      requiresConfirmation: true,
+      execute: ({ amount }, ctx) => {
+        executions.push(ctx.toolCallId)
+        return `moved ${amount}`
+      },
+    }),
+  ],
+})
+
+/** Confirms every pending call of a paused run: what continues it for one more cycle. */
+export const confirmAll = (paused: RunOutput) => ({
+  runId: paused.runId,
+  resolutions: paused.activeRequirements.map((requirement) => Resolutions.confirm(requirement.id)),
+})

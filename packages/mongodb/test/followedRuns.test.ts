@@ -3,8 +3,7 @@ import { markMovedFrom } from '@countersign/core/testing'
 import { Effect } from 'effect'
 import type { CommandStartedEvent, MongoClient } from 'mongodb'
 import { describe, expect, it } from 'vitest'
-import { countCommands } from '../src/testing.js'
-import { confirmAll, cycler } from './cycler.js'
+import { confirmAll, countCommands, cycler } from '../src/testing.js'
 import { mongoTestKit } from './mongo.js'
 
 /*

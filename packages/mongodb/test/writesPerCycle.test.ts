@@ -1,7 +1,13 @@
 import { Agent, type RunOutput } from '@countersign/core'
 import { describe, expect, it } from 'vitest'
-import { countCommands, formatCounts, isEventsMark, type CommandCounts } from '../src/testing.js'
-import { confirmAll, cycler } from './cycler.js'
+import {
+  confirmAll,
+  countCommands,
+  cycler,
+  formatCounts,
+  isEventsMark,
+  type CommandCounts,
+} from '../src/testing.js'
 import { mongoTestKit } from './mongo.js'
 
 const mongo = mongoTestKit()
