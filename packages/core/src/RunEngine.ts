@@ -389,6 +389,12 @@ const make = (options: EngineOptions) =>
       background(Effect.forEach(writers, (writer) => writer.renewal, { discard: true })),
     )
     yield* Effect.addFinalizer(() => Effect.sync(leases.stop))
+    // What a run's fiber works with, whoever set it going: provided at once, as one context
+    // (each service provided apart costs the fiber one more swap of its context, every stretch).
+    const stretchServices = Context.make(IdGenerator, ids).pipe(
+      Context.add(RunStore, store),
+      Context.add(Background, background),
+    )
     const stretches = new Stretches()
     const held = new HeldPauses()
     // Deciding which fiber of this engine works on a run is one step at a time.
@@ -557,9 +563,7 @@ const make = (options: EngineOptions) =>
               })
             : Effect.void,
         ),
-        Effect.provideService(IdGenerator, ids),
-        Effect.provideService(RunStore, store),
-        Effect.provideService(Background, background),
+        Effect.provide(stretchServices),
       )
 
     /** Sets a fiber going on the run, known to this engine until it ends. */
