@@ -22,15 +22,15 @@ import { type BatchRefused, type JournalBatch, RunStore, type SweeperLease } fro
 import * as EventLog from './internal/eventLog.js'
 import { jsonText } from './internal/jsonText.js'
 
-const runs = jsonText(RunRecord)
-const messages = jsonText(Message)
-const requirements = jsonText(RequirementRecord)
-const events = jsonText(RunEvent)
-const approvals = jsonText(ApprovalRecord)
-const grants = jsonText(Grant)
-const changes = jsonText(ApprovalChange)
-const deliveries = jsonText(Delivery)
-const followUps = jsonText(FollowUp)
+const runs = jsonText(RunRecord, 'run', 'engine')
+const messages = jsonText(Message, 'transcript', 'engine')
+const requirements = jsonText(RequirementRecord, 'requirement', 'engine')
+const events = jsonText(RunEvent, 'event', 'engine')
+const approvals = jsonText(ApprovalRecord, 'approval')
+const grants = jsonText(Grant, 'grant')
+const changes = jsonText(ApprovalChange, 'approval change')
+const deliveries = jsonText(Delivery, 'delivery')
+const followUps = jsonText(FollowUp, 'follow-up')
 
 /** The longest of a run's arrays cut to its length when the run stops (see `settle`). */
 const settledLength = 64

@@ -1,15 +1,16 @@
-import { ParseResult, Schema } from 'effect'
+import { Either, Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { jsonText } from '../src/internal/jsonText.js'
+import * as StoredText from '../src/StoredText.js'
 import { encodesAsItself } from '../src/StoredText.js'
-import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord } from '../src/index.js'
+import { maxJsonDepth, Message, RequirementRecord, RunEvent, RunRecord, StoreError } from '../src/index.js'
 import { asMutable, sampleEvents, sampleRequirement, sampleRun } from '../src/testing/StoreConformance.js'
 import { type AnySchema, storedShapes, Tree } from './storedShapes.js'
 
 /**
- * The memory store keeps its records as JSON text made by `jsonText`: a value whose Schema
- * `encodesAsItself` is checked and written as its own text, without a pass through the Schema.
- * These tests hold that text to what the Schema's encoding would have written.
+ * Every store writes the engine's records by one rule (`StoredText.codec` for the engine): a value
+ * whose Schema `encodesAsItself` is checked and written as its own text, without a pass through
+ * the Schema. These tests hold that text, and what is refused, to what the Schema's encoding gives.
  */
 
 /** The text a Schema's encoding gives, as a value (JSON drops the keys it holds undefined). */
@@ -58,25 +59,30 @@ describe('encodesAsItself: whether a value is its own encoding', () => {
   })
 })
 
-describe('jsonText: values kept as JSON text', () => {
+/** What the engine's rule writes for a value, or the reason it refuses it. */
+const written = (schema: AnySchema, value: unknown) => StoredText.codec(schema, 'engine').encode(value)
+
+describe("StoredText.codec: the engine's records, checked and written as themselves", () => {
   it.each(storedShapes)(
     'writes a %s as the JSON its encoding gives, and reads it back equal',
     (_, schema, values) => {
-      const codec = jsonText(schema)
+      const codec = StoredText.codec(schema, 'engine')
       for (const value of values) {
-        const text = codec.encode(value)
+        const text = Either.getOrThrow(codec.encode(value))
         expect(JSON.parse(text)).toStrictEqual(encodedJson(schema, value))
-        expect(codec.decode(text)).toStrictEqual(Schema.decodeUnknownSync(schema)(encodedJson(schema, value)))
+        expect(Either.getOrThrow(codec.decode(text))).toStrictEqual(
+          Schema.decodeUnknownSync(schema)(encodedJson(schema, value)),
+        )
       }
     },
   )
 
   it('encodes through its Schema a value with a transformation: a date is kept as text', () => {
-    const codec = jsonText(Stamp)
+    const codec = StoredText.codec(Stamp, 'engine')
     const stamp = new Stamp({ at: new Date('2026-12-05T10:00:00.000Z') })
-    const text = codec.encode(stamp)
+    const text = Either.getOrThrow(codec.encode(stamp))
     expect(JSON.parse(text)).toStrictEqual({ at: '2026-12-05T10:00:00.000Z' })
-    expect(codec.decode(text)).toStrictEqual(stamp)
+    expect(Either.getOrThrow(codec.decode(text))).toStrictEqual(stamp)
   })
 
   const nested = (levels: number): unknown => (levels === 0 ? 1 : { deeper: nested(levels - 1) })
@@ -100,17 +106,41 @@ describe('jsonText: values kept as JSON text', () => {
         result: nested(maxJsonDepth + 1),
       },
     ],
-  ] as const)('refuses %s as encoding would, with a ParseError, when it is written', (_, schema, value) => {
-    expect(() => jsonText(schema as AnySchema).encode(value)).toThrow(ParseResult.ParseError)
+    [
+      'a number JSON has no text for',
+      RunEvent,
+      {
+        _tag: 'ToolCallCompleted',
+        runId: 'run-1',
+        seq: 1,
+        at: 1,
+        toolCallId: 'c',
+        toolName: 't',
+        result: NaN,
+      },
+    ],
+  ] as const)('refuses %s, with the reason encoding gives', (_, schema, value) => {
+    const refused = written(schema as AnySchema, value)
+    expect(Either.isLeft(refused)).toBe(true)
+    expect(refused).toStrictEqual(StoredText.codec(schema as AnySchema).encode(value))
   })
+})
 
+describe("The memory store's text", () => {
   it('keeps nothing a caller holds: editing the value written or read changes what is read next', () => {
-    const codec = jsonText(RequirementRecord)
+    const codec = jsonText(RequirementRecord, 'requirement', 'engine')
     const requirement = sampleRequirement('run-1', 'req-1')
     const expected = encodedJson(RequirementRecord, requirement)
     const text = codec.encode(requirement)
     asMutable(requirement.toolCall.args)['amount'] = 0
     asMutable(asMutable(codec.decode(text).request)['evidence'])['photos'] = 0
     expect(encodedJson(RequirementRecord, codec.decode(text))).toStrictEqual(expected)
+  })
+
+  it('throws what it refuses as the StoreError a database store fails with, naming the table', () => {
+    const codec = jsonText(RunEvent, 'event', 'engine')
+    const refused = () => codec.encode({ ...sampleEvents('run-1')[0]!, seq: 1.5 })
+    expect(refused).toThrow(StoreError)
+    expect(refused).toThrow(/cannot store event record: .*seq/s)
   })
 })

@@ -1,6 +1,6 @@
-import { Schema } from 'effect'
-import { encodesAsItself } from '../StoredText.js'
-import { compiledCheck } from './compiledCheck.js'
+import { Either, type Schema } from 'effect'
+import { StoreError } from '../Errors.js'
+import * as StoredText from '../StoredText.js'
 
 /**
  * The text as one string. V8's JSON.stringify answers a rope of pieces, a third larger than their
@@ -13,23 +13,26 @@ const flat = (text: string) => {
 
 /**
  * Values of a Schema kept as JSON text, as a database keeps them: nothing a caller holds aliases
- * what is kept, and every read is a fresh value, decoded through the Schema. A value whose schema
- * `encodesAsItself` is checked as its own encoding (every filter of the Schema, by a compiled
- * check, at a fraction of the cost of encoding) and written as its own JSON text: the same text
- * up to the order of keys. Any other value is encoded first, so what encoding refuses is refused
- * as it was, and a schema a real store could not round-trip fails here too.
+ * what is kept, and every read is a fresh value, decoded through the Schema. Written by the rule
+ * every store writes by (`StoredText.codec`, for `writer`), so that what a database's store
+ * refuses is refused here too: thrown, as the StoreError that store fails with.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const jsonText = <A>(schema: Schema.Schema<A, any>) => {
-  const encode = Schema.encodeSync(schema)
-  const decode = Schema.decodeUnknownSync(schema)
-  const encoded = Schema.encodedBoundSchema(schema)
-  const isOwnEncoding = encodesAsItself(schema.ast)
-    ? (compiledCheck(encoded.ast) ?? Schema.is(encoded))
-    : () => false
+export const jsonText = <A, I>(schema: Schema.Schema<A, I>, table: string, writer?: StoredText.Writer) => {
+  const text = StoredText.codec(schema, writer)
   return {
-    encode: (value: A): string => flat(JSON.stringify(isOwnEncoding(value) ? value : encode(value))),
+    encode: (value: A): string =>
+      flat(
+        Either.getOrThrowWith(
+          text.encode(value),
+          (reason) =>
+            new StoreError({ operation: 'write', reason: `cannot store ${table} record: ${reason}` }),
+        ),
+      ),
     /** `stored` is text this wrote: what a table holds, as the table holds it. */
-    decode: (stored: unknown): A => decode(JSON.parse(stored as string)),
+    decode: (stored: unknown): A =>
+      Either.getOrThrowWith(
+        text.decode(stored),
+        (why) => new StoreError({ operation: 'read', reason: `${table} record is corrupt: its text ${why}` }),
+      ),
   }
 }

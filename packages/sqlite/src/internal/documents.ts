@@ -4,8 +4,6 @@ import {
   Delivery,
   FollowUp,
   Grant,
-  isJsonWithin,
-  maxJsonDepth,
   Message,
   RequirementRecord,
   Resolution,
@@ -34,33 +32,17 @@ class RowKey {
 export const key = (...parts: ReadonlyArray<string | number>): RowKey => new RowKey(parts)
 
 /**
- * Whether a table holds the engine's own records, which every pause and resume writes. Those are
- * written as themselves when their Schema encodes a value as itself, without walking the Schema
- * again (the bulk of a write's work otherwise), once the one walk of `isJsonWithin` finds every
- * value in the record JSON within the depth a JSON value may nest (so that every JSON field in
- * it, a tool's result or a person's answer, is JSON within that depth too); their other checks
- * were made when the engine made them (a Schema class's constructor checks its instance; see
- * `revise` in the core's Run). Any other record goes through its Schema, for its error, as what
- * a caller hands in always does. Reading always checks.
+ * The JSON text of a stored record, written and read through the record's Schema, by the rule of
+ * its writer (`StoredText.Writer`: the engine's records are checked and written as themselves). A
+ * row that does not decode is a StoreError naming its table and key: a corrupt or foreign row
+ * must fail the one operation that read it, not crash the process or pass as a record.
  */
-type Writer = 'caller' | 'engine'
-
-/**
- * The JSON text of a stored record, written and read through the record's Schema. A row that
- * does not decode is a StoreError naming its table and key: a corrupt or foreign row must fail
- * the one operation that read it, not crash the process or pass as a record.
- */
-const document = <A, I>(schema: Schema.Schema<A, I>, table: string, writer: Writer = 'caller') => {
-  const text = StoredText.codec(schema)
-  const asItself = writer === 'engine' && StoredText.encodesAsItself(schema.ast)
-  const encode = (value: A) =>
-    asItself && isJsonWithin(value, maxJsonDepth)
-      ? Either.try({ try: () => JSON.stringify(value), catch: String })
-      : text.encode(value)
+const document = <A, I>(schema: Schema.Schema<A, I>, table: string, writer?: StoredText.Writer) => {
+  const text = StoredText.codec(schema, writer)
   return {
     encode: (operation: string, key: RowKey, value: A): string =>
       Either.getOrThrowWith(
-        encode(value),
+        text.encode(value),
         (reason) =>
           new StoreError({ operation, reason: `cannot store ${table} row ${String(key)}: ${reason}` }),
       ),
