@@ -11,6 +11,7 @@ import {
   RequirementAlreadyResolved,
   RequirementNotFound,
   RunAlreadyExists,
+  type StoreError,
 } from './Errors.js'
 import { Grant, statusOf as grantStatus } from './Grant.js'
 import { Message } from './Message.js'
@@ -177,24 +178,52 @@ export const make = (): RunStore => {
     return Either.right(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
-  const storeDecision = (resolved: RequirementRecord, notifications?: ReadonlyArray<Delivery>) => {
-    requirementTable.set(resolved.id, requirements.encode(resolved))
+  /** Stores a decision, `text` the resolved requirement's. */
+  const storeDecision = (
+    resolved: RequirementRecord,
+    text: string,
+    notifications?: ReadonlyArray<Delivery>,
+  ) => {
+    requirementTable.set(resolved.id, text)
     enqueue(notifications)
     if (resolved.kind === Approval.kind)
       appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
   }
 
+  /** The texts of what a batch writes, each made before anything is written. */
+  interface BatchTexts {
+    readonly decided: ReadonlyArray<string>
+    readonly events: ReadonlyArray<string>
+    readonly messages: ReadonlyArray<string>
+  }
+
+  const textsOf = (
+    operation: string,
+    batch: JournalBatch,
+    decided: ReadonlyArray<RequirementRecord>,
+  ): Either.Either<BatchTexts, StoreError> =>
+    Either.all({
+      decided: requirements.allWritten(operation, decided),
+      events: events.allWritten(operation, batch.events),
+      messages: messages.allWritten(operation, batch.messages),
+    })
+
   /** Writes a batch that passed its checks, with the decisions it carries, made already. */
-  const append = (batch: JournalBatch, log: EventLog.EventLog, decided: ReadonlyArray<RequirementRecord>) => {
-    decided.forEach((resolved, index) => storeDecision(resolved, batch.decisions?.[index]?.deliveries))
-    for (const event of batch.events) EventLog.put(log, event.seq, events.encode(event))
+  const append = (
+    batch: JournalBatch,
+    log: EventLog.EventLog,
+    decided: ReadonlyArray<RequirementRecord>,
+    texts: BatchTexts,
+  ) => {
+    decided.forEach((resolved, index) =>
+      storeDecision(resolved, texts.decided[index]!, batch.decisions?.[index]?.deliveries),
+    )
+    batch.events.forEach((event, index) => EventLog.put(log, event.seq, texts.events[index]!))
     eventTable.set(batch.runId, log)
     appendedBatches++
     if (batch.lease !== undefined) putLease(batch.lease)
     const transcript = transcripts.get(batch.runId) ?? []
-    batch.messages.forEach(
-      (message, offset) => (transcript[batch.transcriptStart + offset] = messages.encode(message)),
-    )
+    texts.messages.forEach((text, offset) => (transcript[batch.transcriptStart + offset] = text))
     transcripts.set(batch.runId, transcript)
   }
 
@@ -216,56 +245,72 @@ export const make = (): RunStore => {
 
   /**
    * Checks a batch can be appended, its decisions first, and returns how to append it: nothing
-   * is written until every check has passed.
+   * is written until every check has passed and every text is made.
    */
-  const prepare = (batch: JournalBatch): Either.Either<() => void, BatchRefused> =>
+  const prepare = (
+    operation: string,
+    batch: JournalBatch,
+  ): Either.Either<() => void, BatchRefused | StoreError> =>
     Either.flatMap(
       Either.all(
         (batch.decisions ?? []).map(({ requirementId, resolution }) =>
           decide(batch.runId, requirementId, resolution),
         ),
       ),
-      (decided) => {
+      (decided): Either.Either<() => void, BatchRefused | StoreError> => {
         const log = eventTable.get(batch.runId) ?? EventLog.empty()
         const first = batch.events[0]
         return first !== undefined && EventLog.has(log, first.seq)
           ? Either.left(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
-          : Either.right(() => append(batch, log, decided))
+          : Either.map(
+              textsOf(operation, batch, decided),
+              (texts) => () => append(batch, log, decided, texts),
+            )
       },
     )
 
   return {
     createRun: (run, first) =>
-      Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused> => {
+      Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused | StoreError> => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
-        return Either.map(first === undefined ? Either.right(() => {}) : prepare(first), (append) => {
-          runTable.set(run.runId, runs.encode(run))
-          append()
-        })
+        return Either.flatMap(runs.written('createRun', run), (text) =>
+          Either.map(first === undefined ? Either.right(() => {}) : prepare('createRun', first), (append) => {
+            runTable.set(run.runId, text)
+            append()
+          }),
+        )
       }),
     getRun: (runId) =>
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
-    appendBatch: (batch) => Effect.suspend(() => Either.map(prepare(batch), (append) => append())),
+    appendBatch: (batch) =>
+      Effect.suspend(() => Either.map(prepare('appendBatch', batch), (append) => append())),
     commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
-        Either.map(prepare(batch), (append) => {
-          append()
-          enqueue(notifications)
-          for (const requirement of raised) {
-            requirementTable.set(requirement.id, requirements.encode(requirement))
-            if (requirement.kind === Approval.kind) {
-              approvalRequirements.add(requirement.id)
-              appendChange(Approval.fromRequirement(requirement, run))
-            }
-            const ids = requirementsByRun.get(requirement.runId) ?? []
-            if (!ids.includes(requirement.id)) ids.push(requirement.id)
-            requirementsByRun.set(requirement.runId, ids)
-          }
-          runTable.set(run.runId, runs.encode(run))
-          leaseTable.delete(run.runId)
-          settle(run.runId)
-        }),
+        Either.map(
+          Either.all([
+            prepare('commit', batch),
+            requirements.allWritten('commit', raised),
+            runs.written('commit', run),
+          ]),
+          ([append, raisedTexts, runText]) => {
+            append()
+            enqueue(notifications)
+            raised.forEach((requirement, index) => {
+              requirementTable.set(requirement.id, raisedTexts[index]!)
+              if (requirement.kind === Approval.kind) {
+                approvalRequirements.add(requirement.id)
+                appendChange(Approval.fromRequirement(requirement, run))
+              }
+              const ids = requirementsByRun.get(requirement.runId) ?? []
+              if (!ids.includes(requirement.id)) ids.push(requirement.id)
+              requirementsByRun.set(requirement.runId, ids)
+            })
+            runTable.set(run.runId, runText)
+            leaseTable.delete(run.runId)
+            settle(run.runId)
+          },
+        ),
       ),
     renewLease: (lease) => Effect.sync(() => putLease(lease)),
     holdSweeperLease: (lease, now) =>
@@ -293,8 +338,11 @@ export const make = (): RunStore => {
       ),
     resolveRequirement: (runId, requirementId, resolution, notifications) =>
       Effect.suspend(() =>
-        Effect.tap(decide(runId, requirementId, resolution), (resolved) =>
-          storeDecision(resolved, notifications),
+        Either.flatMap(decide(runId, requirementId, resolution), (resolved) =>
+          Either.map(requirements.written('resolveRequirement', resolved), (text) => {
+            storeDecision(resolved, text, notifications)
+            return resolved
+          }),
         ),
       ),
     listExpired: (now, limit) =>

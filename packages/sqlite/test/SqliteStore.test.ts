@@ -535,28 +535,6 @@ describe("SqliteStore: the engine's records written as themselves", () => {
     expect(rowCount(db, 'events')).toBe(0)
     expect(Option.isNone(await run(store.getRun('run-nan')))).toBe(true)
   })
-
-  it("an engine's record that breaks its Schema's checks is a StoreError when written, not a row found corrupt when read", async () => {
-    const { path } = database()
-    const store = open(path)
-    const db = raw(path)
-
-    // Written as themselves, the engine's records are checked against every filter of their Schema.
-    const created = await failureOf(
-      store.createRun(new RunRecord({ ...sampleRun('run-half'), epoch: 0.5 }, true)),
-    )
-    const appended = await failureOf(
-      store.appendBatch(batchOf('run-half', [{ ...sampleEvents('run-half')[0]!, seq: 1.5 }])),
-    )
-
-    expect(created).toMatchObject({ _tag: 'StoreError', operation: 'createRun' })
-    expect(created._tag === 'StoreError' && created.reason).toContain('cannot store runs row "run-half"')
-    expect(appended).toMatchObject({ _tag: 'StoreError', operation: 'appendBatch' })
-    expect(appended._tag === 'StoreError' && appended.reason).toContain(
-      'cannot store events row ("run-half", 1.5)',
-    )
-    expect([rowCount(db, 'runs'), rowCount(db, 'events')]).toStrictEqual([0, 0])
-  })
 })
 
 describe('encodesAsItself', () => {

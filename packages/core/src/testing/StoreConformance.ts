@@ -266,6 +266,38 @@ export const describeStoreConformance = (name: string, makeStore: () => Promise<
         expect(encodeRun(someValue(await run(store.getRun(first.runId))))).toStrictEqual(encodeRun(first))
       })
 
+      test('a record its Schema refuses fails the write with a StoreError, and nothing of the write is stored', async (store) => {
+        // Made without their checks, as an engine with a bug could: an epoch and a sequence number must be whole.
+        const broken = new RunRecord({ ...sampleRun(uid('run')), epoch: 0.5 }, true)
+        const created = sampleRun(uid('run'))
+        const [first, second] = sampleEvents(created.runId)
+        const events = [
+          { ...first!, seq: 1 },
+          { ...second!, seq: 2.5 },
+        ]
+
+        const refusedRun = await failureOf(store.createRun(broken))
+        await run(store.createRun(created))
+        const refusedEvent = await failureOf(store.appendBatch(batchOf(created.runId, events)))
+        const refusedRecord = await failureOf(
+          store.commit(
+            batchOf(created.runId, [{ ...first!, seq: 1 }]),
+            new RunRecord({ ...created, lastSeq: 1, epoch: 1.5 }, true),
+            [],
+          ),
+        )
+
+        expect([refusedRun, refusedEvent, refusedRecord].map((error) => error._tag)).toStrictEqual([
+          'StoreError',
+          'StoreError',
+          'StoreError',
+        ])
+        expect(Option.isNone(await run(store.getRun(broken.runId)))).toBe(true)
+        // Neither the batch's sound first event nor the commit's was stored.
+        expect(await run(store.readEvents(created.runId, 0))).toStrictEqual([])
+        expect(encodeRun(someValue(await run(store.getRun(created.runId))))).toStrictEqual(encodeRun(created))
+      })
+
       test('commit replaces the whole record, dropping fields the new one lacks', async (store) => {
         const created = sampleRun(uid('run'))
         await run(store.createRun(created))

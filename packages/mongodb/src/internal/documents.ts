@@ -25,9 +25,10 @@ export type Stored = object
 export const field = (stored: Stored, name: string): unknown => (stored as Record<string, unknown>)[name]
 
 /**
- * The JSON text of a stored record, written and read through the record's Schema. A document
- * that does not decode — damaged, written by something else, or by a newer version of this
- * package — is a StoreError naming its collection and `_id`: it fails the one operation that
+ * The JSON text of a stored record, written and read through the record's Schema by the rule of
+ * its writer (`StoredText.Writer`: the engine's records are checked and written as themselves). A
+ * document that does not decode — damaged, written by something else, or by a newer version of
+ * this package — is a StoreError naming its collection and `_id`: it fails the one operation that
  * read it, never the process, and never passes as a record.
  *
  * `textField` is where the text lives; `keyOf`, when given, is the `_id` a decoded record must have,
@@ -38,9 +39,17 @@ const document = <A, I>(
   schema: Schema.Schema<A, I>,
   collection: CollectionName,
   textField: string,
-  { keyOf, since = 1 }: { readonly keyOf?: (value: A) => string; readonly since?: number } = {},
+  {
+    keyOf,
+    since = 1,
+    writer,
+  }: {
+    readonly keyOf?: (value: A) => string
+    readonly since?: number
+    readonly writer?: StoredText.Writer
+  } = {},
 ) => {
-  const text = StoredText.codec(schema)
+  const text = StoredText.codec(schema, writer)
   return {
     encode: (operation: string, id: string, value: A): string =>
       Either.getOrThrowWith(
@@ -81,18 +90,26 @@ const Messages = Schema.Array(Message)
 const Deliveries = Schema.Array(Delivery)
 const Requirements = Schema.Array(RequirementRecord)
 
-export const runs = document(RunRecord, 'runs', 'doc', { keyOf: (run) => run.runId })
-export const raisedRequirements = document(Requirements, 'runs', 'requirements', { since: 2 })
+export const runs = document(RunRecord, 'runs', 'doc', { keyOf: (run) => run.runId, writer: 'engine' })
+export const raisedRequirements = document(Requirements, 'runs', 'requirements', {
+  since: 2,
+  writer: 'engine',
+})
 export const events = document(RunEvent, 'events', 'doc', {
   keyOf: (event) => numberedId(event.runId, event.seq),
+  writer: 'engine',
 })
-export const batchMessages = document(Messages, 'events', 'messages', { since: 2 })
-export const stopRecord = document(RunRecord, 'events', 'record', { since: 2 })
-export const stopRequirements = document(Requirements, 'events', 'requirements', { since: 2 })
+export const batchMessages = document(Messages, 'events', 'messages', { since: 2, writer: 'engine' })
+export const stopRecord = document(RunRecord, 'events', 'record', { since: 2, writer: 'engine' })
+export const stopRequirements = document(Requirements, 'events', 'requirements', {
+  since: 2,
+  writer: 'engine',
+})
 export const resolutions = document(Resolution, 'resolutions', 'doc')
 export const decidedRequirement = document(RequirementRecord, 'resolutions', 'requirement', {
   keyOf: (requirement) => requirement.id,
   since: 2,
+  writer: 'engine',
 })
 export const approvals = document(ApprovalRecord, 'approvals', 'doc', {
   keyOf: (approval) => approval.id,
