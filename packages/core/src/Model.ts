@@ -4,6 +4,7 @@ import type { Message, ToolCall } from './Message.js'
 import type { JsonSchemaObject } from './Tool.js'
 import type { Usage } from './Usage.js'
 import { describe } from './internal/describe.js'
+import { acquireRelease } from './internal/scopedRelease.js'
 
 /** A tool as the model is shown it. */
 export interface ToolSchema {
@@ -67,7 +68,7 @@ export const fromAsyncIterable = (
   iterate: stream,
   stream: (request) =>
     Stream.asyncPush<ModelChunk, ModelError>((emit) =>
-      Effect.acquireRelease(
+      acquireRelease(
         Effect.sync(() => {
           const controller = new AbortController()
           const pump = async () => {
@@ -105,7 +106,7 @@ export const pull = (model: Model, request: ModelRequest): Effect.Effect<Pull, n
       ),
     )
   return Effect.map(
-    Effect.acquireRelease(
+    acquireRelease(
       Effect.sync(() => {
         const controller = new AbortController()
         return { controller, chunks: iterate(request, controller.signal)[Symbol.asyncIterator]() }

@@ -2,6 +2,7 @@ import { Clock, Duration, Effect, type Queue, type Scope } from 'effect'
 import type { StoreError } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
 import type { EventsMark, RunCursor, RunStore } from '../RunStore.js'
+import { acquireRelease } from './scopedRelease.js'
 import type { RunSignals, Signal } from './signals.js'
 
 /** Word that the engine's read of a run failed: its followers fail with it. */
@@ -80,7 +81,7 @@ export class FollowedRuns {
   listen = (runId: string): Effect.Effect<Queue.Queue<Heard>, never, Scope.Scope> =>
     Effect.flatMap(this.signals.listen<ReadFailed>(runId), (queue) =>
       Effect.as(
-        Effect.acquireRelease(
+        acquireRelease(
           Effect.sync(() => {
             const run = this.runs.get(runId)
             if (run !== undefined) run.followers.add(queue)

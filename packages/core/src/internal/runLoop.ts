@@ -29,6 +29,7 @@ import { delegate, isDelegation } from './delegation.js'
 import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
 import { Background } from './background.js'
+import { addFinalizer } from './scopedRelease.js'
 
 /**
  * How far a writer's turn got: the run waits for people (the requirements it raised, stored by
@@ -629,7 +630,7 @@ const callModel = Effect.fnUntraced(function* (writer: RunWriter<Actor>) {
       yield* writer.emit({ _tag: 'RunContent', runId, delta: chunk.text })
       if (background === undefined) {
         background = yield* Background
-        yield* Effect.addFinalizer(() => writer.cancelFlush)
+        yield* addFinalizer(writer.cancelFlush)
       }
       // One flush waits at a time: the text that comes meanwhile goes with it.
       writer.flushWithin(outputFlushDelay, background)

@@ -1,6 +1,7 @@
 import { type Cause, Effect, Queue, type Scope } from 'effect'
 import type { RunFailure } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
+import { acquireRelease } from './scopedRelease.js'
 
 /** What flows to a run's listeners in one engine: its stored events, or word that its writer died without storing an ending. */
 export type Signal =
@@ -43,7 +44,7 @@ export class RunSignals {
    * wait hears both.
    */
   listen = <Own = never>(runId: string): Effect.Effect<Queue.Queue<Signal | Own>, never, Scope.Scope> =>
-    Effect.acquireRelease(
+    acquireRelease(
       Effect.tap(Queue.unbounded<Signal | Own>(), (queue) =>
         Effect.sync(() => {
           const listening = this.listeners.get(runId)
