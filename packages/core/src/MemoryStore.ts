@@ -85,10 +85,18 @@ export const make = (): RunStore => {
   // Reminders and escalations, by `requirementId:step`, in the order recorded.
   const followUpTable = new Map<string, unknown>()
 
+  /** Deliveries with their texts, or the StoreError of the first refused: made before anything is written. */
+  const outboxTexts = (
+    operation: string,
+    written: ReadonlyArray<Delivery> = [],
+  ): Either.Either<Array<readonly [Delivery, string]>, StoreError> =>
+    Either.map(deliveries.allWritten(operation, written), (texts) =>
+      texts.map((text, index) => [written[index]!, text] as const),
+    )
+
   /** Puts deliveries into the outbox; one whose id is there already is left as it is. */
-  const enqueue = (written: ReadonlyArray<Delivery> = []) => {
-    for (const delivery of written)
-      if (!outbox.has(delivery.id)) outbox.set(delivery.id, deliveries.encode(delivery))
+  const enqueue = (written: ReadonlyArray<readonly [Delivery, string]>) => {
+    for (const [delivery, text] of written) if (!outbox.has(delivery.id)) outbox.set(delivery.id, text)
   }
   let sweeperLease: SweeperLease | undefined
 
@@ -97,9 +105,20 @@ export const make = (): RunStore => {
     return log === undefined ? [] : EventLog.textsAfter(log, afterSeq).map((text) => events.decode(text))
   }
 
-  const appendChange = (approval: ApprovalRecord) =>
-    changeJournal.push(
-      changes.encode(new ApprovalChange({ seq: changeJournal.length + 1, ...Approval.changeOf(approval) })),
+  /**
+   * The texts of the changes `changed` makes to the approval queue, numbered after the journal's,
+   * or the StoreError of the first refused. Made unchecked: the text is checked as it is made.
+   */
+  const changeTexts = (
+    operation: string,
+    changed: ReadonlyArray<ApprovalRecord>,
+  ): Either.Either<Array<string>, StoreError> =>
+    changes.allWritten(
+      operation,
+      changed.map(
+        (approval, index) =>
+          new ApprovalChange({ seq: changeJournal.length + index + 1, ...Approval.changeOf(approval) }, true),
+      ),
     )
 
   /** Every approval as it stands, with its run's current status. */
@@ -178,23 +197,19 @@ export const make = (): RunStore => {
     return Either.right(new RequirementRecord({ ...found.value, status: 'resolved', resolution }, true))
   }
 
-  /** Stores a decision, `text` the resolved requirement's. */
-  const storeDecision = (
-    resolved: RequirementRecord,
-    text: string,
-    notifications?: ReadonlyArray<Delivery>,
-  ) => {
-    requirementTable.set(resolved.id, text)
-    enqueue(notifications)
-    if (resolved.kind === Approval.kind)
-      appendChange(Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId))))
-  }
+  /** The approval a decision decides, if it is of one, with its run's status as stored. */
+  const decidedApproval = (resolved: RequirementRecord): ReadonlyArray<ApprovalRecord> =>
+    resolved.kind === Approval.kind
+      ? [Approval.fromRequirement(resolved, runs.decode(runTable.get(resolved.runId)))]
+      : []
 
   /** The texts of what a batch writes, each made before anything is written. */
   interface BatchTexts {
     readonly decided: ReadonlyArray<string>
     readonly events: ReadonlyArray<string>
     readonly messages: ReadonlyArray<string>
+    /** The decisions' deliveries. */
+    readonly outbox: ReadonlyArray<readonly [Delivery, string]>
   }
 
   const textsOf = (
@@ -206,6 +221,10 @@ export const make = (): RunStore => {
       decided: requirements.allWritten(operation, decided),
       events: events.allWritten(operation, batch.events),
       messages: messages.allWritten(operation, batch.messages),
+      outbox: outboxTexts(
+        operation,
+        decided.flatMap((_, index) => batch.decisions?.[index]?.deliveries ?? []),
+      ),
     })
 
   /** Writes a batch that passed its checks, with the decisions it carries, made already. */
@@ -215,9 +234,8 @@ export const make = (): RunStore => {
     decided: ReadonlyArray<RequirementRecord>,
     texts: BatchTexts,
   ) => {
-    decided.forEach((resolved, index) =>
-      storeDecision(resolved, texts.decided[index]!, batch.decisions?.[index]?.deliveries),
-    )
+    decided.forEach((resolved, index) => requirementTable.set(resolved.id, texts.decided[index]!))
+    enqueue(texts.outbox)
     batch.events.forEach((event, index) => EventLog.put(log, event.seq, texts.events[index]!))
     eventTable.set(batch.runId, log)
     appendedBatches++
@@ -245,11 +263,14 @@ export const make = (): RunStore => {
 
   /**
    * Checks a batch can be appended, its decisions first, and returns how to append it: nothing
-   * is written until every check has passed and every text is made.
+   * is written until every check has passed and every text is made. The queue's changes are
+   * journaled with it: those of the approvals its decisions decide, then `alsoChanged`, those of
+   * the rest of the write.
    */
   const prepare = (
     operation: string,
     batch: JournalBatch,
+    alsoChanged: ReadonlyArray<ApprovalRecord> = [],
   ): Either.Either<() => void, BatchRefused | StoreError> =>
     Either.flatMap(
       Either.all(
@@ -263,8 +284,15 @@ export const make = (): RunStore => {
         return first !== undefined && EventLog.has(log, first.seq)
           ? Either.left(new EventSequenceConflict({ runId: batch.runId, seq: first.seq }))
           : Either.map(
-              textsOf(operation, batch, decided),
-              (texts) => () => append(batch, log, decided, texts),
+              Either.all([
+                textsOf(operation, batch, decided),
+                changeTexts(operation, [...decided.flatMap(decidedApproval), ...alsoChanged]),
+              ]),
+              ([texts, changed]) =>
+                () => {
+                  append(batch, log, decided, texts)
+                  changeJournal.push(...changed)
+                },
             )
       },
     )
@@ -274,9 +302,9 @@ export const make = (): RunStore => {
       Effect.suspend((): Effect.Effect<void, RunAlreadyExists | BatchRefused | StoreError> => {
         if (runTable.has(run.runId)) return Effect.fail(new RunAlreadyExists({ runId: run.runId }))
         return Either.flatMap(runs.written('createRun', run), (text) =>
-          Either.map(first === undefined ? Either.right(() => {}) : prepare('createRun', first), (append) => {
+          Either.map(first === undefined ? Either.right(() => {}) : prepare('createRun', first), (write) => {
             runTable.set(run.runId, text)
-            append()
+            write()
           }),
         )
       }),
@@ -284,24 +312,28 @@ export const make = (): RunStore => {
       Effect.sync(() => Option.fromNullable(runTable.get(runId)).pipe(Option.map(runs.decode))),
 
     appendBatch: (batch) =>
-      Effect.suspend(() => Either.map(prepare('appendBatch', batch), (append) => append())),
+      Effect.suspend(() => Either.map(prepare('appendBatch', batch), (write) => write())),
     commit: (batch, run, raised, notifications) =>
       Effect.suspend(() =>
         Either.map(
           Either.all([
-            prepare('commit', batch),
+            prepare(
+              'commit',
+              batch,
+              raised.flatMap((requirement) =>
+                requirement.kind === Approval.kind ? [Approval.fromRequirement(requirement, run)] : [],
+              ),
+            ),
             requirements.allWritten('commit', raised),
             runs.written('commit', run),
+            outboxTexts('commit', notifications),
           ]),
-          ([append, raisedTexts, runText]) => {
-            append()
-            enqueue(notifications)
+          ([write, raisedTexts, runText, outboxed]) => {
+            write()
+            enqueue(outboxed)
             raised.forEach((requirement, index) => {
               requirementTable.set(requirement.id, raisedTexts[index]!)
-              if (requirement.kind === Approval.kind) {
-                approvalRequirements.add(requirement.id)
-                appendChange(Approval.fromRequirement(requirement, run))
-              }
+              if (requirement.kind === Approval.kind) approvalRequirements.add(requirement.id)
               const ids = requirementsByRun.get(requirement.runId) ?? []
               if (!ids.includes(requirement.id)) ids.push(requirement.id)
               requirementsByRun.set(requirement.runId, ids)
@@ -339,10 +371,19 @@ export const make = (): RunStore => {
     resolveRequirement: (runId, requirementId, resolution, notifications) =>
       Effect.suspend(() =>
         Either.flatMap(decide(runId, requirementId, resolution), (resolved) =>
-          Either.map(requirements.written('resolveRequirement', resolved), (text) => {
-            storeDecision(resolved, text, notifications)
-            return resolved
-          }),
+          Either.map(
+            Either.all([
+              requirements.written('resolveRequirement', resolved),
+              outboxTexts('resolveRequirement', notifications),
+              changeTexts('resolveRequirement', decidedApproval(resolved)),
+            ]),
+            ([text, outboxed, changed]) => {
+              requirementTable.set(resolved.id, text)
+              enqueue(outboxed)
+              changeJournal.push(...changed)
+              return resolved
+            },
+          ),
         ),
       ),
     listExpired: (now, limit) =>
@@ -387,10 +428,18 @@ export const make = (): RunStore => {
     getApproval: (approvalId) =>
       Effect.sync(() => Option.fromNullable(allApprovals().find((approval) => approval.id === approvalId))),
     recordApproval: (approval) =>
-      Effect.sync(() => {
-        if (recordedApprovals.has(approval.id) || approvalRequirements.has(approval.id)) return
-        recordedApprovals.set(approval.id, approvals.encode(approval))
-        appendChange(approval)
+      Effect.suspend(() => {
+        if (recordedApprovals.has(approval.id) || approvalRequirements.has(approval.id)) return Effect.void
+        return Either.map(
+          Either.all([
+            approvals.written('recordApproval', approval),
+            changeTexts('recordApproval', [approval]),
+          ]),
+          ([text, changed]) => {
+            recordedApprovals.set(approval.id, text)
+            changeJournal.push(...changed)
+          },
+        )
       }),
     readApprovalChanges: (afterSeq, limit) =>
       Effect.sync(() => {
@@ -399,7 +448,10 @@ export const make = (): RunStore => {
       }),
     lastApprovalChangeSeq: () => Effect.sync(() => changeJournal.length),
 
-    createGrant: (grant) => Effect.sync(() => void grantTable.set(grant.id, grants.encode(grant))),
+    createGrant: (grant) =>
+      Effect.suspend(() =>
+        Either.map(grants.written('createGrant', grant), (text) => void grantTable.set(grant.id, text)),
+      ),
     getGrant: (grantId) => Effect.sync(() => decodeGrant(grantId)),
     listGrants: (filter) =>
       Effect.sync(() =>
@@ -415,22 +467,34 @@ export const make = (): RunStore => {
           .sort((a, b) => b.grantedAt - a.grantedAt || (a.id < b.id ? -1 : 1)),
       ),
     revokeGrant: (grantId, revocation) =>
-      Effect.map(activeGrant(grantId), (grant) => {
-        const revoked = new Grant({ ...grant, revocation })
-        grantTable.set(grantId, grants.encode(revoked))
-        return revoked
+      Effect.flatMap(activeGrant(grantId), (grant) => {
+        // Made unchecked: the text is checked as it is made.
+        const revoked = new Grant({ ...grant, revocation }, true)
+        return Either.map(grants.written('revokeGrant', revoked), (text) => {
+          grantTable.set(grantId, text)
+          return revoked
+        })
       }),
     useGrant: (grantId, approval) =>
-      Effect.map(activeGrant(grantId), (grant) => {
-        const used = new Grant({ ...grant, uses: grant.uses + 1 })
-        grantTable.set(grantId, grants.encode(used))
-        recordedApprovals.set(approval.id, approvals.encode(approval))
-        appendChange(approval)
-        return used
+      Effect.flatMap(activeGrant(grantId), (grant) => {
+        const used = new Grant({ ...grant, uses: grant.uses + 1 }, true)
+        return Either.map(
+          Either.all([
+            grants.written('useGrant', used),
+            approvals.written('useGrant', approval),
+            changeTexts('useGrant', [approval]),
+          ]),
+          ([grantText, approvalText, changed]) => {
+            grantTable.set(grantId, grantText)
+            recordedApprovals.set(approval.id, approvalText)
+            changeJournal.push(...changed)
+            return used
+          },
+        )
       }),
 
     claimDeliveries: ({ now, leaseUntil, channels, limit }) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const due = [...outbox.values()]
           .map(deliveries.decode)
           .filter(
@@ -442,29 +506,46 @@ export const make = (): RunStore => {
           )
           .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
           .slice(0, Math.max(0, limit))
-        return due.map((delivery) => {
-          const claimed = new Delivery({ ...delivery, attempts: delivery.attempts + 1 })
-          outbox.set(delivery.id, deliveries.encode(claimed))
-          deliveryLeases.set(delivery.id, leaseUntil)
+        const claimed = due.map(
+          (delivery) => new Delivery({ ...delivery, attempts: delivery.attempts + 1 }, true),
+        )
+        return Either.map(outboxTexts('claimDeliveries', claimed), (outboxed) => {
+          for (const [delivery, text] of outboxed) {
+            outbox.set(delivery.id, text)
+            deliveryLeases.set(delivery.id, leaseUntil)
+          }
           return claimed
         })
       }),
     recordDelivery: (deliveryId, outcome) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const stored = outbox.get(deliveryId)
-        if (stored === undefined) return
+        if (stored === undefined) return Effect.void
         const delivery = deliveries.decode(stored)
-        if (delivery.status !== 'pending') return
-        outbox.set(deliveryId, deliveries.encode(Outbox.afterAttempt(delivery, outcome)))
-        deliveryLeases.delete(deliveryId)
+        if (delivery.status !== 'pending') return Effect.void
+        return Either.map(
+          deliveries.written('recordDelivery', Outbox.afterAttempt(delivery, outcome)),
+          (text) => {
+            outbox.set(deliveryId, text)
+            deliveryLeases.delete(deliveryId)
+          },
+        )
       }),
     recordFollowUp: (followUp, notifications) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const key = `${followUp.requirementId}:${followUp.step}`
-        if (followUpTable.has(key)) return false
-        followUpTable.set(key, followUps.encode(followUp))
-        enqueue(notifications)
-        return true
+        if (followUpTable.has(key)) return Effect.succeed(false)
+        return Either.map(
+          Either.all([
+            followUps.written('recordFollowUp', followUp),
+            outboxTexts('recordFollowUp', notifications),
+          ]),
+          ([text, outboxed]) => {
+            followUpTable.set(key, text)
+            enqueue(outboxed)
+            return true
+          },
+        )
       }),
     listFollowUps: (requirementId) =>
       Effect.sync(() =>

@@ -131,16 +131,19 @@ describe("The memory store's text", () => {
     const codec = jsonText(RequirementRecord, 'requirement', 'engine')
     const requirement = sampleRequirement('run-1', 'req-1')
     const expected = encodedJson(RequirementRecord, requirement)
-    const text = codec.encode(requirement)
+    const text = Either.getOrThrow(codec.written('write', requirement))
     asMutable(requirement.toolCall.args)['amount'] = 0
     asMutable(asMutable(codec.decode(text).request)['evidence'])['photos'] = 0
     expect(encodedJson(RequirementRecord, codec.decode(text))).toStrictEqual(expected)
   })
 
-  it('throws what it refuses as the StoreError a database store fails with, naming the table', () => {
+  it('answers what it refuses as the StoreError a database store fails with, naming the operation and the table', () => {
     const codec = jsonText(RunEvent, 'event', 'engine')
-    const refused = () => codec.encode({ ...sampleEvents('run-1')[0]!, seq: 1.5 })
-    expect(refused).toThrow(StoreError)
-    expect(refused).toThrow(/cannot store event record: .*seq/s)
+    const refused = Either.getOrThrow(
+      Either.flip(codec.written('appendBatch', { ...sampleEvents('run-1')[0]!, seq: 1.5 })),
+    )
+    expect(refused).toBeInstanceOf(StoreError)
+    expect(refused.operation).toBe('appendBatch')
+    expect(refused.reason).toMatch(/cannot store event record: .*seq/s)
   })
 })

@@ -38,8 +38,6 @@ export const jsonText = <A, I>(schema: Schema.Schema<A, I>, table: string, write
       }
       return Either.right(texts)
     },
-    /** The text of `value`, for a record checked when it was made: a refusal is thrown, as a defect. */
-    encode: (value: A): string => Either.getOrThrowWith(written('write', value), (error) => error),
     /** `stored` is text this wrote: what a table holds, as the table holds it. */
     decode: (stored: unknown): A =>
       Either.getOrThrowWith(

@@ -791,6 +791,32 @@ export const describeApprovalConformance = ({ test, uid }: ConformanceKit): void
       expect(Option.isNone(await run(store.getGrant(uid('grant'))))).toBe(true)
     })
 
+    test('a grant or approval its Schema refuses fails the write with a StoreError, and nothing of the write is stored', async (store) => {
+      // Made without their checks, as a caller with a bug could: uses are whole, ids are not empty.
+      const sessionId = uid('session')
+      const broken = new Grant({ ...sampleGrant(sessionId, uid('grant')), uses: 0.5 }, true)
+      const grant = sampleGrant(sessionId, uid('grant'), { scope: 'once' })
+      await run(store.createGrant(grant))
+      const runId = await runFor(store, grant)
+      const refusedUse = new ApprovalRecord({ ...useOf(grant, runId, uid('approval')), id: '' }, true)
+      const refusedAudit = new ApprovalRecord({ ...sampleApproval(runId, uid('approval')), runId: '' }, true)
+      const changesBefore = await run(store.lastApprovalChangeSeq())
+
+      const failures = [
+        await failureOf(store.createGrant(broken)),
+        await failureOf(store.useGrant(grant.id, refusedUse)),
+        await failureOf(store.recordApproval(refusedAudit)),
+      ]
+
+      expect(failures.map((error) => error._tag)).toStrictEqual(['StoreError', 'StoreError', 'StoreError'])
+      expect(Option.isNone(await run(store.getGrant(broken.id)))).toBe(true)
+      // The refused use took nothing of the once-only grant, and journaled no change.
+      expect(encodeGrant(someValue(await run(store.getGrant(grant.id))))).toStrictEqual(encodeGrant(grant))
+      for (const refused of [refusedUse, refusedAudit])
+        expect(Option.isNone(await run(store.getApproval(refused.id)))).toBe(true)
+      expect(await run(store.lastApprovalChangeSeq())).toBe(changesBefore)
+    })
+
     test('listGrants narrows by session, source, tool and status, newest first then by id', async (store) => {
       const [sessionA, sessionB] = [uid('session'), uid('session')]
       const [sourceX, sourceY] = [uid('agent'), uid('agent')]

@@ -2,7 +2,7 @@ import { Option } from 'effect'
 import { describe, expect } from 'vitest'
 import { FollowUp } from '../FollowUp.js'
 import * as Outbox from '../Outbox.js'
-import type { Delivery, DeliveryClaim } from '../Outbox.js'
+import { Delivery, type DeliveryClaim } from '../Outbox.js'
 import type { Notification } from '../Notification.js'
 import type { RequirementRecord } from '../Requirement.js'
 import type { RunStore } from '../RunStore.js'
@@ -292,6 +292,68 @@ export const describeOutboxConformance = ({ test, uid }: ConformanceKit): void =
         `reminded-by-${['a', 'b', 'c'][outcomes.indexOf(true)]}`,
       ])
       expect(await run(store.listFollowUps(uid('req')))).toStrictEqual([])
+    })
+
+    test('a delivery or follow-up its Schema refuses fails the write with a StoreError, and nothing of the write is stored', async (store) => {
+      // Made without their checks, as a caller with a bug could: attempts are whole, ids are not empty.
+      const channel = uid('hook')
+      const { runId, requirement } = await pausedNotifying(store, [])
+      const refusedDelivery = (notification: Notification) =>
+        new Delivery({ ...Outbox.pending(notification, channel), attempts: 0.5 }, true)
+      const late = sampleRequirement(runId, uid('req'))
+      const before = {
+        run: await run(store.getRun(runId)),
+        events: await run(store.readEvents(runId, 0)),
+        requirements: await run(store.listRequirements(runId)),
+      }
+
+      const failures = [
+        await failureOf(
+          store.commit(
+            batchOf(runId, [pausedEvent(runId, 2, [late])]),
+            sampleRun(runId, {
+              status: 'paused',
+              lastSeq: 2,
+              pendingRequirementIds: [requirement.id, late.id],
+            }),
+            [late],
+            [refusedDelivery(sampleNotification(late))],
+          ),
+        ),
+        await failureOf(
+          store.resolveRequirement(runId, requirement.id, sampleResolution('grace'), [
+            refusedDelivery(sampleNotification(requirement, 'requirement.decided')),
+          ]),
+        ),
+        await failureOf(
+          store.recordFollowUp(
+            new FollowUp({ runId, requirementId: requirement.id, step: 'reminded', at: T0 + 60_000 }),
+            [refusedDelivery(sampleNotification(requirement, 'requirement.reminded'))],
+          ),
+        ),
+        await failureOf(
+          store.recordFollowUp(
+            new FollowUp(
+              { runId: '', requirementId: requirement.id, step: 'escalated', at: T0 + 120_000 },
+              true,
+            ),
+          ),
+        ),
+      ]
+
+      expect(failures.map((error) => error._tag)).toStrictEqual([
+        'StoreError',
+        'StoreError',
+        'StoreError',
+        'StoreError',
+      ])
+      expect({
+        run: await run(store.getRun(runId)),
+        events: await run(store.readEvents(runId, 0)),
+        requirements: await run(store.listRequirements(runId)),
+      }).toStrictEqual(before)
+      expect(await list(store, { runId })).toStrictEqual([])
+      expect(await run(store.listFollowUps(requirement.id))).toStrictEqual([])
     })
 
     test('concurrent claimers get disjoint deliveries, together all of them', async (store) => {
