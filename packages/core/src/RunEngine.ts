@@ -11,9 +11,9 @@ import {
   FiberMap,
   FiberSet,
   Layer,
+  Mailbox,
   Option,
   PubSub,
-  Queue,
   type Scope,
   Stream,
 } from 'effect'
@@ -286,7 +286,7 @@ const tellCaller = (announce: Deferred.Deferred<void, RunFailure>, exit: Exit.Ex
  * come, and the writer that works on it, which holds what the run's stop answers.
  */
 interface Going {
-  readonly signalsOfRun: Queue.Dequeue<Signal>
+  readonly signalsOfRun: Mailbox.ReadonlyMailbox<Signal>
   readonly afterSeq: number
   readonly writer: RunWriter
 }
@@ -580,7 +580,7 @@ const make = (options: EngineOptions) =>
      * published as it is continued, say), and would end the stream early.
      */
     const eventsOf = ({ signalsOfRun, afterSeq }: Going): Stream.Stream<RunEvent, RunFailure> =>
-      Stream.fromQueue(signalsOfRun).pipe(
+      Mailbox.toStream(signalsOfRun).pipe(
         Stream.filter((signal) => signal._tag === 'WriterDied' || signal.seq > afterSeq),
         Stream.mapEffect((signal) =>
           signal._tag === 'WriterDied' ? Effect.failCause(signal.cause) : Effect.succeed(signal),
@@ -596,7 +596,8 @@ const make = (options: EngineOptions) =>
     const atStop = Effect.fnUntraced(function* (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) {
       for (;;) {
         // A batch's events arrive together: taken together.
-        for (const signal of yield* Queue.takeBetween(signalsOfRun, 1, Number.POSITIVE_INFINITY)) {
+        const [signals] = yield* signalsOfRun.takeAll
+        for (const signal of signals) {
           if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
           if (signal.seq <= afterSeq || !isStop(signal)) continue
           if (!writer.hasStopped || writer.run.lastSeq !== signal.seq)

@@ -1,5 +1,5 @@
 import { it } from '@effect/vitest'
-import { Chunk, Effect, Exit, Queue, Scope } from 'effect'
+import { Chunk, Effect, Exit, Option, Scope } from 'effect'
 import { describe, expect } from 'vitest'
 import type { RunEvent } from '../src/index.js'
 import { RunSignals } from '../src/internal/signals.js'
@@ -17,15 +17,18 @@ describe('RunSignals: each run to its own listeners', () => {
       yield* signals.publish(continued('run-1', 1))
       yield* signals.publish(continued('run-3', 1))
       yield* signals.publish(continued('run-1', 2))
-      for (const queue of [first, second])
+      for (const mailbox of [first, second])
         expect(
-          Chunk.toReadonlyArray(yield* Queue.takeAll(queue)).map(
+          Chunk.toReadonlyArray((yield* mailbox.takeAll)[0]).map(
             (signal) => signal.runId + '#' + (signal as RunEvent).seq,
           ),
         ).toEqual(['run-1#1', 'run-1#2'])
-      expect(yield* Queue.size(other)).toBe(0)
+      expect(yield* other.size).toStrictEqual(Option.some(0))
       yield* Scope.close(scope, Exit.void)
-      expect(yield* Queue.isShutdown(first)).toBe(true)
+      // Closed: the listener is gone, and its mailbox takes nothing more.
+      yield* signals.publish(continued('run-1', 3))
+      expect(first.unsafeOffer(continued('run-1', 4))).toBe(false)
+      expect(yield* first.takeAll).toStrictEqual([Chunk.empty(), true])
     }),
   )
 

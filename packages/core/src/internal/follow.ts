@@ -1,4 +1,4 @@
-import { Cause, Chunk, Duration, Effect, Option, Queue, type Scope, Stream } from 'effect'
+import { Cause, Chunk, Duration, Effect, type Mailbox, Option, type Scope, Stream } from 'effect'
 import type { RunFailure, StoreError } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
 import type { FollowStep } from '../RunEngine.js'
@@ -12,7 +12,7 @@ export interface FollowOptions {
    * What the follower hears of the run (see `FollowedRuns.listen`): its engine's signals, and the
    * engine's reads of the store, listened to before the follower last read the store itself.
    */
-  readonly heard: Queue.Dequeue<Heard>
+  readonly heard: Mailbox.ReadonlyMailbox<Heard>
   /** The last sequence number the follower has delivered (or was given). */
   readonly afterSeq: number
   /** The event the follower ends with: the run's next stop, or its ending. */
@@ -64,7 +64,7 @@ export const follower = (options: FollowOptions): Effect.Effect<FollowStep, RunF
     if (failure !== undefined) return yield* Effect.failCause(failure)
     if (done) return { events: [], done }
     const delivered: Array<RunEvent> = []
-    const batch = [yield* Queue.take(heard), ...Chunk.toReadonlyArray(yield* Queue.takeAll(heard))]
+    const [batch] = yield* heard.takeAll
     for (const signal of batch) {
       if (done || failure !== undefined) break
       if (signal._tag === 'ReadFailed') failure = Cause.fail(signal.error)

@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, type Queue, type Scope } from 'effect'
+import { Clock, Duration, Effect, type Mailbox, type Scope } from 'effect'
 import type { StoreError } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
 import type { EventsMark, RunCursor, RunStore } from '../RunStore.js'
@@ -16,7 +16,7 @@ export interface ReadFailed {
 export type Heard = Signal | ReadFailed
 
 interface Followed {
-  readonly followers: Set<Queue.Enqueue<Heard>>
+  readonly followers: Set<Mailbox.Mailbox<Heard>>
   /**
    * The run's last event read or heard with none missing before it: where the next read starts.
    * Unknown until a follower has read the store itself.
@@ -78,7 +78,7 @@ export class FollowedRuns {
    * A follower's queue of the run for as long as the scope lasts: the engine's signals of it from
    * now on, and what the reader reads of it from when the follower says where it stands (`from`).
    */
-  listen = (runId: string): Effect.Effect<Queue.Queue<Heard>, never, Scope.Scope> =>
+  listen = (runId: string): Effect.Effect<Mailbox.Mailbox<Heard>, never, Scope.Scope> =>
     Effect.flatMap(this.signals.listen<ReadFailed>(runId), (queue) =>
       Effect.as(
         acquireRelease(

@@ -1,4 +1,4 @@
-import { type Cause, Effect, Queue, type Scope } from 'effect'
+import { type Cause, Effect, Mailbox, type Scope } from 'effect'
 import type { RunFailure } from '../Errors.js'
 import type { RunEvent } from '../RunEvent.js'
 import { acquireRelease } from './scopedRelease.js'
@@ -36,37 +36,38 @@ const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
  * nothing to those following others, however many runs are going at once.
  */
 export class RunSignals {
-  private readonly listeners = new Map<string, Set<Queue.Enqueue<Signal>>>()
+  /** Each run's listeners: what they are told, each by its mailbox (which may take more than signals). */
+  private readonly listeners = new Map<string, Set<Pick<Mailbox.Mailbox<Signal>, 'unsafeOffer'>>>()
 
   /**
-   * The run's signals from now on, queued until taken, for as long as the scope lasts. The queue
+   * The run's signals from now on, kept until taken, for as long as the scope lasts. The mailbox
    * also takes what the listener adds of its own (`Own`: a follower's poll ticks), so that one
-   * wait hears both.
+   * wait hears both. A mailbox, not a Queue: it has one taker, and costs a listener less.
    */
-  listen = <Own = never>(runId: string): Effect.Effect<Queue.Queue<Signal | Own>, never, Scope.Scope> =>
+  listen = <Own = never>(runId: string): Effect.Effect<Mailbox.Mailbox<Signal | Own>, never, Scope.Scope> =>
     acquireRelease(
-      Effect.tap(Queue.unbounded<Signal | Own>(), (queue) =>
+      Effect.tap(Mailbox.make<Signal | Own>(), (mailbox) =>
         Effect.sync(() => {
           const listening = this.listeners.get(runId)
-          if (listening === undefined) this.listeners.set(runId, new Set([queue]))
-          else listening.add(queue)
+          if (listening === undefined) this.listeners.set(runId, new Set([mailbox]))
+          else listening.add(mailbox)
         }),
       ),
-      (queue) =>
+      (mailbox) =>
         Effect.zipRight(
           Effect.sync(() => {
             const listening = this.listeners.get(runId)
-            listening?.delete(queue)
+            listening?.delete(mailbox)
             if (listening?.size === 0) this.listeners.delete(runId)
           }),
-          Queue.shutdown(queue),
+          mailbox.shutdown,
         ),
     )
 
   publish = (signal: Signal): Effect.Effect<void> => Effect.sync(() => this.unsafePublish(signal))
 
   unsafePublish = (signal: Signal): void => {
-    for (const queue of this.listeners.get(signal.runId) ?? []) queue.unsafeOffer(signal)
+    for (const mailbox of this.listeners.get(signal.runId) ?? []) mailbox.unsafeOffer(signal)
   }
 
   letListenersHear = (runId: string): Effect.Effect<void> =>
