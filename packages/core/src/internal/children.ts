@@ -6,9 +6,9 @@ import { revise, starting } from '../Run.js'
 import { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
 import { startedWithoutResult } from './journal.js'
-import { driveToStop, type Stop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
 import type { Background } from './background.js'
+import type { DriveToStop, Stop } from './stop.js'
 
 /** A run that works for another one (a member's), as its parent hands it over. */
 export interface ChildEntry {
@@ -25,13 +25,14 @@ export interface ChildEntry {
  * Runs a member's run to its next stop, from wherever the store has it: starts it, resumes its
  * pause with the root's decisions, goes on after a writer that died, or answers how it ended.
  * `announce` is told first whether the run starts or goes on, so the parent can say so in its
- * own journal before the member does anything.
+ * own journal before the member does anything. `drive` runs the member's loop.
  */
 export const enterChild = (
   parent: RunWriter,
   child: Actor,
   entry: ChildEntry,
   announce: (how: 'started' | 'continued') => Effect.Effect<void, RunFailure>,
+  drive: DriveToStop,
 ): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator | Background> =>
   Effect.gen(function* () {
     const store = yield* RunStore
@@ -58,7 +59,7 @@ export const enterChild = (
           () => Effect.fail(new RunClaimed({ runId: parentRun.runId, epoch: parentRun.epoch })),
         ),
       )
-      return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }))
+      return yield* start(parent.child(child, { record, messages: [], lastSeq: 0 }), drive)
     }
     const record = found.value
     if (record.status === 'completed') return { _tag: 'Completed', content: record.content } satisfies Stop
@@ -86,13 +87,14 @@ export const enterChild = (
             ...(requirement.resolution.lapsed === undefined ? {} : { lapsed: requirement.resolution.lapsed }),
           })
       yield* writer.emit({ _tag: 'RunContinued', runId })
-      return yield* driveToStop(writer, entry.resolved)
+      return yield* drive(writer, entry.resolved)
     }
     // Its writer died (with the parent's): go on from what it stored.
-    if (lastSeq === 0) return yield* start(writer)
+    if (lastSeq === 0) return yield* start(writer, drive)
     const interrupted = startedWithoutResult(since, messages)
     yield* writer.emit({ _tag: 'RunRecovered', runId, interruptedToolCallIds: [...interrupted.keys()] })
-    return yield* driveToStop(writer, entry.resolved, { calls: interrupted, then: entry.interruptedCalls })
+    return yield* drive(writer, entry.resolved, { calls: interrupted, then: entry.interruptedCalls })
   })
 
-const start = (writer: RunWriter<Actor>) => Effect.zipRight(writer.begin, driveToStop(writer, []))
+const start = (writer: RunWriter<Actor>, drive: DriveToStop) =>
+  Effect.zipRight(writer.begin, drive(writer, []))

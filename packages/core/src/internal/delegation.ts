@@ -8,9 +8,9 @@ import type { Actor } from '../Runnable.js'
 import type { TeamDefinition } from '../Team.js'
 import * as Tool from '../Tool.js'
 import { enterChild } from './children.js'
-import type { Stop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
 import type { Background } from './background.js'
+import type { DriveToStop, Stop } from './stop.js'
 
 /*
  * A team's leader hands tasks to members by calling one of two built-in tools. The call is
@@ -83,13 +83,15 @@ const addressees = (team: TeamDefinition, call: ToolCall) => {
  * Carries out a delegation call: each member's run is started, resumed with the root's
  * decisions, or read if it ended already. Members run side by side; the call completes with
  * their results once all have completed, and pauses with every requirement they raised if any
- * needs a person (the others have finished meanwhile).
+ * needs a person (the others have finished meanwhile). `drive` runs each member's loop: the
+ * leader's own.
  */
 export const delegate = (
   writer: RunWriter<TeamDefinition>,
   call: ToolCall,
   resolved: ReadonlyArray<RequirementRecord>,
   interruptedCalls: 'retry' | 'ask',
+  drive: DriveToStop,
 ): Effect.Effect<Stop, RunFailure, RunStore | IdGenerator | Background> =>
   Effect.gen(function* () {
     const to = addressees(writer.agent, call)
@@ -127,6 +129,7 @@ export const delegate = (
             member,
             { runId: named.memberRunId, input: to.task, resolved, interruptedCalls },
             announce,
+            drive,
           ),
           (stop) =>
             writer.emit(

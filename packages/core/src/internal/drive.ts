@@ -5,10 +5,11 @@ import type { RequirementRecord } from '../Requirement.js'
 import type { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
 import type { WorkflowDefinition } from '../Workflow.js'
-import { driveToStop, type Interrupted, type Stop } from './runLoop.js'
+import { driveToStop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
 import { driveWorkflow } from './workflow/driveWorkflow.js'
 import type { Background } from './background.js'
+import type { Interrupted, Stop } from './stop.js'
 
 /** How a stretch of a run ended: a Stop, or, for a workflow, cancelled by a rejection. */
 export type StretchEnd = Stop | { readonly _tag: 'Cancelled'; readonly reason: string }

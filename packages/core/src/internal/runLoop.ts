@@ -30,25 +30,7 @@ import { describe } from './describe.js'
 import type { RunWriter } from './RunWriter.js'
 import { Background } from './background.js'
 import { addFinalizer } from './scopedRelease.js'
-
-/**
- * How far a writer's turn got: the run waits for people (the requirements it raised, stored by
- * its root run), it is done, or it failed (its ending recorded).
- */
-export type Stop =
-  | { readonly _tag: 'Paused'; readonly raised: ReadonlyArray<RequirementRecord> }
-  | { readonly _tag: 'Completed'; readonly content: string }
-  | { readonly _tag: 'Failed'; readonly error: string }
-
-/**
- * Calls a writer that died had started without storing a result (call id → the arguments they
- * started with), and what to do with them: run them again with the same idempotency key, or
- * ask a person first.
- */
-export interface Interrupted {
-  readonly calls: ReadonlyMap<string, Readonly<Record<string, unknown>>>
-  readonly then: 'retry' | 'ask'
-}
+import type { DriveToStop, Interrupted, Stop } from './stop.js'
 
 /**
  * How long model output may wait to be stored and published: output is stored in batches, so
@@ -487,6 +469,7 @@ const settleBatch = Effect.fnUntraced(function* (
         call,
         resolved,
         interrupted?.then ?? 'retry',
+        driveToStop,
       )
       if (delegated._tag === 'Paused') gated.push({ call, needs: [], raised: delegated.raised })
       else if (delegated._tag === 'Completed') yield* completed(writer, call, 'completed', delegated.content)
@@ -792,9 +775,5 @@ export const endingOnFailure = <A, R>(
   )
 
 /** Drives a run (see `drive`) to its next stop; a failure of the run is recorded as its ending. */
-export const driveToStop = (
-  writer: RunWriter<Actor>,
-  resolved: ReadonlyArray<RequirementRecord>,
-  interrupted?: Interrupted,
-): Effect.Effect<Stop, WriteError, IdGenerator | RunStore | Background> =>
+export const driveToStop: DriveToStop = (writer, resolved, interrupted) =>
   endingOnFailure(writer, drive(writer, resolved, interrupted))

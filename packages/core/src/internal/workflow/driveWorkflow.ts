@@ -5,13 +5,14 @@ import { RunStore } from '../../RunStore.js'
 import type { WriteError } from '../../Errors.js'
 import type { WorkflowDefinition } from '../../Workflow.js'
 import type { StretchEnd } from '../drive.js'
-import { endingOnFailure, type Interrupted } from '../runLoop.js'
+import { endingOnFailure } from '../runLoop.js'
 import type { RunWriter } from '../RunWriter.js'
 import { asText } from './executors.js'
 import { readHistory } from './history.js'
 import { runSequence } from './interpret.js'
 import { Flow, type Stretch } from './stretch.js'
 import type { Background } from '../background.js'
+import type { Interrupted } from '../stop.js'
 
 /** What a paused workflow run says it waits for. */
 const pausedContent = (raised: ReadonlyArray<RequirementRecord>) =>

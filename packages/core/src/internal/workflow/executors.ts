@@ -3,6 +3,7 @@ import type { Actor } from '../../Runnable.js'
 import type { Rejection, Step, StepFunction, StepInput } from '../../Workflow.js'
 import { enterChild } from '../children.js'
 import { invoke } from '../invoke.js'
+import { driveToStop } from '../runLoop.js'
 import { attemptKey } from './history.js'
 import { Flow, named, type Scope, type Stretch, stepLabel, tell, type Work } from './stretch.js'
 
@@ -133,6 +134,7 @@ const runActor = (stretch: Stretch, step: Step, actor: Actor, at: Attempt, input
         interruptedCalls: stretch.interruptedCalls,
       },
       announce,
+      driveToStop,
     )
     // Read back from a run that had ended already: nothing happened to tell.
     if (announced)
