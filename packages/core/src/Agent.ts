@@ -5,9 +5,6 @@ import type { AnyRequirementPlugin } from './RequirementPlugin.js'
 import type { Tool } from './Tool.js'
 import type { Toolkit } from './Toolkit.js'
 import { builtinPlugins } from './internal/registry.js'
-import { Runner, type RunnerOptions } from './internal/Runner.js'
-
-export type { ContinueInput } from './internal/Runner.js'
 
 export interface AgentSpec {
   readonly id: string
@@ -66,34 +63,5 @@ export const define = (spec: AgentSpec): AgentDefinition => {
     policies: spec.policies ?? [],
     plugins,
     toolkits: (spec.tools ?? []).filter(isToolkit),
-  }
-}
-
-/** An agent's spec, with where its runs are kept and how they are judged. */
-export interface AgentOptions extends AgentSpec, RunnerOptions {}
-
-/**
- * An agent with a Promise API, for code that does not use Effect (see `Runner`). Each instance
- * runs its own engine over its store; Effect users run `AgentDefinition`s on the `RunEngine`
- * service directly.
- */
-export class Agent extends Runner implements AgentDefinition {
-  // Set from the validated definition in the constructor.
-  declare readonly kind: 'agent'
-  declare readonly id: string
-  declare readonly name: string
-  declare readonly instructions: string | undefined
-  declare readonly model: Model
-  declare readonly tools: ReadonlyMap<string, Tool>
-  declare readonly policies: ReadonlyArray<Policy>
-  declare readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
-
-  constructor(options: AgentOptions) {
-    super(options)
-    Object.assign(this, define(options))
-  }
-
-  protected get definition(): AgentDefinition {
-    return this
   }
 }

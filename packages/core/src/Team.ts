@@ -1,8 +1,55 @@
+import { Schema } from 'effect'
 import { type AgentDefinition, type AgentSpec, define as defineAgent } from './Agent.js'
 import { DefinitionError } from './Errors.js'
 import type { Actor } from './Runnable.js'
-import { delegationTools } from './internal/delegation.js'
-import { Runner, type RunnerOptions } from './internal/Runner.js'
+import * as Tool from './Tool.js'
+
+/*
+ * A team's leader hands tasks to members by calling one of two built-in tools. The call is
+ * answered once the members' runs complete; a member that needs a person pauses the team with
+ * the member's requirements, and the call stays unanswered until the member finishes.
+ */
+
+export const toMember = 'delegate_task_to_member'
+export const toAllMembers = 'delegate_task_to_all_members'
+
+export const ToMemberArgs = Schema.Struct({
+  member_id: Schema.String.annotations({ description: 'The id of the member to hand the task to' }),
+  task: Schema.String.annotations({
+    description: 'What the member is to do, with everything it needs to know',
+  }),
+})
+export const ToAllArgs = Schema.Struct({
+  task: Schema.String.annotations({ description: 'What every member is to do' }),
+})
+
+const runByTheTeam = () => {
+  throw new Error('delegation calls are carried out by the team run, not executed')
+}
+
+/** The leader's delegation tools, for members with these ids. */
+export const delegationTools = (members: ReadonlyArray<Pick<Actor, 'id'>>) => [
+  Tool.make({
+    name: toMember,
+    description: `Hands a task to one member of the team (${members.map(({ id }) => id).join(', ')}) and answers with its result.`,
+    parameters: Schema.Struct({
+      ...ToMemberArgs.fields,
+      member_id: Schema.Literal(...members.map(({ id }) => id)).annotations({
+        description: 'The id of the member to hand the task to',
+      }),
+    }),
+    execute: runByTheTeam,
+  }),
+  Tool.make({
+    name: toAllMembers,
+    description: 'Hands the same task to every member of the team and answers with all their results.',
+    parameters: ToAllArgs,
+    execute: runByTheTeam,
+  }),
+]
+
+export const isDelegation = (actor: Actor, toolName: string): actor is TeamDefinition =>
+  actor.kind === 'team' && (toolName === toMember || toolName === toAllMembers)
 
 export interface TeamSpec extends AgentSpec {
   /** The leader's model: it answers, uses the team's tools, and delegates tasks to members. */
@@ -97,31 +144,4 @@ export const define = (spec: TeamSpec): TeamDefinition => {
       seen.add(id)
     }
   return { ...leader, kind: 'team', members, participants: participantsOf(members) }
-}
-
-/** A team's spec, with where its runs are kept (the team's and its members') and how they are judged. */
-export interface TeamOptions extends TeamSpec, RunnerOptions {}
-
-/** A team with a Promise API (see `Runner`); Effect users run `TeamDefinition`s on the `RunEngine`. */
-export class Team extends Runner implements TeamDefinition {
-  // Set from the validated definition in the constructor.
-  declare readonly kind: 'team'
-  declare readonly id: string
-  declare readonly name: string
-  declare readonly instructions: string | undefined
-  declare readonly model: TeamDefinition['model']
-  declare readonly tools: TeamDefinition['tools']
-  declare readonly policies: TeamDefinition['policies']
-  declare readonly plugins: TeamDefinition['plugins']
-  declare readonly members: ReadonlyMap<string, Actor>
-  declare readonly participants: ReadonlyMap<string, Actor>
-
-  constructor(options: TeamOptions) {
-    super(options)
-    Object.assign(this, define(options))
-  }
-
-  protected get definition(): TeamDefinition {
-    return this
-  }
 }

@@ -7,7 +7,6 @@ import type { Actor } from './Runnable.js'
 import { inherit } from './Team.js'
 import type { Tool } from './Tool.js'
 import type { FieldType, UserInputField } from './UserInputField.js'
-import { Runner, type RunnerOptions } from './internal/Runner.js'
 import { workflowPlugins } from './internal/registry.js'
 import * as Shape from './internal/workflow/shape.js'
 
@@ -324,41 +323,4 @@ export const define = (spec: WorkflowSpec): WorkflowDefinition => {
     tools: new Map(),
     participants,
   })
-}
-
-/** A workflow's spec, with where its runs are kept (the workflow's and its steps' agents') and how they are judged. */
-export interface WorkflowOptions extends WorkflowSpec, RunnerOptions {}
-
-/**
- * A workflow with a Promise API (see `Runner`); Effect users run `WorkflowDefinition`s on the
- * `RunEngine`. Its parts are built with the static builders: `Workflow.step`, `.steps`,
- * `.condition`, `.router`, `.loop` and `.parallel`.
- */
-export class Workflow extends Runner implements WorkflowDefinition {
-  static readonly step = step
-  static readonly steps = steps
-  static readonly condition = condition
-  static readonly router = router
-  static readonly loop = loop
-  static readonly parallel = parallel
-  static readonly define = define
-
-  // Set from the validated definition in the constructor.
-  declare readonly kind: 'workflow'
-  declare readonly id: string
-  declare readonly name: string
-  declare readonly steps: ReadonlyArray<Component>
-  declare readonly policies: ReadonlyArray<Policy>
-  declare readonly plugins: ReadonlyMap<string, AnyRequirementPlugin>
-  declare readonly tools: ReadonlyMap<string, Tool>
-  declare readonly participants: ReadonlyMap<string, Actor>
-
-  constructor(options: WorkflowOptions) {
-    super(options)
-    Object.assign(this, define(options))
-  }
-
-  protected get definition(): WorkflowDefinition {
-    return this
-  }
 }

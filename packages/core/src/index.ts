@@ -3,11 +3,13 @@
  *
  * Promise users start with `Agent` (or `Team`, `Workflow`); Effect users run their definitions on `RunEngine`.
  */
-export { Agent, define as defineAgent } from './Agent.js'
-export type { AgentDefinition, AgentOptions, AgentSpec, ContinueInput } from './Agent.js'
-export { Team, define as defineTeam } from './Team.js'
-export type { TeamDefinition, TeamOptions, TeamSpec } from './Team.js'
-export { Workflow, define as defineWorkflow } from './Workflow.js'
+export { define as defineAgent } from './Agent.js'
+export type { AgentDefinition, AgentSpec } from './Agent.js'
+export { define as defineTeam } from './Team.js'
+export type { TeamDefinition, TeamSpec } from './Team.js'
+export { define as defineWorkflow } from './Workflow.js'
+export { Agent, Team, Workflow } from './Runners.js'
+export type { AgentOptions, ContinueInput, TeamOptions, WorkflowOptions } from './Runners.js'
 export type {
   Component as WorkflowComponent,
   Condition as WorkflowCondition,
@@ -35,7 +37,6 @@ export type {
   StepSpec,
   StepsSpec,
   WorkflowDefinition,
-  WorkflowOptions,
   WorkflowSpec,
 } from './Workflow.js'
 export type { Actor, Runnable } from './Runnable.js'

@@ -5,59 +5,11 @@ import type { ToolCall } from '../Message.js'
 import type { RequirementRecord } from '../Requirement.js'
 import type { RunStore } from '../RunStore.js'
 import type { Actor } from '../Runnable.js'
-import type { TeamDefinition } from '../Team.js'
-import * as Tool from '../Tool.js'
+import { type TeamDefinition, ToAllArgs, toAllMembers, toMember, ToMemberArgs } from '../Team.js'
 import { enterChild } from './children.js'
 import type { RunWriter } from './RunWriter.js'
 import type { Background } from './background.js'
 import type { DriveToStop, Stop } from './stop.js'
-
-/*
- * A team's leader hands tasks to members by calling one of two built-in tools. The call is
- * answered once the members' runs complete; a member that needs a person pauses the team with
- * the member's requirements, and the call stays unanswered until the member finishes.
- */
-
-export const toMember = 'delegate_task_to_member'
-export const toAllMembers = 'delegate_task_to_all_members'
-
-const ToMemberArgs = Schema.Struct({
-  member_id: Schema.String.annotations({ description: 'The id of the member to hand the task to' }),
-  task: Schema.String.annotations({
-    description: 'What the member is to do, with everything it needs to know',
-  }),
-})
-const ToAllArgs = Schema.Struct({
-  task: Schema.String.annotations({ description: 'What every member is to do' }),
-})
-
-const runByTheTeam = () => {
-  throw new Error('delegation calls are carried out by the team run, not executed')
-}
-
-/** The leader's delegation tools, for members with these ids. */
-export const delegationTools = (members: ReadonlyArray<Pick<Actor, 'id'>>) => [
-  Tool.make({
-    name: toMember,
-    description: `Hands a task to one member of the team (${members.map(({ id }) => id).join(', ')}) and answers with its result.`,
-    parameters: Schema.Struct({
-      ...ToMemberArgs.fields,
-      member_id: Schema.Literal(...members.map(({ id }) => id)).annotations({
-        description: 'The id of the member to hand the task to',
-      }),
-    }),
-    execute: runByTheTeam,
-  }),
-  Tool.make({
-    name: toAllMembers,
-    description: 'Hands the same task to every member of the team and answers with all their results.',
-    parameters: ToAllArgs,
-    execute: runByTheTeam,
-  }),
-]
-
-export const isDelegation = (actor: Actor, toolName: string): actor is TeamDefinition =>
-  actor.kind === 'team' && (toolName === toMember || toolName === toAllMembers)
 
 /** The run a member works in for one delegation call: the same id whenever the call is taken up. */
 const memberRunId = (writer: RunWriter, call: ToolCall, member: Actor) =>

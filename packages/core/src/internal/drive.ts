@@ -9,10 +9,7 @@ import { driveToStop } from './runLoop.js'
 import type { RunWriter } from './RunWriter.js'
 import { driveWorkflow } from './workflow/driveWorkflow.js'
 import type { Background } from './background.js'
-import type { Interrupted, Stop } from './stop.js'
-
-/** How a stretch of a run ended: a Stop, or, for a workflow, cancelled by a rejection. */
-export type StretchEnd = Stop | { readonly _tag: 'Cancelled'; readonly reason: string }
+import type { Interrupted, StretchEnd } from './stop.js'
 
 const isWorkflowRun = (writer: RunWriter): writer is RunWriter<WorkflowDefinition> =>
   writer.agent.kind === 'workflow'

@@ -16,6 +16,9 @@ export type Stop =
   | { readonly _tag: 'Completed'; readonly content: string }
   | { readonly _tag: 'Failed'; readonly error: string }
 
+/** How a stretch of a run ended: a Stop, or, for a workflow, cancelled by a rejection. */
+export type StretchEnd = Stop | { readonly _tag: 'Cancelled'; readonly reason: string }
+
 /**
  * Calls a writer that died had started without storing a result (call id → the arguments they
  * started with), and what to do with them: run them again with the same idempotency key, or

@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Agent } from '../Agent.js'
+import { Agent } from '../Runners.js'
 import type { Message } from '../Message.js'
 import * as Resolutions from '../Resolutions.js'
 import type { RunStore } from '../RunStore.js'

@@ -1,5 +1,5 @@
 import { type Duration, Schema } from 'effect'
-import { Agent } from '../Agent.js'
+import { Agent } from '../Runners.js'
 import { approval } from '../Approval.js'
 import type { RunStore } from '../RunStore.js'
 import * as ScriptedModel from '../ScriptedModel.js'

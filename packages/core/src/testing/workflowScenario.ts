@@ -3,7 +3,7 @@ import { define as defineAgent } from '../Agent.js'
 import type { ColdResumeScenario } from './ColdResumeScenario.js'
 import * as ScriptedModel from '../ScriptedModel.js'
 import * as Tool from '../Tool.js'
-import { Workflow } from '../Workflow.js'
+import { Workflow } from '../Runners.js'
 
 /*
  * No vitest here: a cold-resume suite's child processes build this workflow too. Its model is

@@ -4,7 +4,6 @@ import type { RequirementRecord } from '../../Requirement.js'
 import { RunStore } from '../../RunStore.js'
 import type { WriteError } from '../../Errors.js'
 import type { WorkflowDefinition } from '../../Workflow.js'
-import type { StretchEnd } from '../drive.js'
 import { endingOnFailure } from '../runLoop.js'
 import type { RunWriter } from '../RunWriter.js'
 import { asText } from './executors.js'
@@ -12,7 +11,7 @@ import { readHistory } from './history.js'
 import { runSequence } from './interpret.js'
 import { Flow, type Stretch } from './stretch.js'
 import type { Background } from '../background.js'
-import type { Interrupted } from '../stop.js'
+import type { Interrupted, StretchEnd } from '../stop.js'
 
 /** What a paused workflow run says it waits for. */
 const pausedContent = (raised: ReadonlyArray<RequirementRecord>) =>
