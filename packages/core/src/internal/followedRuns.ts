@@ -54,7 +54,7 @@ const fullReadEvery = 25
  * the store says which (else of every run followed). Runs of which the engine said an event ahead
  * of the next one known (the events between were stored elsewhere), and runs a follower just
  * started on, are read whatever the mark. What is read goes to every follower of the run, through
- * the same queue as the engine's signals. So while nothing happens the store is read once an
+ * the same mailbox as the engine's signals. So while nothing happens the store is read once an
  * interval, one small read, whatever the number of followers and the size of the store; and not
  * at all while nobody follows anything.
  */
@@ -75,19 +75,19 @@ export class FollowedRuns {
   ) {}
 
   /**
-   * A follower's queue of the run for as long as the scope lasts: the engine's signals of it from
+   * A follower's mailbox of the run for as long as the scope lasts: the engine's signals of it from
    * now on, and what the reader reads of it from when the follower says where it stands (`from`).
    */
   listen = (runId: string): Effect.Effect<Mailbox.Mailbox<Heard>, never, Scope.Scope> =>
-    Effect.flatMap(this.signals.listen<ReadFailed>(runId), (queue) =>
+    Effect.flatMap(this.signals.listen<ReadFailed>(runId), (mailbox) =>
       Effect.as(
         acquireRelease(
           Effect.sync(() => {
             const run = this.runs.get(runId)
-            if (run !== undefined) run.followers.add(queue)
+            if (run !== undefined) run.followers.add(mailbox)
             else
               this.runs.set(runId, {
-                followers: new Set([queue]),
+                followers: new Set([mailbox]),
                 cursor: undefined,
                 highest: 0,
                 fresh: false,
@@ -96,18 +96,18 @@ export class FollowedRuns {
           () =>
             Effect.sync(() => {
               const run = this.runs.get(runId)
-              run?.followers.delete(queue)
+              run?.followers.delete(mailbox)
               if (run?.followers.size === 0) this.runs.delete(runId)
             }),
         ),
-        queue,
+        mailbox,
       ),
     )
 
   /**
    * Where a follower that listens stands, having read the store itself: the run is read on from
    * there. A run read already goes on from where it is: what the reader read since the follower
-   * listened is in its queue.
+   * listened is in its mailbox.
    */
   from = (runId: string, seq: number): Effect.Effect<void> =>
     Effect.suspend(() => {

@@ -2,7 +2,7 @@ import { Effect, Scope } from 'effect'
 
 // Effect's `acquireRelease` and `addFinalizer` run a release with the FiberRefs its acquirer had,
 // which costs two diffs and two patches of every FiberRef at each release. The engine's releases
-// read no FiberRef (they clear a timer, abort a request, drop a listener's queue), and a run makes
+// read no FiberRef (they clear a timer, abort a request, drop a listener's mailbox), and a run makes
 // several a turn, so they go to the scope as they are.
 
 /** Adds the finalizer to the scope; it runs with the FiberRefs of whoever closes the scope. */
