@@ -596,7 +596,9 @@ const make = (options: EngineOptions) =>
     const atStop = Effect.fnUntraced(function* (agent: Agent, { signalsOfRun, afterSeq, writer }: Going) {
       for (;;) {
         // A batch's events arrive together: taken together.
-        const [signals] = yield* signalsOfRun.takeAll
+        const [signals, closed] = yield* signalsOfRun.takeAll
+        // Closed with the caller's scope only: waiting on would wait on nothing, as a queue's taker would not.
+        if (closed && signals.length === 0) return yield* Effect.interrupt
         for (const signal of signals) {
           if (signal._tag === 'WriterDied') return yield* Effect.failCause(signal.cause)
           if (signal.seq <= afterSeq || !isStop(signal)) continue

@@ -1,5 +1,5 @@
 import { it } from '@effect/vitest'
-import { Cause, Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from 'effect'
+import { Cause, Chunk, Deferred, Duration, Effect, Exit, Fiber, Mailbox, Stream, TestClock } from 'effect'
 import { describe, expect } from 'vitest'
 import {
   defineAgent,
@@ -15,7 +15,7 @@ import {
 } from '../src/index.js'
 import { isStop } from '../src/RunEvent.js'
 import { follower, stepsToStream } from '../src/internal/follow.js'
-import { FollowedRuns } from '../src/internal/followedRuns.js'
+import { FollowedRuns, type Heard } from '../src/internal/followedRuns.js'
 import { RunSignals, type Signal } from '../src/internal/signals.js'
 import { engineOn, makeLedger, untilSleeping, weatherTool } from './fixtures.js'
 
@@ -448,5 +448,18 @@ describe('follow: merging what the engine says with what its reader reads of the
         yield* TestClock.adjust(interval)
         expect(seqs(yield* lostResult)).toEqual([1, 2])
       }),
+  )
+})
+
+describe('a follower whose listener is closed', () => {
+  it.effect('ends its step interrupted, rather than waiting on a mailbox nothing will fill', () =>
+    Effect.gen(function* () {
+      const heard = yield* Mailbox.make<Heard>()
+      yield* heard.shutdown
+
+      const exit = yield* Effect.exit(follower({ heard, afterSeq: 0, until: isStop }))
+
+      expect(Exit.isInterrupted(exit)).toBe(true)
+    }),
   )
 })

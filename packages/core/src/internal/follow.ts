@@ -64,7 +64,9 @@ export const follower = (options: FollowOptions): Effect.Effect<FollowStep, RunF
     if (failure !== undefined) return yield* Effect.failCause(failure)
     if (done) return { events: [], done }
     const delivered: Array<RunEvent> = []
-    const [batch] = yield* heard.takeAll
+    const [batch, closed] = yield* heard.takeAll
+    // Closed with the follower's scope only: a next step would wait on nothing.
+    if (closed && batch.length === 0) return yield* Effect.interrupt
     for (const signal of batch) {
       if (done || failure !== undefined) break
       if (signal._tag === 'ReadFailed') failure = Cause.fail(signal.error)
